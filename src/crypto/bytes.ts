@@ -1,0 +1,40 @@
+// Small byte helpers shared by every layer: hex at the API boundary, bytewise order
+// for canonical sorting, UTF-8.
+
+const HEX = /^[0-9a-f]*$/
+
+export function toHex (bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex')
+}
+
+/** Parses lowercase or uppercase hex; returns undefined when it is not hex of `length` bytes. */
+export function parseHex (text: string, length?: number): Uint8Array | undefined {
+  const lower = text.toLowerCase()
+  if (lower.length % 2 !== 0 || !HEX.test(lower)) return undefined
+  if (length !== undefined && lower.length !== length * 2) return undefined
+  return new Uint8Array(Buffer.from(lower, 'hex'))
+}
+
+export function compareBytes (a: Uint8Array, b: Uint8Array): number {
+  return Buffer.compare(a, b)
+}
+
+export function equalBytes (a: Uint8Array, b: Uint8Array): boolean {
+  return a.byteLength === b.byteLength && Buffer.compare(a, b) === 0
+}
+
+export function concatBytes (...parts: Uint8Array[]): Uint8Array {
+  return new Uint8Array(Buffer.concat(parts))
+}
+
+const encoder = new TextEncoder()
+const decoder = new TextDecoder('utf-8', { fatal: true })
+
+export function utf8 (text: string): Uint8Array {
+  return encoder.encode(text)
+}
+
+/** Decodes UTF-8; throws TypeError on invalid sequences. */
+export function fromUtf8 (bytes: Uint8Array): string {
+  return decoder.decode(bytes)
+}

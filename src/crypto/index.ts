@@ -1,0 +1,4 @@
+export * from './bytes.ts'
+export * from './hash.ts'
+export * from './ed25519.ts'
+export * from './secretbox.ts'

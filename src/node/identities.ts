@@ -1,0 +1,68 @@
+// Context identities: one ed25519 key pair per member per context, the secret sealed
+// under the node's sealing key (AAD = context id ‖ public key, so a sealed secret cannot
+// be swapped between records).
+import { concatBytes, toHex } from '../crypto/bytes.ts'
+import { generateKeyPair, type KeyPair } from '../crypto/ed25519.ts'
+import { open, seal } from '../crypto/secretbox.ts'
+import { key, prefixRange, type Store } from '../store/index.ts'
+import type { IdentityInfo } from './types.ts'
+
+interface IdentityRecord {
+  publicKey: Uint8Array
+  context: Uint8Array
+  sealed: Uint8Array
+  createdAt: number
+}
+
+export class Identities {
+  private readonly store: Store
+  private readonly sealing: Uint8Array
+  private readonly unsealed = new Map<string, KeyPair>()
+
+  constructor (store: Store, sealing: Uint8Array) {
+    this.store = store
+    this.sealing = sealing
+  }
+
+  /** Creates an identity for `context` (inside a transaction). */
+  create (context: Uint8Array): KeyPair {
+    const pair = generateKeyPair()
+    const record: IdentityRecord = {
+      publicKey: pair.publicKey,
+      context,
+      sealed: seal(this.sealing, pair.secretKey, concatBytes(context, pair.publicKey)),
+      createdAt: Date.now()
+    }
+    this.store.db.identities.put(key(context, pair.publicKey), record)
+    return pair
+  }
+
+  /** The key pair of an identity this node holds, or undefined. */
+  get (context: Uint8Array, publicKey: Uint8Array): KeyPair | undefined {
+    const k = toHex(context) + toHex(publicKey)
+    const cached = this.unsealed.get(k)
+    if (cached !== undefined) return cached
+    const rec = this.store.db.identities.get(key(context, publicKey)) as IdentityRecord | undefined
+    if (rec === undefined) return undefined
+    const pair = { publicKey: new Uint8Array(rec.publicKey), secretKey: open(this.sealing, rec.sealed, concatBytes(context, publicKey)) }
+    this.unsealed.set(k, pair)
+    return pair
+  }
+
+  list (context?: Uint8Array): IdentityInfo[] {
+    const range = context === undefined ? {} : prefixRange(context)
+    const out: IdentityInfo[] = []
+    for (const { value } of this.store.db.identities.getRange(range)) {
+      const rec = value as IdentityRecord
+      out.push({ publicKey: toHex(rec.publicKey), contextId: toHex(rec.context), createdAt: rec.createdAt })
+    }
+    return out
+  }
+
+  /** Removes every identity of a context (inside a transaction). */
+  clear (context: Uint8Array): void {
+    for (const k of [...this.store.db.identities.getKeys(prefixRange(context))]) this.store.db.identities.remove(k)
+    const prefix = toHex(context)
+    for (const k of this.unsealed.keys()) if (k.startsWith(prefix)) this.unsealed.delete(k)
+  }
+}

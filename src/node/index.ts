@@ -1,0 +1,229 @@
+// The composition root: the only place that wires store, crypto, state, runtime and
+// sync together into a running node.
+import { join } from 'node:path'
+import { parseHex, toHex, utf8 } from '../crypto/bytes.ts'
+import { ForbiddenError, InvalidInputError, PayloadTooLargeError } from '../errors/index.ts'
+import { createLogger, type Logger } from '../log/index.ts'
+import { createRuntime } from '../runtime/index.ts'
+import { HybridClock } from '../state/hlc.ts'
+import { clearPrivate } from '../state/private.ts'
+import { openStore, type Store } from '../store/index.ts'
+import { DeltaDag } from '../sync/dag.ts'
+import { Applications } from './applications.ts'
+import type { NodeConfig } from './config.ts'
+import { MAX_CALL_ARGS_BYTES, NODE_VERSION } from './constants.ts'
+import { Contexts, type ContextRecord } from './contexts.ts'
+import { EventBus } from './events.ts'
+import { Executor, type CallResult } from './executor.ts'
+import { Identities } from './identities.ts'
+import { loadNodeKeys } from './keys.ts'
+import type { ContextEvent, ExecuteResult, MoorNode } from './types.ts'
+
+export type * from './types.ts'
+
+export interface NodeInit {
+  home: string
+  config: NodeConfig
+  logger?: Logger
+  /** Skip fsync (benchmarks of CPU cost only). */
+  noSync?: boolean
+}
+
+export async function createNode (init: NodeInit): Promise<MoorNode> {
+  const logger = init.logger ?? createLogger({ level: init.config.logLevel })
+  const log = logger.child('node')
+  const keys = loadNodeKeys(init.home)
+  const store = openStore({ path: join(init.home, 'data'), noSync: init.noSync })
+  const runtime = createRuntime({ memoryPages: init.config.limits.memoryPages, defaultLimits: { gas: init.config.limits.gas }, logger })
+  const dag = new DeltaDag(store, logger.child('dag'))
+  const clock = new HybridClock()
+  for (const { value } of store.db.dag.getRange({})) clock.observe((value as { hlc: { ms: number, c: number } }).hlc)
+  const applications = new Applications(store, runtime)
+  const contexts = new Contexts(store, dag)
+  const identities = new Identities(store, keys.sealing)
+  const executor = new Executor({ store, dag, runtime, applications, contexts, identities, clock, logger: logger.child('app'), gas: init.config.limits.gas })
+  const bus = new EventBus()
+  const startedAt = Date.now()
+  log.info('node started', { home: init.home, nodeId: toHex(keys.node.publicKey) })
+  return new Node({ home: init.home, store, applications, contexts, identities, executor, dag, bus, startedAt, nodeId: toHex(keys.node.publicKey), log })
+}
+
+interface NodeParts {
+  home: string
+  store: Store
+  applications: Applications
+  contexts: Contexts
+  identities: Identities
+  executor: Executor
+  dag: DeltaDag
+  bus: EventBus
+  startedAt: number
+  nodeId: string
+  log: Logger
+}
+
+function id32 (text: string, what: string): Uint8Array {
+  if (typeof text !== 'string') throw new InvalidInputError(`${what} must be a string`)
+  const bytes = parseHex(text, 32)
+  if (bytes === undefined) throw new InvalidInputError(`${what} must be 64 hex characters, got "${text.slice(0, 80)}"`)
+  return bytes
+}
+
+class Node implements MoorNode {
+  readonly home: string
+  private readonly p: NodeParts
+  private stopped = false
+
+  constructor (parts: NodeParts) {
+    this.p = parts
+    this.home = parts.home
+  }
+
+  status () {
+    return {
+      version: NODE_VERSION,
+      nodeId: this.p.nodeId,
+      home: this.home,
+      startedAt: this.p.startedAt,
+      uptimeMs: Date.now() - this.p.startedAt,
+      applications: this.p.applications.list().length,
+      contexts: this.p.contexts.all().length,
+      store: { path: this.p.store.path, schemaVersion: this.p.store.schemaVersion }
+    }
+  }
+
+  async installApplication (req: { wasm: Uint8Array, name?: string }) {
+    return await this.p.applications.install(req.wasm, req.name)
+  }
+
+  listApplications () { return this.p.applications.list() }
+  getApplication (id: string) { return this.p.applications.get(id32(id, 'application id')) }
+
+  async removeApplication (id: string) {
+    const appId = id32(id, 'application id')
+    const users = this.p.contexts.all().filter((c) => toHex(c.applicationId) === toHex(appId)).map((c) => toHex(c.id))
+    await this.p.applications.remove(appId, users)
+  }
+
+  async createContext (req: { applicationId: string, initArgs?: Uint8Array }) {
+    const appId = id32(req.applicationId, 'applicationId')
+    const app = this.p.applications.get(appId)
+    const args = checkArgs(req.initArgs)
+    const id = this.p.contexts.newId()
+    const result = await this.p.store.transaction(() => settle(() => this.p.store.atomic(() => {
+      const pair = this.p.identities.create(id)
+      const rec: ContextRecord = {
+        id,
+        applicationId: appId,
+        createdAt: Date.now(),
+        identity: pair.publicKey,
+        members: [{ identity: pair.publicKey, role: 'admin' }],
+        xcallGrants: [],
+        anchor: { kind: 'offchain' }
+      }
+      this.p.contexts.put(rec)
+      this.p.dag.init(id)
+      if (!app.methods.includes('init')) return null
+      return this.p.executor.mutateInTransaction({ context: id, method: 'init', args, executor: null, readOnly: false })
+    })))
+    const call = unwrap(result)
+    if (call !== null) this.publish(call)
+    this.p.log.info('context created', { context: toHex(id), application: app.id })
+    return this.getContext(toHex(id))
+  }
+
+  listContexts () { return this.p.contexts.all().map((c) => this.p.contexts.info(c)) }
+  getContext (id: string) { return this.p.contexts.info(this.p.contexts.get(id32(id, 'context id'))) }
+
+  async deleteContext (id: string) {
+    const ctx = this.p.contexts.get(id32(id, 'context id'))
+    await this.p.store.transaction(() => {
+      this.p.dag.clear(ctx.id)
+      clearPrivate(this.p.store, ctx.id)
+      this.p.identities.clear(ctx.id)
+      this.p.contexts.remove(ctx.id)
+    })
+    this.p.log.info('context deleted', { context: id })
+  }
+
+  async grantXcall (target: string, source: string) { return await this.updateGrants(target, source, true) }
+  async revokeXcall (target: string, source: string) { return await this.updateGrants(target, source, false) }
+
+  private async updateGrants (target: string, source: string, grant: boolean) {
+    const targetId = id32(target, 'target context id')
+    const sourceId = id32(source, 'source context id')
+    unwrap(await this.p.store.transaction(() => settle(() => {
+      const ctx = this.p.contexts.get(targetId)
+      if (this.p.contexts.roleOf(ctx, ctx.identity) !== 'admin') throw new ForbiddenError(`this node is not an admin of context ${target}`)
+      const others = ctx.xcallGrants.filter((g) => toHex(g) !== toHex(sourceId))
+      this.p.contexts.put({ ...ctx, xcallGrants: grant ? [...others, sourceId] : others })
+    })))
+    return this.getContext(target)
+  }
+
+  async execute (req: { contextId: string, method: string, args?: Uint8Array, executor?: string, readOnly?: boolean, signal?: AbortSignal }): Promise<ExecuteResult> {
+    req.signal?.throwIfAborted()
+    const context = id32(req.contextId, 'contextId')
+    if (typeof req.method !== 'string' || req.method.length === 0 || req.method.length > 256) throw new InvalidInputError('method must be a non-empty string of at most 256 characters')
+    const args = checkArgs(req.args)
+    const executor = req.executor === undefined ? null : id32(req.executor, 'executor')
+    this.p.contexts.get(context) // NotFoundError before any work
+    const call = { context, method: req.method, args, executor, readOnly: req.readOnly === true }
+    let result: CallResult
+    if (call.readOnly) {
+      result = this.p.executor.query(call)
+    } else {
+      result = await this.p.executor.mutate(call)
+      this.publish(result)
+    }
+    return {
+      output: result.output,
+      gasUsed: result.gasUsed,
+      deltaId: result.deltas[0] !== undefined && toHex(result.deltas[0].context) === toHex(context) ? toHex(result.deltas[0].id) : null,
+      rootHash: toHex(result.rootHash),
+      events: result.events
+    }
+  }
+
+  private publish (result: CallResult): void {
+    for (const d of result.deltas) {
+      this.p.bus.publish({ contextId: toHex(d.context), type: 'delta', kind: 'applied', data: toHex(d.id), deltaId: toHex(d.id), at: d.hlc.ms })
+    }
+    for (const e of result.events) this.p.bus.publish(e)
+  }
+
+  listIdentities (contextId?: string) {
+    return this.p.identities.list(contextId === undefined ? undefined : id32(contextId, 'context id'))
+  }
+
+  subscribe (contextId: string, listener: (event: ContextEvent) => void) {
+    this.p.contexts.get(id32(contextId, 'context id'))
+    return this.p.bus.subscribe(contextId.toLowerCase(), listener)
+  }
+
+  async stop () {
+    if (this.stopped) return
+    this.stopped = true
+    await this.p.store.close()
+    this.p.log.info('node stopped')
+  }
+}
+
+function checkArgs (args: Uint8Array | undefined): Uint8Array {
+  if (args === undefined) return utf8('{}')
+  if (!(args instanceof Uint8Array)) throw new InvalidInputError('args must be bytes')
+  if (args.byteLength > MAX_CALL_ARGS_BYTES) throw new PayloadTooLargeError(`arguments of ${args.byteLength} bytes exceed ${MAX_CALL_ARGS_BYTES}`)
+  return args
+}
+
+// A throw inside a batched LMDB transaction callback must not disturb the other callbacks
+// of the batch; failures travel out as values and are rethrown after the batch.
+type Settled<T> = { ok: true, value: T } | { ok: false, error: unknown }
+function settle<T> (fn: () => T): Settled<T> {
+  try { return { ok: true, value: fn() } } catch (error) { return { ok: false, error } }
+}
+function unwrap<T> (s: Settled<T>): T {
+  if (!s.ok) throw s.error
+  return s.value
+}
+

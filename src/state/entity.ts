@@ -1,0 +1,84 @@
+// A CRDT entity as stored, and its Merkle hash.
+//
+// Every entity is either a slot of a map (the root map has none), a set element or a
+// list item. A map slot holds a byte value, a nested collection, or a tombstone, decided
+// last-writer-wins by `ts`. Collection internals (register value, counter shares,
+// children) merge commutatively whatever the slot currently says, which is what makes
+// the result independent of the order deltas arrive in.
+import { encode } from 'cborg'
+import { sha256 } from '../crypto/hash.ts'
+import type { CollectionKind } from './types.ts'
+
+export type SlotType = CollectionKind | 'value' | 'tomb'
+export type EntityType = SlotType | 'elem' | 'item'
+
+export interface Entity {
+  /** Parent entity id; null only for the root map. */
+  p: Uint8Array | null
+  /** Map key, or set element bytes; empty for list items and the root. */
+  k: Uint8Array
+  t: EntityType
+  /** Stamp of the slot's winning write (map slots), of the item's value (list items). */
+  ts: Uint8Array | null
+  /** Value of a `value` slot or of a live list item; null otherwise. */
+  v: Uint8Array | null
+  /** Register value and its stamp. */
+  rv?: Uint8Array | null
+  rts?: Uint8Array | null
+  /** Counter shares: [actor, increments, decrements], sorted by actor. */
+  cnt?: Array<[Uint8Array, bigint, bigint]>
+  /** Live add-tags of a set element (add-wins), sorted. */
+  tags?: Uint8Array[]
+  /** List item: predecessor item id (null = head) and insertion stamp. */
+  after?: Uint8Array | null
+  at?: Uint8Array
+  /** Sum over children of sha256(child id ‖ child hash), mod 2^256 (32 bytes). */
+  acc: Uint8Array
+  /** Merkle hash: sha256(canonical content ‖ acc). */
+  h: Uint8Array
+}
+
+export const ZERO32 = new Uint8Array(32)
+
+/** The canonical content that the hash covers; one fixed CBOR array per entity. */
+function content (e: Entity): unknown[] {
+  const slotLive = e.t !== 'tomb'
+  return [
+    e.t,
+    e.k,
+    e.ts ?? null,
+    slotLive ? (e.v ?? null) : null,
+    e.rv ?? null,
+    e.rts ?? null,
+    (e.cnt ?? []).map(([a, p, n]) => [a, p.toString(), n.toString()]),
+    e.tags ?? [],
+    e.after ?? null,
+    e.at ?? null
+  ]
+}
+
+export function hashEntity (e: Entity): Uint8Array {
+  return sha256(encode(content(e)), e.acc)
+}
+
+const MOD = 1n << 256n
+
+export function toBig (b: Uint8Array): bigint {
+  return BigInt('0x' + (Buffer.from(b).toString('hex') || '0'))
+}
+
+export function fromBig (n: bigint): Uint8Array {
+  return new Uint8Array(Buffer.from(((n % MOD + MOD) % MOD).toString(16).padStart(64, '0'), 'hex'))
+}
+
+/** Contribution of one child to its parent's accumulator. */
+export function contribution (childId: Uint8Array, childHash: Uint8Array): bigint {
+  return toBig(sha256(childId, childHash))
+}
+
+/** Normalises a record read back from the store (msgpack gives Buffers, numbers). */
+export function fromStored (raw: any): Entity {
+  const e = raw as Entity
+  if (e.cnt !== undefined) e.cnt = e.cnt.map(([a, p, n]) => [a, BigInt(p), BigInt(n)])
+  return e
+}

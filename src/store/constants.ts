@@ -1,0 +1,21 @@
+/** Bumped whenever the layout of any sub-database changes incompatibly. */
+export const SCHEMA_VERSION = 1
+
+/** Named sub-databases of the node's one LMDB environment. */
+export const DATABASES = [
+  'meta', // schema version, node facts
+  'identities', // context identities; secret keys sealed under the node key
+  'applications', // application records and their WASM bytes
+  'contexts', // context records
+  'state', // CRDT entities: ctx ‖ entity id -> entity
+  'children', // ctx ‖ parent id ‖ child id -> 1 (enumerates collections)
+  'private', // ctx ‖ key -> bytes (node-local app data)
+  'deltas', // ctx ‖ delta id -> signed delta bytes
+  'dag', // ctx -> heads, counts, root hash
+  'pending', // ctx ‖ delta id -> signed delta still missing parents
+  'waiting', // ctx ‖ missing parent ‖ child delta -> 1
+  'governance', // governance ops (offchain anchor)
+  'anchors' // chain adapters' caches
+] as const
+
+export type DatabaseName = typeof DATABASES[number]

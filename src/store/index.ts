@@ -1,0 +1,106 @@
+// The node's one LMDB environment and its typed sub-databases. Keys are raw bytes
+// (context id first, so a context's data is one key range); values are msgpack unless a
+// database stores canonical bytes itself.
+import { open, type Database, type RootDatabase } from 'lmdb'
+import { mkdirSync } from 'node:fs'
+import { SchemaVersionError, StoreClosedError } from '../errors/index.ts'
+import { DATABASES, SCHEMA_VERSION, type DatabaseName } from './constants.ts'
+
+export { SCHEMA_VERSION } from './constants.ts'
+
+export interface StoreInit {
+  path: string
+  /** Skip fsync on commit (benchmarks of CPU cost only; never for a real node). */
+  noSync?: boolean
+}
+
+export type Db = Database<any, Buffer>
+
+export interface Store {
+  readonly path: string
+  readonly schemaVersion: number
+  readonly db: Record<DatabaseName, Db>
+  /**
+   * Runs `fn` inside the next batched write transaction; resolves after the commit is
+   * durable. `fn` must be synchronous; everything it writes commits together or not at all.
+   */
+  transaction<T> (fn: () => T): Promise<T>
+  /**
+   * Runs `fn` in a child of the current write transaction (call it inside `transaction`):
+   * if `fn` throws, everything it wrote is rolled back and the error propagates.
+   */
+  atomic<T> (fn: () => T): T
+  /** Resolves once everything written so far is committed. */
+  flushed (): Promise<void>
+  close (): Promise<void>
+}
+
+export function openStore (init: StoreInit): Store {
+  mkdirSync(init.path, { recursive: true, mode: 0o700 })
+  const root: RootDatabase = open({
+    path: init.path,
+    maxDbs: 32,
+    noSync: init.noSync === true,
+    // Reads within one transaction must see its own writes; no write-through cache.
+    cache: false
+  })
+  const db = {} as Record<DatabaseName, Db>
+  for (const name of DATABASES) {
+    db[name] = root.openDB({ name, keyEncoding: 'binary' }) as Db
+  }
+  checkSchema(root, db.meta, init.path)
+  let closed = false
+  return {
+    path: init.path,
+    schemaVersion: SCHEMA_VERSION,
+    db,
+    transaction<T> (fn: () => T): Promise<T> {
+      if (closed) return Promise.reject(new StoreClosedError('the store is closed'))
+      return root.transaction(fn) as Promise<T>
+    },
+    atomic<T> (fn: () => T): T {
+      return root.transactionSync(fn) as T
+    },
+    async flushed () {
+      await root.flushed
+    },
+    async close () {
+      if (closed) return
+      closed = true
+      await root.flushed
+      await root.close()
+    }
+  }
+}
+
+const VERSION_KEY = Buffer.from('schemaVersion')
+
+function checkSchema (root: RootDatabase, meta: Db, path: string): void {
+  const found = meta.get(VERSION_KEY) as number | undefined
+  if (found === undefined) {
+    root.transactionSync(() => { meta.putSync(VERSION_KEY, SCHEMA_VERSION) })
+    return
+  }
+  if (found !== SCHEMA_VERSION) {
+    void root.close()
+    throw new SchemaVersionError(`store at ${path} has schema version ${found}; this build reads version ${SCHEMA_VERSION}`, {
+      hint: found > SCHEMA_VERSION ? 'upgrade moorage to open this store' : 'migrate the store, or start from a new home'
+    })
+  }
+}
+
+/** Concatenates key parts (ids are fixed-length, so keys of one layout never collide). */
+export function key (...parts: Uint8Array[]): Buffer {
+  return Buffer.concat(parts)
+}
+
+/** [start, end) bounds of every key that begins with `prefix`. */
+export function prefixRange (prefix: Uint8Array): { start: Buffer, end: Buffer } {
+  const end = Buffer.from(prefix)
+  let i = end.length - 1
+  while (i >= 0 && end[i] === 0xff) i--
+  if (i < 0) return { start: Buffer.from(prefix), end: Buffer.alloc(prefix.length + 1, 0xff) }
+  const upper = end.subarray(0, i + 1)
+  upper[i] = upper[i]! + 1
+  return { start: Buffer.from(prefix), end: Buffer.from(upper) }
+}

@@ -1,0 +1,150 @@
+// The delta DAG of each context: stored deltas, current heads, and deltas held until
+// their parents arrive (then released in a cascade). Every method that writes must run
+// inside a store transaction, so state entities, the delta, the heads and the root hash
+// of a context always commit together.
+import { compareBytes, equalBytes, toHex } from '../crypto/bytes.ts'
+import { InvalidDeltaError } from '../errors/index.ts'
+import type { Logger } from '../log/index.ts'
+import { applyAction, type Action } from '../state/actions.ts'
+import type { Timestamp } from '../state/hlc.ts'
+import { makeStamp, rootId } from '../state/ids.ts'
+import { newRoot, StateOverlay } from '../state/overlay.ts'
+import { key, prefixRange, type Store } from '../store/index.ts'
+import { createDelta, decodeDelta, type Delta } from './delta.ts'
+
+export interface DagInfo {
+  heads: Uint8Array[]
+  /** Deltas applied. */
+  count: number
+  rootHash: Uint8Array
+  /** Greatest HLC among applied deltas. */
+  hlc: Timestamp
+}
+
+export type ReceiveOutcome =
+  | { status: 'duplicate' }
+  | { status: 'held', missing: Uint8Array[] }
+  | { status: 'applied', applied: Delta[] }
+
+export interface ReceiveOptions {
+  /** Decides whether a delta's author may write; a string is the rejection reason. */
+  authorize?: (delta: Delta) => true | string
+}
+
+export class DeltaDag {
+  private readonly store: Store
+  private readonly log: Logger
+
+  constructor (store: Store, log: Logger) {
+    this.store = store
+    this.log = log
+  }
+
+  info (context: Uint8Array): DagInfo | undefined {
+    return this.store.db.dag.get(Buffer.from(context)) as DagInfo | undefined
+  }
+
+  /** Records the empty state and DAG of a new context (inside a transaction); returns the root hash. */
+  init (context: Uint8Array): Uint8Array {
+    const root = newRoot()
+    this.store.db.state.put(key(context, rootId(context)), root)
+    const rootHash = root.h
+    const info: DagInfo = { heads: [], count: 0, rootHash, hlc: { ms: 0, c: 0 } }
+    this.store.db.dag.put(Buffer.from(context), info)
+    return rootHash
+  }
+
+  has (context: Uint8Array, id: Uint8Array): boolean {
+    return this.store.db.deltas.doesExist(key(context, id)) || this.store.db.pending.doesExist(key(context, id))
+  }
+
+  get (context: Uint8Array, id: Uint8Array): Uint8Array | undefined {
+    return this.store.db.deltas.get(key(context, id)) as Uint8Array | undefined
+  }
+
+  /**
+   * Turns the actions a local call applied to `overlay` into a signed delta on top of the
+   * current heads, and commits both (inside a transaction).
+   */
+  commitLocal (overlay: StateOverlay, init: { author: Uint8Array, secretKey: Uint8Array, hlc: Timestamp, actions: Action[] }): { delta: Delta, rootHash: Uint8Array } {
+    const info = this.info(overlay.context)
+    if (info === undefined) throw new InvalidDeltaError(`context ${toHex(overlay.context)} has no DAG`)
+    const delta = createDelta({ context: overlay.context, author: init.author, parents: info.heads, hlc: init.hlc, actions: init.actions }, init.secretKey)
+    return { delta, rootHash: this.commitApplied(overlay, delta) }
+  }
+
+  /** Stores a delta whose actions are already applied to `overlay`, and advances the heads. */
+  commitApplied (overlay: StateOverlay, delta: Delta): Uint8Array {
+    const rootHash = overlay.seal()
+    overlay.commit()
+    const ctx = delta.context
+    this.store.db.deltas.put(key(ctx, delta.id), delta.bytes)
+    const info = this.info(ctx)
+    if (info === undefined) throw new InvalidDeltaError(`context ${toHex(ctx)} has no DAG`)
+    const heads = info.heads.filter((h) => !delta.parents.some((p) => equalBytes(p, h)))
+    heads.push(delta.id)
+    heads.sort(compareBytes)
+    const hlc = delta.hlc.ms > info.hlc.ms || (delta.hlc.ms === info.hlc.ms && delta.hlc.c > info.hlc.c) ? delta.hlc : info.hlc
+    this.store.db.dag.put(Buffer.from(ctx), { heads, count: info.count + 1, rootHash, hlc } satisfies DagInfo)
+    return rootHash
+  }
+
+  /**
+   * Takes a delta from a peer (inside a transaction): drops duplicates, holds it while
+   * parents are missing, otherwise applies it and every held delta it unblocks.
+   */
+  receive (delta: Delta, options: ReceiveOptions = {}): ReceiveOutcome {
+    const ctx = delta.context
+    if (this.has(ctx, delta.id)) return { status: 'duplicate' }
+    const verdict = options.authorize?.(delta) ?? true
+    if (verdict !== true) throw new InvalidDeltaError(`delta ${toHex(delta.id)} rejected: ${verdict}`)
+    const missing = delta.parents.filter((p) => !this.store.db.deltas.doesExist(key(ctx, p)))
+    if (missing.length > 0) {
+      this.store.db.pending.put(key(ctx, delta.id), delta.bytes)
+      for (const m of missing) this.store.db.waiting.put(key(ctx, m, delta.id), 1)
+      return { status: 'held', missing }
+    }
+    const applied = [this.applyRemote(delta)]
+    const queue = [delta.id]
+    while (queue.length > 0) {
+      const parent = queue.shift()!
+      for (const k of [...this.store.db.waiting.getKeys(prefixRange(key(ctx, parent)))]) {
+        const childId = (k as Buffer).subarray(64)
+        this.store.db.waiting.remove(k)
+        const bytes = this.store.db.pending.get(key(ctx, childId)) as Uint8Array | undefined
+        if (bytes === undefined) continue
+        const child = decodeDelta(bytes)
+        if (!child.parents.every((p) => this.store.db.deltas.doesExist(key(ctx, p)))) continue
+        this.store.db.pending.remove(key(ctx, childId))
+        try {
+          applied.push(this.applyRemote(child))
+          queue.push(child.id)
+        } catch (err) {
+          this.log.warn('held delta rejected', { context: toHex(ctx), delta: toHex(childId), reason: (err as Error).message })
+        }
+      }
+    }
+    return { status: 'applied', applied }
+  }
+
+  private applyRemote (delta: Delta): Delta {
+    const overlay = new StateOverlay(this.store, delta.context)
+    delta.actions.forEach((a, i) => { applyAction(overlay, a, makeStamp(delta.hlc, delta.author, i), delta.author) })
+    this.commitApplied(overlay, delta)
+    return delta
+  }
+
+  /** Number of deltas held for missing parents. */
+  pendingCount (context: Uint8Array): number {
+    return this.store.db.pending.getKeysCount(prefixRange(context))
+  }
+
+  /** Removes every trace of a context's state and DAG (inside a transaction). */
+  clear (context: Uint8Array): void {
+    for (const name of ['deltas', 'pending', 'waiting', 'state', 'children'] as const) {
+      const db = this.store.db[name]
+      for (const k of [...db.getKeys(prefixRange(context))]) db.remove(k)
+    }
+    this.store.db.dag.remove(Buffer.from(context))
+  }
+}

@@ -1,0 +1,81 @@
+// Deltas: the signed unit of replication. Canonical encoding (documented in
+// docs/encoding.md): body = CBOR array
+//   [1, context(32), author(32), parents(32-byte ids, sorted bytewise), hlc ms, hlc counter, actions]
+// id = sha256(body); signature = ed25519(author, "moorage:delta:v1" ‖ id);
+// wire form = CBOR array [body bytes, signature].
+import { decode, encode } from 'cborg'
+import { compareBytes, utf8 } from '../crypto/bytes.ts'
+import { sha256 } from '../crypto/hash.ts'
+import { sign, verify } from '../crypto/ed25519.ts'
+import { InvalidDeltaError, InvalidSignatureError } from '../errors/index.ts'
+import { validateAction, type Action } from '../state/actions.ts'
+import type { Timestamp } from '../state/hlc.ts'
+
+const VERSION = 1
+const DOMAIN = utf8('moorage:delta:v1')
+export const MAX_DELTA_BYTES = 8 * 1024 * 1024
+export const MAX_PARENTS = 64
+
+export interface DeltaBody {
+  context: Uint8Array
+  author: Uint8Array
+  parents: Uint8Array[]
+  hlc: Timestamp
+  actions: Action[]
+}
+
+export interface Delta extends DeltaBody {
+  id: Uint8Array
+  body: Uint8Array
+  signature: Uint8Array
+  /** The wire form: what is stored and sent. */
+  bytes: Uint8Array
+}
+
+export function createDelta (body: DeltaBody, secretKey: Uint8Array): Delta {
+  const parents = [...body.parents].sort(compareBytes)
+  const encoded = encode([VERSION, body.context, body.author, parents, body.hlc.ms, body.hlc.c, body.actions])
+  const id = sha256(encoded)
+  const signature = sign(secretKey, signingBytes(id))
+  return { ...body, parents, id, body: encoded, signature, bytes: encode([encoded, signature]) }
+}
+
+function signingBytes (id: Uint8Array): Uint8Array {
+  const out = new Uint8Array(DOMAIN.length + id.length)
+  out.set(DOMAIN, 0)
+  out.set(id, DOMAIN.length)
+  return out
+}
+
+const DECODE_OPTIONS = { useMaps: false, rejectDuplicateMapKeys: true, allowUndefined: false, allowIndefinite: false, allowBigInt: true, strict: true }
+
+/** Decodes and verifies a delta from untrusted bytes. Throws InvalidDeltaError / InvalidSignatureError. */
+export function decodeDelta (bytes: Uint8Array): Delta {
+  if (bytes.byteLength > MAX_DELTA_BYTES) throw new InvalidDeltaError(`delta of ${bytes.byteLength} bytes exceeds ${MAX_DELTA_BYTES}`)
+  let outer: unknown
+  let inner: unknown
+  try {
+    outer = decode(bytes, DECODE_OPTIONS)
+    if (!Array.isArray(outer) || outer.length !== 2 || !(outer[0] instanceof Uint8Array) || !(outer[1] instanceof Uint8Array)) {
+      throw new Error('expected [body, signature]')
+    }
+    inner = decode(outer[0], DECODE_OPTIONS)
+  } catch (err) {
+    throw new InvalidDeltaError('delta is not valid CBOR of the expected shape', { details: (err as Error).message, cause: err })
+  }
+  const [body, signature] = outer as [Uint8Array, Uint8Array]
+  if (!Array.isArray(inner) || inner.length !== 7 || inner[0] !== VERSION) throw new InvalidDeltaError('unsupported delta version or shape')
+  const [, context, author, parents, ms, c, actions] = inner as unknown[]
+  const isId = (v: unknown): v is Uint8Array => v instanceof Uint8Array && v.byteLength === 32
+  if (!isId(context) || !isId(author)) throw new InvalidDeltaError('context and author must be 32 bytes')
+  if (!Array.isArray(parents) || parents.length > MAX_PARENTS || !parents.every(isId)) throw new InvalidDeltaError(`parents must be at most ${MAX_PARENTS} ids of 32 bytes`)
+  for (let i = 1; i < parents.length; i++) {
+    if (compareBytes(parents[i - 1], parents[i]) >= 0) throw new InvalidDeltaError('parents must be sorted and distinct')
+  }
+  if (!Number.isSafeInteger(ms) || (ms as number) < 0 || !Number.isSafeInteger(c) || (c as number) < 0) throw new InvalidDeltaError('hlc must be two non-negative integers')
+  if (!Array.isArray(actions) || actions.length === 0) throw new InvalidDeltaError('a delta carries at least one action')
+  const checked = actions.map(validateAction)
+  const id = sha256(body)
+  if (!verify(author, signingBytes(id), signature)) throw new InvalidSignatureError('delta signature does not verify against its author')
+  return { context, author, parents, hlc: { ms: ms as number, c: c as number }, actions: checked, id, body, signature, bytes }
+}

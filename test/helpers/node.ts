@@ -1,0 +1,41 @@
+// A real node (LMDB, runtime, CRDT) in a temporary home, with helpers to call it.
+import { readFileSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
+import { fromUtf8, utf8 } from '../../src/crypto/bytes.ts'
+import { silentLogger } from '../../src/log/index.ts'
+import { defaultConfig } from '../../src/node/config.ts'
+import { createNode, type MoorNode } from '../../src/node/index.ts'
+import { tempDir } from './tmp.ts'
+
+export function appWasm (name: string): Uint8Array {
+  return readFileSync(fileURLToPath(new URL(`../../apps/${name}/build/${name}.wasm`, import.meta.url)))
+}
+
+export function fixtureWasm (name: string): Uint8Array {
+  return readFileSync(fileURLToPath(new URL(`../fixtures/apps/build/${name}.wasm`, import.meta.url)))
+}
+
+export interface TestNode {
+  node: MoorNode
+  home: string
+  /** Mutation with JSON args; returns the parsed JSON output. */
+  call: (ctx: string, method: string, args?: unknown) => Promise<unknown>
+  query: (ctx: string, method: string, args?: unknown) => Promise<unknown>
+  close: () => Promise<void>
+}
+
+export async function startTestNode (overrides: { gas?: bigint, memoryPages?: number } = {}): Promise<TestNode> {
+  const dir = tempDir('moor-node-')
+  const config = defaultConfig(dir.path)
+  if (overrides.gas !== undefined) config.limits.gas = overrides.gas
+  if (overrides.memoryPages !== undefined) config.limits.memoryPages = overrides.memoryPages
+  const node = await createNode({ home: dir.path, config, logger: silentLogger })
+  const parse = (out: Uint8Array | null): unknown => (out === null ? undefined : JSON.parse(fromUtf8(out)))
+  return {
+    node,
+    home: dir.path,
+    call: async (ctx, method, args = {}) => parse((await node.execute({ contextId: ctx, method, args: utf8(JSON.stringify(args)) })).output),
+    query: async (ctx, method, args = {}) => parse((await node.execute({ contextId: ctx, method, args: utf8(JSON.stringify(args)), readOnly: true })).output),
+    close: async () => { await node.stop(); dir.cleanup() }
+  }
+}
