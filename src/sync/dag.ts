@@ -66,10 +66,10 @@ export class DeltaDag {
    * Turns the actions a local call applied to `overlay` into a signed delta on top of the
    * current heads, and commits both (inside a transaction).
    */
-  commitLocal (overlay: StateOverlay, init: { author: Uint8Array, secretKey: Uint8Array, hlc: Timestamp, actions: Action[] }): { delta: Delta, rootHash: Uint8Array } {
+  commitLocal (overlay: StateOverlay, init: { author: Uint8Array, secretKey: Uint8Array, hlc: Timestamp, actions: Action[], anchor?: Uint8Array[] }): { delta: Delta, rootHash: Uint8Array } {
     const info = this.info(overlay.context)
     if (info === undefined) throw new InvalidDeltaError(`context ${toHex(overlay.context)} has no DAG`)
-    const delta = createDelta({ context: overlay.context, author: init.author, parents: info.heads, hlc: init.hlc, actions: init.actions }, init.secretKey)
+    const delta = createDelta({ context: overlay.context, author: init.author, parents: info.heads, anchor: init.anchor ?? [], hlc: init.hlc, actions: init.actions }, init.secretKey)
     return { delta, rootHash: this.commitApplied(overlay, delta) }
   }
 

@@ -1,6 +1,7 @@
 // Deltas: the signed unit of replication. Canonical encoding (documented in
 // docs/encoding.md): body = CBOR array
-//   [1, context(32), author(32), parents(32-byte ids, sorted bytewise), hlc ms, hlc counter, actions]
+//   [1, context(32), author(32), parents, anchor, hlc ms, hlc counter, actions]
+// where parents and anchor are arrays of 32-byte ids, sorted bytewise.
 // id = sha256(body); signature = ed25519(author, "moorage:delta:v1" ‖ id);
 // wire form = CBOR array [body bytes, signature].
 import { decode, encode } from 'cborg'
@@ -20,6 +21,12 @@ export interface DeltaBody {
   context: Uint8Array
   author: Uint8Array
   parents: Uint8Array[]
+  /**
+   * The governance point the author wrote at: the anchor's heads it had seen (offchain:
+   * governance op ids; a chain: the block it read membership at). Whether the author may
+   * write is decided at this point, identically on every node.
+   */
+  anchor: Uint8Array[]
   hlc: Timestamp
   actions: Action[]
 }
@@ -34,10 +41,11 @@ export interface Delta extends DeltaBody {
 
 export function createDelta (body: DeltaBody, secretKey: Uint8Array): Delta {
   const parents = [...body.parents].sort(compareBytes)
-  const encoded = encode([VERSION, body.context, body.author, parents, body.hlc.ms, body.hlc.c, body.actions])
+  const anchor = [...body.anchor].sort(compareBytes)
+  const encoded = encode([VERSION, body.context, body.author, parents, anchor, body.hlc.ms, body.hlc.c, body.actions])
   const id = sha256(encoded)
   const signature = sign(secretKey, signingBytes(id))
-  return { ...body, parents, id, body: encoded, signature, bytes: encode([encoded, signature]) }
+  return { ...body, parents, anchor, id, body: encoded, signature, bytes: encode([encoded, signature]) }
 }
 
 function signingBytes (id: Uint8Array): Uint8Array {
@@ -64,18 +72,23 @@ export function decodeDelta (bytes: Uint8Array): Delta {
     throw new InvalidDeltaError('delta is not valid CBOR of the expected shape', { details: (err as Error).message, cause: err })
   }
   const [body, signature] = outer as [Uint8Array, Uint8Array]
-  if (!Array.isArray(inner) || inner.length !== 7 || inner[0] !== VERSION) throw new InvalidDeltaError('unsupported delta version or shape')
-  const [, context, author, parents, ms, c, actions] = inner as unknown[]
+  if (!Array.isArray(inner) || inner.length !== 8 || inner[0] !== VERSION) throw new InvalidDeltaError('unsupported delta version or shape')
+  const [, context, author, parents, anchor, ms, c, actions] = inner as unknown[]
   const isId = (v: unknown): v is Uint8Array => v instanceof Uint8Array && v.byteLength === 32
   if (!isId(context) || !isId(author)) throw new InvalidDeltaError('context and author must be 32 bytes')
-  if (!Array.isArray(parents) || parents.length > MAX_PARENTS || !parents.every(isId)) throw new InvalidDeltaError(`parents must be at most ${MAX_PARENTS} ids of 32 bytes`)
-  for (let i = 1; i < parents.length; i++) {
-    if (compareBytes(parents[i - 1], parents[i]) >= 0) throw new InvalidDeltaError('parents must be sorted and distinct')
+  const sortedIds = (v: unknown, what: string): Uint8Array[] => {
+    if (!Array.isArray(v) || v.length > MAX_PARENTS || !v.every(isId)) throw new InvalidDeltaError(`${what} must be at most ${MAX_PARENTS} ids of 32 bytes`)
+    for (let i = 1; i < v.length; i++) {
+      if (compareBytes(v[i - 1], v[i]) >= 0) throw new InvalidDeltaError(`${what} must be sorted and distinct`)
+    }
+    return v
   }
+  sortedIds(parents, 'parents')
+  sortedIds(anchor, 'anchor')
   if (!Number.isSafeInteger(ms) || (ms as number) < 0 || !Number.isSafeInteger(c) || (c as number) < 0) throw new InvalidDeltaError('hlc must be two non-negative integers')
   if (!Array.isArray(actions) || actions.length === 0) throw new InvalidDeltaError('a delta carries at least one action')
   const checked = actions.map(validateAction)
   const id = sha256(body)
   if (!verify(author, signingBytes(id), signature)) throw new InvalidSignatureError('delta signature does not verify against its author')
-  return { context, author, parents, hlc: { ms: ms as number, c: c as number }, actions: checked, id, body, signature, bytes }
+  return { context, author, parents: parents as Uint8Array[], anchor: anchor as Uint8Array[], hlc: { ms: ms as number, c: c as number }, actions: checked, id, body, signature, bytes }
 }

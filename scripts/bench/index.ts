@@ -1,0 +1,17 @@
+// `npm run bench`: every benchmark, JSON + a table. `npm run bench -- core` runs one suite.
+import { benchCore } from './core.ts'
+import { report } from './report.ts'
+
+const suites: Record<string, () => Promise<unknown>> = {
+  core: async () => { report('core', await benchCore()) }
+}
+
+const chosen = process.argv.slice(2).filter((a) => !a.startsWith('-'))
+for (const name of chosen.length > 0 ? chosen : Object.keys(suites)) {
+  const suite = suites[name]
+  if (suite === undefined) {
+    console.error(`unknown suite ${name}; suites: ${Object.keys(suites).join(', ')}`)
+    process.exit(2)
+  }
+  await suite()
+}

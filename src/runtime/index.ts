@@ -1,0 +1,84 @@
+// The runtime: owns the compiled-module cache and runs method calls.
+
+import { InvalidInputError } from '../errors/index.ts'
+import { silentLogger } from '../log/index.ts'
+import type { Logger } from '../log/index.ts'
+import type { CallEnv, CallLimits, CallOutcome } from './types.ts'
+import { DEFAULT_GAS, DEFAULT_MEMORY_PAGES, DEFAULT_MODULE_CACHE_SIZE } from './constants.ts'
+import { compileApp } from './compile.ts'
+import { callMethod } from './execute.ts'
+import { ModuleCache } from './module-cache.ts'
+import type { CompiledApp } from './module-cache.ts'
+
+export type { CallEnv, CallLimits, CallOutcome } from './types.ts'
+
+export interface RuntimeInit {
+  /** Linear-memory cap in pages (default 1,024 = 64 MiB). */
+  memoryPages?: number
+  /** Compiled modules kept (default 64). */
+  cacheSize?: number
+  /** Limits used when a call gives none. */
+  defaultLimits?: Partial<CallLimits>
+  logger?: Logger
+}
+
+/** Application id: 32 bytes or their hex. */
+export type AppId = Uint8Array | string
+
+/** The raw module bytes, or a way to fetch them when the module is not cached. */
+export type ModuleSource = Uint8Array | ((appId: string) => Uint8Array)
+
+export interface Runtime {
+  readonly limits: CallLimits
+  readonly memoryPages: number
+  /** Instruments, validates and caches a module; returns its methods. Throws InvalidModuleError. */
+  prepare (appId: AppId, wasm: Uint8Array): string[]
+  /** Methods of a cached module, or undefined when it is not cached. */
+  methods (appId: AppId): string[] | undefined
+  /** Runs `method` on a fresh instance of the application. */
+  call (appId: AppId, source: ModuleSource, method: string, env: CallEnv, limits?: Partial<CallLimits>): CallOutcome
+  /** Drops a module from the cache. */
+  evict (appId: AppId): void
+}
+
+export function createRuntime (init: RuntimeInit = {}): Runtime {
+  const memoryPages = init.memoryPages ?? DEFAULT_MEMORY_PAGES
+  if (!Number.isInteger(memoryPages) || memoryPages < 1 || memoryPages > 65_536) {
+    throw new InvalidInputError(`memoryPages must be an integer in 1..65536, got ${memoryPages}`)
+  }
+  const limits: CallLimits = { gas: init.defaultLimits?.gas ?? DEFAULT_GAS }
+  const cache = new ModuleCache(init.cacheSize ?? DEFAULT_MODULE_CACHE_SIZE)
+  const log = (init.logger ?? silentLogger).child('runtime')
+
+  const compile = (key: string, wasm: Uint8Array): CompiledApp => {
+    const started = performance.now()
+    const app = compileApp(wasm, { memoryPages, startGas: limits.gas })
+    cache.set(key, app)
+    log.debug('compiled application', { app: key, methods: app.methods.length, ms: Math.round(performance.now() - started) })
+    return app
+  }
+
+  return {
+    limits,
+    memoryPages,
+    prepare (appId, wasm) {
+      return [...compile(hexId(appId), wasm).methods]
+    },
+    methods (appId) {
+      const app = cache.get(hexId(appId))
+      return app === undefined ? undefined : [...app.methods]
+    },
+    call (appId, source, method, env, callLimits) {
+      const key = hexId(appId)
+      const app = cache.get(key) ?? compile(key, typeof source === 'function' ? source(key) : source)
+      return callMethod(app.module, app.methods, method, env, { ...limits, ...callLimits }, { memoryPages, startGas: app.startGas })
+    },
+    evict (appId) {
+      cache.delete(hexId(appId))
+    }
+  }
+}
+
+function hexId (appId: AppId): string {
+  return typeof appId === 'string' ? appId.toLowerCase() : Buffer.from(appId).toString('hex')
+}
