@@ -1,0 +1,324 @@
+// The governance state machine shared by every anchor's local view: who is a member
+// with which role and capabilities, invitations, proposals, thresholds, nonces.
+// `applyAction` is pure with respect to rejection: it either applies an action and
+// returns null, or returns the reason and leaves the state untouched.
+import { concatBytes, equalBytes, toHex, utf8 } from '../crypto/bytes.ts'
+import { sha256 } from '../crypto/hash.ts'
+import { verify } from '../crypto/ed25519.ts'
+import type { Capability, GovAction, InvitationSpec, MemberRecord, ProposalAction, ProposalRecord, Role } from './types.ts'
+import { CAPABILITIES, ROLES } from './types.ts'
+
+export interface InvitationState extends InvitationSpec {
+  uses: number
+  revoked: boolean
+  createdBy: Uint8Array
+}
+
+export interface ProposalOutcome {
+  proposal: string
+  outcome: 'executed' | 'failed'
+  reason?: string
+  at: number
+}
+
+export interface GovState {
+  context: Uint8Array
+  application: Uint8Array
+  members: Map<string, MemberRecord>
+  nonces: Map<string, bigint>
+  invitations: Map<string, InvitationState>
+  /** Open-invitation commitments: invitation hex -> commitment hex -> claimer hex. */
+  commitments: Map<string, Map<string, string>>
+  proposals: Map<string, ProposalRecord>
+  history: ProposalOutcome[]
+  /** Approvals from current admins needed to execute a proposal. */
+  threshold: number
+  /** Open proposals one identity may have at once. */
+  activeLimit: number
+  values: Map<string, Uint8Array>
+  /** Accepted operations so far. */
+  revision: number
+}
+
+export const DEFAULT_THRESHOLD = 1
+export const DEFAULT_ACTIVE_LIMIT = 10
+export const MAX_PROPOSAL_ACTIONS = 16
+export const MAX_COMMITMENTS_PER_INVITATION = 64
+
+export function genesisState (context: Uint8Array, application: Uint8Array, creator: Uint8Array): GovState {
+  return {
+    context,
+    application,
+    members: new Map([[toHex(creator), { identity: creator, role: 'admin', capabilities: [] }]]),
+    nonces: new Map(),
+    invitations: new Map(),
+    commitments: new Map(),
+    proposals: new Map(),
+    history: [],
+    threshold: DEFAULT_THRESHOLD,
+    activeLimit: DEFAULT_ACTIVE_LIMIT,
+    values: new Map(),
+    revision: 1
+  }
+}
+
+export function cloneState (s: GovState): GovState {
+  return {
+    ...s,
+    members: new Map([...s.members].map(([k, m]) => [k, { ...m, capabilities: [...m.capabilities] }])),
+    nonces: new Map(s.nonces),
+    invitations: new Map([...s.invitations].map(([k, i]) => [k, { ...i }])),
+    commitments: new Map([...s.commitments].map(([k, m]) => [k, new Map(m)])),
+    proposals: new Map([...s.proposals].map(([k, p]) => [k, { ...p, approvals: [...p.approvals] }])),
+    history: [...s.history],
+    values: new Map(s.values)
+  }
+}
+
+export function roleOf (s: GovState, identity: Uint8Array): Role | undefined {
+  return s.members.get(toHex(identity))?.role
+}
+
+export function can (s: GovState, identity: Uint8Array, cap: Capability): boolean {
+  const m = s.members.get(toHex(identity))
+  return m !== undefined && (m.role === 'admin' || m.capabilities.includes(cap))
+}
+
+export function admins (s: GovState): MemberRecord[] {
+  return [...s.members.values()].filter((m) => m.role === 'admin')
+}
+
+/** The message an open invitation's key signs to let one identity claim it. */
+export function claimMessage (context: Uint8Array, invitation: Uint8Array, claimer: Uint8Array): Uint8Array {
+  return concatBytes(utf8('moorage:claim:v1'), context, invitation, claimer)
+}
+
+/** Commitment published before revealing an open-invitation claim. */
+export function claimCommitment (invitation: Uint8Array, claimer: Uint8Array, proof: Uint8Array): Uint8Array {
+  return sha256(utf8('moorage:commit:v1'), invitation, claimer, proof)
+}
+
+export interface ApplyContext {
+  author: Uint8Array
+  nonce: bigint
+  /** Milliseconds of the operation's timestamp (expiry checks). */
+  at: number
+}
+
+/** Validates and applies one action. Returns null when applied, else why it was rejected. */
+export function applyAction (s: GovState, action: GovAction, ctx: ApplyContext): string | null {
+  const authorHex = toHex(ctx.author)
+  const last = s.nonces.get(authorHex) ?? 0n
+  if (ctx.nonce <= last) return `stale nonce ${ctx.nonce}: the last accepted nonce of ${short(ctx.author)} is ${last}`
+  const reason = check(s, action, ctx)
+  if (reason !== null) return reason
+  mutate(s, action, ctx)
+  s.nonces.set(authorHex, ctx.nonce)
+  s.revision++
+  return null
+}
+
+function short (id: Uint8Array): string {
+  return toHex(id).slice(0, 12)
+}
+
+function member (s: GovState, id: Uint8Array): MemberRecord | undefined {
+  return s.members.get(toHex(id))
+}
+
+function check (s: GovState, a: GovAction, ctx: ApplyContext): string | null {
+  const author = ctx.author
+  const need = (cap: Capability): string | null => can(s, author, cap) ? null : `${short(author)} lacks the ${cap} capability`
+  switch (a.type) {
+    case 'addMember':
+      if (!ROLES.includes(a.role) || (a.role as Role) === 'admin') return 'admins are added through an addAdmin proposal'
+      return need('ManageMembers') ?? (member(s, a.identity) !== undefined ? `${short(a.identity)} is already a member` : null)
+    case 'removeMember': {
+      const m = member(s, a.identity)
+      if (m === undefined) return `${short(a.identity)} is not a member`
+      if (m.role === 'admin') return 'admins are removed through a removeAdmin proposal'
+      return need('ManageMembers')
+    }
+    case 'setRole': {
+      const m = member(s, a.identity)
+      if (m === undefined) return `${short(a.identity)} is not a member`
+      if (m.role === 'admin' || a.role === 'admin' as Role) return 'admin roles change through proposals'
+      return need('ManageMembers')
+    }
+    case 'grant':
+    case 'revoke':
+      if (!CAPABILITIES.includes(a.capability)) return `unknown capability ${String(a.capability)}`
+      if (roleOf(s, author) !== 'admin') return `only admins ${a.type} capabilities`
+      return member(s, a.identity) === undefined ? `${short(a.identity)} is not a member` : null
+    case 'updateApplication':
+      return need('ManageApplication')
+    case 'invite': {
+      const inv = a.invitation
+      const denied = need('ManageMembers')
+      if (denied !== null) return denied
+      if (s.invitations.has(toHex(inv.id))) return 'an invitation with this id exists'
+      if (inv.role !== 'member' && inv.role !== 'reader') return 'invitations grant the member or reader role'
+      if (!Number.isInteger(inv.maxUses) || inv.maxUses < 1) return 'maxUses must be a positive integer'
+      if (inv.expiresAt <= ctx.at) return 'the invitation is already expired'
+      if (inv.target.type === 'identity' && member(s, inv.target.identity) !== undefined) return 'the invitee is already a member'
+      return null
+    }
+    case 'revokeInvitation':
+      if (!s.invitations.has(toHex(a.invitation))) return 'no such invitation'
+      return need('ManageMembers')
+    case 'claim': {
+      const inv = s.invitations.get(toHex(a.invitation))
+      if (inv === undefined) return 'no such invitation'
+      if (inv.target.type !== 'identity') return 'an open invitation is claimed by commitClaim then revealClaim'
+      if (!equalBytes(inv.target.identity, author)) return 'the invitation names another identity'
+      return usable(s, inv, author, ctx.at)
+    }
+    case 'commitClaim': {
+      const inv = s.invitations.get(toHex(a.invitation))
+      if (inv === undefined) return 'no such invitation'
+      if (inv.target.type !== 'open') return 'only open invitations take commitments'
+      const c = s.commitments.get(toHex(a.invitation))
+      if ((c?.size ?? 0) >= MAX_COMMITMENTS_PER_INVITATION) return 'too many commitments for this invitation'
+      return usable(s, inv, author, ctx.at)
+    }
+    case 'revealClaim': {
+      const inv = s.invitations.get(toHex(a.invitation))
+      if (inv === undefined) return 'no such invitation'
+      if (inv.target.type !== 'open') return 'not an open invitation'
+      const committed = s.commitments.get(toHex(a.invitation))?.get(toHex(claimCommitment(a.invitation, author, a.proof)))
+      if (committed !== toHex(author)) return 'no earlier commitment by this identity matches the reveal'
+      if (!verify(inv.target.key, claimMessage(s.context, a.invitation, author), a.proof)) return 'the claim proof does not verify against the invitation key'
+      return usable(s, inv, author, ctx.at)
+    }
+    case 'leave': {
+      const m = member(s, author)
+      if (m === undefined) return `${short(author)} is not a member`
+      if (m.role === 'admin' && admins(s).length === 1) return 'the last admin cannot leave; add another admin first'
+      return null
+    }
+    case 'propose': {
+      const denied = need('Proxy')
+      if (denied !== null) return denied
+      if (s.proposals.has(toHex(a.proposal))) return 'a proposal with this id exists'
+      if (a.actions.length === 0 || a.actions.length > MAX_PROPOSAL_ACTIONS) return `a proposal carries 1 to ${MAX_PROPOSAL_ACTIONS} actions`
+      const open = [...s.proposals.values()].filter((p) => equalBytes(p.author, author)).length
+      if (open >= s.activeLimit) return `${short(author)} already has ${open} active proposals (limit ${s.activeLimit})`
+      return null
+    }
+    case 'approve': {
+      const p = s.proposals.get(toHex(a.proposal))
+      if (p === undefined) return 'no such proposal'
+      if (roleOf(s, author) !== 'admin') return `only admins approve; ${short(author)} is not an admin`
+      if (p.approvals.some((x) => equalBytes(x, author))) return 'already approved by this identity'
+      return null
+    }
+  }
+}
+
+function usable (s: GovState, inv: InvitationState, claimer: Uint8Array, at: number): string | null {
+  if (inv.revoked) return 'the invitation was revoked'
+  if (at > inv.expiresAt) return `the invitation expired at ${new Date(inv.expiresAt).toISOString()}`
+  if (inv.uses >= inv.maxUses) return 'the invitation has no uses left'
+  if (member(s, claimer) !== undefined) return 'already a member'
+  return null
+}
+
+function mutate (s: GovState, a: GovAction, ctx: ApplyContext): void {
+  switch (a.type) {
+    case 'addMember': s.members.set(toHex(a.identity), { identity: a.identity, role: a.role, capabilities: [] }); return
+    case 'removeMember': s.members.delete(toHex(a.identity)); return
+    case 'setRole': member(s, a.identity)!.role = a.role; return
+    case 'grant': {
+      const m = member(s, a.identity)!
+      if (!m.capabilities.includes(a.capability)) m.capabilities.push(a.capability)
+      return
+    }
+    case 'revoke': {
+      const m = member(s, a.identity)!
+      m.capabilities = m.capabilities.filter((c) => c !== a.capability)
+      return
+    }
+    case 'updateApplication': s.application = a.application; return
+    case 'invite': s.invitations.set(toHex(a.invitation.id), { ...a.invitation, uses: 0, revoked: false, createdBy: ctx.author }); return
+    case 'revokeInvitation': s.invitations.get(toHex(a.invitation))!.revoked = true; return
+    case 'claim':
+    case 'revealClaim': {
+      const inv = s.invitations.get(toHex(a.invitation))!
+      inv.uses++
+      s.members.set(toHex(ctx.author), { identity: ctx.author, role: inv.role, capabilities: [] })
+      return
+    }
+    case 'commitClaim': {
+      const key = toHex(a.invitation)
+      const c = s.commitments.get(key) ?? new Map<string, string>()
+      c.set(toHex(a.commitment), toHex(ctx.author))
+      s.commitments.set(key, c)
+      return
+    }
+    case 'leave': s.members.delete(toHex(ctx.author)); return
+    case 'propose': {
+      const approvals = roleOf(s, ctx.author) === 'admin' ? [ctx.author] : []
+      s.proposals.set(toHex(a.proposal), { id: a.proposal, author: ctx.author, actions: a.actions, approvals, createdAt: ctx.at })
+      tryExecute(s, a.proposal, ctx.at)
+      return
+    }
+    case 'approve':
+      s.proposals.get(toHex(a.proposal))!.approvals.push(ctx.author)
+      tryExecute(s, a.proposal, ctx.at)
+  }
+}
+
+/** Approvals that count: those of identities that are admins now. */
+export function countedApprovals (s: GovState, p: ProposalRecord): number {
+  return p.approvals.filter((x) => roleOf(s, x) === 'admin').length
+}
+
+function tryExecute (s: GovState, id: Uint8Array, at: number): void {
+  const key = toHex(id)
+  const p = s.proposals.get(key)!
+  if (countedApprovals(s, p) < s.threshold) return
+  s.proposals.delete(key)
+  const trial = cloneState(s)
+  for (const action of p.actions) {
+    const reason = runProposalAction(trial, action)
+    if (reason !== null) {
+      s.history.push({ proposal: key, outcome: 'failed', reason, at })
+      return
+    }
+  }
+  Object.assign(s, trial)
+  s.history.push({ proposal: key, outcome: 'executed', at })
+}
+
+function runProposalAction (s: GovState, a: ProposalAction): string | null {
+  switch (a.type) {
+    case 'setThreshold':
+      if (!Number.isInteger(a.threshold) || a.threshold < 1) return 'threshold must be a positive integer'
+      if (a.threshold > admins(s).length) return `threshold ${a.threshold} exceeds the ${admins(s).length} admins`
+      s.threshold = a.threshold
+      return null
+    case 'setActiveLimit':
+      if (!Number.isInteger(a.limit) || a.limit < 1) return 'the active-proposals limit must be a positive integer'
+      s.activeLimit = a.limit
+      return null
+    case 'addAdmin': {
+      const m = member(s, a.identity)
+      s.members.set(toHex(a.identity), { identity: a.identity, role: 'admin', capabilities: m?.capabilities ?? [] })
+      return null
+    }
+    case 'removeAdmin': {
+      const m = member(s, a.identity)
+      if (m?.role !== 'admin') return `${short(a.identity)} is not an admin`
+      if (admins(s).length === 1) return 'a context keeps at least one admin'
+      m.role = 'member'
+      // Keep the threshold reachable.
+      if (s.threshold > admins(s).length) s.threshold = admins(s).length
+      return null
+    }
+    case 'setValue':
+      s.values.set(toHex(a.key), a.value)
+      return null
+    case 'deleteProposal':
+      return s.proposals.delete(toHex(a.proposal)) ? null : 'no such proposal to delete'
+  }
+}

@@ -1,0 +1,70 @@
+// Governance concepts shared by every anchor (offchain and chains): roles, capabilities,
+// the actions a context identity can request, and what can be asked of an anchor.
+
+export const ROLES = ['admin', 'member', 'reader'] as const
+export type Role = typeof ROLES[number]
+
+export const CAPABILITIES = ['ManageMembers', 'ManageApplication', 'Proxy'] as const
+export type Capability = typeof CAPABILITIES[number]
+
+/** Where an invitation lets someone in from. */
+export type InvitationTarget =
+  | { type: 'identity', identity: Uint8Array }
+  /**
+   * Open invitation: whoever holds the invitation secret. `key` is the ed25519 public key
+   * derived from the secret; a claim proves the secret by a signature binding the
+   * claimer's identity, so a watcher who sees the reveal cannot reuse it.
+   */
+  | { type: 'open', key: Uint8Array }
+
+export interface InvitationSpec {
+  id: Uint8Array
+  target: InvitationTarget
+  role: Exclude<Role, 'admin'>
+  /** Milliseconds since the epoch; a claim stamped later is rejected. */
+  expiresAt: number
+  maxUses: number
+}
+
+/** Actions a proposal can carry; they execute together once approvals reach the threshold. */
+export type ProposalAction =
+  | { type: 'setThreshold', threshold: number }
+  | { type: 'setActiveLimit', limit: number }
+  | { type: 'addAdmin', identity: Uint8Array }
+  | { type: 'removeAdmin', identity: Uint8Array }
+  | { type: 'setValue', key: Uint8Array, value: Uint8Array }
+  | { type: 'deleteProposal', proposal: Uint8Array }
+
+/** What a context identity asks its anchor to do. */
+export type GovAction =
+  | { type: 'addMember', identity: Uint8Array, role: Exclude<Role, 'admin'> }
+  | { type: 'removeMember', identity: Uint8Array }
+  | { type: 'setRole', identity: Uint8Array, role: Exclude<Role, 'admin'> }
+  | { type: 'grant', identity: Uint8Array, capability: Capability }
+  | { type: 'revoke', identity: Uint8Array, capability: Capability }
+  | { type: 'updateApplication', application: Uint8Array }
+  | { type: 'invite', invitation: InvitationSpec }
+  | { type: 'revokeInvitation', invitation: Uint8Array }
+  /** Claims an identity-bound invitation (signed by the invitee). */
+  | { type: 'claim', invitation: Uint8Array }
+  /** Open invitations, step 1: commit to the claim proof without revealing it (see claimCommitment). */
+  | { type: 'commitClaim', invitation: Uint8Array, commitment: Uint8Array }
+  /** Open invitations, step 2: reveal the proof; valid only after a matching commitment by the same identity. */
+  | { type: 'revealClaim', invitation: Uint8Array, proof: Uint8Array }
+  | { type: 'leave' }
+  | { type: 'propose', proposal: Uint8Array, actions: ProposalAction[] }
+  | { type: 'approve', proposal: Uint8Array }
+
+export interface MemberRecord {
+  identity: Uint8Array
+  role: Role
+  capabilities: Capability[]
+}
+
+export interface ProposalRecord {
+  id: Uint8Array
+  author: Uint8Array
+  actions: ProposalAction[]
+  approvals: Uint8Array[]
+  createdAt: number
+}

@@ -1,0 +1,91 @@
+// Concurrent governance on partitioned replicas: once they exchange ops, every replica
+// reaches the same verdicts, and the deterministic rule keeps exactly one admin.
+import assert from 'node:assert/strict'
+import { randomBytes } from 'node:crypto'
+import { after, describe, it } from 'node:test'
+import { toHex } from '../../src/crypto/bytes.ts'
+import { generateKeyPair } from '../../src/crypto/ed25519.ts'
+import { OffchainAnchor } from '../../src/governance/offchain/index.ts'
+import { decodeOp, type GovOp } from '../../src/governance/offchain/op.ts'
+import { silentLogger } from '../../src/log/index.ts'
+import { HybridClock } from '../../src/state/hlc.ts'
+import { key, openStore, prefixRange, type Store } from '../../src/store/index.ts'
+import { tempDir } from '../helpers/tmp.ts'
+
+const dir = tempDir('moor-gov-')
+after(() => { dir.cleanup() })
+let n = 0
+
+function replica (): { anchor: OffchainAnchor, store: Store } {
+  const store = openStore({ path: `${dir.path}/${n++}`, noSync: true })
+  return { store, anchor: new OffchainAnchor({ store, clock: new HybridClock(), logger: silentLogger }) }
+}
+
+function opsOf (r: { store: Store }, ctx: Uint8Array): GovOp[] {
+  return [...r.store.db.governance.getRange(prefixRange(key(ctx, Uint8Array.of(0))))].map(({ value }) => decodeOp(value as Uint8Array))
+}
+
+async function deliver (to: { anchor: OffchainAnchor, store: Store }, ops: GovOp[]): Promise<void> {
+  for (const op of ops) {
+    const out = await to.store.transaction(() => to.anchor.ingest(op))
+    if (out.status === 'added') to.anchor.adopt(out.ops)
+  }
+}
+
+describe('offchain governance DAG', () => {
+  it('concurrent mutual removal of two admins resolves identically on every replica', async () => {
+    const a = replica(); const b = replica()
+    const alice = generateKeyPair(); const bob = generateKeyPair()
+    const { context } = await a.anchor.createContext({ application: new Uint8Array(32), creator: alice })
+    await a.anchor.submit(context, alice, { type: 'propose', proposal: new Uint8Array(randomBytes(32)), actions: [{ type: 'addAdmin', identity: bob.publicKey }] })
+    await deliver(b, opsOf(a, context))
+    assert.equal(b.anchor.state(context)!.members.get(toHex(bob.publicKey))!.role, 'admin')
+    // Partitioned: each removes the other.
+    await a.anchor.submit(context, alice, { type: 'propose', proposal: new Uint8Array(randomBytes(32)), actions: [{ type: 'removeAdmin', identity: bob.publicKey }] })
+    await b.anchor.submit(context, bob, { type: 'propose', proposal: new Uint8Array(randomBytes(32)), actions: [{ type: 'removeAdmin', identity: alice.publicKey }] })
+    // Heal: exchange everything, in different orders.
+    await deliver(a, opsOf(b, context).reverse())
+    await deliver(b, opsOf(a, context))
+    const sa = a.anchor.state(context)!; const sb = b.anchor.state(context)!
+    const admins = (s: typeof sa): string[] => [...s.members.values()].filter((m) => m.role === 'admin').map((m) => toHex(m.identity))
+    assert.deepEqual(admins(sa), admins(sb))
+    assert.equal(admins(sa).length, 1, 'exactly one admin survives')
+    assert.equal(sa.revision, sb.revision)
+    // The losing proposal is explained, identically on both.
+    const rejectedA = a.anchor.dag(context).history().filter((h) => !h.verdict.accepted)
+    const rejectedB = b.anchor.dag(context).history().filter((h) => !h.verdict.accepted)
+    assert.equal(rejectedA.length, 1)
+    assert.equal(toHex(rejectedA[0]!.op.id), toHex(rejectedB[0]!.op.id))
+    assert.match(rejectedA[0]!.verdict.reason!, /Proxy|admin/)
+    await a.store.close(); await b.store.close()
+  })
+
+  it('an op whose author was not allowed at its causal point is rejected even if allowed later', async () => {
+    const a = replica()
+    const alice = generateKeyPair(); const mallory = generateKeyPair()
+    const { context } = await a.anchor.createContext({ application: new Uint8Array(32), creator: alice })
+    // Mallory signs an addMember on top of genesis only, before she is a member.
+    const genesis = a.anchor.dag(context).currentHeads()
+    await a.anchor.submit(context, alice, { type: 'addMember', identity: mallory.publicKey, role: 'member' })
+    await a.anchor.submit(context, alice, { type: 'grant', identity: mallory.publicKey, capability: 'ManageMembers' })
+    const { createOp } = await import('../../src/governance/offchain/op.ts')
+    const sneaky = createOp({ context, author: mallory.publicKey, secretKey: mallory.secretKey, parents: genesis, nonce: 1n, hlc: { ms: Date.now() + 10_000, c: 0 }, action: { type: 'addMember', identity: generateKeyPair().publicKey, role: 'member' } })
+    await deliver(a, [sneaky])
+    const v = a.anchor.dag(context).verdict(sneaky.id)!
+    assert.equal(v.accepted, false)
+    assert.match(v.reason!, /causal point/)
+    await a.store.close()
+  })
+
+  it('holds ops with missing parents and releases them in order', async () => {
+    const a = replica(); const b = replica()
+    const alice = generateKeyPair()
+    const { context } = await a.anchor.createContext({ application: new Uint8Array(32), creator: alice })
+    for (let i = 0; i < 5; i++) await a.anchor.submit(context, alice, { type: 'addMember', identity: generateKeyPair().publicKey, role: 'reader' })
+    const ops = opsOf(a, context).sort((x, y) => x.hlc.ms - y.hlc.ms || x.hlc.c - y.hlc.c)
+    await deliver(b, [...ops].reverse())
+    assert.equal(b.anchor.state(context)!.members.size, 6)
+    assert.equal(b.anchor.state(context)!.revision, a.anchor.state(context)!.revision)
+    await a.store.close(); await b.store.close()
+  })
+})
