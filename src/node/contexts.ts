@@ -1,7 +1,8 @@
-// Context records: application, this node's identity, members and roles, xcall grants.
-// The `offchain` anchor at its simplest: the creator is the only member and admin.
-import { randomBytes } from 'node:crypto'
-import { equalBytes, toHex } from '../crypto/bytes.ts'
+// Context records: application, this node's identity, xcall grants. Members, roles and
+// the application in force come from the context's anchor (its governance state).
+import { toHex } from '../crypto/bytes.ts'
+import { roleOf } from '../governance/acl.ts'
+import type { OffchainAnchor } from '../governance/offchain/index.ts'
 import { NotFoundError } from '../errors/index.ts'
 import type { Store } from '../store/index.ts'
 import type { DeltaDag } from '../sync/dag.ts'
@@ -12,7 +13,6 @@ export interface ContextRecord {
   applicationId: Uint8Array
   createdAt: number
   identity: Uint8Array
-  members: Array<{ identity: Uint8Array, role: Role }>
   xcallGrants: Uint8Array[]
   anchor: { kind: 'offchain' }
 }
@@ -20,18 +20,23 @@ export interface ContextRecord {
 export class Contexts {
   private readonly store: Store
   private readonly dag: DeltaDag
+  private readonly governance: OffchainAnchor
+  /** Records read on the hot path of every call; small, so kept once read. */
+  private readonly cache = new Map<string, ContextRecord | null>()
 
-  constructor (store: Store, dag: DeltaDag) {
+  constructor (store: Store, dag: DeltaDag, governance: OffchainAnchor) {
     this.store = store
     this.dag = dag
-  }
-
-  newId (): Uint8Array {
-    return new Uint8Array(randomBytes(32))
+    this.governance = governance
   }
 
   find (id: Uint8Array): ContextRecord | undefined {
-    return this.store.db.contexts.get(Buffer.from(id)) as ContextRecord | undefined
+    const hex = toHex(id)
+    const hit = this.cache.get(hex)
+    if (hit !== undefined) return hit ?? undefined
+    const rec = this.store.db.contexts.get(Buffer.from(id)) as ContextRecord | undefined
+    if (rec !== undefined) this.cache.set(hex, rec)
+    return rec
   }
 
   get (id: Uint8Array): ContextRecord {
@@ -43,10 +48,17 @@ export class Contexts {
   /** Writes a record (inside a transaction). */
   put (rec: ContextRecord): void {
     this.store.db.contexts.put(Buffer.from(rec.id), rec)
+    this.cache.delete(toHex(rec.id))
+  }
+
+  /** Drops a cached record (after a transaction that wrote it rolled back). */
+  forget (id: Uint8Array): void {
+    this.cache.delete(toHex(id))
   }
 
   remove (id: Uint8Array): void {
     this.store.db.contexts.remove(Buffer.from(id))
+    this.cache.delete(toHex(id))
   }
 
   all (): ContextRecord[] {
@@ -54,7 +66,8 @@ export class Contexts {
   }
 
   roleOf (rec: ContextRecord, identity: Uint8Array): Role | undefined {
-    return rec.members.find((m) => equalBytes(m.identity, identity))?.role
+    const state = this.governance.state(rec.id)
+    return state === undefined ? undefined : roleOf(state, identity)
   }
 
   info (rec: ContextRecord): ContextInfo {
@@ -65,7 +78,7 @@ export class Contexts {
       anchor: { kind: rec.anchor.kind },
       createdAt: rec.createdAt,
       identity: toHex(rec.identity),
-      members: rec.members.map((m) => ({ identity: toHex(m.identity), role: m.role })),
+      members: [...(this.governance.state(rec.id)?.members.values() ?? [])].map((m) => ({ identity: toHex(m.identity), role: m.role })),
       rootHash: dag === undefined ? '' : toHex(dag.rootHash),
       heads: (dag?.heads ?? []).map(toHex),
       deltaCount: dag?.count ?? 0,

@@ -23,6 +23,7 @@ import type { Applications } from './applications.ts'
 import { MAX_BATCH_CALLS, MAX_XCALL_DEPTH } from './constants.ts'
 import type { ContextRecord, Contexts } from './contexts.ts'
 import type { Identities } from './identities.ts'
+import type { OffchainAnchor } from '../governance/offchain/index.ts'
 import type { ContextEvent } from './types.ts'
 
 export interface ExecutorComponents {
@@ -32,9 +33,12 @@ export interface ExecutorComponents {
   applications: Applications
   contexts: Contexts
   identities: Identities
+  governance: OffchainAnchor
   clock: HybridClock
   logger: Logger
   gas: bigint
+  /** Called once per durable batch with the deltas it committed (to publish them). */
+  onCommitted?: (deltas: Delta[]) => void
 }
 
 export interface CallRequest {
@@ -116,34 +120,58 @@ export class Executor {
     })
   }
 
+  /**
+   * Forms batches from the queue. A batch is formed as soon as the previous one has run
+   * (not when it has committed), so the next batch executes while the previous commit is
+   * written; calls are acknowledged only once their commit is flushed to disk.
+   */
   private async drain (): Promise<void> {
     this.draining = true
     try {
       while (this.queue.length > 0) {
         const batch = this.queue.splice(0, MAX_BATCH_CALLS)
-        let settled: Settled[]
-        try {
-          settled = await this.c.store.transaction(() => {
+        let ran: () => void = () => {}
+        const hasRun = new Promise<void>((resolve) => { ran = resolve })
+        const committed = this.c.store.transaction(() => {
+          try {
+            let settled: Settled[]
             try {
-              return this.c.store.atomic(() => this.runBatch(batch.map((q) => q.req)))
+              settled = this.c.store.atomic(() => this.runBatch(batch.map((q) => q.req)))
             } catch (error) {
-              return batch.map(() => ({ ok: false as const, error }))
+              settled = batch.map(() => ({ ok: false as const, error }))
             }
-          })
-        } catch (error) {
-          settled = batch.map(() => ({ ok: false as const, error }))
-        }
-        const retry: Queued[] = []
-        settled.forEach((s, i) => {
-          if (s.ok) batch[i]!.resolve(s.result)
-          else if (s.error instanceof NextBatch) retry.push(batch[i]!)
-          else batch[i]!.reject(s.error)
+            // Calls that must wait for another batch go back to the front of the queue.
+            const retry = batch.filter((_, i) => { const s = settled[i]!; return !s.ok && s.error instanceof NextBatch })
+            this.queue.unshift(...retry)
+            return settled
+          } finally {
+            ran()
+          }
         })
-        this.queue.unshift(...retry)
+        committed.then(async (settled) => {
+          await this.c.store.flushed()
+          this.announce(settled)
+          settled.forEach((s, i) => {
+            if (s.ok) batch[i]!.resolve(s.result)
+            else if (!(s.error instanceof NextBatch)) batch[i]!.reject(s.error)
+          })
+        }, (error: unknown) => {
+          ran()
+          for (const q of batch) q.reject(error)
+        }).catch(() => {})
+        await hasRun
       }
     } finally {
       this.draining = false
     }
+  }
+
+  /** Hands each delta of a durable batch to `onCommitted`, once. */
+  announce (settled: Settled[]): void {
+    if (this.c.onCommitted === undefined) return
+    const seen = new Map<string, Delta>()
+    for (const s of settled) if (s.ok) for (const d of s.result.deltas) seen.set(toHex(d.id), d)
+    if (seen.size > 0) this.c.onCommitted([...seen.values()])
   }
 
   /**
@@ -176,7 +204,9 @@ export class Executor {
     for (const [hex, b] of batches) {
       b.priv.commit()
       if (b.actions.length === 0) continue
-      deltas.set(hex, this.c.dag.commitLocal(b.overlay, { author: b.author.publicKey, secretKey: b.author.secretKey, hlc: b.hlc, actions: b.actions }))
+      // The governance point the author wrote at: what every peer checks the write against.
+      const anchor = this.c.governance.dag(b.ctx.id).currentHeads()
+      deltas.set(hex, this.c.dag.commitLocal(b.overlay, { author: b.author.publicKey, secretKey: b.author.secretKey, hlc: b.hlc, actions: b.actions, anchor }))
     }
     return outcomes.map((o, i) => {
       if (!o.ok) return o

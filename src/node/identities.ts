@@ -24,9 +24,8 @@ export class Identities {
     this.sealing = sealing
   }
 
-  /** Creates an identity for `context` (inside a transaction). */
-  create (context: Uint8Array): KeyPair {
-    const pair = generateKeyPair()
+  /** Stores an identity for `context` (inside a transaction); a new key pair unless given. */
+  create (context: Uint8Array, pair: KeyPair = generateKeyPair()): KeyPair {
     const record: IdentityRecord = {
       publicKey: pair.publicKey,
       context,

@@ -15,7 +15,10 @@ import { MAX_CALL_ARGS_BYTES, NODE_VERSION } from './constants.ts'
 import { Contexts, type ContextRecord } from './contexts.ts'
 import { EventBus } from './events.ts'
 import { Executor, type CallResult } from './executor.ts'
+import type { Delta } from '../sync/delta.ts'
 import { Identities } from './identities.ts'
+import { OffchainAnchor } from '../governance/offchain/index.ts'
+import { generateKeyPair } from '../crypto/ed25519.ts'
 import { loadNodeKeys } from './keys.ts'
 import type { ContextEvent, ExecuteResult, MoorNode } from './types.ts'
 
@@ -39,13 +42,17 @@ export async function createNode (init: NodeInit): Promise<MoorNode> {
   const clock = new HybridClock()
   for (const { value } of store.db.dag.getRange({})) clock.observe((value as { hlc: { ms: number, c: number } }).hlc)
   const applications = new Applications(store, runtime)
-  const contexts = new Contexts(store, dag)
+  const governance = new OffchainAnchor({ store, clock, logger: logger.child('governance') })
+  const contexts = new Contexts(store, dag, governance)
   const identities = new Identities(store, keys.sealing)
-  const executor = new Executor({ store, dag, runtime, applications, contexts, identities, clock, logger: logger.child('app'), gas: init.config.limits.gas })
   const bus = new EventBus()
+  const publishDeltas = (deltas: Delta[]): void => {
+    for (const d of deltas) bus.publish({ contextId: toHex(d.context), type: 'delta', kind: 'applied', data: toHex(d.id), deltaId: toHex(d.id), at: d.hlc.ms })
+  }
+  const executor = new Executor({ store, dag, runtime, applications, contexts, identities, governance, clock, logger: logger.child('app'), gas: init.config.limits.gas, onCommitted: publishDeltas })
   const startedAt = Date.now()
   log.info('node started', { home: init.home, nodeId: toHex(keys.node.publicKey) })
-  return new Node({ home: init.home, store, applications, contexts, identities, executor, dag, bus, startedAt, nodeId: toHex(keys.node.publicKey), log })
+  return new Node({ home: init.home, store, applications, contexts, identities, governance, executor, dag, bus, startedAt, nodeId: toHex(keys.node.publicKey), log })
 }
 
 interface NodeParts {
@@ -54,6 +61,7 @@ interface NodeParts {
   applications: Applications
   contexts: Contexts
   identities: Identities
+  governance: OffchainAnchor
   executor: Executor
   dag: DeltaDag
   bus: EventBus
@@ -109,15 +117,22 @@ class Node implements MoorNode {
     const appId = id32(req.applicationId, 'applicationId')
     const app = this.p.applications.get(appId)
     const args = checkArgs(req.initArgs)
-    const id = this.p.contexts.newId()
+    // The context id is derived from the genesis op (creator, application, salt), so the
+    // creator's identity exists before the context does.
+    const creator = generateKeyPair()
+    const genesis = this.p.governance.genesis(appId, creator)
+    const id = genesis.context
+    // init runs against the governance state, so the genesis is adopted before the commit
+    // and forgotten again if the commit fails.
+    this.p.governance.adopt([genesis])
     const result = await this.p.store.transaction(() => settle(() => this.p.store.atomic(() => {
-      const pair = this.p.identities.create(id)
+      this.p.identities.create(id, creator)
+      this.p.governance.persist(genesis)
       const rec: ContextRecord = {
         id,
         applicationId: appId,
         createdAt: Date.now(),
-        identity: pair.publicKey,
-        members: [{ identity: pair.publicKey, role: 'admin' }],
+        identity: creator.publicKey,
         xcallGrants: [],
         anchor: { kind: 'offchain' }
       }
@@ -126,8 +141,15 @@ class Node implements MoorNode {
       if (!app.methods.includes('init')) return null
       return this.p.executor.mutateInTransaction({ context: id, method: 'init', args, executor: null, readOnly: false })
     })))
+    if (!result.ok) {
+      this.p.governance.forget(id)
+      this.p.contexts.forget(id)
+    }
     const call = unwrap(result)
-    if (call !== null) this.publish(call)
+    if (call !== null) {
+      this.p.executor.announce([{ ok: true, result: call }])
+      this.publishEvents(call)
+    }
     this.p.log.info('context created', { context: toHex(id), application: app.id })
     return this.getContext(toHex(id))
   }
@@ -139,6 +161,7 @@ class Node implements MoorNode {
     const ctx = this.p.contexts.get(id32(id, 'context id'))
     await this.p.store.transaction(() => {
       this.p.dag.clear(ctx.id)
+      this.p.governance.clear(ctx.id)
       clearPrivate(this.p.store, ctx.id)
       this.p.identities.clear(ctx.id)
       this.p.contexts.remove(ctx.id)
@@ -174,7 +197,7 @@ class Node implements MoorNode {
       result = this.p.executor.query(call)
     } else {
       result = await this.p.executor.mutate(call)
-      this.publish(result)
+      this.publishEvents(result)
     }
     return {
       output: result.output,
@@ -185,10 +208,7 @@ class Node implements MoorNode {
     }
   }
 
-  private publish (result: CallResult): void {
-    for (const d of result.deltas) {
-      this.p.bus.publish({ contextId: toHex(d.context), type: 'delta', kind: 'applied', data: toHex(d.id), deltaId: toHex(d.id), at: d.hlc.ms })
-    }
+  private publishEvents (result: CallResult): void {
     for (const e of result.events) this.p.bus.publish(e)
   }
 

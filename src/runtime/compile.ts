@@ -3,8 +3,10 @@
 
 import { InvalidModuleError, MoorageError } from '../errors/index.ts'
 import { isAllowedImport } from './abi.ts'
+import { DEFAULT_INSTANCE_POOL_SIZE } from './constants.ts'
 import { GAS_GLOBAL, TRAP_GLOBAL, instrument } from './instrument.ts'
 import type { CompiledApp } from './module-cache.ts'
+import { InstancePool } from './pool.ts'
 import { checkImportSignatures } from './signatures.ts'
 import { Wasm } from './wasm-api.ts'
 import type { WasmModule } from './wasm-api.ts'
@@ -14,9 +16,11 @@ export interface CompileOptions {
   memoryPages: number
   /** Gas a `start` function may use; it is billed to each call. */
   startGas: bigint
+  /** Idle instances kept for reuse (default DEFAULT_INSTANCE_POOL_SIZE; 0: a fresh instance per call). */
+  poolSize?: number
 }
 
-export function compileApp (wasm: Uint8Array, { memoryPages, startGas }: CompileOptions): CompiledApp {
+export function compileApp (wasm: Uint8Array, { memoryPages, startGas, poolSize }: CompileOptions): CompiledApp {
   let instrumented: ReturnType<typeof instrument>
   try {
     instrumented = instrument(wasm, { memoryPages, allowedImports: isAllowedImport, startGas })
@@ -34,9 +38,16 @@ export function compileApp (wasm: Uint8Array, { memoryPages, startGas }: Compile
   }
 
   const exports = new Map(Wasm.Module.exports(module).map((e) => [e.name, e.kind]))
-  if (exports.get(GAS_GLOBAL) !== 'global' || exports.get(TRAP_GLOBAL) !== 'global' || exports.get('memory') !== 'memory') {
-    throw new InvalidModuleError('the instrumented module lacks its memory or metering globals')
+  if (exports.get(GAS_GLOBAL) !== 'global' || exports.get(TRAP_GLOBAL) !== 'global' || exports.get('memory') !== 'memory' ||
+      instrumented.mutableGlobals.some((g) => exports.get(g) !== 'global')) {
+    throw new InvalidModuleError('the instrumented module lacks its memory, metering or state globals')
   }
   const methods = instrumented.methods.filter((m) => exports.get(m) === 'function').sort()
-  return { module, methods, startGas }
+  const pool = new InstancePool(module, {
+    mutableGlobals: instrumented.mutableGlobals,
+    poolable: instrumented.poolable,
+    startGas,
+    size: poolSize ?? DEFAULT_INSTANCE_POOL_SIZE
+  })
+  return { module, methods, startGas, pool }
 }

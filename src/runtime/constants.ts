@@ -22,6 +22,19 @@ export const MAX_INPUT_BYTES = 4 * 1024 * 1024
 /** Largest value a method may pass to value_return (bytes). */
 export const MAX_RETURN_BYTES = 4 * 1024 * 1024
 
+/**
+ * Idle instances kept per compiled application for reuse (src/runtime/pool.ts). Reuse
+ * does not affect gas: a reused instance is restored to the state of a fresh one.
+ */
+export const DEFAULT_INSTANCE_POOL_SIZE = 4
+
+/**
+ * Largest initial linear memory (bytes) of a pooled instance. Restoring memory copies all
+ * of it; past about 10 MiB that costs more than a fresh instance, so larger modules get
+ * a fresh instance per call.
+ */
+export const MAX_POOLED_MEMORY_BYTES = 8 * 1024 * 1024
+
 /** Compiled modules kept in memory by the module cache. */
 export const DEFAULT_MODULE_CACHE_SIZE = 64
 

@@ -1,5 +1,6 @@
-// One method call on a fresh instance: set the gas budget, run the export, and turn
-// every way it can fail into a MoorageError subclass.
+// One method call on an instance from the application's pool (a fresh instance, or a
+// reused one restored to the state of a fresh one): set the gas budget, run the export,
+// and turn every way it can fail into a MoorageError subclass.
 
 import {
   AppTrapError, InvalidInputError, InvalidModuleError, MemoryLimitError, MethodNotFoundError,
@@ -7,29 +8,33 @@ import {
 } from '../errors/index.ts'
 import type { CallEnv, CallLimits, CallOutcome } from './types.ts'
 import { DEFAULT_MEMORY_PAGES, MAX_INPUT_BYTES, WASM_PAGE_BYTES } from './constants.ts'
-import { createHost } from './host.ts'
 import { gasExhausted } from './meter.ts'
-import { GAS_GLOBAL, TRAP_GAS, TRAP_GLOBAL, TRAP_MEMORY } from './instrument.ts'
+import { TRAP_GAS, TRAP_MEMORY } from './instrument.ts'
+import type { InstancePool, Lease } from './pool.ts'
 import { Wasm } from './wasm-api.ts'
-import type { WasmInstance, WasmModule } from './wasm-api.ts'
+
+/** What a call needs of a compiled application. */
+export interface CallTarget {
+  /** Callable methods. */
+  readonly methods: readonly string[]
+  /** Where its instances come from. */
+  readonly pool: InstancePool
+}
 
 export interface CallOptions {
   /** The memory cap the module was instrumented with (for messages). */
   memoryPages?: number
-  /** The initial gas the module was instrumented with; what its start function used of it is billed to the call. */
-  startGas?: bigint
 }
 
 export function callMethod (
-  module: WasmModule,
-  methods: readonly string[],
+  app: CallTarget,
   method: string,
   env: CallEnv,
   limits: CallLimits,
   options: CallOptions = {}
 ): CallOutcome {
   try {
-    return run(module, methods, method, env, limits, options)
+    return run(app, method, env, limits, options)
   } catch (err) {
     if (err instanceof MoorageError) throw err
     // Only reachable through a bug or a failing env callback (emit): still a MoorageError.
@@ -38,14 +43,8 @@ export function callMethod (
   }
 }
 
-function run (
-  module: WasmModule,
-  methods: readonly string[],
-  method: string,
-  env: CallEnv,
-  limits: CallLimits,
-  options: CallOptions
-): CallOutcome {
+function run (app: CallTarget, method: string, env: CallEnv, limits: CallLimits, options: CallOptions): CallOutcome {
+  const { methods, pool } = app
   if (!methods.includes(method)) {
     throw new MethodNotFoundError(`the application has no method ${JSON.stringify(method)}`, {
       details: `available methods: ${methods.length > 0 ? methods.join(', ') : '(none)'}`
@@ -61,13 +60,17 @@ function run (
     })
   }
 
-  const host = createHost({ env, method, budget })
   const failure = (err: unknown, trap: number, phase?: string): MoorageError =>
     classify(err, trap, method, budget, options.memoryPages ?? DEFAULT_MEMORY_PAGES, phase)
 
-  let instance: WasmInstance
+  // What the start function used is billed to the call: when known, a budget below it
+  // fails before an instance is taken.
+  const knownStart = pool.startUsed
+  if (knownStart !== undefined && knownStart >= budget) throw failure(new Error('start function'), TRAP_GAS)
+
+  let lease: Lease
   try {
-    instance = new Wasm.Instance(module, host.imports)
+    lease = pool.checkout({ env, method, budget })
   } catch (err) {
     if (err instanceof Wasm.LinkError) {
       throw new InvalidModuleError(`the application cannot be instantiated: ${err.message}`, { cause: err })
@@ -75,30 +78,29 @@ function run (
     throw failure(err, 0, 'while instantiating (start function)')
   }
 
-  const exports = instance.exports
-  const memory = exports.memory
-  const gas = exports[GAS_GLOBAL]
-  const trap = exports[TRAP_GLOBAL]
-  const fn = exports[method]
-  if (!(memory instanceof Wasm.Memory) || !(gas instanceof Wasm.Global) ||
-      !(trap instanceof Wasm.Global) || typeof fn !== 'function') {
-    throw new InvalidModuleError(`the application module is not instrumented for calls (missing memory, ${GAS_GLOBAL}, ${TRAP_GLOBAL} or ${method})`)
-  }
-  // Instantiation ran the start function (if any) on the instrumented initial gas.
-  const startUsed = (options.startGas ?? 0n) - (gas.value as bigint)
-  if (startUsed >= budget) throw failure(new Error('start function'), TRAP_GAS)
-  gas.value = budget - startUsed
-  host.bind(memory, gas)
-
+  let succeeded = false
   try {
-    fn()
-  } catch (err) {
-    throw failure(err, Number(trap.value))
-  }
+    const fn = lease.exports[method]
+    if (typeof fn !== 'function') throw new InvalidModuleError(`the application module does not export method ${method} as a function`)
+    // Instantiation ran the start function (if any) on the instrumented initial gas.
+    if (lease.startUsed >= budget) throw failure(new Error('start function'), TRAP_GAS)
+    lease.gas.value = budget - lease.startUsed
 
-  const remaining = gas.value as bigint
-  for (const event of host.events()) env.emit(event.kind, event.data)
-  return { output: host.output(), gasUsed: budget - (remaining < 0n ? 0n : remaining) }
+    try {
+      fn()
+    } catch (err) {
+      throw failure(err, Number(lease.trap.value))
+    }
+
+    const remaining = lease.gas.value as bigint
+    const { host } = lease
+    const output = host.output()
+    for (const event of host.events()) env.emit(event.kind, event.data)
+    succeeded = true
+    return { output, gasUsed: budget - (remaining < 0n ? 0n : remaining) }
+  } finally {
+    pool.release(lease, succeeded)
+  }
 }
 
 /** Maps whatever a call threw to the error it fails with. */

@@ -48,9 +48,6 @@ export interface HostBinding {
   readonly meter: GasMeter
 }
 
-/** @deprecated alias of HostBinding. */
-export type Host = HostBinding
-
 const MAX_I32 = 0x7fff_ffff
 const EMPTY = new Uint8Array(0)
 

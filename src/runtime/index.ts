@@ -4,19 +4,23 @@ import { InvalidInputError } from '../errors/index.ts'
 import { silentLogger } from '../log/index.ts'
 import type { Logger } from '../log/index.ts'
 import type { CallEnv, CallLimits, CallOutcome } from './types.ts'
-import { DEFAULT_GAS, DEFAULT_MEMORY_PAGES, DEFAULT_MODULE_CACHE_SIZE } from './constants.ts'
+import { DEFAULT_GAS, DEFAULT_INSTANCE_POOL_SIZE, DEFAULT_MEMORY_PAGES, DEFAULT_MODULE_CACHE_SIZE } from './constants.ts'
 import { compileApp } from './compile.ts'
 import { callMethod } from './execute.ts'
 import { ModuleCache } from './module-cache.ts'
 import type { CompiledApp } from './module-cache.ts'
+import type { PoolStats } from './pool.ts'
 
 export type { CallEnv, CallLimits, CallOutcome } from './types.ts'
+export type { PoolStats } from './pool.ts'
 
 export interface RuntimeInit {
   /** Linear-memory cap in pages (default 1,024 = 64 MiB). */
   memoryPages?: number
   /** Compiled modules kept (default 64). */
   cacheSize?: number
+  /** Idle instances kept per application for reuse (default 4; 0: a fresh instance for every call). */
+  poolSize?: number
   /** Limits used when a call gives none. */
   defaultLimits?: Partial<CallLimits>
   logger?: Logger
@@ -35,10 +39,15 @@ export interface Runtime {
   prepare (appId: AppId, wasm: Uint8Array): string[]
   /** Methods of a cached module, or undefined when it is not cached. */
   methods (appId: AppId): string[] | undefined
-  /** Runs `method` on a fresh instance of the application. */
+  /**
+   * Runs `method` on an instance of the application in the state of a fresh one (a new
+   * instance, or a pooled one restored after its previous, successful call).
+   */
   call (appId: AppId, source: ModuleSource, method: string, env: CallEnv, limits?: Partial<CallLimits>): CallOutcome
   /** Drops a module from the cache. */
   evict (appId: AppId): void
+  /** Instance-pool counters of a cached module (diagnostics and tests), or undefined when it is not cached. */
+  poolStats (appId: AppId): PoolStats | undefined
 }
 
 export function createRuntime (init: RuntimeInit = {}): Runtime {
@@ -48,11 +57,15 @@ export function createRuntime (init: RuntimeInit = {}): Runtime {
   }
   const limits: CallLimits = { gas: init.defaultLimits?.gas ?? DEFAULT_GAS }
   const cache = new ModuleCache(init.cacheSize ?? DEFAULT_MODULE_CACHE_SIZE)
+  const poolSize = init.poolSize ?? DEFAULT_INSTANCE_POOL_SIZE
+  if (!Number.isInteger(poolSize) || poolSize < 0) {
+    throw new InvalidInputError(`poolSize must be a non-negative integer, got ${poolSize}`)
+  }
   const log = (init.logger ?? silentLogger).child('runtime')
 
   const compile = (key: string, wasm: Uint8Array): CompiledApp => {
     const started = performance.now()
-    const app = compileApp(wasm, { memoryPages, startGas: limits.gas })
+    const app = compileApp(wasm, { memoryPages, startGas: limits.gas, poolSize })
     cache.set(key, app)
     log.debug('compiled application', { app: key, methods: app.methods.length, ms: Math.round(performance.now() - started) })
     return app
@@ -71,10 +84,13 @@ export function createRuntime (init: RuntimeInit = {}): Runtime {
     call (appId, source, method, env, callLimits) {
       const key = hexId(appId)
       const app = cache.get(key) ?? compile(key, typeof source === 'function' ? source(key) : source)
-      return callMethod(app.module, app.methods, method, env, { ...limits, ...callLimits }, { memoryPages, startGas: app.startGas })
+      return callMethod(app, method, env, { ...limits, ...callLimits }, { memoryPages })
     },
     evict (appId) {
       cache.delete(hexId(appId))
+    },
+    poolStats (appId) {
+      return cache.peek(hexId(appId))?.pool.stats()
     }
   }
 }

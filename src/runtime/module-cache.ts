@@ -1,6 +1,7 @@
 // Least-recently-used cache of compiled applications, keyed by application id (hex).
-// Compiling is the expensive step; instances are created fresh for every call.
+// Each entry owns the pool of its instances, dropped with it.
 
+import type { InstancePool } from './pool.ts'
 import type { WasmModule } from './wasm-api.ts'
 
 export interface CompiledApp {
@@ -9,6 +10,8 @@ export interface CompiledApp {
   methods: string[]
   /** Initial gas of the instrumented module: what a `start` function may use. */
   startGas: bigint
+  /** Instances of the module, reused across calls. */
+  pool: InstancePool
 }
 
 export class ModuleCache {
@@ -32,6 +35,11 @@ export class ModuleCache {
       this.#entries.set(appId, entry)
     }
     return entry
+  }
+
+  /** The entry, without marking it used. */
+  peek (appId: string): CompiledApp | undefined {
+    return this.#entries.get(appId)
   }
 
   has (appId: string): boolean {

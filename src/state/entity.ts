@@ -61,19 +61,29 @@ export function hashEntity (e: Entity): Uint8Array {
   return sha256(encode(content(e)), e.acc)
 }
 
-const MOD = 1n << 256n
-
-export function toBig (b: Uint8Array): bigint {
-  return BigInt('0x' + (Buffer.from(b).toString('hex') || '0'))
-}
-
-export function fromBig (n: bigint): Uint8Array {
-  return new Uint8Array(Buffer.from(((n % MOD + MOD) % MOD).toString(16).padStart(64, '0'), 'hex'))
-}
-
 /** Contribution of one child to its parent's accumulator. */
-export function contribution (childId: Uint8Array, childHash: Uint8Array): bigint {
-  return toBig(sha256(childId, childHash))
+export function contribution (childId: Uint8Array, childHash: Uint8Array): Uint8Array {
+  return sha256(childId, childHash)
+}
+
+/**
+ * acc + add - sub (mod 2^256) on 32-byte big-endian numbers, in 16-bit limbs so that
+ * plain JS numbers never lose precision (the accumulator update is on the write path).
+ */
+export function accumulate (acc: Uint8Array, add: Uint8Array, sub: Uint8Array | null): Uint8Array {
+  const out = new Uint8Array(32)
+  let carry = 0
+  for (let i = 30; i >= 0; i -= 2) {
+    const a = (acc[i]! << 8) | acc[i + 1]!
+    const b = (add[i]! << 8) | add[i + 1]!
+    const c = sub === null ? 0 : (sub[i]! << 8) | sub[i + 1]!
+    let v = a + b - c + carry
+    carry = Math.floor(v / 65536)
+    v -= carry * 65536
+    out[i] = v >>> 8
+    out[i + 1] = v & 0xff
+  }
+  return out
 }
 
 /** Normalises a record read back from the store (msgpack gives Buffers, numbers). */

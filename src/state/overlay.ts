@@ -7,7 +7,7 @@
 import type { Store } from '../store/index.ts'
 import { key, prefixRange } from '../store/index.ts'
 import { toHex } from '../crypto/bytes.ts'
-import { contribution, fromBig, fromStored, hashEntity, toBig, ZERO32, type Entity } from './entity.ts'
+import { accumulate, contribution, fromStored, hashEntity, ZERO32, type Entity } from './entity.ts'
 import { rootId } from './ids.ts'
 
 interface Dirty {
@@ -24,6 +24,8 @@ export class StateOverlay {
   private readonly base: StateOverlay | undefined
   private readonly dirty = new Map<string, Dirty>()
   private readonly newChildren = new Map<string, Uint8Array[]>()
+  /** Store reads of this overlay (null: absent), so a write does not read twice. */
+  private readonly loaded = new Map<string, Entity | null>()
 
   constructor (store: Store, context: Uint8Array, base?: StateOverlay) {
     this.store = store
@@ -43,11 +45,21 @@ export class StateOverlay {
   }
 
   get (id: Uint8Array): Entity | undefined {
-    const d = this.dirty.get(toHex(id))
+    const hex = toHex(id)
+    const d = this.dirty.get(hex)
     if (d !== undefined) return d.entity
+    return this.below(hex, id)
+  }
+
+  /** What lies under this overlay: the base overlay, or the store. */
+  private below (hex: string, id: Uint8Array): Entity | undefined {
     if (this.base !== undefined) return this.base.get(id)
+    const cached = this.loaded.get(hex)
+    if (cached !== undefined) return cached ?? undefined
     const raw = this.store.db.state.get(key(this.context, id))
-    return raw === undefined ? undefined : fromStored(raw)
+    const e = raw === undefined ? undefined : fromStored(raw)
+    this.loaded.set(hex, e ?? null)
+    return e
   }
 
   /** Stores a new version of an entity; `fresh` marks a new child of `entity.p`. */
@@ -58,14 +70,14 @@ export class StateOverlay {
       existing.entity = entity
       return
     }
-    const stored = this.base !== undefined ? this.base.get(id) : this.store.db.state.get(key(this.context, id))
+    const stored = this.below(hex, id)
     if (stored === undefined && entity.p !== null) {
       const parent = toHex(entity.p)
       const list = this.newChildren.get(parent)
       if (list === undefined) this.newChildren.set(parent, [id])
       else list.push(id)
     }
-    this.dirty.set(hex, { id, entity, before: stored === undefined ? null : (stored as Entity).h })
+    this.dirty.set(hex, { id, entity, before: stored === undefined ? null : stored.h })
   }
 
   /** Ids of every child of `parent`, stored or new. */
@@ -122,10 +134,8 @@ export class StateOverlay {
         if (parentId === null || (oldH !== null && Buffer.compare(oldH, h) === 0)) continue
         const parent = this.get(parentId)
         if (parent === undefined) throw new Error('entity without parent')
-        let acc = toBig(parent.acc)
-        if (oldH !== null) acc -= contribution(d.id, oldH)
-        acc += contribution(d.id, h)
-        this.put(parentId, { ...parent, acc: fromBig(acc) })
+        const acc = accumulate(parent.acc, contribution(d.id, h), oldH === null ? null : contribution(d.id, oldH))
+        this.put(parentId, { ...parent, acc })
         enqueue(this.dirty.get(toHex(parentId))!)
       }
     }

@@ -11,7 +11,7 @@ import assert from 'node:assert/strict'
 import asc from 'assemblyscript/asc'
 import binaryen from 'binaryen'
 import { InvalidModuleError } from '../../src/errors/index.ts'
-import { GAS_GLOBAL, TRAP_GAS, TRAP_GLOBAL, TRAP_MEMORY, instrument } from '../../src/runtime/instrument.ts'
+import { GAS_GLOBAL, TRAP_GAS, TRAP_GLOBAL, TRAP_MEMORY, instrument, mutableGlobalExport } from '../../src/runtime/instrument.ts'
 import type { InstrumentInit } from '../../src/runtime/instrument.ts'
 import { Wasm } from '../../src/runtime/wasm-api.ts'
 import type { WasmGlobal, WasmImports, WasmMemory } from '../../src/runtime/wasm-api.ts'
@@ -136,11 +136,16 @@ describe('instrument: AssemblyScript guest', () => {
     bytes = instrument(original, { memoryPages: 4, allowedImports: [{ module: 'env', name: 'abort' }] }).bytes
   })
 
-  it('produces a valid module exporting the gas and trap globals next to the original exports', () => {
+  it('produces a valid module exporting the gas, trap and mutable globals next to the original exports', () => {
     assert.equal(Wasm.validate(bytes), true)
+    const { mutableGlobals, poolable } = instrument(original, { memoryPages: 4, allowedImports: allowAll })
+    assert.equal(poolable, true)
     const before = Wasm.Module.exports(new Wasm.Module(original))
     const after = Wasm.Module.exports(new Wasm.Module(bytes))
-    assert.deepEqual(after, [...before, { name: GAS_GLOBAL, kind: 'global' }, { name: TRAP_GLOBAL, kind: 'global' }])
+    assert.deepEqual(after, [
+      ...before, { name: GAS_GLOBAL, kind: 'global' }, { name: TRAP_GLOBAL, kind: 'global' },
+      ...mutableGlobals.map(name => ({ name, kind: 'global' }))
+    ])
   })
 
   it('lists () -> () exports not starting with "__" as methods, and the imports', () => {
@@ -303,7 +308,9 @@ describe('instrument: hand-written modules', () => {
         (i32.trunc_f64_s (f64.const 42.9))))`)
     assert.equal(Wasm.validate(source), true)
     const plain = instantiate(source, {})
-    const { bytes } = instrument(source, { memoryPages: 2, allowedImports: allowAll, startGas: 1000n })
+    const { bytes, poolable, mutableGlobals } = instrument(source, { memoryPages: 2, allowedImports: allowAll, startGas: 1000n })
+    assert.equal(poolable, false, 'data.drop')
+    assert.deepEqual(mutableGlobals, ['__moor_g0'])
     const x = instantiate(bytes, {})
     // The start function ran, metered, on the start budget.
     assert.equal(x.fn.counter(), 10)
@@ -318,6 +325,70 @@ describe('instrument: hand-written modules', () => {
       const expected = plain.fn[name](...args as number[])
       const { result } = metered(x, 1_000_000n, () => x.fn[name](...args as number[]))
       assert.equal(result, expected, `${name}(${args.join(', ')})`)
+    }
+  })
+
+  it('exports the mutable globals the module defines, by index, and no others', () => {
+    const source = wat(`(module
+      (import "env" "imported" (global $imported (mut i32)))
+      (memory (export "memory") 1)
+      (global $a (mut i32) (i32.const 11))
+      (global $b i32 (i32.const 22))
+      (global $c (mut i64) (i64.const 33))
+      (global $d (mut f64) (f64.const 4.5))
+      (export "c_by_its_own_name" (global $c))
+      (func (export "a") (result i32) (global.get $a))
+      (func (export "c") (result i64) (global.get $c)))`)
+    const { bytes, mutableGlobals, poolable } = instrument(source, { memoryPages: 1, allowedImports: allowAll })
+    // Global index space: the import is 0, then $a 1, $b 2, $c 3, $d 4.
+    assert.deepEqual(mutableGlobals, [1, 3, 4].map(mutableGlobalExport))
+    assert.deepEqual(mutableGlobals, ['__moor_g1', '__moor_g3', '__moor_g4'])
+    assert.equal(poolable, true)
+    const imported = new (Wasm.Global)({ value: 'i32', mutable: true }, 0)
+    const e = new Wasm.Instance(new Wasm.Module(bytes), { env: { imported } }).exports
+    const g = (name: string): WasmGlobal => e[name] as WasmGlobal
+    assert.deepEqual(mutableGlobals.map(name => g(name).value), [11, 33n, 4.5])
+    // The exports are the globals themselves: writes through them are what the code sees.
+    g('__moor_g1').value = 99
+    g('__moor_g3').value = -7n
+    g(GAS_GLOBAL).value = 1000n
+    assert.equal((e.a as () => number)(), 99)
+    assert.equal((e.c as () => bigint)(), -7n)
+    assert.equal(g('c_by_its_own_name').value, -7n)
+  })
+
+  it('reports modules that change tables or drop segments as not poolable', () => {
+    const module = (body: string): Uint8Array => wat(`(module (memory (export "memory") 1)
+      (table $t 2 funcref) (table $u 2 funcref) (elem $e func $f) (data $d "x")
+      (elem (table $t) (i32.const 0) func $f)
+      (func $f (result i32) (i32.const 1))
+      (func (export "m") ${body}))`)
+    const poolable = (body: string): boolean => instrument(module(body), { memoryPages: 1, allowedImports: allowAll }).poolable
+    // Reading tables and initialising memory from a segment that is never dropped are fine.
+    assert.equal(poolable(`(drop (table.get $t (i32.const 0))) (drop (table.size $t))
+      (drop (call_indirect $t (result i32) (i32.const 0)))
+      (memory.init $d (i32.const 0) (i32.const 0) (i32.const 1))
+      (memory.copy (i32.const 0) (i32.const 1) (i32.const 1)) (memory.fill (i32.const 0) (i32.const 0) (i32.const 1))`), true)
+    const mutating: Record<string, string> = {
+      'table.set': '(table.set $t (i32.const 0) (ref.func $f))',
+      'table.grow': '(drop (table.grow $t (ref.null func) (i32.const 1)))',
+      'table.fill': '(table.fill $t (i32.const 0) (ref.null func) (i32.const 1))',
+      'table.copy': '(table.copy $u $t (i32.const 0) (i32.const 0) (i32.const 1))',
+      'table.init': '(table.init $t $e (i32.const 0) (i32.const 0) (i32.const 1))',
+      'elem.drop': '(elem.drop $e)',
+      'data.drop': '(data.drop $d)'
+    }
+    for (const [name, body] of Object.entries(mutating)) {
+      assert.equal(poolable(body), false, name)
+      // ... anywhere in the module, not only in exported functions.
+      assert.equal(poolable(`(if (i32.const 0) (then (loop ${body})))`), false, `${name} nested`)
+    }
+  })
+
+  it('rejects modules that export reserved names', () => {
+    for (const name of ['__moor_g0', '__moor_trap', '__moor_anything']) {
+      assertInvalid(() => instrument(wat(`(module (memory (export "memory") 1) (global (mut i32) (i32.const 0)) (export "${name}" (global 0)))`),
+        { memoryPages: 1, allowedImports: allowAll }), new RegExp(`already exports "${name}"`))
     }
   })
 

@@ -2,8 +2,12 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { ModuleCache } from '../../src/runtime/module-cache.ts'
 import type { CompiledApp } from '../../src/runtime/module-cache.ts'
+import { InstancePool } from '../../src/runtime/pool.ts'
 
-const app = (name: string): CompiledApp => ({ module: {} as CompiledApp['module'], methods: [name], startGas: 0n })
+const app = (name: string): CompiledApp => {
+  const module = {} as CompiledApp['module']
+  return { module, methods: [name], startGas: 0n, pool: new InstancePool(module, { mutableGlobals: [], poolable: true, startGas: 0n, size: 4 }) }
+}
 
 test('evicts the least recently used entry beyond capacity', () => {
   const cache = new ModuleCache(2)
