@@ -1,0 +1,140 @@
+// The node's HTTP front end (express 5): admin REST, JSON-RPC and SSE.
+//
+//   GET    /health                                   no token; { ok: true }
+//   GET    /admin/status
+//   GET    /admin/applications                       POST /admin/applications (WASM upload)
+//   GET    /admin/applications/:id                   DELETE /admin/applications/:id
+//   GET    /admin/contexts                           POST /admin/contexts
+//   GET    /admin/contexts/:id                       DELETE /admin/contexts/:id
+//   POST   /admin/contexts/:id/xcall-grants/:source  DELETE (same path)
+//   GET    /admin/contexts/:id/events                SSE
+//   GET    /admin/identities[?context=<id>]
+//   POST   /jsonrpc                                  execute / query
+//
+// Every route but /health needs `Authorization: Bearer <token>`. Errors answer with the
+// MoorageError's status and `{ error: { name, message, details?, hint? } }`.
+
+import { createServer } from 'node:http'
+import type { Server } from 'node:http'
+import type { AddressInfo, Socket } from 'node:net'
+import express from 'express'
+import type { Express } from 'express'
+import { MoorageError } from '../errors/index.ts'
+import type { Logger } from '../log/index.ts'
+import type { MoorNode } from '../node/types.ts'
+import { SSE_HEARTBEAT_MS } from './constants.ts'
+import { jsonRpcRoutes } from './jsonrpc.ts'
+import { requireToken } from './middleware/auth.ts'
+import { errorHandler, notFound } from './middleware/errors.ts'
+import { applicationRoutes } from './routes/applications.ts'
+import { contextRoutes } from './routes/contexts.ts'
+import { identityRoutes } from './routes/identities.ts'
+import { statusRoutes } from './routes/status.ts'
+import { eventRoutes } from './sse.ts'
+import type { ApiComponents } from './types.ts'
+
+export interface ApiServerInit {
+  node: MoorNode
+  host: string
+  /** 0 picks a free port; listen() reports the real one. */
+  port: number
+  /** The admin token (from <home>/token). */
+  token: string
+  logger: Logger
+  /** Interval of SSE heartbeat comments (default 15 s). */
+  heartbeatMs?: number
+}
+
+export interface ApiServer {
+  readonly app: Express
+  listen (): Promise<{ url: string }>
+  /** Ends open event streams and stops accepting connections. */
+  close (): Promise<void>
+}
+
+export function createApiServer (init: ApiServerInit): ApiServer {
+  const logger = init.logger.child('api')
+  const components: ApiComponents = {
+    node: init.node,
+    logger,
+    streams: new Set(),
+    heartbeatMs: init.heartbeatMs ?? SSE_HEARTBEAT_MS
+  }
+  const app = createApp(init.token, components)
+  let server: Server | null = null
+  // Open sockets and those with a response under way: close() ends idle keep-alive
+  // connections at once and the others as soon as their response is done.
+  const sockets = new Set<Socket>()
+  const busy = new Set<Socket>()
+  let closing = false
+
+  return {
+    app,
+    async listen () {
+      if (server != null) throw new MoorageError('the API server is already listening')
+      const s = createServer(app)
+      s.on('connection', (socket: Socket) => {
+        sockets.add(socket)
+        socket.once('close', () => { sockets.delete(socket); busy.delete(socket) })
+      })
+      s.on('request', (req, res) => {
+        busy.add(req.socket)
+        res.once('close', () => {
+          busy.delete(req.socket)
+          if (closing) req.socket.end()
+        })
+      })
+      await new Promise<void>((resolve, reject) => {
+        const onError = (err: NodeJS.ErrnoException): void => {
+          reject(err.code === 'EADDRINUSE'
+            ? new MoorageError(`cannot listen on ${init.host}:${init.port}: the address is in use`, {
+              hint: 'another node (or program) holds that port; choose another with `moor init --api-port <port> --force` or set api.port in config.json',
+              cause: err
+            })
+            : new MoorageError(`cannot listen on ${init.host}:${init.port}`, { details: err.message, cause: err }))
+        }
+        s.once('error', onError)
+        s.listen(init.port, init.host, () => {
+          s.off('error', onError)
+          resolve()
+        })
+      })
+      server = s
+      const address = s.address() as AddressInfo
+      const host = address.family === 'IPv6' ? `[${address.address}]` : address.address
+      const url = `http://${host}:${address.port}`
+      logger.info('listening', { url })
+      return { url }
+    },
+    async close () {
+      const s = server
+      server = null
+      if (s == null) return
+      closing = true
+      for (const closeStream of [...components.streams]) closeStream()
+      await new Promise<void>((resolve, reject) => {
+        s.close((err) => { if (err != null) reject(err); else resolve() })
+        for (const socket of sockets) if (!busy.has(socket)) socket.end()
+      })
+      closing = false
+    }
+  }
+}
+
+function createApp (token: string, components: ApiComponents): Express {
+  const app = express()
+  app.disable('x-powered-by')
+  app.set('json replacer', (_key: string, value: unknown) => typeof value === 'bigint' ? value.toString() : value)
+
+  app.get('/health', (_req, res) => { res.json({ ok: true }) })
+  app.use(requireToken({ token, home: components.node.home }))
+  app.use(statusRoutes(components))
+  app.use(applicationRoutes(components))
+  app.use(eventRoutes(components))
+  app.use(contextRoutes(components))
+  app.use(identityRoutes(components))
+  app.use(jsonRpcRoutes(components))
+  app.use(notFound())
+  app.use(errorHandler(components.logger))
+  return app
+}

@@ -1,0 +1,62 @@
+// Contexts: instances of an application on this node.
+//
+//   GET    /admin/contexts                          -> { contexts: ContextInfo[] }
+//   POST   /admin/contexts                          body: { applicationId, initArgs?: any JSON }
+//                                                   -> 201 ContextInfo
+//   GET    /admin/contexts/:id                      -> ContextInfo
+//   DELETE /admin/contexts/:id                      -> 204
+//   POST   /admin/contexts/:id/xcall-grants/:source -> ContextInfo (source may now xcall into id)
+//   DELETE /admin/contexts/:id/xcall-grants/:source -> ContextInfo
+// The event stream of a context is in ../sse.ts.
+
+import express, { Router } from 'express'
+import { MAX_JSON_BYTES } from '../constants.ts'
+import type { ApiComponents } from '../types.ts'
+import { hexId, jsonBytes, object, only, query, requiredHexId } from '../validate.ts'
+
+export function contextRoutes ({ node }: ApiComponents): Router {
+  const router = Router()
+  const json = express.json({ limit: MAX_JSON_BYTES, strict: false })
+
+  router.get('/admin/contexts', (req, res) => {
+    query(req, [])
+    res.json({ contexts: node.listContexts() })
+  })
+
+  router.post('/admin/contexts', json, async (req, res) => {
+    query(req, [])
+    const body = object(req.body, 'request body', 'send JSON `{ "applicationId": "<64 hex>", "initArgs": <any JSON> }` with `Content-Type: application/json`')
+    only(body, ['applicationId', 'initArgs'], 'body')
+    const applicationId = requiredHexId(body, 'applicationId', 'body')
+    const initArgs = body.initArgs === undefined ? undefined : jsonBytes(body.initArgs)
+    const context = await node.createContext(initArgs === undefined ? { applicationId } : { applicationId, initArgs })
+    res.status(201).json(context)
+  })
+
+  router.get('/admin/contexts/:id', (req, res) => {
+    query(req, [])
+    res.json(node.getContext(hexId(req.params.id, 'params.id')))
+  })
+
+  router.delete('/admin/contexts/:id', async (req, res) => {
+    query(req, [])
+    await node.deleteContext(hexId(req.params.id, 'params.id'))
+    res.status(204).end()
+  })
+
+  router.post('/admin/contexts/:id/xcall-grants/:source', async (req, res) => {
+    query(req, [])
+    const target = hexId(req.params.id, 'params.id')
+    const source = hexId(req.params.source, 'params.source')
+    res.json(await node.grantXcall(target, source))
+  })
+
+  router.delete('/admin/contexts/:id/xcall-grants/:source', async (req, res) => {
+    query(req, [])
+    const target = hexId(req.params.id, 'params.id')
+    const source = hexId(req.params.source, 'params.source')
+    res.json(await node.revokeXcall(target, source))
+  })
+
+  return router
+}

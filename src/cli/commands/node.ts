@@ -1,0 +1,147 @@
+// moor node (alias: moor start) — run the node and its HTTP API until SIGINT/SIGTERM.
+//
+// Creates the home when it is missing, loads config.json, opens the node, serves the API
+// and records where it listens in <home>/node.json for the other commands. On the first
+// SIGINT or SIGTERM it closes the API, stops the node and exits 0; a second signal exits
+// at once.
+
+import { ConflictError } from '../../errors/index.ts'
+import { createLogger } from '../../log/index.ts'
+import type { Logger, LogLevel } from '../../log/index.ts'
+import { initHome, loadConfig, readToken, tokenPath } from '../../node/config.ts'
+import { portArg } from '../command.ts'
+import type { Command } from '../command.ts'
+import { UsageError } from '../errors.ts'
+import { printJson, printLines } from '../output.ts'
+import { readRunFile, removeRunFile, writeRunFile } from '../runfile.ts'
+
+const LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error', 'silent']
+
+/** Longest a graceful shutdown may take before the process exits anyway. */
+const SHUTDOWN_TIMEOUT_MS = 15_000
+
+export const node: Command = {
+  path: ['node'],
+  aliases: [['start']],
+  group: 'Node',
+  synopsis: 'node [--api-port <port>] [--api-host <host>] [--log-level <level>]',
+  summary: 'Run the node and its HTTP API (creating the home first if needed) until Ctrl-C.',
+  optionHelp: [
+    ['--api-port <port>', 'listen on this port instead of config.json\'s (0: any free port);\nalso written to config.json when the home is created'],
+    ['--api-host <host>', 'bind to this address instead of config.json\'s'],
+    ['--log-level <level>', 'debug, info, warn, error or silent (default: $MOOR_LOG, else\nconfig.json\'s logLevel); logs go to stderr']
+  ],
+  notes: ['The API URL and the token file are printed at start; other commands find the node through the home.'],
+  options: {
+    'api-port': { type: 'string' },
+    'api-host': { type: 'string' },
+    'log-level': { type: 'string' }
+  },
+  positionals: { min: 0, max: 0, names: 'no arguments' },
+  async run (ctx) {
+    const apiPort = portArg(ctx.values['api-port'], '--api-port', ctx.usage)
+    const apiHost = ctx.values['api-host'] as string | undefined
+    const flagLevel = ctx.values['log-level'] as string | undefined
+    if (flagLevel !== undefined && !LEVELS.includes(flagLevel as LogLevel)) {
+      throw new UsageError(`--log-level must be one of ${LEVELS.join(', ')}`, ctx.usage)
+    }
+    const home = ctx.home
+
+    const created = await initHome(home, {
+      ...(apiPort !== undefined ? { apiPort } : {}),
+      ...(apiHost !== undefined ? { apiHost } : {})
+    })
+    const bootLogger = createLogger({ level: levelOf(flagLevel, ctx.io.env, 'info') })
+    const config = await loadConfig(home, { logger: bootLogger.child('config') })
+    if (apiPort !== undefined) config.api.port = apiPort
+    if (apiHost !== undefined) config.api.host = apiHost
+    const logger = createLogger({ level: levelOf(flagLevel, ctx.io.env, config.logLevel) })
+    if (created) logger.info('created home', { home })
+
+    const running = await readRunFile(home)
+    if (running != null && running.pid !== process.pid && await answers(running.url)) {
+      throw new ConflictError(`a node is already running on ${home}`, {
+        details: `pid ${running.pid}, API at ${running.url}`,
+        hint: 'stop it first (Ctrl-C or `kill <pid>`), or give this node another --home'
+      })
+    }
+
+    const token = await readToken(home)
+    // Loaded here so that the other commands start without LMDB, the runtime and express.
+    const { createNode } = await import('../../node/index.ts')
+    const { createApiServer } = await import('../../api/index.ts')
+    const moorNode = await createNode({ home, config, logger })
+    const api = createApiServer({ node: moorNode, host: config.api.host, port: config.api.port, token, logger })
+    let url: string
+    try {
+      ({ url } = await api.listen())
+    } catch (err) {
+      await moorNode.stop()
+      throw err
+    }
+    await writeRunFile(home, { pid: process.pid, url, startedAt: Date.now() })
+
+    const info = { url, home, token: tokenPath(home), pid: process.pid, nodeId: moorNode.status().nodeId }
+    if (ctx.json) {
+      printJson(ctx, info)
+    } else {
+      printLines(ctx, [
+        `Moorage node ${info.nodeId}`,
+        `  api:   ${url}`,
+        `  token: ${info.token} (send as \`Authorization: Bearer <token>\`)`,
+        `  home:  ${home}`,
+        'press Ctrl-C to stop'
+      ])
+    }
+
+    const signal = await nextSignal(logger)
+    logger.info('stopping', { signal })
+    const deadline = setTimeout(() => {
+      logger.error(`shutdown took longer than ${SHUTDOWN_TIMEOUT_MS / 1000} s; exiting`)
+      process.exit(1)
+    }, SHUTDOWN_TIMEOUT_MS)
+    deadline.unref()
+    try {
+      await api.close()
+      await moorNode.stop()
+    } finally {
+      await removeRunFile(home)
+      clearTimeout(deadline)
+    }
+    logger.info('stopped')
+    return 0
+  }
+}
+
+function levelOf (flag: string | undefined, env: NodeJS.ProcessEnv, fallback: LogLevel): LogLevel {
+  if (flag !== undefined) return flag as LogLevel
+  const fromEnv = env.MOOR_LOG
+  if (fromEnv !== undefined && LEVELS.includes(fromEnv as LogLevel)) return fromEnv as LogLevel
+  return fallback
+}
+
+/** Resolves with the first SIGINT/SIGTERM; a later one exits the process at once. */
+function nextSignal (logger: Logger): Promise<NodeJS.Signals> {
+  return new Promise((resolve) => {
+    let received = false
+    const onSignal = (signal: NodeJS.Signals): void => {
+      if (received) {
+        logger.warn(`second ${signal}: exiting without a clean shutdown`)
+        process.exit(130)
+      }
+      received = true
+      resolve(signal)
+    }
+    process.on('SIGINT', onSignal)
+    process.on('SIGTERM', onSignal)
+  })
+}
+
+async function answers (url: string): Promise<boolean> {
+  try {
+    const res = await fetch(`${url}/health`, { signal: AbortSignal.timeout(2000) })
+    return res.ok
+  } catch {
+    return false
+  }
+}

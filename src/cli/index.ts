@@ -1,0 +1,161 @@
+// `moor`: the command-line front end. main() picks the command from the leading words,
+// parses its options and runs it; it returns the exit code (0 ok, 1 error, 2 usage).
+
+import { readFileSync } from 'node:fs'
+import { MoorageError } from '../errors/index.ts'
+import { parseCommandArgs, usageOf } from './command.ts'
+import type { Command, CommandIO } from './command.ts'
+import { UsageError } from './errors.ts'
+import { appInstall } from './commands/app-install.ts'
+import { appList } from './commands/app-list.ts'
+import { appRemove } from './commands/app-remove.ts'
+import { call } from './commands/call.ts'
+import { contextCreate } from './commands/context-create.ts'
+import { contextDelete } from './commands/context-delete.ts'
+import { contextGrantXcall } from './commands/context-grant-xcall.ts'
+import { contextList } from './commands/context-list.ts'
+import { contextRevokeXcall } from './commands/context-revoke-xcall.ts'
+import { contextShow } from './commands/context-show.ts'
+import { events } from './commands/events.ts'
+import { identityList } from './commands/identity-list.ts'
+import { init } from './commands/init.ts'
+import { node } from './commands/node.ts'
+import { status } from './commands/status.ts'
+
+export const COMMANDS: readonly Command[] = [
+  init, node, status,
+  appInstall, appList, appRemove,
+  contextCreate, contextList, contextShow, contextDelete, contextGrantXcall, contextRevokeXcall,
+  identityList,
+  call, events
+]
+
+export const EXIT_OK = 0
+export const EXIT_ERROR = 1
+export const EXIT_USAGE = 2
+
+const defaultIO: CommandIO = {
+  stdout: (text) => { process.stdout.write(text) },
+  stderr: (text) => { process.stderr.write(text) },
+  env: process.env
+}
+
+export async function main (argv: string[], io: CommandIO = defaultIO): Promise<number> {
+  try {
+    const args = hoistLeadingOptions(argv)
+    if (args.length === 0) throw new UsageError('no command given', overview())
+    const first = args[0]
+    if (first === '--help' || first === '-h' || first === 'help') {
+      const topic = args.slice(1)
+      const found = topic.length > 0 ? findCommand(topic) : null
+      io.stdout((found != null ? usageOf(found.command) : overview()) + '\n')
+      return EXIT_OK
+    }
+    if (first === '--version' || first === '-v' || first === 'version') {
+      io.stdout(version() + '\n')
+      return EXIT_OK
+    }
+    const found = findCommand(args)
+    if (found == null) throw unknownCommand(args)
+    const { command } = found
+    const parsed = parseCommandArgs(command, args.slice(found.words), io.env)
+    const usage = usageOf(command)
+    if (parsed.help) {
+      io.stdout(usage + '\n')
+      return EXIT_OK
+    }
+    const code = await command.run({ ...parsed, io, usage })
+    return code ?? EXIT_OK
+  } catch (err) {
+    return report(err, io)
+  }
+}
+
+/** Prints an error for a human: the message with its Details/Hint lines. */
+function report (err: unknown, io: CommandIO): number {
+  if (err instanceof UsageError) {
+    io.stderr(`error: ${err.message}\n`)
+    if (err.usage != null) io.stderr(`\n${err.usage}\n`)
+    return EXIT_USAGE
+  }
+  if (err instanceof MoorageError) {
+    io.stderr(`error: ${err.message}\n`)
+    return EXIT_ERROR
+  }
+  const e = err as Error
+  io.stderr(`error: ${e?.message ?? String(err)}\n`)
+  if (io.env.MOOR_DEBUG != null && e?.stack != null) io.stderr(e.stack + '\n')
+  return EXIT_ERROR
+}
+
+/** The command named by the leading words of `args` (longest match, aliases included). */
+function findCommand (args: string[]): { command: Command, words: number } | null {
+  let best: { command: Command, words: number } | null = null
+  for (const command of COMMANDS) {
+    for (const path of [command.path, ...(command.aliases ?? [])]) {
+      if (path.length <= args.length && path.every((w, i) => args[i] === w) && (best == null || path.length > best.words)) {
+        best = { command, words: path.length }
+      }
+    }
+  }
+  return best
+}
+
+function unknownCommand (args: string[]): UsageError {
+  const groupCommands = COMMANDS.filter((c) => c.path.length > 1 && c.path[0] === args[0])
+  if (groupCommands.length > 0) {
+    const sub = args[1]
+    const lines = [`Usage: moor ${args[0]} <command>`, '', 'Commands:', ...listing(groupCommands)]
+    return new UsageError(sub == null || sub.startsWith('-') ? `moor ${args[0]} needs a command` : `unknown command "${args[0]} ${sub}"`, lines.join('\n'))
+  }
+  return new UsageError(`unknown command "${args[0]}"`, overview())
+}
+
+function overview (): string {
+  const lines = ['Usage: moor <command> [options]', '', 'Moorage: host contexts (WebAssembly applications on CRDT state) and drive them.']
+  const groups = [...new Set(COMMANDS.map((c) => c.group))]
+  for (const group of groups) {
+    lines.push('', `${group}:`, ...listing(COMMANDS.filter((c) => c.group === group)))
+  }
+  lines.push(
+    '',
+    'Every command takes --home <dir> (default: $MOOR_HOME, else ~/.local/share/moorage),',
+    '--json (one JSON document on stdout) and --help.',
+    'Run `moor <command> --help` for its options.'
+  )
+  return lines.join('\n')
+}
+
+function listing (commands: readonly Command[]): string[] {
+  return commands.flatMap((c) => [`  moor ${c.synopsis}`, `      ${c.summary}`])
+}
+
+/** Lets `--home <dir>` and `--json` come before the command words too. */
+function hoistLeadingOptions (argv: string[]): string[] {
+  const leading: string[] = []
+  let i = 0
+  while (i < argv.length) {
+    const arg = argv[i]
+    if (arg === '--json' || arg.startsWith('--home=')) {
+      leading.push(arg)
+      i += 1
+    } else if (arg === '--home' && i + 1 < argv.length) {
+      leading.push(arg, argv[i + 1])
+      i += 2
+    } else {
+      break
+    }
+  }
+  if (leading.length === 0) return argv
+  const rest = argv.slice(i)
+  if (rest.length === 0) return [] // options but no command
+  // Insert after the command words so the command's parser sees them.
+  const found = findCommand(rest)
+  const words = found?.words ?? 1
+  return [...rest.slice(0, words), ...leading, ...rest.slice(words)]
+}
+
+function version (): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
+  return `moor ${pkg.version} (node ${process.versions.node})`
+}

@@ -1,0 +1,46 @@
+// Node defaults: what `moor init` writes to config.json and what loadConfig fills in for
+// a field the file leaves out.
+
+import type { LogLevel } from '../log/index.ts'
+import { DEFAULT_GAS, DEFAULT_MEMORY_PAGES as RUNTIME_MEMORY_PAGES } from '../runtime/constants.ts'
+
+/** The admin API listens on loopback only unless config.json says otherwise. */
+export const DEFAULT_API_HOST = '127.0.0.1'
+
+/** Port of the admin API and JSON-RPC. */
+export const DEFAULT_API_PORT = 2528
+
+/** Gas budget of one application call (see docs/abi.md). */
+export const DEFAULT_GAS_LIMIT: bigint = DEFAULT_GAS
+
+/** Linear-memory cap of one application instance, in 64 KiB pages. */
+export const DEFAULT_MEMORY_PAGES: number = RUNTIME_MEMORY_PAGES
+
+export const DEFAULT_LOG_LEVEL: LogLevel = 'info'
+
+/** Directory under $XDG_DATA_HOME (or ~/.local/share) used when no home is given. */
+export const HOME_DIR_NAME = 'moorage'
+
+/** Files inside a node's home. */
+export const CONFIG_FILE = 'config.json'
+export const TOKEN_FILE = 'token'
+/** Written by a running node (pid, API url), removed when it stops. */
+export const RUN_FILE = 'node.json'
+
+/** Bytes of randomness in the admin token. */
+export const TOKEN_BYTES = 32
+
+/** Largest application module accepted (bytes). */
+export const MAX_APPLICATION_BYTES = 32 * 1024 * 1024
+
+/** Largest argument of one call (bytes). */
+export const MAX_CALL_ARGS_BYTES = 1024 * 1024
+
+/** How deep cross-context calls may nest. */
+export const MAX_XCALL_DEPTH = 4
+
+/** Version reported by `moor status`. */
+export const NODE_VERSION = '0.1.0'
+
+/** Most mutations one group commit takes (they share one delta per context). */
+export const MAX_BATCH_CALLS = 512

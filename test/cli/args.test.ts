@@ -1,0 +1,108 @@
+import assert from 'node:assert/strict'
+import { statSync } from 'node:fs'
+import { after, before, describe, it } from 'node:test'
+import { freePort, moor } from '../helpers/cli.ts'
+import { tempDir } from '../helpers/tmp.ts'
+
+const ID = 'ab'.repeat(32)
+
+describe('moor command line', () => {
+  let dir: { path: string, cleanup: () => void }
+  before(() => { dir = tempDir('moor-cli-') })
+  after(() => { dir.cleanup() })
+
+  // [arguments, what stderr must say, the usage line it must show]
+  const usageErrors: Array<[string[], RegExp, RegExp]> = [
+    [[], /no command given/, /^Usage: moor <command> \[options\]$/m],
+    [['frobnicate'], /unknown command "frobnicate"/, /^Usage: moor <command> \[options\]$/m],
+    [['app'], /moor app needs a command/, /^Usage: moor app <command>$/m],
+    [['context', 'explode'], /unknown command "context explode"/, /^Usage: moor context <command>$/m],
+    [['status', '--bogus'], /Unknown option '--bogus'/, /^Usage: moor status$/m],
+    [['status', 'extra'], /unexpected argument: "extra"/, /^Usage: moor status$/m],
+    [['call'], /missing arguments: expected <context-id> <method> \[json-args\]/, /^Usage: moor call <context-id> <method>/m],
+    [['call', 'not-an-id', 'get'], /<context-id> must be a 64-character hex id/, /^Usage: moor call/m],
+    [['call', ID, 'get', '{bad json'], /json-args is not valid JSON/, /^Usage: moor call/m],
+    [['call', ID, 'get', '{}', '--executor', 'me'], /--executor must be a 64-character hex id/, /^Usage: moor call/m],
+    [['app', 'install'], /missing argument: expected <file\.wasm>/, /^Usage: moor app install <file\.wasm>/m],
+    [['app', 'remove', '123'], /the application id must be a 64-character hex id/, /^Usage: moor app remove <id>$/m],
+    [['context', 'create'], /missing --app <id>/, /^Usage: moor context create --app <id>/m],
+    [['context', 'create', '--app', ID, '--init-args', '{'], /--init-args is not valid JSON/, /^Usage: moor context create/m],
+    [['context', 'grant-xcall', ID], /missing argument: expected <target> <source>/, /^Usage: moor context grant-xcall/m],
+    [['identity', 'list', '--context', 'x'], /--context must be a 64-character hex id/, /^Usage: moor identity list/m],
+    [['events', ID, '--count', '0'], /--count must be a positive integer/, /^Usage: moor events/m],
+    [['init', '--api-port', 'abc'], /--api-port must be a port number/, /^Usage: moor init/m],
+    [['node', '--log-level', 'loud'], /--log-level must be one of debug, info, warn, error, silent/, /^Usage: moor node/m],
+    [['status', '--home'], /--home/, /^Usage: moor status$/m]
+  ]
+
+  for (const [args, message, usage] of usageErrors) {
+    it(`exits 2 with usage for \`moor ${args.join(' ')}\``, async () => {
+      const res = await moor(args)
+      assert.equal(res.code, 2, res.stderr)
+      assert.equal(res.stdout, '')
+      assert.match(res.stderr, /^error: /)
+      assert.match(res.stderr, message)
+      assert.match(res.stderr, usage)
+    })
+  }
+
+  it('--help prints the overview or a command\'s usage on stdout and exits 0', async () => {
+    const top = await moor(['--help'])
+    assert.equal(top.code, 0)
+    assert.match(top.stdout, /^Usage: moor <command>/)
+    for (const words of [['init'], ['node'], ['start'], ['status'], ['app', 'install'], ['context', 'create'], ['call'], ['events'], ['identity', 'list']]) {
+      const res = await moor([...words, '--help'])
+      assert.equal(res.code, 0, words.join(' '))
+      assert.match(res.stdout, /^Usage: moor /)
+      assert.match(res.stdout, /--home <dir>/)
+      assert.match(res.stdout, /--json/)
+    }
+  })
+
+  it('--version prints the version', async () => {
+    const res = await moor(['--version'])
+    assert.equal(res.code, 0)
+    assert.match(res.stdout, /^moor \d+\.\d+\.\d+ \(node 24\./)
+  })
+
+  it('init --json prints one JSON document, and is idempotent', async () => {
+    const home = `${dir.path}/home-init`
+    const first = await moor(['init', '--home', home, '--json', '--api-port', '4555'])
+    assert.equal(first.code, 0, first.stderr)
+    const doc = JSON.parse(first.stdout)
+    assert.deepEqual(doc, { home, created: true, config: `${home}/config.json`, token: `${home}/token` })
+    assert.equal(statSync(home).mode & 0o777, 0o700)
+    assert.equal(statSync(`${home}/token`).mode & 0o777, 0o600)
+    const again = await moor(['--json', '--home', home, 'init']) // options before the command work too
+    assert.equal(again.code, 0, again.stderr)
+    assert.equal(JSON.parse(again.stdout).created, false)
+  })
+
+  it('a command that needs the node says how to start it when none answers', async () => {
+    const home = `${dir.path}/home-down`
+    const port = await freePort()
+    assert.equal((await moor(['init', '--home', home, '--api-port', String(port)])).code, 0)
+    const res = await moor(['status', '--home', home, '--json'])
+    assert.equal(res.code, 1)
+    assert.equal(res.stdout, '')
+    assert.match(res.stderr, new RegExp(`^error: no node answers at http://127\\.0\\.0\\.1:${port} — start it with \`moor node --home ${home}\``))
+  })
+
+  it('a command on a home without config.json says to run moor init', async () => {
+    const res = await moor(['app', 'list', '--home', `${dir.path}/nothing-here`])
+    assert.equal(res.code, 1)
+    assert.match(res.stderr, /^error: no config\.json in /)
+    assert.match(res.stderr, /Hint: create it with `moor init --home /)
+  })
+
+  it('reports a bad config.json naming the file and the field', async () => {
+    const home = `${dir.path}/home-bad`
+    assert.equal((await moor(['init', '--home', home])).code, 0)
+    const { writeFileSync } = await import('node:fs')
+    writeFileSync(`${home}/config.json`, JSON.stringify({ api: { port: 'eighty' } }))
+    const res = await moor(['status', '--home', home])
+    assert.equal(res.code, 1)
+    assert.match(res.stderr, new RegExp(`^error: ${home}/config\\.json: "api\\.port" must be an integer port`))
+    assert.match(res.stderr, /Details: got "eighty"/)
+  })
+})
