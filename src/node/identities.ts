@@ -7,6 +7,9 @@ import { open, seal } from '../crypto/secretbox.ts'
 import { key, prefixRange, type Store } from '../store/index.ts'
 import type { IdentityInfo } from './types.ts'
 
+/** Context id under which identities not yet bound to a context are kept. */
+export const UNBOUND = new Uint8Array(32)
+
 interface IdentityRecord {
   publicKey: Uint8Array
   context: Uint8Array
@@ -46,6 +49,20 @@ export class Identities {
     const pair = { publicKey: new Uint8Array(rec.publicKey), secretKey: open(this.sealing, rec.sealed, concatBytes(context, publicKey)) }
     this.unsealed.set(k, pair)
     return pair
+  }
+
+  /** A new identity not yet bound to a context (to be invited with, then join). */
+  createUnbound (): KeyPair {
+    return this.create(UNBOUND)
+  }
+
+  /** Binds an unbound identity to `context` (inside a transaction); undefined if not held. */
+  bind (publicKey: Uint8Array, context: Uint8Array): KeyPair | undefined {
+    const pair = this.get(UNBOUND, publicKey)
+    if (pair === undefined) return undefined
+    this.store.db.identities.remove(key(UNBOUND, publicKey))
+    this.unsealed.delete(toHex(UNBOUND) + toHex(publicKey))
+    return this.create(context, pair)
   }
 
   list (context?: Uint8Array): IdentityInfo[] {

@@ -1,7 +1,9 @@
 // The node's one LMDB environment and its typed sub-databases. Keys are raw bytes
 // (context id first, so a context's data is one key range); values are msgpack unless a
 // database stores canonical bytes itself.
-import { open, type Database, type RootDatabase } from 'lmdb'
+import { open, type Database, type RootDatabase, type Transaction } from 'lmdb'
+
+export type { Transaction } from 'lmdb'
 import { mkdirSync } from 'node:fs'
 import { SchemaVersionError, StoreClosedError } from '../errors/index.ts'
 import { DATABASES, SCHEMA_VERSION, type DatabaseName } from './constants.ts'
@@ -30,6 +32,8 @@ export interface Store {
    * if `fn` throws, everything it wrote is rolled back and the error propagates.
    */
   atomic<T> (fn: () => T): T
+  /** A read transaction: one consistent view across many reads (pass as `transaction`); call done(). */
+  readSnapshot (): Transaction
   /** Resolves once everything written so far is committed. */
   flushed (): Promise<void>
   close (): Promise<void>
@@ -57,6 +61,9 @@ export function openStore (init: StoreInit): Store {
     transaction<T> (fn: () => T): Promise<T> {
       if (closed) return Promise.reject(new StoreClosedError('the store is closed'))
       return root.transaction(fn) as Promise<T>
+    },
+    readSnapshot () {
+      return root.useReadTransaction()
     },
     atomic<T> (fn: () => T): T {
       return root.transactionSync(fn) as T

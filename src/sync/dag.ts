@@ -10,7 +10,7 @@ import type { Timestamp } from '../state/hlc.ts'
 import { makeStamp, rootId } from '../state/ids.ts'
 import { newRoot, StateOverlay } from '../state/overlay.ts'
 import { key, prefixRange, type Store } from '../store/index.ts'
-import { createDelta, decodeDelta, type Delta } from './delta.ts'
+import { createDelta, decodeDelta, peekDelta, type Delta } from './delta.ts'
 
 export interface DagInfo {
   heads: Uint8Array[]
@@ -134,6 +134,17 @@ export class DeltaDag {
     return delta
   }
 
+  /** Ids that held deltas wait for and that are not stored (to fetch from peers). */
+  missingParents (context: Uint8Array, limit = 1024): Uint8Array[] {
+    const out = new Map<string, Uint8Array>()
+    for (const k of this.store.db.waiting.getKeys(prefixRange(context))) {
+      const parent = (k as Buffer).subarray(32, 64)
+      if (!this.store.db.deltas.doesExist(key(context, parent))) out.set(toHex(parent), new Uint8Array(parent))
+      if (out.size >= limit) break
+    }
+    return [...out.values()]
+  }
+
   /** Number of deltas held for missing parents. */
   pendingCount (context: Uint8Array): number {
     return this.store.db.pending.getKeysCount(prefixRange(context))
@@ -146,5 +157,28 @@ export class DeltaDag {
       for (const k of [...db.getKeys(prefixRange(context))]) db.remove(k)
     }
     this.store.db.dag.remove(Buffer.from(context))
+  }
+}
+
+/**
+ * Deltas a peer lacks, for the `deltas` protocol: starting from `ids`, walk back through
+ * parents, stopping at the requester's heads and at deltas known only by id (snapshot).
+ * Yields stored wire bytes, children before parents; the receiver holds and cascades.
+ */
+export function * walkBack (store: Store, context: Uint8Array, ids: Uint8Array[], stopAt: Uint8Array[], limit: number): Generator<Uint8Array> {
+  const stop = new Set(stopAt.map(toHex))
+  const seen = new Set<string>()
+  const queue = [...ids]
+  let sent = 0
+  while (queue.length > 0 && sent < limit) {
+    const id = queue.shift()!
+    const hex = toHex(id)
+    if (seen.has(hex) || stop.has(hex)) continue
+    seen.add(hex)
+    const bytes = store.db.deltas.get(key(context, id)) as Uint8Array | undefined
+    if (bytes === undefined || bytes.byteLength === 0) continue
+    sent++
+    yield bytes
+    queue.push(...peekDelta(bytes).parents)
   }
 }

@@ -92,3 +92,10 @@ export function decodeDelta (bytes: Uint8Array): Delta {
   if (!verify(author, signingBytes(id), signature)) throw new InvalidSignatureError('delta signature does not verify against its author')
   return { context, author, parents: parents as Uint8Array[], anchor: anchor as Uint8Array[], hlc: { ms: ms as number, c: c as number }, actions: checked, id, body, signature, bytes }
 }
+
+/** Id and parents of a delta this node stored (already verified): no signature check. */
+export function peekDelta (bytes: Uint8Array): { id: Uint8Array, parents: Uint8Array[], hlc: Timestamp } {
+  const [body] = decode(bytes) as [Uint8Array, Uint8Array]
+  const inner = decode(body) as unknown[]
+  return { id: sha256(body), parents: inner[3] as Uint8Array[], hlc: { ms: inner[5] as number, c: inner[6] as number } }
+}

@@ -32,6 +32,8 @@ export class OffchainAnchor implements Anchor {
   private readonly logs = new Map<string, GovernanceLog>()
   private readonly watchers = new Map<string, Set<(c: AnchorChange) => void>>()
   private readonly locks = new Map<string, Promise<unknown>>()
+  /** Told of every op that becomes part of a log (local or from a peer), after its verdict. */
+  onAdopt: ((ops: GovOp[]) => void) | undefined
 
   constructor (init: OffchainInit) {
     this.store = init.store
@@ -108,6 +110,12 @@ export class OffchainAnchor implements Anchor {
         }
       }
     }
+    try { this.onAdopt?.(ops) } catch (err) { this.log.warn('governance hook failed', { error: (err as Error).message }) }
+  }
+
+  /** Every op of a context's log, as stored wire bytes. */
+  opsBytes (context: Uint8Array): Uint8Array[] {
+    return this.dag(context).history().map(({ op }) => op.bytes)
   }
 
   /**

@@ -1,0 +1,170 @@
+// State snapshots for fresh joiners (or nodes too far behind): the context's entities,
+// its children index and the ids of every delta applied, in pages. The importer checks
+// the whole Merkle structure — every entity's hash, every accumulator, the root hash —
+// before it writes anything, so a peer cannot slip in a state that does not match the
+// root hash it announces. Deltas named in the snapshot are recorded as known (without
+// bodies), so later deltas building on them apply normally.
+import { decode, encode } from 'cborg'
+import { compareBytes, equalBytes, toHex } from '../crypto/bytes.ts'
+import { InvalidDeltaError } from '../errors/index.ts'
+import { accumulate, contribution, fromStored, hashEntity, ZERO32, type Entity } from '../state/entity.ts'
+import { rootId } from '../state/ids.ts'
+import { key, prefixRange, type Store, type Transaction } from '../store/index.ts'
+import type { DagInfo } from './dag.ts'
+
+export const PAGE_ITEMS = 4096
+
+/** Where an export resumes: the phase and the last key sent in it. */
+export interface SnapshotCursor {
+  phase: 'state' | 'children' | 'ids' | 'end'
+  after: Uint8Array | null
+}
+
+export interface SnapshotPage {
+  cursor: SnapshotCursor
+  /** Heads of the exporter when the page was read; a change means the pages mix versions. */
+  heads: Uint8Array[]
+  /** Items the whole snapshot holds (entities + children + delta ids), for progress. */
+  total: number
+  state?: Array<[Uint8Array, Entity]>
+  children?: Array<[Uint8Array, Uint8Array]>
+  ids?: Uint8Array[]
+  end?: { info: DagInfo, entities: number, children: number, deltas: number }
+}
+
+const PHASES: Array<SnapshotCursor['phase']> = ['state', 'children', 'ids', 'end']
+
+/** Pages of a context's snapshot from `cursor` on. */
+export function * exportSnapshot (store: Store, context: Uint8Array, from: SnapshotCursor = { phase: 'state', after: null }): Generator<SnapshotPage> {
+  // One read transaction for the whole export: every page comes from the same version.
+  const transaction = store.readSnapshot()
+  try {
+    yield * pages(store, context, from, transaction)
+  } finally {
+    transaction.done()
+  }
+}
+
+function * pages (store: Store, context: Uint8Array, from: SnapshotCursor, transaction: Transaction): Generator<SnapshotPage> {
+  const info = store.db.dag.get(Buffer.from(context), { transaction }) as DagInfo | undefined
+  if (info === undefined) throw new InvalidDeltaError(`context ${toHex(context)} has no state to snapshot`)
+  const counts = {
+    entities: store.db.state.getKeysCount({ ...prefixRange(context), transaction }),
+    children: store.db.children.getKeysCount({ ...prefixRange(context), transaction }),
+    deltas: store.db.deltas.getKeysCount({ ...prefixRange(context), transaction })
+  }
+  const total = counts.entities + counts.children + counts.deltas
+  for (let p = PHASES.indexOf(from.phase); p < PHASES.length; p++) {
+    const phase = PHASES[p]!
+    if (phase === 'end') {
+      yield { cursor: { phase: 'end', after: null }, heads: info.heads, total, end: { info, ...counts } }
+      return
+    }
+    const db = phase === 'state' ? store.db.state : phase === 'children' ? store.db.children : store.db.deltas
+    const range = prefixRange(context)
+    const start = from.phase === phase && from.after !== null ? Buffer.concat([key(context, from.after), Buffer.from([0])]) : range.start
+    let items: Array<[Uint8Array, unknown]> = []
+    const flush = (last: Uint8Array): SnapshotPage => {
+      const page: SnapshotPage = { cursor: { phase, after: last }, heads: info.heads, total }
+      if (phase === 'state') page.state = items.map(([k, v]) => [k, defined(fromStored(v))])
+      else if (phase === 'children') page.children = items.map(([k]) => [k.subarray(0, 32), k.subarray(32)])
+      else page.ids = items.map(([k]) => k)
+      items = []
+      return page
+    }
+    let last: Uint8Array | null = null
+    for (const { key: k, value } of db.getRange({ start, end: range.end, transaction })) {
+      last = new Uint8Array((k as Buffer).subarray(32))
+      items.push([last, phase === 'state' ? value : null])
+      if (items.length >= PAGE_ITEMS) yield flush(last)
+    }
+    if (items.length > 0 && last !== null) yield flush(last)
+  }
+}
+
+export function encodePage (page: SnapshotPage): Uint8Array {
+  return encode(page)
+}
+
+export function decodePage (bytes: Uint8Array): SnapshotPage {
+  const v = decode(bytes, { strict: true, allowUndefined: false, allowIndefinite: false, allowBigInt: true }) as SnapshotPage
+  if (v === null || typeof v !== 'object' || !PHASES.includes(v.cursor?.phase) || !Array.isArray(v.heads)) throw new InvalidDeltaError('malformed snapshot page')
+  return v
+}
+
+/** Collects pages; `verify` then `write` once the `end` page arrived. */
+export class SnapshotImport {
+  readonly context: Uint8Array
+  private readonly entities = new Map<string, [Uint8Array, Entity]>()
+  private readonly childPairs: Array<[Uint8Array, Uint8Array]> = []
+  private readonly ids: Uint8Array[] = []
+  private heads: Uint8Array[] | undefined
+  cursor: SnapshotCursor = { phase: 'state', after: null }
+  end: SnapshotPage['end']
+
+  constructor (context: Uint8Array) {
+    this.context = context
+  }
+
+  get received (): number {
+    return this.entities.size + this.childPairs.length + this.ids.length
+  }
+
+  /** Adds a page; returns false when the exporter's heads changed (start over). */
+  add (page: SnapshotPage): boolean {
+    if (this.heads !== undefined && page.heads.map(toHex).join() !== this.heads.map(toHex).join()) return false
+    this.heads = page.heads
+    for (const [id, e] of page.state ?? []) this.entities.set(toHex(id), [id, normalise(e)])
+    this.childPairs.push(...(page.children ?? []))
+    this.ids.push(...(page.ids ?? []))
+    if (page.end !== undefined) this.end = page.end
+    this.cursor = page.cursor
+    return true
+  }
+
+  /** Checks every hash against the announced root hash; throws InvalidDeltaError. */
+  verify (): void {
+    const end = this.end
+    if (end === undefined) throw new InvalidDeltaError('snapshot is incomplete')
+    if (end.entities !== this.entities.size || end.children !== this.childPairs.length || end.deltas !== this.ids.length) {
+      throw new InvalidDeltaError('snapshot counts do not match its pages')
+    }
+    const sums = new Map<string, Uint8Array>()
+    for (const [parent, child] of this.childPairs) {
+      const c = this.entities.get(toHex(child))
+      if (c === undefined || c[1].p === null || !equalBytes(c[1].p, parent)) throw new InvalidDeltaError('snapshot children index names a missing or foreign entity')
+      const hex = toHex(parent)
+      sums.set(hex, accumulate(sums.get(hex) ?? ZERO32, contribution(child, c[1].h), null))
+    }
+    for (const [hex, [, e]] of this.entities) {
+      if (!equalBytes(hashEntity(e), e.h)) throw new InvalidDeltaError(`snapshot entity ${hex.slice(0, 12)} does not match its hash`)
+      if (!equalBytes(sums.get(hex) ?? ZERO32, e.acc)) throw new InvalidDeltaError(`snapshot entity ${hex.slice(0, 12)} does not match its children`)
+    }
+    const root = this.entities.get(toHex(rootId(this.context)))
+    if (root === undefined || !equalBytes(root[1].h, end.info.rootHash)) throw new InvalidDeltaError('snapshot does not produce the announced root hash')
+  }
+
+  /** Replaces the context's state and DAG with the snapshot (inside a transaction). */
+  write (store: Store): void {
+    const ctx = this.context
+    for (const name of ['state', 'children', 'pending', 'waiting'] as const) {
+      for (const k of [...store.db[name].getKeys(prefixRange(ctx))]) store.db[name].remove(k)
+    }
+    for (const [id, e] of this.entities.values()) store.db.state.put(key(ctx, id), e)
+    for (const [parent, child] of this.childPairs) store.db.children.put(key(ctx, parent, child), 1)
+    const known = new Uint8Array(0)
+    for (const id of this.ids) if (!store.db.deltas.doesExist(key(ctx, id))) store.db.deltas.put(key(ctx, id), known)
+    const info = this.end!.info
+    store.db.dag.put(Buffer.from(ctx), { heads: [...info.heads].sort(compareBytes), count: this.ids.length, rootHash: info.rootHash, hlc: info.hlc } satisfies DagInfo)
+  }
+}
+
+/** CBOR has no `undefined` in strict mode: drop absent optional fields. */
+function defined (e: Entity): Entity {
+  return Object.fromEntries(Object.entries(e).filter(([, v]) => v !== undefined)) as unknown as Entity
+}
+
+function normalise (e: Entity): Entity {
+  if (e.cnt !== undefined) e.cnt = e.cnt.map(([a, p, n]) => [a, BigInt(p), BigInt(n)])
+  return e
+}
