@@ -3,12 +3,8 @@
 
 const HEX = /^[0-9a-f]*$/
 
-const BYTE_HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'))
-
 export function toHex (bytes: Uint8Array): string {
-  let out = ''
-  for (let i = 0; i < bytes.length; i++) out += BYTE_HEX[bytes[i]!]
-  return out
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex')
 }
 
 /** Parses lowercase or uppercase hex; returns undefined when it is not hex of `length` bytes. */

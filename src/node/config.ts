@@ -16,7 +16,7 @@ import { InvalidInputError } from '../errors/index.ts'
 import { createLogger } from '../log/index.ts'
 import type { Logger, LogLevel } from '../log/index.ts'
 import {
-  CONFIG_FILE, DEFAULT_API_HOST, DEFAULT_API_PORT, DEFAULT_GAS_LIMIT, DEFAULT_LOG_LEVEL,
+  CONFIG_FILE, DEFAULT_API_HOST, DEFAULT_API_PORT, DEFAULT_P2P_LISTEN, DEFAULT_GAS_LIMIT, DEFAULT_LOG_LEVEL,
   DEFAULT_MEMORY_PAGES, HOME_DIR_NAME, RUN_FILE, TOKEN_BYTES, TOKEN_FILE
 } from './constants.ts'
 
@@ -34,9 +34,19 @@ export interface LimitsConfig {
   memoryPages: number
 }
 
+export interface P2pConfig {
+  /** Multiaddrs to listen on; loopback and a free port unless configured. */
+  listen: string[]
+  /** Peers to connect to at start and keep connected (multiaddrs with /p2p/<peer id>). */
+  bootstrap: string[]
+  /** Find peers on the local network with mDNS. */
+  mdns: boolean
+}
+
 export interface NodeConfig {
   home: string
   api: ApiConfig
+  p2p: P2pConfig
   limits: LimitsConfig
   logLevel: LogLevel
 }
@@ -76,6 +86,7 @@ export function defaultConfig (home: string): NodeConfig {
   return {
     home,
     api: { host: DEFAULT_API_HOST, port: DEFAULT_API_PORT },
+    p2p: { listen: [DEFAULT_P2P_LISTEN], bootstrap: [], mdns: false },
     limits: { gas: DEFAULT_GAS_LIMIT, memoryPages: DEFAULT_MEMORY_PAGES },
     logLevel: DEFAULT_LOG_LEVEL
   }
@@ -85,6 +96,7 @@ export function defaultConfig (home: string): NodeConfig {
 export function serializeConfig (config: NodeConfig): string {
   return JSON.stringify({
     api: config.api,
+    p2p: config.p2p,
     limits: { gas: config.limits.gas.toString(), memoryPages: config.limits.memoryPages },
     logLevel: config.logLevel
   }, null, 2) + '\n'
@@ -179,7 +191,17 @@ export function isLoopback (host: string): boolean {
 function parseConfig (raw: unknown, home: string, file: string): NodeConfig {
   const config = defaultConfig(home)
   const top = asObject(raw, file, '(top level)')
-  onlyFields(top, ['api', 'limits', 'logLevel'], file, '')
+  onlyFields(top, ['api', 'p2p', 'limits', 'logLevel'], file, '')
+  if (top.p2p !== undefined) {
+    const p2p = asObject(top.p2p, file, 'p2p')
+    onlyFields(p2p, ['listen', 'bootstrap', 'mdns'], file, 'p2p.')
+    if (p2p.listen !== undefined) config.p2p.listen = checkAddrs(p2p.listen, 'p2p.listen', file)
+    if (p2p.bootstrap !== undefined) config.p2p.bootstrap = checkAddrs(p2p.bootstrap, 'p2p.bootstrap', file)
+    if (p2p.mdns !== undefined) {
+      if (typeof p2p.mdns !== 'boolean') throw fieldError(file, 'p2p.mdns', 'must be true or false', p2p.mdns)
+      config.p2p.mdns = p2p.mdns
+    }
+  }
 
   if (top.api !== undefined) {
     const api = asObject(top.api, file, 'api')
@@ -214,6 +236,14 @@ function checkHost (value: unknown, field: string, file?: string): string {
     throw fieldError(file, field, 'must be an IP address or a host name (e.g. 127.0.0.1)', value)
   }
   return value
+}
+
+/** Multiaddr strings (checked for shape here; the network parses them at start). */
+export function checkAddrs (value: unknown, field: string, file?: string): string[] {
+  if (!Array.isArray(value) || !value.every((a) => typeof a === 'string' && /^\/(ip4|ip6|dns|dns4|dns6)\/[^/]+\/tcp\/\d+(\/p2p\/\w+)?$/.test(a))) {
+    throw fieldError(file, field, 'must be a list of multiaddrs like /ip4/127.0.0.1/tcp/2529 (bootstrap peers end in /p2p/<peer id>)', value)
+  }
+  return value as string[]
 }
 
 function checkPort (value: unknown, field: string, file?: string): number {

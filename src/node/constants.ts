@@ -44,3 +44,24 @@ export const NODE_VERSION = '0.1.0'
 
 /** Most mutations one group commit takes (they share one delta per context). */
 export const MAX_BATCH_CALLS = 512
+
+/** How often a member announces its heads on each context's topic (ms). */
+export const HEARTBEAT_MS = 1_000
+
+/** Upper bound of the random delay before a node rotates or shares a group key (ms). */
+export const KEY_DUTY_DELAY_MS = 300
+
+/** Most deltas one catch-up request asks for. */
+export const SYNC_BATCH_DELTAS = 20_000
+
+/** Chunk size of application transfers (bytes). */
+export const APP_CHUNK_BYTES = 256 * 1024
+
+/** Default lifetime of an invitation (ms). */
+export const DEFAULT_INVITATION_TTL_MS = 7 * 24 * 3600_000
+
+/** Listen address of the peer-to-peer host when config.json names none. */
+export const DEFAULT_P2P_LISTEN = '/ip4/127.0.0.1/tcp/0'
+
+/** How long `join` waits for the group key after claiming its invitation (ms). */
+export const MEMBERSHIP_WAIT_MS = 15_000

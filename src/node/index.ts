@@ -20,7 +20,11 @@ import { Identities } from './identities.ts'
 import { OffchainAnchor } from '../governance/offchain/index.ts'
 import { generateKeyPair } from '../crypto/ed25519.ts'
 import { loadNodeKeys } from './keys.ts'
-import type { ContextEvent, ExecuteResult, MoorNode } from './types.ts'
+import type { ContextEvent, ExecuteResult, MoorNode, SyncProgressEvent } from './types.ts'
+import { createNetwork, type Network } from '../network/index.ts'
+import { Replicator } from './replication.ts'
+import { Membership } from './membership.ts'
+import { UNBOUND } from './identities.ts'
 
 export type * from './types.ts'
 
@@ -49,10 +53,29 @@ export async function createNode (init: NodeInit): Promise<MoorNode> {
   const publishDeltas = (deltas: Delta[]): void => {
     for (const d of deltas) bus.publish({ contextId: toHex(d.context), type: 'delta', kind: 'applied', data: toHex(d.id), deltaId: toHex(d.id), at: d.hlc.ms })
   }
-  const executor = new Executor({ store, dag, runtime, applications, contexts, identities, governance, clock, logger: logger.child('app'), gas: init.config.limits.gas, onCommitted: publishDeltas })
+  const network = createNetwork({ seed: keys.node.secretKey, listen: init.config.p2p.listen, bootstrap: init.config.p2p.bootstrap, mdns: init.config.p2p.mdns, logger: logger.child('net') })
+  const replicator = new Replicator({ network, store, dag, governance, contexts, identities, applications, bus, clock, logger: logger.child('sync') })
+  const onCommitted = (deltas: Delta[]): void => {
+    publishDeltas(deltas)
+    replicator.deltasCommitted(deltas)
+  }
+  const executor = new Executor({ store, dag, runtime, applications, contexts, identities, governance, clock, logger: logger.child('app'), gas: init.config.limits.gas, onCommitted })
+  const membership = new Membership({ store, governance, identities, contexts, dag, replicator, network, logger: logger.child('membership') })
+  try {
+    await network.start()
+    await replicator.start()
+  } catch (err) {
+    await replicator.stop().catch(() => {})
+    await network.stop().catch(() => {})
+    await store.close()
+    throw err
+  }
   const startedAt = Date.now()
-  log.info('node started', { home: init.home, nodeId: toHex(keys.node.publicKey) })
-  return new Node({ home: init.home, store, applications, contexts, identities, governance, executor, dag, bus, startedAt, nodeId: toHex(keys.node.publicKey), log })
+  log.info('node started', { home: init.home, nodeId: network.peerId, p2p: network.addresses() })
+  const node = new Node({ home: init.home, store, applications, contexts, identities, governance, executor, dag, bus, network, replicator, membership, startedAt, nodeId: network.peerId, log })
+  // Catch up on every context with whoever is reachable, in the background.
+  for (const c of contexts.all()) void replicator.syncAll(c.id).catch(() => {})
+  return node
 }
 
 interface NodeParts {
@@ -65,6 +88,9 @@ interface NodeParts {
   executor: Executor
   dag: DeltaDag
   bus: EventBus
+  network: Network
+  replicator: Replicator
+  membership: Membership
   startedAt: number
   nodeId: string
   log: Logger
@@ -96,7 +122,8 @@ class Node implements MoorNode {
       uptimeMs: Date.now() - this.p.startedAt,
       applications: this.p.applications.list().length,
       contexts: this.p.contexts.all().length,
-      store: { path: this.p.store.path, schemaVersion: this.p.store.schemaVersion }
+      store: { path: this.p.store.path, schemaVersion: this.p.store.schemaVersion },
+      p2p: { peerId: this.p.network.peerId, addresses: this.p.network.addresses(), peers: this.p.network.peers().length }
     }
   }
 
@@ -159,6 +186,8 @@ class Node implements MoorNode {
 
   async deleteContext (id: string) {
     const ctx = this.p.contexts.get(id32(id, 'context id'))
+    // Tell the other members (a sole admin cannot leave; its context is only deleted here).
+    await this.p.membership.leave(ctx).catch((err: Error) => { this.p.log.info('left without a leave op', { context: id, reason: err.message }) })
     await this.p.store.transaction(() => {
       this.p.dag.clear(ctx.id)
       this.p.governance.clear(ctx.id)
@@ -166,7 +195,42 @@ class Node implements MoorNode {
       this.p.identities.clear(ctx.id)
       this.p.contexts.remove(ctx.id)
     })
+    this.p.replicator.refresh(ctx.id)
     this.p.log.info('context deleted', { context: id })
+  }
+
+  async newIdentity () {
+    const pair = await this.p.store.transaction(() => this.p.identities.createUnbound())
+    return { publicKey: toHex(pair.publicKey), contextId: toHex(UNBOUND), createdAt: Date.now() }
+  }
+
+  async invite (contextId: string, req: { identity: string, role?: 'member' | 'reader', expiresInMs?: number }) {
+    const ctx = this.p.contexts.get(id32(contextId, 'context id'))
+    const role = req.role ?? 'member'
+    if (role !== 'member' && role !== 'reader') throw new InvalidInputError('role must be member or reader', { hint: 'admins are added through proposals' })
+    return await this.p.membership.invite(ctx, { identity: id32(req.identity, 'identity'), role, ...(req.expiresInMs !== undefined ? { expiresInMs: req.expiresInMs } : {}) })
+  }
+
+  async join (invitation: string, options: { onProgress?: (p: SyncProgressEvent) => void } = {}) {
+    const rec = await this.p.membership.join(invitation, options.onProgress)
+    return this.p.contexts.info(rec)
+  }
+
+  async removeMember (contextId: string, identity: string) {
+    const ctx = this.p.contexts.get(id32(contextId, 'context id'))
+    await this.p.membership.remove(ctx, id32(identity, 'identity'))
+    return this.getContext(contextId)
+  }
+
+  syncStatus (contextId: string) {
+    const ctx = this.p.contexts.get(id32(contextId, 'context id'))
+    return this.p.replicator.status(ctx.id)
+  }
+
+  async syncContext (contextId: string, options: { onProgress?: (p: SyncProgressEvent) => void } = {}) {
+    const ctx = this.p.contexts.get(id32(contextId, 'context id'))
+    await this.p.replicator.syncAll(ctx.id, options.onProgress)
+    return this.p.replicator.status(ctx.id)
   }
 
   async grantXcall (target: string, source: string) { return await this.updateGrants(target, source, true) }
@@ -224,6 +288,8 @@ class Node implements MoorNode {
   async stop () {
     if (this.stopped) return
     this.stopped = true
+    await this.p.replicator.stop()
+    await this.p.network.stop()
     await this.p.store.close()
     this.p.log.info('node stopped')
   }

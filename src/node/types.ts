@@ -84,6 +84,7 @@ export interface ContextEvent {
 
 export interface NodeStatus {
   version: string
+  /** The libp2p peer id of this node. */
   nodeId: string
   home: string
   startedAt: number
@@ -91,6 +92,33 @@ export interface NodeStatus {
   applications: number
   contexts: number
   store: { path: string, schemaVersion: number }
+  p2p: { peerId: string, addresses: string[], peers: number }
+}
+
+export interface InviteResult {
+  /** The string to hand to the invitee (`moor context join <invitation>`). */
+  invitation: string
+  id: string
+  expiresAt: number
+}
+
+export interface SyncStatusInfo {
+  contextId: string
+  peers: string[]
+  heads: string[]
+  rootHash: string
+  deltaCount: number
+  pendingDeltas: number
+  lastSync: number | null
+  lastError: string | null
+  keyEpoch: string | null
+  awaitingKey: boolean
+}
+
+export interface SyncProgressEvent {
+  phase: 'governance' | 'application' | 'deltas' | 'snapshot'
+  done: number
+  total: number | null
 }
 
 export interface MoorNode {
@@ -115,6 +143,19 @@ export interface MoorNode {
   execute (req: ExecuteRequest): Promise<ExecuteResult>
 
   listIdentities (contextId?: string): IdentityInfo[]
+  /** A new identity not bound to any context yet: give its public key to an admin to be invited. */
+  newIdentity (): Promise<IdentityInfo>
+
+  /** Invites an identity (by public key) into a context; only members with ManageMembers may. */
+  invite (contextId: string, req: { identity: string, role?: 'member' | 'reader', expiresInMs?: number }): Promise<InviteResult>
+  /** Joins a context with an invitation string naming one of this node's unbound identities. */
+  join (invitation: string, options?: { onProgress?: (p: SyncProgressEvent) => void }): Promise<ContextInfo>
+  /** Removes a member; the group key rotates so it cannot read anything written after. */
+  removeMember (contextId: string, identity: string): Promise<ContextInfo>
+
+  syncStatus (contextId: string): SyncStatusInfo
+  /** Catches up with every connected peer now. */
+  syncContext (contextId: string, options?: { onProgress?: (p: SyncProgressEvent) => void }): Promise<SyncStatusInfo>
 
   /** Live events of one context; returns an unsubscribe function. */
   subscribe (contextId: string, listener: (event: ContextEvent) => void): () => void

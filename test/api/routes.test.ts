@@ -14,7 +14,8 @@ describe('API admin routes', () => {
   it('GET /admin/status reports the node', async () => {
     const res = await api.call('GET', '/admin/status')
     assert.equal(res.status, 200)
-    assert.match(res.json.nodeId, HEX64)
+    assert.match(res.json.nodeId, /^12D3KooW[1-9A-HJ-NP-Za-km-z]+$/) // the libp2p peer id
+    assert.ok(res.json.p2p.addresses[0].endsWith(`/p2p/${res.json.nodeId}`))
     assert.equal(res.json.home, api.home)
     assert.equal(res.json.applications, 0)
     assert.equal(typeof res.json.uptimeMs, 'number')

@@ -31,7 +31,7 @@ describe('moor --json output', () => {
 
   it('status', async () => {
     const status = await run('status')
-    assert.match(status.nodeId, HEX64)
+    assert.match(status.nodeId, /^12D3KooW[1-9A-HJ-NP-Za-km-z]+$/)
     assert.equal(status.url, api.url)
   })
 

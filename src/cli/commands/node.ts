@@ -8,7 +8,8 @@
 import { ConflictError } from '../../errors/index.ts'
 import { createLogger } from '../../log/index.ts'
 import type { Logger, LogLevel } from '../../log/index.ts'
-import { initHome, loadConfig, readToken, tokenPath } from '../../node/config.ts'
+import { checkAddrs, initHome, loadConfig, readToken, tokenPath } from '../../node/config.ts'
+import { isIP } from 'node:net'
 import { portArg } from '../command.ts'
 import type { Command } from '../command.ts'
 import { UsageError } from '../errors.ts'
@@ -24,17 +25,25 @@ export const node: Command = {
   path: ['node'],
   aliases: [['start']],
   group: 'Node',
-  synopsis: 'node [--api-port <port>] [--api-host <host>] [--log-level <level>]',
+  synopsis: 'node [--api-port <port>] [--api-host <host>] [--p2p-port <port>] [--p2p-host <ip>] [--bootstrap <multiaddr>]... [--mdns] [--log-level <level>]',
   summary: 'Run the node and its HTTP API (creating the home first if needed) until Ctrl-C.',
   optionHelp: [
     ['--api-port <port>', 'listen on this port instead of config.json\'s (0: any free port);\nalso written to config.json when the home is created'],
     ['--api-host <host>', 'bind to this address instead of config.json\'s'],
+    ['--p2p-port <port>', 'peer-to-peer TCP port (default: config.json p2p.listen, a free port)'],
+    ['--p2p-host <ip>', 'peer-to-peer listen address (default 127.0.0.1)'],
+    ['--bootstrap <multiaddr>', 'a peer to connect to and keep connected, /ip4/…/tcp/…/p2p/<id>;\nrepeatable; added to config.json p2p.bootstrap for this run'],
+    ['--mdns', 'discover peers on the local network'],
     ['--log-level <level>', 'debug, info, warn, error or silent (default: $MOOR_LOG, else\nconfig.json\'s logLevel); logs go to stderr']
   ],
   notes: ['The API URL and the token file are printed at start; other commands find the node through the home.'],
   options: {
     'api-port': { type: 'string' },
     'api-host': { type: 'string' },
+    'p2p-port': { type: 'string' },
+    'p2p-host': { type: 'string' },
+    bootstrap: { type: 'string', multiple: true },
+    mdns: { type: 'boolean' },
     'log-level': { type: 'string' }
   },
   positionals: { min: 0, max: 0, names: 'no arguments' },
@@ -55,6 +64,22 @@ export const node: Command = {
     const config = await loadConfig(home, { logger: bootLogger.child('config') })
     if (apiPort !== undefined) config.api.port = apiPort
     if (apiHost !== undefined) config.api.host = apiHost
+    const p2pPort = portArg(ctx.values['p2p-port'], '--p2p-port', ctx.usage)
+    const p2pHost = ctx.values['p2p-host'] as string | undefined
+    if (p2pPort !== undefined || p2pHost !== undefined) {
+      const host = p2pHost ?? '127.0.0.1'
+      if (isIP(host) === 0) throw new UsageError('--p2p-host must be an IP address', ctx.usage)
+      config.p2p.listen = [`/${isIP(host) === 6 ? 'ip6' : 'ip4'}/${host}/tcp/${p2pPort ?? 0}`]
+    }
+    const bootstrap = ctx.values.bootstrap as string[] | undefined
+    if (bootstrap !== undefined) {
+      try {
+        config.p2p.bootstrap = [...config.p2p.bootstrap, ...checkAddrs(bootstrap, '--bootstrap')]
+      } catch (err) {
+        throw new UsageError((err as Error).message, ctx.usage)
+      }
+    }
+    if (ctx.values.mdns === true) config.p2p.mdns = true
     const logger = createLogger({ level: levelOf(flagLevel, ctx.io.env, config.logLevel) })
     if (created) logger.info('created home', { home })
 
@@ -81,13 +106,15 @@ export const node: Command = {
     }
     await writeRunFile(home, { pid: process.pid, url, startedAt: Date.now() })
 
-    const info = { url, home, token: tokenPath(home), pid: process.pid, nodeId: moorNode.status().nodeId }
+    const status = moorNode.status()
+    const info = { url, home, token: tokenPath(home), pid: process.pid, nodeId: status.nodeId, p2p: status.p2p.addresses }
     if (ctx.json) {
       printJson(ctx, info)
     } else {
       printLines(ctx, [
         `Moorage node ${info.nodeId}`,
         `  api:   ${url}`,
+        `  p2p:   ${info.p2p.join(' ')}`,
         `  token: ${info.token} (send as \`Authorization: Bearer <token>\`)`,
         `  home:  ${home}`,
         'press Ctrl-C to stop'

@@ -176,6 +176,11 @@ export class OffchainAnchor implements Anchor {
   }
 
   async submit (context: Uint8Array, signer: Signer, action: GovAction, options?: SubmitOptions): Promise<Receipt> {
+    return await this.submitOp(context, signer, action, options)
+  }
+
+  /** Like `submit`, for any op action (also key shares). */
+  async submitOp (context: Uint8Array, signer: Signer, action: OpAction, options?: SubmitOptions): Promise<Receipt> {
     return await this.exclusive(context, async () => {
       options?.signal?.throwIfAborted()
       const op = this.build(context, signer, action, options?.nonce)

@@ -1,0 +1,617 @@
+// Replication of contexts between member nodes: gossip of new deltas, governance ops and
+// heartbeats on one topic per context, and catch-up over request/response streams
+// (governance log, heads, deltas by id, snapshot, application WASM). Every payload is
+// encrypted under the context's group key; every delta and op is checked (signature,
+// membership at its governance point) before anything is applied.
+import { randomBytes } from 'node:crypto'
+import { decode, encode } from 'cborg'
+import { concatBytes, equalBytes, toHex, utf8 } from '../crypto/bytes.ts'
+import type { KeyPair } from '../crypto/ed25519.ts'
+import { sha256 } from '../crypto/hash.ts'
+import { unwrapKey, wrapKey } from '../crypto/keywrap.ts'
+import { open, seal } from '../crypto/secretbox.ts'
+import { DecryptionError, MoorageError, NotFoundError } from '../errors/index.ts'
+import { roleOf, type GovState } from '../governance/acl.ts'
+import { newGroupKey, readKeyring, shareAction, type GroupKey, type KeyringView } from '../governance/group-keys.ts'
+import type { OffchainAnchor } from '../governance/offchain/index.ts'
+import { decodeOp, type GovOp } from '../governance/offchain/op.ts'
+import type { Logger } from '../log/index.ts'
+import type { Network } from '../network/index.ts'
+import type { HybridClock } from '../state/hlc.ts'
+import type { Store } from '../store/index.ts'
+import { walkBack, type DeltaDag } from '../sync/dag.ts'
+import { decodeDelta, type Delta } from '../sync/delta.ts'
+import { openEnvelope, parseEnvelope, sealEnvelope, type EnvelopeKind } from '../sync/envelope.ts'
+import { decodePage, encodePage, exportSnapshot, SnapshotImport, type SnapshotCursor } from '../sync/snapshot.ts'
+import { decodeRequest, encodeRequest, PROTOCOLS, SyncAuthError } from '../sync/wire.ts'
+import type { Applications } from './applications.ts'
+import { HEARTBEAT_MS, KEY_DUTY_DELAY_MS, SYNC_BATCH_DELTAS, APP_CHUNK_BYTES } from './constants.ts'
+import type { ContextRecord, Contexts } from './contexts.ts'
+import type { EventBus } from './events.ts'
+import type { Identities } from './identities.ts'
+
+export interface ReplicationComponents {
+  network: Network
+  store: Store
+  dag: DeltaDag
+  governance: OffchainAnchor
+  contexts: Contexts
+  identities: Identities
+  applications: Applications
+  bus: EventBus
+  clock: HybridClock
+  logger: Logger
+  heartbeatMs?: number
+}
+
+export interface SyncStatus {
+  contextId: string
+  peers: string[]
+  heads: string[]
+  rootHash: string
+  deltaCount: number
+  pendingDeltas: number
+  lastSync: number | null
+  lastError: string | null
+  keyEpoch: string | null
+  awaitingKey: boolean
+}
+
+export interface SyncProgress {
+  phase: 'governance' | 'application' | 'deltas' | 'snapshot'
+  done: number
+  total: number | null
+}
+
+export class SyncError extends MoorageError {
+  static override readonly status: number = 502
+  override name = 'SyncError'
+}
+
+const topicOf = (ctx: Uint8Array): string => `moorage/ctx/${toHex(ctx)}`
+const EMPTY = new Uint8Array(0)
+
+export class Replicator {
+  private readonly c: ReplicationComponents
+  private readonly log: Logger
+  private readonly subscribed = new Set<string>()
+  private readonly keyCache = new Map<string, Map<string, Uint8Array>>()
+  private readonly keyrings = new Map<string, KeyringView>()
+  private readonly lastSync = new Map<string, number>()
+  private readonly lastError = new Map<string, string>()
+  private readonly running = new Map<string, Promise<void>>()
+  private readonly duties = new Map<string, ReturnType<typeof setTimeout>>()
+  private timer: ReturnType<typeof setInterval> | undefined
+  private stopped = false
+
+  constructor (components: ReplicationComponents) {
+    this.c = components
+    this.log = components.logger
+  }
+
+  async start (): Promise<void> {
+    const n = this.c.network
+    await n.handle(PROTOCOLS.gov, this.serveGov)
+    await n.handle(PROTOCOLS.heads, this.serveHeads)
+    await n.handle(PROTOCOLS.deltas, this.serveDeltas)
+    await n.handle(PROTOCOLS.snapshot, this.serveSnapshot)
+    await n.handle(PROTOCOLS.app, this.serveApp)
+    await n.handle(PROTOCOLS.push, this.servePush)
+    this.c.governance.onAdopt = (ops) => { this.governanceAdopted(ops) }
+    for (const rec of this.c.contexts.all()) this.refreshMembership(rec)
+    this.timer = setInterval(() => { void this.heartbeat() }, this.c.heartbeatMs ?? HEARTBEAT_MS)
+    this.timer.unref?.()
+    n.on('peer:connect', (peer) => {
+      // A new connection may bring history we lack (or lack ours): compare heads.
+      for (const hex of this.subscribed) void this.syncWith(peer, Buffer.from(hex, 'hex')).catch(() => {})
+    })
+  }
+
+  async stop (): Promise<void> {
+    this.stopped = true
+    if (this.timer !== undefined) clearInterval(this.timer)
+    for (const t of this.duties.values()) clearTimeout(t)
+    await Promise.allSettled([...this.running.values()])
+  }
+
+  // ---- keys and membership -------------------------------------------------
+
+  private me (ctx: Uint8Array): KeyPair | undefined {
+    const rec = this.c.contexts.find(ctx)
+    return rec === undefined ? undefined : this.c.identities.get(ctx, rec.identity)
+  }
+
+  keyring (ctx: Uint8Array): KeyringView {
+    const hex = toHex(ctx)
+    const cached = this.keyrings.get(hex)
+    if (cached !== undefined) return cached
+    const me = this.me(ctx)
+    const cache = this.keyCache.get(hex) ?? new Map<string, Uint8Array>()
+    this.keyCache.set(hex, cache)
+    const ring = me === undefined ? { known: new Map(), holders: new Map(), stale: false } : readKeyring(this.c.governance.dag(ctx), me, cache)
+    this.keyrings.set(hex, ring)
+    return ring
+  }
+
+  private keyById (ctx: Uint8Array): (id: string) => Uint8Array | undefined {
+    return (id) => this.keyring(ctx).known.get(id)?.key
+  }
+
+  private state (ctx: Uint8Array): GovState | undefined {
+    return this.c.governance.state(ctx)
+  }
+
+  /** Re-reads a context's membership (after its record was created, e.g. on join). */
+  refresh (ctx: Uint8Array): void {
+    this.keyrings.delete(toHex(ctx))
+    const rec = this.c.contexts.find(ctx)
+    if (rec !== undefined) this.refreshMembership(rec)
+  }
+
+  /** Subscribes to a context's topic while this node is a member; leaves it otherwise. */
+  private refreshMembership (rec: ContextRecord): void {
+    const hex = toHex(rec.id)
+    const s = this.state(rec.id)
+    const member = s !== undefined && roleOf(s, rec.identity) !== undefined
+    if (member && !this.subscribed.has(hex)) {
+      this.subscribed.add(hex)
+      this.c.network.subscribe(topicOf(rec.id), (msg) => { void this.onMessage(rec.id, msg.from, msg.data) })
+    } else if (!member && this.subscribed.has(hex)) {
+      this.subscribed.delete(hex)
+      this.c.network.unsubscribe(topicOf(rec.id))
+      this.log.info('no longer a member: left the context topic', { context: hex })
+      this.c.bus.publish({ contextId: hex, type: 'delta', kind: 'membership-lost', data: '', deltaId: null, at: Date.now() })
+    }
+  }
+
+  /** Governance ops became part of a log (ours or a peer's). */
+  private governanceAdopted (ops: GovOp[]): void {
+    const contexts = new Map<string, Uint8Array>()
+    for (const op of ops) contexts.set(toHex(op.context), op.context)
+    for (const [hex, ctx] of contexts) {
+      this.keyrings.delete(hex)
+      const rec = this.c.contexts.find(ctx)
+      if (rec === undefined) continue
+      // Publish the ops this node authored; peers' ops already travel.
+      const mine = ops.filter((op) => toHex(op.context) === hex && this.c.identities.get(ctx, op.author) !== undefined)
+      if (mine.length > 0) void this.publishGov(ctx, mine)
+      this.refreshMembership(rec)
+      this.scheduleKeyDuties(ctx)
+    }
+  }
+
+  /**
+   * Key duties of a member node: rotate the group key when there is none or it is stale
+   * (someone was removed or left), and share the current key with members and invitees
+   * who lack it. Done after a short random delay and re-checked, so that several nodes
+   * seldom do the same work; when they do, the extra ops are harmless.
+   */
+  private scheduleKeyDuties (ctx: Uint8Array, delay = Math.random() * KEY_DUTY_DELAY_MS): void {
+    const hex = toHex(ctx)
+    if (this.duties.has(hex) || this.stopped) return
+    this.duties.set(hex, setTimeout(() => {
+      this.duties.delete(hex)
+      void this.keyDuties(ctx).catch((err) => { this.log.warn('key duty failed', { context: hex, error: (err as Error).message }) })
+    }, delay))
+  }
+
+  async keyDuties (ctx: Uint8Array): Promise<void> {
+    const s = this.state(ctx)
+    const me = this.me(ctx)
+    if (s === undefined || me === undefined) return
+    const role = roleOf(s, me.publicKey)
+    if (role === undefined) return
+    const ring = this.keyring(ctx)
+    const members = [...s.members.values()].map((m) => m.identity)
+    if ((ring.latest === undefined || ring.stale) && role !== 'reader') {
+      const { action } = newGroupKey(ctx, members)
+      await this.c.governance.submitOp(ctx, me, action)
+      this.log.info('rotated the group key', { context: toHex(ctx) })
+      return
+    }
+    const current = ring.current
+    if (current === undefined) return
+    const invitees = [...s.invitations.values()]
+      .filter((i) => !i.revoked && i.uses < i.maxUses && i.expiresAt > Date.now() && i.target.type === 'identity')
+      .map((i) => (i.target as { identity: Uint8Array }).identity)
+    const lacking = [...members, ...invitees].filter((id) => !(ring.holders.get(toHex(id))?.has(toHex(current.id)) ?? false))
+    if (lacking.length > 0) {
+      await this.c.governance.submitOp(ctx, me, shareAction(ctx, current, dedupe(lacking), false))
+    }
+  }
+
+  // ---- gossip ---------------------------------------------------------------
+
+  /** Local deltas became durable: send them to the context's members. */
+  deltasCommitted (deltas: Delta[]): void {
+    for (const d of deltas) void this.publish(d.context, 'delta', d.id, d.bytes)
+  }
+
+  /**
+   * Governance ops go out under the current key or, while it is stale, under the latest
+   * one: a removed member must learn of its removal (its node then stops writing), and
+   * nothing secret is in the op.
+   */
+  private async publishGov (ctx: Uint8Array, ops: GovOp[]): Promise<void> {
+    const ring = this.keyring(ctx)
+    const key = ring.current ?? (ring.latest === undefined ? undefined : ring.known.get(toHex(ring.latest)))
+    for (const op of ops) await this.publish(ctx, 'gov', op.id, op.bytes, key)
+  }
+
+  private async publish (ctx: Uint8Array, kind: EnvelopeKind, subject: Uint8Array, payload: Uint8Array, explicitKey?: GroupKey): Promise<void> {
+    const key = explicitKey ?? this.keyring(ctx).current
+    // No current key (none yet, or stale after a removal): heartbeats and catch-up send it later.
+    if (key === undefined || !this.subscribed.has(toHex(ctx))) return
+    try {
+      await this.c.network.publish(topicOf(ctx), sealEnvelope(kind, ctx, key, subject, payload))
+    } catch (err) {
+      this.log.debug('publish failed', { context: toHex(ctx), error: (err as Error).message })
+    }
+  }
+
+  private async heartbeat (): Promise<void> {
+    for (const hex of this.subscribed) {
+      const ctx = Buffer.from(hex, 'hex')
+      const info = this.c.dag.info(ctx)
+      if (info === undefined) continue
+      const beat = encode([info.heads, this.c.governance.dag(ctx).currentHeads(), info.count, info.rootHash])
+      await this.publish(ctx, 'beat', EMPTY, beat)
+      if (this.keyring(ctx).stale || this.keyring(ctx).latest === undefined) this.scheduleKeyDuties(ctx)
+    }
+  }
+
+  private async onMessage (ctx: Uint8Array, from: string, data: Uint8Array): Promise<void> {
+    const hex = toHex(ctx)
+    let kind: EnvelopeKind
+    let payload: Uint8Array
+    let subject: Uint8Array
+    try {
+      const env = parseEnvelope(data)
+      kind = env.kind
+      subject = env.subject
+      payload = openEnvelope(env, this.keyById(ctx), ctx)
+    } catch (err) {
+      // Not for us (a key we lack, or garbage): nothing is applied.
+      this.log.debug('gossip message dropped', { context: hex, from, reason: (err as Error).message })
+      if (err instanceof DecryptionError) void this.syncGov(from, ctx).catch(() => {})
+      return
+    }
+    try {
+      if (kind === 'delta') {
+        const delta = decodeDelta(payload)
+        if (!equalBytes(delta.id, subject) || !equalBytes(delta.context, ctx)) throw new SyncError('delta does not match its envelope')
+        await this.receiveDeltas(ctx, [delta], from)
+      } else if (kind === 'gov') {
+        const op = decodeOp(payload)
+        if (!equalBytes(op.id, subject) || !equalBytes(op.context, ctx)) throw new SyncError('governance op does not match its envelope')
+        await this.receiveOps(ctx, [op], from)
+      } else if (kind === 'beat') {
+        const [heads, govHeads] = decode(payload) as [Uint8Array[], Uint8Array[]]
+        const log = this.c.governance.dag(ctx)
+        const lacking = heads.some((h) => !this.c.dag.has(ctx, h)) || govHeads.some((h) => !log.has(h))
+        if (lacking) void this.syncWith(from, ctx).catch(() => {})
+      }
+    } catch (err) {
+      this.log.warn('rejected a message from a peer', { context: hex, from, kind, reason: (err as Error).message })
+    }
+  }
+
+  /** Checks and applies deltas from a peer; held ones trigger a fetch of their parents. */
+  async receiveDeltas (ctx: Uint8Array, deltas: Delta[], from: string | null): Promise<{ applied: number, rejected: number }> {
+    const log = this.c.governance.dag(ctx)
+    let needGov = false
+    const verdicts = deltas.map((d) => {
+      const s = log.stateAt(d.anchor)
+      if (s === undefined) { needGov = true; return 'its governance point is not known yet' }
+      const role = roleOf(s, d.author)
+      if (role === undefined) return `author ${toHex(d.author).slice(0, 12)} is not a member at the delta's governance point`
+      if (role === 'reader') return `author ${toHex(d.author).slice(0, 12)} is a reader`
+      return true as const
+    })
+    const results = await this.c.store.transaction(() => deltas.map((d, i) => {
+      const verdict = verdicts[i]!
+      if (verdict !== true) return { ok: false as const, reason: verdict, delta: d }
+      try {
+        return { ok: true as const, out: this.c.dag.receive(d) }
+      } catch (err) {
+        return { ok: false as const, reason: (err as Error).message, delta: d }
+      }
+    }))
+    let applied = 0
+    let rejected = 0
+    let held = false
+    const announced: Delta[] = []
+    for (const r of results) {
+      if (!r.ok) {
+        rejected++
+        this.log.warn('rejected delta', { context: toHex(ctx), delta: toHex(r.delta.id), author: toHex(r.delta.author), reason: r.reason })
+        continue
+      }
+      if (r.out.status === 'applied') { applied += r.out.applied.length; announced.push(...r.out.applied) }
+      if (r.out.status === 'held') held = true
+    }
+    for (const d of announced) {
+      this.c.clock.observe(d.hlc)
+      this.c.bus.publish({ contextId: toHex(d.context), type: 'delta', kind: 'received', data: toHex(d.id), deltaId: toHex(d.id), at: d.hlc.ms })
+    }
+    if ((held || needGov) && from !== null) void this.syncWith(from, ctx).catch(() => {})
+    return { applied, rejected }
+  }
+
+  private async receiveOps (ctx: Uint8Array, ops: GovOp[], from: string | null): Promise<void> {
+    const gov = this.c.governance
+    const outcome = await this.c.store.transaction(() => {
+      const added: GovOp[] = []
+      let held = false
+      for (const op of ops) {
+        if (!equalBytes(op.context, ctx)) continue
+        const o = gov.ingest(op, added)
+        if (o.status === 'added') added.push(...o.ops)
+        if (o.status === 'held') held = true
+      }
+      return { added, held }
+    })
+    if (outcome.added.length > 0) gov.adopt(outcome.added)
+    if (outcome.held && from !== null) void this.syncGov(from, ctx).catch(() => {})
+  }
+
+  // ---- catch-up (requester side) --------------------------------------------
+
+  private async * ask (peer: string, protocol: string, ctx: Uint8Array, params: unknown, asIdentity?: KeyPair): AsyncGenerator<Uint8Array> {
+    const me = asIdentity ?? this.me(ctx)
+    if (me === undefined) throw new NotFoundError(`this node holds no identity in context ${toHex(ctx)}`)
+    yield * this.c.network.request(peer, protocol, encodeRequest(protocol, ctx, me, this.c.network.peerId, params))
+  }
+
+  private openFrame (ctx: Uint8Array, frame: Uint8Array): Uint8Array {
+    return openEnvelope(parseEnvelope(frame), this.keyById(ctx), ctx)
+  }
+
+  /** Fetches a context's governance log from `peer` (as a member, or as `asIdentity`, an invitee). */
+  async syncGov (peer: string, ctx: Uint8Array, asIdentity?: KeyPair): Promise<void> {
+    const me = asIdentity ?? this.me(ctx)
+    if (me === undefined) return
+    const ops: GovOp[] = []
+    for await (const frame of this.ask(peer, PROTOCOLS.gov, ctx, null, me)) {
+      const [wrapped, sealed] = decode(frame) as [Uint8Array, Uint8Array]
+      const aad = concatBytes(utf8('moorage:gov-session:v1'), ctx)
+      const session = unwrapKey(wrapped, me.publicKey, me.secretKey, aad)
+      for (const bytes of decode(open(session, sealed, aad)) as Uint8Array[]) ops.push(decodeOp(bytes))
+    }
+    // Parents first, so nothing is held needlessly.
+    ops.sort((a, b) => a.hlc.ms - b.hlc.ms || a.hlc.c - b.hlc.c)
+    await this.receiveOps(ctx, ops, null)
+  }
+
+  /**
+   * Brings a context up to date with `peer`: governance, application, then deltas — a
+   * snapshot when this node has no history yet, else a walk back from the peer's heads.
+   * One sync per context at a time.
+   */
+  async syncWith (peer: string, ctx: Uint8Array, onProgress?: (p: SyncProgress) => void): Promise<void> {
+    const hex = toHex(ctx)
+    const busy = this.running.get(hex)
+    if (busy !== undefined) return await busy
+    const run = this.doSync(peer, ctx, onProgress).then(() => {
+      this.lastSync.set(hex, Date.now())
+      this.lastError.delete(hex)
+    }, (err: unknown) => {
+      this.lastError.set(hex, (err as Error).message)
+      throw err
+    }).finally(() => { this.running.delete(hex) })
+    this.running.set(hex, run)
+    return await run
+  }
+
+  private async doSync (peer: string, ctx: Uint8Array, onProgress?: (p: SyncProgress) => void): Promise<void> {
+    onProgress?.({ phase: 'governance', done: 0, total: null })
+    await this.syncGov(peer, ctx)
+    const rec = this.c.contexts.find(ctx)
+    const s = this.state(ctx)
+    if (rec === undefined || s === undefined || roleOf(s, rec.identity) === undefined) return
+    if (this.keyring(ctx).current === undefined && this.keyring(ctx).known.size === 0) return // no key yet: a later heartbeat retries
+    let remote: { heads: Uint8Array[], count: number, application: Uint8Array } | undefined
+    for await (const frame of this.ask(peer, PROTOCOLS.heads, ctx, null)) {
+      const [heads, count, , application] = decode(this.openFrame(ctx, frame)) as [Uint8Array[], number, Uint8Array, Uint8Array]
+      remote = { heads, count, application }
+    }
+    if (remote === undefined) throw new SyncError('peer sent no heads')
+    if (!this.c.applications.has(remote.application)) {
+      await this.fetchApp(peer, ctx, remote.application, onProgress)
+    }
+    const local = this.c.dag.info(ctx)
+    let missing = remote.heads.filter((h) => !this.c.dag.has(ctx, h))
+    if (missing.length === 0) return
+    if ((local?.count ?? 0) === 0 && remote.count > 0) {
+      await this.fetchSnapshot(peer, ctx, onProgress)
+      missing = remote.heads.filter((h) => !this.c.dag.has(ctx, h))
+    }
+    let done = 0
+    for (let round = 0; round < 64 && missing.length > 0; round++) {
+      const stop = this.c.dag.info(ctx)?.heads ?? []
+      for await (const frame of this.ask(peer, PROTOCOLS.deltas, ctx, [missing, stop, SYNC_BATCH_DELTAS])) {
+        const batch = (decode(this.openFrame(ctx, frame)) as Uint8Array[]).map(decodeDelta)
+        await this.receiveDeltas(ctx, batch.reverse(), null)
+        done += batch.length
+        onProgress?.({ phase: 'deltas', done, total: remote.count })
+      }
+      missing = this.c.dag.missingParents(ctx)
+    }
+  }
+
+  private async fetchSnapshot (peer: string, ctx: Uint8Array, onProgress?: (p: SyncProgress) => void): Promise<void> {
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const imp = new SnapshotImport(ctx)
+      let consistent = true
+      // Resumable: on a broken stream, ask again from the last cursor.
+      for (let resume = 0; resume < 5 && imp.end === undefined && consistent; resume++) {
+        try {
+          for await (const frame of this.ask(peer, PROTOCOLS.snapshot, ctx, imp.cursor)) {
+            const page = decodePage(this.openFrame(ctx, frame))
+            if (!imp.add(page)) { consistent = false; break }
+            onProgress?.({ phase: 'snapshot', done: imp.received, total: page.total })
+          }
+        } catch (err) {
+          if (resume === 4) throw err
+        }
+      }
+      if (!consistent || imp.end === undefined) continue
+      imp.verify()
+      await this.c.store.transaction(() => { imp.write(this.c.store) })
+      this.c.clock.observe(imp.end.info.hlc)
+      this.log.info('state restored from a snapshot', { context: toHex(ctx), deltas: imp.end.deltas, entities: imp.end.entities })
+      return
+    }
+    throw new SyncError('could not get a consistent snapshot (the peer kept changing)')
+  }
+
+  private async fetchApp (peer: string, ctx: Uint8Array, appId: Uint8Array, onProgress?: (p: SyncProgress) => void): Promise<void> {
+    const chunks: Uint8Array[] = []
+    let offset = 0
+    let size: number | null = null
+    for (let attempt = 0; attempt < 5 && (size === null || offset < size); attempt++) {
+      try {
+        for await (const frame of this.ask(peer, PROTOCOLS.app, ctx, [appId, offset])) {
+          const [total, chunk] = decode(this.openFrame(ctx, frame)) as [number, Uint8Array]
+          size = total
+          chunks.push(chunk)
+          offset += chunk.byteLength
+          onProgress?.({ phase: 'application', done: offset, total })
+        }
+      } catch (err) {
+        if (attempt === 4) throw err
+      }
+    }
+    const wasm = concatBytes(...chunks)
+    if (!equalBytes(sha256(wasm), appId)) throw new SyncError('the application received does not match its id')
+    await this.c.applications.install(wasm)
+    this.log.info('application fetched from a peer', { application: toHex(appId), bytes: wasm.byteLength })
+  }
+
+  /** Sends this node's own governance ops of a context directly to a peer (a joiner's claim). */
+  async push (peer: string, ctx: Uint8Array, ops: GovOp[], asIdentity: KeyPair): Promise<void> {
+    for await (const _ of this.ask(peer, PROTOCOLS.push, ctx, ops.map((o) => o.bytes), asIdentity)) { /* ack */ }
+  }
+
+  // ---- catch-up (responder side) --------------------------------------------
+
+  /**
+   * Who may ask: members; for governance and push, also invitees and former members (a
+   * removed member must be able to learn that it was removed; the log holds no data).
+   */
+  private admit (protocol: string, bytes: Uint8Array, from: string, invitees: boolean): { ctx: Uint8Array, identity: Uint8Array, params: unknown } {
+    const req = decodeRequest(protocol, bytes, from)
+    const s = this.state(req.context)
+    if (s === undefined || this.c.contexts.find(req.context) === undefined) throw new SyncAuthError('unknown context')
+    if (roleOf(s, req.identity) !== undefined) return { ctx: req.context, identity: req.identity, params: req.params }
+    if (invitees) {
+      if (s.nonces.has(toHex(req.identity))) return { ctx: req.context, identity: req.identity, params: req.params }
+      const invited = [...s.invitations.values()].some((i) => !i.revoked && i.uses < i.maxUses && i.expiresAt > Date.now() && i.target.type === 'identity' && equalBytes(i.target.identity, req.identity))
+      if (invited) return { ctx: req.context, identity: req.identity, params: req.params }
+    }
+    throw new SyncAuthError('not a member of this context')
+  }
+
+  private frameKey (ctx: Uint8Array): GroupKey {
+    const key = this.keyring(ctx).current
+    if (key === undefined) throw new SyncError('no current group key on this node yet; retry shortly')
+    return key
+  }
+
+  private readonly serveGov = async (bytes: Uint8Array, from: string): Promise<Uint8Array> => {
+    const { ctx, identity } = this.admit(PROTOCOLS.gov, bytes, from, true)
+    const aad = concatBytes(utf8('moorage:gov-session:v1'), ctx)
+    const session = new Uint8Array(randomBytes(32))
+    return encode([wrapKey(session, identity, aad), seal(session, encode(this.c.governance.opsBytes(ctx)), aad)])
+  }
+
+  private readonly serveHeads = async (bytes: Uint8Array, from: string): Promise<Uint8Array> => {
+    const { ctx } = this.admit(PROTOCOLS.heads, bytes, from, false)
+    const info = this.c.dag.info(ctx)!
+    const rec = this.c.contexts.get(ctx)
+    const app = this.state(ctx)?.application ?? rec.applicationId
+    return sealEnvelope('frame', ctx, this.frameKey(ctx), EMPTY, encode([info.heads, info.count, info.rootHash, app]))
+  }
+
+  private readonly serveDeltas = (bytes: Uint8Array, from: string): AsyncIterable<Uint8Array> => {
+    const { ctx, params } = this.admit(PROTOCOLS.deltas, bytes, from, false)
+    const [ids, stop, limit] = params as [Uint8Array[], Uint8Array[], number]
+    const key = this.frameKey(ctx)
+    const store = this.c.store
+    return (async function * () {
+      let batch: Uint8Array[] = []
+      for (const d of walkBack(store, ctx, ids, stop, Math.min(limit, 100_000))) {
+        batch.push(d)
+        if (batch.length >= 256) { yield sealEnvelope('frame', ctx, key, EMPTY, encode(batch)); batch = [] }
+      }
+      if (batch.length > 0) yield sealEnvelope('frame', ctx, key, EMPTY, encode(batch))
+    })()
+  }
+
+  private readonly serveSnapshot = (bytes: Uint8Array, from: string): AsyncIterable<Uint8Array> => {
+    const { ctx, params } = this.admit(PROTOCOLS.snapshot, bytes, from, false)
+    const key = this.frameKey(ctx)
+    const store = this.c.store
+    return (async function * () {
+      for (const page of exportSnapshot(store, ctx, params as SnapshotCursor)) {
+        yield sealEnvelope('frame', ctx, key, EMPTY, encodePage(page))
+      }
+    })()
+  }
+
+  private readonly serveApp = (bytes: Uint8Array, from: string): AsyncIterable<Uint8Array> => {
+    const { ctx, params } = this.admit(PROTOCOLS.app, bytes, from, false)
+    const [appId, offset] = params as [Uint8Array, number]
+    const s = this.state(ctx)
+    if (s === undefined || !equalBytes(s.application, appId)) throw new SyncAuthError('that application is not this context\'s')
+    const wasm = this.c.applications.wasm(appId)
+    const key = this.frameKey(ctx)
+    return (async function * () {
+      for (let at = offset; at < wasm.byteLength; at += APP_CHUNK_BYTES) {
+        yield sealEnvelope('frame', ctx, key, EMPTY, encode([wasm.byteLength, wasm.subarray(at, at + APP_CHUNK_BYTES)]))
+      }
+    })()
+  }
+
+  private readonly servePush = async (bytes: Uint8Array, from: string): Promise<Uint8Array> => {
+    const { ctx, identity, params } = this.admit(PROTOCOLS.push, bytes, from, true)
+    const ops = (params as Uint8Array[]).map(decodeOp)
+    if (ops.some((op) => !equalBytes(op.author, identity))) throw new SyncAuthError('only one\'s own ops can be pushed')
+    await this.receiveOps(ctx, ops, from)
+    return encode(ops.length)
+  }
+
+  // ---- status -----------------------------------------------------------------
+
+  status (ctx: Uint8Array): SyncStatus {
+    const hex = toHex(ctx)
+    const info = this.c.dag.info(ctx)
+    const ring = this.keyring(ctx)
+    return {
+      contextId: hex,
+      peers: this.c.network.topicPeers(topicOf(ctx)),
+      heads: (info?.heads ?? []).map(toHex),
+      rootHash: info === undefined ? '' : toHex(info.rootHash),
+      deltaCount: info?.count ?? 0,
+      pendingDeltas: this.c.dag.pendingCount(ctx),
+      lastSync: this.lastSync.get(hex) ?? null,
+      lastError: this.lastError.get(hex) ?? null,
+      keyEpoch: ring.current === undefined ? null : toHex(ring.current.id),
+      awaitingKey: ring.current === undefined
+    }
+  }
+
+  /** Syncs a context with every connected member (used after start and by `moor context sync`). */
+  async syncAll (ctx: Uint8Array, onProgress?: (p: SyncProgress) => void): Promise<void> {
+    const peers = this.c.network.peers()
+    for (const peer of peers) {
+      try { await this.syncWith(peer, ctx, onProgress) } catch (err) { this.log.debug('sync attempt failed', { peer, error: (err as Error).message }) }
+    }
+  }
+}
+
+function dedupe (ids: Uint8Array[]): Uint8Array[] {
+  const m = new Map<string, Uint8Array>()
+  for (const id of ids) m.set(toHex(id), id)
+  return [...m.values()]
+}
