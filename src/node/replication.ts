@@ -11,7 +11,7 @@ import { sha256 } from '../crypto/hash.ts'
 import { unwrapKey, wrapKey } from '../crypto/keywrap.ts'
 import { open, seal } from '../crypto/secretbox.ts'
 import { DecryptionError, MoorageError, NotFoundError } from '../errors/index.ts'
-import { roleOf, type GovState } from '../governance/acl.ts'
+import { checkOpenClaim, roleOf, type GovState } from '../governance/acl.ts'
 import { newGroupKey, readKeyring, shareAction, type GroupKey, type KeyringView } from '../governance/group-keys.ts'
 import type { OffchainAnchor } from '../governance/offchain/index.ts'
 import { decodeOp, type GovOp } from '../governance/offchain/op.ts'
@@ -29,6 +29,7 @@ import { HEARTBEAT_MS, KEY_DUTY_DELAY_MS, SYNC_BATCH_DELTAS, APP_CHUNK_BYTES } f
 import type { ContextRecord, Contexts } from './contexts.ts'
 import type { EventBus } from './events.ts'
 import type { Identities } from './identities.ts'
+import type { SyncProgressEvent, SyncStatusInfo } from './types.ts'
 
 export interface ReplicationComponents {
   network: Network
@@ -44,24 +45,8 @@ export interface ReplicationComponents {
   heartbeatMs?: number
 }
 
-export interface SyncStatus {
-  contextId: string
-  peers: string[]
-  heads: string[]
-  rootHash: string
-  deltaCount: number
-  pendingDeltas: number
-  lastSync: number | null
-  lastError: string | null
-  keyEpoch: string | null
-  awaitingKey: boolean
-}
-
-export interface SyncProgress {
-  phase: 'governance' | 'application' | 'deltas' | 'snapshot'
-  done: number
-  total: number | null
-}
+export type SyncStatus = SyncStatusInfo
+export type SyncProgress = SyncProgressEvent
 
 export class SyncError extends MoorageError {
   static override readonly status: number = 502
@@ -70,6 +55,7 @@ export class SyncError extends MoorageError {
 
 const topicOf = (ctx: Uint8Array): string => `moorage/ctx/${toHex(ctx)}`
 const EMPTY = new Uint8Array(0)
+const DEFERRED = 'its governance point is not known yet'
 
 export class Replicator {
   private readonly c: ReplicationComponents
@@ -271,9 +257,16 @@ export class Replicator {
       subject = env.subject
       payload = openEnvelope(env, this.keyById(ctx), ctx)
     } catch (err) {
-      // Not for us (a key we lack, or garbage): nothing is applied.
-      this.log.debug('gossip message dropped', { context: hex, from, reason: (err as Error).message })
-      if (err instanceof DecryptionError) void this.syncGov(from, ctx).catch(() => {})
+      // Nothing is applied. A key this node lacks may be a rotation it has not seen yet
+      // (fetch the governance log); a malformed envelope or one that does not open under
+      // the key it names is forged or corrupt: rejected, with the reason, at warn level.
+      const reason = (err as Error).message
+      if (err instanceof DecryptionError && reason.startsWith('no group key')) {
+        this.log.info('gossip message under a group key this node does not hold', { context: hex, from, reason })
+        void this.syncGov(from, ctx).catch(() => {})
+      } else {
+        this.log.warn('rejected a message from a peer', { context: hex, from, reason })
+      }
       return
     }
     try {
@@ -302,7 +295,9 @@ export class Replicator {
     let needGov = false
     const verdicts = deltas.map((d) => {
       const s = log.stateAt(d.anchor)
-      if (s === undefined) { needGov = true; return 'its governance point is not known yet' }
+      // Not a rejection: the delta is dropped for now and fetched again by the sync below,
+      // once this node has the governance ops it was written after.
+      if (s === undefined) { needGov = true; return DEFERRED }
       const role = roleOf(s, d.author)
       if (role === undefined) return `author ${toHex(d.author).slice(0, 12)} is not a member at the delta's governance point`
       if (role === 'reader') return `author ${toHex(d.author).slice(0, 12)} is a reader`
@@ -322,6 +317,10 @@ export class Replicator {
     let held = false
     const announced: Delta[] = []
     for (const r of results) {
+      if (!r.ok && r.reason === DEFERRED) {
+        this.log.debug('delta deferred until the governance log catches up', { context: toHex(ctx), delta: toHex(r.delta.id) })
+        continue
+      }
       if (!r.ok) {
         rejected++
         this.log.warn('rejected delta', { context: toHex(ctx), delta: toHex(r.delta.id), author: toHex(r.delta.author), reason: r.reason })
@@ -367,12 +366,15 @@ export class Replicator {
     return openEnvelope(parseEnvelope(frame), this.keyById(ctx), ctx)
   }
 
-  /** Fetches a context's governance log from `peer` (as a member, or as `asIdentity`, an invitee). */
-  async syncGov (peer: string, ctx: Uint8Array, asIdentity?: KeyPair): Promise<void> {
+  /**
+   * Fetches a context's governance log from `peer` (as a member, or as `asIdentity`, an
+   * invitee; a claimer of an open invitation passes its `claim` = [invitation id, proof]).
+   */
+  async syncGov (peer: string, ctx: Uint8Array, asIdentity?: KeyPair, claim?: OpenClaim): Promise<void> {
     const me = asIdentity ?? this.me(ctx)
     if (me === undefined) return
     const ops: GovOp[] = []
-    for await (const frame of this.ask(peer, PROTOCOLS.gov, ctx, null, me)) {
+    for await (const frame of this.ask(peer, PROTOCOLS.gov, ctx, claim ?? null, me)) {
       const [wrapped, sealed] = decode(frame) as [Uint8Array, Uint8Array]
       const aad = concatBytes(utf8('moorage:gov-session:v1'), ctx)
       const session = unwrapKey(wrapped, me.publicKey, me.secretKey, aad)
@@ -489,15 +491,17 @@ export class Replicator {
   }
 
   /** Sends this node's own governance ops of a context directly to a peer (a joiner's claim). */
-  async push (peer: string, ctx: Uint8Array, ops: GovOp[], asIdentity: KeyPair): Promise<void> {
-    for await (const _ of this.ask(peer, PROTOCOLS.push, ctx, ops.map((o) => o.bytes), asIdentity)) { /* ack */ }
+  async push (peer: string, ctx: Uint8Array, ops: GovOp[], asIdentity: KeyPair, claim?: OpenClaim): Promise<void> {
+    for await (const _ of this.ask(peer, PROTOCOLS.push, ctx, [ops.map((o) => o.bytes), claim ?? null], asIdentity)) { /* ack */ }
   }
 
   // ---- catch-up (responder side) --------------------------------------------
 
   /**
-   * Who may ask: members; for governance and push, also invitees and former members (a
-   * removed member must be able to learn that it was removed; the log holds no data).
+   * Who may ask: members; for governance and push, also invitees, former members (a
+   * removed member must be able to learn that it was removed; the log holds no data) and
+   * claimers of an open invitation whose params carry [invitation id, proof] with
+   * proof = sign(invitation key, claimMessage(context, invitation, requester)).
    */
   private admit (protocol: string, bytes: Uint8Array, from: string, invitees: boolean): { ctx: Uint8Array, identity: Uint8Array, params: unknown } {
     const req = decodeRequest(protocol, bytes, from)
@@ -508,6 +512,12 @@ export class Replicator {
       if (s.nonces.has(toHex(req.identity))) return { ctx: req.context, identity: req.identity, params: req.params }
       const invited = [...s.invitations.values()].some((i) => !i.revoked && i.uses < i.maxUses && i.expiresAt > Date.now() && i.target.type === 'identity' && equalBytes(i.target.identity, req.identity))
       if (invited) return { ctx: req.context, identity: req.identity, params: req.params }
+      const claim = protocol === PROTOCOLS.push && Array.isArray(req.params) ? req.params[1] : req.params
+      if (isOpenClaim(claim)) {
+        const why = checkOpenClaim(s, claim[0], req.identity, claim[1], Date.now())
+        if (why !== null) throw new SyncAuthError(`open invitation refused: ${why}`)
+        return { ctx: req.context, identity: req.identity, params: req.params }
+      }
     }
     throw new SyncAuthError('not a member of this context')
   }
@@ -575,7 +585,9 @@ export class Replicator {
 
   private readonly servePush = async (bytes: Uint8Array, from: string): Promise<Uint8Array> => {
     const { ctx, identity, params } = this.admit(PROTOCOLS.push, bytes, from, true)
-    const ops = (params as Uint8Array[]).map(decodeOp)
+    const list = Array.isArray(params) ? params[0] as unknown : undefined
+    if (!Array.isArray(list) || !list.every((b) => b instanceof Uint8Array)) throw new SyncAuthError('push params must be [ops, claim]')
+    const ops = list.map(decodeOp)
     if (ops.some((op) => !equalBytes(op.author, identity))) throw new SyncAuthError('only one\'s own ops can be pushed')
     await this.receiveOps(ctx, ops, from)
     return encode(ops.length)
@@ -608,6 +620,13 @@ export class Replicator {
       try { await this.syncWith(peer, ctx, onProgress) } catch (err) { this.log.debug('sync attempt failed', { peer, error: (err as Error).message }) }
     }
   }
+}
+
+/** Proof of an open invitation's secret: [invitation id, sign(invitation key, claimMessage(...))]. */
+export type OpenClaim = [Uint8Array, Uint8Array]
+
+function isOpenClaim (v: unknown): v is OpenClaim {
+  return Array.isArray(v) && v.length === 2 && v[0] instanceof Uint8Array && v[0].byteLength === 32 && v[1] instanceof Uint8Array && v[1].byteLength === 64
 }
 
 function dedupe (ids: Uint8Array[]): Uint8Array[] {
