@@ -18,7 +18,16 @@ import { report, type Figure } from './report.ts'
 const ROOT = join(import.meta.dirname, '..', '..')
 const kvWasm = readFileSync(join(ROOT, 'apps/kv-store/build/kv-store.wasm'))
 
-async function inProcess (total: number, inFlight: number): Promise<number> {
+/**
+ * Calls kept in flight by the in-process figure. A call is acknowledged once its batch is
+ * durable (fsync), so a caller with at most one group commit's worth of calls outstanding
+ * (MAX_BATCH_CALLS, 512) waits for every fsync before it can fill the next batch; with
+ * more in flight, one batch runs while the previous one is written and flushed, which is
+ * what a node serving many clients sees.
+ */
+export const IN_PROCESS_IN_FLIGHT = 1024
+
+export async function inProcess (total: number, inFlight: number): Promise<number> {
   const home = mkdtempSync(join(tmpdir(), 'moor-bench-'))
   const node = await createNode({ home, config: defaultConfig(home), logger: silentLogger })
   try {
@@ -134,8 +143,8 @@ function meteringOverhead (): { ratio: number, details: Record<string, number> }
 
 export async function benchCore (): Promise<Figure[]> {
   const figures: Figure[] = []
-  const rate = await inProcess(30_000, 256)
-  figures.push({ name: 'kv set in-process (WASM+CRDT+LMDB, fsync)', value: rate, unit: 'mutations/s', goal: '≥ 20000', met: rate >= 20_000 })
+  const rate = await inProcess(30_000, IN_PROCESS_IN_FLIGHT)
+  figures.push({ name: 'kv set in-process (WASM+CRDT+LMDB, fsync)', value: rate, unit: 'mutations/s', goal: '≥ 20000', met: rate >= 20_000, notes: `${IN_PROCESS_IN_FLIGHT} calls in flight, new keys, group commit` })
   const http = await overHttp(8, 64)
   figures.push({ name: 'kv set over HTTP JSON-RPC (64 connections)', value: http, unit: 'req/s', goal: '≥ 5000', met: http >= 5000 })
   const m = meteringOverhead()

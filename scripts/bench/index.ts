@@ -1,9 +1,14 @@
 // `npm run bench`: every benchmark, JSON + a table. `npm run bench -- core` runs one suite.
 import { benchCore } from './core.ts'
 import { report } from './report.ts'
+import { benchSync } from './sync.ts'
 
 const suites: Record<string, () => Promise<unknown>> = {
-  core: async () => { report('core', await benchCore()) }
+  core: async () => { report('core', await benchCore()) },
+  sync: async () => {
+    const { figures, extra } = await benchSync()
+    report('sync', figures, extra)
+  }
 }
 
 const chosen = process.argv.slice(2).filter((a) => !a.startsWith('-'))

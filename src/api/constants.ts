@@ -20,3 +20,6 @@ export const SSE_HEARTBEAT_MS = 15_000
 
 /** An SSE client this far behind (bytes buffered) is disconnected rather than buffered for. */
 export const SSE_MAX_BUFFERED_BYTES = 4 * 1024 * 1024
+
+/** Longest invitation string accepted by `POST /admin/contexts/join`. */
+export const MAX_INVITATION_LENGTH = 16 * 1024

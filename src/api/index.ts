@@ -6,11 +6,23 @@
 //   GET    /admin/applications/:id                   DELETE /admin/applications/:id
 //   GET    /admin/contexts                           POST /admin/contexts
 //   GET    /admin/contexts/:id                       DELETE /admin/contexts/:id
+//   PUT    /admin/contexts/:id/application
 //   POST   /admin/contexts/:id/xcall-grants/:source  DELETE (same path)
 //   GET    /admin/contexts/:id/events                SSE
-//   GET    /admin/identities[?context=<id>]
+//   POST   /admin/contexts/:id/invitations           POST /admin/contexts/join (JSON or SSE progress)
+//   GET    /admin/contexts/:id/members               DELETE /admin/contexts/:id/members/:identity
+//   PUT    /admin/contexts/:id/members/:identity/role
+//   POST   /admin/contexts/:id/members/:identity/capabilities/:capability   DELETE (same path)
+//   POST   /admin/contexts/:id/leave
+//   GET    /admin/contexts/:id/proposals             POST (create)
+//   GET    /admin/contexts/:id/proposals/:pid        POST /admin/contexts/:id/proposals/:pid/approve
+//   GET    /admin/contexts/:id/governance            audit: every op with its verdict and reason
+//   GET    /admin/contexts/:id/sync                  POST (sync now; JSON or SSE progress)
+//   GET    /admin/peers
+//   GET    /admin/identities[?context=<id>]          POST /admin/identities (new unbound identity)
 //   POST   /jsonrpc                                  execute / query
 //
+// A governance change the anchor refuses answers 422 GovernanceRejectedError with the reason.
 // Every route but /health needs `Authorization: Bearer <token>`. Errors answer with the
 // MoorageError's status and `{ error: { name, message, details?, hint? } }`.
 
@@ -28,7 +40,12 @@ import { requireToken } from './middleware/auth.ts'
 import { errorHandler, notFound } from './middleware/errors.ts'
 import { applicationRoutes } from './routes/applications.ts'
 import { contextRoutes } from './routes/contexts.ts'
+import { governanceRoutes } from './routes/governance.ts'
 import { identityRoutes } from './routes/identities.ts'
+import { invitationRoutes } from './routes/invitations.ts'
+import { memberRoutes } from './routes/members.ts'
+import { proposalRoutes } from './routes/proposals.ts'
+import { syncRoutes } from './routes/sync.ts'
 import { statusRoutes } from './routes/status.ts'
 import { eventRoutes } from './sse.ts'
 import type { ApiComponents } from './types.ts'
@@ -131,7 +148,12 @@ function createApp (token: string, components: ApiComponents): Express {
   app.use(statusRoutes(components))
   app.use(applicationRoutes(components))
   app.use(eventRoutes(components))
+  app.use(invitationRoutes(components))
   app.use(contextRoutes(components))
+  app.use(memberRoutes(components))
+  app.use(proposalRoutes(components))
+  app.use(governanceRoutes(components))
+  app.use(syncRoutes(components))
   app.use(identityRoutes(components))
   app.use(jsonRpcRoutes(components))
   app.use(notFound())

@@ -57,6 +57,58 @@ export function optionalHexId (obj: Record<string, unknown>, key: string, where:
   return obj[key] === undefined ? undefined : hexId(obj[key], `${where}.${key}`)
 }
 
+/** An optional boolean field. */
+export function optionalBoolean (obj: Record<string, unknown>, key: string, where: string): boolean | undefined {
+  const value = obj[key]
+  if (value === undefined) return undefined
+  if (typeof value !== 'boolean') throw new InvalidInputError(`${where}.${key} must be true or false`, { details: `got ${kind(value)}` })
+  return value
+}
+
+/** An integer from `min` to `max` (a JSON number). */
+export function integer (value: unknown, field: string, min: number, max: number): number {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min || value > max) {
+    throw new InvalidInputError(`${field} must be an integer from ${min} to ${max}`, { details: `got ${kind(value)}` })
+  }
+  return value
+}
+
+/** An integer query parameter (decimal digits) from `min` to `max`. */
+export function queryInteger (value: string | undefined, field: string, min: number, max: number): number | undefined {
+  if (value === undefined) return undefined
+  return integer(/^[0-9]{1,16}$/.test(value) ? Number(value) : value, field, min, max)
+}
+
+export function optionalInteger (obj: Record<string, unknown>, key: string, where: string, min: number, max: number): number | undefined {
+  return obj[key] === undefined ? undefined : integer(obj[key], `${where}.${key}`, min, max)
+}
+
+/** One of a fixed set of strings. */
+export function oneOf<T extends string> (value: unknown, field: string, allowed: readonly T[], hint?: string): T {
+  if (typeof value !== 'string' || !allowed.includes(value as T)) {
+    throw new InvalidInputError(`${field} must be one of ${allowed.join(', ')}`, { details: `got ${kind(value)}`, hint })
+  }
+  return value as T
+}
+
+/** A boolean query parameter: true/false/1/0. */
+export function queryFlag (value: string | undefined, field: string): boolean | undefined {
+  if (value === undefined) return undefined
+  if (value === 'true' || value === '1') return true
+  if (value === 'false' || value === '0') return false
+  throw new InvalidInputError(`${field} must be true or false`, { details: `got ${kind(value)}` })
+}
+
+/** A request that takes no body: nothing, or an empty JSON object. */
+export function noBody (req: Request): void {
+  const body: unknown = req.body
+  const sent = Number(req.get('content-length') ?? 0) > 0 || req.get('transfer-encoding') !== undefined
+  if (body === undefined && sent) throw new InvalidInputError('this request takes no body', { details: `got a ${req.get('content-type') ?? 'untyped'} body` })
+  if (body === undefined || (typeof body === 'object' && body !== null && !Array.isArray(body) && Object.keys(body).length === 0)) return
+  if (typeof body === 'object' && body !== null && !Array.isArray(body)) only(body as Record<string, unknown>, [], 'body')
+  throw new InvalidInputError('this request takes no body', { details: `got ${kind(body)}` })
+}
+
 /** A display name: 1..MAX_NAME_LENGTH characters, no control characters. */
 export function name (value: unknown, field: string): string {
   const text = checkString(value, field, MAX_NAME_LENGTH)

@@ -4,6 +4,7 @@
 
 import { isIP } from 'node:net'
 import type { RpcResult } from '../api/jsonrpc.ts'
+import type { SyncProgressEvent } from '../node/types.ts'
 import { loadConfig, readToken } from '../node/config.ts'
 import { silentLogger } from '../log/index.ts'
 import { NodeNotRunningError, NodeResponseError } from './errors.ts'
@@ -26,6 +27,8 @@ export interface RequestOptions {
   /** Sent as is, with `contentType`. */
   raw?: Uint8Array<ArrayBuffer>
   contentType?: string
+  /** Accept header (default application/json). */
+  accept?: string
   signal?: AbortSignal
 }
 
@@ -80,30 +83,33 @@ export class NodeClient {
   /** Follows an SSE stream until it ends or `signal` aborts. */
   async * events (path: string, signal: AbortSignal): AsyncGenerator<SseMessage> {
     const res = await this.#fetch('GET', path, { signal }, true, false)
-    if (res.body == null) return
-    const reader = res.body.getReader()
-    const decoder = new TextDecoder()
-    let buffer = ''
     try {
-      while (true) {
-        const { done, value } = await reader.read()
-        if (done) return
-        buffer += decoder.decode(value, { stream: true })
-        let end: number
-        while ((end = buffer.indexOf('\n\n')) !== -1) {
-          const frame = buffer.slice(0, end)
-          buffer = buffer.slice(end + 2)
-          const message = parseFrame(frame)
-          if (message != null) yield message
-        }
-      }
+      yield * readFrames(res)
     } catch (err) {
       if (signal.aborted) return
       throw err
-    } finally {
-      reader.releaseLock()
-      await res.body.cancel().catch(() => {})
     }
+  }
+
+  /**
+   * A POST to a long operation (join, sync) that reports progress: asks for Server-Sent
+   * Events, hands each `progress` event to `onProgress` and resolves with the `result`.
+   * An error the node sends (before or during the stream) becomes a NodeResponseError.
+   */
+  async withProgress<T> (path: string, json: unknown, onProgress: (p: SyncProgressEvent) => void, signal?: AbortSignal): Promise<T> {
+    const res = await this.#fetch('POST', path, { json, accept: 'text/event-stream', signal }, true, false)
+    if (!(res.headers.get('content-type') ?? '').startsWith('text/event-stream')) return await res.json() as T
+    for await (const message of readFrames(res)) {
+      let data: unknown
+      try { data = JSON.parse(message.data) } catch { continue }
+      if (message.event === 'progress') onProgress(data as SyncProgressEvent)
+      else if (message.event === 'result') return data as T
+      else if (message.event === 'error') {
+        const e = data as { status?: unknown, error?: Record<string, unknown> }
+        throw new NodeResponseError(typeof e.status === 'number' ? e.status : 500, e.error ?? {})
+      }
+    }
+    throw new NodeNotRunningError(`the node at ${this.baseUrl} closed the stream before answering`)
   }
 
   async #fetch (method: string, path: string, options: RequestOptions, throwOnError: boolean, timeout = true): Promise<Response> {
@@ -111,7 +117,7 @@ export class NodeClient {
     for (const [key, value] of Object.entries(options.query ?? {})) {
       if (value !== undefined) url.searchParams.set(key, value)
     }
-    const headers: Record<string, string> = { authorization: `Bearer ${this.#token}`, accept: 'application/json' }
+    const headers: Record<string, string> = { authorization: `Bearer ${this.#token}`, accept: options.accept ?? 'application/json' }
     let body: string | Uint8Array<ArrayBuffer> | undefined
     if (options.raw !== undefined) {
       body = options.raw
@@ -163,6 +169,31 @@ async function readJson (res: Response): Promise<unknown> {
     return JSON.parse(text)
   } catch {
     return null
+  }
+}
+
+/** The Server-Sent Events of a response body, until it ends. */
+async function * readFrames (res: Response): AsyncGenerator<SseMessage> {
+  if (res.body == null) return
+  const reader = res.body.getReader()
+  const decoder = new TextDecoder()
+  let buffer = ''
+  try {
+    while (true) {
+      const { done, value } = await reader.read()
+      if (done) return
+      buffer += decoder.decode(value, { stream: true })
+      let end: number
+      while ((end = buffer.indexOf('\n\n')) !== -1) {
+        const frame = buffer.slice(0, end)
+        buffer = buffer.slice(end + 2)
+        const message = parseFrame(frame)
+        if (message != null) yield message
+      }
+    }
+  } finally {
+    reader.releaseLock()
+    await res.body.cancel().catch(() => {})
   }
 }
 

@@ -10,6 +10,8 @@ export interface CommandIO {
   stdout: (text: string) => void
   stderr: (text: string) => void
   env: NodeJS.ProcessEnv
+  /** stderr is a terminal: progress is drawn as a bar (else printed as plain lines). */
+  stderrIsTTY?: boolean
 }
 
 export type OptionValues = Record<string, string | boolean | undefined>
@@ -141,4 +143,45 @@ export function portArg (value: string | boolean | undefined, what: string, usag
     throw new UsageError(`${what} must be a port number from 0 to 65535`, usage, { details: `got ${JSON.stringify(value)}` })
   }
   return port
+}
+
+const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 }
+
+/** A duration like `7d`, `12h`, `30m`, `90s`, `1d12h` in milliseconds; a UsageError otherwise. */
+export function durationArg (value: string, what: string, usage: string): number {
+  const parts = /^(?:[0-9]+(?:ms|s|m|h|d|w))+$/.test(value) ? [...value.matchAll(/([0-9]+)(ms|s|m|h|d|w)/g)] : []
+  const ms = parts.reduce((sum, [, n, unit]) => sum + Number(n) * DURATION_UNITS[unit!]!, 0)
+  if (parts.length === 0 || !Number.isSafeInteger(ms) || ms <= 0) {
+    throw new UsageError(`${what} must be a duration like 7d, 12h, 30m or 1d12h`, usage, { details: `got ${JSON.stringify(value)}` })
+  }
+  return ms
+}
+
+/** A positive integer from the command line. */
+export function positiveIntArg (value: string, what: string, usage: string, max = Number.MAX_SAFE_INTEGER): number {
+  const n = Number(value)
+  if (!/^[0-9]+$/.test(value) || n < 1 || n > max) {
+    throw new UsageError(`${what} must be an integer from 1 to ${max}`, usage, { details: `got ${JSON.stringify(value)}` })
+  }
+  return n
+}
+
+/** `member` or `reader`. */
+export function roleArg (value: string, what: string, usage: string): 'member' | 'reader' {
+  if (value === 'member' || value === 'reader') return value
+  throw new UsageError(`${what} must be member or reader`, usage, {
+    details: `got ${JSON.stringify(value)}`,
+    hint: value === 'admin' ? 'admins are added through proposals: `moor proposal create <ctx> add-admin <identity>`' : undefined
+  })
+}
+
+const CAPABILITY_NAMES = ['ManageMembers', 'ManageApplication', 'Proxy'] as const
+
+/** A capability, in any case, with or without dashes: `ManageMembers`, `manage-members`. */
+export function capabilityArg (value: string, usage: string): typeof CAPABILITY_NAMES[number] {
+  const found = CAPABILITY_NAMES.find((c) => c.toLowerCase() === value.replace(/[-_]/g, '').toLowerCase())
+  if (found === undefined) {
+    throw new UsageError('<capability> must be one of ManageMembers, ManageApplication, Proxy', usage, { details: `got ${JSON.stringify(value)}` })
+  }
+  return found
 }

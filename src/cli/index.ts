@@ -16,6 +16,24 @@ import { contextGrantXcall } from './commands/context-grant-xcall.ts'
 import { contextList } from './commands/context-list.ts'
 import { contextRevokeXcall } from './commands/context-revoke-xcall.ts'
 import { contextShow } from './commands/context-show.ts'
+import { contextInvite } from './commands/context-invite.ts'
+import { contextJoin } from './commands/context-join.ts'
+import { contextLeave } from './commands/context-leave.ts'
+import { contextMembers } from './commands/context-members.ts'
+import { contextRemove } from './commands/context-remove.ts'
+import { contextGrant } from './commands/context-grant.ts'
+import { contextRevoke } from './commands/context-revoke.ts'
+import { contextRole } from './commands/context-role.ts'
+import { contextUpdateApp } from './commands/context-update-app.ts'
+import { contextSync } from './commands/context-sync.ts'
+import { contextSyncStatus } from './commands/context-sync-status.ts'
+import { contextGovernance } from './commands/context-governance.ts'
+import { proposalCreate } from './commands/proposal-create.ts'
+import { proposalApprove } from './commands/proposal-approve.ts'
+import { proposalList } from './commands/proposal-list.ts'
+import { proposalShow } from './commands/proposal-show.ts'
+import { peers } from './commands/peers.ts'
+import { identityNew } from './commands/identity-new.ts'
 import { events } from './commands/events.ts'
 import { identityList } from './commands/identity-list.ts'
 import { init } from './commands/init.ts'
@@ -25,8 +43,11 @@ import { status } from './commands/status.ts'
 export const COMMANDS: readonly Command[] = [
   init, node, status,
   appInstall, appList, appRemove,
-  contextCreate, contextList, contextShow, contextDelete, contextGrantXcall, contextRevokeXcall,
-  identityList,
+  contextCreate, contextList, contextShow, contextDelete, contextUpdateApp, contextGrantXcall, contextRevokeXcall,
+  contextInvite, contextJoin, contextLeave, contextMembers, contextRemove, contextRole, contextGrant, contextRevoke,
+  contextGovernance, proposalCreate, proposalApprove, proposalList, proposalShow,
+  contextSync, contextSyncStatus, peers,
+  identityNew, identityList,
   call, events
 ]
 
@@ -37,7 +58,8 @@ export const EXIT_USAGE = 2
 const defaultIO: CommandIO = {
   stdout: (text) => { process.stdout.write(text) },
   stderr: (text) => { process.stderr.write(text) },
-  env: process.env
+  env: process.env,
+  stderrIsTTY: process.stderr.isTTY === true
 }
 
 export async function main (argv: string[], io: CommandIO = defaultIO): Promise<number> {

@@ -3,8 +3,17 @@
 
 const HEX = /^[0-9a-f]*$/
 
+// Buffer's own hex writer, applied to any Uint8Array: going through `bytes.buffer` would
+// force a small on-heap array to get a backing store of its own, which costs more than
+// the conversion.
+const hexSlice = (Buffer.prototype as unknown as { hexSlice?: (this: Uint8Array, start: number, end: number) => string }).hexSlice
+const BYTE_HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'))
+
 export function toHex (bytes: Uint8Array): string {
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex')
+  if (hexSlice !== undefined) return hexSlice.call(bytes, 0, bytes.length)
+  let out = ''
+  for (let i = 0; i < bytes.length; i++) out += BYTE_HEX[bytes[i]!]
+  return out
 }
 
 /** Parses lowercase or uppercase hex; returns undefined when it is not hex of `length` bytes. */

@@ -98,6 +98,18 @@ export function claimCommitment (invitation: Uint8Array, claimer: Uint8Array, pr
   return sha256(utf8('moorage:commit:v1'), invitation, claimer, proof)
 }
 
+/**
+ * Whether `proof` shows that `claimer` holds the secret of an open invitation that can still
+ * be claimed at `now` (the check a member node makes before serving governance to a
+ * stranger who wants to claim). Null when it does, else why not.
+ */
+export function checkOpenClaim (s: GovState, invitation: Uint8Array, claimer: Uint8Array, proof: Uint8Array, now: number): string | null {
+  const inv = s.invitations.get(toHex(invitation))
+  if (inv === undefined || inv.target.type !== 'open') return 'no such open invitation'
+  if (!verify(inv.target.key, claimMessage(s.context, invitation, claimer), proof)) return 'the claim proof does not verify against the invitation key'
+  return usable(s, inv, claimer, now)
+}
+
 export interface ApplyContext {
   author: Uint8Array
   nonce: bigint

@@ -1,6 +1,7 @@
 // Node defaults: what `moor init` writes to config.json and what loadConfig fills in for
 // a field the file leaves out.
 
+import { MAX_COMMITMENTS_PER_INVITATION } from '../governance/acl.ts'
 import type { LogLevel } from '../log/index.ts'
 import { DEFAULT_GAS, DEFAULT_MEMORY_PAGES as RUNTIME_MEMORY_PAGES } from '../runtime/constants.ts'
 
@@ -45,8 +46,15 @@ export const NODE_VERSION = '0.1.0'
 /** Most mutations one group commit takes (they share one delta per context). */
 export const MAX_BATCH_CALLS = 512
 
-/** How often a member announces its heads on each context's topic (ms). */
+/**
+ * How often a member checks whether to announce its heads on a context's topic (ms). A
+ * heartbeat goes out at this pace while the context changes (or its topic peers do), and
+ * every IDLE_HEARTBEAT_MS otherwise; never while nobody else is on the topic.
+ */
 export const HEARTBEAT_MS = 1_000
+
+/** Heartbeat of a context whose heads and topic peers have not changed (ms). */
+export const IDLE_HEARTBEAT_MS = 15_000
 
 /** Upper bound of the random delay before a node rotates or shares a group key (ms). */
 export const KEY_DUTY_DELAY_MS = 300
@@ -60,8 +68,20 @@ export const APP_CHUNK_BYTES = 256 * 1024
 /** Default lifetime of an invitation (ms). */
 export const DEFAULT_INVITATION_TTL_MS = 7 * 24 * 3600_000
 
+/** Longest lifetime of an invitation (ms). */
+export const MAX_INVITATION_TTL_MS = 365 * 24 * 3600_000
+
+/** Most uses of one open invitation: each claim leaves a commitment, and governance keeps at most this many per invitation. */
+export const MAX_INVITATION_USES = MAX_COMMITMENTS_PER_INVITATION
+
+/** How long `leave` waits for its op to reach the mesh before the topic is dropped (ms). */
+export const LEAVE_GRACE_MS = 200
+
 /** Listen address of the peer-to-peer host when config.json names none. */
 export const DEFAULT_P2P_LISTEN = '/ip4/127.0.0.1/tcp/0'
 
 /** How long `join` waits for the group key after claiming its invitation (ms). */
 export const MEMBERSHIP_WAIT_MS = 15_000
+
+/** How often `join` asks again for governance while it waits for the group key (ms). */
+export const JOIN_POLL_MS = 150

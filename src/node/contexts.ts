@@ -1,6 +1,6 @@
 // Context records: application, this node's identity, xcall grants. Members, roles and
 // the application in force come from the context's anchor (its governance state).
-import { toHex } from '../crypto/bytes.ts'
+import { equalBytes, toHex } from '../crypto/bytes.ts'
 import { roleOf } from '../governance/acl.ts'
 import type { OffchainAnchor } from '../governance/offchain/index.ts'
 import { NotFoundError } from '../errors/index.ts'
@@ -30,12 +30,29 @@ export class Contexts {
     this.governance = governance
   }
 
+  /**
+   * The record last found, and the array it was asked for with: calls look their context
+   * up more than once, and a busy node serves the same context over and over.
+   */
+  private lastId: Uint8Array | null = null
+  private lastRec: ContextRecord | undefined
+
   find (id: Uint8Array): ContextRecord | undefined {
+    if (this.lastId !== null) {
+      if (id === this.lastId) return this.lastRec
+      if (this.lastRec !== undefined && equalBytes(id, this.lastRec.id)) return this.remember(id, this.lastRec)
+    }
     const hex = toHex(id)
     const hit = this.cache.get(hex)
-    if (hit !== undefined) return hit ?? undefined
+    if (hit !== undefined) return this.remember(id, hit ?? undefined)
     const rec = this.store.db.contexts.get(Buffer.from(id)) as ContextRecord | undefined
     if (rec !== undefined) this.cache.set(hex, rec)
+    return rec
+  }
+
+  private remember (id: Uint8Array, rec: ContextRecord | undefined): ContextRecord | undefined {
+    this.lastId = id
+    this.lastRec = rec
     return rec
   }
 
@@ -49,16 +66,19 @@ export class Contexts {
   put (rec: ContextRecord): void {
     this.store.db.contexts.put(Buffer.from(rec.id), rec)
     this.cache.delete(toHex(rec.id))
+    this.lastId = null
   }
 
   /** Drops a cached record (after a transaction that wrote it rolled back). */
   forget (id: Uint8Array): void {
     this.cache.delete(toHex(id))
+    this.lastId = null
   }
 
   remove (id: Uint8Array): void {
     this.store.db.contexts.remove(Buffer.from(id))
     this.cache.delete(toHex(id))
+    this.lastId = null
   }
 
   all (): ContextRecord[] {
@@ -78,7 +98,7 @@ export class Contexts {
       anchor: { kind: rec.anchor.kind },
       createdAt: rec.createdAt,
       identity: toHex(rec.identity),
-      members: [...(this.governance.state(rec.id)?.members.values() ?? [])].map((m) => ({ identity: toHex(m.identity), role: m.role })),
+      members: [...(this.governance.state(rec.id)?.members.values() ?? [])].map((m) => ({ identity: toHex(m.identity), role: m.role, capabilities: [...m.capabilities] })),
       rootHash: dag === undefined ? '' : toHex(dag.rootHash),
       heads: (dag?.heads ?? []).map(toHex),
       deltaCount: dag?.count ?? 0,

@@ -24,7 +24,7 @@ import { MAX_BATCH_CALLS, MAX_XCALL_DEPTH } from './constants.ts'
 import type { ContextRecord, Contexts } from './contexts.ts'
 import type { Identities } from './identities.ts'
 import type { OffchainAnchor } from '../governance/offchain/index.ts'
-import type { ContextEvent } from './types.ts'
+import type { ContextEvent, Role } from './types.ts'
 
 export interface ExecutorComponents {
   store: Store
@@ -65,15 +65,20 @@ interface BatchFrame {
   key: string
   ctx: ContextRecord
   author: KeyPair
+  /** The author's role in the context (governance does not change during a batch). */
+  role: Role
+  /** Hex of the context's application id (the runtime's cache key). */
+  appHex: string
   hlc: Timestamp
   overlay: StateOverlay
   priv: PrivateOverlay
   actions: Action[]
 }
 
-/** One call's view of one context: a layer over the batch frame. */
+/** One call's view of one context: the batch frame, with the call's writes undoable until it ends. */
 interface CallFrame {
   batch: BatchFrame
+  /** The batch's overlay, with this call open on it (begin; keep or drop when the call ends). */
   overlay: StateOverlay
   state: RecordingState
   priv: PrivateOverlay
@@ -86,8 +91,16 @@ interface Queued {
   reject: (e: unknown) => void
 }
 
-type Outcome = { ok: true, output: Uint8Array | null, gasUsed: bigint, frames: CallFrame[] } | { ok: false, error: unknown }
+/** A call's outcome; `rootHash` is read in the batch's transaction when no delta of the batch gives it. */
+type Outcome = { ok: true, output: Uint8Array | null, gasUsed: bigint, frames: CallFrame[], rootHash?: Uint8Array } | { ok: false, error: unknown }
 type Settled = { ok: true, result: CallResult } | { ok: false, error: unknown }
+
+/**
+ * A batch that has run: what its transaction decided. The calls' results are built from
+ * it by `settle`, outside the transaction (the next batch waits for the transaction, not
+ * for the results).
+ */
+type Ran = { outcomes: Outcome[], deltas: Map<string, { delta: Delta, rootHash: Uint8Array }> } | { error: unknown }
 
 /**
  * A batch holds one delta per context, from one author; a call acting as another of
@@ -100,21 +113,27 @@ export class Executor {
   private queue: Queued[] = []
   private draining = false
 
+  /** Where the runtime gets a module it has not cached. */
+  private readonly wasm: (appHex: string) => Uint8Array
+  private readonly limits: { gas: bigint }
+
   constructor (components: ExecutorComponents) {
     this.c = components
+    this.wasm = (id) => this.c.applications.wasm(Buffer.from(id, 'hex'))
+    this.limits = { gas: components.gas }
   }
 
   /** Runs a query on committed state; any write fails the call. */
   query (req: CallRequest): CallResult {
-    const frames = new Map<string, CallFrame>()
+    const frames: CallFrame[] = []
     const batches = new Map<string, BatchFrame>()
     const out = this.run(batches, frames, req, 0)
     return { output: out.output, gasUsed: out.gasUsed, deltas: [], rootHash: this.c.dag.info(req.context)!.rootHash, events: [] }
   }
 
   /** Queues a mutation for the next group commit; resolves once it is durable. */
-  async mutate (req: CallRequest): Promise<CallResult> {
-    return await new Promise((resolve, reject) => {
+  mutate (req: CallRequest): Promise<CallResult> {
+    return new Promise((resolve, reject) => {
       this.queue.push({ req, resolve, reject })
       if (!this.draining) void this.drain()
     })
@@ -132,24 +151,28 @@ export class Executor {
         const batch = this.queue.splice(0, MAX_BATCH_CALLS)
         let ran: () => void = () => {}
         const hasRun = new Promise<void>((resolve) => { ran = resolve })
-        const committed = this.c.store.transaction(() => {
+        const committed = this.c.store.transaction((): Ran => {
           try {
-            let settled: Settled[]
+            let done: Ran
             try {
-              settled = this.c.store.atomic(() => this.runBatch(batch.map((q) => q.req)))
+              done = this.c.store.atomic(() => this.runBatch(batch.map((q) => q.req)))
             } catch (error) {
-              settled = batch.map(() => ({ ok: false as const, error }))
+              done = { error }
             }
             // Calls that must wait for another batch go back to the front of the queue.
-            const retry = batch.filter((_, i) => { const s = settled[i]!; return !s.ok && s.error instanceof NextBatch })
-            this.queue.unshift(...retry)
-            return settled
+            if ('outcomes' in done) {
+              const outcomes = done.outcomes
+              const retry = batch.filter((_, i) => { const o = outcomes[i]!; return !o.ok && o.error instanceof NextBatch })
+              this.queue.unshift(...retry)
+            }
+            return done
           } finally {
             ran()
           }
         })
-        committed.then(async (settled) => {
+        committed.then(async (done) => {
           await this.c.store.flushed()
+          const settled = 'outcomes' in done ? this.settle(done) : batch.map(() => ({ ok: false as const, error: done.error }))
           this.announce(settled)
           settled.forEach((s, i) => {
             if (s.ok) batch[i]!.resolve(s.result)
@@ -169,9 +192,13 @@ export class Executor {
   /** Hands each delta of a durable batch to `onCommitted`, once. */
   announce (settled: Settled[]): void {
     if (this.c.onCommitted === undefined) return
-    const seen = new Map<string, Delta>()
-    for (const s of settled) if (s.ok) for (const d of s.result.deltas) seen.set(toHex(d.id), d)
-    if (seen.size > 0) this.c.onCommitted([...seen.values()])
+    // The calls of a batch share its delta objects: one per context, so identity dedupes.
+    const seen = new Set<Delta>()
+    for (let i = 0; i < settled.length; i++) {
+      const s = settled[i]!
+      if (s.ok) for (let j = 0; j < s.result.deltas.length; j++) seen.add(s.result.deltas[j]!)
+    }
+    if (seen.size > 0) this.c.onCommitted([...seen])
   }
 
   /**
@@ -179,24 +206,26 @@ export class Executor {
    * creation runs `init` this way, so a failing `init` leaves no context behind).
    */
   mutateInTransaction (req: CallRequest): CallResult {
-    const [s] = this.runBatch([req])
+    const [s] = this.settle(this.runBatch([req]))
     if (!s!.ok) throw s!.error
     return s!.result
   }
 
-  private runBatch (reqs: CallRequest[]): Settled[] {
+  private runBatch (reqs: CallRequest[]): { outcomes: Outcome[], deltas: Map<string, { delta: Delta, rootHash: Uint8Array }> } {
     const batches = new Map<string, BatchFrame>()
     const outcomes: Outcome[] = reqs.map((req) => {
-      const frames = new Map<string, CallFrame>()
+      const frames: CallFrame[] = []
       try {
         const out = this.run(batches, frames, req, 0)
-        for (const f of frames.values()) {
-          f.batch.overlay.merge(f.overlay)
+        for (let j = 0; j < frames.length; j++) {
+          const f = frames[j]!
+          f.overlay.keep()
           f.batch.priv.merge(f.priv)
           f.batch.actions.push(...f.state.actions)
         }
-        return { ok: true, output: out.output, gasUsed: out.gasUsed, frames: [...frames.values()] }
+        return { ok: true, output: out.output, gasUsed: out.gasUsed, frames }
       } catch (error) {
+        for (let j = 0; j < frames.length; j++) frames[j]!.overlay.drop()
         return { ok: false, error }
       }
     })
@@ -208,83 +237,146 @@ export class Executor {
       const anchor = this.c.governance.dag(b.ctx.id).currentHeads()
       deltas.set(hex, this.c.dag.commitLocal(b.overlay, { author: b.author.publicKey, secretKey: b.author.secretKey, hlc: b.hlc, actions: b.actions, anchor }))
     }
-    return outcomes.map((o, i) => {
+    // The root hash of a called context the batch did not write, as of this transaction.
+    outcomes.forEach((o, i) => {
+      // The first frame of a call is the called context's (run() makes it first).
+      if (o.ok && deltas.get(o.frames[0]!.batch.key) === undefined) o.rootHash = this.c.dag.info(reqs[i]!.context)!.rootHash
+    })
+    return { outcomes, deltas }
+  }
+
+  /** Each call's result, from what its batch's transaction decided. */
+  private settle ({ outcomes, deltas }: { outcomes: Outcome[], deltas: Map<string, { delta: Delta, rootHash: Uint8Array }> }): Settled[] {
+    const deltaHex = new Map<Delta, string>()
+    return outcomes.map((o) => {
       if (!o.ok) return o
-      const called = toHex(reqs[i]!.context)
+      const called = o.frames[0]!.batch.key
       const own: Delta[] = []
       const events: ContextEvent[] = []
-      for (const f of o.frames) {
-        const hex = toHex(f.batch.ctx.id)
+      let calledFrame: CallFrame | undefined
+      for (let j = 0; j < o.frames.length; j++) {
+        const f = o.frames[j]!
+        // A frame's key is the hex of its context id.
+        if (calledFrame === undefined && f.batch.key === called) calledFrame = f
         const d = f.state.actions.length > 0 ? deltas.get(f.batch.key)?.delta : undefined
         if (d !== undefined) {
-          if (hex === called) own.unshift(d)
+          if (f.batch.key === called) own.unshift(d)
           else own.push(d)
         }
-        for (const e of f.events) events.push({ ...e, deltaId: d === undefined ? null : toHex(d.id) })
+        if (f.events.length === 0) continue
+        let id: string | null = null
+        if (d !== undefined) {
+          id = deltaHex.get(d) ?? null
+          if (id === null) deltaHex.set(d, id = toHex(d.id))
+        }
+        // The events are this call's own objects: completed in place.
+        for (let k = 0; k < f.events.length; k++) {
+          const e = f.events[k]!
+          e.deltaId = id
+          events.push(e)
+        }
       }
-      const calledFrame = o.frames.find((f) => toHex(f.batch.ctx.id) === called)
-      const rootHash = (calledFrame === undefined ? undefined : deltas.get(calledFrame.batch.key)?.rootHash) ?? this.c.dag.info(reqs[i]!.context)!.rootHash
+      const rootHash = o.rootHash ?? deltas.get(calledFrame!.batch.key)!.rootHash
       return { ok: true as const, result: { output: o.output, gasUsed: o.gasUsed, deltas: own, rootHash, events } }
     })
   }
 
-  private frame (batches: Map<string, BatchFrame>, frames: Map<string, CallFrame>, ctx: ContextRecord, executor: Uint8Array | null, readOnly: boolean): CallFrame {
+  private frame (batches: Map<string, BatchFrame>, frames: CallFrame[], ctx: ContextRecord, executor: Uint8Array | null, readOnly: boolean): CallFrame {
     const hex = toHex(ctx.id)
-    const existing = frames.get(hex)
-    if (existing !== undefined) return existing
+    // A call has one frame per context it touches: the called one, and xcall targets.
+    for (let j = 0; j < frames.length; j++) if (frames[j]!.batch.key === hex) return frames[j]!
     const identity = executor ?? ctx.identity
-    const role = this.c.contexts.roleOf(ctx, identity)
-    if (role === undefined) throw new ForbiddenError(`identity ${toHex(identity)} is not a member of context ${hex}`)
-    if (!readOnly && role === 'reader') throw new ForbiddenError(`identity ${toHex(identity)} is a reader of context ${hex} and cannot mutate it`, { hint: 'use query, or ask an admin for the member role' })
     const batchKey = hex
     let batch = batches.get(batchKey)
-    if (batch !== undefined && !equalBytes(batch.author.publicKey, identity)) throw new NextBatch()
+    const sameAuthor = batch !== undefined && equalBytes(batch.author.publicKey, identity)
+    const role = sameAuthor ? batch!.role : this.c.contexts.roleOf(ctx, identity)
+    if (role === undefined) throw new ForbiddenError(`identity ${toHex(identity)} is not a member of context ${hex}`)
+    if (!readOnly && role === 'reader') throw new ForbiddenError(`identity ${toHex(identity)} is a reader of context ${hex} and cannot mutate it`, { hint: 'use query, or ask an admin for the member role' })
+    if (batch !== undefined && !sameAuthor) throw new NextBatch()
     if (batch === undefined) {
       const author = this.c.identities.get(ctx.id, identity)
       if (author === undefined) throw new NotFoundError(`identity ${toHex(identity)} is not held by this node in context ${hex}`)
       const overlay = new StateOverlay(this.c.store, ctx.id)
-      batch = { key: batchKey, ctx, author, hlc: this.c.clock.now(), overlay, priv: new PrivateOverlay(this.c.store, ctx.id, readOnly), actions: [] }
+      batch = { key: batchKey, ctx, author, role, appHex: toHex(ctx.applicationId), hlc: this.c.clock.now(), overlay, priv: new PrivateOverlay(this.c.store, ctx.id, readOnly), actions: [] }
       batches.set(batchKey, batch)
     }
-    const overlay = batch.overlay.layer()
+    const overlay = batch.overlay
     const f: CallFrame = {
       batch,
       overlay,
-      state: new RecordingState({ overlay, author: batch.author.publicKey, hlc: batch.hlc, readOnly, firstIndex: batch.actions.length }),
+      // The runtime's host hands over fresh copies of guest memory: kept without copying again.
+      state: new RecordingState({ overlay, author: batch.author.publicKey, hlc: batch.hlc, readOnly, firstIndex: batch.actions.length, ownsInputs: true }),
       priv: batch.priv.layer(readOnly),
       events: []
     }
-    frames.set(hex, f)
+    overlay.begin()
+    frames.push(f)
     return f
   }
 
-  private run (batches: Map<string, BatchFrame>, frames: Map<string, CallFrame>, req: CallRequest, depth: number): { output: Uint8Array | null, gasUsed: bigint } {
+  /** Runs one call (depth 0) or xcall in its frame; used by CallEnvOf for xcall. */
+  run (batches: Map<string, BatchFrame>, frames: CallFrame[], req: CallRequest, depth: number): { output: Uint8Array | null, gasUsed: bigint } {
     const ctx = this.c.contexts.get(req.context)
     const f = this.frame(batches, frames, ctx, req.executor, req.readOnly)
-    const log = this.c.logger
-    const env: CallEnv = {
-      contextId: ctx.id,
-      executor: f.batch.author.publicKey,
-      now: f.batch.hlc.ms,
-      readOnly: req.readOnly,
-      input: req.args,
-      state: f.state,
-      private: f.priv,
-      emit: (kind, data) => {
-        f.events.push({ contextId: toHex(ctx.id), type: 'app', kind, data: decodeLossy(data), deltaId: null, at: f.batch.hlc.ms })
-      },
-      xcall: (target, method, args) => {
-        if (depth + 1 > MAX_XCALL_DEPTH) throw new XcallDeniedError(`cross-context calls nest at most ${MAX_XCALL_DEPTH} deep`)
-        const targetCtx = this.c.contexts.find(target)
-        if (targetCtx === undefined) throw new XcallDeniedError(`xcall target context ${toHex(target)} does not exist on this node`)
-        if (!targetCtx.xcallGrants.some((g) => equalBytes(g, ctx.id))) {
-          throw new XcallDeniedError(`context ${toHex(target)} does not grant xcall to context ${toHex(ctx.id)}`, { hint: `an admin of the target runs: moor context grant-xcall ${toHex(target)} ${toHex(ctx.id)}` })
-        }
-        return this.run(batches, frames, { context: target, method, args, executor: null, readOnly: req.readOnly }, depth + 1).output ?? new Uint8Array(0)
-      },
-      log: (line) => { log.info(line, { context: toHex(ctx.id), method: req.method }) }
+    const env = new CallEnvOf(this, this.c, batches, frames, req, depth, ctx, f)
+    return this.c.runtime.call(f.batch.appHex, this.wasm, req.method, env, this.limits)
+  }
+}
+
+/** The CallEnv of one call in one frame (one object per call rather than a set of closures). */
+class CallEnvOf implements CallEnv {
+  readonly contextId: Uint8Array
+  readonly executor: Uint8Array
+  readonly now: number
+  readonly readOnly: boolean
+  readonly input: Uint8Array
+  readonly state: RecordingState
+  readonly private: PrivateOverlay
+  private readonly x: Executor
+  private readonly c: ExecutorComponents
+  private readonly batches: Map<string, BatchFrame>
+  private readonly frames: CallFrame[]
+  private readonly req: CallRequest
+  private readonly depth: number
+  private readonly ctx: ContextRecord
+  private readonly f: CallFrame
+
+  constructor (x: Executor, c: ExecutorComponents, batches: Map<string, BatchFrame>, frames: CallFrame[], req: CallRequest, depth: number, ctx: ContextRecord, f: CallFrame) {
+    this.contextId = ctx.id
+    this.executor = f.batch.author.publicKey
+    this.now = f.batch.hlc.ms
+    this.readOnly = req.readOnly
+    this.input = req.args
+    this.state = f.state
+    this.private = f.priv
+    this.x = x
+    this.c = c
+    this.batches = batches
+    this.frames = frames
+    this.req = req
+    this.depth = depth
+    this.ctx = ctx
+    this.f = f
+  }
+
+  emit (kind: string, data: Uint8Array): void {
+    const f = this.f
+    f.events.push({ contextId: f.batch.key, type: 'app', kind, data: decodeLossy(data), deltaId: null, at: f.batch.hlc.ms })
+  }
+
+  xcall (target: Uint8Array, method: string, args: Uint8Array): Uint8Array {
+    const ctx = this.ctx
+    if (this.depth + 1 > MAX_XCALL_DEPTH) throw new XcallDeniedError(`cross-context calls nest at most ${MAX_XCALL_DEPTH} deep`)
+    const targetCtx = this.c.contexts.find(target)
+    if (targetCtx === undefined) throw new XcallDeniedError(`xcall target context ${toHex(target)} does not exist on this node`)
+    if (!targetCtx.xcallGrants.some((g) => equalBytes(g, ctx.id))) {
+      throw new XcallDeniedError(`context ${toHex(target)} does not grant xcall to context ${toHex(ctx.id)}`, { hint: `an admin of the target runs: moor context grant-xcall ${toHex(target)} ${toHex(ctx.id)}` })
     }
-    return this.c.runtime.call(ctx.applicationId, (id) => this.c.applications.wasm(Buffer.from(id, 'hex')), req.method, env, { gas: this.c.gas })
+    return this.x.run(this.batches, this.frames, { context: target, method, args, executor: null, readOnly: this.req.readOnly }, this.depth + 1).output ?? new Uint8Array(0)
+  }
+
+  log (line: string): void {
+    this.c.logger.info(line, { context: toHex(this.ctx.id), method: this.req.method })
   }
 }
 

@@ -20,11 +20,18 @@ import { Identities } from './identities.ts'
 import { OffchainAnchor } from '../governance/offchain/index.ts'
 import { generateKeyPair } from '../crypto/ed25519.ts'
 import { loadNodeKeys } from './keys.ts'
-import type { ContextEvent, ExecuteResult, MoorNode, SyncProgressEvent } from './types.ts'
+import type { Capability, ContextEvent, ExecuteResult, GovernanceQuery, InviteRequest, MoorNode, PeerInfo, ProposalActionInfo, SyncProgressEvent } from './types.ts'
 import { createNetwork, type Network } from '../network/index.ts'
 import { Replicator } from './replication.ts'
 import { Membership } from './membership.ts'
 import { UNBOUND } from './identities.ts'
+import { Joiner } from './join.ts'
+import { Governing } from './governing.ts'
+import { parseProposalActions, Proposals } from './proposals.ts'
+import { governanceAudit } from './audit.ts'
+import { GovernanceRejectedError } from '../governance/anchor.ts'
+import { parseRole } from '../governance/offchain/op.ts'
+import { CAPABILITIES } from '../governance/types.ts'
 
 export type * from './types.ts'
 
@@ -60,10 +67,17 @@ export async function createNode (init: NodeInit): Promise<MoorNode> {
     replicator.deltasCommitted(deltas)
   }
   const executor = new Executor({ store, dag, runtime, applications, contexts, identities, governance, clock, logger: logger.child('app'), gas: init.config.limits.gas, onCommitted })
-  const membership = new Membership({ store, governance, identities, contexts, dag, replicator, network, logger: logger.child('membership') })
+  const membership = new Membership({ governance, identities, replicator, network, logger: logger.child('membership') })
+  const joiner = new Joiner({ store, governance, identities, contexts, dag, replicator, network, logger: logger.child('membership') })
+  const governing = new Governing({ store, governance, identities, contexts, applications, replicator, logger: logger.child('governance') })
+  const proposals = new Proposals({ governance, identities })
   try {
     await network.start()
     await replicator.start()
+    // Application updates (local or from peers) also reach the context records.
+    const replicate = governance.onAdopt
+    governance.onAdopt = (ops) => { replicate?.(ops); governing.adopted(ops) }
+    await governing.followAll()
   } catch (err) {
     await replicator.stop().catch(() => {})
     await network.stop().catch(() => {})
@@ -72,7 +86,7 @@ export async function createNode (init: NodeInit): Promise<MoorNode> {
   }
   const startedAt = Date.now()
   log.info('node started', { home: init.home, nodeId: network.peerId, p2p: network.addresses() })
-  const node = new Node({ home: init.home, store, applications, contexts, identities, governance, executor, dag, bus, network, replicator, membership, startedAt, nodeId: network.peerId, log })
+  const node = new Node({ home: init.home, store, applications, contexts, identities, governance, executor, dag, bus, network, replicator, membership, joiner, governing, proposals, startedAt, nodeId: network.peerId, log })
   // Catch up on every context with whoever is reachable, in the background.
   for (const c of contexts.all()) void replicator.syncAll(c.id).catch(() => {})
   return node
@@ -91,6 +105,9 @@ interface NodeParts {
   network: Network
   replicator: Replicator
   membership: Membership
+  joiner: Joiner
+  governing: Governing
+  proposals: Proposals
   startedAt: number
   nodeId: string
   log: Logger
@@ -184,10 +201,25 @@ class Node implements MoorNode {
   listContexts () { return this.p.contexts.all().map((c) => this.p.contexts.info(c)) }
   getContext (id: string) { return this.p.contexts.info(this.p.contexts.get(id32(id, 'context id'))) }
 
-  async deleteContext (id: string) {
+  async deleteContext (id: string) { await this.depart(id, false) }
+
+  async leave (id: string) { await this.depart(id, true) }
+
+  /**
+   * Leaves a context, then deletes every local trace of it. `leave` insists on the leave
+   * op (the last admin is refused); `delete` goes ahead without it.
+   */
+  private async depart (id: string, strict: boolean) {
     const ctx = this.p.contexts.get(id32(id, 'context id'))
-    // Tell the other members (a sole admin cannot leave; its context is only deleted here).
-    await this.p.membership.leave(ctx).catch((err: Error) => { this.p.log.info('left without a leave op', { context: id, reason: err.message }) })
+    try {
+      await this.p.membership.leave(ctx)
+    } catch (err) {
+      if (strict) {
+        if (err instanceof GovernanceRejectedError) throw new GovernanceRejectedError(err.shortMessage, { hint: `make another member an admin first (\`moor proposal create ${id} add-admin <identity>\`), or drop the context from this node only with \`moor context delete ${id}\``, cause: err })
+        throw err
+      }
+      this.p.log.info('left without a leave op', { context: id, reason: (err as Error).message })
+    }
     await this.p.store.transaction(() => {
       this.p.dag.clear(ctx.id)
       this.p.governance.clear(ctx.id)
@@ -204,16 +236,78 @@ class Node implements MoorNode {
     return { publicKey: toHex(pair.publicKey), contextId: toHex(UNBOUND), createdAt: Date.now() }
   }
 
-  async invite (contextId: string, req: { identity: string, role?: 'member' | 'reader', expiresInMs?: number }) {
+  async invite (contextId: string, req: InviteRequest) {
     const ctx = this.p.contexts.get(id32(contextId, 'context id'))
-    const role = req.role ?? 'member'
-    if (role !== 'member' && role !== 'reader') throw new InvalidInputError('role must be member or reader', { hint: 'admins are added through proposals' })
-    return await this.p.membership.invite(ctx, { identity: id32(req.identity, 'identity'), role, ...(req.expiresInMs !== undefined ? { expiresInMs: req.expiresInMs } : {}) })
+    if (typeof req !== 'object' || req === null) throw new InvalidInputError('an invitation request must be an object')
+    const role = parseRole(req.role ?? 'member')
+    const expiry = req.expiresInMs !== undefined ? { expiresInMs: req.expiresInMs } : {}
+    if (req.open === true) {
+      if (req.identity !== undefined) throw new InvalidInputError('an invitation is either for an identity or open, not both')
+      return await this.p.membership.invite(ctx, { kind: 'open', role, ...expiry, ...(req.maxUses !== undefined ? { maxUses: req.maxUses } : {}) })
+    }
+    if (req.identity === undefined) throw new InvalidInputError('an invitation names the invitee\'s identity, or is open', { hint: 'give `identity` (a public key from `moor identity new` on the invitee\'s node) or `open: true`' })
+    if (req.maxUses !== undefined && req.maxUses !== 1) throw new InvalidInputError('an identity-bound invitation is used once; maxUses is for open invitations')
+    return await this.p.membership.invite(ctx, { kind: 'identity', identity: id32(req.identity, 'identity'), role, ...expiry })
   }
 
   async join (invitation: string, options: { onProgress?: (p: SyncProgressEvent) => void } = {}) {
-    const rec = await this.p.membership.join(invitation, options.onProgress)
+    const rec = await this.p.joiner.join(invitation, options.onProgress)
     return this.p.contexts.info(rec)
+  }
+
+  members (contextId: string) {
+    return this.p.governing.members(this.p.contexts.get(id32(contextId, 'context id')))
+  }
+
+  async setRole (contextId: string, identity: string, role: 'member' | 'reader') {
+    const ctx = this.p.contexts.get(id32(contextId, 'context id'))
+    return await this.p.governing.setRole(ctx, id32(identity, 'identity'), parseRole(role))
+  }
+
+  async grant (contextId: string, identity: string, capability: Capability) {
+    const ctx = this.p.contexts.get(id32(contextId, 'context id'))
+    return await this.p.governing.grant(ctx, id32(identity, 'identity'), checkCapability(capability))
+  }
+
+  async revoke (contextId: string, identity: string, capability: Capability) {
+    const ctx = this.p.contexts.get(id32(contextId, 'context id'))
+    return await this.p.governing.revoke(ctx, id32(identity, 'identity'), checkCapability(capability))
+  }
+
+  async updateApplication (contextId: string, applicationId: string) {
+    const ctx = this.p.contexts.get(id32(contextId, 'context id'))
+    await this.p.governing.updateApplication(ctx, id32(applicationId, 'application id'))
+    return this.getContext(contextId)
+  }
+
+  async propose (contextId: string, actions: ProposalActionInfo[]) {
+    const ctx = this.p.contexts.get(id32(contextId, 'context id'))
+    return await this.p.proposals.propose(ctx, parseProposalActions(actions))
+  }
+
+  async approve (contextId: string, proposalId: string) {
+    const ctx = this.p.contexts.get(id32(contextId, 'context id'))
+    return await this.p.proposals.approve(ctx, id32(proposalId, 'proposal id'))
+  }
+
+  proposals (contextId: string) {
+    return this.p.proposals.list(this.p.contexts.get(id32(contextId, 'context id')))
+  }
+
+  proposal (contextId: string, proposalId: string) {
+    const ctx = this.p.contexts.get(id32(contextId, 'context id'))
+    return this.p.proposals.get(ctx, id32(proposalId, 'proposal id'))
+  }
+
+  governance (contextId: string, query: GovernanceQuery = {}) {
+    const ctx = this.p.contexts.get(id32(contextId, 'context id'))
+    if (query.limit !== undefined && (!Number.isSafeInteger(query.limit) || query.limit < 1)) throw new InvalidInputError('limit must be a positive integer')
+    return governanceAudit(this.p.governance, ctx, query)
+  }
+
+  peers (): PeerInfo[] {
+    const contexts = this.p.contexts.all().map((c) => ({ id: toHex(c.id), peers: this.p.replicator.status(c.id).peers }))
+    return this.p.network.peers().map((peerId) => ({ peerId, contexts: contexts.filter((c) => c.peers.includes(peerId)).map((c) => c.id) }))
   }
 
   async removeMember (contextId: string, identity: string) {
@@ -293,6 +387,11 @@ class Node implements MoorNode {
     await this.p.store.close()
     this.p.log.info('node stopped')
   }
+}
+
+function checkCapability (capability: unknown): Capability {
+  if (!CAPABILITIES.includes(capability as Capability)) throw new InvalidInputError(`unknown capability ${JSON.stringify(capability)}`, { details: `one of ${CAPABILITIES.join(', ')}` })
+  return capability as Capability
 }
 
 function checkArgs (args: Uint8Array | undefined): Uint8Array {

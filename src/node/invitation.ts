@@ -1,40 +1,77 @@
 // The invitation string handed to an invitee out of band:
-//   "moorinv1." + base64url(CBOR [context, invitation id, invitee identity, role,
+//   "moorinv2." + base64url(CBOR [kind, context, invitation id, subject, role,
 //                                 expires at (ms), peer multiaddrs])
-// It carries no authority of its own: the invitation lives in the context's governance
-// log, which the joiner fetches and verifies (the context id is bound to its creator).
+//   kind "identity": subject = the invitee's public key (an identity its node holds)
+//   kind "open":     subject = the 32-byte invitation secret; the invitation key is
+//                    keyPairFromSeed(sha256(secret)), and whoever holds the string may claim
+// "moorinv1." strings (identity-bound, written before open invitations: the same fields
+// without the kind) are still read.
+// An identity-bound string carries no authority of its own: the invitation lives in the
+// context's governance log, which the joiner fetches and verifies (the context id is bound
+// to its creator). An open string is a bearer secret: treat it like a password.
 import { decode, encode } from 'cborg'
+import { keyPairFromSeed, type KeyPair } from '../crypto/ed25519.ts'
+import { sha256 } from '../crypto/hash.ts'
 import { InvalidInputError } from '../errors/index.ts'
 
-const PREFIX = 'moorinv1.'
+const PREFIX_V1 = 'moorinv1.'
+const PREFIX = 'moorinv2.'
+const MAX_PEERS = 32
+const MAX_ADDR_LENGTH = 512
 
-export interface InvitationTicket {
+interface TicketBase {
   context: Uint8Array
   invitation: Uint8Array
-  invitee: Uint8Array
   role: 'member' | 'reader'
   expiresAt: number
   peers: string[]
 }
 
-export function encodeTicket (t: InvitationTicket): string {
-  return PREFIX + Buffer.from(encode([t.context, t.invitation, t.invitee, t.role, t.expiresAt, t.peers])).toString('base64url')
+export interface IdentityTicket extends TicketBase {
+  kind: 'identity'
+  invitee: Uint8Array
 }
 
-export function decodeTicket (text: string): InvitationTicket {
+export interface OpenTicket extends TicketBase {
+  kind: 'open'
+  secret: Uint8Array
+}
+
+export type InvitationTicket = IdentityTicket | OpenTicket
+
+/** The key pair of an open invitation: its public key is recorded in the log, its secret key signs claims. */
+export function openInvitationKey (secret: Uint8Array): KeyPair {
+  return keyPairFromSeed(sha256(secret))
+}
+
+export function encodeTicket (t: InvitationTicket): string {
+  const subject = t.kind === 'identity' ? t.invitee : t.secret
+  return PREFIX + Buffer.from(encode([t.kind, t.context, t.invitation, subject, t.role, t.expiresAt, t.peers])).toString('base64url')
+}
+
+export function decodeTicket (input: string): InvitationTicket {
   const bad = (why: string): never => { throw new InvalidInputError(`not a Moorage invitation: ${why}`, { hint: 'pass the whole string printed by `moor context invite`' }) }
-  if (typeof text !== 'string' || !text.startsWith(PREFIX)) bad(`it must start with ${PREFIX}`)
+  if (typeof input !== 'string') return bad('it must be a string')
+  const text = input.trim()
+  const v1 = text.startsWith(PREFIX_V1)
+  if (!v1 && !text.startsWith(PREFIX)) return bad(`it must start with ${PREFIX}`)
+  const payload = text.slice(PREFIX.length)
+  if (!/^[A-Za-z0-9_-]+$/.test(payload)) return bad('the payload is not base64url')
   let v: unknown
   try {
-    v = decode(Buffer.from(text.slice(PREFIX.length), 'base64url'), { strict: true })
+    v = decode(Buffer.from(payload, 'base64url'), { strict: true, allowUndefined: false, allowIndefinite: false, useMaps: false, rejectDuplicateMapKeys: true })
   } catch {
     return bad('the payload is not valid')
   }
-  if (!Array.isArray(v) || v.length !== 6) return bad('wrong shape')
-  const [context, invitation, invitee, role, expiresAt, peers] = v as unknown[]
+  if (!Array.isArray(v) || v.length !== (v1 ? 6 : 7)) return bad('wrong shape')
+  const fields = (v1 ? ['identity', ...v] : v) as unknown[]
+  const [kind, context, invitation, subject, role, expiresAt, peers] = fields
   const id = (x: unknown): x is Uint8Array => x instanceof Uint8Array && x.byteLength === 32
-  if (!id(context) || !id(invitation) || !id(invitee)) return bad('ids must be 32 bytes')
+  if (kind !== 'identity' && kind !== 'open') return bad('unknown kind')
+  if (!id(context) || !id(invitation) || !id(subject)) return bad('ids must be 32 bytes')
   if (role !== 'member' && role !== 'reader') return bad('unknown role')
-  if (typeof expiresAt !== 'number' || !Array.isArray(peers) || !peers.every((p) => typeof p === 'string')) return bad('wrong field types')
-  return { context, invitation, invitee, role, expiresAt, peers: peers as string[] }
+  if (!Number.isSafeInteger(expiresAt) || (expiresAt as number) <= 0) return bad('wrong expiry')
+  if (!Array.isArray(peers) || peers.length > MAX_PEERS || !peers.every((p) => typeof p === 'string' && p.length > 0 && p.length <= MAX_ADDR_LENGTH)) return bad('wrong peer addresses')
+  const base: TicketBase = { context, invitation, role, expiresAt: expiresAt as number, peers: peers as string[] }
+  return kind === 'identity' ? { kind, invitee: subject, ...base } : { kind, secret: subject, ...base }
 }

@@ -1,39 +1,34 @@
-// Membership operations of this node: invite by identity, join with an invitation,
-// remove a member (and rotate the group key), leave. Governance itself is decided by the
-// context's anchor; these functions sign as this node's identity and make sure the
+// Membership operations of this node: invite (identity-bound or open), remove a member
+// (and rotate the group key), leave. Joining is in join.ts. Governance itself is decided
+// by the context's anchor; these functions sign as this node's identity and make sure the
 // results reach the other members.
 import { randomBytes } from 'node:crypto'
-import { equalBytes, toHex } from '../crypto/bytes.ts'
-import { ForbiddenError, InvalidInputError, NotFoundError } from '../errors/index.ts'
+import { toHex } from '../crypto/bytes.ts'
+import { InvalidInputError } from '../errors/index.ts'
 import { roleOf } from '../governance/acl.ts'
 import type { OffchainAnchor } from '../governance/offchain/index.ts'
+import type { InvitationTarget } from '../governance/types.ts'
 import type { Logger } from '../log/index.ts'
 import type { Network } from '../network/index.ts'
-import type { Store } from '../store/index.ts'
-import type { DeltaDag } from '../sync/dag.ts'
-import { DEFAULT_INVITATION_TTL_MS, MEMBERSHIP_WAIT_MS } from './constants.ts'
-import type { ContextRecord, Contexts } from './contexts.ts'
+import { DEFAULT_INVITATION_TTL_MS, LEAVE_GRACE_MS, MAX_INVITATION_TTL_MS, MAX_INVITATION_USES } from './constants.ts'
+import type { ContextRecord } from './contexts.ts'
 import type { Identities } from './identities.ts'
-import { UNBOUND } from './identities.ts'
-import { decodeTicket, encodeTicket } from './invitation.ts'
-import type { Replicator, SyncProgress } from './replication.ts'
+import { encodeTicket, openInvitationKey, type InvitationTicket } from './invitation.ts'
+import type { Replicator } from './replication.ts'
+import { signerOf } from './signer.ts'
+import type { InviteResult } from './types.ts'
 
 export interface MembershipComponents {
-  store: Store
   governance: OffchainAnchor
   identities: Identities
-  contexts: Contexts
-  dag: DeltaDag
   replicator: Replicator
   network: Network
   logger: Logger
 }
 
-export interface InviteRequest {
-  identity: Uint8Array
-  role: 'member' | 'reader'
-  expiresInMs?: number
-}
+export type InviteRequest =
+  | { kind: 'identity', identity: Uint8Array, role: 'member' | 'reader', expiresInMs?: number }
+  | { kind: 'open', role: 'member' | 'reader', expiresInMs?: number, maxUses?: number }
 
 export class Membership {
   private readonly c: MembershipComponents
@@ -42,89 +37,51 @@ export class Membership {
     this.c = components
   }
 
-  private signer (ctx: ContextRecord) {
-    const me = this.c.identities.get(ctx.id, ctx.identity)
-    if (me === undefined) throw new NotFoundError(`this node holds no identity in context ${toHex(ctx.id)}`)
-    return me
-  }
-
-  /** Records an identity-bound invitation and returns the string to hand to the invitee. */
-  async invite (ctx: ContextRecord, req: InviteRequest): Promise<{ invitation: string, id: string, expiresAt: number }> {
+  /**
+   * Records an invitation and returns the string to hand to the invitee. An open
+   * invitation gets a fresh 32-byte secret; the log records only the public key derived
+   * from it, and the string carries the secret.
+   */
+  async invite (ctx: ContextRecord, req: InviteRequest): Promise<InviteResult> {
     const ttl = req.expiresInMs ?? DEFAULT_INVITATION_TTL_MS
-    if (!Number.isInteger(ttl) || ttl <= 0) throw new InvalidInputError('expiry must be a positive duration')
+    if (!Number.isSafeInteger(ttl) || ttl <= 0 || ttl > MAX_INVITATION_TTL_MS) throw new InvalidInputError(`expiry must be a positive number of milliseconds up to ${MAX_INVITATION_TTL_MS} (365 days)`)
+    const maxUses = req.kind === 'open' ? req.maxUses ?? 1 : 1
+    if (!Number.isSafeInteger(maxUses) || maxUses < 1 || maxUses > MAX_INVITATION_USES) throw new InvalidInputError(`maxUses must be an integer from 1 to ${MAX_INVITATION_USES}`)
     const id = new Uint8Array(randomBytes(32))
     const expiresAt = Date.now() + ttl
-    await this.c.governance.submit(ctx.id, this.signer(ctx), {
+    const secret = req.kind === 'open' ? new Uint8Array(randomBytes(32)) : undefined
+    const target: InvitationTarget = req.kind === 'identity'
+      ? { type: 'identity', identity: req.identity }
+      : { type: 'open', key: openInvitationKey(secret!).publicKey }
+    await this.c.governance.submit(ctx.id, signerOf(this.c.identities, ctx), {
       type: 'invite',
-      invitation: { id, target: { type: 'identity', identity: req.identity }, role: req.role, expiresAt, maxUses: 1 }
+      invitation: { id, target, role: req.role, expiresAt, maxUses }
     })
-    // Share the group key with the invitee now, so it can read as soon as it has claimed.
+    // Share the group key with an identity-bound invitee now, so it can read as soon as it
+    // has claimed (an open claimer gets it once it is a member).
     await this.c.replicator.keyDuties(ctx.id)
-    const ticket = { context: ctx.id, invitation: id, invitee: req.identity, role: req.role, expiresAt, peers: this.c.network.addresses() }
-    return { invitation: encodeTicket(ticket), id: toHex(id), expiresAt }
-  }
-
-  /**
-   * Joins a context with an invitation naming one of this node's unbound identities:
-   * fetches the governance log from the inviter's peers, claims the invitation, waits for
-   * the group key, then catches up (application, state).
-   */
-  async join (text: string, onProgress?: (p: SyncProgress) => void): Promise<ContextRecord> {
-    const t = decodeTicket(text)
-    if (t.expiresAt <= Date.now()) throw new InvalidInputError(`the invitation expired at ${new Date(t.expiresAt).toISOString()}`)
-    if (this.c.contexts.find(t.context) !== undefined) throw new InvalidInputError(`this node is already in context ${toHex(t.context)}`)
-    const me = this.c.identities.get(UNBOUND, t.invitee)
-    if (me === undefined) {
-      throw new NotFoundError(`the invitation names identity ${toHex(t.invitee)}, which this node does not hold`, { hint: 'create an identity with `moor identity new` and have the admin invite that public key' })
-    }
-    const peers: string[] = []
-    for (const addr of t.peers) {
-      try { peers.push(await this.c.network.dial(addr)) } catch (err) { this.c.logger.debug('could not dial invitation peer', { addr, error: (err as Error).message }) }
-    }
-    if (peers.length === 0) throw new NotFoundError('none of the peers named in the invitation could be reached', { details: t.peers.join(', ') })
-    let source: string | undefined
-    for (const peer of peers) {
-      try { await this.c.replicator.syncGov(peer, t.context, me); source = peer; break } catch (err) { this.c.logger.debug('governance fetch failed', { peer, error: (err as Error).message }) }
-    }
-    const state = this.c.governance.state(t.context)
-    if (source === undefined || state === undefined) throw new NotFoundError('could not fetch the context\'s governance from the invitation\'s peers')
-    const inv = state.invitations.get(toHex(t.invitation))
-    if (inv === undefined || inv.target.type !== 'identity' || !equalBytes(inv.target.identity, t.invitee)) throw new ForbiddenError('the context has no such invitation for this identity')
-    // Bind the identity and create the local record, then claim.
-    await this.c.store.transaction(() => {
-      this.c.identities.bind(t.invitee, t.context)
-      this.c.contexts.put({ id: t.context, applicationId: state.application, createdAt: Date.now(), identity: t.invitee, xcallGrants: [], anchor: { kind: 'offchain' } })
-      this.c.dag.init(t.context)
-    })
-    const receipt = await this.c.governance.submit(t.context, me, { type: 'claim', invitation: t.invitation })
-    const claim = this.c.governance.dag(t.context).history().find(({ op }) => toHex(op.id) === receipt.id)!.op
-    await this.c.replicator.push(source, t.context, [claim], me)
-    // The inviter shares the group key; keep fetching governance until it arrives.
-    const deadline = Date.now() + MEMBERSHIP_WAIT_MS
-    while (this.c.replicator.keyring(t.context).current === undefined) {
-      if (Date.now() > deadline) throw new NotFoundError('joined, but no group key arrived yet; the context will sync once an existing member shares it', { hint: 'keep the node running; check `moor context sync-status`' })
-      await new Promise((r) => setTimeout(r, 150))
-      await this.c.replicator.syncGov(source, t.context).catch(() => {})
-    }
-    this.c.replicator.refresh(t.context)
-    await this.c.replicator.syncWith(source, t.context, onProgress)
-    this.c.logger.info('joined context', { context: toHex(t.context), role: t.role })
-    return this.c.contexts.get(t.context)
+    const base = { context: ctx.id, invitation: id, role: req.role, expiresAt, peers: this.c.network.addresses() }
+    const ticket: InvitationTicket = req.kind === 'identity' ? { kind: 'identity', invitee: req.identity, ...base } : { kind: 'open', secret: secret!, ...base }
+    this.c.logger.info('invitation recorded', { context: toHex(ctx.id), invitation: toHex(id), kind: req.kind, role: req.role, maxUses })
+    return { invitation: encodeTicket(ticket), id: toHex(id), kind: req.kind, role: req.role, expiresAt, maxUses }
   }
 
   /** Removes a member; the group key is rotated at once so it cannot read what follows. */
   async remove (ctx: ContextRecord, identity: Uint8Array): Promise<void> {
-    await this.c.governance.submit(ctx.id, this.signer(ctx), { type: 'removeMember', identity })
+    await this.c.governance.submit(ctx.id, signerOf(this.c.identities, ctx), { type: 'removeMember', identity })
     await this.c.replicator.keyDuties(ctx.id)
   }
 
-  /** Leaves the context (a `leave` op others will see), then deletes it locally. */
+  /**
+   * Records this node's `leave` op (others see it and rotate the group key). Throws
+   * GovernanceRejectedError when governance refuses it (the last admin cannot leave); does
+   * nothing when this node is no longer a member.
+   */
   async leave (ctx: ContextRecord): Promise<void> {
     const s = this.c.governance.state(ctx.id)
-    if (s !== undefined && roleOf(s, ctx.identity) !== undefined) {
-      await this.c.governance.submit(ctx.id, this.signer(ctx), { type: 'leave' })
-      // Let the op reach the mesh before the topic is dropped.
-      await new Promise((r) => setTimeout(r, 200))
-    }
+    if (s === undefined || roleOf(s, ctx.identity) === undefined) return
+    await this.c.governance.submit(ctx.id, signerOf(this.c.identities, ctx), { type: 'leave' })
+    // Let the op reach the mesh before the topic is dropped.
+    await new Promise((r) => setTimeout(r, LEAVE_GRACE_MS))
   }
 }

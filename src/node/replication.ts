@@ -20,12 +20,12 @@ import type { Network } from '../network/index.ts'
 import type { HybridClock } from '../state/hlc.ts'
 import type { Store } from '../store/index.ts'
 import { walkBack, type DeltaDag } from '../sync/dag.ts'
-import { decodeDelta, type Delta } from '../sync/delta.ts'
+import { decodeDelta, peekDelta, type Delta } from '../sync/delta.ts'
 import { openEnvelope, parseEnvelope, sealEnvelope, type EnvelopeKind } from '../sync/envelope.ts'
 import { decodePage, encodePage, exportSnapshot, SnapshotImport, type SnapshotCursor } from '../sync/snapshot.ts'
 import { decodeRequest, encodeRequest, PROTOCOLS, SyncAuthError } from '../sync/wire.ts'
 import type { Applications } from './applications.ts'
-import { HEARTBEAT_MS, KEY_DUTY_DELAY_MS, SYNC_BATCH_DELTAS, APP_CHUNK_BYTES } from './constants.ts'
+import { HEARTBEAT_MS, IDLE_HEARTBEAT_MS, KEY_DUTY_DELAY_MS, SYNC_BATCH_DELTAS, APP_CHUNK_BYTES } from './constants.ts'
 import type { ContextRecord, Contexts } from './contexts.ts'
 import type { EventBus } from './events.ts'
 import type { Identities } from './identities.ts'
@@ -67,6 +67,8 @@ export class Replicator {
   private readonly lastError = new Map<string, string>()
   private readonly running = new Map<string, Promise<void>>()
   private readonly duties = new Map<string, ReturnType<typeof setTimeout>>()
+  /** What the last heartbeat that reached a peer announced, per context, and when. */
+  private readonly beats = new Map<string, { state: string, at: number }>()
   private timer: ReturnType<typeof setInterval> | undefined
   private stopped = false
 
@@ -224,25 +226,44 @@ export class Replicator {
     for (const op of ops) await this.publish(ctx, 'gov', op.id, op.bytes, key)
   }
 
-  private async publish (ctx: Uint8Array, kind: EnvelopeKind, subject: Uint8Array, payload: Uint8Array, explicitKey?: GroupKey): Promise<void> {
+  /** Seals and publishes; answers how many peers it went to (0 when none, or on failure). */
+  private async publish (ctx: Uint8Array, kind: EnvelopeKind, subject: Uint8Array, payload: Uint8Array, explicitKey?: GroupKey): Promise<number> {
     const key = explicitKey ?? this.keyring(ctx).current
     // No current key (none yet, or stale after a removal): heartbeats and catch-up send it later.
-    if (key === undefined || !this.subscribed.has(toHex(ctx))) return
+    if (key === undefined || !this.subscribed.has(toHex(ctx))) return 0
     try {
-      await this.c.network.publish(topicOf(ctx), sealEnvelope(kind, ctx, key, subject, payload))
+      return await this.c.network.publish(topicOf(ctx), sealEnvelope(kind, ctx, key, subject, payload))
     } catch (err) {
       this.log.debug('publish failed', { context: toHex(ctx), error: (err as Error).message })
+      return 0
     }
   }
 
+  /**
+   * Announces heads (root hash, DAG heads, governance heads) on each context's topic, so
+   * that a peer that missed a delta or an op (lost gossip, no mesh peer at the time)
+   * fetches it. A beat goes out when the context or its topic peers changed since the
+   * last beat that reached someone, and every IDLE_HEARTBEAT_MS otherwise; not at all
+   * while no peer is on the topic (a peer that comes gets a beat as its arrival changes
+   * the topic peers, and syncs on connect anyway). Idle contexts thus cost next to
+   * nothing: a beat per second for each of 1,000 contexts kept a node busy and its
+   * gossipsub caches (seen message ids) growing.
+   */
   private async heartbeat (): Promise<void> {
+    const now = Date.now()
     for (const hex of this.subscribed) {
       const ctx = Buffer.from(hex, 'hex')
       const info = this.c.dag.info(ctx)
       if (info === undefined) continue
-      const beat = encode([info.heads, this.c.governance.dag(ctx).currentHeads(), info.count, info.rootHash])
-      await this.publish(ctx, 'beat', EMPTY, beat)
       if (this.keyring(ctx).stale || this.keyring(ctx).latest === undefined) this.scheduleKeyDuties(ctx)
+      const peers = this.c.network.topicPeers(topicOf(ctx))
+      if (peers.length === 0) continue
+      const govHeads = this.c.governance.dag(ctx).currentHeads()
+      const state = `${toHex(info.rootHash)}:${info.heads.map(toHex).join()}:${govHeads.map(toHex).join()}:${peers.sort().join()}`
+      const last = this.beats.get(hex)
+      if (last !== undefined && last.state === state && now - last.at < IDLE_HEARTBEAT_MS) continue
+      const sent = await this.publish(ctx, 'beat', EMPTY, encode([info.heads, govHeads, info.count, info.rootHash]))
+      if (sent > 0) this.beats.set(hex, { state, at: now })
     }
   }
 
@@ -281,7 +302,8 @@ export class Replicator {
       } else if (kind === 'beat') {
         const [heads, govHeads] = decode(payload) as [Uint8Array[], Uint8Array[]]
         const log = this.c.governance.dag(ctx)
-        const lacking = heads.some((h) => !this.c.dag.has(ctx, h)) || govHeads.some((h) => !log.has(h))
+        // Held deltas count as lacking too: `has` knows them, but their parents are missing.
+        const lacking = heads.some((h) => !this.c.dag.has(ctx, h)) || govHeads.some((h) => !log.has(h)) || this.c.dag.pendingCount(ctx) > 0
         if (lacking) void this.syncWith(from, ctx).catch(() => {})
       }
     } catch (err) {
@@ -422,20 +444,33 @@ export class Replicator {
       await this.fetchApp(peer, ctx, remote.application, onProgress)
     }
     const local = this.c.dag.info(ctx)
-    let missing = remote.heads.filter((h) => !this.c.dag.has(ctx, h))
+    // What to fetch: the peer's heads this node lacks, and the parents its held deltas
+    // wait for. (A head this node holds pending is "had" by `has`, yet its ancestors may
+    // be missing: say deltas set aside because they named a governance point this node
+    // had not seen, whose children then arrived. Looking at the heads alone, such a node
+    // believed itself up to date and stayed stuck.)
+    const lacking = (): Uint8Array[] => [...remote.heads.filter((h) => !this.c.dag.has(ctx, h)), ...this.c.dag.missingParents(ctx)]
+    let missing = lacking()
     if (missing.length === 0) return
     if ((local?.count ?? 0) === 0 && remote.count > 0) {
       await this.fetchSnapshot(peer, ctx, onProgress)
-      missing = remote.heads.filter((h) => !this.c.dag.has(ctx, h))
+      missing = lacking()
     }
     let done = 0
     for (let round = 0; round < 64 && missing.length > 0; round++) {
       const stop = this.c.dag.info(ctx)?.heads ?? []
       for await (const frame of this.ask(peer, PROTOCOLS.deltas, ctx, [missing, stop, SYNC_BATCH_DELTAS])) {
-        const batch = (decode(this.openFrame(ctx, frame)) as Uint8Array[]).map(decodeDelta)
-        await this.receiveDeltas(ctx, batch.reverse(), null)
-        done += batch.length
+        const raw = decode(this.openFrame(ctx, frame)) as Uint8Array[]
+        // The peer walks back breadth-first from what we lack and stops only at our exact
+        // heads, so after a fork (a partition, a write lost in a crash) it would send the
+        // whole shared history. A frame of deltas we all have means the walk is inside
+        // that history: stop the stream there; whatever is still missing (held deltas'
+        // parents) is asked for by the next round.
+        const fresh = raw.filter((bytes) => !this.c.dag.has(ctx, peekDelta(bytes).id))
+        if (fresh.length > 0) await this.receiveDeltas(ctx, fresh.map(decodeDelta).reverse(), null)
+        done += raw.length
         onProgress?.({ phase: 'deltas', done, total: remote.count })
+        if (fresh.length === 0) break
       }
       missing = this.c.dag.missingParents(ctx)
     }
@@ -462,6 +497,9 @@ export class Replicator {
       await this.c.store.transaction(() => { imp.write(this.c.store) })
       this.c.clock.observe(imp.end.info.hlc)
       this.log.info('state restored from a snapshot', { context: toHex(ctx), deltas: imp.end.deltas, entities: imp.end.entities })
+      // Subscribers (SSE, apps) learn that the state changed; no per-delta events here,
+      // as the snapshot carries the deltas' ids only.
+      this.c.bus.publish({ contextId: toHex(ctx), type: 'delta', kind: 'snapshot', data: toHex(imp.end.info.rootHash), deltaId: null, at: Date.now() })
       return
     }
     throw new SyncError('could not get a consistent snapshot (the peer kept changing)')

@@ -12,9 +12,14 @@ export interface ApplicationInfo {
 
 export type Role = 'admin' | 'member' | 'reader'
 
+/** Fine-grained rights behind roles (admins hold them all implicitly). */
+export type Capability = 'ManageMembers' | 'ManageApplication' | 'Proxy'
+
 export interface MemberInfo {
   identity: string
   role: Role
+  /** Capabilities granted explicitly (an admin's are implicit and not listed). */
+  capabilities: Capability[]
 }
 
 export interface ContextInfo {
@@ -95,11 +100,135 @@ export interface NodeStatus {
   p2p: { peerId: string, addresses: string[], peers: number }
 }
 
+export interface InviteRequest {
+  /** Identity-bound: the public key of the invitee (from `moor identity new` on its node). */
+  identity?: string
+  /** Open: whoever holds the invitation string may claim it, up to `maxUses` times. */
+  open?: boolean
+  /** Default `member`. Admins are added through proposals. */
+  role?: 'member' | 'reader'
+  /** Default 7 days. */
+  expiresInMs?: number
+  /** Open invitations only (default 1); an identity-bound invitation is used once. */
+  maxUses?: number
+}
+
 export interface InviteResult {
   /** The string to hand to the invitee (`moor context join <invitation>`). */
   invitation: string
   id: string
+  kind: 'identity' | 'open'
+  role: 'member' | 'reader'
   expiresAt: number
+  maxUses: number
+}
+
+export interface InvitationInfo {
+  id: string
+  kind: 'identity' | 'open'
+  /** The invitee of an identity-bound invitation. */
+  invitee: string | null
+  role: 'member' | 'reader'
+  expiresAt: number
+  maxUses: number
+  uses: number
+  revoked: boolean
+  createdBy: string
+}
+
+/**
+ * What a proposal does once approved. `setValue` takes UTF-8 strings; a key or value that
+ * is not UTF-8 is shown as hex with `encoding: 'hex'` (and may be given that way).
+ */
+export type ProposalActionInfo =
+  | { type: 'setThreshold', threshold: number }
+  | { type: 'setActiveLimit', limit: number }
+  | { type: 'addAdmin', identity: string }
+  | { type: 'removeAdmin', identity: string }
+  | { type: 'setValue', key: string, value: string, encoding?: 'utf8' | 'hex' }
+  | { type: 'deleteProposal', proposal: string }
+
+export interface ProposalInfo {
+  id: string
+  contextId: string
+  author: string
+  actions: ProposalActionInfo[]
+  createdAt: number
+  /** `deleted`: removed by a deleteProposal action before it executed. */
+  status: 'open' | 'executed' | 'failed' | 'deleted'
+  /** Who approved (the author counts when it is an admin). */
+  approvals: string[]
+  /** Approvals that count toward the threshold now: those of current admins. */
+  counted: number
+  threshold: number
+  /** Why a failed proposal failed. */
+  reason: string | null
+  /** When it executed or failed. */
+  closedAt: number | null
+}
+
+/** A governance operation's action, in JSON form (ids as hex). */
+export type GovActionInfo =
+  | { type: 'genesis', application: string }
+  | { type: 'addMember', identity: string, role: 'member' | 'reader' }
+  | { type: 'removeMember', identity: string }
+  | { type: 'setRole', identity: string, role: 'member' | 'reader' }
+  | { type: 'grant', identity: string, capability: Capability }
+  | { type: 'revoke', identity: string, capability: Capability }
+  | { type: 'updateApplication', application: string }
+  | { type: 'invite', invitation: string, kind: 'identity' | 'open', invitee: string | null, role: 'member' | 'reader', expiresAt: number, maxUses: number }
+  | { type: 'revokeInvitation', invitation: string }
+  | { type: 'claim', invitation: string }
+  | { type: 'commitClaim', invitation: string }
+  | { type: 'revealClaim', invitation: string }
+  | { type: 'leave' }
+  | { type: 'propose', proposal: string, actions: ProposalActionInfo[] }
+  | { type: 'approve', proposal: string }
+  | { type: 'keys', keyId: string, rotate: boolean, recipients: string[] }
+
+/** One governance operation with its verdict, in evaluation order. */
+export interface GovernanceOpInfo {
+  id: string
+  /** Position in the deterministic evaluation order (see docs/governance.md). */
+  position: number
+  author: string
+  nonce: string
+  /** The op's timestamp (HLC milliseconds). */
+  at: number
+  parents: string[]
+  action: GovActionInfo
+  accepted: boolean
+  /** Why the op was rejected (null when accepted). */
+  reason: string | null
+  /** One line for humans. */
+  summary: string
+}
+
+export interface GovernanceInfo {
+  contextId: string
+  application: string
+  revision: number
+  threshold: number
+  activeLimit: number
+  values: Array<{ key: string, value: string, encoding?: 'utf8' | 'hex' }>
+  invitations: InvitationInfo[]
+  /** Operations in evaluation order (filtered and limited as asked). */
+  ops: GovernanceOpInfo[]
+  /** Operations in the log before filtering. */
+  total: number
+}
+
+export interface GovernanceQuery {
+  /** Only rejected operations. */
+  rejected?: boolean
+  /** Only the last `limit` operations (after filtering). */
+  limit?: number
+}
+
+export interface PeerInfo {
+  peerId: string
+  /** Contexts this node shares with the peer (both in the context's gossip mesh). */
+  contexts: string[]
 }
 
 export interface SyncStatusInfo {
@@ -146,12 +275,43 @@ export interface MoorNode {
   /** A new identity not bound to any context yet: give its public key to an admin to be invited. */
   newIdentity (): Promise<IdentityInfo>
 
-  /** Invites an identity (by public key) into a context; only members with ManageMembers may. */
-  invite (contextId: string, req: { identity: string, role?: 'member' | 'reader', expiresInMs?: number }): Promise<InviteResult>
-  /** Joins a context with an invitation string naming one of this node's unbound identities. */
+  /**
+   * Invites into a context (only members with ManageMembers may): identity-bound (`identity`)
+   * or open (`open: true`, claimable by whoever holds the string, `maxUses` times).
+   */
+  invite (contextId: string, req: InviteRequest): Promise<InviteResult>
+  /**
+   * Joins a context with an invitation string: an identity-bound one names one of this
+   * node's unbound identities; an open one makes a new identity and claims by commit–reveal.
+   */
   join (invitation: string, options?: { onProgress?: (p: SyncProgressEvent) => void }): Promise<ContextInfo>
   /** Removes a member; the group key rotates so it cannot read anything written after. */
   removeMember (contextId: string, identity: string): Promise<ContextInfo>
+  /** Leaves a context (a `leave` op the other members see), then deletes it locally. */
+  leave (contextId: string): Promise<void>
+
+  /** Members with roles and capabilities. */
+  members (contextId: string): MemberInfo[]
+  /** Sets a non-admin member's role to member or reader (ManageMembers). */
+  setRole (contextId: string, identity: string, role: 'member' | 'reader'): Promise<MemberInfo>
+  /** Grants a capability to a member (admins only). */
+  grant (contextId: string, identity: string, capability: Capability): Promise<MemberInfo>
+  revoke (contextId: string, identity: string, capability: Capability): Promise<MemberInfo>
+  /** Moves the context to another installed application (ManageApplication). */
+  updateApplication (contextId: string, applicationId: string): Promise<ContextInfo>
+
+  /** Proposes actions; with enough approvals (the author's own included) they execute at once. */
+  propose (contextId: string, actions: ProposalActionInfo[]): Promise<ProposalInfo>
+  approve (contextId: string, proposalId: string): Promise<ProposalInfo>
+  /** Open proposals. */
+  proposals (contextId: string): ProposalInfo[]
+  /** One proposal, open or closed (executed, failed, deleted). */
+  proposal (contextId: string, proposalId: string): ProposalInfo
+  /** Governance state and every operation in evaluation order, with rejection reasons. */
+  governance (contextId: string, query?: GovernanceQuery): GovernanceInfo
+
+  /** Connected peers and the contexts shared with each. */
+  peers (): PeerInfo[]
 
   syncStatus (contextId: string): SyncStatusInfo
   /** Catches up with every connected peer now. */

@@ -60,13 +60,12 @@ function run (app: CallTarget, method: string, env: CallEnv, limits: CallLimits,
     })
   }
 
-  const failure = (err: unknown, trap: number, phase?: string): MoorageError =>
-    classify(err, trap, method, budget, options.memoryPages ?? DEFAULT_MEMORY_PAGES, phase)
+  const memoryPages = options.memoryPages ?? DEFAULT_MEMORY_PAGES
 
   // What the start function used is billed to the call: when known, a budget below it
   // fails before an instance is taken.
   const knownStart = pool.startUsed
-  if (knownStart !== undefined && knownStart >= budget) throw failure(new Error('start function'), TRAP_GAS)
+  if (knownStart !== undefined && knownStart >= budget) throw classify(new Error('start function'), TRAP_GAS, method, budget, memoryPages)
 
   let lease: Lease
   try {
@@ -75,7 +74,7 @@ function run (app: CallTarget, method: string, env: CallEnv, limits: CallLimits,
     if (err instanceof Wasm.LinkError) {
       throw new InvalidModuleError(`the application cannot be instantiated: ${err.message}`, { cause: err })
     }
-    throw failure(err, 0, 'while instantiating (start function)')
+    throw classify(err, 0, method, budget, memoryPages, 'while instantiating (start function)')
   }
 
   let succeeded = false
@@ -83,13 +82,13 @@ function run (app: CallTarget, method: string, env: CallEnv, limits: CallLimits,
     const fn = lease.exports[method]
     if (typeof fn !== 'function') throw new InvalidModuleError(`the application module does not export method ${method} as a function`)
     // Instantiation ran the start function (if any) on the instrumented initial gas.
-    if (lease.startUsed >= budget) throw failure(new Error('start function'), TRAP_GAS)
+    if (lease.startUsed >= budget) throw classify(new Error('start function'), TRAP_GAS, method, budget, memoryPages)
     lease.gas.value = budget - lease.startUsed
 
     try {
       fn()
     } catch (err) {
-      throw failure(err, Number(lease.trap.value))
+      throw classify(err, Number(lease.trap.value), method, budget, memoryPages)
     }
 
     const remaining = lease.gas.value as bigint

@@ -49,6 +49,8 @@ export interface HostBinding {
 }
 
 const MAX_I32 = 0x7fff_ffff
+/** The per-byte fee of small transfers, computed once (a BigInt per host call adds up). */
+const BYTE_GAS: readonly bigint[] = Array.from({ length: 4096 }, (_, n) => BigInt(n) * HOST_GAS_PER_BYTE)
 const EMPTY = new Uint8Array(0)
 
 /** Stands in for the env between calls: any use is a host bug, reported as such. */
@@ -69,13 +71,22 @@ export function createHost (init?: HostInit): HostBinding {
   let events: PendingEvent[] = []
   let calls = 0
 
-  const bytes = (n: number): void => { meter.charge(BigInt(n) * HOST_GAS_PER_BYTE) }
+  const bytes = (n: number): void => { meter.charge(n < BYTE_GAS.length ? BYTE_GAS[n]! : BigInt(n) * HOST_GAS_PER_BYTE) }
 
-  /** Copies [ptr, ptr + len) out of guest memory, charging per byte. */
+  /**
+   * Copies [ptr, ptr + len) out of guest memory, charging per byte. The copy is the
+   * receiver's: the state layer keeps the arrays it is given (RecordingState ownsInputs).
+   */
   const readIn = (fn: string, ptr: number, len: number): Uint8Array => {
     mem.check(fn, ptr, len)
     bytes(u32(len))
     return mem.read(fn, ptr, len)
+  }
+  /** Like readIn, without the copy: a view of guest memory, to decode at once. */
+  const readView = (fn: string, ptr: number, len: number): Uint8Array => {
+    mem.check(fn, ptr, len)
+    bytes(u32(len))
+    return mem.view(fn).subarray(u32(ptr), u32(ptr) + u32(len))
   }
   const readId = (fn: string, ptr: number): EntityId => readIn(fn, ptr, ID_BYTES)
   /** Writes `data` into guest memory at `ptr`, charging per byte. */
@@ -117,17 +128,26 @@ export function createHost (init?: HostInit): HostBinding {
     return n
   }
 
-  /** Wraps an import: base fee first, then every failure becomes a MoorageError naming the import. */
-  const guard = <A extends unknown[], R>(mod: string, name: string, fn: (...args: A) => R) =>
-    (...args: A): R => {
-      try {
-        calls++
-        meter.charge(HOST_CALL_BASE_GAS)
-        return fn(...args)
-      } catch (err) {
-        throw hostError(`${mod}.${name}`, err)
-      }
+  /**
+   * Wraps an import: base fee first, then every failure becomes a MoorageError naming the
+   * import. The wrapper has the import's arity (no rest array on every host call).
+   */
+  const guard = (mod: string, name: string, fn: (...args: any[]) => unknown): (...args: any[]) => unknown => {
+    const enter = (): void => {
+      calls++
+      meter.charge(HOST_CALL_BASE_GAS)
     }
+    const fail = (err: unknown): MoorageError => hostError(`${mod}.${name}`, err)
+    switch (fn.length) {
+      case 0: return () => { try { enter(); return fn() } catch (err) { throw fail(err) } }
+      case 1: return (a: unknown) => { try { enter(); return fn(a) } catch (err) { throw fail(err) } }
+      case 2: return (a: unknown, b: unknown) => { try { enter(); return fn(a, b) } catch (err) { throw fail(err) } }
+      case 3: return (a: unknown, b: unknown, c: unknown) => { try { enter(); return fn(a, b, c) } catch (err) { throw fail(err) } }
+      case 4: return (a: unknown, b: unknown, c: unknown, d: unknown) => { try { enter(); return fn(a, b, c, d) } catch (err) { throw fail(err) } }
+      case 5: return (a: unknown, b: unknown, c: unknown, d: unknown, e: unknown) => { try { enter(); return fn(a, b, c, d, e) } catch (err) { throw fail(err) } }
+      default: return (...args: unknown[]) => { try { enter(); return fn(...args) } catch (err) { throw fail(err) } }
+    }
+  }
 
   const moor = {
     // ---- call I/O
@@ -156,7 +176,7 @@ export function createHost (init?: HostInit): HostBinding {
 
     // ---- events
     emit: (kindPtr: number, kindLen: number, dataPtr: number, dataLen: number): void => {
-      const kind = decodeName('emit', readIn('emit', kindPtr, kindLen))
+      const kind = decodeName('emit', readView('emit', kindPtr, kindLen))
       events.push({ kind, data: readIn('emit', dataPtr, dataLen) })
     },
 

@@ -71,6 +71,8 @@ export function createRuntime (init: RuntimeInit = {}): Runtime {
     return app
   }
 
+  const callOptions = { memoryPages }
+
   return {
     limits,
     memoryPages,
@@ -84,7 +86,7 @@ export function createRuntime (init: RuntimeInit = {}): Runtime {
     call (appId, source, method, env, callLimits) {
       const key = hexId(appId)
       const app = cache.get(key) ?? compile(key, typeof source === 'function' ? source(key) : source)
-      return callMethod(app, method, env, { ...limits, ...callLimits }, { memoryPages })
+      return callMethod(app, method, env, callLimits === undefined ? limits : { ...limits, ...callLimits }, callOptions)
     },
     evict (appId) {
       cache.delete(hexId(appId))

@@ -9,19 +9,25 @@ const utf16 = new TextDecoder('utf-16le')
 
 export class GuestMemory {
   #memory: WasmMemory | null = null
+  /** A view of the memory's current buffer (replaced when the memory grows). */
+  #view: Uint8Array | null = null
 
   attach (memory: WasmMemory): void {
     this.#memory = memory
+    this.#view = null
   }
 
-  /** A fresh view of the whole memory. */
+  /** A view of the whole memory as it is now. */
   view (fn: string): Uint8Array {
     if (this.#memory == null) {
       throw new HostCallError(`host call ${fn} was made before the module's memory was available`, {
         hint: 'host calls are not allowed while the module is being instantiated (start function)'
       })
     }
-    return new Uint8Array(this.#memory.buffer)
+    const buffer = this.#memory.buffer
+    let view = this.#view
+    if (view === null || view.buffer !== buffer) this.#view = view = new Uint8Array(buffer)
+    return view
   }
 
   /** Throws HostCallError naming `fn` unless [ptr, ptr + len) lies inside memory. */
@@ -32,14 +38,14 @@ export class GuestMemory {
   /** A copy of [ptr, ptr + len). */
   read (fn: string, ptr: number, len: number): Uint8Array {
     const mem = this.view(fn)
-    const [start, end] = this.#range(fn, mem, ptr, len)
-    return mem.slice(start, end)
+    const start = this.#range(fn, mem, ptr, len)
+    return mem.slice(start, start + u32(len))
   }
 
   /** Writes `data` at `ptr`. */
   write (fn: string, ptr: number, data: Uint8Array): void {
     const mem = this.view(fn)
-    const [start] = this.#range(fn, mem, ptr, data.length)
+    const start = this.#range(fn, mem, ptr, data.length)
     mem.set(data, start)
   }
 
@@ -60,7 +66,8 @@ export class GuestMemory {
     return utf16.decode(this.read(fn, p, byteLength))
   }
 
-  #range (fn: string, mem: Uint8Array, ptr: number, len: number): [number, number] {
+  /** The start of [ptr, ptr + len), which must lie inside `mem`. */
+  #range (fn: string, mem: Uint8Array, ptr: number, len: number): number {
     const start = u32(ptr)
     const length = u32(len)
     const end = start + length
@@ -70,7 +77,7 @@ export class GuestMemory {
         { hint: 'the application passed an invalid pointer or length to the host' }
       )
     }
-    return [start, end]
+    return start
   }
 }
 

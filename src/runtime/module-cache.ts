@@ -17,6 +17,8 @@ export interface CompiledApp {
 export class ModuleCache {
   readonly capacity: number
   readonly #entries = new Map<string, CompiledApp>()
+  /** The most recently used id: asking for it again changes no order. */
+  #last: string | undefined
 
   constructor (capacity: number) {
     if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError(`module cache capacity must be a positive integer, got ${capacity}`)
@@ -30,9 +32,10 @@ export class ModuleCache {
   /** The entry, marked most recently used. */
   get (appId: string): CompiledApp | undefined {
     const entry = this.#entries.get(appId)
-    if (entry !== undefined) {
+    if (entry !== undefined && appId !== this.#last) {
       this.#entries.delete(appId)
       this.#entries.set(appId, entry)
+      this.#last = appId
     }
     return entry
   }
@@ -50,6 +53,7 @@ export class ModuleCache {
   set (appId: string, app: CompiledApp): void {
     this.#entries.delete(appId)
     this.#entries.set(appId, app)
+    this.#last = appId
     while (this.#entries.size > this.capacity) {
       const oldest = this.#entries.keys().next().value as string
       this.#entries.delete(oldest)
@@ -57,11 +61,13 @@ export class ModuleCache {
   }
 
   delete (appId: string): boolean {
+    if (appId === this.#last) this.#last = undefined
     return this.#entries.delete(appId)
   }
 
   clear (): void {
     this.#entries.clear()
+    this.#last = undefined
   }
 
   /** Ids from least to most recently used. */

@@ -101,8 +101,10 @@ function fresh (parent: Uint8Array, k: Uint8Array, t: Entity['t']): Entity {
 function writeSlot (o: StateOverlay, map: Uint8Array, k: Uint8Array, t: Entity['t'], v: Uint8Array | null, stamp: Uint8Array): void {
   requireEntity(o, map, 'map')
   const id = mapChildId(map, k)
-  const e = o.get(id) ?? fresh(map, k, 'tomb')
-  if (newer(stamp, e.ts)) o.put(id, { ...e, t, v, ts: stamp })
+  const e = o.get(id)
+  // A new slot is `fresh(map, k, 'tomb')` with the write applied, built in one step.
+  if (e === undefined) o.put(id, { p: map, k, t, ts: stamp, v, acc: ZERO32, h: ZERO32 })
+  else if (newer(stamp, e.ts)) o.put(id, { ...e, t, v, ts: stamp })
 }
 
 /**

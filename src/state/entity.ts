@@ -5,8 +5,8 @@
 // last-writer-wins by `ts`. Collection internals (register value, counter shares,
 // children) merge commutatively whatever the slot currently says, which is what makes
 // the result independent of the order deltas arrive in.
-import { encode } from 'cborg'
-import { sha256 } from '../crypto/hash.ts'
+import { sha256, sha256Binary } from '../crypto/hash.ts'
+import { CborWriter } from './cbor.ts'
 import type { CollectionKind } from './types.ts'
 
 export type SlotType = CollectionKind | 'value' | 'tomb'
@@ -41,7 +41,7 @@ export interface Entity {
 export const ZERO32 = new Uint8Array(32)
 
 /** The canonical content that the hash covers; one fixed CBOR array per entity. */
-function content (e: Entity): unknown[] {
+export function content (e: Entity): unknown[] {
   const slotLive = e.t !== 'tomb'
   return [
     e.t,
@@ -57,8 +57,33 @@ function content (e: Entity): unknown[] {
   ]
 }
 
+const writer = new CborWriter()
+
+/** sha256(CBOR(content(e)) ‖ acc), the content written straight into one buffer. */
 export function hashEntity (e: Entity): Uint8Array {
-  return sha256(encode(content(e)), e.acc)
+  const w = writer.reset()
+  w.array(10)
+  w.text(e.t)
+  w.byteString(e.k)
+  w.optBytes(e.ts)
+  w.optBytes(e.t !== 'tomb' ? e.v : null)
+  w.optBytes(e.rv)
+  w.optBytes(e.rts)
+  const cnt = e.cnt ?? []
+  w.array(cnt.length)
+  for (const [a, p, n] of cnt) {
+    w.array(3)
+    w.byteString(a)
+    w.text(p.toString())
+    w.text(n.toString())
+  }
+  const tags = e.tags ?? []
+  w.array(tags.length)
+  for (const t of tags) w.byteString(t)
+  w.optBytes(e.after)
+  w.optBytes(e.at)
+  w.raw(e.acc)
+  return sha256(w.view())
 }
 
 /** Contribution of one child to its parent's accumulator. */
@@ -72,6 +97,32 @@ export function contribution (childId: Uint8Array, childHash: Uint8Array): Uint8
  */
 export function accumulate (acc: Uint8Array, add: Uint8Array, sub: Uint8Array | null): Uint8Array {
   const out = new Uint8Array(32)
+  accumulateInto(out, acc, add, sub)
+  return out
+}
+
+/**
+ * acc + contribution(child, add) - contribution(child, sub), in place: the two
+ * contributions are read straight from their digests.
+ */
+export function accumulateChild (acc: Uint8Array, child: Uint8Array, add: Uint8Array, sub: Uint8Array | null): void {
+  const a = sha256Binary(child, add)
+  const b = sub === null ? null : sha256Binary(child, sub)
+  let carry = 0
+  for (let i = 30; i >= 0; i -= 2) {
+    const x = (acc[i]! << 8) | acc[i + 1]!
+    const y = (a.charCodeAt(i) << 8) | a.charCodeAt(i + 1)
+    const z = b === null ? 0 : (b.charCodeAt(i) << 8) | b.charCodeAt(i + 1)
+    let v = x + y - z + carry
+    carry = Math.floor(v / 65536)
+    v -= carry * 65536
+    acc[i] = v >>> 8
+    acc[i + 1] = v & 0xff
+  }
+}
+
+/** `accumulate` into `out`, which may be `acc` itself. */
+export function accumulateInto (out: Uint8Array, acc: Uint8Array, add: Uint8Array, sub: Uint8Array | null): void {
   let carry = 0
   for (let i = 30; i >= 0; i -= 2) {
     const a = (acc[i]! << 8) | acc[i + 1]!
@@ -83,10 +134,9 @@ export function accumulate (acc: Uint8Array, add: Uint8Array, sub: Uint8Array | 
     out[i] = v >>> 8
     out[i + 1] = v & 0xff
   }
-  return out
 }
 
-/** Normalises a record read back from the store (msgpack gives Buffers, numbers). */
+/** Normalises a record read back from the store or a snapshot (counter shares may come as numbers). */
 export function fromStored (raw: any): Entity {
   const e = raw as Entity
   if (e.cnt !== undefined) e.cnt = e.cnt.map(([a, p, n]) => [a, BigInt(p), BigInt(n)])

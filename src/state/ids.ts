@@ -33,11 +33,20 @@ export const STAMP_LENGTH = 48
  * compares the stamps. Unique per action.
  */
 export function makeStamp (hlc: Timestamp, actor: Uint8Array, index: number): Uint8Array {
+  // Written byte by byte: a DataView would give the small array a backing store of its
+  // own, and hlc.ms (a safe integer) needs no BigInt.
   const out = new Uint8Array(STAMP_LENGTH)
-  const view = new DataView(out.buffer)
-  view.setBigUint64(0, BigInt(hlc.ms))
-  view.setUint32(8, hlc.c)
+  putU32(out, 0, Math.floor(hlc.ms / 0x1_0000_0000))
+  putU32(out, 4, hlc.ms >>> 0)
+  putU32(out, 8, hlc.c)
   out.set(actor, 12)
-  view.setUint32(44, index)
+  putU32(out, 44, index)
   return out
+}
+
+function putU32 (out: Uint8Array, at: number, n: number): void {
+  out[at] = n >>> 24
+  out[at + 1] = (n >>> 16) & 0xff
+  out[at + 2] = (n >>> 8) & 0xff
+  out[at + 3] = n & 0xff
 }

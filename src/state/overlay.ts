@@ -2,20 +2,63 @@
 // writes stay in memory until `commit`, so a failed call or an invalid delta is simply
 // dropped. Merkle hashes are recomputed once, bottom-up, in `seal`.
 //
-// An overlay may sit on a `base` overlay instead of the store: each call of a group
-// commit gets its own layer, merged into the batch's layer only if the call succeeds.
+// A call of a group commit that may fail writes into the batch's overlay between `begin`
+// and `keep` (it succeeded) or `drop` (it failed: its writes are undone). An overlay may
+// also sit on a `base` overlay instead of the store (`layer`/`merge`), for the same use.
+import { asBinary } from 'lmdb'
 import type { Store } from '../store/index.ts'
 import { key, prefixRange } from '../store/index.ts'
 import { toHex } from '../crypto/bytes.ts'
-import { accumulate, contribution, fromStored, hashEntity, ZERO32, type Entity } from './entity.ts'
+import { accumulateChild, fromStored, hashEntity, ZERO32, type Entity } from './entity.ts'
 import { rootId } from './ids.ts'
+
+// Scratch keys for store reads and writes (lmdb-js copies a key as soon as it is given
+// one, so one buffer serves every call): ctx ‖ id, and ctx ‖ parent ‖ child.
+const KEY2 = Buffer.allocUnsafeSlow(64)
+const KEY3 = Buffer.allocUnsafeSlow(96)
+
+function key2 (ctx: Uint8Array, id: Uint8Array): Buffer {
+  if (ctx.length !== 32 || id.length !== 32) return key(ctx, id)
+  KEY2.set(ctx, 0)
+  KEY2.set(id, 32)
+  return KEY2
+}
+
+function key3 (ctx: Uint8Array, parent: Uint8Array, id: Uint8Array): Buffer {
+  if (ctx.length !== 32 || parent.length !== 32 || id.length !== 32) return key(ctx, parent, id)
+  KEY3.set(ctx, 0)
+  KEY3.set(parent, 32)
+  KEY3.set(id, 64)
+  return KEY3
+}
+
+/** The value of a children-index entry: 1, already msgpack-encoded (0x01), as lmdb-js takes raw bytes. */
+const CHILD_MARK = asBinary(Uint8Array.of(0x01))
 
 interface Dirty {
   id: Uint8Array
+  /** toHex(id): the key of `dirty`. */
+  hex: string
   entity: Entity
   /** Hash as stored before this overlay touched it (null: new entity). */
   before: Uint8Array | null
+  /** toHex(entity.p), once known (an entity never changes parent). */
+  phex?: string
 }
+
+/** New children of one parent. */
+interface Added {
+  parent: Uint8Array
+  ids: Uint8Array[]
+}
+
+/**
+ * How to undo one write of the open call: restore an entity's previous version, forget a
+ * new entity, or take a new child back off its parent's list.
+ */
+type Undo =
+  | { d: Dirty, prev: Entity }
+  | { d: Dirty, prev: null, parent: string | null }
 
 export class StateOverlay {
   readonly context: Uint8Array
@@ -23,15 +66,18 @@ export class StateOverlay {
   private readonly store: Store
   private readonly base: StateOverlay | undefined
   private readonly dirty = new Map<string, Dirty>()
-  private readonly newChildren = new Map<string, Uint8Array[]>()
+  private readonly newChildren = new Map<string, Added>()
   /** Store reads of this overlay (null: absent), so a write does not read twice. */
-  private readonly loaded = new Map<string, Entity | null>()
+  private readonly loaded: Map<string, Entity | null> | undefined
+  /** Undo records of the open call (between begin and keep/drop), oldest first. */
+  private journal: Undo[] | null = null
 
   constructor (store: Store, context: Uint8Array, base?: StateOverlay) {
     this.store = store
     this.context = context
-    this.rootId = rootId(context)
+    this.rootId = base === undefined ? rootId(context) : base.rootId
     this.base = base
+    this.loaded = base === undefined ? new Map() : undefined
   }
 
   /** A layer on top of this overlay, for one call that may fail. */
@@ -39,13 +85,79 @@ export class StateOverlay {
     return new StateOverlay(this.store, this.context, this)
   }
 
-  /** Moves a layer's writes into this overlay (the layer's call succeeded). */
+  /** Moves a layer's writes into this overlay (the layer's call succeeded); the layer is spent. */
   merge (layer: StateOverlay): void {
-    for (const d of layer.dirty.values()) this.put(d.id, d.entity)
+    // The layer read through this overlay, so what it saw below itself is what this
+    // overlay holds: its `before` and its new children carry over as they are, and its
+    // records are taken over rather than copied.
+    for (const d of layer.dirty.values()) {
+      const existing = this.dirty.get(d.hex)
+      if (existing !== undefined) existing.entity = d.entity
+      else this.dirty.set(d.hex, d)
+    }
+    for (const [hex, added] of layer.newChildren) {
+      const mine = this.newChildren.get(hex)
+      if (mine === undefined) this.newChildren.set(hex, added)
+      else for (const id of added.ids) mine.ids.push(id)
+    }
+    layer.dirty.clear()
+    layer.newChildren.clear()
+  }
+
+  /** Opens a call whose writes `drop` can undo; `keep` accepts them. */
+  begin (): void {
+    if (this.journal !== null) throw new Error('overlay: a call is already open (bug in the caller)')
+    this.journal = []
+  }
+
+  /** Accepts the open call's writes. */
+  keep (): void {
+    this.journal = null
+  }
+
+  /** Undoes the open call's writes (it failed). */
+  drop (): void {
+    const journal = this.journal
+    this.journal = null
+    if (journal === null) return
+    for (let i = journal.length - 1; i >= 0; i--) {
+      const u = journal[i]!
+      if (u.prev !== null) {
+        u.d.entity = u.prev
+        continue
+      }
+      this.dirty.delete(u.d.hex)
+      if (u.parent !== null) {
+        const added = this.newChildren.get(u.parent)!
+        added.ids.pop()
+        if (added.ids.length === 0) this.newChildren.delete(u.parent)
+      }
+    }
   }
 
   get (id: Uint8Array): Entity | undefined {
+    return this.lookup(this.hexOf(id), id)
+  }
+
+  // The hex of the last two ids asked about, by identity: a write reads an entity, then
+  // writes it and names its parent, with the same arrays.
+  private id0: Uint8Array | null = null
+  private hex0 = ''
+  private id1: Uint8Array | null = null
+  private hex1 = ''
+
+  private hexOf (id: Uint8Array): string {
+    if (id === this.id0) return this.hex0
+    if (id === this.id1) return this.hex1
     const hex = toHex(id)
+    this.id1 = this.id0
+    this.hex1 = this.hex0
+    this.id0 = id
+    this.hex0 = hex
+    return hex
+  }
+
+  private lookup (hex: string, id: Uint8Array): Entity | undefined {
     const d = this.dirty.get(hex)
     if (d !== undefined) return d.entity
     return this.below(hex, id)
@@ -53,31 +165,40 @@ export class StateOverlay {
 
   /** What lies under this overlay: the base overlay, or the store. */
   private below (hex: string, id: Uint8Array): Entity | undefined {
-    if (this.base !== undefined) return this.base.get(id)
-    const cached = this.loaded.get(hex)
+    if (this.base !== undefined) return this.base.lookup(hex, id)
+    const loaded = this.loaded!
+    const cached = loaded.get(hex)
     if (cached !== undefined) return cached ?? undefined
-    const raw = this.store.db.state.get(key(this.context, id))
+    const raw = this.store.db.state.get(key2(this.context, id))
     const e = raw === undefined ? undefined : fromStored(raw)
-    this.loaded.set(hex, e ?? null)
+    loaded.set(hex, e ?? null)
     return e
   }
 
-  /** Stores a new version of an entity; `fresh` marks a new child of `entity.p`. */
+  /** Stores a new version of an entity (a new one is recorded as a new child of `entity.p`). */
   put (id: Uint8Array, entity: Entity): void {
-    const hex = toHex(id)
+    this.putHex(this.hexOf(id), id, entity)
+  }
+
+  private putHex (hex: string, id: Uint8Array, entity: Entity): Dirty {
     const existing = this.dirty.get(hex)
     if (existing !== undefined) {
+      this.journal?.push({ d: existing, prev: existing.entity })
       existing.entity = entity
-      return
+      return existing
     }
     const stored = this.below(hex, id)
+    const d: Dirty = { id, hex, entity, before: stored === undefined ? null : stored.h }
+    let parent: string | null = null
     if (stored === undefined && entity.p !== null) {
-      const parent = toHex(entity.p)
-      const list = this.newChildren.get(parent)
-      if (list === undefined) this.newChildren.set(parent, [id])
-      else list.push(id)
+      parent = d.phex = this.hexOf(entity.p)
+      const added = this.newChildren.get(parent)
+      if (added === undefined) this.newChildren.set(parent, { parent: entity.p, ids: [id] })
+      else added.ids.push(id)
     }
-    this.dirty.set(hex, { id, entity, before: stored === undefined ? null : stored.h })
+    this.dirty.set(hex, d)
+    this.journal?.push({ d, prev: null, parent })
+    return d
   }
 
   /** Ids of every child of `parent`, stored or new. */
@@ -92,7 +213,7 @@ export class StateOverlay {
       }
     }
     const added = this.newChildren.get(toHex(parent))
-    if (added !== undefined) out.push(...added)
+    if (added !== undefined) out.push(...added.ids)
     return out
   }
 
@@ -105,54 +226,70 @@ export class StateOverlay {
    * and returns the new root hash.
    */
   seal (): Uint8Array {
+    const parentHex = (d: Dirty): string | null => {
+      const p = d.entity.p
+      return p === null ? null : (d.phex ??= toHex(p))
+    }
     const depthOf = new Map<string, number>()
-    const depth = (id: Uint8Array): number => {
-      const hex = toHex(id)
+    const depth = (hex: string, id: Uint8Array): number => {
       const known = depthOf.get(hex)
       if (known !== undefined) return known
-      const e = this.get(id)
-      const d = e === undefined || e.p === null ? 0 : depth(e.p) + 1
+      const e = this.lookup(hex, id)
+      const d = e === undefined || e.p === null ? 0 : depth(toHex(e.p), e.p) + 1
       depthOf.set(hex, d)
       return d
     }
     const levels: Dirty[][] = []
     const queued = new Set<string>()
     const enqueue = (d: Dirty): void => {
-      const hex = toHex(d.id)
-      if (queued.has(hex)) return
-      queued.add(hex)
-      const lvl = depth(d.id);
+      if (queued.has(d.hex)) return
+      queued.add(d.hex)
+      let lvl = depthOf.get(d.hex)
+      if (lvl === undefined) {
+        const ph = parentHex(d)
+        lvl = ph === null ? 0 : depth(ph, d.entity.p!) + 1
+        depthOf.set(d.hex, lvl)
+      }
       (levels[lvl] ??= []).push(d)
     }
-    for (const d of this.dirty.values()) enqueue(d)
+    this.dirty.forEach(enqueue)
+    // Parents whose accumulator this seal already copied (and may update in place).
+    const owned = new Map<string, Dirty>()
     for (let lvl = levels.length - 1; lvl >= 0; lvl--) {
-      for (const d of levels[lvl] ?? []) {
+      const level = levels[lvl]
+      if (level === undefined) continue
+      for (let i = 0; i < level.length; i++) {
+        const d = level[i]!
+        // Dirty entities are this overlay's own objects (writes always build new ones).
         const h = hashEntity(d.entity)
-        d.entity = { ...d.entity, h }
+        d.entity.h = h
         const parentId = d.entity.p
         const oldH = d.before
         if (parentId === null || (oldH !== null && Buffer.compare(oldH, h) === 0)) continue
-        const parent = this.get(parentId)
-        if (parent === undefined) throw new Error('entity without parent')
-        const acc = accumulate(parent.acc, contribution(d.id, h), oldH === null ? null : contribution(d.id, oldH))
-        this.put(parentId, { ...parent, acc })
-        enqueue(this.dirty.get(toHex(parentId))!)
+        const ph = parentHex(d)!
+        let pd = owned.get(ph)
+        if (pd === undefined) {
+          const parent = this.lookup(ph, parentId)
+          if (parent === undefined) throw new Error('entity without parent')
+          pd = this.putHex(ph, parentId, { ...parent, acc: new Uint8Array(parent.acc) })
+          owned.set(ph, pd)
+          enqueue(pd)
+        }
+        accumulateChild(pd.entity.acc, d.id, h, oldH)
       }
     }
-    const root = this.get(this.rootId)
+    const root = this.lookup(toHex(this.rootId), this.rootId)
     return root === undefined ? ZERO32 : root.h
   }
 
   /** Writes every change into the current store transaction (call `seal` first). */
   commit (): void {
     const { state, children } = this.store.db
-    for (const d of this.dirty.values()) {
-      state.put(key(this.context, d.id), d.entity)
-    }
-    for (const [parentHex, ids] of this.newChildren) {
-      const parent = Buffer.from(parentHex, 'hex')
-      for (const id of ids) children.put(key(this.context, parent, id), 1)
-    }
+    // forEach and index loops: no iterator result per entry on this hot path.
+    this.dirty.forEach((d) => { state.put(key2(this.context, d.id), d.entity) })
+    this.newChildren.forEach(({ parent, ids }) => {
+      for (let i = 0; i < ids.length; i++) children.put(key3(this.context, parent, ids[i]!), CHILD_MARK)
+    })
   }
 }
 

@@ -10,7 +10,8 @@ export class PrivateOverlay implements PrivateStorage {
   private readonly context: Uint8Array
   private readonly readOnly: boolean
   private readonly base: PrivateOverlay | undefined
-  private readonly writes = new Map<string, Uint8Array | null>()
+  /** Buffered writes by key hex (null: removed); created on the first write. */
+  private writes: Map<string, Uint8Array | null> | undefined
 
   constructor (store: Store, context: Uint8Array, readOnly: boolean, base?: PrivateOverlay) {
     this.store = store
@@ -25,25 +26,27 @@ export class PrivateOverlay implements PrivateStorage {
   }
 
   merge (layer: PrivateOverlay): void {
-    for (const [hex, value] of layer.writes) this.writes.set(hex, value)
+    if (layer.writes === undefined) return
+    const writes = this.writes ??= new Map()
+    for (const [hex, value] of layer.writes) writes.set(hex, value)
   }
 
   get (k: Uint8Array): Uint8Array | undefined {
     const hex = toHex(k)
-    if (this.writes.has(hex)) return this.writes.get(hex) ?? undefined
+    if (this.writes?.has(hex) === true) return this.writes.get(hex) ?? undefined
     if (this.base !== undefined) return this.base.get(k)
     return this.store.db.private.get(key(this.context, k)) as Uint8Array | undefined
   }
 
   put (k: Uint8Array, value: Uint8Array): void {
     this.guard()
-    this.writes.set(toHex(k), new Uint8Array(value))
+    ;(this.writes ??= new Map()).set(toHex(k), new Uint8Array(value))
   }
 
   remove (k: Uint8Array): boolean {
     this.guard()
     const existed = this.get(k) !== undefined
-    this.writes.set(toHex(k), null)
+    ;(this.writes ??= new Map()).set(toHex(k), null)
     return existed
   }
 
@@ -53,6 +56,7 @@ export class PrivateOverlay implements PrivateStorage {
 
   /** Writes the buffered changes into the current store transaction. */
   commit (): void {
+    if (this.writes === undefined) return
     for (const [hex, value] of this.writes) {
       const k = key(this.context, Buffer.from(hex, 'hex'))
       if (value === null) this.store.db.private.remove(k)

@@ -22,6 +22,11 @@ export interface SharedStateInit {
   readOnly: boolean
   /** Actions already in the delta this call's actions will join (group commit). */
   firstIndex?: number
+  /**
+   * The byte arrays passed in are the caller's to give away (the host copies every
+   * argument out of guest memory): keep them as they are instead of copying.
+   */
+  ownsInputs?: boolean
 }
 
 export class RecordingState implements SharedState {
@@ -31,8 +36,9 @@ export class RecordingState implements SharedState {
   private readonly hlc: Timestamp
   private readonly readOnly: boolean
   private readonly firstIndex: number
-  /** Collections named through `child` in this call: where to create them on first write. */
-  private readonly derived = new Map<string, { parent: Uint8Array, key: Uint8Array, kind: CollectionKind }>()
+  private readonly ownsInputs: boolean
+  /** Collections named through `child` in this call: where to create them on first write (made on first use). */
+  private derived: Map<string, { parent: Uint8Array, key: Uint8Array, kind: CollectionKind }> | undefined
 
   constructor (init: SharedStateInit) {
     this.o = init.overlay
@@ -40,6 +46,12 @@ export class RecordingState implements SharedState {
     this.hlc = init.hlc
     this.readOnly = init.readOnly
     this.firstIndex = init.firstIndex ?? 0
+    this.ownsInputs = init.ownsInputs === true
+  }
+
+  /** An input to keep: a copy, unless the caller gave it away. */
+  private take (bytes: Uint8Array): Uint8Array {
+    return this.ownsInputs ? bytes : new Uint8Array(bytes)
   }
 
   private record (action: Action): void {
@@ -57,7 +69,7 @@ export class RecordingState implements SharedState {
     }
     const e = this.o.get(col)
     if (e !== undefined && e.t === kind) return
-    const info = this.derived.get(toHex(col))
+    const info = this.derived?.get(toHex(col))
     if (info === undefined) {
       if (e !== undefined && COLLECTIONS.has(e.t)) throw new HostCallError(`collection is a ${e.t}, not a ${kind}`)
       throw new HostCallError('unknown collection id', { hint: 'obtain collection ids from root() or child() in the same call' })
@@ -79,7 +91,7 @@ export class RecordingState implements SharedState {
 
   child (col: EntityId, key: Uint8Array, kind: CollectionKind): EntityId {
     const id = mapChildId(col, key)
-    this.derived.set(toHex(id), { parent: col, key: new Uint8Array(key), kind })
+    ;(this.derived ??= new Map()).set(toHex(id), { parent: col, key: this.take(key), kind })
     return id
   }
 
@@ -94,12 +106,12 @@ export class RecordingState implements SharedState {
 
   mapSet (col: EntityId, key: Uint8Array, value: Uint8Array): void {
     this.ensure(col, 'map')
-    this.record([OP.PUT, col, new Uint8Array(key), new Uint8Array(value)])
+    this.record([OP.PUT, col, this.take(key), this.take(value)])
   }
 
   mapRemove (col: EntityId, key: Uint8Array): boolean {
     if (!this.mapHas(col, key)) return false
-    this.record([OP.DEL, col, new Uint8Array(key)])
+    this.record([OP.DEL, col, this.take(key)])
     return true
   }
 
@@ -125,13 +137,13 @@ export class RecordingState implements SharedState {
 
   setAdd (col: EntityId, value: Uint8Array): void {
     this.ensure(col, 'set')
-    this.record([OP.SADD, col, new Uint8Array(value)])
+    this.record([OP.SADD, col, this.take(value)])
   }
 
   setRemove (col: EntityId, value: Uint8Array): boolean {
     const e = this.element(col, value)
     if (e === undefined || (e.tags ?? []).length === 0) return false
-    this.record([OP.SREM, col, new Uint8Array(value), e.tags!.map((t) => new Uint8Array(t))])
+    this.record([OP.SREM, col, this.take(value), e.tags!.map((t) => new Uint8Array(t))])
     return true
   }
 
@@ -179,13 +191,13 @@ export class RecordingState implements SharedState {
       throw new HostCallError(`list index ${index} out of range (length ${items.length})`)
     }
     const after = index === 0 ? null : items[index - 1]!.id
-    this.record([OP.INS, col, after, new Uint8Array(value)])
+    this.record([OP.INS, col, after, this.take(value)])
   }
 
   listSet (col: EntityId, index: number, value: Uint8Array): void {
     const item = this.items(col)[index]
     if (item === undefined) throw new HostCallError(`list index ${index} out of range`)
-    this.record([OP.LSET, col, item.id, new Uint8Array(value)])
+    this.record([OP.LSET, col, item.id, this.take(value)])
   }
 
   listRemove (col: EntityId, index: number): boolean {
@@ -211,7 +223,7 @@ export class RecordingState implements SharedState {
   // Register
   registerSet (col: EntityId, value: Uint8Array): void {
     this.ensure(col, 'register')
-    this.record([OP.REG, col, new Uint8Array(value)])
+    this.record([OP.REG, col, this.take(value)])
   }
 
   registerGet (col: EntityId): Uint8Array | undefined {

@@ -1,5 +1,8 @@
-/** Bumped whenever the layout of any sub-database changes incompatibly. */
-export const SCHEMA_VERSION = 1
+/**
+ * Bumped whenever the layout of any sub-database changes incompatibly.
+ * 2: `state` values in the entity codec of entity-codec.ts instead of msgpack.
+ */
+export const SCHEMA_VERSION = 2
 
 /** Named sub-databases of the node's one LMDB environment. */
 export const DATABASES = [
@@ -7,7 +10,7 @@ export const DATABASES = [
   'identities', // context identities; secret keys sealed under the node key
   'applications', // application records and their WASM bytes
   'contexts', // context records
-  'state', // CRDT entities: ctx ‖ entity id -> entity
+  'state', // CRDT entities: ctx ‖ entity id -> entity (entity-codec.ts)
   'children', // ctx ‖ parent id ‖ child id -> 1 (enumerates collections)
   'private', // ctx ‖ key -> bytes (node-local app data)
   'deltas', // ctx ‖ delta id -> signed delta bytes

@@ -1,12 +1,14 @@
 // The node's one LMDB environment and its typed sub-databases. Keys are raw bytes
 // (context id first, so a context's data is one key range); values are msgpack unless a
-// database stores canonical bytes itself.
+// database stores canonical bytes itself, except `state`, whose entities use the codec of
+// entity-codec.ts.
 import { open, type Database, type RootDatabase, type Transaction } from 'lmdb'
 
 export type { Transaction } from 'lmdb'
 import { mkdirSync } from 'node:fs'
 import { SchemaVersionError, StoreClosedError } from '../errors/index.ts'
 import { DATABASES, SCHEMA_VERSION, type DatabaseName } from './constants.ts'
+import { entityEncoder } from './entity-codec.ts'
 
 export { SCHEMA_VERSION } from './constants.ts'
 
@@ -50,7 +52,10 @@ export function openStore (init: StoreInit): Store {
   })
   const db = {} as Record<DatabaseName, Db>
   for (const name of DATABASES) {
-    db[name] = root.openDB({ name, keyEncoding: 'binary' }) as Db
+    // Entities are written on every mutation: a compact codec of their own, not msgpack
+    // (lmdb-js takes `encoder` as a database option; its typings omit it).
+    const options = name === 'state' ? { name, keyEncoding: 'binary' as const, encoder: entityEncoder } : { name, keyEncoding: 'binary' as const }
+    db[name] = root.openDB(options) as Db
   }
   checkSchema(root, db.meta, init.path)
   let closed = false

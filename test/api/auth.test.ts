@@ -4,7 +4,8 @@ import { kvWasm, snapshot, startApi } from '../helpers/api-server.ts'
 import type { TestApi } from '../helpers/api-server.ts'
 
 // Every route but GET /health, with a body each would accept with the token. `:app` and
-// `:ctx` stand for an installed application and a context (a second one for `:src`).
+// `:ctx` stand for an installed application and a context (a second one for `:src`);
+// `:idn` for an identity and `:pid` for a proposal id.
 const ROUTES: Array<{ method: string, path: string, body?: unknown }> = [
   { method: 'GET', path: '/admin/status' },
   { method: 'GET', path: '/admin/applications' },
@@ -20,6 +21,26 @@ const ROUTES: Array<{ method: string, path: string, body?: unknown }> = [
   { method: 'GET', path: '/admin/contexts/:ctx/events' },
   { method: 'GET', path: '/admin/identities' },
   { method: 'GET', path: '/admin/identities?context=:ctx' },
+  { method: 'POST', path: '/admin/identities' },
+  { method: 'PUT', path: '/admin/contexts/:ctx/application', body: { applicationId: ':app' } },
+  { method: 'POST', path: '/admin/contexts/:ctx/invitations', body: { open: true } },
+  { method: 'POST', path: '/admin/contexts/:ctx/invitations', body: { identity: ':idn', role: 'reader' } },
+  { method: 'POST', path: '/admin/contexts/join', body: { invitation: 'moorinv2.AAAA' } },
+  { method: 'GET', path: '/admin/contexts/:ctx/members' },
+  { method: 'PUT', path: '/admin/contexts/:ctx/members/:idn/role', body: { role: 'reader' } },
+  { method: 'POST', path: '/admin/contexts/:ctx/members/:idn/capabilities/ManageMembers' },
+  { method: 'DELETE', path: '/admin/contexts/:ctx/members/:idn/capabilities/ManageMembers' },
+  { method: 'DELETE', path: '/admin/contexts/:ctx/members/:idn' },
+  { method: 'POST', path: '/admin/contexts/:ctx/leave' },
+  { method: 'GET', path: '/admin/contexts/:ctx/proposals' },
+  { method: 'POST', path: '/admin/contexts/:ctx/proposals', body: { actions: [{ type: 'setValue', key: 'k', value: 'v' }] } },
+  { method: 'GET', path: '/admin/contexts/:ctx/proposals/:pid' },
+  { method: 'POST', path: '/admin/contexts/:ctx/proposals/:pid/approve' },
+  { method: 'GET', path: '/admin/contexts/:ctx/governance' },
+  { method: 'GET', path: '/admin/contexts/:ctx/governance?rejected=true' },
+  { method: 'GET', path: '/admin/contexts/:ctx/sync' },
+  { method: 'POST', path: '/admin/contexts/:ctx/sync' },
+  { method: 'GET', path: '/admin/peers' },
   { method: 'POST', path: '/jsonrpc', body: { jsonrpc: '2.0', id: 1, method: 'execute', params: { contextId: ':ctx', method: 'set', args: { key: 'k', value: 'v' } } } },
   { method: 'GET', path: '/no/such/route' }
 ]
@@ -27,14 +48,14 @@ const ROUTES: Array<{ method: string, path: string, body?: unknown }> = [
 describe('API authentication', () => {
   let api: TestApi
   let ids: Record<string, string>
-  const fill = <T>(value: T): T => JSON.parse(JSON.stringify(value ?? null).replace(/:(app|ctx|src)/g, (_m, k: string) => ids[k])) ?? undefined
+  const fill = <T>(value: T): T => JSON.parse(JSON.stringify(value ?? null).replace(/:(app|ctx|src|idn|pid)/g, (_m, k: string) => ids[k])) ?? undefined
 
   before(async () => {
     api = await startApi()
     const app = await api.call('POST', '/admin/applications?name=kv', { body: kvWasm(), headers: { 'content-type': 'application/wasm' } })
     const ctx = await api.call('POST', '/admin/contexts', { body: { applicationId: app.json.id } })
     const src = await api.call('POST', '/admin/contexts', { body: { applicationId: app.json.id } })
-    ids = { app: app.json.id, ctx: ctx.json.id, src: src.json.id }
+    ids = { app: app.json.id, ctx: ctx.json.id, src: src.json.id, idn: 'cd'.repeat(32), pid: 'ef'.repeat(32) }
   })
   after(async () => { await api.close() })
 

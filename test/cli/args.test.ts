@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict'
 import { statSync } from 'node:fs'
 import { after, before, describe, it } from 'node:test'
+import { capabilityArg, durationArg } from '../../src/cli/command.ts'
+import { main } from '../../src/cli/index.ts'
 import { freePort, moor } from '../helpers/cli.ts'
 import { tempDir } from '../helpers/tmp.ts'
 
@@ -104,5 +106,81 @@ describe('moor command line', () => {
     assert.equal(res.code, 1)
     assert.match(res.stderr, new RegExp(`^error: ${home}/config\\.json: "api\\.port" must be an integer port`))
     assert.match(res.stderr, /Details: got "eighty"/)
+  })
+})
+
+// The membership, governance and sync commands: wrong command lines are refused before
+// any node is asked (run in-process: a UsageError needs no node).
+describe('moor membership and governance command lines', () => {
+  const run = async (args: string[]): Promise<{ code: number, stdout: string, stderr: string }> => {
+    let stdout = ''
+    let stderr = ''
+    const code = await main(args, { stdout: (t) => { stdout += t }, stderr: (t) => { stderr += t }, env: { MOOR_HOME: '/nonexistent/moor-home' } })
+    return { code, stdout, stderr }
+  }
+
+  const usageErrors: Array<[string[], RegExp, RegExp]> = [
+    [['context', 'invite', ID], /give --identity <public-key> or --open/, /^Usage: moor context invite <ctx>/m],
+    [['context', 'invite', ID, '--open', '--identity', ID], /--identity and --open exclude each other/, /^Usage: moor context invite/m],
+    [['context', 'invite', ID, '--open', '--expires', '7days'], /--expires must be a duration like 7d, 12h, 30m or 1d12h/, /^Usage: moor context invite/m],
+    [['context', 'invite', ID, '--open', '--expires', '0d'], /--expires must be a duration/, /^Usage: moor context invite/m],
+    [['context', 'invite', ID, '--open', '--max-uses', '0'], /--max-uses must be an integer from 1 to 64/, /^Usage: moor context invite/m],
+    [['context', 'invite', ID, '--identity', ID, '--max-uses', '2'], /--max-uses is for open invitations/, /^Usage: moor context invite/m],
+    [['context', 'invite', ID, '--open', '--role', 'admin'], /--role must be member or reader/, /Hint: admins are added through proposals/],
+    [['context', 'invite', ID, '--identity', 'bob'], /--identity must be a 64-character hex id/, /^Usage: moor context invite/m],
+    [['context', 'join'], /missing argument: expected <invitation>/, /^Usage: moor context join <invitation>$/m],
+    [['context', 'leave', 'x'], /<ctx> must be a 64-character hex id/, /^Usage: moor context leave <ctx>$/m],
+    [['context', 'members'], /missing argument: expected <ctx>/, /^Usage: moor context members <ctx>$/m],
+    [['context', 'remove', ID], /missing argument: expected <ctx> <identity>/, /^Usage: moor context remove/m],
+    [['context', 'role', ID, ID, 'owner'], /<role> must be member or reader/, /^Usage: moor context role/m],
+    [['context', 'grant', ID, ID, 'root'], /<capability> must be one of ManageMembers, ManageApplication, Proxy/, /^Usage: moor context grant/m],
+    [['context', 'revoke', ID, 'me', 'Proxy'], /<identity> must be a 64-character hex id/, /^Usage: moor context revoke/m],
+    [['context', 'update-app', ID], /missing argument: expected <ctx> <app-id>/, /^Usage: moor context update-app/m],
+    [['context', 'governance', ID, '--limit', '0'], /--limit must be an integer from 1 to/, /^Usage: moor context governance/m],
+    [['context', 'sync-status'], /missing argument: expected <ctx>/, /^Usage: moor context sync-status <ctx>$/m],
+    [['context', 'sync', ID, ID], /unexpected argument/, /^Usage: moor context sync <ctx>$/m],
+    [['proposal'], /moor proposal needs a command/, /^Usage: moor proposal <command>$/m],
+    [['proposal', 'create', ID], /no action given/, /^Usage: moor proposal create/m],
+    [['proposal', 'create', ID, 'set-threshold'], /set-threshold needs <n>/, /^Usage: moor proposal create/m],
+    [['proposal', 'create', ID, 'set-threshold', 'two'], /set-threshold <n> must be an integer from 1 to/, /^Usage: moor proposal create/m],
+    [['proposal', 'create', ID, 'add-admin', 'bob'], /add-admin <identity> must be a 64-character hex id/, /^Usage: moor proposal create/m],
+    [['proposal', 'create', ID, 'make-king', ID], /unknown action "make-king"/, /Details: actions: add-admin, remove-admin, set-threshold/],
+    [['proposal', 'create', ID, '--action', '{'], /--action is not valid JSON/, /^Usage: moor proposal create/m],
+    [['proposal', 'create', ID, '--action', '[1]'], /--action must be a JSON object with a "type"/, /^Usage: moor proposal create/m],
+    [['proposal', 'approve', ID, 'x'], /<proposal-id> must be a 64-character hex id/, /^Usage: moor proposal approve/m],
+    [['proposal', 'show', ID], /missing argument: expected <ctx> <proposal-id>/, /^Usage: moor proposal show/m],
+    [['proposal', 'list'], /missing argument: expected <ctx>/, /^Usage: moor proposal list <ctx>$/m],
+    [['peers', 'x'], /unexpected argument: "x"/, /^Usage: moor peers$/m],
+    [['identity', 'new', 'x'], /unexpected argument: "x"/, /^Usage: moor identity new$/m]
+  ]
+
+  for (const [args, message, usage] of usageErrors) {
+    it(`exits 2 with usage for \`moor ${args.join(' ')}\``, async () => {
+      const res = await run(args)
+      assert.equal(res.code, 2, res.stderr)
+      assert.equal(res.stdout, '')
+      assert.match(res.stderr, /^error: /)
+      assert.match(res.stderr, message)
+      assert.match(res.stderr, usage)
+    })
+  }
+
+  it('durations and capability spellings', () => {
+    assert.equal(durationArg('7d', 'x', ''), 7 * 86_400_000)
+    assert.equal(durationArg('1d12h', 'x', ''), 36 * 3_600_000)
+    assert.equal(durationArg('30m', 'x', ''), 1_800_000)
+    assert.equal(durationArg('90s', 'x', ''), 90_000)
+    assert.throws(() => durationArg('7', 'x', ''), { name: 'UsageError' })
+    assert.throws(() => durationArg('d7', 'x', ''), { name: 'UsageError' })
+    for (const spelling of ['ManageMembers', 'manage-members', 'MANAGEMEMBERS', 'manage_members']) assert.equal(capabilityArg(spelling, ''), 'ManageMembers')
+    assert.throws(() => capabilityArg('members', ''), { name: 'UsageError' })
+  })
+
+  it('every new command has help', async () => {
+    for (const words of [['context', 'invite'], ['context', 'join'], ['context', 'governance'], ['proposal', 'create'], ['context', 'sync'], ['peers'], ['identity', 'new']]) {
+      const res = await run([...words, '--help'])
+      assert.equal(res.code, 0, words.join(' '))
+      assert.match(res.stdout, new RegExp(`^Usage: moor ${words.join(' ')}`))
+    }
   })
 })

@@ -5,9 +5,13 @@
 //                                                   -> 201 ContextInfo
 //   GET    /admin/contexts/:id                      -> ContextInfo
 //   DELETE /admin/contexts/:id                      -> 204
+//   PUT    /admin/contexts/:id/application      body: { applicationId }
+//                                                   -> ContextInfo (the context now runs that
+//                                                   installed application; ManageApplication)
 //   POST   /admin/contexts/:id/xcall-grants/:source -> ContextInfo (source may now xcall into id)
 //   DELETE /admin/contexts/:id/xcall-grants/:source -> ContextInfo
-// The event stream of a context is in ../sse.ts.
+// The event stream of a context is in ../sse.ts; members, invitations, proposals,
+// governance and sync have their own files.
 
 import express, { Router } from 'express'
 import { MAX_JSON_BYTES } from '../constants.ts'
@@ -42,6 +46,14 @@ export function contextRoutes ({ node }: ApiComponents): Router {
     query(req, [])
     await node.deleteContext(hexId(req.params.id, 'params.id'))
     res.status(204).end()
+  })
+
+  router.put('/admin/contexts/:id/application', json, async (req, res) => {
+    query(req, [])
+    const contextId = hexId(req.params.id, 'params.id')
+    const body = object(req.body, 'request body', 'send JSON `{ "applicationId": "<64 hex>" }`')
+    only(body, ['applicationId'], 'body')
+    res.json(await node.updateApplication(contextId, requiredHexId(body, 'applicationId', 'body')))
   })
 
   router.post('/admin/contexts/:id/xcall-grants/:source', async (req, res) => {

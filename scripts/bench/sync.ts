@@ -1,0 +1,229 @@
+// Sync figures (DESIGN.md §4), every node its own OS process on loopback, driven through
+// test/fixtures/node-process.ts:
+//   - propagation: commit on A → applied (durably) on all of 5 nodes, p50 / p99;
+//   - catch-up: a fresh joiner of a context with 100,000 deltas, to the identical root hash;
+//   - RSS of one node with 1,000 idle contexts (after a GC, networking on);
+//   - a peer system (OrbitDB 4, scripts/bench/orbitdb/) replicating the same N writes
+//     between two nodes, against Moorage doing the same: the ratio of the times.
+// Every process timestamps with performance.timeOrigin + performance.now(): one wall
+// clock, as all run on this machine.
+import { execFileSync } from 'node:child_process'
+import { existsSync } from 'node:fs'
+import { loadavg } from 'node:os'
+import { join } from 'node:path'
+import { converged, fullMesh, NodeProcess, sharedContext, until, type NodeEvent } from '../../test/helpers/node-process.ts'
+import type { Figure } from './report.ts'
+
+const ORBIT_DIR = join(import.meta.dirname, 'orbitdb')
+const now = (): number => performance.timeOrigin + performance.now()
+
+function percentile (sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!
+}
+
+async function stopAll (nodes: NodeProcess[]): Promise<void> {
+  await Promise.all(nodes.map(async (n) => { await n.cleanup() }))
+}
+
+/** Waits for `deltaId`'s 'received' event on each of `nodes`; resolves with their times. */
+function arrivals (nodes: NodeProcess[], deltaId: string, ms = 10_000): Promise<number[]> {
+  return new Promise((resolve, reject) => {
+    const got = new Map<NodeProcess, number>()
+    const check = (): boolean => {
+      if (got.size < nodes.length) return false
+      for (const n of nodes) n.onEvent = undefined
+      clearTimeout(timer)
+      resolve(nodes.map((n) => got.get(n)!))
+      return true
+    }
+    for (const n of nodes) {
+      const seen = n.events.find((e) => e.deltaId === deltaId && e.kind === 'received')
+      if (seen !== undefined) got.set(n, seen.t)
+      n.onEvent = (e: NodeEvent) => { if (e.deltaId === deltaId && e.kind === 'received') { got.set(n, e.t); check() } }
+    }
+    const timer = setTimeout(() => { reject(new Error(`delta ${deltaId} reached ${got.size} of ${nodes.length} nodes in ${ms} ms`)) }, ms)
+    check()
+  })
+}
+
+/** p50 / p99 of commit on A → applied on all of 5 node processes. */
+export async function propagation (samples = 400, warmup = 40): Promise<{ all: number[], each: number[], nodes: number }> {
+  const names = ['a', 'b', 'c', 'd', 'e']
+  const nodes = await Promise.all(names.map(async (name) => await NodeProcess.start({ name, logLevel: 'warn' })))
+  try {
+    const [a, ...others] = nodes as [NodeProcess, ...NodeProcess[]]
+    const { ctx } = await sharedContext(a, others)
+    await fullMesh(nodes)
+    for (const n of nodes) await n.call('watch', { ctx })
+    await until('every node to see the 4 others on the topic', async () =>
+      (await Promise.all(nodes.map(async (n) => (await n.call('topicPeers', { ctx })).length))).every((k) => k === 4), 20_000)
+    // Warm-up (JIT, module cache, the first delta of the context, which a peer may take
+    // by snapshot rather than by gossip): its own writes, then converge.
+    await a.call('setMany', { ctx, prefix: 'warm', n: warmup })
+    await converged(nodes, ctx)
+    for (const n of nodes) n.events.length = 0
+    const all: number[] = []
+    const each: number[] = []
+    for (let i = 0; i < samples; i++) {
+      const { deltaId } = await a.call('set', { ctx, key: `p${i % 50}`, value: `v${i}` })
+      const times = await arrivals(others, deltaId)
+      const committed = a.events.find((e) => e.deltaId === deltaId && e.kind === 'applied')!.t
+      all.push(Math.max(...times) - committed)
+      each.push(...times.map((t) => t - committed))
+      for (const n of nodes) n.events.length = 0
+      // A short, irregular pause: samples are not phase-locked to heartbeats or flushes.
+      await new Promise((resolve) => setTimeout(resolve, 2 + Math.random() * 8))
+    }
+    await converged(nodes, ctx)
+    return { all: all.sort((x, y) => x - y), each: each.sort((x, y) => x - y), nodes: nodes.length }
+  } finally {
+    await stopAll(nodes)
+  }
+}
+
+/** A fresh joiner of a context of `deltas` deltas, up to the identical root hash. */
+export async function catchUp (deltas = 100_000): Promise<{ ms: number, build: number, timing: Record<string, { first: number, last: number, done: number, total: number | null }>, rootHash: string }> {
+  const [a, b] = await Promise.all(['a', 'b'].map(async (name) => await NodeProcess.start({ name, logLevel: 'warn' })))
+  try {
+    const ctx = (await a!.call('create', { app: 'kv-store' })).id
+    const built = await a!.call('buildHistory', { ctx, n: deltas }, 600_000)
+    if (built.deltaCount !== deltas) throw new Error(`history has ${built.deltaCount} deltas, not ${deltas}`)
+    const identity = await b!.call('identity')
+    const invitation = await a!.call('invite', { ctx, identity })
+    const t0 = now()
+    const joined = await b!.call('join', { invitation }, 600_000)
+    const ms = now() - t0
+    const [ra, rb] = await Promise.all([a!.call('ctx', { ctx }), b!.call('ctx', { ctx })])
+    if (ra.rootHash !== rb.rootHash || rb.deltaCount !== deltas) throw new Error(`the joiner has root ${rb.rootHash} and ${rb.deltaCount} deltas; the creator ${ra.rootHash}`)
+    if (!joined.phases.includes('snapshot')) throw new Error(`the joiner did not use a snapshot: ${joined.phases.join(', ')}`)
+    return { ms, build: built.ms, timing: joined.timing, rootHash: rb.rootHash }
+  } finally {
+    await stopAll([a!, b!])
+  }
+}
+
+/**
+ * RSS of one node process with `count` idle contexts, after a GC, in the steady state of a
+ * running node: the contexts are created, then the node is restarted (as any long-running
+ * node is at some point) so that every context is subscribed to its topic, holds its group
+ * key and takes part in heartbeats; measured once key duties and a few heartbeat rounds
+ * are over. `nodeArgs` are V8 flags for the node process.
+ */
+export async function idleContexts (count = 1000, nodeArgs: string[] = []): Promise<{ rss: number, baseline: number, heapUsed: number, heapTotal: number, newSpace: number, cpu: number }> {
+  const args = ['--expose-gc', ...nodeArgs]
+  let n = await NodeProcess.start({ name: 'idle', logLevel: 'warn', nodeArgs: args })
+  try {
+    await new Promise((resolve) => setTimeout(resolve, 1_000))
+    const baseline = (await n.call('memory')).rss
+    await n.call('createMany', { app: 'kv-store', n: count }, 600_000)
+    await n.stop()
+    n = await n.restart({ logLevel: 'warn', nodeArgs: args })
+    if (await n.call('contexts') !== count) throw new Error('contexts missing after the restart')
+    await new Promise((resolve) => setTimeout(resolve, 5_000))
+    const cpu = await n.call('cpu', { ms: 3_000 })
+    const m = await n.call('memory')
+    if (!m.gc) throw new Error('the node process has no gc()')
+    return { rss: m.rss, baseline, heapUsed: m.heapUsed, heapTotal: m.heapTotal, newSpace: m.spaces.new_space.size, cpu }
+  } finally {
+    await n.cleanup()
+  }
+}
+
+/** Moorage: N sequential writes on A until all are applied on B (two processes). */
+export async function moorageReplication (n: number): Promise<{ ms: number, writeMs: number }> {
+  const [a, b] = await Promise.all(['a', 'b'].map(async (name) => await NodeProcess.start({ name, logLevel: 'warn' })))
+  try {
+    const { ctx } = await sharedContext(a!, [b!])
+    await b!.call('watch', { ctx })
+    await until('a and b meshed', async () => (await a!.call('topicPeers', { ctx })).includes(b!.peerId))
+    let received = 0
+    const done = new Promise<number>((resolve) => {
+      b!.onEvent = (e) => { if (e.kind === 'received' && ++received === n) resolve(e.t) }
+    })
+    const t0 = now()
+    await a!.call('setMany', { ctx, prefix: 'k', n, concurrency: 1 }, 600_000)
+    const writeMs = now() - t0
+    const last = await done
+    await converged([a!, b!], ctx)
+    return { ms: last - t0, writeMs }
+  } finally {
+    await stopAll([a!, b!])
+  }
+}
+
+function ensureOrbit (): void {
+  if (existsSync(join(ORBIT_DIR, 'node_modules', '@orbitdb', 'core'))) return
+  console.error('installing OrbitDB 4 for the peer comparison (scripts/bench/orbitdb, first run only)…')
+  execFileSync('npm', ['install', '--prefix', ORBIT_DIR, '--no-audit', '--no-fund'], { stdio: 'inherit' })
+}
+
+/** OrbitDB 4: N sequential puts on A's keyvalue store until all replicated into B (two processes). */
+export async function orbitReplication (n: number): Promise<{ ms: number, writeMs: number }> {
+  ensureOrbit()
+  const script = join(ORBIT_DIR, 'orbit-node.mjs')
+  const [a, b] = await Promise.all(['orbit-a', 'orbit-b'].map(async (name) => await NodeProcess.spawn(name, [script, '{dir}', name])))
+  try {
+    const address = await a!.call('open')
+    await b!.call('dial', { addr: a!.addresses[0] })
+    await b!.call('open', { address })
+    await until('a and b subscribed to the database topic', async () => (await a!.call('subscribers')).includes(b!.peerId), 20_000)
+    const reached = b!.call('waitUpdates', { n }, 600_000)
+    const { t0, t1 } = await a!.call('putMany', { n, prefix: 'k' }, 600_000)
+    const last = await reached
+    const count = await b!.call('count')
+    if (count !== n) throw new Error(`OrbitDB replicated ${count} of ${n} entries`)
+    return { ms: last - t0, writeMs: t1 - t0 }
+  } finally {
+    await stopAll([a!, b!])
+  }
+}
+
+export async function benchSync (): Promise<{ figures: Figure[], extra: Record<string, unknown> }> {
+  const figures: Figure[] = []
+  // Timings on a shared 2-core machine move with its load: recorded with the figures.
+  const extra: Record<string, unknown> = { loadBefore: loadavg() }
+
+  const p = await propagation()
+  const p50 = percentile(p.all, 50)
+  const p99 = percentile(p.all, 99)
+  const note = `${p.all.length} commits on A, applied on all 4 others; single hop p50 ${percentile(p.each, 50).toFixed(2)} ms`
+  figures.push({ name: 'propagation p50, 5 node processes (commit on A → applied on all)', value: p50, unit: 'ms', goal: '≤ 10', met: p50 <= 10, notes: note })
+  figures.push({ name: 'propagation p99, 5 node processes (commit on A → applied on all)', value: p99, unit: 'ms', goal: '≤ 50', met: p99 <= 50, notes: `max ${p.all.at(-1)!.toFixed(2)} ms` })
+  extra.propagation = { samples: p.all.length, p50, p90: percentile(p.all, 90), p99, max: p.all.at(-1), singleHopP50: percentile(p.each, 50), singleHopP99: percentile(p.each, 99) }
+
+  const c = await catchUp()
+  const phases = Object.entries(c.timing).map(([k, v]) => `${k} ${Math.round(v.first)}–${Math.round(v.last)} ms`).join(', ')
+  figures.push({ name: 'catch-up of a fresh joiner, 100,000 deltas (to identical root hash)', value: c.ms / 1000, unit: 's', goal: '≤ 10', met: c.ms <= 10_000, notes: `snapshot path; ${phases}; history built in ${(c.build / 1000).toFixed(1)} s` })
+  extra.catchUp = c
+
+  const MB = 1024 * 1024
+  const m = await idleContexts()
+  // The same with V8's young generation capped (it grows to 64 MB under any burst of
+  // allocation and is not given back), to show where the memory goes.
+  const capped = await idleContexts(1000, ['--max-semi-space-size=8'])
+  figures.push({
+    name: 'RSS of one node with 1,000 idle contexts (after GC, networking on)',
+    value: m.rss / MB,
+    unit: 'MB',
+    goal: '≤ 200',
+    met: m.rss / MB <= 200,
+    notes: `empty node ${(m.baseline / MB).toFixed(0)} MB; V8 heap ${(m.heapUsed / MB).toFixed(0)} MB used of ${(m.heapTotal / MB).toFixed(0)} MB (young generation ${(m.newSpace / MB).toFixed(0)} MB); idle CPU ${(m.cpu * 100).toFixed(1)}% of a core; with --max-semi-space-size=8: ${(capped.rss / MB).toFixed(0)} MB`
+  })
+  extra.idle = { default: m, semiSpace8: capped }
+
+  const n = 1000
+  const mo = await moorageReplication(n)
+  figures.push({ name: `Moorage: ${n} sequential writes on A, all applied on B`, value: mo.ms, unit: 'ms', notes: `${Math.round(n / (mo.ms / 1000))} writes/s replicated; writes alone ${Math.round(mo.writeMs)} ms` })
+  try {
+    const or = await orbitReplication(n)
+    const ratio = or.ms / mo.ms
+    figures.push({ name: `OrbitDB 4: ${n} sequential puts on A, all replicated into B`, value: or.ms, unit: 'ms', notes: `${Math.round(n / (or.ms / 1000))} writes/s replicated; puts alone ${Math.round(or.writeMs)} ms` })
+    figures.push({ name: 'peer ratio: OrbitDB time / Moorage time (same N writes, 2 processes)', value: ratio, unit: '×', notes: ratio >= 1 ? `Moorage ${ratio.toFixed(1)}× faster` : `OrbitDB ${(1 / ratio).toFixed(1)}× faster` })
+    extra.peer = { n, moorage: mo, orbitdb: or, ratio }
+  } catch (err) {
+    figures.push({ name: 'peer ratio: OrbitDB 4', value: Number.NaN, unit: '', notes: `OrbitDB could not run: ${(err as Error).message}` })
+    extra.peer = { n, moorage: mo, orbitdbError: (err as Error).message }
+  }
+  extra.loadAfter = loadavg()
+  return { figures, extra }
+}

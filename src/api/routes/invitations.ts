@@ -1,0 +1,58 @@
+// Invitations and joining.
+//
+//   POST /admin/contexts/:id/invitations
+//        body: { identity?: <64 hex>, open?: boolean, role?: "member" | "reader",
+//                expiresInMs?: integer, maxUses?: integer }
+//        exactly one of `identity` (identity-bound) or `open: true`; `maxUses` only
+//        with `open` (default 1)                     -> 201 InviteResult
+//   POST /admin/contexts/join
+//        body: { invitation: "<moorinv… string>" }   -> 201 ContextInfo
+//        With `Accept: text/event-stream` the catch-up progress streams as SSE
+//        (see ../progress.ts) and the ContextInfo comes as the `result` event.
+
+import express, { Router } from 'express'
+import { InvalidInputError } from '../../errors/index.ts'
+import { MAX_INVITATION_TTL_MS, MAX_INVITATION_USES } from '../../node/constants.ts'
+import type { InviteRequest } from '../../node/types.ts'
+import { MAX_INVITATION_LENGTH, MAX_JSON_BYTES } from '../constants.ts'
+import { answerWithProgress } from '../progress.ts'
+import type { ApiComponents } from '../types.ts'
+import { hexId, object, oneOf, only, optionalBoolean, optionalHexId, optionalInteger, query, requiredString } from '../validate.ts'
+
+const INVITE_HOW = 'send JSON `{ "identity": "<64 hex>" }` or `{ "open": true, "maxUses": 3 }`, optionally with "role" and "expiresInMs"'
+
+export function invitationRoutes (components: ApiComponents): Router {
+  const { node } = components
+  const router = Router()
+  const json = express.json({ limit: MAX_JSON_BYTES, strict: false })
+
+  router.post('/admin/contexts/join', json, async (req, res) => {
+    query(req, [])
+    const body = object(req.body, 'request body', 'send JSON `{ "invitation": "moorinv2...." }`')
+    only(body, ['invitation'], 'body')
+    const invitation = requiredString(body, 'invitation', 'body', MAX_INVITATION_LENGTH)
+    await answerWithProgress(req, res, components, 201, async (onProgress) => await node.join(invitation, { onProgress }))
+  })
+
+  router.post('/admin/contexts/:id/invitations', json, async (req, res) => {
+    query(req, [])
+    const contextId = hexId(req.params.id, 'params.id')
+    const body = object(req.body, 'request body', INVITE_HOW)
+    only(body, ['identity', 'open', 'role', 'expiresInMs', 'maxUses'], 'body')
+    const identity = optionalHexId(body, 'identity', 'body')
+    const open = optionalBoolean(body, 'open', 'body') === true
+    const role = body.role === undefined ? undefined : oneOf(body.role, 'body.role', ['member', 'reader'] as const, 'admins are added through proposals (addAdmin)')
+    const expiresInMs = optionalInteger(body, 'expiresInMs', 'body', 1, MAX_INVITATION_TTL_MS)
+    const maxUses = optionalInteger(body, 'maxUses', 'body', 1, MAX_INVITATION_USES)
+    if (identity !== undefined && open) throw new InvalidInputError('body.identity and body.open exclude each other', { details: 'an invitation is identity-bound or open', hint: INVITE_HOW })
+    if (identity === undefined && !open) throw new InvalidInputError('missing body.identity or body.open', { details: 'an invitation names the invitee\'s identity, or is open', hint: INVITE_HOW })
+    if (identity !== undefined && maxUses !== undefined && maxUses !== 1) throw new InvalidInputError('body.maxUses is for open invitations', { details: 'an identity-bound invitation is used once' })
+    const request: InviteRequest = identity !== undefined ? { identity } : { open: true }
+    if (role !== undefined) request.role = role
+    if (expiresInMs !== undefined) request.expiresInMs = expiresInMs
+    if (maxUses !== undefined) request.maxUses = maxUses
+    res.status(201).json(await node.invite(contextId, request))
+  })
+
+  return router
+}

@@ -1,0 +1,53 @@
+// moor context invite <ctx> (--identity <pk> | --open) [--role member|reader]
+//                           [--expires <duration>] [--max-uses <n>]
+
+import type { InviteResult } from '../../node/types.ts'
+import { NodeClient } from '../client.ts'
+import { durationArg, hexArg, positiveIntArg, roleArg } from '../command.ts'
+import type { Command } from '../command.ts'
+import { UsageError } from '../errors.ts'
+import { printJson, time } from '../output.ts'
+
+export const contextInvite: Command = {
+  path: ['context', 'invite'],
+  group: 'Members',
+  synopsis: 'context invite <ctx> (--identity <public-key> | --open) [--role member|reader] [--expires <duration>] [--max-uses <n>]',
+  summary: 'Invite into a context; prints the invitation string to hand to the invitee.',
+  optionHelp: [
+    ['--identity <public-key>', 'identity-bound: only this identity may join\n(the invitee makes it with `moor identity new`)'],
+    ['--open', 'open: whoever holds the string may join (a bearer secret)'],
+    ['--role <role>', 'member (read and write, the default) or reader (read only)'],
+    ['--expires <duration>', 'how long it stays valid: 7d (default), 12h, 30m, 1d12h'],
+    ['--max-uses <n>', 'open invitations: how many may join with it (default 1, at most 64)']
+  ],
+  notes: [
+    'The invitation string goes to stdout alone (details to stderr), so it can be captured:',
+    '  inv=$(moor context invite <ctx> --open --max-uses 5)',
+    'The invitee runs `moor context join <invitation>`.'
+  ],
+  options: { identity: { type: 'string' }, open: { type: 'boolean' }, role: { type: 'string' }, expires: { type: 'string' }, 'max-uses': { type: 'string' } },
+  positionals: { min: 1, max: 1, names: '<ctx>' },
+  async run (ctx) {
+    const contextId = hexArg(ctx.positionals[0], '<ctx>', ctx.usage)
+    const v = ctx.values
+    const open = v.open === true
+    if (open && v.identity !== undefined) throw new UsageError('--identity and --open exclude each other', ctx.usage)
+    if (!open && v.identity === undefined) throw new UsageError('give --identity <public-key> or --open', ctx.usage)
+    if (!open && v['max-uses'] !== undefined) throw new UsageError('--max-uses is for open invitations', ctx.usage, { details: 'an identity-bound invitation is used once' })
+    const body: Record<string, unknown> = open ? { open: true } : { identity: hexArg(v.identity as string, '--identity', ctx.usage) }
+    if (v.role !== undefined) body.role = roleArg(v.role as string, '--role', ctx.usage)
+    if (v.expires !== undefined) body.expiresInMs = durationArg(v.expires as string, '--expires', ctx.usage)
+    if (v['max-uses'] !== undefined) body.maxUses = positiveIntArg(v['max-uses'] as string, '--max-uses', ctx.usage, 64)
+    const client = await NodeClient.fromHome(ctx.home)
+    const inv = await client.request<InviteResult>('POST', `/admin/contexts/${contextId}/invitations`, { json: body })
+    if (ctx.json) {
+      printJson(ctx, inv)
+      return 0
+    }
+    ctx.io.stdout(inv.invitation + '\n')
+    const who = inv.kind === 'open' ? `open invitation for ${inv.maxUses} ${inv.role}${inv.maxUses === 1 ? '' : 's'}` : `invitation for ${body.identity as string} as ${inv.role}`
+    ctx.io.stderr(`${who}, valid until ${time(inv.expiresAt)}\nthe invitee runs: moor context join <invitation>\n`)
+    if (inv.kind === 'open') ctx.io.stderr('whoever holds an open invitation can join with it: share it like a password\n')
+    return 0
+  }
+}

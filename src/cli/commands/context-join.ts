@@ -1,0 +1,39 @@
+// moor context join <invitation> — join a context; shows the catch-up progress on stderr.
+
+import type { ContextInfo } from '../../node/types.ts'
+import { NodeClient } from '../client.ts'
+import type { Command } from '../command.ts'
+import { printJson, printLines } from '../output.ts'
+import { progressReporter } from '../progress.ts'
+import { describeContext } from './context-show.ts'
+
+export const contextJoin: Command = {
+  path: ['context', 'join'],
+  group: 'Members',
+  synopsis: 'context join <invitation>',
+  summary: 'Join a context with an invitation from one of its admins.',
+  notes: [
+    'An identity-bound invitation names an identity this node made with `moor identity new`;',
+    'an open one makes a new identity and claims the invitation by commit–reveal.',
+    'The node fetches the governance, waits for the group key, then the application and the',
+    'state; progress is drawn on stderr (a bar on a terminal, plain lines otherwise).'
+  ],
+  positionals: { min: 1, max: 1, names: '<invitation>' },
+  async run (ctx) {
+    const invitation = ctx.positionals[0]!.trim()
+    const client = await NodeClient.fromHome(ctx.home)
+    const progress = progressReporter(ctx.io)
+    let context: ContextInfo
+    try {
+      context = await client.withProgress<ContextInfo>('/admin/contexts/join', { invitation }, progress.update)
+    } finally {
+      progress.done()
+    }
+    if (ctx.json) printJson(ctx, context)
+    else {
+      const role = context.members.find((m) => m.identity === context.identity)?.role ?? 'member'
+      printLines(ctx, [`joined context ${context.id} as ${role}`, ...describeContext(context).map((l) => '  ' + l)])
+    }
+    return 0
+  }
+}

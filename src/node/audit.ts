@@ -1,0 +1,45 @@
+// The governance audit of a context: its state (application, threshold, values,
+// invitations) and every operation in the deterministic evaluation order, accepted or
+// rejected, with the reason for each rejection — so a user can see why an op did not
+// take effect (e.g. the loser of a concurrent mutual removal).
+import { toHex } from '../crypto/bytes.ts'
+import { NotFoundError } from '../errors/index.ts'
+import type { OffchainAnchor } from '../governance/offchain/index.ts'
+import type { ContextRecord } from './contexts.ts'
+import { govActionInfo, invitationInfo, summarize, valueInfo } from './describe.ts'
+import type { GovernanceInfo, GovernanceOpInfo, GovernanceQuery } from './types.ts'
+
+export function governanceAudit (governance: OffchainAnchor, ctx: ContextRecord, query: GovernanceQuery = {}): GovernanceInfo {
+  const s = governance.state(ctx.id)
+  if (s === undefined) throw new NotFoundError(`context ${toHex(ctx.id)} has no governance log on this node`)
+  const history = governance.dag(ctx.id).history()
+  let ops: GovernanceOpInfo[] = []
+  for (const { op, verdict } of history) {
+    if (query.rejected === true && verdict.accepted) continue
+    const action = govActionInfo(op.action)
+    ops.push({
+      id: toHex(op.id),
+      position: verdict.position,
+      author: toHex(op.author),
+      nonce: op.nonce.toString(),
+      at: op.hlc.ms,
+      parents: op.parents.map(toHex),
+      action,
+      accepted: verdict.accepted,
+      reason: verdict.reason ?? null,
+      summary: summarize(action)
+    })
+  }
+  if (query.limit !== undefined) ops = ops.slice(Math.max(0, ops.length - query.limit))
+  return {
+    contextId: toHex(ctx.id),
+    application: toHex(s.application),
+    revision: s.revision,
+    threshold: s.threshold,
+    activeLimit: s.activeLimit,
+    values: [...s.values].map(([k, v]) => valueInfo(new Uint8Array(Buffer.from(k, 'hex')), v)),
+    invitations: [...s.invitations.values()].map(invitationInfo),
+    ops,
+    total: history.length
+  }
+}

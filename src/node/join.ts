@@ -1,0 +1,194 @@
+// Joining a context with an invitation string (see invitation.ts):
+//   identity-bound: the string names one of this node's unbound identities; the node
+//     fetches the governance log as that invitee, binds the identity and claims.
+//   open: the string carries the invitation secret; the node makes a new identity, fetches
+//     the log by proving knowledge of the secret (a signature by the invitation key over
+//     the context, the invitation and the new identity), then claims by commit–reveal:
+//     commitClaim (a hash of the proof) first, pushed to the peer; revealClaim (the proof)
+//     after, pushed too. The proof names the claimer, so whoever sees it cannot use it.
+// Both then wait for an existing member to share the group key and catch up (application,
+// state). A join that fails before its claim leaves nothing behind.
+import { equalBytes, toHex } from '../crypto/bytes.ts'
+import { generateKeyPair, sign, type KeyPair } from '../crypto/ed25519.ts'
+import { ConflictError, ForbiddenError, InvalidInputError, NotFoundError } from '../errors/index.ts'
+import { GovernanceRejectedError } from '../governance/anchor.ts'
+import { claimCommitment, claimMessage } from '../governance/acl.ts'
+import type { OffchainAnchor } from '../governance/offchain/index.ts'
+import type { GovOp, OpAction } from '../governance/offchain/op.ts'
+import type { Logger } from '../log/index.ts'
+import type { Network } from '../network/index.ts'
+import type { Store } from '../store/index.ts'
+import type { DeltaDag } from '../sync/dag.ts'
+import { JOIN_POLL_MS, MEMBERSHIP_WAIT_MS } from './constants.ts'
+import type { ContextRecord, Contexts } from './contexts.ts'
+import type { Identities } from './identities.ts'
+import { UNBOUND } from './identities.ts'
+import { decodeTicket, openInvitationKey, type IdentityTicket, type OpenTicket } from './invitation.ts'
+import type { OpenClaim, Replicator } from './replication.ts'
+import type { SyncProgressEvent } from './types.ts'
+
+export interface JoinComponents {
+  store: Store
+  governance: OffchainAnchor
+  identities: Identities
+  contexts: Contexts
+  dag: DeltaDag
+  replicator: Replicator
+  network: Network
+  logger: Logger
+}
+
+type Progress = ((p: SyncProgressEvent) => void) | undefined
+
+const REFUSED = 'open invitation refused: '
+
+export class Joiner {
+  private readonly c: JoinComponents
+
+  constructor (components: JoinComponents) {
+    this.c = components
+  }
+
+  async join (text: string, onProgress?: Progress): Promise<ContextRecord> {
+    const t = decodeTicket(text)
+    if (t.expiresAt <= Date.now()) throw new InvalidInputError(`the invitation expired at ${new Date(t.expiresAt).toISOString()}`)
+    if (this.c.contexts.find(t.context) !== undefined) throw new ConflictError(`this node is already in context ${toHex(t.context)}`)
+    const me = t.kind === 'identity' ? this.unbound(t) : generateKeyPair()
+    onProgress?.({ phase: 'governance', done: 0, total: null })
+    const peers = await this.dialAll(t.peers)
+    const source = t.kind === 'identity' ? await this.claimBound(t, me, peers) : await this.claimOpen(t, me, peers)
+    await this.awaitKey(t.context, source)
+    this.c.replicator.refresh(t.context)
+    await this.c.replicator.syncWith(source, t.context, onProgress)
+    this.c.logger.info('joined context', { context: toHex(t.context), role: t.role, invitation: t.kind })
+    return this.c.contexts.get(t.context)
+  }
+
+  private unbound (t: IdentityTicket): KeyPair {
+    const me = this.c.identities.get(UNBOUND, t.invitee)
+    if (me === undefined) {
+      throw new NotFoundError(`the invitation names identity ${toHex(t.invitee)}, which this node does not hold`, { hint: 'create an identity with `moor identity new` and have the admin invite that public key' })
+    }
+    return me
+  }
+
+  private async dialAll (addrs: string[]): Promise<string[]> {
+    const peers: string[] = []
+    for (const addr of addrs) {
+      try { peers.push(await this.c.network.dial(addr)) } catch (err) { this.c.logger.debug('could not dial invitation peer', { addr, error: (err as Error).message }) }
+    }
+    if (peers.length === 0) throw new NotFoundError('none of the peers named in the invitation could be reached', { details: addrs.join(', ') || '(the invitation names no peers)' })
+    return peers
+  }
+
+  /** Fetches the governance log from the first peer that serves it; answers that peer. */
+  private async fetchGovernance (ctx: Uint8Array, me: KeyPair, peers: string[], claim?: OpenClaim): Promise<string> {
+    const errors: string[] = []
+    for (const peer of peers) {
+      try {
+        await this.c.replicator.syncGov(peer, ctx, me, claim)
+        if (this.c.governance.state(ctx) !== undefined) return peer
+        errors.push(`${peer}: sent no valid governance log`)
+      } catch (err) {
+        errors.push(`${peer}: ${(err as Error).message}`)
+        this.c.logger.debug('governance fetch failed', { peer, error: (err as Error).message })
+      }
+    }
+    await this.discard(ctx)
+    const refused = errors.map((e) => e.indexOf(REFUSED)).find((i) => i >= 0)
+    if (refused !== undefined) {
+      const reason = errors.find((e) => e.includes(REFUSED))!.slice(refused + REFUSED.length).split('\n')[0]
+      throw new ForbiddenError(`the invitation was refused: ${reason}`, { details: errors.join('; ') })
+    }
+    throw new NotFoundError('could not fetch the context\'s governance from the invitation\'s peers', { details: errors.join('; ') })
+  }
+
+  private async claimBound (t: IdentityTicket, me: KeyPair, peers: string[]): Promise<string> {
+    const source = await this.fetchGovernance(t.context, me, peers)
+    const state = this.c.governance.state(t.context)!
+    const inv = state.invitations.get(toHex(t.invitation))
+    if (inv === undefined || inv.target.type !== 'identity' || !equalBytes(inv.target.identity, t.invitee)) {
+      await this.discard(t.context)
+      throw new ForbiddenError('the context has no such invitation for this identity')
+    }
+    // Bind the identity and create the local record, then claim.
+    await this.c.store.transaction(() => {
+      this.c.identities.bind(t.invitee, t.context)
+      this.record(t.context, state.application, t.invitee)
+    })
+    try {
+      const claim = await this.sign(t.context, me, { type: 'claim', invitation: t.invitation })
+      await this.c.replicator.push(source, t.context, [claim], me)
+    } catch (err) {
+      await this.discard(t.context, me)
+      throw err
+    }
+    return source
+  }
+
+  private async claimOpen (t: OpenTicket, me: KeyPair, peers: string[]): Promise<string> {
+    const key = openInvitationKey(t.secret)
+    const proof = sign(key.secretKey, claimMessage(t.context, t.invitation, me.publicKey))
+    const claim: OpenClaim = [t.invitation, proof]
+    const source = await this.fetchGovernance(t.context, me, peers, claim)
+    const state = this.c.governance.state(t.context)!
+    const inv = state.invitations.get(toHex(t.invitation))
+    if (inv === undefined || inv.target.type !== 'open' || !equalBytes(inv.target.key, key.publicKey)) {
+      await this.discard(t.context)
+      throw new ForbiddenError('the context has no such open invitation')
+    }
+    await this.c.store.transaction(() => {
+      this.c.identities.create(t.context, me)
+      this.record(t.context, state.application, me.publicKey)
+    })
+    try {
+      // Commit first: the commitment hides the proof until it is pinned in the log.
+      const commit = await this.sign(t.context, me, { type: 'commitClaim', invitation: t.invitation, commitment: claimCommitment(t.invitation, me.publicKey, proof) })
+      await this.c.replicator.push(source, t.context, [commit], me, claim)
+      const reveal = await this.sign(t.context, me, { type: 'revealClaim', invitation: t.invitation, proof })
+      await this.c.replicator.push(source, t.context, [reveal], me, claim)
+      // The peer's view decides: a concurrent claimer may have taken the last use.
+      await this.c.replicator.syncGov(source, t.context, me, claim)
+      const verdict = this.c.governance.dag(t.context).verdict(reveal.id)
+      if (verdict?.accepted !== true) throw new GovernanceRejectedError(`the claim was refused: ${verdict?.reason ?? 'the peer did not take it'}`)
+    } catch (err) {
+      await this.discard(t.context)
+      throw err
+    }
+    return source
+  }
+
+  /** Signs and records an op as `me`; answers the op (to push it). */
+  private async sign (ctx: Uint8Array, me: KeyPair, action: OpAction): Promise<GovOp> {
+    const receipt = await this.c.governance.submitOp(ctx, me, action)
+    return this.c.governance.dag(ctx).history().find(({ op }) => toHex(op.id) === receipt.id)!.op
+  }
+
+  /** Writes the local context record (inside a transaction). */
+  private record (ctx: Uint8Array, application: Uint8Array, identity: Uint8Array): void {
+    this.c.contexts.put({ id: ctx, applicationId: application, createdAt: Date.now(), identity, xcallGrants: [], anchor: { kind: 'offchain' } })
+    this.c.dag.init(ctx)
+  }
+
+  /** The inviter's node shares the group key; keep fetching governance until it arrives. */
+  private async awaitKey (ctx: Uint8Array, source: string): Promise<void> {
+    const deadline = Date.now() + MEMBERSHIP_WAIT_MS
+    while (this.c.replicator.keyring(ctx).current === undefined) {
+      if (Date.now() > deadline) throw new NotFoundError('joined, but no group key arrived yet; the context will sync once an existing member shares it', { hint: 'keep the node running; check `moor context sync-status`' })
+      await new Promise((r) => setTimeout(r, JOIN_POLL_MS))
+      await this.c.replicator.syncGov(source, ctx).catch(() => {})
+    }
+  }
+
+  /** Forgets every local trace of a failed join; an invitee's identity goes back to unbound. */
+  private async discard (ctx: Uint8Array, restore?: KeyPair): Promise<void> {
+    await this.c.store.transaction(() => {
+      this.c.governance.clear(ctx)
+      this.c.dag.clear(ctx)
+      this.c.identities.clear(ctx)
+      this.c.contexts.remove(ctx)
+      if (restore !== undefined) this.c.identities.create(UNBOUND, restore)
+    })
+    this.c.replicator.refresh(ctx)
+  }
+}

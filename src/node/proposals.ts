@@ -1,0 +1,151 @@
+// Proposals of a context: governance actions (threshold, active-proposals limit, admins,
+// context values, deleting a proposal) that execute once enough current admins approve.
+// The author's approval counts when it is an admin, so with a threshold of 1 an admin's
+// proposal executes at once.
+import { randomBytes } from 'node:crypto'
+import { parseHex, toHex, utf8 } from '../crypto/bytes.ts'
+import { InvalidInputError, NotFoundError } from '../errors/index.ts'
+import { countedApprovals, MAX_PROPOSAL_ACTIONS, roleOf, type GovState } from '../governance/acl.ts'
+import type { OffchainAnchor } from '../governance/offchain/index.ts'
+import type { GovOp } from '../governance/offchain/op.ts'
+import type { ProposalAction, ProposalRecord } from '../governance/types.ts'
+import type { ContextRecord } from './contexts.ts'
+import { proposalActionInfo } from './describe.ts'
+import type { Identities } from './identities.ts'
+import { signerOf } from './signer.ts'
+import type { ProposalActionInfo, ProposalInfo } from './types.ts'
+
+export interface ProposalsComponents {
+  governance: OffchainAnchor
+  identities: Identities
+}
+
+/** Largest key (bytes) and value (bytes) of a setValue action. */
+export const MAX_VALUE_KEY_BYTES = 1024
+export const MAX_VALUE_BYTES = 64 * 1024
+
+export class Proposals {
+  private readonly c: ProposalsComponents
+
+  constructor (components: ProposalsComponents) {
+    this.c = components
+  }
+
+  async propose (ctx: ContextRecord, actions: ProposalAction[]): Promise<ProposalInfo> {
+    const proposal = new Uint8Array(randomBytes(32))
+    await this.c.governance.submit(ctx.id, signerOf(this.c.identities, ctx), { type: 'propose', proposal, actions })
+    return this.get(ctx, proposal)
+  }
+
+  async approve (ctx: ContextRecord, proposal: Uint8Array): Promise<ProposalInfo> {
+    this.get(ctx, proposal) // NotFoundError for an id never proposed
+    await this.c.governance.submit(ctx.id, signerOf(this.c.identities, ctx), { type: 'approve', proposal })
+    return this.get(ctx, proposal)
+  }
+
+  /** Open proposals, oldest first. */
+  list (ctx: ContextRecord): ProposalInfo[] {
+    const s = this.state(ctx)
+    return [...s.proposals.values()].sort((a, b) => a.createdAt - b.createdAt).map((p) => this.open(ctx, s, p))
+  }
+
+  /** One proposal: open, or closed with its outcome. */
+  get (ctx: ContextRecord, proposal: Uint8Array): ProposalInfo {
+    const s = this.state(ctx)
+    const hex = toHex(proposal)
+    const open = s.proposals.get(hex)
+    if (open !== undefined) return this.open(ctx, s, open)
+    const log = this.c.governance.dag(ctx.id)
+    const history = log.history()
+    let proposed: GovOp | undefined
+    const approvers: string[] = []
+    for (const { op, verdict } of history) {
+      if (!verdict.accepted) continue
+      if (op.action.type === 'propose' && toHex(op.action.proposal) === hex) {
+        proposed = op
+        approvers.length = 0
+        // The author's approval counted if it was an admin where it proposed.
+        const before = log.stateAt(op.parents)
+        if (before !== undefined && roleOf(before, op.author) === 'admin') approvers.push(toHex(op.author))
+      } else if (proposed !== undefined && op.action.type === 'approve' && toHex(op.action.proposal) === hex) {
+        approvers.push(toHex(op.author))
+      }
+    }
+    if (proposed === undefined || proposed.action.type !== 'propose') {
+      throw new NotFoundError(`context ${toHex(ctx.id)} has no proposal ${hex}`, { hint: `list open proposals with \`moor proposal list ${toHex(ctx.id)}\`` })
+    }
+    const outcome = s.history.findLast((h) => h.proposal === hex)
+    return {
+      id: hex,
+      contextId: toHex(ctx.id),
+      author: toHex(proposed.author),
+      actions: proposed.action.actions.map(proposalActionInfo),
+      createdAt: proposed.hlc.ms,
+      status: outcome === undefined ? 'deleted' : outcome.outcome,
+      approvals: approvers,
+      counted: approvers.filter((a) => s.members.get(a)?.role === 'admin').length,
+      threshold: s.threshold,
+      reason: outcome?.reason ?? null,
+      closedAt: outcome?.at ?? null
+    }
+  }
+
+  private open (ctx: ContextRecord, s: GovState, p: ProposalRecord): ProposalInfo {
+    return {
+      id: toHex(p.id),
+      contextId: toHex(ctx.id),
+      author: toHex(p.author),
+      actions: p.actions.map(proposalActionInfo),
+      createdAt: p.createdAt,
+      status: 'open',
+      approvals: p.approvals.map(toHex),
+      counted: countedApprovals(s, p),
+      threshold: s.threshold,
+      reason: null,
+      closedAt: null
+    }
+  }
+
+  private state (ctx: ContextRecord): GovState {
+    const s = this.c.governance.state(ctx.id)
+    if (s === undefined) throw new NotFoundError(`context ${toHex(ctx.id)} has no governance log on this node`)
+    return s
+  }
+}
+
+/** Checks proposal actions given in JSON form; InvalidInputError names the offending one. */
+export function parseProposalActions (actions: ProposalActionInfo[]): ProposalAction[] {
+  if (!Array.isArray(actions) || actions.length === 0 || actions.length > MAX_PROPOSAL_ACTIONS) {
+    throw new InvalidInputError(`a proposal carries 1 to ${MAX_PROPOSAL_ACTIONS} actions`)
+  }
+  return actions.map((a, i) => parseAction(a, `actions[${i}]`))
+}
+
+function parseAction (a: ProposalActionInfo, where: string): ProposalAction {
+  const bad = (why: string): never => { throw new InvalidInputError(`${where}: ${why}`) }
+  const count = (v: unknown, what: string): number => (Number.isSafeInteger(v) && (v as number) >= 1 ? v as number : bad(`${what} must be a positive integer`))
+  const id = (v: unknown, what: string): Uint8Array => (typeof v === 'string' ? parseHex(v, 32) : undefined) ?? bad(`${what} must be a 64-character hex id`)
+  if (typeof a !== 'object' || a === null) return bad('must be an object')
+  switch (a.type) {
+    case 'setThreshold': return { type: a.type, threshold: count(a.threshold, 'threshold') }
+    case 'setActiveLimit': return { type: a.type, limit: count(a.limit, 'limit') }
+    case 'addAdmin':
+    case 'removeAdmin': return { type: a.type, identity: id(a.identity, 'identity') }
+    case 'deleteProposal': return { type: a.type, proposal: id(a.proposal, 'proposal') }
+    case 'setValue': {
+      const hex = a.encoding === 'hex'
+      if (a.encoding !== undefined && a.encoding !== 'hex' && a.encoding !== 'utf8') bad('encoding must be utf8 or hex')
+      const bytes = (v: unknown, what: string, max: number): Uint8Array => {
+        if (typeof v !== 'string') return bad(`${what} must be a string`)
+        const b = hex ? (/^([0-9a-f]{2})*$/i.test(v) ? parseHex(v) : undefined) : utf8(v)
+        if (b === undefined) return bad(`${what} must be hex`)
+        if (b.byteLength > max) return bad(`${what} is longer than ${max} bytes`)
+        return b
+      }
+      const key = bytes(a.key, 'key', MAX_VALUE_KEY_BYTES)
+      if (key.byteLength === 0) bad('key must not be empty')
+      return { type: a.type, key, value: bytes(a.value, 'value', MAX_VALUE_BYTES) }
+    }
+    default: return bad(`unknown action type ${JSON.stringify((a as { type?: unknown }).type)}; one of setThreshold, setActiveLimit, addAdmin, removeAdmin, setValue, deleteProposal`)
+  }
+}
