@@ -5,17 +5,23 @@
 // `npm install` puts in node_modules.
 
 import { spawn } from 'node:child_process'
-import { existsSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 const REQUIRED_MAJOR = 24
 const major = Number(process.versions.node.split('.')[0])
+// V8 flags the long-running node process runs with (bin/node-flags.json): a capped young
+// generation, which otherwise grows to 64–128 MB after a burst and is never given back.
+const NODE_FLAGS = JSON.parse(readFileSync(new URL('./node-flags.json', import.meta.url), 'utf8'))
+const command = firstWord(process.argv.slice(2))
+const runsNode = command === 'node' || command === 'start'
+const flagsMissing = runsNode && NODE_FLAGS.some((f) => !process.execArgv.includes(f))
 
-if (major < REQUIRED_MAJOR) {
-  const binary = findNode24()
-  if (binary == null || process.env.MOOR_REEXEC === '1') {
+if (major < REQUIRED_MAJOR || (flagsMissing && process.env.MOOR_REEXEC !== '1')) {
+  const binary = major < REQUIRED_MAJOR ? findNode24() : process.execPath
+  if (binary == null || (major < REQUIRED_MAJOR && process.env.MOOR_REEXEC === '1')) {
     process.stderr.write(
       `error: moor needs Node ${REQUIRED_MAJOR} or newer; this is Node ${process.versions.node}\n` +
       (binary == null
@@ -24,7 +30,8 @@ if (major < REQUIRED_MAJOR) {
     )
     process.exit(1)
   }
-  const child = spawn(binary, [...process.execArgv, fileURLToPath(import.meta.url), ...process.argv.slice(2)], {
+  const flags = runsNode ? NODE_FLAGS.filter((f) => !process.execArgv.includes(f)) : []
+  const child = spawn(binary, [...process.execArgv, ...flags, fileURLToPath(import.meta.url), ...process.argv.slice(2)], {
     stdio: 'inherit',
     env: { ...process.env, MOOR_REEXEC: '1' }
   })
@@ -52,6 +59,15 @@ if (major < REQUIRED_MAJOR) {
   process.exitCode = code
   // Give stdout a moment to drain, then exit even if something still holds the event loop.
   setTimeout(() => { process.exit(code) }, 2000).unref()
+}
+
+/** The command word, skipping leading options (`--home <dir>` takes a value). */
+function firstWord (args) {
+  for (let i = 0; i < args.length; i++) {
+    if (args[i] === '--home') { i++; continue }
+    if (!args[i].startsWith('-')) return args[i]
+  }
+  return undefined
 }
 
 /** The Node binary of the `node` npm package, or null when it is not installed. */

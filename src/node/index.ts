@@ -190,6 +190,10 @@ class Node implements MoorNode {
       this.p.contexts.forget(id)
     }
     const call = unwrap(result)
+    // The genesis was adopted before the context's record existed, so the replicator
+    // has not taken the context up yet: subscribe to its topic and make its first group
+    // key now, as after a restart, rather than at the first governance op.
+    this.p.replicator.refresh(id)
     if (call !== null) {
       this.p.executor.announce([{ ok: true, result: call }])
       this.publishEvents(call)

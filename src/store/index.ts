@@ -34,6 +34,14 @@ export interface Store {
    * if `fn` throws, everything it wrote is rolled back and the error propagates.
    */
   atomic<T> (fn: () => T): T
+  /**
+   * Runs `fn` in a write transaction of its own, committed before this returns: it waits
+   * for the write lock instead of joining the next batch, and so skips the batch's
+   * hand-offs between threads. For small writes that should land at once (a delta
+   * received by gossip); `flushed()` resolves once it is on disk, as for any commit.
+   * Call it outside `transaction` (inside, it would be a child transaction, like `atomic`).
+   */
+  transactionSync<T> (fn: () => T): T
   /** A read transaction: one consistent view across many reads (pass as `transaction`); call done(). */
   readSnapshot (): Transaction
   /** Resolves once everything written so far is committed. */
@@ -71,6 +79,10 @@ export function openStore (init: StoreInit): Store {
       return root.useReadTransaction()
     },
     atomic<T> (fn: () => T): T {
+      return root.transactionSync(fn) as T
+    },
+    transactionSync<T> (fn: () => T): T {
+      if (closed) throw new StoreClosedError('the store is closed')
       return root.transactionSync(fn) as T
     },
     async flushed () {

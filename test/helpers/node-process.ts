@@ -195,12 +195,28 @@ export async function roots (nodes: NodeProcess[], ctx: string): Promise<string[
   return await Promise.all(nodes.map(async (n) => (await n.call('ctx', { ctx })).rootHash as string))
 }
 
-/** Waits until every node has the same root hash (and, with `count`, that many deltas). */
+/**
+ * Waits until every node has the same root hash. On a timeout the error says how each
+ * node stands (deltas, heads, held deltas, last sync error), and the last log lines of
+ * the nodes that differ from the first go to stderr.
+ */
 export async function converged (nodes: NodeProcess[], ctx: string, ms = 30_000): Promise<string> {
   let last: string[] = []
-  await until(`one root hash on ${nodes.map((n) => n.name).join(', ')}`, async () => {
-    last = await roots(nodes, ctx)
-    return last.every((r) => r === last[0])
-  }, ms, 200).catch((err: Error) => { throw new Error(`${err.message}; last roots: ${nodes.map((n, i) => `${n.name}=${last[i]?.slice(0, 12)}`).join(' ')}`) })
+  try {
+    await until(`one root hash on ${nodes.map((n) => n.name).join(', ')}`, async () => {
+      last = await roots(nodes, ctx)
+      return last.every((r) => r === last[0])
+    }, ms, 200)
+  } catch (err) {
+    const status = await Promise.all(nodes.map(async (n) => await n.call('syncStatus', { ctx }).catch(() => null)))
+    const lines = nodes.map((n, i) => {
+      const s = status[i]
+      return `${n.name}: root ${last[i]?.slice(0, 12)}` + (s === null ? '' : `, ${s.deltaCount} deltas, heads ${s.heads.map((h: string) => h.slice(0, 8)).join('/')}, ${s.pendingDeltas} held, topic peers ${s.peers.length}, last error ${s.lastError ?? 'none'}`)
+    })
+    for (const [i, n] of nodes.entries()) {
+      if (last[i] !== last[0]) process.stderr.write(`--- last log lines of ${n.name}:\n${n.logs.slice(-40).join('\n')}\n`)
+    }
+    throw new Error(`${(err as Error).message}\n${lines.join('\n')}`)
+  }
   return last[0]!
 }

@@ -99,8 +99,12 @@ describe('outsiders of a context', { timeout: 180_000 }, () => {
       seen = (await c.call('sniffed', { ctx, needle: secret })).filter((m: any) => m.subject === fromA.deltaId || m.subject === fromB.deltaId)
       return seen.length >= 2
     }, 15_000)
+    // Sealed under a post-removal epoch (a's rotation, or b's if b rotated concurrently),
+    // none of which c holds.
+    const cKeys: string[] = await c.call('keys', { ctx })
     for (const m of seen) {
-      assert.equal(m.keyId, epochAfter, 'sealed under the new epoch')
+      assert.notEqual(m.keyId, epochBefore, 'sealed under the pre-removal epoch')
+      assert.ok(!cKeys.includes(m.keyId), 'sealed under a key c holds')
       assert.equal(m.opened, false, 'c opened a delta written after its removal')
       assert.equal(m.plain, false)
     }
