@@ -12,6 +12,7 @@ import type { Request, Response } from 'express'
 import type { SyncProgressEvent } from '../node/types.ts'
 import { toMoorageError } from './middleware/errors.ts'
 import type { ApiComponents } from './types.ts'
+import { startEventStream } from './sse.ts'
 
 export function wantsEventStream (req: Request): boolean {
   return (req.get('accept') ?? '').split(',').some((part) => part.trim().split(';')[0] === 'text/event-stream')
@@ -34,13 +35,7 @@ export async function answerWithProgress<T> (
     if (res.writableEnded || res.destroyed) return
     if (!started) {
       started = true
-      res.status(200).set({
-        'Content-Type': 'text/event-stream; charset=utf-8',
-        'Cache-Control': 'no-cache, no-transform',
-        Connection: 'keep-alive',
-        'X-Accel-Buffering': 'no'
-      })
-      res.flushHeaders()
+      startEventStream(res)
     }
     res.write(`event: ${event}\ndata: ${JSON.stringify(data, (_k, v: unknown) => typeof v === 'bigint' ? v.toString() : v)}\n\n`)
   }

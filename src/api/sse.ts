@@ -7,7 +7,7 @@
 // removed when the client goes away or the server closes; a client that stops reading is
 // disconnected once too much is buffered for it.
 
-import { Router } from 'express'
+import { Router, type Response } from 'express'
 import type { ContextEvent } from '../node/types.ts'
 import { SSE_MAX_BUFFERED_BYTES } from './constants.ts'
 import type { ApiComponents } from './types.ts'
@@ -20,13 +20,7 @@ export function eventRoutes ({ node, logger, streams, heartbeatMs }: ApiComponen
     const contextId = hexId(req.params.id, 'params.id')
     node.getContext(contextId) // 404 before the stream starts
 
-    res.status(200).set({
-      'Content-Type': 'text/event-stream; charset=utf-8',
-      'Cache-Control': 'no-cache, no-transform',
-      Connection: 'keep-alive',
-      'X-Accel-Buffering': 'no'
-    })
-    res.flushHeaders()
+    startEventStream(res)
     res.write(': connected\n\n')
 
     let closed = false
@@ -62,4 +56,15 @@ export function eventRoutes ({ node, logger, streams, heartbeatMs }: ApiComponen
 
 export function formatEvent (event: ContextEvent): string {
   return `event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`
+}
+
+/** Answers 200 with the headers of a server-sent event stream (no buffering by proxies). */
+export function startEventStream (res: Response): void {
+  res.status(200).set({
+    'Content-Type': 'text/event-stream; charset=utf-8',
+    'Cache-Control': 'no-cache, no-transform',
+    Connection: 'keep-alive',
+    'X-Accel-Buffering': 'no'
+  })
+  res.flushHeaders()
 }
