@@ -267,7 +267,11 @@ function mutate (s: GovState, a: GovAction, ctx: ApplyContext): void {
       s.commitments.set(key, c)
       return
     }
-    case 'leave': s.members.delete(toHex(ctx.author)); return
+    case 'leave':
+      s.members.delete(toHex(ctx.author))
+      // An admin leaving must not leave a threshold no one can reach.
+      if (s.threshold > admins(s).length) s.threshold = Math.max(1, admins(s).length)
+      return
     case 'propose': {
       const approvals = roleOf(s, ctx.author) === 'admin' ? [ctx.author] : []
       s.proposals.set(toHex(a.proposal), { id: a.proposal, author: ctx.author, actions: a.actions, approvals, createdAt: ctx.at })

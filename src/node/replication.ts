@@ -135,9 +135,16 @@ export class Replicator {
 
   /** Re-reads a context's membership (after its record was created, e.g. on join). */
   refresh (ctx: Uint8Array): void {
-    this.keyrings.delete(toHex(ctx))
+    const hex = toHex(ctx)
+    this.keyrings.delete(hex)
     const rec = this.c.contexts.find(ctx)
-    if (rec !== undefined) this.refreshMembership(rec)
+    if (rec !== undefined) {
+      this.refreshMembership(rec)
+    } else if (this.subscribed.delete(hex)) {
+      // The context was deleted here: stop following its topic.
+      this.c.network.unsubscribe(topicOf(ctx))
+      this.keyCache.delete(hex)
+    }
   }
 
   /** Subscribes to a context's topic while this node is a member; leaves it otherwise. */

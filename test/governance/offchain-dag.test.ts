@@ -89,3 +89,19 @@ describe('offchain governance DAG', () => {
     await a.store.close(); await b.store.close()
   })
 })
+
+describe('offchain governance thresholds', () => {
+  it('an admin leaving lowers a threshold that could no longer be reached', async () => {
+    const a = replica()
+    const alice = generateKeyPair(); const bob = generateKeyPair()
+    const { context } = await a.anchor.createContext({ application: new Uint8Array(32), creator: alice })
+    await a.anchor.submit(context, alice, { type: 'propose', proposal: new Uint8Array(randomBytes(32)), actions: [{ type: 'addAdmin', identity: bob.publicKey }, { type: 'setThreshold', threshold: 2 }] })
+    assert.equal(a.anchor.state(context)!.threshold, 2)
+    await a.anchor.submit(context, bob, { type: 'leave' })
+    assert.equal(a.anchor.state(context)!.threshold, 1)
+    // The remaining admin can still govern alone.
+    await a.anchor.submit(context, alice, { type: 'propose', proposal: new Uint8Array(randomBytes(32)), actions: [{ type: 'setActiveLimit', limit: 5 }] })
+    assert.equal(a.anchor.state(context)!.activeLimit, 5)
+    await a.store.close()
+  })
+})

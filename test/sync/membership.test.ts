@@ -61,4 +61,16 @@ describe('membership across nodes', () => {
     await assert.rejects(b.call(ctx, 'set', { key: 'late', value: 'b' }), { name: 'ForbiddenError' })
     await assert.rejects(b.query(ctx, 'get', { key: 'after-removal' }), { name: 'ForbiddenError' })
   })
+
+  it('a node that deletes a context it cannot leave (its last admin) stops following its topic', async () => {
+    const app = await c.node.installApplication({ wasm: appWasm('kv-store') })
+    const other = (await c.node.createContext({ applicationId: app.id })).id
+    const id = await a.node.newIdentity()
+    const { invitation } = await c.node.invite(other, { identity: id.publicKey, role: 'member' })
+    await a.node.join(invitation)
+    const cPeer = c.node.status().nodeId
+    await until('c on the topic', () => a.node.syncStatus(other).peers.includes(cPeer))
+    await c.node.deleteContext(other)
+    await until('c off the topic', () => !a.node.syncStatus(other).peers.includes(cPeer))
+  })
 })
