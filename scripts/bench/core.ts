@@ -13,7 +13,7 @@ import { defaultConfig, initHome, readToken } from '../../src/node/config.ts'
 import { createNode } from '../../src/node/index.ts'
 import { instrument } from '../../src/runtime/instrument.ts'
 import { isAllowedImport } from '../../src/runtime/abi.ts'
-import { report, type Figure } from './report.ts'
+import type { Figure } from './report.ts'
 
 const ROOT = join(import.meta.dirname, '..', '..')
 const kvWasm = readFileSync(join(ROOT, 'apps/kv-store/build/kv-store.wasm'))

@@ -4,7 +4,7 @@
 // where parents and anchor are arrays of 32-byte ids, sorted bytewise.
 // id = sha256(body); signature = ed25519(author, "moorage:delta:v1" ‖ id);
 // wire form = CBOR array [body bytes, signature].
-import { decode, encode } from 'cborg'
+import { decode } from 'cborg'
 import { compareBytes, utf8 } from '../crypto/bytes.ts'
 import { sha256 } from '../crypto/hash.ts'
 import { sign, verify } from '../crypto/ed25519.ts'
