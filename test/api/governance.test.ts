@@ -203,7 +203,10 @@ describe('API membership and governance routes', () => {
     assert.ok(ops.some((o: { action: { type: string }, summary: string }) => o.action.type === 'leave' && o.summary === 'left the context'))
     assert.ok(ops.some((o: { action: { type: string } }) => o.action.type === 'revealClaim'))
     const last = await a.call('GET', `/admin/contexts/${ctx}/governance?limit=1`)
-    assert.deepEqual(last.json.ops, [ops.at(-1)])
+    assert.equal(last.json.ops.length, 1)
+    assert.equal(last.json.ops[0].position, last.json.total - 1)
+    // Key shares are made in the background, so the log may have grown between the calls.
+    if (last.json.total === gov.json.total) assert.deepEqual(last.json.ops, [ops.at(-1)])
     const rejected = await a.call('GET', `/admin/contexts/${ctx}/governance?rejected=true`)
     assert.ok(rejected.json.ops.every((o: { accepted: boolean, reason: string | null }) => !o.accepted && typeof o.reason === 'string'))
   })
