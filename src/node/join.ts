@@ -55,11 +55,16 @@ export class Joiner {
     if (this.c.contexts.find(t.context) !== undefined) throw new ConflictError(`this node is already in context ${toHex(t.context)}`)
     const me = t.kind === 'identity' ? this.unbound(t) : generateKeyPair()
     onProgress?.({ phase: 'governance', done: 0, total: null })
-    const peers = await this.dialAll(t.peers)
-    const source = t.kind === 'identity' ? await this.claimBound(t, me, peers) : await this.claimOpen(t, me, peers)
-    await this.awaitKey(t.context, source)
-    this.c.replicator.refresh(t.context)
-    await this.c.replicator.syncWith(source, t.context, onProgress)
+    const endJoin = this.c.replicator.beginJoin(t.context)
+    try {
+      const peers = await this.dialAll(t.peers)
+      const source = t.kind === 'identity' ? await this.claimBound(t, me, peers) : await this.claimOpen(t, me, peers)
+      await this.awaitKey(t.context, source)
+      this.c.replicator.refresh(t.context)
+      await this.c.replicator.syncWith(source, t.context, onProgress, { joining: true })
+    } finally {
+      endJoin()
+    }
     this.c.logger.info('joined context', { context: toHex(t.context), role: t.role, invitation: t.kind })
     return this.c.contexts.get(t.context)
   }

@@ -70,6 +70,7 @@ export class Replicator {
   private readonly lastSync = new Map<string, number>()
   private readonly lastError = new Map<string, string>()
   private readonly running = new Map<string, Promise<void>>()
+  private readonly joining = new Set<string>()
   private readonly duties = new Map<string, ReturnType<typeof setTimeout>>()
   /** What the last heartbeat that reached a peer announced, per context, and when. */
   private readonly beats = new Map<string, { state: string, at: number }>()
@@ -131,6 +132,13 @@ export class Replicator {
 
   private state (ctx: Uint8Array): GovState | undefined {
     return this.c.governance.state(ctx)
+  }
+
+  /** Marks a context as being joined (see syncWith); returns the function that ends it. */
+  beginJoin (ctx: Uint8Array): () => void {
+    const hex = toHex(ctx)
+    this.joining.add(hex)
+    return () => { this.joining.delete(hex) }
   }
 
   /** Re-reads a context's membership (after its record was created, e.g. on join). */
@@ -430,8 +438,11 @@ export class Replicator {
    * snapshot when this node has no history yet, else a walk back from the peer's heads.
    * One sync per context at a time.
    */
-  async syncWith (peer: string, ctx: Uint8Array, onProgress?: (p: SyncProgress) => void): Promise<void> {
+  async syncWith (peer: string, ctx: Uint8Array, onProgress?: (p: SyncProgress) => void, options: { joining?: boolean } = {}): Promise<void> {
     const hex = toHex(ctx)
+    // While a join is under way it runs the catch-up itself (reporting progress); syncs
+    // that heartbeats or new connections would start meanwhile wait for it to finish.
+    if (this.joining.has(hex) && options.joining !== true) return
     const busy = this.running.get(hex)
     if (busy !== undefined) return await busy
     const run = this.doSync(peer, ctx, onProgress).then(() => {
