@@ -81,15 +81,7 @@ export class Rpc {
       const logs = await this.send<Array<Record<string, string | string[] | boolean>>>('eth_getLogs', [{ ...filter, fromBlock: toQuantity(start), toBlock: toQuantity(end) }])
       for (const l of logs) {
         if (l.removed === true) continue
-        out.push({
-          address: l.address as string,
-          topics: l.topics as string[],
-          data: l.data as string,
-          blockNumber: Number(l.blockNumber),
-          blockHash: l.blockHash as string,
-          transactionHash: l.transactionHash as string,
-          logIndex: Number(l.logIndex)
-        })
+        out.push(toRawLog(l))
       }
     }
     return out.sort((a, b) => a.blockNumber - b.blockNumber || a.logIndex - b.logIndex)
@@ -103,15 +95,7 @@ export class Rpc {
       blockNumber: Number(r.blockNumber),
       blockHash: r.blockHash as string,
       gasUsed: BigInt(r.gasUsed as string),
-      logs: (r.logs as Array<Record<string, string | string[]>>).map((l) => ({
-        address: l.address as string,
-        topics: l.topics as string[],
-        data: l.data as string,
-        blockNumber: Number(l.blockNumber),
-        blockHash: l.blockHash as string,
-        transactionHash: l.transactionHash as string,
-        logIndex: Number(l.logIndex)
-      }))
+      logs: (r.logs as Array<Record<string, unknown>>).map(toRawLog)
     }
   }
 }
@@ -145,4 +129,17 @@ export function revertData (err: unknown): string | undefined {
     return undefined
   }
   return walk(err)
+}
+
+/** A log as the JSON-RPC returns it (eth_getLogs, receipts), in the adapter's shape. */
+function toRawLog (l: Record<string, unknown>): RawLog {
+  return {
+    address: l.address as string,
+    topics: l.topics as string[],
+    data: l.data as string,
+    blockNumber: Number(l.blockNumber),
+    blockHash: l.blockHash as string,
+    transactionHash: l.transactionHash as string,
+    logIndex: Number(l.logIndex)
+  }
 }
