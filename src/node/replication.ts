@@ -322,7 +322,7 @@ export class Replicator {
         const [heads, govHeads] = decode(payload) as [Uint8Array[], Uint8Array[]]
         const log = this.c.governance.dag(ctx)
         // Held deltas count as lacking too: `has` knows them, but their parents are missing.
-        const lacking = heads.some((h) => !this.c.dag.has(ctx, h)) || govHeads.some((h) => !log.has(h)) || this.c.dag.pendingCount(ctx) > 0
+        const lacking = heads.some((h) => !this.c.dag.has(ctx, h)) || govHeads.some((h) => !log.has(h)) || this.c.dag.pendingCount(ctx) > 0 || this.neededApplication(ctx) !== undefined
         if (lacking) void this.syncWith(from, ctx).catch(() => {})
       }
     } catch (err) {
@@ -463,15 +463,17 @@ export class Replicator {
     const s = this.state(ctx)
     if (rec === undefined || s === undefined || roleOf(s, rec.identity) === undefined) return
     if (this.keyring(ctx).current === undefined && this.keyring(ctx).known.size === 0) return // no key yet: a later heartbeat retries
-    let remote: { heads: Uint8Array[], count: number, application: Uint8Array } | undefined
+    let remote: { heads: Uint8Array[], count: number } | undefined
     for await (const frame of this.ask(peer, PROTOCOLS.heads, ctx, null)) {
-      const [heads, count, , application] = decode(this.openFrame(ctx, frame)) as [Uint8Array[], number, Uint8Array, Uint8Array]
-      remote = { heads, count, application }
+      const [heads, count] = decode(this.openFrame(ctx, frame)) as [Uint8Array[], number]
+      remote = { heads, count }
     }
     if (remote === undefined) throw new SyncError('peer sent no heads')
-    if (!this.c.applications.has(remote.application)) {
-      await this.fetchApp(peer, ctx, remote.application, onProgress)
-    }
+    // The module this node's own governance view names (it may be ahead of the peer's
+    // after an application update); a peer that does not run it yet refuses, and the
+    // next heartbeat from one that does retries.
+    const needed = this.neededApplication(ctx)
+    if (needed !== undefined) await this.fetchApp(peer, ctx, needed, onProgress)
     const local = this.c.dag.info(ctx)
     // What to fetch: the peer's heads this node lacks, and the parents its held deltas
     // wait for. (A head this node holds pending is "had" by `has`, yet its ancestors may
@@ -532,6 +534,12 @@ export class Replicator {
       return
     }
     throw new SyncError('could not get a consistent snapshot (the peer kept changing)')
+  }
+
+  /** The application this context's governance names, when it is not installed here. */
+  private neededApplication (ctx: Uint8Array): Uint8Array | undefined {
+    const app = this.state(ctx)?.application ?? this.c.contexts.find(ctx)?.applicationId
+    return app === undefined || this.c.applications.has(app) ? undefined : app
   }
 
   private async fetchApp (peer: string, ctx: Uint8Array, appId: Uint8Array, onProgress?: (p: SyncProgress) => void): Promise<void> {
