@@ -1,6 +1,7 @@
 // Deploys the Moorage Ethereum contracts (ContextConfig, which deploys its Ed25519
 // verifier and the ContextProxy implementation) to any JSON-RPC endpoint, prints the
-// addresses and writes them to a JSON file a node's config can point at.
+// addresses and writes them to a JSON file a node's config can point at. A thin wrapper
+// of deployTo (adapters/ethereum/deploy.ts), which `moor deploy ethereum` runs too.
 //
 //   node scripts/deploy-ethereum.ts --rpc http://127.0.0.1:8545 --key 0x<hex> [--out ethereum-deployment.json] [--json]
 //
@@ -9,12 +10,9 @@
 //   { "anchor": "ethereum", "rpc": ..., "chainId": ..., "contract": <ContextConfig>,
 //     "contextProxyImplementation": ..., "ed25519Verifier": ..., "deployer": ...,
 //     "transaction": ..., "block": ..., "gasUsed": ..., "solc": ..., "deployedAt": ... }
-import { writeFileSync } from 'node:fs'
-import path from 'node:path'
 import { parseArgs } from 'node:util'
-import { JsonRpcProvider, Wallet, formatEther } from 'ethers'
-import { loadArtifacts } from '../adapters/ethereum/artifacts.ts'
-import { deployContracts } from '../adapters/ethereum/deploy.ts'
+import { formatEther } from 'ethers'
+import { deployTo, writeDeploymentFile } from '../adapters/ethereum/deploy.ts'
 
 const USAGE = 'usage: node scripts/deploy-ethereum.ts --rpc <url> --key <hex private key> [--out <file>] [--json]'
 
@@ -31,33 +29,25 @@ async function main (): Promise<void> {
   if (values.help) { process.stdout.write(USAGE + '\n'); return }
   const key = values.key ?? process.env.MOOR_ETH_KEY
   if (key === undefined || key === '') throw new Error(`no deployer key: pass --key or set MOOR_ETH_KEY\n${USAGE}`)
-  // Compile (or load the cache) first: a cold compile blocks for a while, long enough for
-  // an idle connection to the endpoint to be dropped.
-  await loadArtifacts()
-  const provider = new JsonRpcProvider(values.rpc, undefined, { cacheTimeout: -1, staticNetwork: true })
-  try {
-    const network = await provider.getNetwork().catch((err: Error) => { throw new Error(`cannot reach ${values.rpc}: ${err.message}`) })
-    const deployer = new Wallet(key, provider)
-    const balance = await provider.getBalance(deployer.address)
-    if (!values.json) process.stderr.write(`deploying to chain ${network.chainId} at ${values.rpc} from ${deployer.address} (balance ${formatEther(balance)} ETH)…\n`)
-    const d = await deployContracts(deployer)
-    const record = { anchor: 'ethereum', rpc: values.rpc, ...d, contract: d.contextConfig, deployedAt: new Date().toISOString() }
-    const out = path.resolve(values.out)
-    writeFileSync(out, JSON.stringify(record, null, 2) + '\n')
-    if (values.json) {
-      process.stdout.write(JSON.stringify({ ...record, file: out }) + '\n')
-    } else {
-      process.stdout.write([
-        `ContextConfig               ${d.contextConfig}`,
-        `ContextProxy implementation ${d.contextProxyImplementation}`,
-        `Ed25519Verifier             ${d.ed25519Verifier}`,
-        `chain ${d.chainId}, block ${d.block}, gas ${d.gasUsed}, tx ${d.transaction}`,
-        `written to ${out}`,
-        ''
-      ].join('\n'))
+  const record = await deployTo({
+    rpc: values.rpc,
+    key,
+    onDeploying: ({ chainId, deployer, balance }) => {
+      if (!values.json) process.stderr.write(`deploying to chain ${chainId} at ${values.rpc} from ${deployer} (balance ${formatEther(balance)} ETH)…\n`)
     }
-  } finally {
-    provider.destroy()
+  })
+  const out = writeDeploymentFile(values.out, record)
+  if (values.json) {
+    process.stdout.write(JSON.stringify({ ...record, file: out }) + '\n')
+  } else {
+    process.stdout.write([
+      `ContextConfig               ${record.contextConfig}`,
+      `ContextProxy implementation ${record.contextProxyImplementation}`,
+      `Ed25519Verifier             ${record.ed25519Verifier}`,
+      `chain ${record.chainId}, block ${record.block}, gas ${record.gasUsed}, tx ${record.transaction}`,
+      `written to ${out}`,
+      ''
+    ].join('\n'))
   }
 }
 

@@ -13,6 +13,7 @@ import { generateKeyPair, keyPairFromSeed, sign } from '../src/crypto/ed25519.ts
 import { sha256 } from '../src/crypto/hash.ts'
 import { claimCommitment, claimMessage } from '../src/governance/acl.ts'
 import type { Receipt } from '../src/governance/anchor.ts'
+import { newGroupKey, shareAction } from '../src/governance/group-keys.ts'
 import { report, type Figure } from './bench/report.ts'
 
 const RELAYER = '0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d'
@@ -51,6 +52,10 @@ async function main (): Promise<void> {
     await record('grant', anchor.submit(ctx, admin, { type: 'grant', identity: m.publicKey, capability: 'ManageMembers' }))
     await record('revoke', anchor.submit(ctx, admin, { type: 'revoke', identity: m.publicKey, capability: 'ManageMembers' }))
     await record('updateApplication', anchor.submit(ctx, admin, { type: 'updateApplication', application: id() }))
+    const group = newGroupKey(ctx, [admin.publicKey, m.publicKey, generateKeyPair().publicKey])
+    const wrapped = group.action.shares[0]!.wrapped.byteLength
+    await record('keys (rotation, 3 recipients)', anchor.submit(ctx, admin, group.action), `${wrapped}-byte wrapped shares (shareAction); not stored, read back from the Applied event`)
+    await record('keys (re-share, 1 recipient)', anchor.submit(ctx, admin, shareAction(ctx, group.key, [generateKeyPair().publicKey], false)), `${wrapped}-byte wrapped share`)
     const now = Number((await provider.getBlock('latest'))!.timestamp) * 1000
     const bob = generateKeyPair()
     const inv = id()

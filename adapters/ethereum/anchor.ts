@@ -18,8 +18,8 @@ import { randomBytes } from 'node:crypto'
 import { Interface, Wallet, getAddress, getBytes, hexlify, keccak256, AbiCoder, type Signer as EthersSigner, type JsonRpcApiProvider } from 'ethers'
 import { toHex } from '../../src/crypto/bytes.ts'
 import { sign } from '../../src/crypto/ed25519.ts'
-import { NotFoundError } from '../../src/errors/index.ts'
-import { GovernanceRejectedError, type Anchor, type AnchorChange, type AnchorOptions, type GovernanceView, type Receipt, type Signer, type SubmitOptions } from '../../src/governance/anchor.ts'
+import { InvalidInputError, NotFoundError } from '../../src/errors/index.ts'
+import { GovernanceRejectedError, type AnchorChange, type ChainAnchor, type AnchorOptions, type GovernanceView, type Receipt, type Signer, type SubmitOptions } from '../../src/governance/anchor.ts'
 import type { InvitationState, ProposalOutcome } from '../../src/governance/acl.ts'
 import { contextIdFor } from '../../src/governance/offchain/op.ts'
 import type { MemberRecord, ProposalRecord } from '../../src/governance/types.ts'
@@ -34,7 +34,7 @@ import {
   encodeRequest, roleName, salt32, type EthereumGovAction, type EthereumProposalAction
 } from './encoding.ts'
 import { ContractNotFoundError, EthereumRpcError, TransactionTimeoutError } from './errors.ts'
-import { ChangeFeed, type EthereumChange } from './feed.ts'
+import { ChangeFeed, type EthereumChange, type WatchOptions } from './feed.ts'
 import { evmKeyFor } from './keys.ts'
 import { Reasons } from './reasons.ts'
 import { Relayer } from './relayer.ts'
@@ -60,6 +60,15 @@ export interface EthereumInit {
   /** Time allowed for a transaction to be mined and confirmed (default 120 s). */
   txTimeoutMs?: number
   logger?: Logger
+}
+
+/** Where `changes()` reads: block bounds (inclusive) and a signal checked between log ranges. */
+export interface ChangesOptions {
+  /** First block to read (default: the block that created the context). */
+  fromBlock?: number
+  /** Last block to read (default: the confirmed head, head - confirmations + 1). */
+  toBlock?: number
+  signal?: AbortSignal
 }
 
 export type EthereumProposalRecord = Omit<ProposalRecord, 'actions'> & { actions: EthereumProposalAction[], actionsHash: string }
@@ -105,7 +114,7 @@ const abi = AbiCoder.defaultAbiCoder()
 const APPLIED = new Interface(['event Applied(bytes32 indexed context, bytes32 indexed identity, uint64 nonce, uint64 revision, uint8 kind, bytes payload)'])
 const APPLIED_TOPIC = APPLIED.getEvent('Applied')!.topicHash
 
-export class EthereumAnchor implements Anchor {
+export class EthereumAnchor implements ChainAnchor {
   readonly kind = 'ethereum'
   readonly contract: string
   readonly confirmations: number
@@ -250,8 +259,8 @@ export class EthereumAnchor implements Anchor {
     return await this.viewAt(context, options) as unknown as GovernanceView
   }
 
-  watch (context: Uint8Array, listener: (change: AnchorChange) => void): () => void {
-    return this.feed.watch(context, listener)
+  watch (context: Uint8Array, listener: (change: AnchorChange) => void, options?: WatchOptions): () => void {
+    return this.feed.watch(context, listener, options)
   }
 
   // ---- Beyond the interface ----
@@ -284,6 +293,59 @@ export class EthereumAnchor implements Anchor {
     return await this.readView(context, { number, hash })
   }
 
+  /**
+   * Every accepted change of `context` (its Applied events, decoded as the feed decodes
+   * them) in chain order, from the block that created it (or `fromBlock`) up to `toBlock`
+   * (default: the confirmed head). Logs are read `logRange` blocks at a time; if a reorg
+   * changes the last block while they are read, they are read again, so the list never
+   * mixes two branches. Throws NotFoundError for a context not on the chain.
+   */
+  async changes (context: Uint8Array, options: ChangesOptions = {}): Promise<EthereumChange[]> {
+    const r = await this.ready()
+    const { signal } = options
+    const block = (n: number | undefined, what: string): number | undefined => {
+      if (n !== undefined && (!Number.isSafeInteger(n) || n < 0)) throw new InvalidInputError(`${what} must be a non-negative integer`)
+      return n
+    }
+    const fromBlock = block(options.fromBlock, 'fromBlock')
+    const toBlock = block(options.toBlock, 'toBlock')
+    const id = b32(context, 'context id')
+    signal?.throwIfAborted()
+    let from = fromBlock
+    if (from === undefined) {
+      let raw: string
+      try {
+        raw = await this.rpc.call(this.contract, r.config.encodeFunctionData('getContext', [id]), 'latest')
+      } catch (err) {
+        if (isRevert(err) && r.reasons.errorName(revertData(err)) === 'UnknownContext') throw new NotFoundError(`context ${toHex(context)} does not exist on ${this.contract}`)
+        throw err
+      }
+      from = Number((r.config.decodeFunctionResult('getContext', raw) as unknown as [string, string, bigint, bigint])[3])
+    }
+    for (let attempt = 0; ; attempt++) {
+      signal?.throwIfAborted()
+      const to = toBlock === undefined ? await this.confirmedBlock() : { number: toBlock, hash: await this.rpc.blockHash(toBlock) }
+      if (to.hash === undefined) throw new NotFoundError(`block ${toBlock} is not on the chain (yet)`)
+      const out: EthereumChange[] = []
+      for (let start = from; start <= to.number; start += this.logRange) {
+        signal?.throwIfAborted()
+        const end = Math.min(to.number, start + this.logRange - 1)
+        for (const log of await this.rpc.logs({ address: this.contract, topics: [APPLIED_TOPIC, id] }, start, end, this.logRange)) {
+          const change = this.decodeApplied(log)
+          if (change !== undefined) out.push(change)
+        }
+      }
+      // A reorg while reading changes the last block's hash: read again on the new branch.
+      if (await this.rpc.blockHash(to.number) === to.hash) return out
+      if (attempt >= 3) throw new EthereumRpcError(`the chain kept reorganising while the changes of ${toHex(context)} were read`)
+    }
+  }
+
+  /** The confirmed head (head - confirmations + 1): the block reads and the change feed stop at. */
+  async confirmedHead (): Promise<{ number: number, hash: string }> {
+    return await this.confirmedBlock()
+  }
+
   /** The view as of the change feed's position, without an RPC call (undefined until a watched change arrived). */
   cached (context: Uint8Array): EthereumGovernanceView | undefined {
     return this.feedViews.get(toHex(context))
@@ -310,6 +372,10 @@ export class EthereumAnchor implements Anchor {
 
   async chainId (): Promise<bigint> {
     return (await this.ready()).chainId
+  }
+
+  async network (): Promise<string> {
+    return (await this.chainId()).toString()
   }
 
   /** Polls the chain now and resolves when the feed has caught up with it. */

@@ -1,7 +1,13 @@
 // Deploys the context config contract; its constructor deploys the Ed25519 verifier and
-// the ContextProxy implementation that every context's proxy clones.
-import { Contract, ContractFactory, type Signer } from 'ethers'
+// the ContextProxy implementation that every context's proxy clones. deployTo is the one
+// implementation behind scripts/deploy-ethereum.ts, `moor deploy ethereum`, and the
+// devnet's deployment (scripts/devnet-ethereum.ts, `moor devnet`).
+import { writeFileSync } from 'node:fs'
+import path from 'node:path'
+import { Contract, ContractFactory, JsonRpcProvider, Wallet, WebSocketProvider, type JsonRpcApiProvider, type Signer } from 'ethers'
+import { InvalidInputError } from '../../src/errors/index.ts'
 import { loadArtifacts } from './artifacts.ts'
+import { EthereumRpcError } from './errors.ts'
 
 export interface Deployment {
   chainId: number
@@ -39,4 +45,64 @@ export async function deployContracts (deployer: Signer, options: { signal?: Abo
     gasUsed: receipt.gasUsed.toString(),
     solc: artifacts.solc
   }
+}
+
+/** What the deploy script, `moor deploy ethereum` and `moor devnet` print and write. */
+export interface DeploymentRecord extends Deployment {
+  anchor: 'ethereum'
+  /** The endpoint deployed through (what a node's chains.ethereum.rpc names). */
+  rpc: string
+  /** The ContextConfig contract (= contextConfig): what chains.ethereum.contract names. */
+  contract: string
+  deployedAt: string
+}
+
+export interface DeployToInit {
+  /** JSON-RPC endpoint: http(s):// or ws(s)://. */
+  rpc: string
+  /** The deployer's private key (0x + 64 hex); its account pays the gas. */
+  key: string
+  /** Called once the endpoint answered, just before the deployment is sent. */
+  onDeploying?: (info: { chainId: number, deployer: string, balance: bigint }) => void
+  signal?: AbortSignal
+}
+
+/**
+ * Deploys the contracts through `rpc` from `key`'s account. The contracts are compiled (or
+ * loaded from the cache) first: a cold compile blocks long enough for an idle connection
+ * to the endpoint to be dropped. An unreachable endpoint is an EthereumRpcError, a
+ * malformed key an InvalidInputError.
+ */
+export async function deployTo (init: DeployToInit): Promise<DeploymentRecord> {
+  let wallet: Wallet
+  try {
+    wallet = new Wallet(init.key)
+  } catch (err) {
+    throw new InvalidInputError('the deployer key is not an EVM private key', { hint: 'a key is 0x followed by 64 hex digits', cause: err })
+  }
+  await loadArtifacts()
+  init.signal?.throwIfAborted()
+  const ws = /^wss?:/i.test(init.rpc)
+  const provider: JsonRpcApiProvider = ws
+    ? new WebSocketProvider(init.rpc, undefined, { cacheTimeout: -1, staticNetwork: true })
+    : new JsonRpcProvider(init.rpc, undefined, { cacheTimeout: -1, staticNetwork: true })
+  try {
+    const network = await provider.getNetwork().catch((err: Error) => {
+      throw new EthereumRpcError(`cannot reach ${init.rpc}`, { details: err.message, cause: err })
+    })
+    const deployer = wallet.connect(provider)
+    const balance = await provider.getBalance(deployer.address)
+    init.onDeploying?.({ chainId: Number(network.chainId), deployer: deployer.address, balance })
+    const d = await deployContracts(deployer, init.signal !== undefined ? { signal: init.signal } : {})
+    return { anchor: 'ethereum', rpc: init.rpc, ...d, contract: d.contextConfig, deployedAt: new Date().toISOString() }
+  } finally {
+    await provider.destroy()
+  }
+}
+
+/** Writes the deployment file (JSON, mode 0644); returns its absolute path. */
+export function writeDeploymentFile (file: string, record: DeploymentRecord): string {
+  const out = path.resolve(file)
+  writeFileSync(out, JSON.stringify(record, null, 2) + '\n')
+  return out
 }

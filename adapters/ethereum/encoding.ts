@@ -6,6 +6,7 @@ import { AbiCoder, getAddress, getBytes, hexlify, toBeHex, zeroPadValue } from '
 import { concatBytes, toHex, utf8 } from '../../src/crypto/bytes.ts'
 import { sha256 } from '../../src/crypto/hash.ts'
 import { InvalidInputError } from '../../src/errors/index.ts'
+import type { KeyShareAction } from '../../src/governance/offchain/op.ts'
 import { CAPABILITIES, type Capability, type GovAction, type ProposalAction, type Role } from '../../src/governance/types.ts'
 import { BIND_DOMAIN, EIP712_NAME, EIP712_VERSION } from './constants.ts'
 
@@ -19,12 +20,17 @@ export type EthereumProposalAction =
   /** Sends `amount` wei from the context's proxy to `to`. */
   | { type: 'transfer', to: string, amount: bigint }
 
-/** What a context identity can ask of the Ethereum anchor: GovAction, with richer proposals. */
+/**
+ * What a context identity can ask of the Ethereum anchor: GovAction, with richer proposals,
+ * and group-key shares (`keys`, any member; readers only re-share), which the contract
+ * orders and authenticates without storing: members read them back from the change feed.
+ */
 export type EthereumGovAction =
   | Exclude<GovAction, { type: 'propose' }>
   | { type: 'propose', proposal: Uint8Array, actions: EthereumProposalAction[] }
+  | KeyShareAction
 
-export const REQUEST_KINDS = ['addMember', 'removeMember', 'setRole', 'grant', 'revoke', 'updateApplication', 'invite', 'revokeInvitation', 'claim', 'commitClaim', 'revealClaim', 'leave', 'propose', 'approve'] as const
+export const REQUEST_KINDS = ['addMember', 'removeMember', 'setRole', 'grant', 'revoke', 'updateApplication', 'invite', 'revokeInvitation', 'claim', 'commitClaim', 'revealClaim', 'leave', 'propose', 'approve', 'keys'] as const
 export const PROPOSAL_KINDS = ['setThreshold', 'setActiveLimit', 'addAdmin', 'removeAdmin', 'setValue', 'deleteProposal', 'call', 'transfer'] as const
 
 const ROLE_CODES: Record<Role, number> = { admin: 1, member: 2, reader: 3 }
@@ -70,6 +76,15 @@ function uint (n: number, bits: number, what: string): number {
 }
 
 export const ACTION_TUPLE = 'tuple(uint8 kind, bytes data)[]'
+export const SHARE_TUPLE = 'tuple(bytes32 recipient, bytes wrapped)[]'
+
+function encodeShares (shares: KeyShareAction['shares']): Array<[string, string]> {
+  if (!Array.isArray(shares)) throw new InvalidInputError('shares must be an array')
+  return shares.map((s, i) => {
+    if (!(s?.wrapped instanceof Uint8Array)) throw new InvalidInputError(`share ${i}: wrapped must be bytes`)
+    return [b32(s.recipient, `share ${i}: recipient`), hexlify(s.wrapped)]
+  })
+}
 
 export function encodeProposalAction (a: EthereumProposalAction): [number, string] {
   const kind = PROPOSAL_KINDS.indexOf(a.type)
@@ -144,6 +159,10 @@ export function encodeRequest (action: EthereumGovAction, proposalActions?: Ethe
       if (proposalActions === undefined) throw new InvalidInputError('approve needs the proposal\'s actions')
       return enc(['bytes32', ACTION_TUPLE], [b32(action.proposal, 'proposal id'), encodeActions(proposalActions)])
     }
+    case 'keys': {
+      if (typeof action.rotate !== 'boolean') throw new InvalidInputError('rotate must be a boolean')
+      return enc(['bytes32', 'bool', SHARE_TUPLE], [b32(action.keyId, 'key id'), action.rotate, encodeShares(action.shares)])
+    }
   }
 }
 
@@ -194,6 +213,10 @@ export function decodeRequest (kind: number, payload: string): EthereumGovAction
       return { type, proposal: bytes(id), actions: (actions as Array<[bigint, string]>).map(([k, d]) => decodeProposalAction(Number(k), d)) }
     }
     case 'approve': return { type, proposal: bytes(dec(['bytes32', ACTION_TUPLE])[0]) }
+    case 'keys': {
+      const [keyId, rotate, shares] = dec(['bytes32', 'bool', SHARE_TUPLE])
+      return { type, keyId: bytes(keyId), rotate: rotate as boolean, shares: (shares as Array<[string, string]>).map(([r, w]) => ({ recipient: bytes(r), wrapped: bytes(w) })) }
+    }
     default: return { type: `unknown#${kind}` }
   }
 }

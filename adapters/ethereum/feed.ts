@@ -12,6 +12,12 @@
 //
 // A range is accepted only if the hash of its last block is the same before and after its
 // logs were read, so logs never mix two branches.
+//
+// A watcher may ask for history (`fromBlock`): before the next range, its context's
+// changes from that block up to the feed's position are read and delivered to it alone,
+// so it sees every change once, with no gap between the history and the live feed. A
+// watcher may also follow the feed's position (`onPosition`): told after each poll that
+// advanced, once the changes up to that block were delivered.
 import { toHex } from '../../src/crypto/bytes.ts'
 import type { Logger } from '../../src/log/index.ts'
 import type { AnchorChange } from '../../src/governance/anchor.ts'
@@ -46,9 +52,23 @@ interface Mark { number: number, hash: string }
 interface Delivered { number: number, hash: string, context: string, change: EthereumChange }
 type Listener = (change: AnchorChange) => void
 
+export interface WatchOptions {
+  /** Deliver this context's changes from this block on first (history), then the live ones. */
+  fromBlock?: number
+  /** Told the block the feed has read up to, after the changes up to it were delivered. */
+  onPosition?: (block: { number: number, hash: string }) => void
+}
+
+interface Watcher {
+  listener: Listener
+  onPosition: ((block: { number: number, hash: string }) => void) | undefined
+  /** History still to deliver from this block; undefined once caught up. */
+  from: number | undefined
+}
+
 export class ChangeFeed {
   private readonly init: FeedInit
-  private readonly watchers = new Map<string, Set<Listener>>()
+  private readonly watchers = new Map<string, Set<Watcher>>()
   private cursor: Mark | undefined
   private marks: Mark[] = []
   private delivered: Delivered[] = []
@@ -61,16 +81,22 @@ export class ChangeFeed {
     this.init = init
   }
 
-  watch (context: Uint8Array, listener: Listener): () => void {
+  watch (context: Uint8Array, listener: Listener, options: WatchOptions = {}): () => void {
     const hex = toHex(context)
     const set = this.watchers.get(hex) ?? new Set()
-    set.add(listener)
+    const watcher: Watcher = { listener, onPosition: options.onPosition, from: options.fromBlock }
+    set.add(watcher)
     this.watchers.set(hex, set)
     this.schedule(0)
     return () => {
-      set.delete(listener)
+      set.delete(watcher)
       if (set.size === 0) this.watchers.delete(hex)
     }
+  }
+
+  /** The block the feed has read up to (undefined before its first poll). */
+  get position (): number | undefined {
+    return this.cursor?.number
   }
 
   /** Polls now (after a local submit) instead of at the next interval. */
@@ -148,7 +174,8 @@ export class ChangeFeed {
       await this.rollback()
       return true
     }
-    if (confirmed <= this.cursor.number) return false
+    if (!await this.backfill(this.cursor)) return true
+    if (confirmed <= this.cursor.number) { this.tellPosition(this.cursor, true); return false }
     const from = this.cursor.number + 1
     const to = Math.min(confirmed, from + this.init.logRange - 1)
     const before = await rpc.blockHash(to)
@@ -173,7 +200,50 @@ export class ChangeFeed {
       this.emit(d.context, d.change)
     }
     this.trim()
+    this.tellPosition(this.cursor, false)
     return to < confirmed
+  }
+
+  /**
+   * Delivers the history watchers asked for, up to the cursor (on its branch). False when
+   * the chain moved under the read: the next poll tries again.
+   */
+  private async backfill (cursor: Mark): Promise<boolean> {
+    const { rpc } = this.init
+    for (const [hex, set] of this.watchers) {
+      for (const w of set) {
+        if (w.from === undefined) continue
+        if (w.from > cursor.number) { w.from = undefined; continue }
+        const logs = await rpc.logs({ address: this.init.address, topics: [this.init.appliedTopic, '0x' + hex] }, w.from, cursor.number, this.init.logRange)
+        if (await rpc.blockHash(cursor.number) !== cursor.hash) return false
+        w.from = undefined
+        for (const log of logs) {
+          const change = this.init.decode(log)
+          if (change === undefined) continue
+          try { w.listener(change) } catch (err) { this.init.logger.warn('anchor watcher failed', { error: (err as Error).message }) }
+        }
+        // A watcher that just caught up learns where the feed stands.
+        this.tellOne(w, cursor)
+      }
+    }
+    return true
+  }
+
+  private readonly told = new WeakMap<Watcher, number>()
+
+  private tellPosition (cursor: Mark, onlyNew: boolean): void {
+    for (const set of this.watchers.values()) {
+      for (const w of set) {
+        if (onlyNew && this.told.has(w)) continue
+        this.tellOne(w, cursor)
+      }
+    }
+  }
+
+  private tellOne (w: Watcher, cursor: Mark): void {
+    if (w.onPosition === undefined || w.from !== undefined || this.told.get(w) === cursor.number) return
+    this.told.set(w, cursor.number)
+    try { w.onPosition({ number: cursor.number, hash: cursor.hash }) } catch (err) { this.init.logger.warn('anchor watcher failed', { error: (err as Error).message }) }
   }
 
   private async rollback (): Promise<void> {
@@ -201,6 +271,8 @@ export class ChangeFeed {
     for (const d of undone.reverse()) {
       this.emit(d.context, { ...d.change, accepted: false, reason: `reorged out: block ${d.number} (${d.hash.slice(0, 10)}…) left the chain` })
     }
+    // Position watchers learn the feed stands at the fork now (what they knew past it is void).
+    this.tellPosition(fork, false)
   }
 
   private trim (): void {
@@ -212,8 +284,10 @@ export class ChangeFeed {
   }
 
   private emit (context: string, change: EthereumChange): void {
-    for (const listener of [...(this.watchers.get(context) ?? [])]) {
-      try { listener(change) } catch (err) { this.init.logger.warn('anchor watcher failed', { error: (err as Error).message }) }
+    for (const w of [...(this.watchers.get(context) ?? [])]) {
+      // A watcher still waiting for its history gets this change with it.
+      if (w.from !== undefined) continue
+      try { w.listener(change) } catch (err) { this.init.logger.warn('anchor watcher failed', { error: (err as Error).message }) }
     }
   }
 }

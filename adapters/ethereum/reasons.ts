@@ -6,7 +6,7 @@ import { capabilityName, short } from './encoding.ts'
 type Args = ErrorDescription['args']
 type Explain = (a: Args, action: string) => string
 
-const REQUEST_NAMES: Record<number, string> = { 0: 'addMember', 1: 'removeMember', 2: 'setRole', 3: 'grant', 4: 'revoke', 13: 'approve' }
+const REQUEST_NAMES: Record<number, string> = { 0: 'addMember', 1: 'removeMember', 2: 'setRole', 3: 'grant', 4: 'revoke', 13: 'approve', 14: 'keys' }
 
 const EXPLAIN: Record<string, Explain> = {
   // Authentication and nonces.
@@ -25,7 +25,9 @@ const EXPLAIN: Record<string, Explain> = {
     ? 'admins are added through an addAdmin proposal'
     : Number(a[0]) === 1 ? 'admins are removed through a removeAdmin proposal' : 'admin roles change through proposals',
   AlreadyMember: (a) => `${short(a[0] as string)} is already a member`,
-  NotMember: (a) => `${short(a[0] as string)} is not a member`,
+  NotMember: (a, action) => action === 'keys'
+    ? `only members share group keys; ${short(a[0] as string)} is not a member`
+    : `${short(a[0] as string)} is not a member`,
   OnlyAdmins: (a) => {
     const kind = REQUEST_NAMES[Number(a[0])]
     return kind === 'approve' ? `only admins approve; ${short(a[1] as string)} is not an admin` : `only admins ${kind ?? 'do this'} capabilities`
@@ -51,6 +53,7 @@ const EXPLAIN: Record<string, Explain> = {
   LastAdminCannotLeave: () => 'the last admin cannot leave; add another admin first',
   NotAdmin: (a) => `${short(a[0] as string)} is not an admin`,
   LastAdmin: () => 'a context keeps at least one admin',
+  ReaderCannotRotate: (a) => `readers cannot rotate the group key; ${short(a[0] as string)} is a reader (it may re-share the current key)`,
   // Proposals (ContextProxy).
   ProposalExists: () => 'a proposal with this id exists',
   ActionCount: (a) => `a proposal carries 1 to ${String(a[1])} actions`,

@@ -46,6 +46,7 @@ contract ContextConfig {
     uint8 internal constant LEAVE = 11; // ()
     uint8 internal constant PROPOSE = 12; // (bytes32 id, ContextProxy.Action[] actions)
     uint8 internal constant APPROVE = 13; // (bytes32 id, ContextProxy.Action[] actions)
+    uint8 internal constant SHARE_KEYS = 14; // (bytes32 keyId, bool rotate, KeyShare[] shares)
 
     uint8 internal constant TARGET_IDENTITY = 1;
     uint8 internal constant TARGET_OPEN = 2;
@@ -65,6 +66,13 @@ contract ContextConfig {
         uint64 nonce;
         uint8 kind;
         bytes payload;
+    }
+
+    /// A context group key wrapped for one member (SHARE_KEYS). Never stored: members read
+    /// the shares back from the Applied event's payload.
+    struct KeyShare {
+        bytes32 recipient;
+        bytes wrapped;
     }
 
     struct Member {
@@ -176,6 +184,7 @@ contract ContextConfig {
     error LastAdminCannotLeave();
     error NotAdmin(bytes32 identity);
     error LastAdmin();
+    error ReaderCannotRotate(bytes32 identity);
 
     constructor() {
         verifier = new Ed25519Verifier();
@@ -421,6 +430,13 @@ contract ContextConfig {
             (bytes32 id, ContextProxy.Action[] memory actions) = abi.decode(req.payload, (bytes32, ContextProxy.Action[]));
             if (c.members[author].role != ROLE_ADMIN) revert OnlyAdmins(APPROVE, author);
             ContextProxy(payable(c.proxy)).approve(author, id, actions);
+        } else if (kind == SHARE_KEYS) {
+            // Any member shares group keys (ordered and authenticated by the chain, not
+            // stored); readers may only re-share the current key, not rotate it.
+            uint8 role = c.members[author].role;
+            if (role == 0) revert NotMember(author);
+            (, bool rotate,) = abi.decode(req.payload, (bytes32, bool, KeyShare[]));
+            if (rotate && role == ROLE_READER) revert ReaderCannotRotate(author);
         } else {
             revert UnknownRequest(kind);
         }

@@ -1,9 +1,11 @@
 // The shape of a CLI command and the parsing every command shares (node:util parseArgs,
 // plus --home, --json and --help on every command).
 
+import { statSync } from 'node:fs'
+import { dirname, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import type { ParseArgsConfig } from 'node:util'
-import { resolveHome } from '../node/config.ts'
+import { SUPPORTED_CHAINS, resolveHome, type ChainName } from '../node/config.ts'
 import { UsageError } from './errors.ts'
 
 export interface CommandIO {
@@ -184,4 +186,29 @@ export function capabilityArg (value: string, usage: string): typeof CAPABILITY_
     throw new UsageError('<capability> must be one of ManageMembers, ManageApplication, Proxy', usage, { details: `got ${JSON.stringify(value)}` })
   }
   return found
+}
+
+/** A chain name (`ethereum`); a UsageError listing the supported chains otherwise. */
+export function chainArg (value: string | undefined, usage: string): ChainName {
+  const found = SUPPORTED_CHAINS.find((c) => c === value?.toLowerCase())
+  if (found === undefined) {
+    throw new UsageError(`unsupported chain ${JSON.stringify(value ?? '')}`, usage, {
+      details: `supported: ${SUPPORTED_CHAINS.join(', ')}`,
+      hint: /^(near|icp|starknet)$/i.test(value ?? '') ? 'NEAR, ICP and Starknet are not built yet' : undefined
+    })
+  }
+  return found
+}
+
+/** An output file whose directory exists (checked before anything is done). */
+export function outputFileArg (value: string, what: string, usage: string): string {
+  const file = resolve(value)
+  let dirOk = false
+  try { dirOk = statSync(dirname(file)).isDirectory() } catch { /* missing */ }
+  let isDir = false
+  try { isDir = statSync(file).isDirectory() } catch { /* does not exist yet */ }
+  if (value === '' || !dirOk || isDir) {
+    throw new UsageError(`${what} must name a file in an existing directory`, usage, { details: `got ${JSON.stringify(value)}` })
+  }
+  return file
 }

@@ -11,6 +11,8 @@ import { appList } from './commands/app-list.ts'
 import { appRemove } from './commands/app-remove.ts'
 import { call } from './commands/call.ts'
 import { contextCreate } from './commands/context-create.ts'
+import { deploy } from './commands/deploy.ts'
+import { devnet } from './commands/devnet.ts'
 import { contextDelete } from './commands/context-delete.ts'
 import { contextGrantXcall } from './commands/context-grant-xcall.ts'
 import { contextList } from './commands/context-list.ts'
@@ -38,6 +40,8 @@ import { events } from './commands/events.ts'
 import { identityList } from './commands/identity-list.ts'
 import { init } from './commands/init.ts'
 import { node } from './commands/node.ts'
+import { relayerSet } from './commands/relayer-set.ts'
+import { relayerShow } from './commands/relayer-show.ts'
 import { status } from './commands/status.ts'
 
 export const COMMANDS: readonly Command[] = [
@@ -48,7 +52,8 @@ export const COMMANDS: readonly Command[] = [
   contextGovernance, proposalCreate, proposalApprove, proposalList, proposalShow,
   contextSync, contextSyncStatus, peers,
   identityNew, identityList,
-  call, events
+  call, events,
+  devnet, deploy, relayerSet, relayerShow
 ]
 
 export const EXIT_OK = 0

@@ -78,3 +78,29 @@ function lineReporter (io: CommandIO): ProgressReporter {
     done () {}
   }
 }
+
+export interface StatusLine {
+  /** Shows `text` as the current step: redrawn in place on a terminal, a line otherwise. */
+  set: (text: string) => void
+  /** Clears the line (TTY) once the operation is over. */
+  done: () => void
+}
+
+/** One line of status on stderr for an operation without a measurable amount (a deployment). */
+export function statusLine (io: CommandIO): StatusLine {
+  let drawn = false
+  return {
+    set (text) {
+      if (io.stderrIsTTY === true) {
+        io.stderr(`\r\x1b[2K${text}`)
+        drawn = true
+      } else {
+        io.stderr(text + '\n')
+      }
+    },
+    done () {
+      if (drawn) io.stderr('\r\x1b[2K')
+      drawn = false
+    }
+  }
+}

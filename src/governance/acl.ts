@@ -46,10 +46,15 @@ export const MAX_PROPOSAL_ACTIONS = 16
 export const MAX_COMMITMENTS_PER_INVITATION = 64
 
 export function genesisState (context: Uint8Array, application: Uint8Array, creator: Uint8Array): GovState {
+  return stateWith(context, application, [{ identity: creator, role: 'admin', capabilities: [] }], 1)
+}
+
+/** A state with these members and defaults for everything else. */
+export function stateWith (context: Uint8Array, application: Uint8Array, members: MemberRecord[], revision: number): GovState {
   return {
     context,
     application,
-    members: new Map([[toHex(creator), { identity: creator, role: 'admin', capabilities: [] }]]),
+    members: new Map(members.map((m) => [toHex(m.identity), m])),
     nonces: new Map(),
     invitations: new Map(),
     commitments: new Map(),
@@ -58,7 +63,7 @@ export function genesisState (context: Uint8Array, application: Uint8Array, crea
     threshold: DEFAULT_THRESHOLD,
     activeLimit: DEFAULT_ACTIVE_LIMIT,
     values: new Map(),
-    revision: 1
+    revision
   }
 }
 

@@ -73,3 +73,53 @@ export class UnknownAnchorError extends MoorageError {
   static override readonly status: number = 400
   override name = 'UnknownAnchorError'
 }
+
+/** A block of a chain: its height and hash. */
+export interface BlockRef {
+  number: number
+  hash: string
+}
+
+/** A chain anchor's change: where on the chain it happened. */
+export interface ChainChange extends AnchorChange {
+  block: number
+  blockHash: string
+  logIndex: number
+  /** The author's request nonce. */
+  nonce: bigint
+}
+
+/** A proposal as a chain holds it: its actions may include chain-specific ones (calls, transfers). */
+export type ChainProposalRecord = Omit<ProposalRecord, 'actions'> & { actions: Array<ProposalRecord['actions'][number] | { type: string }> }
+
+/** A chain anchor's view, pinned to the block it was read at. */
+export interface ChainGovernanceView extends Omit<GovernanceView, 'proposals'> {
+  proposals: ChainProposalRecord[]
+  block: BlockRef
+  /** The block the context was created in (its history starts there). */
+  createdBlock: number
+}
+
+export interface ChainWatchOptions {
+  /** Deliver the context's changes from this block on first, then the live ones, with no gap. */
+  fromBlock?: number
+  /** Told the block the feed has read up to, once every change up to it was delivered. */
+  onPosition?: (block: BlockRef) => void
+}
+
+/**
+ * What every chain adapter (adapters/<chain>/) offers beyond Anchor: views pinned to
+ * blocks, and a change feed with history and position, so a node can keep a context's
+ * membership by block and handle reorgs (a change reorged out arrives again with
+ * `accepted: false`, and the position moves back to the fork).
+ */
+export interface ChainAnchor extends Anchor {
+  /** The view at the confirmed head. */
+  viewAt (context: Uint8Array, options?: AnchorOptions): Promise<ChainGovernanceView>
+  /** The view as of a block (a delta's governance point). */
+  viewAtBlock (context: Uint8Array, number: number): Promise<ChainGovernanceView>
+  watch (context: Uint8Array, listener: (change: AnchorChange) => void, options?: ChainWatchOptions): () => void
+  /** The chain's id (EIP-155 chain id, NEAR network id, ...), as a string. */
+  network (): Promise<string>
+  close (): Promise<void>
+}

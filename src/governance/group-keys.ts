@@ -47,17 +47,29 @@ export interface KeyringView {
   stale: boolean
 }
 
-/** Reads a context's keys for one identity from its governance log. */
-export function readKeyring (log: GovernanceLog, me: KeyPair, cache: Map<string, Uint8Array> = new Map()): KeyringView {
+/** What the keyring is read from, in order: key shares, and departures (a removal or leave). */
+export type KeyEvent = KeyShareAction | { type: 'departure' }
+
+/** The key events of an offchain governance log (accepted ops only). */
+export function keyEventsOf (log: GovernanceLog): KeyEvent[] {
+  const out: KeyEvent[] = []
+  for (const { op, verdict } of log.history()) {
+    if (!verdict.accepted) continue
+    const a = op.action
+    if (a.type === 'removeMember' || a.type === 'leave') out.push({ type: 'departure' })
+    else if (a.type === 'keys') out.push(a)
+  }
+  return out
+}
+
+/** Reads a context's keys for one identity from its key events. */
+export function readKeyring (context: Uint8Array, events: Iterable<KeyEvent>, me: KeyPair, cache: Map<string, Uint8Array> = new Map()): KeyringView {
   const known = new Map<string, GroupKey>()
   const holders = new Map<string, Set<string>>()
   let latest: Uint8Array | undefined
   let stale = false
-  for (const { op, verdict } of log.history()) {
-    if (!verdict.accepted) continue
-    const a = op.action
-    if (a.type === 'removeMember' || a.type === 'leave') { stale = true; continue }
-    if (a.type !== 'keys') continue
+  for (const a of events) {
+    if (a.type === 'departure') { stale = true; continue }
     const idHex = toHex(a.keyId)
     for (const s of a.shares) {
       const r = toHex(s.recipient)
@@ -68,9 +80,9 @@ export function readKeyring (log: GovernanceLog, me: KeyPair, cache: Map<string,
       let key = cache.get(idHex)
       if (key === undefined) {
         try {
-          key = unwrapKey(s.wrapped, me.publicKey, me.secretKey, shareAad(log.context, a.keyId))
+          key = unwrapKey(s.wrapped, me.publicKey, me.secretKey, shareAad(context, a.keyId))
           // A share must open to the key its id names.
-          if (!equalBytes(sha256(KEY_ID, log.context, key), a.keyId)) continue
+          if (!equalBytes(sha256(KEY_ID, context, key), a.keyId)) continue
           cache.set(idHex, key)
         } catch {
           continue

@@ -4,29 +4,30 @@
 // take effect (e.g. the loser of a concurrent mutual removal).
 import { toHex } from '../crypto/bytes.ts'
 import { NotFoundError } from '../errors/index.ts'
-import type { OffchainAnchor } from '../governance/offchain/index.ts'
+import type { Governance } from './governance.ts'
+import type { OpAction } from '../governance/offchain/op.ts'
 import type { ContextRecord } from './contexts.ts'
 import { govActionInfo, invitationInfo, summarize, valueInfo } from './describe.ts'
 import type { GovernanceInfo, GovernanceOpInfo, GovernanceQuery } from './types.ts'
 
-export function governanceAudit (governance: OffchainAnchor, ctx: ContextRecord, query: GovernanceQuery = {}): GovernanceInfo {
+export function governanceAudit (governance: Governance, ctx: ContextRecord, query: GovernanceQuery = {}): GovernanceInfo {
   const s = governance.state(ctx.id)
   if (s === undefined) throw new NotFoundError(`context ${toHex(ctx.id)} has no governance log on this node`)
-  const history = governance.dag(ctx.id).history()
+  const history = governance.entries(ctx.id)
   let ops: GovernanceOpInfo[] = []
-  for (const { op, verdict } of history) {
-    if (query.rejected === true && verdict.accepted) continue
-    const action = govActionInfo(op.action)
+  for (const e of history) {
+    if (query.rejected === true && e.accepted) continue
+    const action = govActionInfo(e.action as OpAction)
     ops.push({
-      id: toHex(op.id),
-      position: verdict.position,
-      author: toHex(op.author),
-      nonce: op.nonce.toString(),
-      at: op.hlc.ms,
-      parents: op.parents.map(toHex),
+      id: e.id,
+      position: e.position,
+      author: toHex(e.author),
+      nonce: e.nonce,
+      at: e.at,
+      parents: e.parents,
       action,
-      accepted: verdict.accepted,
-      reason: verdict.reason ?? null,
+      accepted: e.accepted,
+      reason: e.reason,
       summary: summarize(action)
     })
   }

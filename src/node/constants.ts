@@ -85,3 +85,6 @@ export const MEMBERSHIP_WAIT_MS = 15_000
 
 /** How often `join` asks again for governance while it waits for the group key (ms). */
 export const JOIN_POLL_MS = 150
+
+/** How long creating a chain-anchored context waits for the creation to be confirmed. */
+export const CHAIN_CONFIRM_WAIT_MS = 10 * 60_000

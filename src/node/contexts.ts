@@ -2,7 +2,8 @@
 // the application in force come from the context's anchor (its governance state).
 import { equalBytes, toHex } from '../crypto/bytes.ts'
 import { roleOf } from '../governance/acl.ts'
-import type { OffchainAnchor } from '../governance/offchain/index.ts'
+import type { Governance } from './governance.ts'
+import type { AnchorRef } from './chain/registry.ts'
 import { NotFoundError } from '../errors/index.ts'
 import type { Store } from '../store/index.ts'
 import type { DeltaDag } from '../sync/dag.ts'
@@ -14,17 +15,17 @@ export interface ContextRecord {
   createdAt: number
   identity: Uint8Array
   xcallGrants: Uint8Array[]
-  anchor: { kind: 'offchain' }
+  anchor: AnchorRef
 }
 
 export class Contexts {
   private readonly store: Store
   private readonly dag: DeltaDag
-  private readonly governance: OffchainAnchor
+  private readonly governance: Governance
   /** Records read on the hot path of every call; small, so kept once read. */
   private readonly cache = new Map<string, ContextRecord | null>()
 
-  constructor (store: Store, dag: DeltaDag, governance: OffchainAnchor) {
+  constructor (store: Store, dag: DeltaDag, governance: Governance) {
     this.store = store
     this.dag = dag
     this.governance = governance
@@ -95,7 +96,7 @@ export class Contexts {
     return {
       id: toHex(rec.id),
       applicationId: toHex(rec.applicationId),
-      anchor: { kind: rec.anchor.kind },
+      anchor: { ...rec.anchor },
       createdAt: rec.createdAt,
       identity: toHex(rec.identity),
       members: [...(this.governance.state(rec.id)?.members.values() ?? [])].map((m) => ({ identity: toHex(m.identity), role: m.role, capabilities: [...m.capabilities] })),

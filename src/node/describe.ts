@@ -53,6 +53,11 @@ export function proposalActionInfo (a: ProposalAction): ProposalActionInfo {
     case 'setValue': return { type: a.type, ...valueInfo(a.key, a.value) }
     case 'deleteProposal': return { type: a.type, proposal: toHex(a.proposal) }
   }
+  // A chain's own proposal actions.
+  const c = a as unknown as { type: string, target?: string, value?: bigint, data?: Uint8Array, to?: string, amount?: bigint }
+  if (c.type === 'transfer') return { type: 'transfer', to: String(c.to), amount: String(c.amount ?? 0n) }
+  const data = c.data ?? new Uint8Array(0)
+  return { type: 'call', target: String(c.target), value: String(c.value ?? 0n), data: toHex(data) }
 }
 
 export function govActionInfo (a: OpAction): GovActionInfo {
@@ -77,6 +82,7 @@ export function govActionInfo (a: OpAction): GovActionInfo {
     case 'approve': return { type: a.type, proposal: toHex(a.proposal) }
     case 'keys': return { type: a.type, keyId: toHex(a.keyId), rotate: a.rotate, recipients: a.shares.map((s) => toHex(s.recipient)) }
   }
+  return { type: 'unknown', name: String((a as { type?: unknown }).type) }
 }
 
 /** The first 12 hex characters of an id: enough to tell ids apart in a listing. */
@@ -92,6 +98,8 @@ export function describeProposalAction (a: ProposalActionInfo): string {
     case 'removeAdmin': return `demote admin ${short(a.identity)}`
     case 'setValue': return `set ${JSON.stringify(a.key)} = ${JSON.stringify(a.value.length > 40 ? a.value.slice(0, 37) + '...' : a.value)}${a.encoding === 'hex' ? ' (hex)' : ''}`
     case 'deleteProposal': return `delete proposal ${short(a.proposal)}`
+    case 'call': return `call ${a.target}${a.value !== '0' ? ` sending ${a.value} wei` : ''}`
+    case 'transfer': return `send ${a.amount} wei to ${a.to}`
   }
 }
 
@@ -118,5 +126,6 @@ export function summarize (a: GovActionInfo): string {
     case 'keys': return a.rotate
       ? `rotated the group key to epoch ${short(a.keyId)} (${a.recipients.length} recipient${a.recipients.length === 1 ? '' : 's'})`
       : `shared group key ${short(a.keyId)} with ${a.recipients.length} identit${a.recipients.length === 1 ? 'y' : 'ies'}`
+    case 'unknown': return `a request this node cannot decode (${a.name})`
   }
 }

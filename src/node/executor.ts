@@ -23,7 +23,7 @@ import type { Applications } from './applications.ts'
 import { MAX_BATCH_CALLS, MAX_XCALL_DEPTH } from './constants.ts'
 import type { ContextRecord, Contexts } from './contexts.ts'
 import type { Identities } from './identities.ts'
-import type { OffchainAnchor } from '../governance/offchain/index.ts'
+import type { Governance } from './governance.ts'
 import type { ContextEvent, Role } from './types.ts'
 
 export interface ExecutorComponents {
@@ -33,7 +33,7 @@ export interface ExecutorComponents {
   applications: Applications
   contexts: Contexts
   identities: Identities
-  governance: OffchainAnchor
+  governance: Governance
   clock: HybridClock
   logger: Logger
   gas: bigint
@@ -234,7 +234,7 @@ export class Executor {
       b.priv.commit()
       if (b.actions.length === 0) continue
       // The governance point the author wrote at: what every peer checks the write against.
-      const anchor = this.c.governance.dag(b.ctx.id).currentHeads()
+      const anchor = this.c.governance.point(b.ctx.id)
       deltas.set(hex, this.c.dag.commitLocal(b.overlay, { author: b.author.publicKey, secretKey: b.author.secretKey, hlc: b.hlc, actions: b.actions, anchor }))
     }
     // The root hash of a called context the batch did not write, as of this transaction.

@@ -4,7 +4,7 @@
 // not do (GovernanceRejectedError with the reason).
 import { equalBytes, toHex } from '../crypto/bytes.ts'
 import { NotFoundError } from '../errors/index.ts'
-import type { OffchainAnchor } from '../governance/offchain/index.ts'
+import type { Governance } from './governance.ts'
 import type { GovOp } from '../governance/offchain/op.ts'
 import type { Capability } from '../governance/types.ts'
 import type { Logger } from '../log/index.ts'
@@ -19,7 +19,7 @@ import type { MemberInfo } from './types.ts'
 
 export interface GoverningComponents {
   store: Store
-  governance: OffchainAnchor
+  governance: Governance
   identities: Identities
   contexts: Contexts
   applications: Applications
@@ -79,6 +79,11 @@ export class Governing {
       seen.add(toHex(op.context))
       void this.follow(op.context).catch((err) => { this.c.logger.warn('could not follow an application update', { context: toHex(op.context), error: (err as Error).message }) })
     }
+  }
+
+  /** A chain-anchored context's governance changed: follow an application update. */
+  chainUpdated (ctx: Uint8Array): void {
+    void this.follow(ctx).catch((err) => { this.c.logger.warn('could not follow an application update', { context: toHex(ctx), error: (err as Error).message }) })
   }
 
   /** Brings the records of every context in step with its governance (at start). */

@@ -2,7 +2,7 @@
 // sync together into a running node.
 import { join } from 'node:path'
 import { parseHex, toHex, utf8 } from '../crypto/bytes.ts'
-import { ForbiddenError, InvalidInputError, PayloadTooLargeError } from '../errors/index.ts'
+import { ForbiddenError, InvalidInputError, NotFoundError, PayloadTooLargeError } from '../errors/index.ts'
 import { createLogger, type Logger } from '../log/index.ts'
 import { createRuntime } from '../runtime/index.ts'
 import { HybridClock } from '../state/hlc.ts'
@@ -10,17 +10,20 @@ import { clearPrivate } from '../state/private.ts'
 import { openStore, type Store } from '../store/index.ts'
 import { DeltaDag } from '../sync/dag.ts'
 import { Applications } from './applications.ts'
-import type { NodeConfig } from './config.ts'
-import { MAX_CALL_ARGS_BYTES, NODE_VERSION } from './constants.ts'
-import { Contexts, type ContextRecord } from './contexts.ts'
+import { readRelayerKey, type NodeConfig } from './config.ts'
+import { CHAIN_CONFIRM_WAIT_MS, MAX_CALL_ARGS_BYTES, NODE_VERSION } from './constants.ts'
+import { Contexts } from './contexts.ts'
 import { EventBus } from './events.ts'
 import { Executor, type CallResult } from './executor.ts'
 import type { Delta } from '../sync/delta.ts'
 import { Identities } from './identities.ts'
 import { OffchainAnchor } from '../governance/offchain/index.ts'
+import { ChainGovernance } from './chain/index.ts'
+import { ChainRegistry, type AnchorRef, type ChainSettings } from './chain/registry.ts'
+import { Governance } from './governance.ts'
 import { generateKeyPair } from '../crypto/ed25519.ts'
 import { loadNodeKeys } from './keys.ts'
-import type { Capability, ContextEvent, ExecuteResult, GovernanceQuery, InviteRequest, MoorNode, PeerInfo, ProposalActionInfo, SyncProgressEvent } from './types.ts'
+import type { Capability, ContextEvent, CreateContextRequest, ExecuteResult, GovernanceQuery, InviteRequest, MoorNode, PeerInfo, ProposalActionInfo, SyncProgressEvent } from './types.ts'
 import { createNetwork, type Network } from '../network/index.ts'
 import { Replicator } from './replication.ts'
 import { Membership } from './membership.ts'
@@ -29,8 +32,8 @@ import { Joiner } from './join.ts'
 import { Governing } from './governing.ts'
 import { parseProposalActions, Proposals } from './proposals.ts'
 import { governanceAudit } from './audit.ts'
-import { GovernanceRejectedError } from '../governance/anchor.ts'
-import { parseRole } from '../governance/offchain/op.ts'
+import { GovernanceRejectedError, type ChainAnchor, type ChainGovernanceView } from '../governance/anchor.ts'
+import { parseRole, type GovOp } from '../governance/offchain/op.ts'
 import { CAPABILITIES } from '../governance/types.ts'
 
 export type * from './types.ts'
@@ -41,6 +44,8 @@ export interface NodeInit {
   logger?: Logger
   /** Skip fsync (benchmarks of CPU cost only). */
   noSync?: boolean
+  /** Chain settings over those of the config (relayer keys, defaults; tests and embedding). */
+  chains?: ChainSettings
 }
 
 export async function createNode (init: NodeInit): Promise<MoorNode> {
@@ -53,7 +58,19 @@ export async function createNode (init: NodeInit): Promise<MoorNode> {
   const clock = new HybridClock()
   for (const { value } of store.db.dag.getRange({})) clock.observe((value as { hlc: { ms: number, c: number } }).hlc)
   const applications = new Applications(store, runtime)
-  const governance = new OffchainAnchor({ store, clock, logger: logger.child('governance') })
+  const offchain = new OffchainAnchor({ store, clock, logger: logger.child('governance') })
+  const registry = new ChainRegistry(await chainSettings(init), logger.child('chain'))
+  // Told of chain-anchored contexts' changes; the parts it tells are made below.
+  const chains = new ChainGovernance({
+    store,
+    registry,
+    logger: logger.child('chain'),
+    onUpdate: (ctx, u) => {
+      replicator.chainUpdated(ctx, u.changed)
+      if (u.changed) governing.chainUpdated(ctx)
+    }
+  })
+  const governance = new Governance(offchain, chains)
   const contexts = new Contexts(store, dag, governance)
   const identities = new Identities(store, keys.sealing)
   const bus = new EventBus()
@@ -68,25 +85,35 @@ export async function createNode (init: NodeInit): Promise<MoorNode> {
   }
   const executor = new Executor({ store, dag, runtime, applications, contexts, identities, governance, clock, logger: logger.child('app'), gas: init.config.limits.gas, onCommitted })
   const membership = new Membership({ governance, identities, replicator, network, logger: logger.child('membership') })
-  const joiner = new Joiner({ store, governance, identities, contexts, dag, replicator, network, logger: logger.child('membership') })
+  const joiner = new Joiner({ store, governance, registry, identities, contexts, dag, replicator, network, logger: logger.child('membership') })
   const governing = new Governing({ store, governance, identities, contexts, applications, replicator, logger: logger.child('governance') })
   const proposals = new Proposals({ governance, identities })
   try {
+    for (const rec of contexts.all()) {
+      if (rec.anchor.kind === 'offchain') continue
+      try {
+        await chains.attach(rec.id, rec.anchor)
+      } catch (err) {
+        log.error('cannot follow a chain-anchored context', { context: toHex(rec.id), anchor: rec.anchor.kind, error: (err as Error).message })
+      }
+    }
     await network.start()
     await replicator.start()
     // Application updates (local or from peers) also reach the context records.
-    const replicate = governance.onAdopt
-    governance.onAdopt = (ops) => { replicate?.(ops); governing.adopted(ops) }
+    const replicate = offchain.onAdopt
+    offchain.onAdopt = (ops) => { replicate?.(ops); governing.adopted(ops) }
     await governing.followAll()
   } catch (err) {
     await replicator.stop().catch(() => {})
     await network.stop().catch(() => {})
+    await chains.close()
+    await registry.close()
     await store.close()
     throw err
   }
   const startedAt = Date.now()
   log.info('node started', { home: init.home, nodeId: network.peerId, p2p: network.addresses() })
-  const node = new Node({ home: init.home, store, applications, contexts, identities, governance, executor, dag, bus, network, replicator, membership, joiner, governing, proposals, startedAt, nodeId: network.peerId, log })
+  const node = new Node({ home: init.home, store, applications, contexts, identities, governance, registry, executor, dag, bus, network, replicator, membership, joiner, governing, proposals, startedAt, nodeId: network.peerId, log })
   // Catch up on every context with whoever is reachable, in the background.
   for (const c of contexts.all()) void replicator.syncAll(c.id).catch(() => {})
   return node
@@ -98,7 +125,8 @@ interface NodeParts {
   applications: Applications
   contexts: Contexts
   identities: Identities
-  governance: OffchainAnchor
+  governance: Governance
+  registry: ChainRegistry
   executor: Executor
   dag: DeltaDag
   bus: EventBus
@@ -157,48 +185,62 @@ class Node implements MoorNode {
     await this.p.applications.remove(appId, users)
   }
 
-  async createContext (req: { applicationId: string, initArgs?: Uint8Array }) {
+  async createContext (req: CreateContextRequest) {
     const appId = id32(req.applicationId, 'applicationId')
     const app = this.p.applications.get(appId)
     const args = checkArgs(req.initArgs)
-    // The context id is derived from the genesis op (creator, application, salt), so the
-    // creator's identity exists before the context does.
+    if (req.anchor !== undefined && (typeof req.anchor !== 'object' || req.anchor === null || typeof req.anchor.kind !== 'string')) throw new InvalidInputError('anchor must be an object with a kind')
+    const kind = req.anchor?.kind ?? 'offchain'
+    // The creator's identity exists before the context does: the context id is derived
+    // from it (offchain: from the genesis op; on a chain: by the contract).
     const creator = generateKeyPair()
-    const genesis = this.p.governance.genesis(appId, creator)
-    const id = genesis.context
-    // init runs against the governance state, so the genesis is adopted before the commit
-    // and forgotten again if the commit fails.
-    this.p.governance.adopt([genesis])
+    const offchain = this.p.governance.offchain
+    let id: Uint8Array
+    let anchor: AnchorRef
+    let genesis: GovOp | undefined
+    if (kind === 'offchain') {
+      genesis = offchain.genesis(appId, creator)
+      id = genesis.context
+      anchor = { kind: 'offchain' }
+      // init runs against the governance state, so the genesis is adopted before the
+      // commit and forgotten again if the commit fails.
+      offchain.adopt([genesis])
+    } else {
+      const base = this.p.registry.resolve({ kind, ...(req.anchor?.rpc !== undefined ? { rpc: req.anchor.rpc } : {}), ...(req.anchor?.contract !== undefined ? { contract: req.anchor.contract } : {}) })
+      this.p.registry.canSubmit(base.kind)
+      const adapter = await this.p.registry.get(base)
+      const created = await adapter.createContext({ application: appId, creator })
+      id = created.context
+      anchor = { ...base, network: await adapter.network() }
+      await this.p.governance.chains.attach(id, anchor, await confirmedView(adapter, id))
+    }
     const result = await this.p.store.transaction(() => settle(() => this.p.store.atomic(() => {
       this.p.identities.create(id, creator)
-      this.p.governance.persist(genesis)
-      const rec: ContextRecord = {
-        id,
-        applicationId: appId,
-        createdAt: Date.now(),
-        identity: creator.publicKey,
-        xcallGrants: [],
-        anchor: { kind: 'offchain' }
-      }
-      this.p.contexts.put(rec)
+      if (genesis !== undefined) offchain.persist(genesis)
+      this.p.contexts.put({ id, applicationId: appId, createdAt: Date.now(), identity: creator.publicKey, xcallGrants: [], anchor })
       this.p.dag.init(id)
       if (!app.methods.includes('init')) return null
       return this.p.executor.mutateInTransaction({ context: id, method: 'init', args, executor: null, readOnly: false })
     })))
     if (!result.ok) {
-      this.p.governance.forget(id)
+      if (genesis !== undefined) {
+        offchain.forget(id)
+      } else {
+        // The context stays on the chain, with nobody here holding its creator key.
+        await this.p.governance.chains.forget(id)
+        this.p.log.warn('a context created on the chain could not be set up here; it is abandoned', { context: toHex(id) })
+      }
       this.p.contexts.forget(id)
     }
     const call = unwrap(result)
-    // The genesis was adopted before the context's record existed, so the replicator
-    // has not taken the context up yet: subscribe to its topic and make its first group
-    // key now, as after a restart, rather than at the first governance op.
+    // The replicator takes the context up now that its record exists: subscribe to its
+    // topic and make its first group key, as after a restart.
     this.p.replicator.refresh(id)
     if (call !== null) {
       this.p.executor.announce([{ ok: true, result: call }])
       this.publishEvents(call)
     }
-    this.p.log.info('context created', { context: toHex(id), application: app.id })
+    this.p.log.info('context created', { context: toHex(id), application: app.id, anchor: anchor.kind })
     return this.getContext(toHex(id))
   }
 
@@ -226,11 +268,12 @@ class Node implements MoorNode {
     }
     await this.p.store.transaction(() => {
       this.p.dag.clear(ctx.id)
-      this.p.governance.clear(ctx.id)
+      this.p.governance.offchain.clear(ctx.id)
       clearPrivate(this.p.store, ctx.id)
       this.p.identities.clear(ctx.id)
       this.p.contexts.remove(ctx.id)
     })
+    if (ctx.anchor.kind !== 'offchain') await this.p.governance.chains.forget(ctx.id)
     this.p.replicator.refresh(ctx.id)
     this.p.log.info('context deleted', { context: id })
   }
@@ -388,8 +431,37 @@ class Node implements MoorNode {
     this.stopped = true
     await this.p.replicator.stop()
     await this.p.network.stop()
+    await this.p.governance.chains.close()
+    await this.p.registry.close()
     await this.p.store.close()
     this.p.log.info('node stopped')
+  }
+}
+
+/**
+ * The node's chain settings: config.json `chains` and the stored relayer key (or
+ * $MOOR_ETH_RELAYER_KEY), with what the embedder passed over them.
+ */
+async function chainSettings (init: NodeInit): Promise<ChainSettings> {
+  const configured = init.config.chains?.ethereum
+  const relayerKey = await readRelayerKey(init.home)
+  const ethereum = { ...(configured ?? {}), ...(relayerKey !== undefined ? { relayerKey } : {}), ...(init.chains?.ethereum ?? {}) }
+  return { ethereum }
+}
+
+/**
+ * The view of a just-created context at the confirmed head: with more than one
+ * confirmation, the creation is seen only once buried deep enough.
+ */
+async function confirmedView (adapter: ChainAnchor, ctx: Uint8Array): Promise<ChainGovernanceView> {
+  const deadline = Date.now() + CHAIN_CONFIRM_WAIT_MS
+  for (;;) {
+    try {
+      return await adapter.viewAt(ctx)
+    } catch (err) {
+      if (!(err instanceof NotFoundError) || Date.now() > deadline) throw err
+      await new Promise((r) => setTimeout(r, 250))
+    }
   }
 }
 

@@ -4,6 +4,8 @@
 //   kind "identity": subject = the invitee's public key (an identity its node holds)
 //   kind "open":     subject = the 32-byte invitation secret; the invitation key is
 //                    keyPairFromSeed(sha256(secret)), and whoever holds the string may claim
+// A chain-anchored context's string has an eighth field, the anchor: [kind, network,
+// contract, rpc] (the joiner claims on that chain, through that endpoint).
 // "moorinv1." strings (identity-bound, written before open invitations: the same fields
 // without the kind) are still read.
 // An identity-bound string carries no authority of its own: the invitation lives in the
@@ -13,6 +15,7 @@ import { decode, encode } from 'cborg'
 import { keyPairFromSeed, type KeyPair } from '../crypto/ed25519.ts'
 import { sha256 } from '../crypto/hash.ts'
 import { InvalidInputError } from '../errors/index.ts'
+import { isChainKind, type ChainAnchorRef } from './chain/registry.ts'
 
 const PREFIX_V1 = 'moorinv1.'
 const PREFIX = 'moorinv2.'
@@ -25,6 +28,8 @@ interface TicketBase {
   role: 'member' | 'reader'
   expiresAt: number
   peers: string[]
+  /** Set for a chain-anchored context. */
+  anchor?: ChainAnchorRef
 }
 
 export interface IdentityTicket extends TicketBase {
@@ -46,7 +51,9 @@ export function openInvitationKey (secret: Uint8Array): KeyPair {
 
 export function encodeTicket (t: InvitationTicket): string {
   const subject = t.kind === 'identity' ? t.invitee : t.secret
-  return PREFIX + Buffer.from(encode([t.kind, t.context, t.invitation, subject, t.role, t.expiresAt, t.peers])).toString('base64url')
+  const fields: unknown[] = [t.kind, t.context, t.invitation, subject, t.role, t.expiresAt, t.peers]
+  if (t.anchor !== undefined) fields.push([t.anchor.kind, t.anchor.network, t.anchor.contract, t.anchor.rpc])
+  return PREFIX + Buffer.from(encode(fields)).toString('base64url')
 }
 
 export function decodeTicket (input: string): InvitationTicket {
@@ -63,15 +70,25 @@ export function decodeTicket (input: string): InvitationTicket {
   } catch {
     return bad('the payload is not valid')
   }
-  if (!Array.isArray(v) || v.length !== (v1 ? 6 : 7)) return bad('wrong shape')
+  if (!Array.isArray(v) || (v1 ? v.length !== 6 : v.length !== 7 && v.length !== 8)) return bad('wrong shape')
   const fields = (v1 ? ['identity', ...v] : v) as unknown[]
-  const [kind, context, invitation, subject, role, expiresAt, peers] = fields
+  const [kind, context, invitation, subject, role, expiresAt, peers, anchorField] = fields
   const id = (x: unknown): x is Uint8Array => x instanceof Uint8Array && x.byteLength === 32
   if (kind !== 'identity' && kind !== 'open') return bad('unknown kind')
   if (!id(context) || !id(invitation) || !id(subject)) return bad('ids must be 32 bytes')
   if (role !== 'member' && role !== 'reader') return bad('unknown role')
   if (!Number.isSafeInteger(expiresAt) || (expiresAt as number) <= 0) return bad('wrong expiry')
   if (!Array.isArray(peers) || peers.length > MAX_PEERS || !peers.every((p) => typeof p === 'string' && p.length > 0 && p.length <= MAX_ADDR_LENGTH)) return bad('wrong peer addresses')
-  const base: TicketBase = { context, invitation, role, expiresAt: expiresAt as number, peers: peers as string[] }
+  let anchor: ChainAnchorRef | undefined
+  if (anchorField !== undefined) {
+    const a = anchorField as unknown[]
+    const text = (x: unknown): x is string => typeof x === 'string' && x.length > 0 && x.length <= MAX_ADDR_LENGTH
+    if (!Array.isArray(a) || a.length !== 4 || !a.every(text)) return bad('wrong anchor')
+    const [k, network, contract, rpc] = a as string[]
+    if (!isChainKind(k!)) return bad(`unknown anchor ${k!.slice(0, 20)}`)
+    if (!/^0x[0-9a-fA-F]{40}$/.test(contract!) || !/^(https?|wss?):\/\//.test(rpc!)) return bad('wrong anchor')
+    anchor = { kind: k, network: network!, contract: contract!, rpc: rpc! }
+  }
+  const base: TicketBase = { context, invitation, role, expiresAt: expiresAt as number, peers: peers as string[], ...(anchor !== undefined ? { anchor } : {}) }
   return kind === 'identity' ? { kind, invitee: subject, ...base } : { kind, secret: subject, ...base }
 }

@@ -11,9 +11,10 @@
 import { equalBytes, toHex } from '../crypto/bytes.ts'
 import { generateKeyPair, sign, type KeyPair } from '../crypto/ed25519.ts'
 import { ConflictError, ForbiddenError, InvalidInputError, NotFoundError } from '../errors/index.ts'
-import { GovernanceRejectedError } from '../governance/anchor.ts'
+import { GovernanceRejectedError, type ChainAnchor, type ChainGovernanceView } from '../governance/anchor.ts'
 import { claimCommitment, claimMessage } from '../governance/acl.ts'
-import type { OffchainAnchor } from '../governance/offchain/index.ts'
+import type { ChainAnchorRef, ChainRegistry } from './chain/registry.ts'
+import type { Governance } from './governance.ts'
 import type { GovOp, OpAction } from '../governance/offchain/op.ts'
 import type { Logger } from '../log/index.ts'
 import type { Network } from '../network/index.ts'
@@ -23,13 +24,14 @@ import { JOIN_POLL_MS, MEMBERSHIP_WAIT_MS } from './constants.ts'
 import type { ContextRecord, Contexts } from './contexts.ts'
 import type { Identities } from './identities.ts'
 import { UNBOUND } from './identities.ts'
-import { decodeTicket, openInvitationKey, type IdentityTicket, type OpenTicket } from './invitation.ts'
+import { decodeTicket, openInvitationKey, type IdentityTicket, type InvitationTicket, type OpenTicket } from './invitation.ts'
 import type { OpenClaim, Replicator } from './replication.ts'
 import type { SyncProgressEvent } from './types.ts'
 
 export interface JoinComponents {
   store: Store
-  governance: OffchainAnchor
+  governance: Governance
+  registry: ChainRegistry
   identities: Identities
   contexts: Contexts
   dag: DeltaDag
@@ -55,6 +57,7 @@ export class Joiner {
     if (this.c.contexts.find(t.context) !== undefined) throw new ConflictError(`this node is already in context ${toHex(t.context)}`)
     const me = t.kind === 'identity' ? this.unbound(t) : generateKeyPair()
     onProgress?.({ phase: 'governance', done: 0, total: null })
+    if (t.anchor !== undefined) return await this.joinOnChain(t, t.anchor, me, onProgress)
     const endJoin = this.c.replicator.beginJoin(t.context)
     try {
       const peers = await this.dialAll(t.peers)
@@ -154,7 +157,7 @@ export class Joiner {
       await this.c.replicator.push(source, t.context, [reveal], me, claim)
       // The peer's view decides: a concurrent claimer may have taken the last use.
       await this.c.replicator.syncGov(source, t.context, me, claim)
-      const verdict = this.c.governance.dag(t.context).verdict(reveal.id)
+      const verdict = this.c.governance.offchain.dag(t.context).verdict(reveal.id)
       if (verdict?.accepted !== true) throw new GovernanceRejectedError(`the claim was refused: ${verdict?.reason ?? 'the peer did not take it'}`)
     } catch (err) {
       await this.discard(t.context)
@@ -165,8 +168,84 @@ export class Joiner {
 
   /** Signs and records an op as `me`; answers the op (to push it). */
   private async sign (ctx: Uint8Array, me: KeyPair, action: OpAction): Promise<GovOp> {
-    const receipt = await this.c.governance.submitOp(ctx, me, action)
-    return this.c.governance.dag(ctx).history().find(({ op }) => toHex(op.id) === receipt.id)!.op
+    const receipt = await this.c.governance.offchain.submitOp(ctx, me, action)
+    return this.c.governance.offchain.dag(ctx).history().find(({ op }) => toHex(op.id) === receipt.id)!.op
+  }
+
+  /**
+   * Joins a chain-anchored context: the claim is a request to the contract (commit then
+   * reveal for an open invitation), made before anything is written here; then the node
+   * follows the context on the chain, waits for a member to share the group key there,
+   * and catches up with the invitation's peers.
+   */
+  private async joinOnChain (t: InvitationTicket, ref: ChainAnchorRef, me: KeyPair, onProgress: Progress): Promise<ContextRecord> {
+    this.c.registry.canSubmit(ref.kind)
+    const adapter = await this.c.registry.get(ref)
+    const network = await adapter.network()
+    if (network !== ref.network) throw new InvalidInputError(`the endpoint ${ref.rpc} serves chain ${network}; the invitation is for chain ${ref.network}`)
+    const view = await adapter.viewAt(t.context)
+    const inv = view.invitations.find((i) => equalBytes(i.id, t.invitation))
+    const matches = inv !== undefined && (t.kind === 'identity'
+      ? inv.target.type === 'identity' && equalBytes(inv.target.identity, t.invitee)
+      : inv.target.type === 'open' && equalBytes(inv.target.key, openInvitationKey(t.secret).publicKey))
+    if (!matches) throw new ForbiddenError(`the context has no such ${t.kind === 'identity' ? 'invitation for this identity' : 'open invitation'} on the chain`)
+    if (t.kind === 'identity') {
+      await adapter.submit(t.context, me, { type: 'claim', invitation: t.invitation })
+    } else {
+      const proof = sign(openInvitationKey(t.secret).secretKey, claimMessage(t.context, t.invitation, me.publicKey))
+      // Commit first: the commitment hides the proof until it is on the chain.
+      await adapter.submit(t.context, me, { type: 'commitClaim', invitation: t.invitation, commitment: claimCommitment(t.invitation, me.publicKey, proof) })
+      await adapter.submit(t.context, me, { type: 'revealClaim', invitation: t.invitation, proof })
+    }
+    // A member on the chain from here on: follow the context from a view that says so.
+    const joined = await this.memberView(adapter, t.context, me.publicKey)
+    await this.c.governance.chains.attach(t.context, ref, joined)
+    await this.c.store.transaction(() => {
+      if (t.kind === 'identity') this.c.identities.bind(t.invitee, t.context)
+      else this.c.identities.create(t.context, me)
+      this.c.contexts.put({ id: t.context, applicationId: joined.application, createdAt: Date.now(), identity: me.publicKey, xcallGrants: [], anchor: ref })
+      this.c.dag.init(t.context)
+    })
+    this.c.replicator.refresh(t.context)
+    const endJoin = this.c.replicator.beginJoin(t.context)
+    try {
+      const peers = await this.dialAll(t.peers)
+      await this.awaitKey(t.context, null)
+      await this.catchUp(t.context, peers, onProgress)
+    } finally {
+      endJoin()
+    }
+    this.c.logger.info('joined context', { context: toHex(t.context), role: t.role, invitation: t.kind, anchor: ref.kind })
+    return this.c.contexts.get(t.context)
+  }
+
+  /** The view at the confirmed head once it lists `identity` as a member. */
+  private async memberView (adapter: ChainAnchor, ctx: Uint8Array, identity: Uint8Array): Promise<ChainGovernanceView> {
+    const deadline = Date.now() + MEMBERSHIP_WAIT_MS
+    for (;;) {
+      const v = await adapter.viewAt(ctx)
+      if (v.members.some((m) => equalBytes(m.identity, identity))) return v
+      if (Date.now() > deadline) throw new NotFoundError('the claim was accepted, but the confirmed chain does not list this identity yet', { hint: 'wait for more confirmations, then `moor context sync`' })
+      await new Promise((r) => setTimeout(r, JOIN_POLL_MS))
+    }
+  }
+
+  /** Syncs with the first peer that serves the context (a peer admits us once its node read our claim). */
+  private async catchUp (ctx: Uint8Array, peers: string[], onProgress: Progress): Promise<void> {
+    const deadline = Date.now() + MEMBERSHIP_WAIT_MS
+    for (;;) {
+      const errors: string[] = []
+      for (const peer of peers) {
+        try {
+          await this.c.replicator.syncWith(peer, ctx, onProgress, { joining: true })
+          return
+        } catch (err) {
+          errors.push(`${peer}: ${(err as Error).message}`)
+        }
+      }
+      if (Date.now() > deadline) throw new NotFoundError('joined on the chain, but no peer served the context yet; it will sync in the background', { details: errors.join('; ') })
+      await new Promise((r) => setTimeout(r, JOIN_POLL_MS))
+    }
   }
 
   /** Writes the local context record (inside a transaction). */
@@ -175,20 +254,23 @@ export class Joiner {
     this.c.dag.init(ctx)
   }
 
-  /** The inviter's node shares the group key; keep fetching governance until it arrives. */
-  private async awaitKey (ctx: Uint8Array, source: string): Promise<void> {
+  /**
+   * A member's node shares the group key; offchain, keep fetching governance from
+   * `source` until it arrives; on a chain it arrives through the change feed.
+   */
+  private async awaitKey (ctx: Uint8Array, source: string | null): Promise<void> {
     const deadline = Date.now() + MEMBERSHIP_WAIT_MS
     while (this.c.replicator.keyring(ctx).current === undefined) {
       if (Date.now() > deadline) throw new NotFoundError('joined, but no group key arrived yet; the context will sync once an existing member shares it', { hint: 'keep the node running; check `moor context sync-status`' })
       await new Promise((r) => setTimeout(r, JOIN_POLL_MS))
-      await this.c.replicator.syncGov(source, ctx).catch(() => {})
+      if (source !== null) await this.c.replicator.syncGov(source, ctx).catch(() => {})
     }
   }
 
   /** Forgets every local trace of a failed join; an invitee's identity goes back to unbound. */
   private async discard (ctx: Uint8Array, restore?: KeyPair): Promise<void> {
     await this.c.store.transaction(() => {
-      this.c.governance.clear(ctx)
+      this.c.governance.offchain.clear(ctx)
       this.c.dag.clear(ctx)
       this.c.identities.clear(ctx)
       this.c.contexts.remove(ctx)

@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto'
 import { toHex } from '../crypto/bytes.ts'
 import { InvalidInputError } from '../errors/index.ts'
 import { roleOf } from '../governance/acl.ts'
-import type { OffchainAnchor } from '../governance/offchain/index.ts'
+import type { Governance } from './governance.ts'
 import type { InvitationTarget } from '../governance/types.ts'
 import type { Logger } from '../log/index.ts'
 import type { Network } from '../network/index.ts'
@@ -19,7 +19,7 @@ import { signerOf } from './signer.ts'
 import type { InviteResult } from './types.ts'
 
 export interface MembershipComponents {
-  governance: OffchainAnchor
+  governance: Governance
   identities: Identities
   replicator: Replicator
   network: Network
@@ -60,7 +60,7 @@ export class Membership {
     // Share the group key with an identity-bound invitee now, so it can read as soon as it
     // has claimed (an open claimer gets it once it is a member).
     await this.c.replicator.keyDuties(ctx.id)
-    const base = { context: ctx.id, invitation: id, role: req.role, expiresAt, peers: this.c.network.addresses() }
+    const base = { context: ctx.id, invitation: id, role: req.role, expiresAt, peers: this.c.network.addresses(), ...(ctx.anchor.kind !== 'offchain' ? { anchor: ctx.anchor } : {}) }
     const ticket: InvitationTicket = req.kind === 'identity' ? { kind: 'identity', invitee: req.identity, ...base } : { kind: 'open', secret: secret!, ...base }
     this.c.logger.info('invitation recorded', { context: toHex(ctx.id), invitation: toHex(id), kind: req.kind, role: req.role, maxUses })
     return { invitation: encodeTicket(ticket), id: toHex(id), kind: req.kind, role: req.role, expiresAt, maxUses }

@@ -6,8 +6,8 @@ import { randomBytes } from 'node:crypto'
 import { parseHex, toHex, utf8 } from '../crypto/bytes.ts'
 import { InvalidInputError, NotFoundError } from '../errors/index.ts'
 import { countedApprovals, MAX_PROPOSAL_ACTIONS, roleOf, type GovState } from '../governance/acl.ts'
-import type { OffchainAnchor } from '../governance/offchain/index.ts'
-import type { GovOp } from '../governance/offchain/op.ts'
+import type { GovEntry, Governance } from './governance.ts'
+import type { OpAction } from '../governance/offchain/op.ts'
 import type { ProposalAction, ProposalRecord } from '../governance/types.ts'
 import type { ContextRecord } from './contexts.ts'
 import { proposalActionInfo } from './describe.ts'
@@ -16,7 +16,7 @@ import { signerOf } from './signer.ts'
 import type { ProposalActionInfo, ProposalInfo } from './types.ts'
 
 export interface ProposalsComponents {
-  governance: OffchainAnchor
+  governance: Governance
   identities: Identities
 }
 
@@ -55,23 +55,23 @@ export class Proposals {
     const hex = toHex(proposal)
     const open = s.proposals.get(hex)
     if (open !== undefined) return this.open(ctx, s, open)
-    const log = this.c.governance.dag(ctx.id)
-    const history = log.history()
-    let proposed: GovOp | undefined
+    let proposed: GovEntry | undefined
     const approvers: string[] = []
-    for (const { op, verdict } of history) {
-      if (!verdict.accepted) continue
-      if (op.action.type === 'propose' && toHex(op.action.proposal) === hex) {
-        proposed = op
+    for (const e of this.c.governance.entries(ctx.id)) {
+      if (!e.accepted) continue
+      const a = e.action as OpAction
+      if (a.type === 'propose' && toHex(a.proposal) === hex) {
+        proposed = e
         approvers.length = 0
         // The author's approval counted if it was an admin where it proposed.
-        const before = log.stateAt(op.parents)
-        if (before !== undefined && roleOf(before, op.author) === 'admin') approvers.push(toHex(op.author))
-      } else if (proposed !== undefined && op.action.type === 'approve' && toHex(op.action.proposal) === hex) {
-        approvers.push(toHex(op.author))
+        const before = e.before()
+        if (before !== undefined && roleOf(before, e.author) === 'admin') approvers.push(toHex(e.author))
+      } else if (proposed !== undefined && a.type === 'approve' && toHex(a.proposal) === hex) {
+        approvers.push(toHex(e.author))
       }
     }
-    if (proposed === undefined || proposed.action.type !== 'propose') {
+    const action = proposed?.action as OpAction | undefined
+    if (proposed === undefined || action?.type !== 'propose') {
       throw new NotFoundError(`context ${toHex(ctx.id)} has no proposal ${hex}`, { hint: `list open proposals with \`moor proposal list ${toHex(ctx.id)}\`` })
     }
     const outcome = s.history.findLast((h) => h.proposal === hex)
@@ -79,8 +79,8 @@ export class Proposals {
       id: hex,
       contextId: toHex(ctx.id),
       author: toHex(proposed.author),
-      actions: proposed.action.actions.map(proposalActionInfo),
-      createdAt: proposed.hlc.ms,
+      actions: action.actions.map(proposalActionInfo),
+      createdAt: proposed.at,
       status: outcome === undefined ? 'deleted' : outcome.outcome,
       approvals: approvers,
       counted: approvers.filter((a) => s.members.get(a)?.role === 'admin').length,

@@ -12,8 +12,7 @@ import { unwrapKey, wrapKey } from '../crypto/keywrap.ts'
 import { open, seal } from '../crypto/secretbox.ts'
 import { DecryptionError, MoorageError, NotFoundError } from '../errors/index.ts'
 import { checkOpenClaim, roleOf, type GovState } from '../governance/acl.ts'
-import { newGroupKey, readKeyring, shareAction, type GroupKey, type KeyringView } from '../governance/group-keys.ts'
-import type { OffchainAnchor } from '../governance/offchain/index.ts'
+import { newGroupKey, shareAction, type GroupKey, type KeyringView } from '../governance/group-keys.ts'
 import { decodeOp, type GovOp } from '../governance/offchain/op.ts'
 import type { Logger } from '../log/index.ts'
 import type { Network } from '../network/index.ts'
@@ -28,6 +27,7 @@ import type { Applications } from './applications.ts'
 import { HEARTBEAT_MS, IDLE_HEARTBEAT_MS, KEY_DUTY_DELAY_MS, SYNC_BATCH_DELTAS, APP_CHUNK_BYTES } from './constants.ts'
 import type { ContextRecord, Contexts } from './contexts.ts'
 import type { EventBus } from './events.ts'
+import type { Governance } from './governance.ts'
 import type { Identities } from './identities.ts'
 import type { SyncProgressEvent, SyncStatusInfo } from './types.ts'
 
@@ -35,7 +35,7 @@ export interface ReplicationComponents {
   network: Network
   store: Store
   dag: DeltaDag
-  governance: OffchainAnchor
+  governance: Governance
   contexts: Contexts
   identities: Identities
   applications: Applications
@@ -58,6 +58,8 @@ const EMPTY = new Uint8Array(0)
 const DEFERRED = 'its governance point is not known yet'
 /** Most deltas from gossip applied in a synchronous transaction (see receiveDeltas). */
 const GOSSIP_SYNC_APPLY_MAX = 4
+/** Deltas kept per chain-anchored context while their block is not read yet. */
+const MAX_WAITING_DELTAS = 4096
 
 type ApplyResult = { ok: true, out: ReceiveOutcome } | { ok: false, reason: string, delta: Delta }
 
@@ -71,7 +73,13 @@ export class Replicator {
   private readonly lastError = new Map<string, string>()
   private readonly running = new Map<string, Promise<void>>()
   private readonly joining = new Set<string>()
+  /**
+   * Chain-anchored contexts' deltas that name a block this node has not read yet, kept
+   * (up to MAX_WAITING_DELTAS per context) and judged once it has.
+   */
+  private readonly waiting = new Map<string, Delta[]>()
   private readonly duties = new Map<string, ReturnType<typeof setTimeout>>()
+  private readonly dutiesRunning = new Set<string>()
   /** What the last heartbeat that reached a peer announced, per context, and when. */
   private readonly beats = new Map<string, { state: string, at: number }>()
   private timer: ReturnType<typeof setInterval> | undefined
@@ -90,7 +98,7 @@ export class Replicator {
     await n.handle(PROTOCOLS.snapshot, this.serveSnapshot)
     await n.handle(PROTOCOLS.app, this.serveApp)
     await n.handle(PROTOCOLS.push, this.servePush)
-    this.c.governance.onAdopt = (ops) => { this.governanceAdopted(ops) }
+    this.c.governance.offchain.onAdopt = (ops) => { this.governanceAdopted(ops) }
     for (const rec of this.c.contexts.all()) this.refreshMembership(rec)
     this.timer = setInterval(() => { void this.heartbeat() }, this.c.heartbeatMs ?? HEARTBEAT_MS)
     this.timer.unref?.()
@@ -121,7 +129,7 @@ export class Replicator {
     const me = this.me(ctx)
     const cache = this.keyCache.get(hex) ?? new Map<string, Uint8Array>()
     this.keyCache.set(hex, cache)
-    const ring = me === undefined ? { known: new Map(), holders: new Map(), stale: false } : readKeyring(this.c.governance.dag(ctx), me, cache)
+    const ring = me === undefined ? { known: new Map(), holders: new Map(), stale: false } : this.c.governance.keyring(ctx, me, cache)
     this.keyrings.set(hex, ring)
     return ring
   }
@@ -171,6 +179,30 @@ export class Replicator {
     }
   }
 
+  /**
+   * A chain-anchored context's governance changed (membership, keys, application) or the
+   * chain was read further: re-read membership and keys, and sync what waited for it.
+   */
+  chainUpdated (ctx: Uint8Array, changed: boolean): void {
+    const hex = toHex(ctx)
+    if (changed) {
+      this.keyrings.delete(hex)
+      const rec = this.c.contexts.find(ctx)
+      if (rec === undefined) return
+      this.refreshMembership(rec)
+      this.scheduleKeyDuties(ctx)
+    }
+    // Deltas set aside because they named a block this node had not read yet.
+    const waiting = this.waiting.get(hex)
+    if (waiting === undefined) return
+    const ready = waiting.filter((d) => this.c.governance.knows(ctx, d.anchor))
+    if (ready.length === 0) return
+    const rest = waiting.filter((d) => !ready.includes(d))
+    if (rest.length === 0) this.waiting.delete(hex)
+    else this.waiting.set(hex, rest)
+    void this.receiveDeltas(ctx, ready, null).catch((err: unknown) => { this.log.warn('could not apply waiting deltas', { context: hex, error: (err as Error).message }) })
+  }
+
   /** Governance ops became part of a log (ours or a peer's). */
   private governanceAdopted (ops: GovOp[]): void {
     const contexts = new Map<string, Uint8Array>()
@@ -198,7 +230,11 @@ export class Replicator {
     if (this.duties.has(hex) || this.stopped) return
     this.duties.set(hex, setTimeout(() => {
       this.duties.delete(hex)
+      // One duty at a time per context: on a chain a share takes a block or more to land.
+      if (this.dutiesRunning.has(hex)) return
+      this.dutiesRunning.add(hex)
       void this.keyDuties(ctx).catch((err) => { this.log.warn('key duty failed', { context: hex, error: (err as Error).message }) })
+        .finally(() => { this.dutiesRunning.delete(hex) })
     }, delay))
   }
 
@@ -212,7 +248,7 @@ export class Replicator {
     const members = [...s.members.values()].map((m) => m.identity)
     if ((ring.latest === undefined || ring.stale) && role !== 'reader') {
       const { action } = newGroupKey(ctx, members)
-      await this.c.governance.submitOp(ctx, me, action)
+      await this.c.governance.shareKeys(ctx, me, action)
       this.log.info('rotated the group key', { context: toHex(ctx) })
       return
     }
@@ -223,7 +259,7 @@ export class Replicator {
       .map((i) => (i.target as { identity: Uint8Array }).identity)
     const lacking = [...members, ...invitees].filter((id) => !(ring.holders.get(toHex(id))?.has(toHex(current.id)) ?? false))
     if (lacking.length > 0) {
-      await this.c.governance.submitOp(ctx, me, shareAction(ctx, current, dedupe(lacking), false))
+      await this.c.governance.shareKeys(ctx, me, shareAction(ctx, current, dedupe(lacking), false))
     }
   }
 
@@ -277,7 +313,7 @@ export class Replicator {
       if (this.keyring(ctx).stale || this.keyring(ctx).latest === undefined) this.scheduleKeyDuties(ctx)
       const peers = this.c.network.topicPeers(topicOf(ctx))
       if (peers.length === 0) continue
-      const govHeads = this.c.governance.dag(ctx).currentHeads()
+      const govHeads = this.c.governance.point(ctx)
       const state = `${toHex(info.rootHash)}:${info.heads.map(toHex).join()}:${govHeads.map(toHex).join()}:${peers.sort().join()}`
       const last = this.beats.get(hex)
       if (last !== undefined && last.state === state && now - last.at < IDLE_HEARTBEAT_MS) continue
@@ -320,9 +356,8 @@ export class Replicator {
         await this.receiveOps(ctx, [op], from)
       } else if (kind === 'beat') {
         const [heads, govHeads] = decode(payload) as [Uint8Array[], Uint8Array[]]
-        const log = this.c.governance.dag(ctx)
         // Held deltas count as lacking too: `has` knows them, but their parents are missing.
-        const lacking = heads.some((h) => !this.c.dag.has(ctx, h)) || govHeads.some((h) => !log.has(h)) || this.c.dag.pendingCount(ctx) > 0 || this.neededApplication(ctx) !== undefined
+        const lacking = heads.some((h) => !this.c.dag.has(ctx, h)) || !this.c.governance.knows(ctx, govHeads) || this.c.dag.pendingCount(ctx) > 0 || this.neededApplication(ctx) !== undefined
         if (lacking) void this.syncWith(from, ctx).catch(() => {})
       }
     } catch (err) {
@@ -332,10 +367,9 @@ export class Replicator {
 
   /** Checks and applies deltas from a peer; held ones trigger a fetch of their parents. */
   async receiveDeltas (ctx: Uint8Array, deltas: Delta[], from: string | null): Promise<{ applied: number, rejected: number }> {
-    const log = this.c.governance.dag(ctx)
     let needGov = false
     const verdicts = deltas.map((d) => {
-      const s = log.stateAt(d.anchor)
+      const s = this.c.governance.stateAt(ctx, d.anchor)
       // Not a rejection: the delta is dropped for now and fetched again by the sync below,
       // once this node has the governance ops it was written after.
       if (s === undefined) { needGov = true; return DEFERRED }
@@ -367,6 +401,7 @@ export class Replicator {
     for (const r of results) {
       if (!r.ok && r.reason === DEFERRED) {
         this.log.debug('delta deferred until the governance log catches up', { context: toHex(ctx), delta: toHex(r.delta.id) })
+        if (this.c.governance.onChain(ctx)) this.wait(ctx, r.delta)
         continue
       }
       if (!r.ok) {
@@ -381,12 +416,24 @@ export class Replicator {
       this.c.clock.observe(d.hlc)
       this.c.bus.publish({ contextId: toHex(d.context), type: 'delta', kind: 'received', data: toHex(d.id), deltaId: toHex(d.id), at: d.hlc.ms })
     }
-    if ((held || needGov) && from !== null) void this.syncWith(from, ctx).catch(() => {})
+    // On a chain, a point this node has not read yet is waited for (see chainUpdated);
+    // offchain, the ops it lacks are fetched with the sync.
+    if ((held || (needGov && !this.c.governance.onChain(ctx))) && from !== null) void this.syncWith(from, ctx).catch(() => {})
     return { applied, rejected }
   }
 
+  private wait (ctx: Uint8Array, delta: Delta): void {
+    const hex = toHex(ctx)
+    const list = this.waiting.get(hex) ?? []
+    if (list.some((d) => equalBytes(d.id, delta.id))) return
+    list.push(delta)
+    // A bound on what a peer can make this node keep: the oldest go (a sync fetches them again).
+    if (list.length > MAX_WAITING_DELTAS) list.splice(0, list.length - MAX_WAITING_DELTAS)
+    this.waiting.set(hex, list)
+  }
+
   private async receiveOps (ctx: Uint8Array, ops: GovOp[], from: string | null): Promise<void> {
-    const gov = this.c.governance
+    const gov = this.c.governance.offchain
     const outcome = await this.c.store.transaction(() => {
       const added: GovOp[] = []
       let held = false
@@ -458,7 +505,8 @@ export class Replicator {
 
   private async doSync (peer: string, ctx: Uint8Array, onProgress?: (p: SyncProgress) => void): Promise<void> {
     onProgress?.({ phase: 'governance', done: 0, total: null })
-    await this.syncGov(peer, ctx)
+    // A chain-anchored context's governance comes from the chain, not from peers.
+    if (!this.c.governance.onChain(ctx)) await this.syncGov(peer, ctx)
     const rec = this.c.contexts.find(ctx)
     const s = this.state(ctx)
     if (rec === undefined || s === undefined || roleOf(s, rec.identity) === undefined) return
@@ -607,7 +655,7 @@ export class Replicator {
     const { ctx, identity } = this.admit(PROTOCOLS.gov, bytes, from, true)
     const aad = concatBytes(utf8('moorage:gov-session:v1'), ctx)
     const session = new Uint8Array(randomBytes(32))
-    return encode([wrapKey(session, identity, aad), seal(session, encode(this.c.governance.opsBytes(ctx)), aad)])
+    return encode([wrapKey(session, identity, aad), seal(session, encode(this.c.governance.offchain.opsBytes(ctx)), aad)])
   }
 
   private readonly serveHeads = async (bytes: Uint8Array, from: string): Promise<Uint8Array> => {

@@ -25,7 +25,8 @@ export interface MemberInfo {
 export interface ContextInfo {
   id: string
   applicationId: string
-  anchor: { kind: 'offchain' }
+  /** Where governance lives: offchain, or a chain (network = chain id, contract, RPC endpoint). */
+  anchor: { kind: 'offchain' } | { kind: 'ethereum', network: string, contract: string, rpc: string }
   createdAt: number
   /** This node's identity in the context. */
   identity: string
@@ -52,6 +53,11 @@ export interface CreateContextRequest {
   applicationId: string
   /** Arguments for the application's `init` method (UTF-8 JSON bytes by convention). */
   initArgs?: Uint8Array
+  /**
+   * Where governance lives; offchain when absent. A chain (`kind: 'ethereum'`) takes the
+   * RPC endpoint and context config contract, defaulting to config.json `chains.<kind>`.
+   */
+  anchor?: { kind: string, rpc?: string, contract?: string }
 }
 
 export interface ExecuteRequest {
@@ -147,6 +153,9 @@ export type ProposalActionInfo =
   | { type: 'removeAdmin', identity: string }
   | { type: 'setValue', key: string, value: string, encoding?: 'utf8' | 'hex' }
   | { type: 'deleteProposal', proposal: string }
+  /** Chain anchors only (shown, not yet proposable through the node): a call or a transfer from the context's proxy contract. */
+  | { type: 'call', target: string, value: string, data: string }
+  | { type: 'transfer', to: string, amount: string }
 
 export interface ProposalInfo {
   id: string
@@ -185,6 +194,8 @@ export type GovActionInfo =
   | { type: 'propose', proposal: string, actions: ProposalActionInfo[] }
   | { type: 'approve', proposal: string }
   | { type: 'keys', keyId: string, rotate: boolean, recipients: string[] }
+  /** A request this node cannot decode (a newer contract's, say). */
+  | { type: 'unknown', name: string }
 
 /** One governance operation with its verdict, in evaluation order. */
 export interface GovernanceOpInfo {

@@ -21,6 +21,8 @@ export interface StartOptions {
   /** Echo the node's log lines to stderr as they come (also when MOORAGE_TEST_LOGS=1). */
   echo?: boolean
   noSync?: boolean
+  /** Chain settings for the node (createNode's `chains`: relayer keys, poll interval). */
+  chains?: unknown
 }
 
 export class NodeProcess {
@@ -49,6 +51,7 @@ export class NodeProcess {
       args.push(NODE_PROCESS, home, '--name', opts.name, '--log-level', opts.logLevel ?? 'info')
       for (const b of opts.bootstrap ?? []) args.push('--bootstrap', b)
       if (opts.noSync === true) args.push('--no-sync')
+      if (opts.chains !== undefined) args.push('--chains', JSON.stringify(opts.chains))
     }
     this.child = spawn(process.execPath, args, { stdio: ['pipe', 'pipe', 'inherit'], env: { ...process.env, MOOR_LOG: opts.logLevel ?? 'info' } })
     const echo = opts.echo === true || process.env.MOORAGE_TEST_LOGS === '1'

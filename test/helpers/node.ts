@@ -5,6 +5,7 @@ import { fromUtf8, utf8 } from '../../src/crypto/bytes.ts'
 import { silentLogger } from '../../src/log/index.ts'
 import { defaultConfig } from '../../src/node/config.ts'
 import { createNode, type MoorNode } from '../../src/node/index.ts'
+import type { ChainSettings } from '../../src/node/chain/registry.ts'
 import { tempDir } from './tmp.ts'
 
 export function appWasm (name: string): Uint8Array {
@@ -24,12 +25,12 @@ export interface TestNode {
   close: () => Promise<void>
 }
 
-export async function startTestNode (overrides: { gas?: bigint, memoryPages?: number } = {}): Promise<TestNode> {
+export async function startTestNode (overrides: { gas?: bigint, memoryPages?: number, chains?: ChainSettings } = {}): Promise<TestNode> {
   const dir = tempDir('moor-node-')
   const config = defaultConfig(dir.path)
   if (overrides.gas !== undefined) config.limits.gas = overrides.gas
   if (overrides.memoryPages !== undefined) config.limits.memoryPages = overrides.memoryPages
-  const node = await createNode({ home: dir.path, config, logger: silentLogger })
+  const node = await createNode({ home: dir.path, config, logger: silentLogger, ...(overrides.chains !== undefined ? { chains: overrides.chains } : {}) })
   const parse = (out: Uint8Array | null): unknown => (out === null ? undefined : JSON.parse(fromUtf8(out)))
   return {
     node,

@@ -19,6 +19,9 @@ describe('invitation strings', () => {
     const text = encodeTicket(open)
     assert.match(text, /^moorinv2\.[A-Za-z0-9_-]+$/)
     assert.deepEqual(decodeTicket(`  ${text}\n`), open) // copied with whitespace
+    // A chain-anchored context's string carries the anchor.
+    const anchored = { ...bound, anchor: { kind: 'ethereum' as const, network: '31337', contract: '0x' + 'ab'.repeat(20), rpc: 'http://127.0.0.1:8545' } }
+    assert.deepEqual(decodeTicket(encodeTicket(anchored)), anchored)
   })
 
   it('derives the open invitation key as keyPairFromSeed(sha256(secret))', () => {
@@ -39,7 +42,10 @@ describe('invitation strings', () => {
     ['the admin role', str(['open', b(1), b(2), b(3), 'admin', 1, []]), /unknown role/],
     ['a fractional expiry', str(['open', b(1), b(2), b(3), 'member', 1.5, []]), /wrong expiry/],
     ['too many peers', str(['open', b(1), b(2), b(3), 'member', 1, Array(33).fill('/ip4/1.2.3.4/tcp/1')]), /wrong peer addresses/],
-    ['an extra field', str(['open', b(1), b(2), b(3), 'member', 1, [], 'x']), /wrong shape/],
+    ['an extra field', str(['open', b(1), b(2), b(3), 'member', 1, [], 'x', 'y']), /wrong shape/],
+    ['an anchor that is not one', str(['open', b(1), b(2), b(3), 'member', 1, [], 'x']), /wrong anchor/],
+    ['an unknown chain anchor', str(['open', b(1), b(2), b(3), 'member', 1, [], ['solana', '1', '0x' + '00'.repeat(20), 'http://127.0.0.1:8545']]), /unknown anchor/],
+    ['an anchor with a bad contract', str(['open', b(1), b(2), b(3), 'member', 1, [], ['ethereum', '1', '0x12', 'http://127.0.0.1:8545']]), /wrong anchor/],
     ['a v1 string with a kind', str(['identity', b(1), b(2), b(3), 'member', 1, []], 'moorinv1.'), /wrong shape/]
   ]
   for (const [name, text, message] of bad) {

@@ -3,9 +3,16 @@
 // deploy script and `moor devnet`). The hardfork is the one the contracts are compiled
 // for (constants.ts: EVM_VERSION). Accounts are Hardhat's defaults, each funded with
 // 10,000 ETH; the first is DEVNET_RELAYER_KEY.
+//
+// launchDevnet (server + optional deployment) is the one implementation behind
+// scripts/devnet-ethereum.ts and `moor devnet`.
+import { createServer } from 'node:net'
 import path from 'node:path'
-import type { Eip1193Provider } from 'ethers'
-import { DEVNET_CHAIN_ID, EVM_VERSION } from '../constants.ts'
+import { Wallet, type Eip1193Provider } from 'ethers'
+import { ConflictError } from '../../../src/errors/index.ts'
+import { DEVNET_CHAIN_ID, DEVNET_RELAYER_KEY, EVM_VERSION } from '../constants.ts'
+import { loadArtifacts } from '../artifacts.ts'
+import { deployTo, type DeploymentRecord } from '../deploy.ts'
 
 export interface DevnetInit {
   chainId?: number
@@ -72,15 +79,93 @@ export async function startDevnet (init: DevnetInit = {}): Promise<Devnet> {
 
 /** An EDR chain behind a JSON-RPC server (HTTP and WebSocket) on 127.0.0.1. */
 export async function serveDevnet (init: ServeInit = {}): Promise<DevnetServer> {
-  const env = await hre(init)
   const host = init.host ?? '127.0.0.1'
-  const server = await env.network.createServer('devnet', host, init.port ?? 0)
-  const { address, port } = await server.listen()
+  const port = init.port ?? 0
+  // Hardhat's server has no error path for listen (an address in use is an uncaught
+  // error event), so the address is tried first.
+  if (port !== 0) await probeListen(host, port)
+  const env = await hre(init)
+  const server = await env.network.createServer('devnet', host, port)
+  const bound = await server.listen()
   return {
-    url: `http://${address}:${port}`,
-    host: address,
-    port,
+    url: `http://${bound.address.includes(':') ? `[${bound.address}]` : bound.address}:${bound.port}`,
+    host: bound.address,
+    port: bound.port,
     chainId: init.chainId ?? DEVNET_CHAIN_ID,
     close: async () => { await server.close() }
   }
+}
+
+/** Listens on host:port and closes again: an error names the address and the reason. */
+async function probeListen (host: string, port: number): Promise<void> {
+  await new Promise<void>((resolve, reject) => {
+    const probe = createServer()
+    probe.once('error', (err: NodeJS.ErrnoException) => {
+      reject(new ConflictError(`cannot listen on ${host}:${port}`, {
+        details: err.code === 'EADDRINUSE' ? 'the address is in use (another devnet or node?)' : err.message,
+        hint: err.code === 'EADDRINUSE' ? 'pick another port, or 0 for any free one' : 'listen on an address of this machine (e.g. 127.0.0.1)',
+        cause: err
+      }))
+    })
+    probe.listen(port, host, () => { probe.close(() => { resolve() }) })
+  })
+}
+
+export interface LaunchDevnetInit {
+  /** Address to listen on (default 127.0.0.1). */
+  host?: string
+  /** Port to listen on (default 8545; 0 = any free port). */
+  port?: number
+  /** Also mine a block every `blockTimeMs` (default: only one block per transaction). */
+  blockTimeMs?: number
+  /** Deploy the contracts from the dev account (default true). */
+  deploy?: boolean
+}
+
+export interface LaunchedDevnet {
+  /** The JSON-RPC URL (HTTP; the same address also speaks WebSocket). */
+  url: string
+  host: string
+  port: number
+  chainId: number
+  /** Hardhat's first default account (DEVNET_RELAYER_KEY): public, funded only on devnets. */
+  key: string
+  /** That account's address. */
+  address: string
+  /** The contracts' deployment, unless `deploy: false`. */
+  deployment?: DeploymentRecord
+  close: () => Promise<void>
+}
+
+/**
+ * An EDR devnet behind JSON-RPC, with the contracts deployed from the dev account unless
+ * `deploy` is false. If the deployment fails the server is closed again.
+ */
+export async function launchDevnet (init: LaunchDevnetInit = {}): Promise<LaunchedDevnet> {
+  const deploy = init.deploy ?? true
+  // Compile (or load the cache) before the server exists: a cold compile blocks for a while.
+  if (deploy) await loadArtifacts()
+  const server = await serveDevnet({
+    host: init.host ?? '127.0.0.1',
+    port: init.port ?? 8545,
+    ...(init.blockTimeMs !== undefined ? { intervalMs: init.blockTimeMs } : {})
+  })
+  const launched: LaunchedDevnet = {
+    url: server.url,
+    host: server.host,
+    port: server.port,
+    chainId: server.chainId,
+    key: DEVNET_RELAYER_KEY,
+    address: new Wallet(DEVNET_RELAYER_KEY).address,
+    close: server.close
+  }
+  if (deploy) {
+    try {
+      launched.deployment = await deployTo({ rpc: server.url, key: DEVNET_RELAYER_KEY })
+    } catch (err) {
+      await server.close()
+      throw err
+    }
+  }
+  return launched
 }

@@ -1,8 +1,10 @@
 // Contexts: instances of an application on this node.
 //
 //   GET    /admin/contexts                          -> { contexts: ContextInfo[] }
-//   POST   /admin/contexts                          body: { applicationId, initArgs?: any JSON }
-//                                                   -> 201 ContextInfo
+//   POST   /admin/contexts                          body: { applicationId, initArgs?: any JSON,
+//                                                   anchor?: { kind: 'offchain' | 'ethereum', rpc?, contract? } }
+//                                                   -> 201 ContextInfo (on a chain: after the
+//                                                   creation is confirmed)
 //   GET    /admin/contexts/:id                      -> ContextInfo
 //   DELETE /admin/contexts/:id                      -> 204
 //   PUT    /admin/contexts/:id/application      body: { applicationId }
@@ -16,7 +18,7 @@
 import express, { Router } from 'express'
 import { MAX_JSON_BYTES } from '../constants.ts'
 import type { ApiComponents } from '../types.ts'
-import { hexId, jsonBytes, object, only, query, requiredHexId } from '../validate.ts'
+import { hexId, jsonBytes, object, only, oneOf, optionalString, query, requiredHexId } from '../validate.ts'
 
 export function contextRoutes ({ node }: ApiComponents): Router {
   const router = Router()
@@ -30,10 +32,18 @@ export function contextRoutes ({ node }: ApiComponents): Router {
   router.post('/admin/contexts', json, async (req, res) => {
     query(req, [])
     const body = object(req.body, 'request body', 'send JSON `{ "applicationId": "<64 hex>", "initArgs": <any JSON> }` with `Content-Type: application/json`')
-    only(body, ['applicationId', 'initArgs'], 'body')
+    only(body, ['applicationId', 'initArgs', 'anchor'], 'body')
     const applicationId = requiredHexId(body, 'applicationId', 'body')
     const initArgs = body.initArgs === undefined ? undefined : jsonBytes(body.initArgs)
-    const context = await node.createContext(initArgs === undefined ? { applicationId } : { applicationId, initArgs })
+    let anchor: { kind: string, rpc?: string, contract?: string } | undefined
+    if (body.anchor !== undefined) {
+      const a = object(body.anchor, 'body.anchor', 'send `{ "kind": "ethereum", "rpc": "<url>", "contract": "0x…" }` (rpc and contract default to config.json chains.ethereum)')
+      only(a, ['kind', 'rpc', 'contract'], 'body.anchor')
+      const rpc = optionalString(a, 'rpc', 'body.anchor')
+      const contract = optionalString(a, 'contract', 'body.anchor', 42)
+      anchor = { kind: oneOf(a.kind, 'body.anchor.kind', ['offchain', 'ethereum']), ...(rpc !== undefined ? { rpc } : {}), ...(contract !== undefined ? { contract } : {}) }
+    }
+    const context = await node.createContext({ applicationId, ...(initArgs !== undefined ? { initArgs } : {}), ...(anchor !== undefined ? { anchor } : {}) })
     res.status(201).json(context)
   })
 

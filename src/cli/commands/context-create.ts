@@ -1,4 +1,5 @@
-// moor context create --app <id> [--init-args <json>] — a new context of an application.
+// moor context create --app <id> [--init-args <json>] [--anchor ethereum [--rpc <url>] [--contract <address>]]
+// — a new context of an application, governed off-chain or on a chain.
 
 import type { ContextInfo } from '../../node/types.ts'
 import { NodeClient } from '../client.ts'
@@ -11,13 +12,16 @@ import { describeContext } from './context-show.ts'
 export const contextCreate: Command = {
   path: ['context', 'create'],
   group: 'Contexts',
-  synopsis: 'context create --app <id> [--init-args <json>]',
+  synopsis: 'context create --app <id> [--init-args <json>] [--anchor offchain|ethereum] [--rpc <url>] [--contract <address>]',
   summary: 'Create a context of an installed application; this node becomes its admin.',
   optionHelp: [
     ['--app <id>', 'the application id (from `moor app list`)'],
-    ['--init-args <json>', 'arguments for the application\'s init method, as JSON']
+    ['--init-args <json>', 'arguments for the application\'s init method, as JSON'],
+    ['--anchor <kind>', 'where governance lives: offchain (default) or ethereum (a context config contract)'],
+    ['--rpc <url>', 'with --anchor ethereum: the JSON-RPC endpoint (default: config.json chains.ethereum.rpc)'],
+    ['--contract <address>', 'with --anchor ethereum: the ContextConfig contract (default: chains.ethereum.contract)']
   ],
-  options: { app: { type: 'string' }, 'init-args': { type: 'string' } },
+  options: { app: { type: 'string' }, 'init-args': { type: 'string' }, anchor: { type: 'string' }, rpc: { type: 'string' }, contract: { type: 'string' } },
   positionals: { min: 0, max: 0, names: 'no arguments' },
   async run (ctx) {
     if (ctx.values.app === undefined) throw new UsageError('missing --app <id>', ctx.usage)
@@ -25,6 +29,13 @@ export const contextCreate: Command = {
     const rawInit = ctx.values['init-args'] as string | undefined
     const body: Record<string, unknown> = { applicationId }
     if (rawInit !== undefined) body.initArgs = jsonArg(rawInit, '--init-args', ctx.usage)
+    const anchor = (ctx.values.anchor as string | undefined) ?? 'offchain'
+    const rpc = ctx.values.rpc as string | undefined
+    const contract = ctx.values.contract as string | undefined
+    if (anchor !== 'offchain' && anchor !== 'ethereum') throw new UsageError(`unknown --anchor "${anchor}"; one of offchain, ethereum`, ctx.usage)
+    if (anchor === 'offchain' && (rpc !== undefined || contract !== undefined)) throw new UsageError('--rpc and --contract go with --anchor ethereum', ctx.usage)
+    if (contract !== undefined && !/^0x[0-9a-fA-F]{40}$/.test(contract)) throw new UsageError(`--contract must be an address (0x and 40 hex characters), got "${contract.slice(0, 60)}"`, ctx.usage)
+    if (anchor !== 'offchain') body.anchor = { kind: anchor, ...(rpc !== undefined ? { rpc } : {}), ...(contract !== undefined ? { contract } : {}) }
     const client = await NodeClient.fromHome(ctx.home)
     const context = await client.request<ContextInfo>('POST', '/admin/contexts', { json: body })
     if (ctx.json) printJson(ctx, context)

@@ -1,0 +1,123 @@
+// The node's one door to a context's governance, whichever anchor holds it: the offchain
+// log (src/governance/offchain/) or a chain (chain/, through adapters/<chain>/). Callers
+// ask the same questions of both: the state now, the state at a delta's governance
+// point, the point to write at, the key shares; and submit requests the same way.
+import { toHex } from '../crypto/bytes.ts'
+import type { Receipt, Signer } from '../governance/anchor.ts'
+import type { GovState } from '../governance/acl.ts'
+import { keyEventsOf, readKeyring, type KeyringView } from '../governance/group-keys.ts'
+import type { OffchainAnchor } from '../governance/offchain/index.ts'
+import type { KeyShareAction, OpAction } from '../governance/offchain/op.ts'
+import type { GovAction } from '../governance/types.ts'
+import type { KeyPair } from '../crypto/ed25519.ts'
+import type { ChainGovernance } from './chain/index.ts'
+import { encodePoint } from './chain/timeline.ts'
+
+/** One operation of a context's governance, as the audit and proposal history show it. */
+export interface GovEntry {
+  id: string
+  position: number
+  author: Uint8Array
+  nonce: string
+  at: number
+  parents: string[]
+  action: OpAction | { type: string }
+  accepted: boolean
+  reason: string | null
+  /** The governance state just before this operation (undefined when not known here). */
+  before: () => GovState | undefined
+}
+
+export class Governance {
+  readonly offchain: OffchainAnchor
+  readonly chains: ChainGovernance
+
+  constructor (offchain: OffchainAnchor, chains: ChainGovernance) {
+    this.offchain = offchain
+    this.chains = chains
+  }
+
+  /** Whether a context's governance lives on a chain (as followed by this node). */
+  onChain (ctx: Uint8Array): boolean {
+    return this.chains.tracks(ctx)
+  }
+
+  state (ctx: Uint8Array): GovState | undefined {
+    return this.onChain(ctx) ? this.chains.state(ctx) : this.offchain.state(ctx)
+  }
+
+  /** The state at a delta's governance point; undefined while this node has not reached it. */
+  stateAt (ctx: Uint8Array, point: Uint8Array[]): GovState | undefined {
+    return this.onChain(ctx) ? this.chains.stateAt(ctx, point) : this.offchain.dag(ctx).stateAt(point)
+  }
+
+  /** The governance point a delta written now names. */
+  point (ctx: Uint8Array): Uint8Array[] {
+    return this.onChain(ctx) ? this.chains.point(ctx) : this.offchain.dag(ctx).currentHeads()
+  }
+
+  /** Whether this node has reached a governance point (a peer's heartbeat names its own). */
+  knows (ctx: Uint8Array, point: Uint8Array[]): boolean {
+    if (this.onChain(ctx)) return this.chains.knows(ctx, point)
+    const log = this.offchain.dag(ctx)
+    return point.every((h) => log.has(h))
+  }
+
+  async submit (ctx: Uint8Array, signer: Signer, action: GovAction): Promise<Receipt> {
+    return this.onChain(ctx) ? await this.chains.submit(ctx, signer, action) : await this.offchain.submit(ctx, signer, action)
+  }
+
+  /** Publishes group-key shares: an op on the offchain log, a request on a chain. */
+  async shareKeys (ctx: Uint8Array, signer: Signer, action: KeyShareAction): Promise<Receipt> {
+    return this.onChain(ctx) ? await this.chains.submit(ctx, signer, action) : await this.offchain.submitOp(ctx, signer, action)
+  }
+
+  /**
+   * This identity's keyring. On a chain the key in force is stale as soon as someone who
+   * holds it is neither a member nor an invitee any more (removals there need not pass
+   * through this node, e.g. an admin proposal executed by the proxy contract).
+   */
+  keyring (ctx: Uint8Array, me: KeyPair, cache: Map<string, Uint8Array>): KeyringView {
+    if (!this.onChain(ctx)) return readKeyring(ctx, keyEventsOf(this.offchain.dag(ctx)), me, cache)
+    const ring = readKeyring(ctx, this.chains.keyShares(ctx), me, cache)
+    const s = this.chains.state(ctx)
+    if (ring.latest === undefined || s === undefined) return ring
+    const latest = toHex(ring.latest)
+    const invitees = new Set([...s.invitations.values()].flatMap((i) => i.target.type === 'identity' && !i.revoked && i.uses < i.maxUses ? [toHex(i.target.identity)] : []))
+    const departed = [...ring.holders].some(([who, keys]) => keys.has(latest) && !s.members.has(who) && !invitees.has(who))
+    if (!departed) return ring
+    const { current: _dropped, ...rest } = ring
+    return { ...rest, stale: true }
+  }
+
+  /** Every operation of a context's governance in its order, accepted or not. */
+  entries (ctx: Uint8Array): GovEntry[] {
+    if (this.onChain(ctx)) {
+      return this.chains.changes(ctx).map((c, position) => ({
+        id: c.id,
+        position,
+        author: c.author,
+        nonce: c.nonce,
+        at: c.at,
+        parents: [],
+        action: c.action as GovEntry['action'],
+        accepted: true,
+        reason: null,
+        before: () => this.chains.stateAt(ctx, [encodePoint(c.block - 1)])
+      }))
+    }
+    const log = this.offchain.dag(ctx)
+    return log.history().map(({ op, verdict }) => ({
+      id: toHex(op.id),
+      position: verdict.position,
+      author: op.author,
+      nonce: op.nonce.toString(),
+      at: op.hlc.ms,
+      parents: op.parents.map(toHex),
+      action: op.action,
+      accepted: verdict.accepted,
+      reason: verdict.reason ?? null,
+      before: () => log.stateAt(op.parents)
+    }))
+  }
+}

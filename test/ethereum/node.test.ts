@@ -1,0 +1,138 @@
+// Ethereum-anchored contexts through the node, on real nodes (LMDB, libp2p on loopback,
+// WASM) and a real EVM (EDR behind JSON-RPC on 127.0.0.1): create on chain, invite by
+// identity and open invitation, join (claim on chain, group key shared through the
+// contract, state from peers), write and converge, and a removal made on the chain by
+// another client enforced by every member node.
+import assert from 'node:assert/strict'
+import { after, before, describe, it } from 'node:test'
+import { JsonRpcProvider, Wallet } from 'ethers'
+import { deployContracts } from '../../adapters/ethereum/deploy.ts'
+import { serveDevnet, type DevnetServer } from '../../adapters/ethereum/devnet/index.ts'
+import { DEVNET_RELAYER_KEY } from '../../adapters/ethereum/constants.ts'
+import { EthereumAnchor } from '../../adapters/ethereum/anchor.ts'
+import { toHex } from '../../src/crypto/bytes.ts'
+import { generateKeyPair } from '../../src/crypto/ed25519.ts'
+import { appWasm, startTestNode, type TestNode } from '../helpers/node.ts'
+import { RELAYER_B_KEY, RELAYER_C_KEY } from './harness.ts'
+
+/** Hardhat's default account #3 (funded on every devnet). */
+const RELAYER_D_KEY = '0x7c852118294e51e653712a81e05800f419141751be58f605c371e15141b007a6'
+/** Hardhat's default account #4. */
+const RELAYER_E_KEY = '0x47e179ec197488593b187f80a00eb0da91f1b9d0b13f8733639f19c30a34926a'
+const POLL_MS = 100
+
+async function until (what: string, fn: () => boolean | Promise<boolean>, ms = 20_000): Promise<void> {
+  const end = Date.now() + ms
+  while (!(await fn())) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`)
+    await new Promise((r) => setTimeout(r, 25))
+  }
+}
+
+describe('Ethereum-anchored contexts through the node', () => {
+  let devnet: DevnetServer
+  let contract: string
+  let a: TestNode, b: TestNode, c: TestNode, d: TestNode
+  let ctx: string
+  let idB: string, idC: string
+
+  before(async () => {
+    devnet = await serveDevnet()
+    const provider = new JsonRpcProvider(devnet.url, undefined, { cacheTimeout: -1, staticNetwork: true })
+    contract = (await deployContracts(new Wallet(DEVNET_RELAYER_KEY, provider))).contextConfig
+    provider.destroy()
+    const chains = (relayerKey: string) => ({ ethereum: { relayerKey, pollIntervalMs: POLL_MS } })
+    ;[a, b, c, d] = await Promise.all([RELAYER_B_KEY, RELAYER_C_KEY, RELAYER_D_KEY, RELAYER_E_KEY].map(async (k) => await startTestNode({ chains: chains(k) })))
+  })
+  after(async () => {
+    await Promise.all([a?.close(), b?.close(), c?.close(), d?.close()])
+    await devnet?.close()
+  })
+
+  it('creates a context on the chain; its record names the anchor', async () => {
+    const app = await a.node.installApplication({ wasm: appWasm('kv-store') })
+    const created = await a.node.createContext({ applicationId: app.id, anchor: { kind: 'ethereum', rpc: devnet.url, contract } })
+    ctx = created.id
+    assert.deepEqual(created.anchor, { kind: 'ethereum', network: String(devnet.chainId), contract: created.anchor.kind === 'ethereum' ? created.anchor.contract : '', rpc: devnet.url })
+    assert.equal((created.anchor as { contract: string }).contract.toLowerCase(), contract.toLowerCase())
+    assert.deepEqual(created.members.map((m) => m.role), ['admin'])
+    await a.call(ctx, 'set', { key: 'k', value: 'from a' })
+    assert.equal(await a.query(ctx, 'get', { key: 'k' }), 'from a')
+    // The chain agrees: another client reads the same membership from the contract.
+    const reader = new EthereumAnchor({ rpc: devnet.url, contract, relayer: DEVNET_RELAYER_KEY })
+    try {
+      const view = await reader.viewAt(Buffer.from(ctx, 'hex'))
+      assert.deepEqual(view.members.map((m) => Buffer.from(m.identity).toString('hex')), [created.identity])
+    } finally {
+      await reader.close()
+    }
+  })
+
+  it('refuses a chain anchor without endpoint or contract, or with a bad one, and creates nothing', async () => {
+    const app = a.node.listApplications()[0]!
+    const before = a.node.listContexts().length
+    await assert.rejects(a.node.createContext({ applicationId: app.id, anchor: { kind: 'ethereum' } }), (e: Error) => e.name === 'InvalidInputError' && /no RPC endpoint/.test(e.message))
+    await assert.rejects(a.node.createContext({ applicationId: app.id, anchor: { kind: 'ethereum', rpc: devnet.url, contract: '0x1234' } }), (e: Error) => e.name === 'InvalidInputError' && /address/.test(e.message))
+    await assert.rejects(a.node.createContext({ applicationId: app.id, anchor: { kind: 'solana', rpc: devnet.url, contract } }), (e: Error) => e.name === 'InvalidInputError' && /unknown anchor/.test(e.message))
+    assert.equal(a.node.listContexts().length, before)
+  })
+
+  it('an identity-bound invitee joins: claim on chain, key shared through the contract, state from peers', async () => {
+    idB = (await b.node.newIdentity()).publicKey
+    const inv = await a.node.invite(ctx, { identity: idB, role: 'member' })
+    const phases = new Set<string>()
+    const joined = await b.node.join(inv.invitation, { onProgress: (p) => { phases.add(p.phase) } })
+    assert.equal(joined.id, ctx)
+    assert.equal(joined.identity, idB)
+    assert.equal(joined.anchor.kind, 'ethereum')
+    assert.equal(await b.query(ctx, 'get', { key: 'k' }), 'from a')
+    await b.call(ctx, 'set', { key: 'k2', value: 'from b' })
+    await until('a sees b\'s write', async () => await a.query(ctx, 'get', { key: 'k2' }) === 'from b')
+    assert.ok(phases.has('governance'))
+    // The audit lists the chain's changes: the invitation, the claim, key shares.
+    const types = a.node.governance(ctx).ops.map((o) => o.action.type)
+    assert.ok(types.includes('invite') && types.includes('claim') && types.includes('keys'), types.join())
+  })
+
+  it('an open invitation is claimed by commit and reveal on the chain', async () => {
+    const inv = await a.node.invite(ctx, { open: true, role: 'member' })
+    const joined = await c.node.join(inv.invitation)
+    idC = joined.identity
+    assert.equal(await c.query(ctx, 'get', { key: 'k2' }), 'from b')
+    const claims = a.node.governance(ctx).ops.filter((o) => o.author === idC).map((o) => o.action.type)
+    assert.deepEqual(claims.filter((t) => t.endsWith('Claim')), ['commitClaim', 'revealClaim'])
+    await c.call(ctx, 'set', { key: 'k3', value: 'from c' })
+    await until('a and b see c\'s write', async () => await a.query(ctx, 'get', { key: 'k3' }) === 'from c' && await b.query(ctx, 'get', { key: 'k3' }) === 'from c')
+    // A second holder of the spent single-use string is refused by the contract, and
+    // its node keeps nothing of the context.
+    await assert.rejects(d.node.join(inv.invitation), (e: Error) => e.name === 'GovernanceRejectedError' && /no uses left|used up|uses/i.test(e.message))
+    assert.deepEqual(d.node.listContexts(), [])
+  })
+
+  it('a removal made on the chain by another client is enforced by every member node', async () => {
+    // An identity no node holds joins and is given ManageMembers; through its own client
+    // it removes c. The nodes learn of it from the chain only.
+    const outsider = generateKeyPair()
+    const client = new EthereumAnchor({ rpc: devnet.url, contract, relayer: DEVNET_RELAYER_KEY, pollIntervalMs: POLL_MS })
+    try {
+      const inv = await a.node.invite(ctx, { identity: toHex(outsider.publicKey), role: 'member' })
+      await client.submit(Buffer.from(ctx, 'hex'), outsider, { type: 'claim', invitation: Buffer.from(inv.id, 'hex') })
+      await until('a sees the outsider', () => a.node.members(ctx).some((m) => m.identity === toHex(outsider.publicKey)))
+      await a.node.grant(ctx, toHex(outsider.publicKey), 'ManageMembers')
+      await until('c\'s node knows its role', () => c.node.members(ctx).some((m) => m.identity === idC))
+      await client.submit(Buffer.from(ctx, 'hex'), outsider, { type: 'removeMember', identity: Buffer.from(idC, 'hex') })
+      const removedAt = Date.now()
+      await until('every node drops c', () => [a, b, c].every((n) => !n.node.members(ctx).some((m) => m.identity === idC)), 10_000)
+      // Within a few poll intervals of the block (each node reads the block's view once it sees the change).
+      assert.ok(Date.now() - removedAt < 20 * POLL_MS, `enforced after ${Date.now() - removedAt} ms`)
+    } finally {
+      await client.close()
+    }
+    await assert.rejects(c.call(ctx, 'set', { key: 'late', value: 'from c' }), { name: 'ForbiddenError' })
+    // The group key rotates: a and b write on under a key c does not hold.
+    await a.call(ctx, 'set', { key: 'after', value: 'removal' })
+    await until('b sees the write after the removal', async () => await b.query(ctx, 'get', { key: 'after' }) === 'removal')
+    await new Promise((r) => setTimeout(r, 4 * POLL_MS))
+    assert.equal(await c.query(ctx, 'get', { key: 'after' }).catch(() => null) ?? null, null)
+  })
+})
