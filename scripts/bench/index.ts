@@ -1,4 +1,5 @@
 // `npm run bench`: every benchmark, JSON + a table. `npm run bench -- core` runs one suite.
+import { benchChain } from './chain.ts'
 import { benchCore } from './core.ts'
 import { report } from './report.ts'
 import { benchSync } from './sync.ts'
@@ -8,6 +9,10 @@ const suites: Record<string, () => Promise<unknown>> = {
   sync: async () => {
     const { figures, extra } = await benchSync()
     report('sync', figures, extra)
+  },
+  chain: async () => {
+    const { figures, extra } = await benchChain()
+    report('chain', figures, extra)
   }
 }
 

@@ -79,7 +79,8 @@ export class Replicator {
    */
   private readonly waiting = new Map<string, Delta[]>()
   private readonly duties = new Map<string, ReturnType<typeof setTimeout>>()
-  private readonly dutiesRunning = new Set<string>()
+  /** The key duty under way per context: duties run one at a time, each seeing what the last one shared. */
+  private readonly dutiesRunning = new Map<string, Promise<void>>()
   /** What the last heartbeat that reached a peer announced, per context, and when. */
   private readonly beats = new Map<string, { state: string, at: number }>()
   private timer: ReturnType<typeof setInterval> | undefined
@@ -230,15 +231,25 @@ export class Replicator {
     if (this.duties.has(hex) || this.stopped) return
     this.duties.set(hex, setTimeout(() => {
       this.duties.delete(hex)
-      // One duty at a time per context: on a chain a share takes a block or more to land.
-      if (this.dutiesRunning.has(hex)) return
-      this.dutiesRunning.add(hex)
       void this.keyDuties(ctx).catch((err) => { this.log.warn('key duty failed', { context: hex, error: (err as Error).message }) })
-        .finally(() => { this.dutiesRunning.delete(hex) })
     }, delay))
   }
 
   async keyDuties (ctx: Uint8Array): Promise<void> {
+    // On a chain a share takes a block or more to land: a second duty started meanwhile
+    // would share (or rotate) again. It waits, then finds the work done.
+    const hex = toHex(ctx)
+    const prev = this.dutiesRunning.get(hex) ?? Promise.resolve()
+    const run = prev.catch(() => {}).then(async () => { await this.keyDutiesNow(ctx) })
+    this.dutiesRunning.set(hex, run)
+    try {
+      await run
+    } finally {
+      if (this.dutiesRunning.get(hex) === run) this.dutiesRunning.delete(hex)
+    }
+  }
+
+  private async keyDutiesNow (ctx: Uint8Array): Promise<void> {
     const s = this.state(ctx)
     const me = this.me(ctx)
     if (s === undefined || me === undefined) return

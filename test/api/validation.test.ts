@@ -31,6 +31,11 @@ const CASES: Case[] = [
   { name: 'a wrong type', method: 'POST', path: '/admin/contexts', init: { body: { applicationId: 42 } }, status: 400, errorName: 'InvalidInputError', message: /^body\.applicationId must be a 64-character hex id$/ },
   { name: 'an unknown field', method: 'POST', path: '/admin/contexts', init: { body: { applicationId: ':app', initArg: {} } }, status: 400, errorName: 'InvalidInputError', message: /^unknown field body\.initArg$/ },
   { name: 'a short hex id in the body', method: 'POST', path: '/admin/contexts', init: { body: { applicationId: 'abcd' } }, status: 400, errorName: 'InvalidInputError', message: /^body\.applicationId must be a 64-character hex id$/ },
+  { name: 'an anchor that is not an object', method: 'POST', path: '/admin/contexts', init: { body: { applicationId: ':app', anchor: 'ethereum' } }, status: 400, errorName: 'InvalidInputError', message: /^body\.anchor must be a JSON object$/ },
+  { name: 'an unknown anchor kind', method: 'POST', path: '/admin/contexts', init: { body: { applicationId: ':app', anchor: { kind: 'solana' } } }, status: 400, errorName: 'InvalidInputError', message: /body\.anchor\.kind/ },
+  { name: 'an unknown anchor field', method: 'POST', path: '/admin/contexts', init: { body: { applicationId: ':app', anchor: { kind: 'ethereum', chain: 1 } } }, status: 400, errorName: 'InvalidInputError', message: /^unknown field body\.anchor\.chain$/ },
+  { name: 'an Ethereum anchor with no endpoint configured', method: 'POST', path: '/admin/contexts', init: { body: { applicationId: ':app', anchor: { kind: 'ethereum' } } }, status: 400, errorName: 'InvalidInputError', message: /^no RPC endpoint for the ethereum anchor$/ },
+  { name: 'an Ethereum anchor with a bad contract', method: 'POST', path: '/admin/contexts', init: { body: { applicationId: ':app', anchor: { kind: 'ethereum', rpc: 'http://127.0.0.1:1', contract: '0x12' } } }, status: 400, errorName: 'InvalidInputError', message: /contract must be an address/ },
   { name: 'an unknown application', method: 'POST', path: '/admin/contexts', init: { body: { applicationId: ZERO_ID } }, status: 404, errorName: 'NotFoundError', message: /is not installed/ },
   { name: 'an oversized JSON body', method: 'POST', path: '/admin/contexts', init: { body: { applicationId: ':app', initArgs: 'x'.repeat(MAX_JSON_BYTES) } }, status: 413, errorName: 'PayloadTooLargeError', message: /^request body is larger than 1 MiB$/ },
   { name: 'an unknown query parameter', method: 'GET', path: '/admin/status?verbose=1', status: 400, errorName: 'InvalidInputError', message: /^unknown field query\.verbose$/ },
@@ -100,7 +105,7 @@ describe('API input validation', () => {
 
   it('names the accepted fields when it refuses an unknown one', async () => {
     const res = await api.call('POST', '/admin/contexts', { body: { applicationId: ids.app, extra: 1 } })
-    assert.equal(res.json.error.details, 'accepted fields: applicationId, initArgs')
+    assert.equal(res.json.error.details, 'accepted fields: applicationId, initArgs, anchor')
   })
 
   it('leaves the kv value written at creation in place', async () => {
