@@ -297,8 +297,8 @@ class Node implements MoorNode {
     return await this.p.membership.invite(ctx, { kind: 'identity', identity: id32(req.identity, 'identity'), role, ...expiry })
   }
 
-  async join (invitation: string, options: { onProgress?: (p: SyncProgressEvent) => void } = {}) {
-    const rec = await this.p.joiner.join(invitation, options.onProgress)
+  async join (invitation: string, options: { onProgress?: (p: SyncProgressEvent) => void, rpc?: string } = {}) {
+    const rec = await this.p.joiner.join(invitation, options.onProgress, options.rpc)
     return this.p.contexts.info(rec)
   }
 

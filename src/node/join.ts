@@ -51,13 +51,18 @@ export class Joiner {
     this.c = components
   }
 
-  async join (text: string, onProgress?: Progress): Promise<ContextRecord> {
+  async join (text: string, onProgress?: Progress, rpc?: string): Promise<ContextRecord> {
     const t = decodeTicket(text)
     if (t.expiresAt <= Date.now()) throw new InvalidInputError(`the invitation expired at ${new Date(t.expiresAt).toISOString()}`)
     if (this.c.contexts.find(t.context) !== undefined) throw new ConflictError(`this node is already in context ${toHex(t.context)}`)
     const me = t.kind === 'identity' ? this.unbound(t) : generateKeyPair()
     onProgress?.({ phase: 'governance', done: 0, total: null })
-    if (t.anchor !== undefined) return await this.joinOnChain(t, t.anchor, me, onProgress)
+    if (t.anchor !== undefined) {
+      // This node's own endpoint for the chain (the flag, else its config) over the inviter's.
+      const endpoint = this.c.registry.resolve({ kind: t.anchor.kind, rpc: rpc ?? this.c.registry.defaultRpc(t.anchor.kind) ?? t.anchor.rpc, contract: t.anchor.contract })
+      return await this.joinOnChain(t, { ...t.anchor, rpc: endpoint.rpc }, me, onProgress)
+    }
+    if (rpc !== undefined) throw new InvalidInputError('--rpc is for invitations to chain-anchored contexts; this one is off-chain')
     const endJoin = this.c.replicator.beginJoin(t.context)
     try {
       const peers = await this.dialAll(t.peers)

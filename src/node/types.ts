@@ -295,7 +295,8 @@ export interface MoorNode {
    * Joins a context with an invitation string: an identity-bound one names one of this
    * node's unbound identities; an open one makes a new identity and claims by commit–reveal.
    */
-  join (invitation: string, options?: { onProgress?: (p: SyncProgressEvent) => void }): Promise<ContextInfo>
+  /** `rpc`: for a chain-anchored context, the endpoint to claim and follow through (else config, else the invitation's). */
+  join (invitation: string, options?: { onProgress?: (p: SyncProgressEvent) => void, rpc?: string }): Promise<ContextInfo>
   /** Removes a member; the group key rotates so it cannot read anything written after. */
   removeMember (contextId: string, identity: string): Promise<ContextInfo>
   /** Leaves a context (a `leave` op the other members see), then deletes it locally. */

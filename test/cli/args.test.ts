@@ -128,7 +128,7 @@ describe('moor membership and governance command lines', () => {
     [['context', 'invite', ID, '--identity', ID, '--max-uses', '2'], /--max-uses is for open invitations/, /^Usage: moor context invite/m],
     [['context', 'invite', ID, '--open', '--role', 'admin'], /--role must be member or reader/, /Hint: admins are added through proposals/],
     [['context', 'invite', ID, '--identity', 'bob'], /--identity must be a 64-character hex id/, /^Usage: moor context invite/m],
-    [['context', 'join'], /missing argument: expected <invitation>/, /^Usage: moor context join <invitation>$/m],
+    [['context', 'join'], /missing argument: expected <invitation>/, /^Usage: moor context join <invitation> \[--rpc <url>\]$/m],
     [['context', 'leave', 'x'], /<ctx> must be a 64-character hex id/, /^Usage: moor context leave <ctx>$/m],
     [['context', 'members'], /missing argument: expected <ctx>/, /^Usage: moor context members <ctx>$/m],
     [['context', 'remove', ID], /missing argument: expected <ctx> <identity>/, /^Usage: moor context remove/m],

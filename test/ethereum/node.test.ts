@@ -96,7 +96,12 @@ describe('Ethereum-anchored contexts through the node', () => {
 
   it('an open invitation is claimed by commit and reveal on the chain', async () => {
     const inv = await a.node.invite(ctx, { open: true, role: 'member' })
-    const joined = await c.node.join(inv.invitation)
+    // Through an endpoint that is not there: refused before anything is claimed or kept.
+    await assert.rejects(c.node.join(inv.invitation, { rpc: 'http://127.0.0.1:9' }))
+    assert.deepEqual(c.node.listContexts(), [])
+    // A plainly wrong endpoint is refused as such; an off-chain invitation takes no endpoint.
+    await assert.rejects(c.node.join(inv.invitation, { rpc: 'ftp://x' }), { name: 'InvalidInputError' })
+    const joined = await c.node.join(inv.invitation, { rpc: devnet.url })
     idC = joined.identity
     assert.equal(await c.query(ctx, 'get', { key: 'k2' }), 'from b')
     const claims = a.node.governance(ctx).ops.filter((o) => o.author === idC).map((o) => o.action.type)

@@ -6,7 +6,9 @@
 //        exactly one of `identity` (identity-bound) or `open: true`; `maxUses` only
 //        with `open` (default 1)                     -> 201 InviteResult
 //   POST /admin/contexts/join
-//        body: { invitation: "<moorinv… string>" }   -> 201 ContextInfo
+//        body: { invitation: "<moorinv… string>", rpc?: "<url>" }   -> 201 ContextInfo
+//        (`rpc`: for a chain-anchored context, the endpoint to use instead of this node's
+//        configured one or the invitation's)
 //        With `Accept: text/event-stream` the catch-up progress streams as SSE
 //        (see ../progress.ts) and the ContextInfo comes as the `result` event.
 
@@ -17,7 +19,7 @@ import type { InviteRequest } from '../../node/types.ts'
 import { MAX_INVITATION_LENGTH, MAX_JSON_BYTES } from '../constants.ts'
 import { answerWithProgress } from '../progress.ts'
 import type { ApiComponents } from '../types.ts'
-import { hexId, object, oneOf, only, optionalBoolean, optionalHexId, optionalInteger, query, requiredString } from '../validate.ts'
+import { hexId, object, oneOf, only, optionalBoolean, optionalHexId, optionalInteger, optionalString, query, requiredString } from '../validate.ts'
 
 const INVITE_HOW = 'send JSON `{ "identity": "<64 hex>" }` or `{ "open": true, "maxUses": 3 }`, optionally with "role" and "expiresInMs"'
 
@@ -29,9 +31,10 @@ export function invitationRoutes (components: ApiComponents): Router {
   router.post('/admin/contexts/join', json, async (req, res) => {
     query(req, [])
     const body = object(req.body, 'request body', 'send JSON `{ "invitation": "moorinv2...." }`')
-    only(body, ['invitation'], 'body')
+    only(body, ['invitation', 'rpc'], 'body')
     const invitation = requiredString(body, 'invitation', 'body', MAX_INVITATION_LENGTH)
-    await answerWithProgress(req, res, components, 201, async (onProgress) => await node.join(invitation, { onProgress }))
+    const rpc = optionalString(body, 'rpc', 'body')
+    await answerWithProgress(req, res, components, 201, async (onProgress) => await node.join(invitation, { onProgress, ...(rpc !== undefined ? { rpc } : {}) }))
   })
 
   router.post('/admin/contexts/:id/invitations', json, async (req, res) => {

@@ -10,14 +10,20 @@ import { describeContext } from './context-show.ts'
 export const contextJoin: Command = {
   path: ['context', 'join'],
   group: 'Members',
-  synopsis: 'context join <invitation>',
+  synopsis: 'context join <invitation> [--rpc <url>]',
   summary: 'Join a context with an invitation from one of its admins.',
   notes: [
     'An identity-bound invitation names an identity this node made with `moor identity new`;',
     'an open one makes a new identity and claims the invitation by commit–reveal.',
     'The node fetches the governance, waits for the group key, then the application and the',
-    'state; progress is drawn on stderr (a bar on a terminal, plain lines otherwise).'
+    'state; progress is drawn on stderr (a bar on a terminal, plain lines otherwise).',
+    'For a chain-anchored context the claim is a request to the contract, sent through',
+    '--rpc, else config.json chains.<chain>.rpc, else the endpoint named in the invitation.'
   ],
+  optionHelp: [
+    ['--rpc <url>', 'chain-anchored contexts: the JSON-RPC endpoint to use']
+  ],
+  options: { rpc: { type: 'string' } },
   positionals: { min: 1, max: 1, names: '<invitation>' },
   async run (ctx) {
     const invitation = ctx.positionals[0]!.trim()
@@ -25,7 +31,8 @@ export const contextJoin: Command = {
     const progress = progressReporter(ctx.io)
     let context: ContextInfo
     try {
-      context = await client.withProgress<ContextInfo>('/admin/contexts/join', { invitation }, progress.update)
+      const rpc = ctx.values.rpc as string | undefined
+      context = await client.withProgress<ContextInfo>('/admin/contexts/join', { invitation, ...(rpc !== undefined ? { rpc } : {}) }, progress.update)
     } finally {
       progress.done()
     }

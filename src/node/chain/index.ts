@@ -8,7 +8,9 @@
 //   - every change, for the audit.
 // A reorg arrives from the feed as changes with `accepted: false` and a position moved
 // back to the fork: what was learnt past the fork is dropped, and read again on the new
-// branch.
+// branch. A reorg while the node was stopped is found when it starts again: the stored
+// position is checked against the chain, and when it left it, what was learnt past the
+// newest stored block still on the chain is dropped and read again.
 import { toHex } from '../../crypto/bytes.ts'
 import { NotFoundError } from '../../errors/index.ts'
 import type { AnchorChange, BlockRef, ChainAnchor, ChainChange, ChainGovernanceView, Receipt, Signer } from '../../governance/anchor.ts'
@@ -55,6 +57,8 @@ interface Tracked {
   exact: Map<number, GovState | 'loading'>
   queue: Promise<void>
   unwatch: () => void
+  /** Bumped each time the context is watched anew: callbacks of an earlier watch are void. */
+  watching: number
   /** Waiters for a revision (submit's read-your-writes). */
   waiters: Array<{ revision: number, done: () => void }>
 }
@@ -70,6 +74,7 @@ export interface ChainGovernanceInit {
 export class ChainGovernance {
   private readonly c: ChainGovernanceInit
   private readonly tracked = new Map<string, Tracked>()
+  private closed = false
 
   constructor (init: ChainGovernanceInit) {
     this.c = init
@@ -98,8 +103,12 @@ export class ChainGovernance {
       if (timeline.last === undefined) throw new NotFoundError(`the stored timeline of context ${hex} is empty`)
       t = this.track(ctx, ref, adapter, timeline, meta.through, stateOfEntry(ctx, timeline.last), changes)
       fromBlock = meta.through.number + 1
-      // Invitations, proposals and thresholds are not kept by block: read them again.
+      // Invitations, proposals and thresholds are not kept by block: read them again. Then
+      // check the stored position is still on the chain (off the start path: the endpoint
+      // may be slow or down; the view read first makes the check cheap).
       void this.refreshView(t).catch((err) => { this.c.logger.warn('could not read a chain context\'s view', { context: hex, error: (err as Error).message }) })
+        .then(async () => { await this.recheck(t, meta.through, entries) })
+        .catch((err) => { this.c.logger.warn('could not check a chain context\'s stored position against the chain', { context: hex, error: (err as Error).message }) })
     } else {
       const v = view ?? await adapter.viewAt(ctx)
       const timeline = new Timeline([entryOf(v)])
@@ -110,14 +119,22 @@ export class ChainGovernance {
       })
       fromBlock = v.createdBlock
     }
-    t.unwatch = adapter.watch(ctx, (change) => { this.enqueue(t, async () => { await this.onChange(t, change as ChainChange) }) }, {
+    this.follow(t, fromBlock)
+  }
+
+  /** Watches the context's changes from `fromBlock` on (instead of any earlier watch). */
+  private follow (t: Tracked, fromBlock: number): void {
+    t.unwatch()
+    const watching = ++t.watching
+    const live = (): boolean => t.watching === watching && this.tracked.get(t.hex) === t
+    t.unwatch = t.adapter.watch(t.ctx, (change) => { this.enqueue(t, async () => { if (live()) await this.onChange(t, change as ChainChange) }) }, {
       fromBlock,
-      onPosition: (block) => { this.enqueue(t, async () => { await this.onPosition(t, block) }) }
+      onPosition: (block) => { this.enqueue(t, async () => { if (live()) await this.onPosition(t, block) }) }
     })
   }
 
   private track (ctx: Uint8Array, ref: ChainAnchorRef, adapter: ChainAnchor, timeline: Timeline, through: BlockRef, current: GovState, changes: ChainChangeRecord[]): Tracked {
-    const t: Tracked = { ctx, hex: toHex(ctx), ref, adapter, timeline, through, current, changes, exact: new Map(), queue: Promise.resolve(), unwatch: () => {}, waiters: [] }
+    const t: Tracked = { ctx, hex: toHex(ctx), ref, adapter, timeline, through, current, changes, exact: new Map(), queue: Promise.resolve(), unwatch: () => {}, watching: 0, waiters: [] }
     this.tracked.set(t.hex, t)
     return t
   }
@@ -207,6 +224,7 @@ export class ChainGovernance {
   }
 
   async close (): Promise<void> {
+    this.closed = true
     for (const t of this.tracked.values()) t.unwatch()
     await Promise.allSettled([...this.tracked.values()].map(async (t) => { await t.queue }))
     this.tracked.clear()
@@ -224,16 +242,7 @@ export class ChainGovernance {
     if (this.tracked.get(t.hex) !== t) return
     if (!change.accepted) {
       // Reorged out: forget it and everything learnt from its block on.
-      t.changes = t.changes.filter((c) => c.block < change.block)
-      this.dropAbove(t, change.block - 1)
-      await this.c.store.transaction(() => {
-        for (const k of [...this.c.store.db.anchors.getKeys(prefixRange(key(t.ctx, CHANGE)))]) {
-          if (blockOfKey(k) >= change.block) this.c.store.db.anchors.remove(k)
-        }
-        for (const e of this.c.store.db.anchors.getKeys(prefixRange(key(t.ctx, ENTRY)))) {
-          if (blockOfKey(e) >= change.block) this.c.store.db.anchors.remove(e)
-        }
-      })
+      await this.undoFrom(t, change.block)
       this.c.logger.info('a chain change was reorged out', { context: t.hex, block: change.block, action: change.action.type })
       this.c.onUpdate(t.ctx, { changed: true })
       return
@@ -266,6 +275,65 @@ export class ChainGovernance {
       this.c.store.db.anchors.put(key(t.ctx, META), { through: block, createdBlock: meta?.createdBlock ?? 0 } satisfies Meta)
     })
     this.c.onUpdate(t.ctx, { changed: false })
+  }
+
+  /** Forgets, here and in the store, every change and entry from `block` on. */
+  private async undoFrom (t: Tracked, block: number): Promise<void> {
+    t.changes = t.changes.filter((c) => c.block < block)
+    this.dropAbove(t, block - 1)
+    await this.c.store.transaction(() => {
+      for (const k of [...this.c.store.db.anchors.getKeys(prefixRange(key(t.ctx, CHANGE)))]) {
+        if (blockOfKey(k) >= block) this.c.store.db.anchors.remove(k)
+      }
+      for (const e of [...this.c.store.db.anchors.getKeys(prefixRange(key(t.ctx, ENTRY)))]) {
+        if (blockOfKey(e) >= block) this.c.store.db.anchors.remove(e)
+      }
+    })
+  }
+
+  /**
+   * After a restart: whether the stored position is still on the chain. When it is not
+   * (a reorg while this node was stopped, or between a reorg's undo and its new position),
+   * the newest stored entry still on the chain is the fork point: what was learnt past it
+   * is dropped and the context is watched again from there. With no such entry, the
+   * context is followed afresh from the chain's view.
+   */
+  private async recheck (t: Tracked, through: BlockRef, stored: Entry[]): Promise<void> {
+    const onChain = async (number: number, hash: string): Promise<boolean> => {
+      try {
+        return (await t.adapter.viewAtBlock(t.ctx, number)).block.hash === hash
+      } catch (err) {
+        // The block (or the context, at it) is not on the chain any more.
+        if (err instanceof NotFoundError) return false
+        throw err
+      }
+    }
+    if (this.tracked.get(t.hex) !== t || await onChain(through.number, through.hash)) return
+    let fork: Entry | undefined
+    for (const e of [...stored].sort((x, y) => y.block - x.block)) {
+      if (e.block <= through.number && await onChain(e.block, e.hash)) { fork = e; break }
+    }
+    if (this.closed || this.tracked.get(t.hex) !== t) return
+    this.c.logger.warn('the chain reorganised while this node was stopped; reading it again from the fork', { context: t.hex, stored: through.number, fork: fork?.block ?? null })
+    if (fork === undefined) {
+      await this.forget(t.ctx)
+      if (this.closed) return
+      await this.attach(t.ctx, t.ref)
+      this.c.onUpdate(t.ctx, { changed: true })
+      return
+    }
+    const at = fork
+    this.enqueue(t, async () => {
+      if (this.closed || this.tracked.get(t.hex) !== t) return
+      await this.undoFrom(t, at.block + 1)
+      t.through = { number: at.block, hash: at.hash }
+      await this.c.store.transaction(() => {
+        const meta = this.c.store.db.anchors.get(key(t.ctx, META)) as Meta | undefined
+        this.c.store.db.anchors.put(key(t.ctx, META), { through: t.through, createdBlock: meta?.createdBlock ?? 0 } satisfies Meta)
+      })
+      this.follow(t, at.block + 1)
+      this.c.onUpdate(t.ctx, { changed: true })
+    })
   }
 
   /** Forgets what was learnt above `block`; the current state falls back to the newest entry left. */

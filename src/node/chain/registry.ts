@@ -89,6 +89,11 @@ export class ChainRegistry {
     return adapter
   }
 
+  /** This node's configured endpoint for a chain, if any. */
+  defaultRpc (kind: ChainKind): string | undefined {
+    return this.settings[kind]?.rpc
+  }
+
   /** Refuses, with what to do, when this node cannot pay for requests on a chain. */
   canSubmit (kind: ChainKind): void {
     if (this.settings[kind]?.relayerKey === undefined) {
