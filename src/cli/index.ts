@@ -25,6 +25,7 @@ import { contextMembers } from './commands/context-members.ts'
 import { contextRemove } from './commands/context-remove.ts'
 import { contextGrant } from './commands/context-grant.ts'
 import { contextRevoke } from './commands/context-revoke.ts'
+import { contextRevokeInvitation } from './commands/context-revoke-invitation.ts'
 import { contextRole } from './commands/context-role.ts'
 import { contextUpdateApp } from './commands/context-update-app.ts'
 import { contextSync } from './commands/context-sync.ts'
@@ -48,7 +49,7 @@ export const COMMANDS: readonly Command[] = [
   init, node, status,
   appInstall, appList, appRemove,
   contextCreate, contextList, contextShow, contextDelete, contextUpdateApp, contextGrantXcall, contextRevokeXcall,
-  contextInvite, contextJoin, contextLeave, contextMembers, contextRemove, contextRole, contextGrant, contextRevoke,
+  contextInvite, contextRevokeInvitation, contextJoin, contextLeave, contextMembers, contextRemove, contextRole, contextGrant, contextRevoke,
   contextGovernance, proposalCreate, proposalApprove, proposalList, proposalShow,
   contextSync, contextSyncStatus, peers,
   identityNew, identityList,

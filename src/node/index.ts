@@ -32,6 +32,7 @@ import { Joiner } from './join.ts'
 import { Governing } from './governing.ts'
 import { parseProposalActions, Proposals } from './proposals.ts'
 import { governanceAudit } from './audit.ts'
+import { invitationInfo } from './describe.ts'
 import { GovernanceRejectedError, type ChainAnchor, type ChainGovernanceView } from '../governance/anchor.ts'
 import { parseRole, type GovOp } from '../governance/offchain/op.ts'
 import { CAPABILITIES } from '../governance/types.ts'
@@ -295,6 +296,11 @@ class Node implements MoorNode {
     if (req.identity === undefined) throw new InvalidInputError('an invitation names the invitee\'s identity, or is open', { hint: 'give `identity` (a public key from `moor identity new` on the invitee\'s node) or `open: true`' })
     if (req.maxUses !== undefined && req.maxUses !== 1) throw new InvalidInputError('an identity-bound invitation is used once; maxUses is for open invitations')
     return await this.p.membership.invite(ctx, { kind: 'identity', identity: id32(req.identity, 'identity'), role, ...expiry })
+  }
+
+  async revokeInvitation (contextId: string, invitationId: string) {
+    const ctx = this.p.contexts.get(id32(contextId, 'context id'))
+    return invitationInfo(await this.p.membership.revokeInvitation(ctx, id32(invitationId, 'invitation id')))
   }
 
   async join (invitation: string, options: { onProgress?: (p: SyncProgressEvent) => void, rpc?: string } = {}) {

@@ -4,8 +4,8 @@
 // results reach the other members.
 import { randomBytes } from 'node:crypto'
 import { toHex } from '../crypto/bytes.ts'
-import { InvalidInputError } from '../errors/index.ts'
-import { roleOf } from '../governance/acl.ts'
+import { InvalidInputError, NotFoundError } from '../errors/index.ts'
+import { roleOf, type InvitationState } from '../governance/acl.ts'
 import type { Governance } from './governance.ts'
 import type { InvitationTarget } from '../governance/types.ts'
 import type { Logger } from '../log/index.ts'
@@ -64,6 +64,15 @@ export class Membership {
     const ticket: InvitationTicket = req.kind === 'identity' ? { kind: 'identity', invitee: req.identity, ...base } : { kind: 'open', secret: secret!, ...base }
     this.c.logger.info('invitation recorded', { context: toHex(ctx.id), invitation: toHex(id), kind: req.kind, role: req.role, maxUses })
     return { invitation: encodeTicket(ticket), id: toHex(id), kind: req.kind, role: req.role, expiresAt, maxUses }
+  }
+
+  /** Revokes an invitation nobody has used up yet: later claims of it are refused. */
+  async revokeInvitation (ctx: ContextRecord, invitation: Uint8Array): Promise<InvitationState> {
+    const known = this.c.governance.state(ctx.id)?.invitations.get(toHex(invitation))
+    if (known === undefined) throw new NotFoundError(`context ${toHex(ctx.id)} has no invitation ${toHex(invitation)}`, { hint: `see its invitations with \`moor context governance ${toHex(ctx.id)}\`` })
+    await this.c.governance.submit(ctx.id, signerOf(this.c.identities, ctx), { type: 'revokeInvitation', invitation })
+    this.c.logger.info('invitation revoked', { context: toHex(ctx.id), invitation: toHex(invitation) })
+    return this.c.governance.state(ctx.id)?.invitations.get(toHex(invitation)) ?? { ...known, revoked: true }
   }
 
   /** Removes a member; the group key is rotated at once so it cannot read what follows. */

@@ -291,6 +291,8 @@ export interface MoorNode {
    * or open (`open: true`, claimable by whoever holds the string, `maxUses` times).
    */
   invite (contextId: string, req: InviteRequest): Promise<InviteResult>
+  /** Revokes an invitation (ManageMembers): later claims of it are refused. */
+  revokeInvitation (contextId: string, invitationId: string): Promise<InvitationInfo>
   /**
    * Joins a context with an invitation string: an identity-bound one names one of this
    * node's unbound identities; an open one makes a new identity and claims by commit–reveal.

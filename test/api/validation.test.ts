@@ -49,6 +49,8 @@ const CASES: Case[] = [
   { name: 'an unknown context id', method: 'GET', path: `/admin/contexts/${ZERO_ID}`, status: 404, errorName: 'NotFoundError', message: /context/ },
   { name: 'deleting an unknown context', method: 'DELETE', path: `/admin/contexts/${ZERO_ID}`, status: 404, errorName: 'NotFoundError', message: /context/ },
   { name: 'deleting a non-hex context', method: 'DELETE', path: '/admin/contexts/zz', status: 400, errorName: 'InvalidInputError', message: /^params\.id/ },
+  { name: 'a non-hex invitation id', method: 'DELETE', path: '/admin/contexts/:ctx/invitations/nope', status: 400, errorName: 'InvalidInputError', message: /^params\.invitation must be a 64-character hex id$/ },
+  { name: 'revoking an unknown invitation', method: 'DELETE', path: `/admin/contexts/:ctx/invitations/${ZERO_ID}`, status: 404, errorName: 'NotFoundError', message: /has no invitation/ },
   { name: 'a non-hex xcall source', method: 'POST', path: '/admin/contexts/:ctx/xcall-grants/nope', status: 400, errorName: 'InvalidInputError', message: /^params\.source must be a 64-character hex id$/ },
   { name: 'an xcall grant on an unknown context', method: 'POST', path: `/admin/contexts/${ZERO_ID}/xcall-grants/:ctx`, status: 404, errorName: 'NotFoundError', message: /context/ },
   { name: 'an xcall revoke with a bad target', method: 'DELETE', path: '/admin/contexts/1/xcall-grants/:ctx', status: 400, errorName: 'InvalidInputError', message: /^params\.id/ },

@@ -128,6 +128,7 @@ describe('moor membership and governance command lines', () => {
     [['context', 'invite', ID, '--identity', ID, '--max-uses', '2'], /--max-uses is for open invitations/, /^Usage: moor context invite/m],
     [['context', 'invite', ID, '--open', '--role', 'admin'], /--role must be member or reader/, /Hint: admins are added through proposals/],
     [['context', 'invite', ID, '--identity', 'bob'], /--identity must be a 64-character hex id/, /^Usage: moor context invite/m],
+    [['context', 'revoke-invitation', 'abababababababababababababababababababababababababababababababab'], /missing argument/, /^Usage: moor context revoke-invitation <ctx> <invitation-id>$/m],
     [['context', 'join'], /missing argument: expected <invitation>/, /^Usage: moor context join <invitation> \[--rpc <url>\]$/m],
     [['context', 'leave', 'x'], /<ctx> must be a 64-character hex id/, /^Usage: moor context leave <ctx>$/m],
     [['context', 'members'], /missing argument: expected <ctx>/, /^Usage: moor context members <ctx>$/m],
@@ -177,7 +178,7 @@ describe('moor membership and governance command lines', () => {
   })
 
   it('every new command has help', async () => {
-    for (const words of [['context', 'invite'], ['context', 'join'], ['context', 'governance'], ['proposal', 'create'], ['context', 'sync'], ['peers'], ['identity', 'new']]) {
+    for (const words of [['context', 'invite'], ['context', 'revoke-invitation'], ['context', 'join'], ['context', 'governance'], ['proposal', 'create'], ['context', 'sync'], ['peers'], ['identity', 'new']]) {
       const res = await run([...words, '--help'])
       assert.equal(res.code, 0, words.join(' '))
       assert.match(res.stdout, new RegExp(`^Usage: moor ${words.join(' ')}`))

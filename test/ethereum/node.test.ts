@@ -114,6 +114,14 @@ describe('Ethereum-anchored contexts through the node', () => {
     assert.deepEqual(d.node.listContexts(), [])
   })
 
+  it('an invitation revoked on the chain cannot be claimed', async () => {
+    const inv = await a.node.invite(ctx, { open: true, role: 'member', maxUses: 3 })
+    const revoked = await a.node.revokeInvitation(ctx, inv.id)
+    assert.equal(revoked.revoked, true)
+    await assert.rejects(d.node.join(inv.invitation), (e: Error) => /revoked/.test(e.message))
+    assert.deepEqual(d.node.listContexts(), [])
+  })
+
   it('a removal made on the chain by another client is enforced by every member node', async () => {
     // An identity no node holds joins and is given ManageMembers; through its own client
     // it removes c. The nodes learn of it from the chain only.

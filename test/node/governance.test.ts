@@ -142,6 +142,19 @@ describe('governance across nodes', () => {
     assert.equal(admin.node.getContext(ctx).id, ctx)
   })
 
+  it('a revoked invitation cannot be claimed; revoking an unknown one is a 404', async () => {
+    const inv = await a.node.invite(ctx, { open: true, role: 'member' })
+    const revoked = await a.node.revokeInvitation(ctx, inv.id)
+    assert.equal(revoked.revoked, true)
+    assert.equal(revoked.id, inv.id)
+    await until('b sees the revocation', () => b.node.governance(ctx).invitations.some((i) => i.id === inv.id && i.revoked))
+    const before = a.node.members(ctx).length
+    await assert.rejects(d.node.join(inv.invitation), (e: Error) => e.name === 'ForbiddenError' && /revoked/.test(e.message))
+    assert.deepEqual(d.node.listContexts(), [])
+    assert.equal(a.node.members(ctx).length, before)
+    await assert.rejects(a.node.revokeInvitation(ctx, '00'.repeat(32)), { name: 'NotFoundError' })
+  })
+
   it('an identity-bound invitation with maxUses > 1 is refused; an unknown ticket kind is not an invitation', async () => {
     const id = await d.node.newIdentity()
     await assert.rejects(a.node.invite(ctx, { identity: id.publicKey, maxUses: 2 }), { name: 'InvalidInputError' })

@@ -5,6 +5,8 @@
 //                expiresInMs?: integer, maxUses?: integer }
 //        exactly one of `identity` (identity-bound) or `open: true`; `maxUses` only
 //        with `open` (default 1)                     -> 201 InviteResult
+//   DELETE /admin/contexts/:id/invitations/:invitation
+//        -> InvitationInfo (revoked: true); 404 for an invitation the context never had
 //   POST /admin/contexts/join
 //        body: { invitation: "<moorinv… string>", rpc?: "<url>" }   -> 201 ContextInfo
 //        (`rpc`: for a chain-anchored context, the endpoint to use instead of this node's
@@ -55,6 +57,11 @@ export function invitationRoutes (components: ApiComponents): Router {
     if (expiresInMs !== undefined) request.expiresInMs = expiresInMs
     if (maxUses !== undefined) request.maxUses = maxUses
     res.status(201).json(await node.invite(contextId, request))
+  })
+
+  router.delete('/admin/contexts/:id/invitations/:invitation', async (req, res) => {
+    query(req, [])
+    res.json(await node.revokeInvitation(hexId(req.params.id, 'params.id'), hexId(req.params.invitation, 'params.invitation')))
   })
 
   return router

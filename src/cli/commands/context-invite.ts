@@ -46,7 +46,7 @@ export const contextInvite: Command = {
     }
     ctx.io.stdout(inv.invitation + '\n')
     const who = inv.kind === 'open' ? `open invitation for ${inv.maxUses} ${inv.role}${inv.maxUses === 1 ? '' : 's'}` : `invitation for ${body.identity as string} as ${inv.role}`
-    ctx.io.stderr(`${who}, valid until ${time(inv.expiresAt)}\nthe invitee runs: moor context join <invitation>\n`)
+    ctx.io.stderr(`${who} (id ${inv.id}), valid until ${time(inv.expiresAt)}\nthe invitee runs: moor context join <invitation>\n`)
     if (inv.kind === 'open') ctx.io.stderr('whoever holds an open invitation can join with it: share it like a password\n')
     return 0
   }
