@@ -7,18 +7,13 @@ import { concatBytes, toHex, utf8 } from '../../src/crypto/bytes.ts'
 import { sha256 } from '../../src/crypto/hash.ts'
 import { InvalidInputError } from '../../src/errors/index.ts'
 import type { KeyShareAction } from '../../src/governance/offchain/op.ts'
-import { CAPABILITIES, type Capability, type GovAction, type ProposalAction, type Role } from '../../src/governance/types.ts'
+import { CAPABILITIES, type Capability, type ChainProposalAction, type GovAction, type ProposalAction, type Role } from '../../src/governance/types.ts'
 import { BIND_DOMAIN, EIP712_NAME, EIP712_VERSION } from './constants.ts'
 
 const abi = AbiCoder.defaultAbiCoder()
 
 /** Proposal actions the Ethereum proxy runs besides the common ones. */
-export type EthereumProposalAction =
-  | ProposalAction
-  /** Calls `target` with `data`, sending `value` wei from the context's proxy. */
-  | { type: 'call', target: string, value?: bigint, data?: Uint8Array }
-  /** Sends `amount` wei from the context's proxy to `to`. */
-  | { type: 'transfer', to: string, amount: bigint }
+export type EthereumProposalAction = ProposalAction | ChainProposalAction
 
 /**
  * What a context identity can ask of the Ethereum anchor: GovAction, with richer proposals,

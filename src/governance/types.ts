@@ -35,6 +35,16 @@ export type ProposalAction =
   | { type: 'setValue', key: Uint8Array, value: Uint8Array }
   | { type: 'deleteProposal', proposal: Uint8Array }
 
+/**
+ * Actions only a chain's proxy contract can run (it holds the context's funds): a call
+ * to another contract and a transfer. An offchain context refuses them.
+ */
+export type ChainProposalAction =
+  /** Calls `target` with `data`, sending `value` (wei, or the chain's smallest unit) from the context's proxy. */
+  | { type: 'call', target: string, value?: bigint, data?: Uint8Array }
+  /** Sends `amount` from the context's proxy to `to`. */
+  | { type: 'transfer', to: string, amount: bigint }
+
 /** What a context identity asks its anchor to do. */
 export type GovAction =
   | { type: 'addMember', identity: Uint8Array, role: Exclude<Role, 'admin'> }

@@ -8,7 +8,7 @@ import { InvalidInputError, NotFoundError } from '../errors/index.ts'
 import { countedApprovals, MAX_PROPOSAL_ACTIONS, roleOf, type GovState } from '../governance/acl.ts'
 import type { GovEntry, Governance } from './governance.ts'
 import type { OpAction } from '../governance/offchain/op.ts'
-import type { ProposalAction, ProposalRecord } from '../governance/types.ts'
+import type { ChainProposalAction, GovAction, ProposalAction, ProposalRecord } from '../governance/types.ts'
 import type { ContextRecord } from './contexts.ts'
 import { proposalActionInfo } from './describe.ts'
 import type { Identities } from './identities.ts'
@@ -31,9 +31,14 @@ export class Proposals {
     this.c = components
   }
 
-  async propose (ctx: ContextRecord, actions: ProposalAction[]): Promise<ProposalInfo> {
+  async propose (ctx: ContextRecord, actions: Array<ProposalAction | ChainProposalAction>): Promise<ProposalInfo> {
+    const chainOnly = actions.find((a) => a.type === 'call' || a.type === 'transfer')
+    if (chainOnly !== undefined && ctx.anchor.kind === 'offchain') {
+      throw new InvalidInputError(`a ${chainOnly.type} action needs a chain-anchored context: an off-chain context holds no funds and calls no contract`)
+    }
     const proposal = new Uint8Array(randomBytes(32))
-    await this.c.governance.submit(ctx.id, signerOf(this.c.identities, ctx), { type: 'propose', proposal, actions })
+    // A chain's adapter takes its own actions too (ChainProposalAction).
+    await this.c.governance.submit(ctx.id, signerOf(this.c.identities, ctx), { type: 'propose', proposal, actions } as GovAction)
     return this.get(ctx, proposal)
   }
 
@@ -114,17 +119,20 @@ export class Proposals {
 }
 
 /** Checks proposal actions given in JSON form; InvalidInputError names the offending one. */
-export function parseProposalActions (actions: ProposalActionInfo[]): ProposalAction[] {
+export function parseProposalActions (actions: ProposalActionInfo[]): Array<ProposalAction | ChainProposalAction> {
   if (!Array.isArray(actions) || actions.length === 0 || actions.length > MAX_PROPOSAL_ACTIONS) {
     throw new InvalidInputError(`a proposal carries 1 to ${MAX_PROPOSAL_ACTIONS} actions`)
   }
   return actions.map((a, i) => parseAction(a, `actions[${i}]`))
 }
 
-function parseAction (a: ProposalActionInfo, where: string): ProposalAction {
+function parseAction (a: ProposalActionInfo, where: string): ProposalAction | ChainProposalAction {
   const bad = (why: string): never => { throw new InvalidInputError(`${where}: ${why}`) }
   const count = (v: unknown, what: string): number => (Number.isSafeInteger(v) && (v as number) >= 1 ? v as number : bad(`${what} must be a positive integer`))
   const id = (v: unknown, what: string): Uint8Array => (typeof v === 'string' ? parseHex(v, 32) : undefined) ?? bad(`${what} must be a 64-character hex id`)
+  const address = (v: unknown, what: string): string => typeof v === 'string' && /^0x[0-9a-fA-F]{40}$/.test(v) ? v : bad(`${what} must be an address (0x and 40 hex characters)`)
+  // Amounts as decimal strings: JSON numbers cannot hold 2^256 - 1.
+  const wei = (v: unknown, what: string): bigint => typeof v === 'string' && /^[0-9]{1,78}$/.test(v) && BigInt(v) < 2n ** 256n ? BigInt(v) : bad(`${what} must be a decimal string of wei, e.g. "1000000000000000000"`)
   if (typeof a !== 'object' || a === null) return bad('must be an object')
   switch (a.type) {
     case 'setThreshold': return { type: a.type, threshold: count(a.threshold, 'threshold') }
@@ -146,6 +154,14 @@ function parseAction (a: ProposalActionInfo, where: string): ProposalAction {
       if (key.byteLength === 0) bad('key must not be empty')
       return { type: a.type, key, value: bytes(a.value, 'value', MAX_VALUE_BYTES) }
     }
-    default: return bad(`unknown action type ${JSON.stringify((a as { type?: unknown }).type)}; one of setThreshold, setActiveLimit, addAdmin, removeAdmin, setValue, deleteProposal`)
+    case 'call': {
+      const value = wei(a.value ?? '0', 'value')
+      const data = typeof a.data === 'string' && /^(0x)?([0-9a-f]{2})*$/i.test(a.data) ? parseHex(a.data.replace(/^0x/i, '')) : undefined
+      if (data === undefined && a.data !== undefined) bad('data must be hex bytes')
+      if (data !== undefined && data.byteLength > MAX_VALUE_BYTES) bad(`data is longer than ${MAX_VALUE_BYTES} bytes`)
+      return { type: a.type, target: address(a.target, 'target'), value, ...(data !== undefined ? { data } : {}) }
+    }
+    case 'transfer': return { type: a.type, to: address(a.to, 'to'), amount: wei(a.amount, 'amount') }
+    default: return bad(`unknown action type ${JSON.stringify((a as { type?: unknown }).type)}; one of setThreshold, setActiveLimit, addAdmin, removeAdmin, setValue, deleteProposal, call, transfer`)
   }
 }

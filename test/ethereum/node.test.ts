@@ -114,6 +114,32 @@ describe('Ethereum-anchored contexts through the node', () => {
     assert.deepEqual(d.node.listContexts(), [])
   })
 
+  it('a proposal moves funds held by the context\'s proxy contract; an off-chain context refuses such actions', async () => {
+    const client = new EthereumAnchor({ rpc: devnet.url, contract, relayer: DEVNET_RELAYER_KEY })
+    const provider = new JsonRpcProvider(devnet.url, undefined, { cacheTimeout: -1, staticNetwork: true })
+    try {
+      const proxy = await client.proxyOf(Buffer.from(ctx, 'hex'))
+      await (await new Wallet(DEVNET_RELAYER_KEY, provider).sendTransaction({ to: proxy, value: 1000n })).wait()
+      const to = Wallet.createRandom().address
+      const p = await a.node.propose(ctx, [{ type: 'transfer', to, amount: '600' }])
+      assert.equal(p.status, 'executed')
+      assert.deepEqual(p.actions, [{ type: 'transfer', to, amount: '600' }])
+      assert.equal(await provider.getBalance(to), 600n)
+      assert.equal(await provider.getBalance(proxy), 400n)
+      // Amounts are decimal strings; a bad one is refused before anything is sent.
+      await assert.rejects(a.node.propose(ctx, [{ type: 'transfer', to, amount: 5 as unknown as string }]), { name: 'InvalidInputError' })
+      await assert.rejects(a.node.propose(ctx, [{ type: 'call', target: '0x12', value: '0', data: '' }]), { name: 'InvalidInputError' })
+      // Off-chain there is nothing to pay from or call.
+      const app = a.node.listApplications()[0]!
+      const local = await a.node.createContext({ applicationId: app.id })
+      await assert.rejects(a.node.propose(local.id, [{ type: 'transfer', to, amount: '1' }]), (e: Error) => e.name === 'InvalidInputError' && /chain-anchored/.test(e.message))
+      await a.node.deleteContext(local.id)
+    } finally {
+      provider.destroy()
+      await client.close()
+    }
+  })
+
   it('an invitation revoked on the chain cannot be claimed', async () => {
     const inv = await a.node.invite(ctx, { open: true, role: 'member', maxUses: 3 })
     const revoked = await a.node.revokeInvitation(ctx, inv.id)
