@@ -13,6 +13,10 @@
 //   size of the code: infinite loops and unbounded recursion run out of gas.
 // - Memory: the memory's maximum is capped at `memoryPages`, and every `memory.grow`
 //   becomes a call to an injected helper that traps when the cap would be exceeded.
+// - Bulk memory: every `memory.fill` and `memory.copy` becomes a call to an injected
+//   helper that first charges one gas unit per BULK_BYTES_PER_GAS bytes of its length, so
+//   a loop of large fills costs what it does. (`memory.init` copies from a data segment,
+//   which the module's size bounds.)
 // - A trap caused by either sets an exported i32 global first, so the host can tell a
 //   metering trap from an application trap.
 // - Pooling: every mutable global the module defines is also exported (as
@@ -27,6 +31,9 @@ import { Wasm } from './wasm-api.ts'
 import { OP_BLOCK, OP_END, OP_IF, OP_LOOP, OP_MEMORY_GROW, PREFIX_FC, readInstruction, readValueType } from './wasm/opcodes.ts'
 
 export const GAS_GLOBAL = '__moor_gas'
+/** Bytes of a memory.fill or memory.copy one gas unit pays for (a power of two). */
+export const BULK_BYTES_PER_GAS = 32
+const BULK_SHIFT = Math.log2(BULK_BYTES_PER_GAS)
 export const TRAP_GLOBAL = '__moor_trap'
 /** Values of the trap global: why the module executed the injected `unreachable`. */
 export const TRAP_NONE = 0
@@ -149,12 +156,13 @@ export function instrument (wasm: Uint8Array, init: InstrumentInit): Instrumente
 
   const gasGlobal = info.importedGlobals + info.definedGlobals
   const trapGlobal = gasGlobal + 1
+  // Appended functions: the grow helper, then the fill and copy helpers.
   const growFunc = info.funcTypes.length
   const growType = info.typeCount
   const scan = { poolable: true }
   const rewritten = new Map<number, WasmWriter>([
     [SEC_TYPE, typeSection(wasm, info)],
-    [SEC_FUNCTION, functionSection(wasm, info, growType)],
+    [SEC_FUNCTION, functionSection(wasm, info, growType, growType + 1)],
     [SEC_MEMORY, memorySection(Math.min(memory.max ?? memoryPages, memoryPages), memory.min)],
     [SEC_GLOBAL, globalSection(wasm, info, startGas)],
     [SEC_EXPORT, exportSection(wasm, info, gasGlobal, trapGlobal)],
@@ -444,14 +452,15 @@ function appendEntries (wasm: Uint8Array, info: ModuleInfo, id: number, count: n
 }
 
 function typeSection (wasm: Uint8Array, info: ModuleInfo): WasmWriter {
-  // The grow helper's type: (i32) -> (i32), like memory.grow.
-  const extra = new WasmWriter().bytes([0x60, 0x01, 0x7f, 0x01, 0x7f])
-  return appendEntries(wasm, info, SEC_TYPE, info.typeCount + 1, extra)
+  // The grow helper's type: (i32) -> (i32), like memory.grow; the bulk helpers' type:
+  // (i32, i32, i32) -> (), like memory.fill and memory.copy.
+  const extra = new WasmWriter().bytes([0x60, 0x01, 0x7f, 0x01, 0x7f]).bytes([0x60, 0x03, 0x7f, 0x7f, 0x7f, 0x00])
+  return appendEntries(wasm, info, SEC_TYPE, info.typeCount + 2, extra)
 }
 
-function functionSection (wasm: Uint8Array, info: ModuleInfo, growType: number): WasmWriter {
-  const extra = new WasmWriter().u32(growType)
-  return appendEntries(wasm, info, SEC_FUNCTION, info.funcTypes.length - info.importedFuncs + 1, extra)
+function functionSection (wasm: Uint8Array, info: ModuleInfo, growType: number, bulkType: number): WasmWriter {
+  const extra = new WasmWriter().u32(growType).u32(bulkType).u32(bulkType)
+  return appendEntries(wasm, info, SEC_FUNCTION, info.funcTypes.length - info.importedFuncs + 3, extra)
 }
 
 function memorySection (max: number, min: number): WasmWriter {
@@ -489,16 +498,20 @@ function codeSection (
   const charge = (w: WasmWriter, n: number): void => {
     w.bytes(chargeHead).sleb(n).bytes(chargeTail)
   }
-  const growCall = new WasmWriter().u8(0x10).u32(growFunc).finish()
+  const calls = {
+    grow: new WasmWriter().u8(0x10).u32(growFunc).finish(),
+    fill: new WasmWriter().u8(0x10).u32(growFunc + 1).finish(),
+    copy: new WasmWriter().u8(0x10).u32(growFunc + 2).finish()
+  }
 
   const out = new WasmWriter(wasm.length + 256)
-  out.u32(info.bodies.length + 1)
+  out.u32(info.bodies.length + 3)
   const body = new WasmWriter()
   const scratch: Scratch = { counts: [], events: [], regions: [], poolable: true }
   for (let i = 0; i < info.bodies.length; i++) {
     const [start, end] = info.bodies[i]
     body.reset()
-    instrumentBody(wasm, start, end, `function ${info.importedFuncs + i}`, body, charge, growCall, scratch)
+    instrumentBody(wasm, start, end, `function ${info.importedFuncs + i}`, body, charge, calls, scratch)
     out.u32(body.length).bytes(body.view())
   }
   scan.poolable = scratch.poolable
@@ -521,8 +534,23 @@ function codeSection (
     OP_END
   ])
   out.u32(body.length).bytes(body.view())
+
+  // The bulk helpers: (param $dest i32) (param $value_or_src i32) (param $len i32)
+  //   gas -= len >> BULK_SHIFT; if (gas < 0) { trap = TRAP_GAS; unreachable }
+  //   memory.fill 0 / memory.copy 0 0 (dest, value_or_src, len)
+  for (const op of [[PREFIX_FC_BYTE, 0x0b, 0x00], [PREFIX_FC_BYTE, 0x0a, 0x00, 0x00]]) {
+    body.reset()
+    body.u8(0x00) // no locals
+    body.u8(0x23).u32(gasGlobal) // global.get $gas
+    body.bytes([0x20, 0x02, 0xad, 0x42, BULK_SHIFT, 0x88]) // local.get 2; i64.extend_i32_u; i64.const shift; i64.shr_u
+    body.bytes(chargeTail)
+    body.bytes([0x20, 0x00, 0x20, 0x01, 0x20, 0x02]).bytes(op).u8(OP_END)
+    out.u32(body.length).bytes(body.view())
+  }
   return out
 }
+
+const PREFIX_FC_BYTE = 0xfc
 
 /** Buffers reused across function bodies. */
 interface Scratch {
@@ -541,6 +569,10 @@ interface Scratch {
 }
 
 const GROW = -1
+const FILL = -2
+const COPY = -3
+const OP_MEMORY_FILL = PREFIX_FC | 11
+const OP_MEMORY_COPY = PREFIX_FC | 10
 const OP_TABLE_SET = 0x26
 
 /**
@@ -560,7 +592,7 @@ const UNPOOLABLE = new Set([
 
 function instrumentBody (
   wasm: Uint8Array, start: number, end: number, where: string, out: WasmWriter,
-  charge: (w: WasmWriter, n: number) => void, growCall: Uint8Array, scratch: Scratch
+  charge: (w: WasmWriter, n: number) => void, calls: { grow: Uint8Array, fill: Uint8Array, copy: Uint8Array }, scratch: Scratch
 ): void {
   const r = new WasmReader(wasm, start, end)
   const groups = r.u32()
@@ -600,6 +632,10 @@ function instrumentBody (
       region = regions.pop() as number
     } else if (op === OP_MEMORY_GROW) {
       events.push(at, GROW, r.pos)
+    } else if (op === OP_MEMORY_FILL) {
+      events.push(at, FILL, r.pos)
+    } else if (op === OP_MEMORY_COPY) {
+      events.push(at, COPY, r.pos)
     } else if (UNPOOLABLE.has(op)) {
       scratch.poolable = false
     }
@@ -613,7 +649,9 @@ function instrumentBody (
   for (let i = 0; i < events.length; i += 3) {
     const what = events[i + 1]
     out.bytes(wasm.subarray(copied, events[i]))
-    if (what === GROW) out.bytes(growCall)
+    if (what === GROW) out.bytes(calls.grow)
+    else if (what === FILL) out.bytes(calls.fill)
+    else if (what === COPY) out.bytes(calls.copy)
     else charge(out, counts[what])
     copied = events[i + 2]
   }

@@ -11,7 +11,7 @@ import assert from 'node:assert/strict'
 import asc from 'assemblyscript/asc'
 import binaryen from 'binaryen'
 import { InvalidModuleError } from '../../src/errors/index.ts'
-import { GAS_GLOBAL, TRAP_GAS, TRAP_GLOBAL, TRAP_MEMORY, instrument, mutableGlobalExport } from '../../src/runtime/instrument.ts'
+import { BULK_BYTES_PER_GAS, GAS_GLOBAL, TRAP_GAS, TRAP_GLOBAL, TRAP_MEMORY, instrument, mutableGlobalExport } from '../../src/runtime/instrument.ts'
 import type { InstrumentInit } from '../../src/runtime/instrument.ts'
 import { Wasm } from '../../src/runtime/wasm-api.ts'
 import type { WasmGlobal, WasmImports, WasmMemory } from '../../src/runtime/wasm-api.ts'
@@ -264,6 +264,36 @@ describe('instrument: hand-written modules', () => {
     for (const n of [1, 5, 100]) assert.equal(metered(x, 1_000_000n, () => x.fn.count(n)).used, BigInt(2 + 6 * n))
     assert.equal(metered(x, 1_000_000n, () => x.fn.nested(3, 4)).used, BigInt(2 + 3 * (9 + 4 * 6)))
     assert.equal(metered(x, 1_000_000n, () => x.fn.pick(0)).used, metered(x, 1_000_000n, () => x.fn.pick(1)).used)
+  })
+
+  it('charges memory.fill and memory.copy by length, so a loop of large fills runs out of gas', async () => {
+    const source = wat(`(module
+      (memory (export "memory") 4)
+      (func (export "fill") (param $n i32) (memory.fill (i32.const 0) (i32.const 7) (local.get $n)))
+      (func (export "copy") (param $n i32) (memory.copy (i32.const 65536) (i32.const 0) (local.get $n)))
+      (func (export "byte") (param $at i32) (result i32) (i32.load8_u (local.get $at)))
+      ;; 64 KiB fills forever: each iteration's instructions are few; its bytes are not
+      (func (export "flood") (param i32) (loop $l (memory.fill (i32.const 0) (i32.const 1) (i32.const 65536)) (br $l))))`)
+    const { bytes } = instrument(source, { memoryPages: 4, allowedImports: allowAll })
+    const x = instantiate(bytes, {})
+    const base = metered(x, 1_000_000n, () => x.fn.fill(0)).used
+    // One unit per BULK_BYTES_PER_GAS bytes on top of the instructions.
+    assert.equal(metered(x, 1_000_000n, () => x.fn.fill(65536)).used - base, BigInt(65536 / BULK_BYTES_PER_GAS))
+    assert.equal(metered(x, 1_000_000n, () => x.fn.copy(4096)).used - metered(x, 1_000_000n, () => x.fn.copy(0)).used, BigInt(4096 / BULK_BYTES_PER_GAS))
+    // The operations still do what they did.
+    assert.equal(x.fn.byte(65535), 7)
+    assert.equal(x.fn.byte(65536 + 4095), 7)
+    // Not enough gas for the length: a gas trap before any byte is written.
+    x.fn.fill(65536)
+    x.gas.value = 100n
+    x.trap.value = 0
+    assert.throws(() => x.fn.copy(65536))
+    assert.equal(x.trap.value, TRAP_GAS)
+    x.gas.value = 1_000_000n
+    assert.equal(x.fn.byte(65536 + 65535), 0)
+    // 1,000,000 gas buys about 500 fills of 64 KiB, then the loop stops.
+    const run = await runGuarded(bytes, 'flood', 1_000_000n)
+    assert.equal(run.trap, TRAP_GAS)
   })
 
   it('keeps the behaviour of bulk memory, sign extension, multi-value, tables and start', () => {
