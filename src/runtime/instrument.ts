@@ -11,6 +11,11 @@
 //   through an exported mutable i64 global. Any backward jump lands on a loop start and
 //   any call on a function entry, so the work done between two charges is bounded by the
 //   size of the code: infinite loops and unbounded recursion run out of gas.
+//   Inside a function the counter lives in a local of its own (a register, where the
+//   global is memory: a loop that charged the global waited on a store and a load every
+//   iteration); it is read from the global at entry and after every call, and written
+//   back before every call and every way out (return, a branch out of the function, its
+//   end, a gas trap). The host and other functions thus always see the global up to date.
 // - Memory: the memory's maximum is capped at `memoryPages`, and every `memory.grow`
 //   becomes a call to an injected helper that traps when the cap would be exceeded.
 // - Bulk memory: every `memory.fill` and `memory.copy` becomes a call to an injected
@@ -109,6 +114,8 @@ interface ModuleInfo {
   typeCount: number
   /** Per type index: true when the type is () -> (). */
   voidTypes: boolean[]
+  /** Per type index: its number of parameters. */
+  typeParams: number[]
   imports: Array<{ module: string, name: string }>
   /** Type index of every function, imported ones first. */
   funcTypes: number[]
@@ -243,6 +250,7 @@ function parseModule (wasm: Uint8Array, allowed: (module: string, name: string) 
     sections: [],
     typeCount: 0,
     voidTypes: [],
+    typeParams: [],
     imports: [],
     funcTypes: [],
     importedFuncs: 0,
@@ -312,6 +320,7 @@ function parseTypes (r: WasmReader, info: ModuleInfo): void {
     const results = r.u32()
     for (let p = 0; p < results; p++) readValueType(r)
     info.voidTypes.push(params === 0 && results === 0)
+    info.typeParams.push(params)
   }
   info.typeCount = count
 }
@@ -486,17 +495,11 @@ function codeSection (
   wasm: Uint8Array, info: ModuleInfo, gasGlobal: number, trapGlobal: number, growFunc: number, memoryPages: number,
   scan: { poolable: boolean }
 ): WasmWriter {
-  // The charge sequence, split around its constant:
-  //   global.get $gas; i64.const N; i64.sub; global.set $gas
-  //   global.get $gas; i64.const 0; i64.lt_s; if; i32.const 1; global.set $trap; unreachable; end
-  const chargeHead = new WasmWriter().u8(0x23).u32(gasGlobal).u8(0x42).finish()
-  const chargeTail = new WasmWriter()
-    .u8(0x7d).u8(0x24).u32(gasGlobal)
-    .u8(0x23).u32(gasGlobal).bytes([0x42, 0x00, 0x53, 0x04, 0x40, 0x41, TRAP_GAS])
-    .u8(0x24).u32(trapGlobal).bytes([0x00, OP_END])
-    .finish()
-  const charge = (w: WasmWriter, n: number): void => {
-    w.bytes(chargeHead).sleb(n).bytes(chargeTail)
+  // The trap raised when the counter goes negative (inside a function, `sync` first
+  // writes the counter back so the host sees it):
+  //   i64.const 0; i64.lt_s; if; [sync]; i32.const 1; global.set $trap; unreachable; end
+  const trapIfNegative = (w: WasmWriter, sync: Uint8Array): void => {
+    w.bytes([0x42, 0x00, 0x53, 0x04, 0x40]).bytes(sync).bytes([0x41, TRAP_GAS]).u8(0x24).u32(trapGlobal).bytes([0x00, OP_END])
   }
   const calls = {
     grow: new WasmWriter().u8(0x10).u32(growFunc).finish(),
@@ -511,7 +514,8 @@ function codeSection (
   for (let i = 0; i < info.bodies.length; i++) {
     const [start, end] = info.bodies[i]
     body.reset()
-    instrumentBody(wasm, start, end, `function ${info.importedFuncs + i}`, body, charge, calls, scratch)
+    const params = info.typeParams[info.funcTypes[info.importedFuncs + i]] ?? 0
+    instrumentBody(wasm, start, end, `function ${info.importedFuncs + i}`, params, body, { gasGlobal, trapIfNegative, calls }, scratch)
     out.u32(body.length).bytes(body.view())
   }
   scan.poolable = scratch.poolable
@@ -543,7 +547,8 @@ function codeSection (
     body.u8(0x00) // no locals
     body.u8(0x23).u32(gasGlobal) // global.get $gas
     body.bytes([0x20, 0x02, 0xad, 0x42, BULK_SHIFT, 0x88]) // local.get 2; i64.extend_i32_u; i64.const shift; i64.shr_u
-    body.bytes(chargeTail)
+    body.u8(0x7d).u8(0x24).u32(gasGlobal).u8(0x23).u32(gasGlobal) // i64.sub; global.set $gas; global.get $gas
+    trapIfNegative(body, new Uint8Array(0))
     body.bytes([0x20, 0x00, 0x20, 0x01, 0x20, 0x02]).bytes(op).u8(OP_END)
     out.u32(body.length).bytes(body.view())
   }
@@ -557,9 +562,9 @@ interface Scratch {
   /** Instruction count per metering region; region 0 is the function, then one per loop. */
   counts: number[]
   /**
-   * Flat (from, region, to) triples, in code order: bytes [from, to) are replaced by the
-   * charge of `region` (from === to, right after a loop's block type) or, when region is
-   * GROW, by the call to the grow helper (the memory.grow instruction).
+   * Flat (from, kind, to) triples, in code order: bytes [from, to) are replaced by what
+   * `kind` says (see the kinds below); a kind >= 0 is a loop region, whose charge goes in
+   * at from === to, right after the loop's block type.
    */
   events: number[]
   /** Region of each enclosing block. */
@@ -568,12 +573,26 @@ interface Scratch {
   poolable: boolean
 }
 
+/** memory.grow: replaced by a call to the grow helper. */
 const GROW = -1
+/** memory.fill / memory.copy: replaced by a call to the bulk helper, the counter synced around it. */
 const FILL = -2
 const COPY = -3
+/** A call: the counter is written back before it and read again after it. */
+const CALL = -4
+/** A way out of the function (return, a branch to its label, its end, a tail call): the counter is written back first. */
+const EXIT = -5
 const OP_MEMORY_FILL = PREFIX_FC | 11
 const OP_MEMORY_COPY = PREFIX_FC | 10
 const OP_TABLE_SET = 0x26
+const OP_BR = 0x0c
+const OP_BR_IF = 0x0d
+const OP_BR_TABLE = 0x0e
+const OP_RETURN = 0x0f
+const OP_CALL = 0x10
+const OP_CALL_INDIRECT = 0x11
+const OP_RETURN_CALL = 0x12
+const OP_RETURN_CALL_INDIRECT = 0x13
 
 /**
  * Instructions that change instance state outside linear memory and globals, which a
@@ -590,17 +609,43 @@ const UNPOOLABLE = new Set([
   PREFIX_FC | 17 // table.fill
 ])
 
+interface Injected {
+  gasGlobal: number
+  trapIfNegative: (w: WasmWriter, sync: Uint8Array) => void
+  calls: { grow: Uint8Array, fill: Uint8Array, copy: Uint8Array }
+}
+
+/** Whether a branch at block depth `depth` (open blocks) leaves the function: its label is the body's. */
+function branchLeaves (wasm: Uint8Array, at: number, end: number, op: number, depth: number): boolean {
+  const r = new WasmReader(wasm, at + 1, end)
+  if (op !== OP_BR_TABLE) return r.u32() === depth
+  const n = r.u32()
+  for (let i = 0; i <= n; i++) if (r.u32() === depth) return true
+  return false
+}
+
 function instrumentBody (
-  wasm: Uint8Array, start: number, end: number, where: string, out: WasmWriter,
-  charge: (w: WasmWriter, n: number) => void, calls: { grow: Uint8Array, fill: Uint8Array, copy: Uint8Array }, scratch: Scratch
+  wasm: Uint8Array, start: number, end: number, where: string, params: number, out: WasmWriter,
+  inj: Injected, scratch: Scratch
 ): void {
   const r = new WasmReader(wasm, start, end)
   const groups = r.u32()
+  let locals = params
   for (let i = 0; i < groups; i++) {
-    r.u32()
+    locals += r.u32()
     readValueType(r)
   }
+  if (locals >= 50_000) malformed(`${where} declares too many locals`, start)
   const codeStart = r.pos
+  // The counter's local: appended after every local the function declares.
+  const gas = locals
+  const sync = new WasmWriter().u8(0x20).u32(gas).u8(0x24).u32(inj.gasGlobal).finish() // local.get $g; global.set $gas
+  const load = new WasmWriter().u8(0x23).u32(inj.gasGlobal).u8(0x21).u32(gas).finish() // global.get $gas; local.set $g
+  const charge = (n: number): void => {
+    // local.get $g; i64.const n; i64.sub; local.tee $g; (trap if negative)
+    out.u8(0x20).u32(gas).u8(0x42).sleb(n).u8(0x7d).u8(0x22).u32(gas)
+    inj.trapIfNegative(out, sync)
+  }
 
   // Pass 1: count the instructions of each region and note where code must change.
   const { counts, events, regions } = scratch
@@ -626,6 +671,7 @@ function instrumentBody (
     } else if (op === OP_END) {
       if (regions.length === 0) {
         finished = true
+        events.push(at, EXIT, at)
         if (!r.done) malformed(`${where} has code after its final end`, r.pos)
         break
       }
@@ -636,24 +682,42 @@ function instrumentBody (
       events.push(at, FILL, r.pos)
     } else if (op === OP_MEMORY_COPY) {
       events.push(at, COPY, r.pos)
+    } else if (op === OP_CALL || op === OP_CALL_INDIRECT) {
+      events.push(at, CALL, r.pos)
+    } else if (op === OP_RETURN || op === OP_RETURN_CALL || op === OP_RETURN_CALL_INDIRECT) {
+      events.push(at, EXIT, at)
+    } else if ((op === OP_BR || op === OP_BR_IF || op === OP_BR_TABLE) && branchLeaves(wasm, at, end, op, regions.length)) {
+      events.push(at, EXIT, at)
     } else if (UNPOOLABLE.has(op)) {
       scratch.poolable = false
     }
   }
   if (!finished) malformed(`${where} ends inside a block (missing end)`, end)
 
-  // Pass 2: copy the body, inserting charges and replacing memory.grow.
-  out.bytes(wasm.subarray(start, codeStart))
-  charge(out, counts[0])
+  // Pass 2: copy the body with one more local, inserting loads, charges and syncs.
+  out.u32(groups + 1)
+  out.bytes(wasm.subarray(start + uleb128Length(wasm, start), codeStart))
+  out.u32(1).u8(0x7e) // (local $g i64)
+  out.bytes(load)
+  charge(counts[0])
   let copied = codeStart
   for (let i = 0; i < events.length; i += 3) {
-    const what = events[i + 1]
-    out.bytes(wasm.subarray(copied, events[i]))
-    if (what === GROW) out.bytes(calls.grow)
-    else if (what === FILL) out.bytes(calls.fill)
-    else if (what === COPY) out.bytes(calls.copy)
-    else charge(out, counts[what])
-    copied = events[i + 2]
+    const [from, what, to] = [events[i], events[i + 1], events[i + 2]]
+    out.bytes(wasm.subarray(copied, from))
+    if (what === GROW) out.bytes(inj.calls.grow)
+    else if (what === FILL) out.bytes(sync).bytes(inj.calls.fill).bytes(load)
+    else if (what === COPY) out.bytes(sync).bytes(inj.calls.copy).bytes(load)
+    else if (what === CALL) out.bytes(sync).bytes(wasm.subarray(from, to)).bytes(load)
+    else if (what === EXIT) out.bytes(sync)
+    else charge(counts[what])
+    copied = to
   }
   out.bytes(wasm.subarray(copied, end))
+}
+
+/** Length in bytes of the LEB128 number at `at`. */
+function uleb128Length (bytes: Uint8Array, at: number): number {
+  let n = 1
+  while ((bytes[at + n - 1] & 0x80) !== 0) n++
+  return n
 }

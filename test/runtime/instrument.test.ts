@@ -266,6 +266,49 @@ describe('instrument: hand-written modules', () => {
     assert.equal(metered(x, 1_000_000n, () => x.fn.pick(0)).used, metered(x, 1_000_000n, () => x.fn.pick(1)).used)
   })
 
+  it('keeps the counter exact on every way out of a function and across calls', () => {
+    const bytes = instrument(wat(`(module
+      (import "env" "peek" (func $peek (result i64)))
+      (memory (export "memory") 1)
+      (global $seen (mut i64) (i64.const 0))
+      ;; leaves from inside the loop with a branch to the function's label
+      (func (export "brOut") (param $n i32)
+        (loop $l
+          (br_if 1 (i32.eqz (local.get $n)))
+          (local.set $n (i32.sub (local.get $n) (i32.const 1)))
+          (br $l)))
+      ;; the same with return
+      (func (export "returnOut") (param $n i32)
+        (loop $l
+          (if (i32.eqz (local.get $n)) (then (return)))
+          (local.set $n (i32.sub (local.get $n) (i32.const 1)))
+          (br $l)))
+      ;; br_table whose targets include the function's label
+      (func (export "table") (param $i i32) (result i32)
+        (i32.add (block $a (result i32) (br_table $a 1 (i32.const 7) (local.get $i))) (i32.const 1)))
+      ;; a host call in the middle sees what was charged before it; the callee's charge counts too
+      (func $inner (result i64) (call $peek))
+      (func (export "nested") (result i64) (global.set $seen (call $inner)) (global.get $seen)))`),
+    { memoryPages: 1, allowedImports: allowAll }).bytes
+    let x: Exports | undefined
+    const e = new Wasm.Instance(new Wasm.Module(bytes), { env: { peek: () => (x as Exports).gas.value as bigint } }).exports
+    x = { memory: e.memory as WasmMemory, gas: e[GAS_GLOBAL] as WasmGlobal, trap: e[TRAP_GLOBAL] as WasmGlobal, fn: e as Exports['fn'] }
+    // Without the write-back on those exits the global would not move at all.
+    for (const name of ['brOut', 'returnOut']) {
+      const used = (n: number): bigint => metered(x!, 1_000_000n, () => x!.fn[name](n)).used
+      const step = used(2) - used(1)
+      assert.ok(used(0) > 0n && step > 0n, name)
+      assert.equal(used(10) - used(1), 9n * step, `${name}: one loop body per iteration`)
+    }
+    const t0 = metered(x, 1_000_000n, () => x!.fn.table(0))
+    const t1 = metered(x, 1_000_000n, () => x!.fn.table(1))
+    assert.deepEqual([t0.result, t1.result], [8, 7])
+    assert.equal(t0.used, t1.used, 'every path through table is charged once, at entry')
+    // What the host saw mid-call: the budget minus both entries' charges, nothing pending.
+    const { used, result } = metered(x, 1_000_000n, () => x!.fn.nested())
+    assert.equal(1_000_000n - (result as bigint), used)
+  })
+
   it('charges memory.fill and memory.copy by length, so a loop of large fills runs out of gas', async () => {
     const source = wat(`(module
       (memory (export "memory") 4)
