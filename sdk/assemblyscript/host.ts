@@ -93,3 +93,9 @@ export declare function register_get(col: usize): i32;
 // ---- Cross-context calls ----
 @external("moor", "xcall")
 export declare function xcall(ctx_ptr: usize, method_ptr: usize, method_len: usize, args_ptr: usize, args_len: usize): i32;
+
+// ---- Governance ----
+@external("moor", "propose")
+export declare function propose(actions_ptr: usize, actions_len: usize): i32;
+@external("moor", "approve")
+export declare function approve(proposal_ptr: usize): void;

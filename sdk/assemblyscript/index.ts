@@ -11,5 +11,6 @@ export * from "./context";
 export * from "./collections";
 export * from "./private";
 export * from "./xcall";
+export * from "./governance";
 export { toHex, fromHex, utf8 } from "./bytes";
 // Raw imports are available from "./host" for advanced use.

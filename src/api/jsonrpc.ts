@@ -3,7 +3,12 @@
 //
 //   execute { contextId, method, args?: any JSON, executor? }   run a method, commit its writes
 //   query   { contextId, method, args?: any JSON, executor? }   run it read-only
-//   -> { output, gasUsed: "<decimal>", deltaId, rootHash, events }
+//   -> { output, gasUsed: "<decimal>", deltaId, rootHash, events, governance }
+//
+// `governance` lists the governance requests the call made (moor.propose, moor.approve;
+// see docs/abi.md), in order, each with the outcome of its submission after the commit:
+// { type, contextId, identity, proposal, status: open|executed|failed|deleted|refused,
+//   reason, error }. Empty for a query.
 //
 // `args` is sent to the application as UTF-8 JSON bytes; `output` is the returned bytes
 // parsed as JSON when they are JSON, else as a UTF-8 string (null when nothing returned).
@@ -59,6 +64,7 @@ export interface RpcResult {
   deltaId: string | null
   rootHash: string
   events: ExecuteResult['events']
+  governance: ExecuteResult['governance']
 }
 
 export function jsonRpcRoutes ({ node, logger }: ApiComponents): Router {
@@ -110,7 +116,8 @@ export function toRpcResult (result: ExecuteResult): RpcResult {
     gasUsed: result.gasUsed.toString(),
     deltaId: result.deltaId,
     rootHash: result.rootHash,
-    events: result.events
+    events: result.events,
+    governance: result.governance
   }
 }
 

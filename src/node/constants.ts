@@ -40,6 +40,9 @@ export const MAX_CALL_ARGS_BYTES = 1024 * 1024
 /** How deep cross-context calls may nest. */
 export const MAX_XCALL_DEPTH = 4
 
+/** Governance requests (moor.propose, moor.approve) one application call may make, xcalls included. */
+export const MAX_CALL_GOVERNANCE_REQUESTS = 16
+
 /** Version reported by `moor status`. */
 export const NODE_VERSION = '0.1.0'
 

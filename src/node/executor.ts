@@ -5,9 +5,13 @@
 // kept only if it succeeds; the surviving calls of a batch share one signed delta per
 // context they touched (xcall included), and the state, delta, heads and root hash
 // commit in one transaction. A call is acknowledged only once that commit is durable.
+// Governance requests a call makes (moor.propose, moor.approve) are not part of that
+// transaction: they are recorded with the call's result, for the node to submit after
+// the commit (call-governance.ts).
+import { randomBytes } from 'node:crypto'
 import { equalBytes, fromUtf8, toHex } from '../crypto/bytes.ts'
 import type { KeyPair } from '../crypto/ed25519.ts'
-import { ForbiddenError, NotFoundError, XcallDeniedError } from '../errors/index.ts'
+import { ForbiddenError, HostCallError, NotFoundError, ReadOnlyViolationError, XcallDeniedError } from '../errors/index.ts'
 import type { Logger } from '../log/index.ts'
 import type { Runtime } from '../runtime/index.ts'
 import type { CallEnv } from '../runtime/types.ts'
@@ -20,7 +24,8 @@ import type { Store } from '../store/index.ts'
 import type { DeltaDag } from '../sync/dag.ts'
 import type { Delta } from '../sync/delta.ts'
 import type { Applications } from './applications.ts'
-import { MAX_BATCH_CALLS, MAX_XCALL_DEPTH } from './constants.ts'
+import { parseActionsJson, type GovernanceRequest } from './call-governance.ts'
+import { MAX_BATCH_CALLS, MAX_CALL_GOVERNANCE_REQUESTS, MAX_XCALL_DEPTH } from './constants.ts'
 import type { ContextRecord, Contexts } from './contexts.ts'
 import type { Identities } from './identities.ts'
 import type { Governance } from './governance.ts'
@@ -58,6 +63,8 @@ export interface CallResult {
   /** Root hash of the called context after the call's batch. */
   rootHash: Uint8Array
   events: ContextEvent[]
+  /** Governance requests the call made, in order, to submit once its commit is durable. */
+  governance: GovernanceRequest[]
 }
 
 /** What a batch accumulates for one (context, author). */
@@ -92,7 +99,7 @@ interface Queued {
 }
 
 /** A call's outcome; `rootHash` is read in the batch's transaction when no delta of the batch gives it. */
-type Outcome = { ok: true, output: Uint8Array | null, gasUsed: bigint, frames: CallFrame[], rootHash?: Uint8Array } | { ok: false, error: unknown }
+type Outcome = { ok: true, output: Uint8Array | null, gasUsed: bigint, frames: CallFrame[], governance: GovernanceRequest[], rootHash?: Uint8Array } | { ok: false, error: unknown }
 type Settled = { ok: true, result: CallResult } | { ok: false, error: unknown }
 
 /**
@@ -127,8 +134,8 @@ export class Executor {
   query (req: CallRequest): CallResult {
     const frames: CallFrame[] = []
     const batches = new Map<string, BatchFrame>()
-    const out = this.run(batches, frames, req, 0)
-    return { output: out.output, gasUsed: out.gasUsed, deltas: [], rootHash: this.c.dag.info(req.context)!.rootHash, events: [] }
+    const out = this.run(batches, frames, req, 0, [])
+    return { output: out.output, gasUsed: out.gasUsed, deltas: [], rootHash: this.c.dag.info(req.context)!.rootHash, events: [], governance: [] }
   }
 
   /** Queues a mutation for the next group commit; resolves once it is durable. */
@@ -215,15 +222,16 @@ export class Executor {
     const batches = new Map<string, BatchFrame>()
     const outcomes: Outcome[] = reqs.map((req) => {
       const frames: CallFrame[] = []
+      const governance: GovernanceRequest[] = []
       try {
-        const out = this.run(batches, frames, req, 0)
+        const out = this.run(batches, frames, req, 0, governance)
         for (let j = 0; j < frames.length; j++) {
           const f = frames[j]!
           f.overlay.keep()
           f.batch.priv.merge(f.priv)
           f.batch.actions.push(...f.state.actions)
         }
-        return { ok: true, output: out.output, gasUsed: out.gasUsed, frames }
+        return { ok: true, output: out.output, gasUsed: out.gasUsed, frames, governance }
       } catch (error) {
         for (let j = 0; j < frames.length; j++) frames[j]!.overlay.drop()
         return { ok: false, error }
@@ -277,7 +285,7 @@ export class Executor {
         }
       }
       const rootHash = o.rootHash ?? deltas.get(calledFrame!.batch.key)!.rootHash
-      return { ok: true as const, result: { output: o.output, gasUsed: o.gasUsed, deltas: own, rootHash, events } }
+      return { ok: true as const, result: { output: o.output, gasUsed: o.gasUsed, deltas: own, rootHash, events, governance: o.governance } }
     })
   }
 
@@ -314,11 +322,14 @@ export class Executor {
     return f
   }
 
-  /** Runs one call (depth 0) or xcall in its frame; used by CallEnvOf for xcall. */
-  run (batches: Map<string, BatchFrame>, frames: CallFrame[], req: CallRequest, depth: number): { output: Uint8Array | null, gasUsed: bigint } {
+  /**
+   * Runs one call (depth 0) or xcall in its frame; used by CallEnvOf for xcall.
+   * `governance` collects the governance requests of the whole call, xcalls included.
+   */
+  run (batches: Map<string, BatchFrame>, frames: CallFrame[], req: CallRequest, depth: number, governance: GovernanceRequest[]): { output: Uint8Array | null, gasUsed: bigint } {
     const ctx = this.c.contexts.get(req.context)
     const f = this.frame(batches, frames, ctx, req.executor, req.readOnly)
-    const env = new CallEnvOf(this, this.c, batches, frames, req, depth, ctx, f)
+    const env = new CallEnvOf(this, this.c, batches, frames, req, depth, ctx, f, governance)
     return this.c.runtime.call(f.batch.appHex, this.wasm, req.method, env, this.limits)
   }
 }
@@ -340,8 +351,9 @@ class CallEnvOf implements CallEnv {
   private readonly depth: number
   private readonly ctx: ContextRecord
   private readonly f: CallFrame
+  private readonly governance: GovernanceRequest[]
 
-  constructor (x: Executor, c: ExecutorComponents, batches: Map<string, BatchFrame>, frames: CallFrame[], req: CallRequest, depth: number, ctx: ContextRecord, f: CallFrame) {
+  constructor (x: Executor, c: ExecutorComponents, batches: Map<string, BatchFrame>, frames: CallFrame[], req: CallRequest, depth: number, ctx: ContextRecord, f: CallFrame, governance: GovernanceRequest[]) {
     this.contextId = ctx.id
     this.executor = f.batch.author.publicKey
     this.now = f.batch.hlc.ms
@@ -357,6 +369,7 @@ class CallEnvOf implements CallEnv {
     this.depth = depth
     this.ctx = ctx
     this.f = f
+    this.governance = governance
   }
 
   emit (kind: string, data: Uint8Array): void {
@@ -372,7 +385,29 @@ class CallEnvOf implements CallEnv {
     if (!targetCtx.xcallGrants.some((g) => equalBytes(g, ctx.id))) {
       throw new XcallDeniedError(`context ${toHex(target)} does not grant xcall to context ${toHex(ctx.id)}`, { hint: `an admin of the target runs: moor context grant-xcall ${toHex(target)} ${toHex(ctx.id)}` })
     }
-    return this.x.run(this.batches, this.frames, { context: target, method, args, executor: null, readOnly: this.req.readOnly }, this.depth + 1).output ?? new Uint8Array(0)
+    return this.x.run(this.batches, this.frames, { context: target, method, args, executor: null, readOnly: this.req.readOnly }, this.depth + 1, this.governance).output ?? new Uint8Array(0)
+  }
+
+  propose (actions: Uint8Array): Uint8Array {
+    this.request('propose')
+    const parsed = parseActionsJson(actions)
+    // Chosen now, so the application can keep the id in the state it writes in this call.
+    const proposal = new Uint8Array(randomBytes(32))
+    this.governance.push({ type: 'propose', context: this.ctx.id, identity: this.executor, proposal, actions: parsed })
+    return proposal
+  }
+
+  approve (proposal: Uint8Array): void {
+    this.request('approve')
+    this.governance.push({ type: 'approve', context: this.ctx.id, identity: this.executor, proposal })
+  }
+
+  /** Checks a governance request may be recorded (the host has already refused queries). */
+  private request (fn: string): void {
+    if (this.readOnly) throw new ReadOnlyViolationError(`${fn}: a query makes no governance requests`)
+    if (this.governance.length >= MAX_CALL_GOVERNANCE_REQUESTS) {
+      throw new HostCallError(`${fn}: a call makes at most ${MAX_CALL_GOVERNANCE_REQUESTS} governance requests`)
+    }
   }
 
   log (line: string): void {

@@ -15,6 +15,7 @@ import { CHAIN_CONFIRM_WAIT_MS, MAX_CALL_ARGS_BYTES, NODE_VERSION } from './cons
 import { Contexts } from './contexts.ts'
 import { EventBus } from './events.ts'
 import { Executor, type CallResult } from './executor.ts'
+import { submitCallGovernance } from './call-governance.ts'
 import type { Delta } from '../sync/delta.ts'
 import { Identities } from './identities.ts'
 import { OffchainAnchor } from '../governance/offchain/index.ts'
@@ -23,7 +24,7 @@ import { ChainRegistry, type AnchorRef, type ChainSettings } from './chain/regis
 import { Governance } from './governance.ts'
 import { generateKeyPair } from '../crypto/ed25519.ts'
 import { loadNodeKeys } from './keys.ts'
-import type { Capability, ContextEvent, CreateContextRequest, ExecuteResult, GovernanceQuery, InviteRequest, MoorNode, PeerInfo, ProposalActionInfo, SyncProgressEvent } from './types.ts'
+import type { CallGovernanceInfo, Capability, ContextEvent, CreateContextRequest, ExecuteResult, GovernanceQuery, InviteRequest, MoorNode, PeerInfo, ProposalActionInfo, SyncProgressEvent } from './types.ts'
 import { createNetwork, type Network } from '../network/index.ts'
 import { Replicator } from './replication.ts'
 import { Membership } from './membership.ts'
@@ -240,6 +241,8 @@ class Node implements MoorNode {
     if (call !== null) {
       this.p.executor.announce([{ ok: true, result: call }])
       this.publishEvents(call)
+      // Governance requests of `init` (refusals are logged).
+      await submitCallGovernance(this.p, call.governance, 'init')
     }
     this.p.log.info('context created', { context: toHex(id), application: app.id, anchor: anchor.kind })
     return this.getContext(toHex(id))
@@ -404,18 +407,23 @@ class Node implements MoorNode {
     this.p.contexts.get(context) // NotFoundError before any work
     const call = { context, method: req.method, args, executor, readOnly: req.readOnly === true }
     let result: CallResult
+    let governance: CallGovernanceInfo[] = []
     if (call.readOnly) {
       result = this.p.executor.query(call)
     } else {
       result = await this.p.executor.mutate(call)
       this.publishEvents(result)
+      // Not part of the commit: the call's governance requests go out now that it is
+      // durable, in order, and the result reports how each went.
+      if (result.governance.length > 0) governance = await submitCallGovernance(this.p, result.governance, req.method)
     }
     return {
       output: result.output,
       gasUsed: result.gasUsed,
       deltaId: result.deltas[0] !== undefined && toHex(result.deltas[0].context) === toHex(context) ? toHex(result.deltas[0].id) : null,
       rootHash: toHex(result.rootHash),
-      events: result.events
+      events: result.events,
+      governance
     }
   }
 

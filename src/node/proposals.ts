@@ -7,6 +7,7 @@ import { parseHex, toHex, utf8 } from '../crypto/bytes.ts'
 import { InvalidInputError, NotFoundError } from '../errors/index.ts'
 import { countedApprovals, MAX_PROPOSAL_ACTIONS, roleOf, type GovState } from '../governance/acl.ts'
 import type { GovEntry, Governance } from './governance.ts'
+import type { Signer } from '../governance/anchor.ts'
 import type { OpAction } from '../governance/offchain/op.ts'
 import type { ChainProposalAction, GovAction, ProposalAction, ProposalRecord } from '../governance/types.ts'
 import type { ContextRecord } from './contexts.ts'
@@ -31,20 +32,25 @@ export class Proposals {
     this.c = components
   }
 
-  async propose (ctx: ContextRecord, actions: Array<ProposalAction | ChainProposalAction>): Promise<ProposalInfo> {
+  /**
+   * Proposes `actions`, signed by `options.signer` (default: this node's identity in the
+   * context) under `options.proposal` (default: a fresh random id).
+   */
+  async propose (ctx: ContextRecord, actions: Array<ProposalAction | ChainProposalAction>, options: { signer?: Signer, proposal?: Uint8Array } = {}): Promise<ProposalInfo> {
     const chainOnly = actions.find((a) => a.type === 'call' || a.type === 'transfer')
     if (chainOnly !== undefined && ctx.anchor.kind === 'offchain') {
       throw new InvalidInputError(`a ${chainOnly.type} action needs a chain-anchored context: an off-chain context holds no funds and calls no contract`)
     }
-    const proposal = new Uint8Array(randomBytes(32))
+    const proposal = options.proposal ?? new Uint8Array(randomBytes(32))
     // A chain's adapter takes its own actions too (ChainProposalAction).
-    await this.c.governance.submit(ctx.id, signerOf(this.c.identities, ctx), { type: 'propose', proposal, actions } as GovAction)
+    await this.c.governance.submit(ctx.id, options.signer ?? signerOf(this.c.identities, ctx), { type: 'propose', proposal, actions } as GovAction)
     return this.get(ctx, proposal)
   }
 
-  async approve (ctx: ContextRecord, proposal: Uint8Array): Promise<ProposalInfo> {
+  /** Approves `proposal`, signed by `options.signer` (default: this node's identity in the context). */
+  async approve (ctx: ContextRecord, proposal: Uint8Array, options: { signer?: Signer } = {}): Promise<ProposalInfo> {
     this.get(ctx, proposal) // NotFoundError for an id never proposed
-    await this.c.governance.submit(ctx.id, signerOf(this.c.identities, ctx), { type: 'approve', proposal })
+    await this.c.governance.submit(ctx.id, options.signer ?? signerOf(this.c.identities, ctx), { type: 'approve', proposal })
     return this.get(ctx, proposal)
   }
 

@@ -80,6 +80,28 @@ export interface ExecuteResult {
   deltaId: string | null
   rootHash: string
   events: ContextEvent[]
+  /**
+   * The governance requests the call made (moor.propose, moor.approve), in order, as
+   * submitted after its commit; empty for a query or a call that made none.
+   */
+  governance: CallGovernanceInfo[]
+}
+
+/** The outcome of one governance request an application call made (docs/abi.md). */
+export interface CallGovernanceInfo {
+  type: 'propose' | 'approve'
+  /** The context it was made in: the called one, or an xcall target. */
+  contextId: string
+  /** Who signed it: the identity that executed the call in that context. */
+  identity: string
+  /** The proposal (for propose, the id the call was given). */
+  proposal: string
+  /** The proposal's status after the request; `refused` when it was not accepted. */
+  status: 'open' | 'executed' | 'failed' | 'deleted' | 'refused'
+  /** Why the request was refused, or why the proposal failed; otherwise null. */
+  reason: string | null
+  /** Name of the error that refused the request (e.g. GovernanceRejectedError), or null. */
+  error: string | null
 }
 
 export interface ContextEvent {

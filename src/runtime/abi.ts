@@ -58,7 +58,10 @@ export const MOOR_IMPORTS: Readonly<Record<string, ImportSignature>> = {
   register_set: sig([I, I, I]),
   register_get: sig([I], [I]),
   // cross-context calls
-  xcall: sig([I, I, I, I, I], [I])
+  xcall: sig([I, I, I, I, I], [I]),
+  // governance
+  propose: sig([I, I], [I]),
+  approve: sig([I])
 }
 
 /** Module `env`: what AssemblyScript's standard library imports. */

@@ -110,9 +110,9 @@ export function createHost (init?: HostInit): HostBinding {
     result = data
     return data.length
   }
-  const writable = (fn: string): void => {
+  const writable = (fn: string, what = 'writes state'): void => {
     if (env.readOnly) {
-      throw new ReadOnlyViolationError(`${fn} writes state, but method ${method} was called read-only`, {
+      throw new ReadOnlyViolationError(`${fn} ${what}, but method ${method} was called read-only`, {
         hint: 'call the method as a mutation, or keep queries free of writes'
       })
     }
@@ -276,6 +276,18 @@ export function createHost (init?: HostInit): HostBinding {
       const name = decodeName('xcall', readIn('xcall', mp, ml))
       const args = readIn('xcall', ap, al)
       return produce('xcall', env.xcall(target, name, args))
+    },
+
+    // ---- governance (requests recorded now, submitted after the call commits)
+    propose: (ap: number, al: number): number => {
+      writable('propose', 'makes a governance request')
+      const id = env.propose(readIn('propose', ap, al))
+      if (id.length !== ID_BYTES) throw new HostCallError(`propose: the host produced a ${id.length}-byte proposal id, expected ${ID_BYTES}`)
+      return produce('propose', id)
+    },
+    approve: (ptr: number): void => {
+      writable('approve', 'makes a governance request')
+      env.approve(readId('approve', ptr))
     }
   }
 

@@ -15,6 +15,14 @@ export interface CallEnv {
   emit (kind: string, data: Uint8Array): void
   /** Runs `method` in another context; throws XcallDeniedError when not granted. */
   xcall (target: Uint8Array, method: string, args: Uint8Array): Uint8Array
+  /**
+   * Records a proposal of `actions` (UTF-8 JSON, as the REST API takes them) by the
+   * executor, to be submitted once the call has committed; returns the proposal's
+   * 32-byte id, chosen now. Throws (failing the call) when the actions are invalid.
+   */
+  propose (actions: Uint8Array): Uint8Array
+  /** Records an approval of `proposal` (32-byte id) by the executor, submitted once the call has committed. */
+  approve (proposal: Uint8Array): void
   log (line: string): void
 }
 

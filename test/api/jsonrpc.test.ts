@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict'
+import { readFileSync } from 'node:fs'
 import { after, before, describe, it } from 'node:test'
 import { MAX_JSON_BYTES } from '../../src/api/constants.ts'
 import { decodeOutput } from '../../src/api/jsonrpc.ts'
@@ -30,6 +31,20 @@ describe('POST /jsonrpc', () => {
     assert.match(res.json.result.deltaId, /^[0-9a-f]{64}$/)
     assert.match(res.json.result.rootHash, /^[0-9a-f]{64}$/)
     assert.deepEqual(res.json.result.events.map((e: { kind: string }) => e.kind), ['set'])
+    assert.deepEqual(res.json.result.governance, [])
+  })
+
+  it('execute reports the governance requests the call made (moor.propose), after its commit', async () => {
+    const wasm = readFileSync(new URL('../fixtures/apps/build/governed.wasm', import.meta.url))
+    const app = await api.call('POST', '/admin/applications', { body: wasm, headers: { 'content-type': 'application/wasm' } })
+    const gctx = (await api.call('POST', '/admin/contexts', { body: { applicationId: app.json.id } })).json
+    const res = await rpc(request('execute', { contextId: gctx.id, method: 'set_value', args: { key: 'topic', value: 'rpc' } }))
+    assert.equal(res.status, 200)
+    const proposal = res.json.result.output.proposal
+    assert.deepEqual(res.json.result.governance, [{ type: 'propose', contextId: gctx.id, identity: gctx.identity, proposal, status: 'executed', reason: null, error: null }])
+    const q = await rpc(request('query', { contextId: gctx.id, method: 'get', args: { key: 'last' } }))
+    assert.equal(q.json.result.output, proposal)
+    assert.deepEqual(q.json.result.governance, [])
   })
 
   it('query reads without committing; output is the parsed JSON', async () => {

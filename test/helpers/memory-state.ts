@@ -216,15 +216,18 @@ export interface TestEnv {
   events: Array<{ kind: string, data: Uint8Array }>
   logs: string[]
   xcalls: Array<{ target: Uint8Array, method: string, args: Uint8Array }>
+  /** Governance requests in call order: a proposal's actions (as given) and the id it was given, or an approval. */
+  governance: Array<{ type: 'propose', actions: Uint8Array, proposal: Uint8Array } | { type: 'approve', proposal: Uint8Array }>
 }
 
-/** A CallEnv over fresh in-memory state that records events, logs and xcalls. */
+/** A CallEnv over fresh in-memory state that records events, logs, xcalls and governance requests. */
 export function createTestEnv (overrides: Partial<import('../../src/runtime/types.ts').CallEnv> = {}): TestEnv {
   const state = new MemoryState()
   const priv = new MemoryPrivateStorage()
   const events: TestEnv['events'] = []
   const logs: string[] = []
   const xcalls: TestEnv['xcalls'] = []
+  const governance: TestEnv['governance'] = []
   const env = {
     contextId: new Uint8Array(32).fill(0x11),
     executor: new Uint8Array(32).fill(0x22),
@@ -239,7 +242,14 @@ export function createTestEnv (overrides: Partial<import('../../src/runtime/type
       return new TextEncoder().encode(JSON.stringify({ xcall: method }))
     },
     log: (line: string) => { logs.push(line) },
+    propose: (actions: Uint8Array) => {
+      // Ids count up from 0x01…: recognisable in tests.
+      const proposal = new Uint8Array(32).fill(governance.length + 1)
+      governance.push({ type: 'propose', actions, proposal })
+      return proposal
+    },
+    approve: (proposal: Uint8Array) => { governance.push({ type: 'approve', proposal }) },
     ...overrides
   }
-  return { env, state, private: priv, events, logs, xcalls }
+  return { env, state, private: priv, events, logs, xcalls, governance }
 }

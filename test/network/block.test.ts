@@ -31,7 +31,14 @@ describe('network: block and unblock', () => {
     b.unblock(a.peerId)
     await connected(a, b)
     await topicMesh(a, topic, [b])
-    assert.equal(await a.publish(topic, bytes('after')), 1)
+    // Right after the reconnection gossipsub may not have its stream to B open yet: a
+    // publish then reaches nobody (and says so); the next one reaches B.
+    let reached = 0
+    for (let i = 0; i < 50 && reached === 0; i++) {
+      reached = await a.publish(topic, bytes('after'))
+      if (reached === 0) await sleep(50)
+    }
+    assert.equal(reached, 1)
     await waitFor(() => atB.length === 1, 'gossip after the partition')
     assert.equal(text(atB[0].data), 'after')
   })

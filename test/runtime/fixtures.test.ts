@@ -213,4 +213,38 @@ describe('probe: every host call', () => {
     const t = createTestEnv({ xcall: () => { throw new XcallDeniedError('context x does not grant xcall') } })
     assert.throws(() => probe('xcall', { target: '00'.repeat(32), method: 'm' }, t), XcallDeniedError)
   })
+
+  test('propose hands the actions bytes to env.propose and returns the id it gives; approve passes the 32-byte id', () => {
+    const t = createTestEnv()
+    const actions = [{ type: 'setValue', key: 'k', value: 'v' }]
+    const out = probe('propose', { actions }, t)
+    assert.equal(out.value, '01'.repeat(32))
+    assert.equal(probe('approve', { proposal: 'cd'.repeat(32) }, t).value, null)
+    assert.equal(t.governance.length, 2)
+    const [p, a] = t.governance
+    assert.ok(p!.type === 'propose' && a!.type === 'approve')
+    assert.deepEqual(JSON.parse(dec.decode(p.actions)), actions)
+    assert.equal(hex(a.proposal), 'cd'.repeat(32))
+    // The bytes pass through unchanged: the env decides what is valid.
+    probe('propose', { actions: 'not json' }, t)
+    assert.equal(dec.decode((t.governance[2] as { actions: Uint8Array }).actions), 'not json')
+  })
+
+  test('propose and approve in a query -> ReadOnlyViolationError, and the env is not asked', () => {
+    const t = createTestEnv()
+    assert.throws(() => probe('propose', { actions: [] }, t, { readOnly: true }), (err: unknown) => {
+      assert.ok(err instanceof ReadOnlyViolationError)
+      assert.match(err.message, /propose makes a governance request, but method propose was called read-only/)
+      return true
+    })
+    assert.throws(() => probe('approve', { proposal: '00'.repeat(32) }, t, { readOnly: true }), ReadOnlyViolationError)
+    assert.equal(t.governance.length, 0)
+  })
+
+  test('env.propose failing fails the call with its error; an id of the wrong length is a host error', () => {
+    const t = createTestEnv({ propose: () => { throw new ReadOnlyViolationError('nope') } })
+    assert.throws(() => probe('propose', { actions: [] }, t), { name: 'ReadOnlyViolationError', message: 'nope' })
+    const short = createTestEnv({ propose: () => new Uint8Array(5) })
+    assert.throws(() => probe('propose', { actions: [] }, short), { name: 'HostCallError', message: /5-byte proposal id/ })
+  })
 })
