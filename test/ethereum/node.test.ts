@@ -10,9 +10,9 @@ import { deployContracts } from '../../adapters/ethereum/deploy.ts'
 import { serveDevnet, type DevnetServer } from '../../adapters/ethereum/devnet/index.ts'
 import { DEVNET_RELAYER_KEY } from '../../adapters/ethereum/constants.ts'
 import { EthereumAnchor } from '../../adapters/ethereum/anchor.ts'
-import { toHex } from '../../src/crypto/bytes.ts'
+import { fromUtf8, toHex, utf8 } from '../../src/crypto/bytes.ts'
 import { generateKeyPair } from '../../src/crypto/ed25519.ts'
-import { appWasm, startTestNode, type TestNode } from '../helpers/node.ts'
+import { appWasm, fixtureWasm, startTestNode, type TestNode } from '../helpers/node.ts'
 import { RELAYER_B_KEY, RELAYER_C_KEY } from './harness.ts'
 
 /** Hardhat's default account #3 (funded on every devnet). */
@@ -138,6 +138,24 @@ describe('Ethereum-anchored contexts through the node', () => {
       provider.destroy()
       await client.close()
     }
+  })
+
+  it('an application\'s governance hooks go to the chain: a proposal made inside a call executes on the contract', async () => {
+    const app = await a.node.installApplication({ wasm: fixtureWasm('governed') })
+    const chained = await a.node.createContext({ applicationId: app.id, anchor: { kind: 'ethereum', rpc: devnet.url, contract } })
+    const r = await a.node.execute({ contextId: chained.id, method: 'set_value', args: utf8(JSON.stringify({ key: 'topic', value: 'on chain' })) })
+    const { proposal } = JSON.parse(fromUtf8(r.output!)) as { proposal: string }
+    assert.deepEqual(r.governance, [{ type: 'propose', contextId: chained.id, identity: chained.identity, proposal, status: 'executed', reason: null, error: null }])
+    assert.deepEqual(a.node.governance(chained.id).values, [{ key: 'topic', value: 'on chain' }])
+    // The contract holds it: another client reads the value from the proxy.
+    const client = new EthereumAnchor({ rpc: devnet.url, contract, relayer: DEVNET_RELAYER_KEY })
+    try {
+      const view = await client.viewAt(Buffer.from(chained.id, 'hex'))
+      assert.deepEqual(view.values.map((v) => [fromUtf8(v.key), fromUtf8(v.value)]), [['topic', 'on chain']])
+    } finally {
+      await client.close()
+    }
+    await a.node.deleteContext(chained.id).catch(() => {})
   })
 
   it('an invitation revoked on the chain cannot be claimed', async () => {
