@@ -6,17 +6,10 @@ import { encodeTicket } from '../../src/node/invitation.ts'
 import { kvWasm, startApi, ZERO_ID } from '../helpers/api-server.ts'
 import type { CallInit, TestApi } from '../helpers/api-server.ts'
 import { appWasm } from '../helpers/node.ts'
+import { until } from '../helpers/until.ts'
 
 const HEX64 = /^[0-9a-f]{64}$/
 const WASM_TYPE = { 'content-type': 'application/wasm' }
-
-async function until (what: string, fn: () => boolean | Promise<boolean>, ms = 15_000): Promise<void> {
-  const end = Date.now() + ms
-  while (!(await fn())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((r) => setTimeout(r, 50))
-  }
-}
 
 /** A POST answered as Server-Sent Events: the events in order. */
 async function postStream (api: TestApi, path: string, body?: unknown): Promise<{ status: number, type: string, events: Array<{ event: string, data: any }> }> {

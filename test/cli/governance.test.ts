@@ -7,16 +7,9 @@ import { writeRunFile } from '../../src/cli/runfile.ts'
 import { kvWasm, startApi } from '../helpers/api-server.ts'
 import type { TestApi } from '../helpers/api-server.ts'
 import { moor } from '../helpers/cli.ts'
+import { until } from '../helpers/until.ts'
 
 const HEX64 = /^[0-9a-f]{64}$/
-
-async function until (what: string, fn: () => boolean | Promise<boolean>, ms = 15_000): Promise<void> {
-  const end = Date.now() + ms
-  while (!(await fn())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((r) => setTimeout(r, 100))
-  }
-}
 
 describe('moor membership and governance commands', () => {
   let a: TestApi, b: TestApi

@@ -15,14 +15,7 @@ import { GovernanceRejectedError, type AnchorChange } from '../../src/governance
 import { newGroupKey, shareAad, shareAction } from '../../src/governance/group-keys.ts'
 import type { KeyShareAction } from '../../src/governance/offchain/op.ts'
 import { evmFixture, type EvmFixture } from './harness.ts'
-
-async function until (what: string, test: () => boolean | Promise<boolean>, ms = 5_000): Promise<void> {
-  const deadline = Date.now() + ms
-  while (!(await test())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((resolve) => setTimeout(resolve, 10))
-  }
-}
+import { until } from '../helpers/until.ts'
 
 const keysOf = (changes: AnchorChange[]): EthereumChange[] => changes.filter((c) => c.accepted && c.action.type === 'keys') as EthereumChange[]
 

@@ -27,16 +27,9 @@ import type { DeltaDag } from '../../src/sync/dag.ts'
 import { createDelta, type Delta } from '../../src/sync/delta.ts'
 import { appWasm, startTestNode, type TestNode } from '../helpers/node.ts'
 import { RELAYER_B_KEY, RELAYER_C_KEY } from './harness.ts'
+import { until } from '../helpers/until.ts'
 
 const POLL_MS = 50
-
-async function until (what: string, fn: () => boolean | Promise<boolean>, ms = 10_000): Promise<void> {
-  const end = Date.now() + ms
-  while (!(await fn())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((r) => setTimeout(r, 20))
-  }
-}
 
 interface Parts { governance: Governance, replicator: Replicator, dag: DeltaDag }
 const partsOf = (node: MoorNode): Parts => (node as unknown as { p: Parts }).p

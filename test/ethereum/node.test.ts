@@ -14,20 +14,13 @@ import { fromUtf8, toHex, utf8 } from '../../src/crypto/bytes.ts'
 import { generateKeyPair } from '../../src/crypto/ed25519.ts'
 import { appWasm, fixtureWasm, startTestNode, type TestNode } from '../helpers/node.ts'
 import { RELAYER_B_KEY, RELAYER_C_KEY } from './harness.ts'
+import { until } from '../helpers/until.ts'
 
 /** Hardhat's default account #3 (funded on every devnet). */
 const RELAYER_D_KEY = '0x7c852118294e51e653712a81e05800f419141751be58f605c371e15141b007a6'
 /** Hardhat's default account #4. */
 const RELAYER_E_KEY = '0x47e179ec197488593b187f80a00eb0da91f1b9d0b13f8733639f19c30a34926a'
 const POLL_MS = 100
-
-async function until (what: string, fn: () => boolean | Promise<boolean>, ms = 20_000): Promise<void> {
-  const end = Date.now() + ms
-  while (!(await fn())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((r) => setTimeout(r, 25))
-  }
-}
 
 describe('Ethereum-anchored contexts through the node', () => {
   let devnet: DevnetServer

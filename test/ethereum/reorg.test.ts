@@ -8,16 +8,9 @@ import { generateKeyPair, type KeyPair } from '../../src/crypto/ed25519.ts'
 import type { AnchorChange, GovernanceView } from '../../src/governance/anchor.ts'
 import type { EthereumAnchor } from '../../adapters/ethereum/anchor.ts'
 import { evmFixture, type EvmFixture } from './harness.ts'
+import { until } from '../helpers/until.ts'
 
 const has = (v: Pick<GovernanceView, 'members'> | undefined, k: KeyPair): boolean => v?.members.some((m) => toHex(m.identity) === toHex(k.publicKey)) ?? false
-
-async function until (what: string, test: () => boolean | Promise<boolean>, ms = 5_000): Promise<void> {
-  const deadline = Date.now() + ms
-  while (!(await test())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((resolve) => setTimeout(resolve, 10))
-  }
-}
 
 describe('reorgs undo changes in the adapter\'s view', () => {
   let evm: EvmFixture

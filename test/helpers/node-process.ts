@@ -5,6 +5,7 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
 import { tempDir } from './tmp.ts'
+import { until as waitUntil } from './until.ts'
 
 export const NODE_PROCESS = fileURLToPath(new URL('../fixtures/node-process.ts', import.meta.url))
 
@@ -164,13 +165,9 @@ export async function withTimeout<T> (p: Promise<T>, ms: number, what: string): 
 }
 
 /** Polls `fn` until it is true. */
+/** `until` for node processes: polled less often (each check is a round trip to a process). */
 export async function until (what: string, fn: () => boolean | Promise<boolean>, ms = 20_000, every = 100): Promise<void> {
-  const end = Date.now() + ms
-  for (;;) {
-    if (await fn()) return
-    if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what}`)
-    await new Promise((r) => setTimeout(r, every))
-  }
+  await waitUntil(what, fn, ms, every)
 }
 
 /** Connects every pair of nodes (each dials the ones after it). */

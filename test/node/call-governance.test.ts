@@ -7,14 +7,7 @@ import { after, before, describe, it } from 'node:test'
 import { fromUtf8, utf8 } from '../../src/crypto/bytes.ts'
 import type { ExecuteResult } from '../../src/node/types.ts'
 import { fixtureWasm, startTestNode, type TestNode } from '../helpers/node.ts'
-
-async function until (what: string, fn: () => boolean | Promise<boolean>, ms = 15_000): Promise<void> {
-  const end = Date.now() + ms
-  while (!(await fn())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((r) => setTimeout(r, 50))
-  }
-}
+import { until } from '../helpers/until.ts'
 
 describe('governance requests from application calls', () => {
   let a: TestNode, b: TestNode

@@ -4,14 +4,7 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 import { appWasm, startTestNode, type TestNode } from '../helpers/node.ts'
-
-async function until (what: string, fn: () => boolean | Promise<boolean>, ms = 15_000): Promise<void> {
-  const end = Date.now() + ms
-  while (!(await fn())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((r) => setTimeout(r, 50))
-  }
-}
+import { until } from '../helpers/until.ts'
 
 describe('governance across nodes', () => {
   let a: TestNode, b: TestNode, c: TestNode, d: TestNode
