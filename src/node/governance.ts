@@ -56,6 +56,11 @@ export class Governance {
     return this.onChain(ctx) ? this.chains.point(ctx) : this.offchain.dag(ctx).currentHeads()
   }
 
+  /** Whether stateAt answers for this point now (a chain context may still be reading that block). */
+  answers (ctx: Uint8Array, point: Uint8Array[]): boolean {
+    return this.onChain(ctx) ? this.chains.answers(ctx, point) : this.offchain.dag(ctx).stateAt(point) !== undefined
+  }
+
   /** Whether this node has reached a governance point (a peer's heartbeat names its own). */
   knows (ctx: Uint8Array, point: Uint8Array[]): boolean {
     if (this.onChain(ctx)) return this.chains.knows(ctx, point)

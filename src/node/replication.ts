@@ -196,7 +196,7 @@ export class Replicator {
     // Deltas set aside because they named a block this node had not read yet.
     const waiting = this.waiting.get(hex)
     if (waiting === undefined) return
-    const ready = waiting.filter((d) => this.c.governance.knows(ctx, d.anchor))
+    const ready = waiting.filter((d) => this.c.governance.answers(ctx, d.anchor))
     if (ready.length === 0) return
     const rest = waiting.filter((d) => !ready.includes(d))
     if (rest.length === 0) this.waiting.delete(hex)
@@ -322,6 +322,7 @@ export class Replicator {
       const info = this.c.dag.info(ctx)
       if (info === undefined) continue
       if (this.keyring(ctx).stale || this.keyring(ctx).latest === undefined) this.scheduleKeyDuties(ctx)
+      if (this.waiting.has(hex)) this.chainUpdated(ctx, false)
       const peers = this.c.network.topicPeers(topicOf(ctx))
       if (peers.length === 0) continue
       const govHeads = this.c.governance.point(ctx)
@@ -441,6 +442,10 @@ export class Replicator {
     // A bound on what a peer can make this node keep: the oldest go (a sync fetches them again).
     if (list.length > MAX_WAITING_DELTAS) list.splice(0, list.length - MAX_WAITING_DELTAS)
     this.waiting.set(hex, list)
+    // The point may have been reached while this delta was being judged (the news came
+    // then and found nothing waiting): look again, rather than wait for a next block that
+    // may never come.
+    if (this.c.governance.answers(ctx, delta.anchor)) queueMicrotask(() => { this.chainUpdated(ctx, false) })
   }
 
   private async receiveOps (ctx: Uint8Array, ops: GovOp[], from: string | null): Promise<void> {

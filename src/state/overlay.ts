@@ -81,12 +81,23 @@ export class StateOverlay {
   }
 
   /** A layer on top of this overlay, for one call that may fail. */
+  /**
+   * Changes whenever what this overlay shows may have changed (a write, an undo, a merged
+   * layer, here or in an overlay below): readers may cache what they computed from it.
+   */
+  get version (): number {
+    return this.writes + (this.base?.version ?? 0)
+  }
+
+  private writes = 0
+
   layer (): StateOverlay {
     return new StateOverlay(this.store, this.context, this)
   }
 
   /** Moves a layer's writes into this overlay (the layer's call succeeded); the layer is spent. */
   merge (layer: StateOverlay): void {
+    this.writes++
     // The layer read through this overlay, so what it saw below itself is what this
     // overlay holds: its `before` and its new children carry over as they are, and its
     // records are taken over rather than copied.
@@ -117,6 +128,7 @@ export class StateOverlay {
 
   /** Undoes the open call's writes (it failed). */
   drop (): void {
+    this.writes++
     const journal = this.journal
     this.journal = null
     if (journal === null) return
@@ -181,6 +193,7 @@ export class StateOverlay {
   }
 
   private putHex (hex: string, id: Uint8Array, entity: Entity): Dirty {
+    this.writes++
     const existing = this.dirty.get(hex)
     if (existing !== undefined) {
       this.journal?.push({ d: existing, prev: existing.entity })

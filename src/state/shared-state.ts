@@ -162,7 +162,25 @@ export class RecordingState implements SharedState {
   }
 
   // List
+  /**
+   * A list's live items in order, computed once per overlay version: a call that reads a
+   * list item by item (list_get in a loop) then costs one ordering, not one per item.
+   */
   private items (col: EntityId): Item[] {
+    const version = this.o.version
+    if (this.listCache === undefined || this.listCache.version !== version) this.listCache = { version, lists: new Map() }
+    const hex = toHex(col)
+    let items = this.listCache.lists.get(hex)
+    if (items === undefined) {
+      items = this.orderedItems(col)
+      this.listCache.lists.set(hex, items)
+    }
+    return items
+  }
+
+  private listCache: { version: number, lists: Map<string, Item[]> } | undefined
+
+  private orderedItems (col: EntityId): Item[] {
     if (this.live(col, 'list') === undefined) return []
     const all: Item[] = []
     for (const id of this.o.children(col)) {

@@ -174,6 +174,18 @@ export class ChainGovernance {
     return t !== undefined && (n === undefined || n <= t.through.number)
   }
 
+  /** Whether stateAt would answer for this point now (it has read that far, or has that old block's state). */
+  answers (ctx: Uint8Array, point: Uint8Array[]): boolean {
+    const t = this.tracked.get(toHex(ctx))
+    if (t === undefined) return false
+    const n = decodePoint(point)
+    if (n === undefined) return true
+    if (n > t.through.number) return false
+    if (t.timeline.at(n) !== undefined) return true
+    const exact = t.exact.get(n)
+    return exact !== undefined && exact !== 'loading'
+  }
+
   /**
    * Membership at a delta's governance point: undefined while this node has not read the
    * chain that far (or is reading an older block); a point that names no block has no members.
