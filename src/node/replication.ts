@@ -589,7 +589,19 @@ export class Replicator {
       }
       if (!consistent || imp.end === undefined) continue
       imp.verify()
-      await this.c.store.transaction(() => { imp.write(this.c.store) })
+      // A snapshot replaces the whole state: only while this node still has no history.
+      // A write of its own, or a delta from gossip, may have landed while the pages came;
+      // the snapshot would then erase it from the state and the heads (the node would
+      // keep the delta's id, never apply it again, and diverge). It catches up by deltas.
+      const written = await this.c.store.transaction(() => {
+        if ((this.c.dag.info(ctx)?.count ?? 0) > 0) return false
+        imp.write(this.c.store)
+        return true
+      })
+      if (!written) {
+        this.log.info('history arrived while a snapshot was fetched: catching up by deltas instead', { context: toHex(ctx) })
+        return
+      }
       this.c.clock.observe(imp.end.info.hlc)
       this.log.info('state restored from a snapshot', { context: toHex(ctx), deltas: imp.end.deltas, entities: imp.end.entities })
       // Subscribers (SSE, apps) learn that the state changed; no per-delta events here,
