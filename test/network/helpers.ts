@@ -32,6 +32,20 @@ export async function waitFor (condition: () => boolean, what: string, timeoutMs
   }
 }
 
+/**
+ * Publishes once some peer is reachable: right after a reconnection gossipsub may not have
+ * its stream to the peer open yet, and a publish then reaches nobody (and says so). Only
+ * a publish that reached nobody is repeated, so no peer gets the message twice.
+ */
+export async function publishReaching (net: Network, topic: string, data: Uint8Array, timeoutMs = 15_000): Promise<number> {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    const reached = await net.publish(topic, data)
+    if (reached > 0 || Date.now() > deadline) return reached
+    await new Promise(resolve => setTimeout(resolve, 100))
+  }
+}
+
 export async function connected (a: Network, b: Network, timeoutMs?: number): Promise<void> {
   await waitFor(() => a.peers().includes(b.peerId) && b.peers().includes(a.peerId), 'a connection', timeoutMs)
 }
