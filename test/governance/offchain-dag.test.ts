@@ -33,6 +33,28 @@ async function deliver (to: { anchor: OffchainAnchor, store: Store }, ops: GovOp
 }
 
 describe('offchain governance DAG', () => {
+  it('an op that arrives twice at once (gossip and a sync racing) is adopted once, and watchers hear of it once', async () => {
+    const a = replica(); const b = replica()
+    const alice = generateKeyPair()
+    const { context } = await a.anchor.createContext({ application: new Uint8Array(32), creator: alice })
+    await deliver(b, opsOf(a, context))
+    await a.anchor.submit(context, alice, { type: 'addMember', identity: generateKeyPair().publicKey, role: 'member' })
+    const op = opsOf(a, context).find((o) => o.action.type === 'addMember')!
+    const heard: string[] = []
+    const adopted: string[] = []
+    b.anchor.watch(context, (c) => { heard.push(c.id) })
+    b.anchor.onAdopt = (ops) => { adopted.push(...ops.map((o) => toHex(o.id))) }
+    // Both ingests run before either adopts, as two receivers in flight do.
+    const outcomes = await Promise.all([b.store.transaction(() => b.anchor.ingest(op)), b.store.transaction(() => b.anchor.ingest(op))])
+    for (const out of outcomes) if (out.status === 'added') b.anchor.adopt(out.ops)
+    // And once more, after the fact, as a late duplicate would.
+    b.anchor.adopt([op])
+    assert.deepEqual(heard, [toHex(op.id)])
+    assert.deepEqual(adopted, [toHex(op.id)])
+    assert.equal(b.anchor.dag(context).history().length, 2)
+    await a.store.close(); await b.store.close()
+  })
+
   it('concurrent mutual removal of two admins resolves identically on every replica', async () => {
     const a = replica(); const b = replica()
     const alice = generateKeyPair(); const bob = generateKeyPair()

@@ -91,7 +91,12 @@ export class OffchainAnchor implements Anchor {
   /** Makes committed ops part of the in-memory log and tells watchers. */
   adopt (ops: GovOp[]): void {
     const byContext = new Map<string, GovOp[]>()
+    const adopted: GovOp[] = []
     for (const op of ops) {
+      // The same op may come twice (gossip and a sync racing, each ingested before the
+      // other was adopted): it is part of the log once, and watchers hear of it once.
+      if (this.logs.get(toHex(op.context))?.has(op.id) === true || adopted.some((o) => toHex(o.id) === toHex(op.id))) continue
+      adopted.push(op)
       const hex = toHex(op.context)
       byContext.set(hex, [...(byContext.get(hex) ?? []), op])
     }
@@ -110,7 +115,8 @@ export class OffchainAnchor implements Anchor {
         }
       }
     }
-    try { this.onAdopt?.(ops) } catch (err) { this.log.warn('governance hook failed', { error: (err as Error).message }) }
+    if (adopted.length === 0) return
+    try { this.onAdopt?.(adopted) } catch (err) { this.log.warn('governance hook failed', { error: (err as Error).message }) }
   }
 
   /** Every op of a context's log, as stored wire bytes. */
@@ -126,7 +132,8 @@ export class OffchainAnchor implements Anchor {
   ingest (op: GovOp, pendingInBatch: GovOp[] = []): IngestOutcome {
     const log = this.dag(op.context)
     const inBatch = (id: Uint8Array): boolean => pendingInBatch.some((p) => toHex(p.id) === toHex(id))
-    if (log.has(op.id) || inBatch(op.id)) return { status: 'duplicate' }
+    // The store too: another transaction may have taken the op and not adopted it yet.
+    if (log.has(op.id) || inBatch(op.id) || this.store.db.governance.doesExist(key(op.context, KNOWN, op.id))) return { status: 'duplicate' }
     const missing = op.parents.filter((p) => !log.has(p) && !inBatch(p))
     if (missing.length > 0) {
       this.store.db.governance.put(key(op.context, HELD, op.id), op.bytes)
