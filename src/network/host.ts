@@ -214,11 +214,43 @@ class Libp2pNetwork implements Network {
     }
     try {
       const { recipients } = await node.services.pubsub.publish(topic, data)
+      // Nobody got it though subscribers are known: their outbound gossip streams may be
+      // missing (see repairOutbound). Repaired, the message goes out once more — safely,
+      // as nobody received it the first time.
+      if (recipients.length === 0 && await this.#repairOutbound(node, topic) > 0) {
+        return (await node.services.pubsub.publish(topic, data)).recipients.length
+      }
       return recipients.length
     } catch (err) {
       if ((err as Error).message === 'PublishError.NoPeersSubscribedToTopic') return 0
       throw new NetworkError(`cannot publish to ${topic}`, { details: (err as Error).message, cause: err })
     }
+  }
+
+  /**
+   * Gossipsub opens its outbound stream to a peer when the connection comes up, once; if
+   * that fails (the connection flapped while a block was lifted, say), it never tries
+   * again while the connection lasts: the peer's subscriptions are known, but nothing is
+   * sent to it. Opens the missing streams of a topic's subscribers over their open
+   * connections; returns how many were opened.
+   */
+  async #repairOutbound (node: Node, topic: string): Promise<number> {
+    // The implementation's own fields (not in the GossipSub interface).
+    const pubsub = node.services.pubsub as unknown as {
+      getSubscribers: (topic: string) => PeerId[]
+      streamsOutbound: Map<string, unknown>
+      createOutboundStream: (peer: PeerId, connection: Connection) => Promise<void>
+    }
+    let opened = 0
+    for (const peer of pubsub.getSubscribers(topic)) {
+      if (pubsub.streamsOutbound.has(peer.toString())) continue
+      const connection = node.getConnections(peer).find((c) => c.status === 'open')
+      if (connection === undefined) continue
+      this.#log.debug('reopening the gossip stream to a subscriber', { peer: peer.toString(), topic })
+      await pubsub.createOutboundStream(peer, connection)
+      if (pubsub.streamsOutbound.has(peer.toString())) opened++
+    }
+    return opened
   }
 
   topicPeers (topic: string): string[] {
