@@ -3,13 +3,12 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 import { encodeTicket } from '../../src/node/invitation.ts'
-import { kvWasm, startApi, ZERO_ID } from '../helpers/api-server.ts'
-import type { CallInit, TestApi } from '../helpers/api-server.ts'
+import { itRefuses, JSON_TYPE, kvWasm, startApi, WASM_TYPE, ZERO_ID } from '../helpers/api-server.ts'
+import type { RefusalCase, TestApi } from '../helpers/api-server.ts'
 import { appWasm } from '../helpers/node.ts'
 import { until } from '../helpers/until.ts'
 
 const HEX64 = /^[0-9a-f]{64}$/
-const WASM_TYPE = { 'content-type': 'application/wasm' }
 
 /** A POST answered as Server-Sent Events: the events in order. */
 async function postStream (api: TestApi, path: string, body?: unknown): Promise<{ status: number, type: string, events: Array<{ event: string, data: any }> }> {
@@ -240,19 +239,7 @@ describe('API membership and governance routes', () => {
   })
 })
 
-interface Case {
-  name: string
-  method: string
-  /** `:ctx`, `:app`, `:me`, `:other`, `:inv`, `:expired`, `:own` are filled in. */
-  path: string
-  init?: CallInit
-  status: number
-  errorName: string
-  message: RegExp
-}
-
-const JSON_TYPE = { 'content-type': 'application/json' }
-const CASES: Case[] = [
+const CASES: RefusalCase[] = [
   // invitations
   { name: 'an invitation with neither identity nor open', method: 'POST', path: '/admin/contexts/:ctx/invitations', init: { body: { role: 'member' } }, status: 400, errorName: 'InvalidInputError', message: /^missing body\.identity or body\.open$/ },
   { name: 'an invitation with open: false only', method: 'POST', path: '/admin/contexts/:ctx/invitations', init: { body: { open: false } }, status: 400, errorName: 'InvalidInputError', message: /^missing body\.identity or body\.open$/ },
@@ -351,17 +338,5 @@ describe('API membership and governance input validation', () => {
   })
   after(async () => { await api.close() })
 
-  for (const c of CASES) {
-    it(`answers ${c.status} to ${c.name}, with a message and no change`, async () => {
-      const before = await state()
-      const init: CallInit = { ...c.init }
-      if (typeof init.body === 'string') init.body = fill(init.body)
-      else if (init.body !== undefined && !(init.body instanceof Uint8Array)) init.body = JSON.parse(fill(JSON.stringify(init.body)))
-      const res = await api.call(c.method, fill(c.path), init)
-      assert.equal(res.status, c.status, res.text.slice(0, 500))
-      assert.equal(res.json?.error?.name, c.errorName, res.text.slice(0, 500))
-      assert.match(res.json.error.message, c.message)
-      assert.deepEqual(await state(), before)
-    })
-  }
+  itRefuses(CASES, () => api, fill, state)
 })

@@ -3,10 +3,9 @@ import { readFileSync } from 'node:fs'
 import { after, before, describe, it } from 'node:test'
 import { MAX_JSON_BYTES } from '../../src/api/constants.ts'
 import { decodeOutput } from '../../src/api/jsonrpc.ts'
-import { kvWasm, snapshot, startApi, ZERO_ID } from '../helpers/api-server.ts'
+import { JSON_TYPE, kvWasm, snapshot, startApi, ZERO_ID } from '../helpers/api-server.ts'
 import type { TestApi } from '../helpers/api-server.ts'
 
-const JSON_TYPE = { 'content-type': 'application/json' }
 
 describe('POST /jsonrpc', () => {
   let api: TestApi

@@ -1,25 +1,10 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 import { MAX_JSON_BYTES, MAX_WASM_BYTES } from '../../src/api/constants.ts'
-import { kvWasm, snapshot, startApi, ZERO_ID } from '../helpers/api-server.ts'
-import type { CallInit, TestApi } from '../helpers/api-server.ts'
+import { itRefuses, JSON_TYPE, kvWasm, snapshot, startApi, WASM_TYPE, ZERO_ID } from '../helpers/api-server.ts'
+import type { RefusalCase, TestApi } from '../helpers/api-server.ts'
 
-interface Case {
-  name: string
-  method: string
-  /** `:app` and `:ctx` stand for the installed application and the context. */
-  path: string
-  init?: CallInit
-  status: number
-  errorName: string
-  /** The error message must match. */
-  message: RegExp
-}
-
-const JSON_TYPE = { 'content-type': 'application/json' }
-const WASM_TYPE = { 'content-type': 'application/wasm' }
-
-const CASES: Case[] = [
+const CASES: RefusalCase[] = [
   // Malformed bodies
   { name: 'malformed JSON', method: 'POST', path: '/admin/contexts', init: { body: '{"applicationId": ', headers: JSON_TYPE }, status: 400, errorName: 'InvalidInputError', message: /^malformed JSON in the request body$/ },
   { name: 'a JSON array body', method: 'POST', path: '/admin/contexts', init: { body: '[]', headers: JSON_TYPE }, status: 400, errorName: 'InvalidInputError', message: /^request body must be a JSON object$/ },
@@ -91,19 +76,7 @@ describe('API input validation', () => {
   })
   after(async () => { await api.close() })
 
-  for (const c of CASES) {
-    it(`answers ${c.status} to ${c.name}, with a message and no change`, async () => {
-      const before = await snapshot(api)
-      const init: CallInit = { ...c.init }
-      if (typeof init.body === 'string') init.body = fill(init.body)
-      else if (init.body !== undefined && !(init.body instanceof Uint8Array)) init.body = JSON.parse(fill(JSON.stringify(init.body)))
-      const res = await api.call(c.method, fill(c.path), init)
-      assert.equal(res.status, c.status, res.text.slice(0, 500))
-      assert.equal(res.json?.error?.name, c.errorName, res.text.slice(0, 500))
-      assert.match(res.json.error.message, c.message)
-      assert.deepEqual(await snapshot(api), before)
-    })
-  }
+  itRefuses(CASES, () => api, fill, async () => await snapshot(api))
 
   it('names the accepted fields when it refuses an unknown one', async () => {
     const res = await api.call('POST', '/admin/contexts', { body: { applicationId: ids.app, extra: 1 } })

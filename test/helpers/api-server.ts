@@ -1,7 +1,9 @@
 // A real node (LMDB in a temp home) behind the HTTP API on 127.0.0.1:<free port>, and a
 // small fetch wrapper for the API tests.
 
+import assert from 'node:assert/strict'
 import { readFileSync } from 'node:fs'
+import { it } from 'node:test'
 import { createApiServer } from '../../src/api/index.ts'
 import type { ApiServer } from '../../src/api/index.ts'
 import { silentLogger } from '../../src/log/index.ts'
@@ -109,3 +111,40 @@ export async function snapshot (api: TestApi): Promise<unknown> {
 }
 
 export const ZERO_ID = '0'.repeat(64)
+
+export const JSON_TYPE = { 'content-type': 'application/json' }
+export const WASM_TYPE = { 'content-type': 'application/wasm' }
+
+/** A request the API must refuse: its status, error name and message. */
+export interface RefusalCase {
+  name: string
+  method: string
+  /** Placeholders such as `:ctx` and `:app`, filled in by the test. */
+  path: string
+  init?: CallInit
+  status: number
+  errorName: string
+  /** The error message must match. */
+  message: RegExp
+}
+
+/**
+ * One test per case: the API answers with the case's status, error name and message, and
+ * what `state` reads is the same before and after. `fill` replaces the placeholders in the
+ * path and the body; `api` is read when the tests run (it is made in a `before`).
+ */
+export function itRefuses (cases: RefusalCase[], api: () => TestApi, fill: (text: string) => string, state: () => Promise<unknown>): void {
+  for (const c of cases) {
+    it(`answers ${c.status} to ${c.name}, with a message and no change`, async () => {
+      const before = await state()
+      const init: CallInit = { ...c.init }
+      if (typeof init.body === 'string') init.body = fill(init.body)
+      else if (init.body !== undefined && !(init.body instanceof Uint8Array)) init.body = JSON.parse(fill(JSON.stringify(init.body)))
+      const res = await api().call(c.method, fill(c.path), init)
+      assert.equal(res.status, c.status, res.text.slice(0, 500))
+      assert.equal(res.json?.error?.name, c.errorName, res.text.slice(0, 500))
+      assert.match(res.json.error.message, c.message)
+      assert.deepEqual(await state(), before)
+    })
+  }
+}
