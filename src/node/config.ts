@@ -399,23 +399,30 @@ function parseEthereum (value: unknown, file: string): EthereumChainConfig {
 
 /** A JSON-RPC endpoint: an http, https, ws or wss URL with a host. */
 export function checkRpcUrl (value: unknown, field: string, file?: string): string {
-  let ok = false
-  if (typeof value === 'string') {
-    try {
-      const url = new URL(value)
-      ok = ['http:', 'https:', 'ws:', 'wss:'].includes(url.protocol) && url.hostname !== ''
-    } catch { /* not a URL */ }
-  }
-  if (!ok) throw fieldError(file, field, 'must be an http(s):// or ws(s):// URL (e.g. http://127.0.0.1:8545)', value)
+  if (!isRpcUrl(value)) throw fieldError(file, field, 'must be an http(s):// or ws(s):// URL (e.g. http://127.0.0.1:8545)', value)
   return value as string
 }
 
 /** An EVM address: 0x and 40 hex digits (the EIP-55 letter case is not checked). */
 export function checkEvmAddress (value: unknown, field: string, file?: string): string {
-  if (typeof value !== 'string' || !/^0x[0-9a-fA-F]{40}$/.test(value)) {
-    throw fieldError(file, field, 'must be an address: 0x followed by 40 hex digits', value)
+  if (!isEvmAddress(value)) throw fieldError(file, field, 'must be an address: 0x followed by 40 hex digits', value)
+  return value as string
+}
+
+/** A JSON-RPC endpoint: an http(s):// or ws(s):// URL with a host. */
+export function isRpcUrl (value: unknown): boolean {
+  if (typeof value !== 'string') return false
+  try {
+    const url = new URL(value)
+    return ['http:', 'https:', 'ws:', 'wss:'].includes(url.protocol) && url.hostname !== ''
+  } catch {
+    return false
   }
-  return value
+}
+
+/** 0x and 40 hex digits, any letter case. */
+export function isEvmAddress (value: unknown): boolean {
+  return typeof value === 'string' && /^0x[0-9a-fA-F]{40}$/.test(value)
 }
 
 function checkInt (value: unknown, min: number, field: string, file: string): number {

@@ -16,6 +16,7 @@ import { keyPairFromSeed, type KeyPair } from '../crypto/ed25519.ts'
 import { sha256 } from '../crypto/hash.ts'
 import { InvalidInputError } from '../errors/index.ts'
 import { isChainKind, type ChainAnchorRef } from './chain/registry.ts'
+import { isEvmAddress, isRpcUrl } from './config.ts'
 
 const PREFIX_V1 = 'moorinv1.'
 const PREFIX = 'moorinv2.'
@@ -86,7 +87,7 @@ export function decodeTicket (input: string): InvitationTicket {
     if (!Array.isArray(a) || a.length !== 4 || !a.every(text)) return bad('wrong anchor')
     const [k, network, contract, rpc] = a as string[]
     if (!isChainKind(k!)) return bad(`unknown anchor ${k!.slice(0, 20)}`)
-    if (!/^0x[0-9a-fA-F]{40}$/.test(contract!) || !/^(https?|wss?):\/\//.test(rpc!)) return bad('wrong anchor')
+    if (!isEvmAddress(contract) || !isRpcUrl(rpc)) return bad('wrong anchor')
     anchor = { kind: k, network: network!, contract: contract!, rpc: rpc! }
   }
   const base: TicketBase = { context, invitation, role, expiresAt: expiresAt as number, peers: peers as string[], ...(anchor !== undefined ? { anchor } : {}) }

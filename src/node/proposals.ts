@@ -13,6 +13,7 @@ import type { ChainProposalAction, GovAction, ProposalAction, ProposalRecord } f
 import type { ContextRecord } from './contexts.ts'
 import { proposalActionInfo } from './describe.ts'
 import type { Identities } from './identities.ts'
+import { isEvmAddress } from './config.ts'
 import { signerOf } from './signer.ts'
 import type { ProposalActionInfo, ProposalInfo } from './types.ts'
 
@@ -136,7 +137,7 @@ function parseAction (a: ProposalActionInfo, where: string): ProposalAction | Ch
   const bad = (why: string): never => { throw new InvalidInputError(`${where}: ${why}`) }
   const count = (v: unknown, what: string): number => (Number.isSafeInteger(v) && (v as number) >= 1 ? v as number : bad(`${what} must be a positive integer`))
   const id = (v: unknown, what: string): Uint8Array => (typeof v === 'string' ? parseHex(v, 32) : undefined) ?? bad(`${what} must be a 64-character hex id`)
-  const address = (v: unknown, what: string): string => typeof v === 'string' && /^0x[0-9a-fA-F]{40}$/.test(v) ? v : bad(`${what} must be an address (0x and 40 hex characters)`)
+  const address = (v: unknown, what: string): string => isEvmAddress(v) ? v as string : bad(`${what} must be an address (0x and 40 hex characters)`)
   // Amounts as decimal strings: JSON numbers cannot hold 2^256 - 1.
   const wei = (v: unknown, what: string): bigint => typeof v === 'string' && /^[0-9]{1,78}$/.test(v) && BigInt(v) < 2n ** 256n ? BigInt(v) : bad(`${what} must be a decimal string of wei, e.g. "1000000000000000000"`)
   if (typeof a !== 'object' || a === null) return bad('must be an object')

@@ -5,6 +5,7 @@ import type { ContextInfo } from '../../node/types.ts'
 import { NodeClient } from '../client.ts'
 import { hexArg, jsonArg } from '../command.ts'
 import type { Command } from '../command.ts'
+import { isEvmAddress } from '../../node/config.ts'
 import { UsageError } from '../errors.ts'
 import { printJson, printLines } from '../output.ts'
 import { describeContext } from './context-show.ts'
@@ -34,7 +35,7 @@ export const contextCreate: Command = {
     const contract = ctx.values.contract as string | undefined
     if (anchor !== 'offchain' && anchor !== 'ethereum') throw new UsageError(`unknown --anchor "${anchor}"; one of offchain, ethereum`, ctx.usage)
     if (anchor === 'offchain' && (rpc !== undefined || contract !== undefined)) throw new UsageError('--rpc and --contract go with --anchor ethereum', ctx.usage)
-    if (contract !== undefined && !/^0x[0-9a-fA-F]{40}$/.test(contract)) throw new UsageError(`--contract must be an address (0x and 40 hex characters), got "${contract.slice(0, 60)}"`, ctx.usage)
+    if (contract !== undefined && !isEvmAddress(contract)) throw new UsageError(`--contract must be an address (0x and 40 hex characters), got "${contract.slice(0, 60)}"`, ctx.usage)
     if (anchor !== 'offchain') body.anchor = { kind: anchor, ...(rpc !== undefined ? { rpc } : {}), ...(contract !== undefined ? { contract } : {}) }
     const client = await NodeClient.fromHome(ctx.home)
     const context = await client.request<ContextInfo>('POST', '/admin/contexts', { json: body })

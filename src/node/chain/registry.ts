@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto'
 import { InvalidInputError } from '../../errors/index.ts'
 import type { ChainAnchor } from '../../governance/anchor.ts'
 import type { Logger } from '../../log/index.ts'
-import { SUPPORTED_CHAINS, type ChainName } from '../config.ts'
+import { isEvmAddress, isRpcUrl, SUPPORTED_CHAINS, type ChainName } from '../config.ts'
 
 export type ChainKind = ChainName
 
@@ -58,8 +58,8 @@ export class ChainRegistry {
     const contract = req.contract ?? defaults.contract
     if (rpc === undefined) throw new InvalidInputError(`no RPC endpoint for the ${req.kind} anchor`, { hint: `pass --rpc <url>, or set chains.${req.kind}.rpc in config.json (\`moor deploy ${req.kind} --configure\` does)` })
     if (contract === undefined) throw new InvalidInputError(`no context config contract for the ${req.kind} anchor`, { hint: `pass --contract <address>, or set chains.${req.kind}.contract in config.json` })
-    if (!/^https?:\/\/|^wss?:\/\//.test(rpc)) throw new InvalidInputError(`the RPC endpoint must be an http(s) or ws(s) URL, got "${rpc.slice(0, 80)}"`)
-    if (!/^0x[0-9a-fA-F]{40}$/.test(contract)) throw new InvalidInputError(`the contract must be an address (0x and 40 hex characters), got "${contract.slice(0, 80)}"`)
+    if (!isRpcUrl(rpc)) throw new InvalidInputError(`the RPC endpoint must be an http(s) or ws(s) URL, got "${rpc.slice(0, 80)}"`)
+    if (!isEvmAddress(contract)) throw new InvalidInputError(`the contract must be an address (0x and 40 hex characters), got "${contract.slice(0, 80)}"`)
     return { kind: req.kind, rpc, contract }
   }
 
