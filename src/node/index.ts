@@ -2,7 +2,7 @@
 // sync together into a running node.
 import { join } from 'node:path'
 import { parseHex, toHex, utf8 } from '../crypto/bytes.ts'
-import { ForbiddenError, InvalidInputError, NotFoundError, PayloadTooLargeError } from '../errors/index.ts'
+import { ForbiddenError, InvalidInputError, PayloadTooLargeError } from '../errors/index.ts'
 import { createLogger, type Logger } from '../log/index.ts'
 import { createRuntime } from '../runtime/index.ts'
 import { HybridClock } from '../state/hlc.ts'
@@ -19,7 +19,7 @@ import { submitCallGovernance } from './call-governance.ts'
 import type { Delta } from '../sync/delta.ts'
 import { Identities } from './identities.ts'
 import { OffchainAnchor } from '../governance/offchain/index.ts'
-import { ChainGovernance } from './chain/index.ts'
+import { ChainGovernance, confirmedView } from './chain/index.ts'
 import { ChainRegistry, type AnchorRef, type ChainSettings } from './chain/registry.ts'
 import { Governance } from './governance.ts'
 import { generateKeyPair } from '../crypto/ed25519.ts'
@@ -34,7 +34,7 @@ import { Governing } from './governing.ts'
 import { parseProposalActions, Proposals } from './proposals.ts'
 import { governanceAudit } from './audit.ts'
 import { invitationInfo } from './describe.ts'
-import { GovernanceRejectedError, type ChainAnchor, type ChainGovernanceView } from '../governance/anchor.ts'
+import { GovernanceRejectedError } from '../governance/anchor.ts'
 import { parseRole, type GovOp } from '../governance/offchain/op.ts'
 import { CAPABILITIES } from '../governance/types.ts'
 
@@ -214,7 +214,7 @@ class Node implements MoorNode {
       const created = await adapter.createContext({ application: appId, creator })
       id = created.context
       anchor = { ...base, network: await adapter.network() }
-      await this.p.governance.chains.attach(id, anchor, await confirmedView(adapter, id))
+      await this.p.governance.chains.attach(id, anchor, await confirmedView(adapter, id, () => true, { waitMs: CHAIN_CONFIRM_WAIT_MS, pollMs: 250 }))
     }
     const result = await this.p.store.transaction(() => settle(() => this.p.store.atomic(() => {
       this.p.identities.create(id, creator)
@@ -461,22 +461,6 @@ async function chainSettings (init: NodeInit): Promise<ChainSettings> {
   const relayerKey = await readRelayerKey(init.home)
   const ethereum = { ...(configured ?? {}), ...(relayerKey !== undefined ? { relayerKey } : {}), ...(init.chains?.ethereum ?? {}) }
   return { ethereum }
-}
-
-/**
- * The view of a just-created context at the confirmed head: with more than one
- * confirmation, the creation is seen only once buried deep enough.
- */
-async function confirmedView (adapter: ChainAnchor, ctx: Uint8Array): Promise<ChainGovernanceView> {
-  const deadline = Date.now() + CHAIN_CONFIRM_WAIT_MS
-  for (;;) {
-    try {
-      return await adapter.viewAt(ctx)
-    } catch (err) {
-      if (!(err instanceof NotFoundError) || Date.now() > deadline) throw err
-      await new Promise((r) => setTimeout(r, 250))
-    }
-  }
 }
 
 function checkCapability (capability: unknown): Capability {

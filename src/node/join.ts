@@ -11,8 +11,9 @@
 import { equalBytes, toHex } from '../crypto/bytes.ts'
 import { generateKeyPair, sign, type KeyPair } from '../crypto/ed25519.ts'
 import { ConflictError, ForbiddenError, InvalidInputError, NotFoundError } from '../errors/index.ts'
-import { GovernanceRejectedError, type ChainAnchor, type ChainGovernanceView } from '../governance/anchor.ts'
+import { GovernanceRejectedError } from '../governance/anchor.ts'
 import { claimCommitment, claimMessage } from '../governance/acl.ts'
+import { confirmedView } from './chain/index.ts'
 import type { ChainAnchorRef, ChainRegistry } from './chain/registry.ts'
 import type { Governance } from './governance.ts'
 import type { GovOp, OpAction } from '../governance/offchain/op.ts'
@@ -203,7 +204,11 @@ export class Joiner {
       await adapter.submit(t.context, me, { type: 'revealClaim', invitation: t.invitation, proof })
     }
     // A member on the chain from here on: follow the context from a view that says so.
-    const joined = await this.memberView(adapter, t.context, me.publicKey)
+    const joined = await confirmedView(adapter, t.context, (v) => v.members.some((m) => equalBytes(m.identity, me.publicKey)), {
+      waitMs: MEMBERSHIP_WAIT_MS,
+      pollMs: JOIN_POLL_MS,
+      late: () => new NotFoundError('the claim was accepted, but the confirmed chain does not list this identity yet', { hint: 'wait for more confirmations, then `moor context sync`' })
+    })
     await this.c.governance.chains.attach(t.context, ref, joined)
     await this.c.store.transaction(() => {
       if (t.kind === 'identity') this.c.identities.bind(t.invitee, t.context)
@@ -222,17 +227,6 @@ export class Joiner {
     }
     this.c.logger.info('joined context', { context: toHex(t.context), role: t.role, invitation: t.kind, anchor: ref.kind })
     return this.c.contexts.get(t.context)
-  }
-
-  /** The view at the confirmed head once it lists `identity` as a member. */
-  private async memberView (adapter: ChainAnchor, ctx: Uint8Array, identity: Uint8Array): Promise<ChainGovernanceView> {
-    const deadline = Date.now() + MEMBERSHIP_WAIT_MS
-    for (;;) {
-      const v = await adapter.viewAt(ctx)
-      if (v.members.some((m) => equalBytes(m.identity, identity))) return v
-      if (Date.now() > deadline) throw new NotFoundError('the claim was accepted, but the confirmed chain does not list this identity yet', { hint: 'wait for more confirmations, then `moor context sync`' })
-      await new Promise((r) => setTimeout(r, JOIN_POLL_MS))
-    }
   }
 
   /** Syncs with the first peer that serves the context (a peer admits us once its node read our claim). */

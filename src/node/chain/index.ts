@@ -156,11 +156,6 @@ export class ChainGovernance {
     return this.tracked.get(toHex(ctx))?.current
   }
 
-  /** The anchor a tracked context follows. */
-  anchorOf (ctx: Uint8Array): ChainAnchor | undefined {
-    return this.tracked.get(toHex(ctx))?.adapter
-  }
-
   /** Where this node writes from now: the block its membership view is read up to. */
   point (ctx: Uint8Array): Uint8Array[] {
     const t = this.require(ctx)
@@ -176,14 +171,7 @@ export class ChainGovernance {
 
   /** Whether stateAt would answer for this point now (it has read that far, or has that old block's state). */
   answers (ctx: Uint8Array, point: Uint8Array[]): boolean {
-    const t = this.tracked.get(toHex(ctx))
-    if (t === undefined) return false
-    const n = decodePoint(point)
-    if (n === undefined) return true
-    if (n > t.through.number) return false
-    if (t.timeline.at(n) !== undefined) return true
-    const exact = t.exact.get(n)
-    return exact !== undefined && exact !== 'loading'
+    return typeof this.lookup(ctx, point) === 'object'
   }
 
   /**
@@ -191,15 +179,12 @@ export class ChainGovernance {
    * chain that far (or is reading an older block); a point that names no block has no members.
    */
   stateAt (ctx: Uint8Array, point: Uint8Array[]): GovState | undefined {
-    const t = this.tracked.get(toHex(ctx))
-    if (t === undefined) return undefined
-    const n = decodePoint(point)
-    if (n === undefined) return { ...t.current, members: new Map() }
-    if (n > t.through.number) return undefined
-    const e = t.timeline.at(n)
-    if (e !== undefined) return stateOfEntry(ctx, e)
-    const exact = t.exact.get(n)
-    if (exact !== undefined) return exact === 'loading' ? undefined : exact
+    const found = this.lookup(ctx, point)
+    if (typeof found === 'object') return found
+    if (found !== 'unread') return undefined
+    // An old block (before this node followed the context): read it once.
+    const t = this.require(ctx)
+    const n = decodePoint(point)!
     t.exact.set(n, 'loading')
     void t.adapter.viewAtBlock(ctx, n).then((v) => {
       t.exact.set(n, stateOfEntry(ctx, entryOf(v)))
@@ -209,6 +194,22 @@ export class ChainGovernance {
       this.c.logger.warn('could not read membership at an old block', { context: t.hex, block: n, error: (err as Error).message })
     })
     return undefined
+  }
+
+  /**
+   * What this node knows of membership at a point, without reading anything: the state,
+   * or why not — `ahead` (not read that far), `loading` (an old block being read),
+   * `unread` (an old block not asked for yet), `untracked`.
+   */
+  private lookup (ctx: Uint8Array, point: Uint8Array[]): GovState | 'ahead' | 'loading' | 'unread' | 'untracked' {
+    const t = this.tracked.get(toHex(ctx))
+    if (t === undefined) return 'untracked'
+    const n = decodePoint(point)
+    if (n === undefined) return { ...t.current, members: new Map() }
+    if (n > t.through.number) return 'ahead'
+    const e = t.timeline.at(n)
+    if (e !== undefined) return stateOfEntry(ctx, e)
+    return t.exact.get(n) ?? 'unread'
   }
 
   /** Group-key shares published through the chain, in chain order. */
@@ -282,10 +283,7 @@ export class ChainGovernance {
     if (this.tracked.get(t.hex) !== t) return
     if (block.number < t.through.number) this.dropAbove(t, block.number)
     t.through = block
-    await this.c.store.transaction(() => {
-      const meta = this.c.store.db.anchors.get(key(t.ctx, META)) as Meta | undefined
-      this.c.store.db.anchors.put(key(t.ctx, META), { through: block, createdBlock: meta?.createdBlock ?? 0 } satisfies Meta)
-    })
+    await this.saveThrough(t)
     this.c.onUpdate(t.ctx, { changed: false })
   }
 
@@ -339,10 +337,7 @@ export class ChainGovernance {
       if (this.closed || this.tracked.get(t.hex) !== t) return
       await this.undoFrom(t, at.block + 1)
       t.through = { number: at.block, hash: at.hash }
-      await this.c.store.transaction(() => {
-        const meta = this.c.store.db.anchors.get(key(t.ctx, META)) as Meta | undefined
-        this.c.store.db.anchors.put(key(t.ctx, META), { through: t.through, createdBlock: meta?.createdBlock ?? 0 } satisfies Meta)
-      })
+      await this.saveThrough(t)
       this.follow(t, at.block + 1)
       this.c.onUpdate(t.ctx, { changed: true })
     })
@@ -355,7 +350,9 @@ export class ChainGovernance {
     for (const n of [...t.exact.keys()]) if (n > block) t.exact.delete(n)
     const last = t.timeline.last
     if (last !== undefined) {
-      t.current = { ...stateOfEntry(t.ctx, last), invitations: t.current.invitations, proposals: t.current.proposals, history: t.current.history, threshold: t.current.threshold, activeLimit: t.current.activeLimit, values: t.current.values }
+      // Membership and application from the entry; the rest stays until refreshView reads it.
+      const { members, application, revision } = stateOfEntry(t.ctx, last)
+      t.current = { ...t.current, members, application, revision }
     }
     void this.refreshView(t).catch(() => {})
   }
@@ -386,6 +383,14 @@ export class ChainGovernance {
     for (const w of ready) w.done()
   }
 
+  /** Stores the block the context has been read up to. */
+  private async saveThrough (t: Tracked): Promise<void> {
+    await this.c.store.transaction(() => {
+      const meta = this.c.store.db.anchors.get(key(t.ctx, META)) as Meta | undefined
+      this.c.store.db.anchors.put(key(t.ctx, META), { through: t.through, createdBlock: meta?.createdBlock ?? 0 } satisfies Meta)
+    })
+  }
+
   private putEntry (ctx: Uint8Array, e: Entry): void {
     this.c.store.db.anchors.put(key(ctx, ENTRY, u64(e.block)), e)
   }
@@ -394,6 +399,27 @@ export class ChainGovernance {
     const t = this.tracked.get(toHex(ctx))
     if (t === undefined) throw new NotFoundError(`context ${toHex(ctx)} is not followed on a chain by this node`)
     return t
+  }
+}
+
+/**
+ * The view at the confirmed head once `ready` holds: a new context, or a claim, shows there
+ * only once buried `confirmations` deep. A context not there yet is waited for too. Past
+ * `waitMs`, throws `late()` (or the last "not found").
+ */
+export async function confirmedView (adapter: ChainAnchor, ctx: Uint8Array, ready: (v: ChainGovernanceView) => boolean, options: { waitMs: number, pollMs: number, late?: () => Error }): Promise<ChainGovernanceView> {
+  const deadline = Date.now() + options.waitMs
+  for (;;) {
+    let notFound: unknown
+    try {
+      const v = await adapter.viewAt(ctx)
+      if (ready(v)) return v
+    } catch (err) {
+      if (!(err instanceof NotFoundError)) throw err
+      notFound = err
+    }
+    if (Date.now() > deadline) throw options.late?.() ?? notFound
+    await new Promise((resolve) => setTimeout(resolve, options.pollMs))
   }
 }
 
