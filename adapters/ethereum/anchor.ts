@@ -114,6 +114,13 @@ const abi = AbiCoder.defaultAbiCoder()
 const APPLIED = new Interface(['event Applied(bytes32 indexed context, bytes32 indexed identity, uint64 nonce, uint64 revision, uint8 kind, bytes payload)'])
 const APPLIED_TOPIC = APPLIED.getEvent('Applied')!.topicHash
 
+/** `getContext`'s result: application, proxy, revision, created block, members, invitations. */
+type ContextTuple = [
+  string, string, bigint, bigint,
+  Array<[string, bigint, bigint]>,
+  Array<[string, bigint, string, bigint, bigint, bigint, bigint, boolean, string]>
+]
+
 export class EthereumAnchor implements ChainAnchor {
   readonly kind = 'ethereum'
   readonly contract: string
@@ -301,7 +308,7 @@ export class EthereumAnchor implements ChainAnchor {
    * mixes two branches. Throws NotFoundError for a context not on the chain.
    */
   async changes (context: Uint8Array, options: ChangesOptions = {}): Promise<EthereumChange[]> {
-    const r = await this.ready()
+    await this.ready()
     const { signal } = options
     const block = (n: number | undefined, what: string): number | undefined => {
       if (n !== undefined && (!Number.isSafeInteger(n) || n < 0)) throw new InvalidInputError(`${what} must be a non-negative integer`)
@@ -311,17 +318,7 @@ export class EthereumAnchor implements ChainAnchor {
     const toBlock = block(options.toBlock, 'toBlock')
     const id = b32(context, 'context id')
     signal?.throwIfAborted()
-    let from = fromBlock
-    if (from === undefined) {
-      let raw: string
-      try {
-        raw = await this.rpc.call(this.contract, r.config.encodeFunctionData('getContext', [id]), 'latest')
-      } catch (err) {
-        if (isRevert(err) && r.reasons.errorName(revertData(err)) === 'UnknownContext') throw new NotFoundError(`context ${toHex(context)} does not exist on ${this.contract}`)
-        throw err
-      }
-      from = Number((r.config.decodeFunctionResult('getContext', raw) as unknown as [string, string, bigint, bigint])[3])
-    }
+    const from = fromBlock ?? Number((await this.getContext(context, 'latest'))[3])
     for (let attempt = 0; ; attempt++) {
       signal?.throwIfAborted()
       const to = toBlock === undefined ? await this.confirmedBlock() : { number: toBlock, hash: await this.rpc.blockHash(toBlock) }
@@ -538,20 +535,24 @@ export class EthereumAnchor implements ChainAnchor {
     }
   }
 
-  private async readView (context: Uint8Array, block: { number: number, hash: string }): Promise<EthereumGovernanceView> {
+  /** The contract's `getContext` at a block; NotFoundError for a context it does not have. */
+  private async getContext (context: Uint8Array, blockTag: number | 'latest'): Promise<ContextTuple> {
     const r = await this.ready()
     let raw: string
     try {
-      raw = await this.rpc.call(this.contract, r.config.encodeFunctionData('getContext', [hexlify(context)]), block.number)
+      raw = await this.rpc.call(this.contract, r.config.encodeFunctionData('getContext', [hexlify(context)]), blockTag)
     } catch (err) {
-      if (isRevert(err) && r.reasons.errorName(revertData(err)) === 'UnknownContext') throw new NotFoundError(`context ${toHex(context)} does not exist on ${this.contract} (at block ${block.number})`)
+      if (isRevert(err) && r.reasons.errorName(revertData(err)) === 'UnknownContext') {
+        throw new NotFoundError(`context ${toHex(context)} does not exist on ${this.contract}${blockTag === 'latest' ? '' : ` (at block ${blockTag})`}`)
+      }
       throw err
     }
-    const [application, proxy, revision, createdBlock, members, invitations] = r.config.decodeFunctionResult('getContext', raw) as unknown as [
-      string, string, bigint, bigint,
-      Array<[string, bigint, bigint]>,
-      Array<[string, bigint, string, bigint, bigint, bigint, bigint, boolean, string]>
-    ]
+    return r.config.decodeFunctionResult('getContext', raw) as unknown as ContextTuple
+  }
+
+  private async readView (context: Uint8Array, block: { number: number, hash: string }): Promise<EthereumGovernanceView> {
+    const r = await this.ready()
+    const [application, proxy, revision, createdBlock, members, invitations] = await this.getContext(context, block.number)
     const stateRaw = await this.rpc.call(proxy, r.proxy.encodeFunctionData('state', []), block.number)
     const [threshold, activeLimit, open, values] = r.proxy.decodeFunctionResult('state', stateRaw) as unknown as [
       bigint, bigint,
