@@ -232,6 +232,15 @@ function check (s: GovState, a: GovAction, ctx: ApplyContext): string | null {
   }
 }
 
+/** The identities named by identity-bound invitations that can still be claimed at `now`. */
+export function pendingInvitees (s: GovState, now: number): Uint8Array[] {
+  const out: Uint8Array[] = []
+  for (const i of s.invitations.values()) {
+    if (i.target.type === 'identity' && !i.revoked && i.uses < i.maxUses && i.expiresAt > now) out.push(i.target.identity)
+  }
+  return out
+}
+
 function usable (s: GovState, inv: InvitationState, claimer: Uint8Array, at: number): string | null {
   if (inv.revoked) return 'the invitation was revoked'
   if (at > inv.expiresAt) return `the invitation expired at ${new Date(inv.expiresAt).toISOString()}`

@@ -11,7 +11,7 @@ import { sha256 } from '../crypto/hash.ts'
 import { unwrapKey, wrapKey } from '../crypto/keywrap.ts'
 import { open, seal } from '../crypto/secretbox.ts'
 import { DecryptionError, MoorageError, NotFoundError } from '../errors/index.ts'
-import { checkOpenClaim, roleOf, type GovState } from '../governance/acl.ts'
+import { checkOpenClaim, pendingInvitees, roleOf, type GovState } from '../governance/acl.ts'
 import { newGroupKey, shareAction, type GroupKey, type KeyringView } from '../governance/group-keys.ts'
 import { decodeOp, type GovOp } from '../governance/offchain/op.ts'
 import type { Logger } from '../log/index.ts'
@@ -265,9 +265,7 @@ export class Replicator {
     }
     const current = ring.current
     if (current === undefined) return
-    const invitees = [...s.invitations.values()]
-      .filter((i) => !i.revoked && i.uses < i.maxUses && i.expiresAt > Date.now() && i.target.type === 'identity')
-      .map((i) => (i.target as { identity: Uint8Array }).identity)
+    const invitees = pendingInvitees(s, Date.now())
     const lacking = [...members, ...invitees].filter((id) => !(ring.holders.get(toHex(id))?.has(toHex(current.id)) ?? false))
     if (lacking.length > 0) {
       await this.c.governance.shareKeys(ctx, me, shareAction(ctx, current, dedupe(lacking), false))
@@ -661,8 +659,7 @@ export class Replicator {
     if (roleOf(s, req.identity) !== undefined) return { ctx: req.context, identity: req.identity, params: req.params }
     if (invitees) {
       if (s.nonces.has(toHex(req.identity))) return { ctx: req.context, identity: req.identity, params: req.params }
-      const invited = [...s.invitations.values()].some((i) => !i.revoked && i.uses < i.maxUses && i.expiresAt > Date.now() && i.target.type === 'identity' && equalBytes(i.target.identity, req.identity))
-      if (invited) return { ctx: req.context, identity: req.identity, params: req.params }
+      if (pendingInvitees(s, Date.now()).some((id) => equalBytes(id, req.identity))) return { ctx: req.context, identity: req.identity, params: req.params }
       const claim = protocol === PROTOCOLS.push && Array.isArray(req.params) ? req.params[1] : req.params
       if (isOpenClaim(claim)) {
         const why = checkOpenClaim(s, claim[0], req.identity, claim[1], Date.now())
