@@ -37,5 +37,9 @@ export const EVM_KEY_DOMAIN = 'moorage:evm-key:v1'
 
 /** Chain id of the devnet (Hardhat's default). */
 export const DEVNET_CHAIN_ID = 31337
+/** Port `moor devnet` listens on unless told otherwise (the usual JSON-RPC port). */
+export const DEVNET_PORT = 8545
+/** Smallest chains.ethereum.pollIntervalMs: polling faster only loads the endpoint. */
+export const MIN_POLL_INTERVAL_MS = 50
 /** Hardhat's first default account: funded on every Hardhat/EDR devnet. Never use it elsewhere. */
 export const DEVNET_RELAYER_KEY = '0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80'

@@ -1,9 +1,7 @@
 // Deploys the context config contract; its constructor deploys the Ed25519 verifier and
 // the ContextProxy implementation that every context's proxy clones. deployTo is the one
-// implementation behind scripts/deploy-ethereum.ts, `moor deploy ethereum`, and the
-// devnet's deployment (scripts/devnet-ethereum.ts, `moor devnet`).
-import { writeFileSync } from 'node:fs'
-import path from 'node:path'
+// implementation behind scripts/deploy-ethereum.ts, `moor deploy ethereum` (through the
+// chain module, index.ts), and the devnet's deployment (scripts/devnet-ethereum.ts, `moor devnet`).
 import { Contract, ContractFactory, JsonRpcProvider, Wallet, WebSocketProvider, type JsonRpcApiProvider, type Signer } from 'ethers'
 import { InvalidInputError } from '../../src/errors/index.ts'
 import { loadArtifacts } from './artifacts.ts'
@@ -100,9 +98,4 @@ export async function deployTo (init: DeployToInit): Promise<DeploymentRecord> {
   }
 }
 
-/** Writes the deployment file (JSON, mode 0644); returns its absolute path. */
-export function writeDeploymentFile (file: string, record: DeploymentRecord): string {
-  const out = path.resolve(file)
-  writeFileSync(out, JSON.stringify(record, null, 2) + '\n')
-  return out
-}
+export { writeDeploymentFile } from '../../src/chain/deployment.ts'

@@ -6,8 +6,7 @@ import { AbiCoder, getAddress, getBytes, hexlify, toBeHex, zeroPadValue } from '
 import { concatBytes, toHex, utf8 } from '../../src/crypto/bytes.ts'
 import { sha256 } from '../../src/crypto/hash.ts'
 import { InvalidInputError } from '../../src/errors/index.ts'
-import type { KeyShareAction } from '../../src/governance/offchain/op.ts'
-import { CAPABILITIES, type Capability, type ChainProposalAction, type GovAction, type ProposalAction, type Role } from '../../src/governance/types.ts'
+import { CAPABILITIES, type Capability, type ChainProposalAction, type GovAction, type KeyShareAction, type ProposalAction, type Role } from '../../src/governance/types.ts'
 import { BIND_DOMAIN, EIP712_NAME, EIP712_VERSION } from './constants.ts'
 
 const abi = AbiCoder.defaultAbiCoder()

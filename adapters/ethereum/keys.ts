@@ -12,8 +12,7 @@ import { Wallet, keccak256 } from 'ethers'
 import { concatBytes, utf8 } from '../../src/crypto/bytes.ts'
 import type { Signer } from '../../src/governance/anchor.ts'
 import { EVM_KEY_DOMAIN } from './constants.ts'
-
-const N = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n
+import { SECP256K1_N as N } from './ids.ts'
 
 export function evmKeyFor (signer: Signer, context: Uint8Array): Wallet {
   for (let counter = 0; ; counter++) {

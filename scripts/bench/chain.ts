@@ -33,7 +33,7 @@ async function revocation (pollMs: number, rounds: number): Promise<{ worst: num
   const provider = new JsonRpcProvider(devnet.url, undefined, { cacheTimeout: -1, staticNetwork: true })
   const contract = (await deployContracts(new Wallet(DEVNET_RELAYER_KEY, provider))).contextConfig
   provider.destroy()
-  const nodes = await Promise.all(RELAYERS.map(async (key, i) => await NodeProcess.start({ name: `n${i}`, logLevel: 'warn', chains: { ethereum: { relayerKey: key, pollIntervalMs: pollMs } } })))
+  const nodes = await Promise.all(RELAYERS.map(async (key, i) => await NodeProcess.start({ name: `n${i}`, logLevel: 'warn', chains: { ethereum: { relayerKey: key, pollIntervalMs: pollMs, rpc: devnet.url } } })))
   const [a, ...others] = nodes as [NodeProcess, ...NodeProcess[]]
   const client = new EthereumAnchor({ rpc: devnet.url, contract, relayer: DEVNET_RELAYER_KEY, pollIntervalMs: pollMs })
   try {

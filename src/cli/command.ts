@@ -5,7 +5,9 @@ import { statSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import type { ParseArgsConfig } from 'node:util'
-import { SUPPORTED_CHAINS, resolveHome, type ChainName } from '../node/config.ts'
+import type { ChainModule } from '../chain/module.ts'
+import { CHAIN_MODULES } from '../node/chains.ts'
+import { resolveHome } from '../node/config.ts'
 import { UsageError } from './errors.ts'
 
 export interface CommandIO {
@@ -188,13 +190,17 @@ export function capabilityArg (value: string, usage: string): typeof CAPABILITY_
   return found
 }
 
-/** A chain name (`ethereum`); a UsageError listing the supported chains otherwise. */
-export function chainArg (value: string | undefined, usage: string): ChainName {
-  const found = SUPPORTED_CHAINS.find((c) => c === value?.toLowerCase())
-  if (found === undefined) {
+/**
+ * A registered chain's module, by kind in any letter case (`moor deploy <kind>`); a
+ * UsageError listing the registered chains otherwise (or those `has` accepts).
+ */
+export function chainArg (value: string | undefined, usage: string, has: (m: ChainModule) => boolean = () => true): ChainModule {
+  const found = CHAIN_MODULES.find(value?.toLowerCase() ?? '')
+  if (found === undefined || !has(found)) {
+    const supported = CHAIN_MODULES.all().filter(has).map((m) => m.kind)
     throw new UsageError(`unsupported chain ${JSON.stringify(value ?? '')}`, usage, {
-      details: `supported: ${SUPPORTED_CHAINS.join(', ')}`,
-      hint: /^(near|icp|starknet)$/i.test(value ?? '') ? 'NEAR, ICP and Starknet are not built yet' : undefined
+      details: `supported: ${supported.join(', ') || 'none'}`,
+      hint: 'a chain is a module in adapters/<chain>/, listed in src/node/chains.ts (docs/chains.md)'
     })
   }
   return found

@@ -40,7 +40,7 @@ export type ProposalAction =
  * to another contract and a transfer. An offchain context refuses them.
  */
 export type ChainProposalAction =
-  /** Calls `target` with `data`, sending `value` (wei, or the chain's smallest unit) from the context's proxy. */
+  /** Calls `target` with `data`, sending `value` (in the chain's smallest unit) from the context's proxy. */
   | { type: 'call', target: string, value?: bigint, data?: Uint8Array }
   /** Sends `amount` from the context's proxy to `to`. */
   | { type: 'transfer', to: string, amount: bigint }
@@ -77,4 +77,14 @@ export interface ProposalRecord {
   actions: ProposalAction[]
   approvals: Uint8Array[]
   createdAt: number
+}
+
+/** Key material for the context group key, shared or rotated through the anchor (the off-chain DAG, or a chain contract). */
+export interface KeyShareAction {
+  type: 'keys'
+  /** Id of the group key (epoch): sha256 of the key bytes' commitment, chosen by whoever made the key. */
+  keyId: Uint8Array
+  /** True when this key replaces the current one (a rotation), false when re-sharing. */
+  rotate: boolean
+  shares: Array<{ recipient: Uint8Array, wrapped: Uint8Array }>
 }

@@ -2,9 +2,10 @@
 //
 //   <home>/config.json   api host and port, call limits, log level (written by `moor init`)
 //   <home>/token         admin token for the HTTP API (32 random bytes, base64url, mode 0600)
-//   <home>/keys/ethereum-relayer.key
-//                        the Ethereum relayer key (0x + 64 hex, mode 0600): the funded EVM
-//                        account the node pays gas from; $MOOR_ETH_RELAYER_KEY overrides it
+//   <home>/keys/<kind>-relayer.key
+//                        a chain's relayer key (mode 0600): the funded account the node pays
+//                        for its requests on that chain from; the chain module's variable
+//                        ($<payer.env>) overrides it
 //
 // config.json stores gas as a decimal string (JSON has no bigint). Every field is optional:
 // a missing one takes its default from constants.ts; an unknown one is an error, so that a
@@ -15,7 +16,9 @@ import { access, chmod, mkdir, readFile, rename, rm, writeFile } from 'node:fs/p
 import { isIP } from 'node:net'
 import { homedir } from 'node:os'
 import { join, resolve } from 'node:path'
-import { DEFAULT_CONFIRMATIONS, DEFAULT_POLL_INTERVAL_MS } from '../../adapters/ethereum/constants.ts'
+import { checkRpcUrl } from '../chain/endpoint.ts'
+import type { ChainModule, ChainOptions } from '../chain/module.ts'
+import type { ChainModules } from '../chain/modules.ts'
 import { ConflictError, InvalidInputError } from '../errors/index.ts'
 import { createLogger, silentLogger } from '../log/index.ts'
 import type { Logger, LogLevel } from '../log/index.ts'
@@ -23,6 +26,7 @@ import {
   CONFIG_FILE, DEFAULT_API_HOST, DEFAULT_API_PORT, DEFAULT_P2P_LISTEN, DEFAULT_GAS_LIMIT, DEFAULT_LOG_LEVEL,
   DEFAULT_MEMORY_PAGES, HOME_DIR_NAME, RUN_FILE, TOKEN_BYTES, TOKEN_FILE
 } from './constants.ts'
+import { CHAIN_MODULES } from './chains.ts'
 
 export interface ApiConfig {
   /** Address the HTTP API binds to; loopback unless config.json says otherwise. */
@@ -47,29 +51,18 @@ export interface P2pConfig {
   mdns: boolean
 }
 
-/** Where a node reaches the Ethereum anchor (config.json `chains.ethereum`). */
-export interface EthereumChainConfig {
-  /** JSON-RPC endpoint: an http(s):// or ws(s):// URL. */
-  rpc: string
-  /** Address of the ContextConfig contract (0x + 40 hex digits, any letter case). */
-  contract: string
-  /** Blocks a change needs, its own included, before the node acts on it (≥ 1, default 1). */
-  confirmations: number
-  /** How often the change feed polls the chain, in ms (≥ 50, default 1000). */
-  pollIntervalMs: number
-}
+/**
+ * Where a node reaches a chain's anchor (config.json `chains.<kind>`): the endpoint, the
+ * context config contract, and the chain module's own options (ChainModule.settings),
+ * defaults filled in.
+ */
+export type ChainConfig = { rpc: string, contract: string } & ChainOptions
 
-/** What `configureEthereum` writes: the endpoint and contract, the rest optional. */
-export type EthereumChainSettings = Pick<EthereumChainConfig, 'rpc' | 'contract'> & Partial<Pick<EthereumChainConfig, 'confirmations' | 'pollIntervalMs'>>
+/** What `configureChain` writes: the endpoint and contract, the options optional. */
+export type ChainConfigSettings = { rpc: string, contract: string } & Partial<ChainOptions>
 
-/** The chains a node can anchor contexts on, each configured or absent. */
-export interface ChainsConfig {
-  ethereum?: EthereumChainConfig
-}
-
-/** Chains `chains` may name (and the CLI's `deploy` and `relayer` commands take). */
-export const SUPPORTED_CHAINS = ['ethereum'] as const
-export type ChainName = typeof SUPPORTED_CHAINS[number]
+/** The chains a node can anchor contexts on, by kind, each configured or absent. */
+export type ChainsConfig = Partial<Record<string, ChainConfig>>
 
 export interface NodeConfig {
   home: string
@@ -90,24 +83,19 @@ export interface InitHomeOptions {
 export interface LoadConfigOptions {
   /** Receives the warning about a non-loopback api.host. */
   logger?: Logger
+  /** The chain modules `chains` may name (default: all of this build's). */
+  modules?: ChainModules
 }
 
 const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error', 'silent']
 const MAX_MEMORY_PAGES = 65_536
-/** Smallest chains.*.pollIntervalMs: polling faster only loads the endpoint. */
-const MIN_POLL_INTERVAL_MS = 50
-
-/** Environment variable that overrides <home>/keys/ethereum-relayer.key. */
-export const ETH_RELAYER_KEY_ENV = 'MOOR_ETH_RELAYER_KEY'
 const KEYS_DIR = 'keys'
-const ETH_RELAYER_KEY_FILE = 'ethereum-relayer.key'
-/** Order of the secp256k1 group: a private key is a scalar in [1, n). */
-const SECP256K1_N = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n
 
 export function configPath (home: string): string { return join(home, CONFIG_FILE) }
 export function tokenPath (home: string): string { return join(home, TOKEN_FILE) }
 export function runFilePath (home: string): string { return join(home, RUN_FILE) }
-export function relayerKeyPath (home: string): string { return join(home, KEYS_DIR, ETH_RELAYER_KEY_FILE) }
+/** <home>/keys/<kind>-relayer.key: where a chain's relayer key is stored. */
+export function relayerKeyPath (home: string, kind: string): string { return join(home, KEYS_DIR, `${kind}-relayer.key`) }
 
 /**
  * The home directory: the flag, else $MOOR_HOME, else $XDG_DATA_HOME/moorage, else
@@ -187,7 +175,7 @@ export async function loadConfig (home: string, options: LoadConfigOptions = {})
   } catch (err) {
     throw new InvalidInputError(`${file} is not valid JSON`, { details: (err as Error).message, cause: err })
   }
-  const config = parseConfig(raw, home, file)
+  const config = parseConfig(raw, home, file, options.modules ?? CHAIN_MODULES)
   warnIfExposed(config, file, options)
   return config
 }
@@ -200,60 +188,57 @@ function warnIfExposed (config: NodeConfig, file: string, options: LoadConfigOpt
 }
 
 /**
- * Sets `chains.ethereum` in <home>/config.json to `chain` (replacing what was there; the
- * optional fields take their defaults when not given) and leaves every other field of the
- * file as it was. The file must exist and be valid; the result is checked before it is
- * written. Returns the new config.
+ * Sets `chains.<kind>` in <home>/config.json to `chain` (replacing what was there; the
+ * options take their defaults when not given) and leaves every other field of the file as
+ * it was. The file must exist and be valid; the result is checked before it is written.
+ * Returns the new config.
  */
-export async function configureEthereum (home: string, chain: EthereumChainSettings): Promise<NodeConfig> {
+export async function configureChain (home: string, kind: string, chain: ChainConfigSettings, modules: ChainModules = CHAIN_MODULES): Promise<NodeConfig> {
+  modules.get(kind)
   const file = configPath(home)
-  await loadConfig(home, { logger: silentLogger }) // it exists and is valid
+  await loadConfig(home, { logger: silentLogger, modules }) // it exists and is valid
   const raw = JSON.parse(await readFile(file, 'utf8')) as Record<string, unknown>
-  const chains = { ...(raw.chains as Record<string, unknown> | undefined), ethereum: chain }
-  const next = parseConfig({ ...raw, chains }, home, file)
+  const chains = { ...(raw.chains as Record<string, unknown> | undefined), [kind]: chain }
+  const next = parseConfig({ ...raw, chains }, home, file, modules)
   await writeAtomic(file, JSON.stringify({ ...raw, chains }, null, 2) + '\n', 0o600)
   return next
 }
 
-/** Whether `key` is an EVM private key: 0x and 64 hex digits, a scalar in [1, n). */
-export function isEvmPrivateKey (key: string): boolean {
-  if (!/^0x[0-9a-fA-F]{64}$/.test(key)) return false
-  const k = BigInt(key)
-  return k > 0n && k < SECP256K1_N
-}
-
-/** Where the relayer key came from. */
+/** Where a relayer key came from. */
 export interface RelayerKeySource {
-  /** 0x + 64 hex digits. */
+  /** As the chain module's payer.parse returned it. */
   key: string
-  /** `env`: $MOOR_ETH_RELAYER_KEY; `file`: <home>/keys/ethereum-relayer.key. */
+  /** `env`: the module's variable ($<payer.env>); `file`: <home>/keys/<kind>-relayer.key. */
   source: 'env' | 'file'
   /** The variable's name or the file's path. */
   from: string
 }
 
 /**
- * The Ethereum relayer key (the funded account the node pays gas from):
- * $MOOR_ETH_RELAYER_KEY when set, else <home>/keys/ethereum-relayer.key (made mode 0600 on
- * every read, like keys/node.key), else undefined. A malformed key is an error naming its
- * source; the key itself is never part of a message.
+ * A chain's relayer key (the funded account the node pays from): $<payer.env> when set,
+ * else <home>/keys/<kind>-relayer.key (made mode 0600 on every read, like keys/node.key),
+ * else undefined. A malformed key is an error naming its source; the key itself is never
+ * part of a message.
  */
-export async function findRelayerKey (home: string, env: NodeJS.ProcessEnv = process.env): Promise<RelayerKeySource | undefined> {
-  const fromEnv = env[ETH_RELAYER_KEY_ENV]?.trim()
+export async function findRelayerKey (home: string, kind: string, env: NodeJS.ProcessEnv = process.env, modules: ChainModules = CHAIN_MODULES): Promise<RelayerKeySource | undefined> {
+  const m = modules.get(kind)
+  const fromEnv = env[m.payer.env]?.trim()
   if (fromEnv != null && fromEnv !== '') {
-    if (!isEvmPrivateKey(fromEnv)) throw badKey(`$${ETH_RELAYER_KEY_ENV}`)
-    return { key: fromEnv, source: 'env', from: ETH_RELAYER_KEY_ENV }
+    const key = m.payer.parse(fromEnv)
+    if (key === undefined) throw badKey(`$${m.payer.env}`, m)
+    return { key, source: 'env', from: m.payer.env }
   }
-  const key = await storedRelayerKey(home)
-  return key === undefined ? undefined : { key, source: 'file', from: relayerKeyPath(home) }
+  const key = await storedRelayerKey(home, kind, modules)
+  return key === undefined ? undefined : { key, source: 'file', from: relayerKeyPath(home, kind) }
 }
 
 /**
- * The key in <home>/keys/ethereum-relayer.key (the environment aside), or undefined when
- * the file does not exist. Makes the file mode 0600 first, like keys/node.key.
+ * The key in <home>/keys/<kind>-relayer.key (the environment aside), or undefined when the
+ * file does not exist. Makes the file mode 0600 first, like keys/node.key.
  */
-export async function storedRelayerKey (home: string): Promise<string | undefined> {
-  const file = relayerKeyPath(home)
+export async function storedRelayerKey (home: string, kind: string, modules: ChainModules = CHAIN_MODULES): Promise<string | undefined> {
+  const m = modules.get(kind)
+  const file = relayerKeyPath(home, kind)
   let text: string
   try {
     await chmod(file, 0o600)
@@ -262,47 +247,51 @@ export async function storedRelayerKey (home: string): Promise<string | undefine
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined
     throw new InvalidInputError(`cannot read ${file}`, { details: (err as Error).message, cause: err })
   }
-  const key = text.trim()
-  if (!isEvmPrivateKey(key)) throw badKey(file)
+  const key = m.payer.parse(text.trim())
+  if (key === undefined) throw badKey(file, m)
   return key
 }
 
-/** The relayer key's hex (see findRelayerKey), or undefined when none is set. */
-export async function readRelayerKey (home: string, env: NodeJS.ProcessEnv = process.env): Promise<string | undefined> {
-  return (await findRelayerKey(home, env))?.key
+/** The relayer key (see findRelayerKey), or undefined when none is set. */
+export async function readRelayerKey (home: string, kind: string, env: NodeJS.ProcessEnv = process.env, modules: ChainModules = CHAIN_MODULES): Promise<string | undefined> {
+  return (await findRelayerKey(home, kind, env, modules))?.key
 }
 
 /**
- * Stores `key` (0x + 64 hex) as <home>/keys/ethereum-relayer.key, mode 0600 (keys/ mode
- * 0700). A different key already there is kept (ConflictError) unless `force`. Returns
- * the file's path.
+ * Stores `key` as <home>/keys/<kind>-relayer.key, mode 0600 (keys/ mode 0700). A different
+ * key already there is kept (ConflictError) unless `force`. Returns the file's path.
  */
-export async function writeRelayerKey (home: string, key: string, options: { force?: boolean } = {}): Promise<string> {
-  const trimmed = key.trim()
-  if (!isEvmPrivateKey(trimmed)) throw badKey('the key given')
-  const file = relayerKeyPath(home)
+export async function writeRelayerKey (home: string, kind: string, key: string, options: { force?: boolean, modules?: ChainModules } = {}): Promise<string> {
+  const modules = options.modules ?? CHAIN_MODULES
+  const m = modules.get(kind)
+  const parsed = m.payer.parse(key.trim())
+  if (parsed === undefined) throw badKey('the key given', m)
+  const file = relayerKeyPath(home, kind)
   let existing: string | undefined
   try {
-    existing = await storedRelayerKey(home)
+    existing = await storedRelayerKey(home, kind, modules)
   } catch (err) {
     // A file that holds no key can be replaced with --force (it is lost anyway).
     if (options.force !== true) throw err
   }
-  if (existing !== undefined && existing.toLowerCase() !== trimmed.toLowerCase() && options.force !== true) {
+  if (existing !== undefined && !sameKey(existing, parsed) && options.force !== true) {
     throw new ConflictError(`${file} already holds another relayer key`, {
       hint: 'replacing it loses that account unless you have a copy; pass --force to replace it'
     })
   }
   await mkdir(join(home, KEYS_DIR), { recursive: true, mode: 0o700 })
-  await writeAtomic(file, trimmed + '\n', 0o600)
+  await writeAtomic(file, parsed + '\n', 0o600)
   await chmod(file, 0o600)
   return file
 }
 
-function badKey (where: string): InvalidInputError {
-  return new InvalidInputError(`${where} does not hold an EVM private key`, {
-    hint: 'a key is 0x followed by 64 hex digits (a secp256k1 scalar)'
-  })
+/** Keys written in hex compare without regard to letter case. */
+export function sameKey (a: string, b: string): boolean {
+  return a.toLowerCase() === b.toLowerCase()
+}
+
+function badKey (where: string, m: ChainModule): InvalidInputError {
+  return new InvalidInputError(`${where} does not hold ${m.payer.description}`, { hint: m.payer.hint })
 }
 
 /** The admin token from <home>/token. */
@@ -339,7 +328,7 @@ export function isLoopback (host: string): boolean {
   return false
 }
 
-function parseConfig (raw: unknown, home: string, file: string): NodeConfig {
+function parseConfig (raw: unknown, home: string, file: string, modules: ChainModules): NodeConfig {
   const config = defaultConfig(home)
   const top = asObject(raw, file, '(top level)')
   onlyFields(top, ['api', 'p2p', 'limits', 'logLevel', 'chains'], file, '')
@@ -380,49 +369,29 @@ function parseConfig (raw: unknown, home: string, file: string): NodeConfig {
   }
   if (top.chains !== undefined) {
     const chains = asObject(top.chains, file, 'chains')
-    onlyFields(chains, [...SUPPORTED_CHAINS], file, 'chains.')
-    if (chains.ethereum !== undefined) config.chains.ethereum = parseEthereum(chains.ethereum, file)
+    onlyFields(chains, modules.kinds, file, 'chains.')
+    for (const [kind, value] of Object.entries(chains)) config.chains[kind] = parseChain(modules.get(kind), value, file)
   }
   return config
 }
 
-function parseEthereum (value: unknown, file: string): EthereumChainConfig {
-  const eth = asObject(value, file, 'chains.ethereum')
-  onlyFields(eth, ['rpc', 'contract', 'confirmations', 'pollIntervalMs'], file, 'chains.ethereum.')
-  return {
-    rpc: checkRpcUrl(eth.rpc, 'chains.ethereum.rpc', file),
-    contract: checkEvmAddress(eth.contract, 'chains.ethereum.contract', file),
-    confirmations: eth.confirmations === undefined ? DEFAULT_CONFIRMATIONS : checkInt(eth.confirmations, 1, 'chains.ethereum.confirmations', file),
-    pollIntervalMs: eth.pollIntervalMs === undefined ? DEFAULT_POLL_INTERVAL_MS : checkInt(eth.pollIntervalMs, MIN_POLL_INTERVAL_MS, 'chains.ethereum.pollIntervalMs', file)
+/** `chains.<kind>`: rpc, contract (checked by the chain module) and the module's options. */
+function parseChain (m: ChainModule, value: unknown, file: string): ChainConfig {
+  const where = `chains.${m.kind}`
+  const raw = asObject(value, file, where)
+  onlyFields(raw, ['rpc', 'contract', ...Object.keys(m.settings.options)], file, `${where}.`)
+  const contract = typeof raw.contract === 'string' ? m.contract.parse(raw.contract) : undefined
+  if (contract === undefined) throw fieldError(file, `${where}.contract`, `must be ${m.contract.description}`, raw.contract)
+  const config: ChainConfig = { rpc: checkRpcUrl(raw.rpc, `${where}.rpc`, file), contract }
+  for (const [name, spec] of Object.entries(m.settings.options)) {
+    const v = raw[name]
+    const field = `${where}.${name}`
+    if (v === undefined) config[name] = spec.default
+    else if (spec.type === 'integer') config[name] = checkInt(v, spec.min, field, file)
+    else if (typeof v === 'string' && spec.values.includes(v)) config[name] = v
+    else throw fieldError(file, field, `must be one of ${spec.values.join(', ')}`, v)
   }
-}
-
-/** A JSON-RPC endpoint: an http, https, ws or wss URL with a host. */
-export function checkRpcUrl (value: unknown, field: string, file?: string): string {
-  if (!isRpcUrl(value)) throw fieldError(file, field, 'must be an http(s):// or ws(s):// URL (e.g. http://127.0.0.1:8545)', value)
-  return value as string
-}
-
-/** An EVM address: 0x and 40 hex digits (the EIP-55 letter case is not checked). */
-export function checkEvmAddress (value: unknown, field: string, file?: string): string {
-  if (!isEvmAddress(value)) throw fieldError(file, field, 'must be an address: 0x followed by 40 hex digits', value)
-  return value as string
-}
-
-/** A JSON-RPC endpoint: an http(s):// or ws(s):// URL with a host. */
-export function isRpcUrl (value: unknown): boolean {
-  if (typeof value !== 'string') return false
-  try {
-    const url = new URL(value)
-    return ['http:', 'https:', 'ws:', 'wss:'].includes(url.protocol) && url.hostname !== ''
-  } catch {
-    return false
-  }
-}
-
-/** 0x and 40 hex digits, any letter case. */
-export function isEvmAddress (value: unknown): boolean {
-  return typeof value === 'string' && /^0x[0-9a-fA-F]{40}$/.test(value)
+  return config
 }
 
 function checkInt (value: unknown, min: number, field: string, file: string): number {

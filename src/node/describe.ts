@@ -44,7 +44,8 @@ export function invitationInfo (i: InvitationState): InvitationInfo {
   }
 }
 
-export function proposalActionInfo (a: ProposalAction): ProposalActionInfo {
+/** `unit`: a chain-anchored context's amount unit (its chain module's), shown beside amounts. */
+export function proposalActionInfo (a: ProposalAction, unit?: string): ProposalActionInfo {
   switch (a.type) {
     case 'setThreshold': return { type: a.type, threshold: a.threshold }
     case 'setActiveLimit': return { type: a.type, limit: a.limit }
@@ -55,9 +56,10 @@ export function proposalActionInfo (a: ProposalAction): ProposalActionInfo {
   }
   // A chain's own proposal actions.
   const c = a as unknown as { type: string, target?: string, value?: bigint, data?: Uint8Array, to?: string, amount?: bigint }
-  if (c.type === 'transfer') return { type: 'transfer', to: String(c.to), amount: String(c.amount ?? 0n) }
+  const u = unit !== undefined ? { unit } : {}
+  if (c.type === 'transfer') return { type: 'transfer', to: String(c.to), amount: String(c.amount ?? 0n), ...u }
   const data = c.data ?? new Uint8Array(0)
-  return { type: 'call', target: String(c.target), value: String(c.value ?? 0n), data: toHex(data) }
+  return { type: 'call', target: String(c.target), value: String(c.value ?? 0n), data: toHex(data), ...u }
 }
 
 export function govActionInfo (a: OpAction): GovActionInfo {
@@ -78,7 +80,7 @@ export function govActionInfo (a: OpAction): GovActionInfo {
     case 'commitClaim':
     case 'revealClaim': return { type: a.type, invitation: toHex(a.invitation) }
     case 'leave': return { type: a.type }
-    case 'propose': return { type: a.type, proposal: toHex(a.proposal), actions: a.actions.map(proposalActionInfo) }
+    case 'propose': return { type: a.type, proposal: toHex(a.proposal), actions: a.actions.map((x) => proposalActionInfo(x)) }
     case 'approve': return { type: a.type, proposal: toHex(a.proposal) }
     case 'keys': return { type: a.type, keyId: toHex(a.keyId), rotate: a.rotate, recipients: a.shares.map((s) => toHex(s.recipient)) }
   }
@@ -98,8 +100,8 @@ export function describeProposalAction (a: ProposalActionInfo): string {
     case 'removeAdmin': return `demote admin ${short(a.identity)}`
     case 'setValue': return `set ${JSON.stringify(a.key)} = ${JSON.stringify(a.value.length > 40 ? a.value.slice(0, 37) + '...' : a.value)}${a.encoding === 'hex' ? ' (hex)' : ''}`
     case 'deleteProposal': return `delete proposal ${short(a.proposal)}`
-    case 'call': return `call ${a.target}${a.value !== '0' ? ` sending ${a.value} wei` : ''}`
-    case 'transfer': return `send ${a.amount} wei to ${a.to}`
+    case 'call': return `call ${a.target}${a.value !== '0' ? ` sending ${a.value}${a.unit !== undefined ? ' ' + a.unit : ''}` : ''}`
+    case 'transfer': return `send ${a.amount}${a.unit !== undefined ? ' ' + a.unit : ''} to ${a.to}`
   }
 }
 

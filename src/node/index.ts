@@ -20,7 +20,9 @@ import type { Delta } from '../sync/delta.ts'
 import { Identities } from './identities.ts'
 import { OffchainAnchor } from '../governance/offchain/index.ts'
 import { ChainGovernance, confirmedView } from './chain/index.ts'
-import { ChainRegistry, type AnchorRef, type ChainSettings } from './chain/registry.ts'
+import { ChainRegistry, isChainAnchor, type AnchorRef, type ChainSettings } from './chain/registry.ts'
+import type { ChainModules } from '../chain/modules.ts'
+import { CHAIN_MODULES } from './chains.ts'
 import { Governance } from './governance.ts'
 import { generateKeyPair } from '../crypto/ed25519.ts'
 import { loadNodeKeys } from './keys.ts'
@@ -48,6 +50,8 @@ export interface NodeInit {
   noSync?: boolean
   /** Chain settings over those of the config (relayer keys, defaults; tests and embedding). */
   chains?: ChainSettings
+  /** The chain modules contexts may be anchored on (default: this build's list, src/node/chains.ts). */
+  chainModules?: ChainModules
 }
 
 export async function createNode (init: NodeInit): Promise<MoorNode> {
@@ -61,7 +65,8 @@ export async function createNode (init: NodeInit): Promise<MoorNode> {
   for (const { value } of store.db.dag.getRange({})) clock.observe((value as { hlc: { ms: number, c: number } }).hlc)
   const applications = new Applications(store, runtime)
   const offchain = new OffchainAnchor({ store, clock, logger: logger.child('governance') })
-  const registry = new ChainRegistry(await chainSettings(init), logger.child('chain'))
+  const chainModules = init.chainModules ?? CHAIN_MODULES
+  const registry = new ChainRegistry(chainModules, await chainSettings(init, chainModules), logger.child('chain'))
   // Told of chain-anchored contexts' changes; the parts it tells are made below.
   const chains = new ChainGovernance({
     store,
@@ -89,10 +94,10 @@ export async function createNode (init: NodeInit): Promise<MoorNode> {
   const membership = new Membership({ governance, identities, replicator, network, logger: logger.child('membership') })
   const joiner = new Joiner({ store, governance, registry, identities, contexts, dag, replicator, network, logger: logger.child('membership') })
   const governing = new Governing({ store, governance, identities, contexts, applications, replicator, logger: logger.child('governance') })
-  const proposals = new Proposals({ governance, identities })
+  const proposals = new Proposals({ governance, identities, modules: chainModules })
   try {
     for (const rec of contexts.all()) {
-      if (rec.anchor.kind === 'offchain') continue
+      if (!isChainAnchor(rec.anchor)) continue
       try {
         await chains.attach(rec.id, rec.anchor)
       } catch (err) {
@@ -291,7 +296,8 @@ class Node implements MoorNode {
     const ctx = this.p.contexts.get(id32(contextId, 'context id'))
     if (typeof req !== 'object' || req === null) throw new InvalidInputError('an invitation request must be an object')
     const role = parseRole(req.role ?? 'member')
-    const expiry = req.expiresInMs !== undefined ? { expiresInMs: req.expiresInMs } : {}
+    if (req.includeRpc !== undefined && typeof req.includeRpc !== 'boolean') throw new InvalidInputError('includeRpc must be true or false')
+    const expiry = { ...(req.expiresInMs !== undefined ? { expiresInMs: req.expiresInMs } : {}), ...(req.includeRpc === true ? { includeRpc: true } : {}) }
     if (req.open === true) {
       if (req.identity !== undefined) throw new InvalidInputError('an invitation is either for an identity or open, not both')
       return await this.p.membership.invite(ctx, { kind: 'open', role, ...expiry, ...(req.maxUses !== undefined ? { maxUses: req.maxUses } : {}) })
@@ -453,14 +459,16 @@ class Node implements MoorNode {
 }
 
 /**
- * The node's chain settings: config.json `chains` and the stored relayer key (or
- * $MOOR_ETH_RELAYER_KEY), with what the embedder passed over them.
+ * The node's chain settings, per registered chain: config.json `chains.<kind>` and the
+ * stored relayer key (or the module's variable), with what the embedder passed over them.
  */
-async function chainSettings (init: NodeInit): Promise<ChainSettings> {
-  const configured = init.config.chains?.ethereum
-  const relayerKey = await readRelayerKey(init.home)
-  const ethereum = { ...(configured ?? {}), ...(relayerKey !== undefined ? { relayerKey } : {}), ...(init.chains?.ethereum ?? {}) }
-  return { ethereum }
+async function chainSettings (init: NodeInit, modules: ChainModules): Promise<ChainSettings> {
+  const out: ChainSettings = {}
+  for (const m of modules.all()) {
+    const relayerKey = await readRelayerKey(init.home, m.kind, process.env, modules)
+    out[m.kind] = { ...(init.config.chains?.[m.kind] ?? {}), ...(relayerKey !== undefined ? { relayerKey } : {}), ...(init.chains?.[m.kind] ?? {}) }
+  }
+  return out
 }
 
 function checkCapability (capability: unknown): Capability {

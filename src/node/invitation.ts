@@ -1,27 +1,46 @@
-// The invitation string handed to an invitee out of band:
-//   "moorinv2." + base64url(CBOR [kind, context, invitation id, subject, role,
-//                                 expires at (ms), peer multiaddrs])
-//   kind "identity": subject = the invitee's public key (an identity its node holds)
-//   kind "open":     subject = the 32-byte invitation secret; the invitation key is
-//                    keyPairFromSeed(sha256(secret)), and whoever holds the string may claim
-// A chain-anchored context's string has an eighth field, the anchor: [kind, network,
-// contract, rpc] (the joiner claims on that chain, through that endpoint).
-// "moorinv1." strings (identity-bound, written before open invitations: the same fields
-// without the kind) are still read.
+// The invitation string handed to an invitee out of band (docs/encoding.md):
+//   "moorinv3." + base64url(CBOR map, text keys):
+//     kind        "identity" | "open"
+//     context     32 bytes: the context id
+//     invitation  32 bytes: the invitation id
+//     invitee     32 bytes, kind "identity": the invitee's public key (an identity its node holds)
+//     secret      32 bytes, kind "open": the invitation secret; the invitation key is
+//                 keyPairFromSeed(sha256(secret)), and whoever holds the string may claim
+//     role        "member" | "reader"
+//     expires     expiry, ms since the epoch
+//     peers       multiaddrs of the inviter's node
+//     anchor      a chain-anchored context only: { kind: the chain module, network: its
+//                 CAIP-2 network id, contract, rpc?: an endpoint, only when the inviter
+//                 chose to include one (`--include-rpc`) }
+//   Room is kept for an invitation naming a wallet account (kind "account", account: a
+//   CAIP-10 id); this version refuses that kind, and any field it does not know.
+// Older strings are still read: "moorinv2." (a CBOR array [kind, context, invitation,
+// subject, role, expires, peers, anchor?: [kind, network reference, contract, rpc]]) and
+// "moorinv1." (the same, identity-bound, without the kind).
 // An identity-bound string carries no authority of its own: the invitation lives in the
-// context's governance log, which the joiner fetches and verifies (the context id is bound
-// to its creator). An open string is a bearer secret: treat it like a password.
+// context's governance, which the joiner fetches and verifies (the context id is bound to
+// its creator). An open string is a bearer secret: treat it like a password.
 import { decode, encode } from 'cborg'
+import { formatNetworkId, parseNetworkId } from '../chain/caip.ts'
+import { isRpcUrl } from '../chain/endpoint.ts'
+import type { ChainModules } from '../chain/modules.ts'
 import { keyPairFromSeed, type KeyPair } from '../crypto/ed25519.ts'
 import { sha256 } from '../crypto/hash.ts'
 import { InvalidInputError } from '../errors/index.ts'
-import { isChainKind, type ChainAnchorRef } from './chain/registry.ts'
-import { isEvmAddress, isRpcUrl } from './config.ts'
+import type { ChainAnchorRef } from './chain/registry.ts'
+import { CHAIN_MODULES } from './chains.ts'
 
 const PREFIX_V1 = 'moorinv1.'
-const PREFIX = 'moorinv2.'
+const PREFIX_V2 = 'moorinv2.'
+const PREFIX = 'moorinv3.'
 const MAX_PEERS = 32
 const MAX_ADDR_LENGTH = 512
+const MAX_TEXT = 64 * 1024
+const FIELDS = ['kind', 'context', 'invitation', 'invitee', 'secret', 'role', 'expires', 'peers', 'anchor']
+const ANCHOR_FIELDS = ['kind', 'network', 'contract', 'rpc']
+
+/** A chain anchor as an invitation names it: no endpoint unless the inviter included one. */
+export type TicketAnchor = Omit<ChainAnchorRef, 'rpc'> & { rpc?: string }
 
 interface TicketBase {
   context: Uint8Array
@@ -30,7 +49,7 @@ interface TicketBase {
   expiresAt: number
   peers: string[]
   /** Set for a chain-anchored context. */
-  anchor?: ChainAnchorRef
+  anchor?: TicketAnchor
 }
 
 export interface IdentityTicket extends TicketBase {
@@ -50,20 +69,40 @@ export function openInvitationKey (secret: Uint8Array): KeyPair {
   return keyPairFromSeed(sha256(secret))
 }
 
-export function encodeTicket (t: InvitationTicket): string {
-  const subject = t.kind === 'identity' ? t.invitee : t.secret
-  const fields: unknown[] = [t.kind, t.context, t.invitation, subject, t.role, t.expiresAt, t.peers]
-  if (t.anchor !== undefined) fields.push([t.anchor.kind, t.anchor.network, t.anchor.contract, t.anchor.rpc])
+/** A context's anchor as its invitation names it: the endpoint only when `includeRpc`. */
+export function ticketAnchor (ref: ChainAnchorRef, includeRpc: boolean): TicketAnchor {
+  return { kind: ref.kind, network: ref.network, contract: ref.contract, ...(includeRpc ? { rpc: ref.rpc } : {}) }
+}
+
+export function encodeTicket (t: InvitationTicket, modules: ChainModules = CHAIN_MODULES): string {
+  const fields: Record<string, unknown> = {
+    kind: t.kind,
+    context: t.context,
+    invitation: t.invitation,
+    ...(t.kind === 'identity' ? { invitee: t.invitee } : { secret: t.secret }),
+    role: t.role,
+    expires: t.expiresAt,
+    peers: t.peers
+  }
+  if (t.anchor !== undefined) {
+    const m = modules.get(t.anchor.kind)
+    fields.anchor = { kind: m.kind, network: formatNetworkId(m.namespace, t.anchor.network), contract: t.anchor.contract, ...(t.anchor.rpc !== undefined ? { rpc: t.anchor.rpc } : {}) }
+  }
   return PREFIX + Buffer.from(encode(fields)).toString('base64url')
 }
 
-export function decodeTicket (input: string): InvitationTicket {
-  const bad = (why: string): never => { throw new InvalidInputError(`not a Moorage invitation: ${why}`, { hint: 'pass the whole string printed by `moor context invite`' }) }
+/**
+ * Reads an invitation string (v3, v2 or v1). A chain anchor is checked against `modules`:
+ * its kind is registered, its network is under that module's namespace, its contract is
+ * one; anything else is an InvalidInputError saying what.
+ */
+export function decodeTicket (input: string, modules: ChainModules = CHAIN_MODULES): InvitationTicket {
   if (typeof input !== 'string') return bad('it must be a string')
   const text = input.trim()
-  const v1 = text.startsWith(PREFIX_V1)
-  if (!v1 && !text.startsWith(PREFIX)) return bad(`it must start with ${PREFIX}`)
-  const payload = text.slice(PREFIX.length)
+  const prefix = [PREFIX, PREFIX_V2, PREFIX_V1].find((p) => text.startsWith(p))
+  if (prefix === undefined) return bad(/^moorinv[0-9]+\./.test(text) ? `this node reads ${PREFIX}, ${PREFIX_V2} and ${PREFIX_V1} strings; was it made by a newer version?` : `it must start with ${PREFIX}`)
+  if (text.length > MAX_TEXT) return bad('it is too long')
+  const payload = text.slice(prefix.length)
   if (!/^[A-Za-z0-9_-]+$/.test(payload)) return bad('the payload is not base64url')
   let v: unknown
   try {
@@ -71,25 +110,65 @@ export function decodeTicket (input: string): InvitationTicket {
   } catch {
     return bad('the payload is not valid')
   }
+  return prefix === PREFIX ? fromMap(v, modules) : fromArray(v, prefix === PREFIX_V1, modules)
+}
+
+function bad (why: string): never {
+  throw new InvalidInputError(`not a Moorage invitation: ${why}`, { hint: 'pass the whole string printed by `moor context invite`' })
+}
+
+const isId = (x: unknown): x is Uint8Array => x instanceof Uint8Array && x.byteLength === 32
+const isText = (x: unknown): x is string => typeof x === 'string' && x.length > 0 && x.length <= MAX_ADDR_LENGTH
+
+function fromMap (v: unknown, modules: ChainModules): InvitationTicket {
+  if (typeof v !== 'object' || v === null || Array.isArray(v) || v instanceof Uint8Array) return bad('wrong shape')
+  const f = v as Record<string, unknown>
+  const unknown = Object.keys(f).find((k) => !FIELDS.includes(k))
+  if (unknown !== undefined) return bad(`wrong shape: unknown field ${JSON.stringify(unknown.slice(0, 20))}`)
+  if (f.kind === 'account') return bad('it names a wallet account, which this node cannot claim yet')
+  const subject = f.kind === 'identity' ? f.invitee : f.secret
+  if ((f.kind === 'identity' && f.secret !== undefined) || (f.kind === 'open' && f.invitee !== undefined)) return bad('wrong shape')
+  let anchor: TicketAnchor | undefined
+  if (f.anchor !== undefined) {
+    const a = f.anchor as Record<string, unknown>
+    if (typeof a !== 'object' || a === null || Array.isArray(a) || Object.keys(a).some((k) => !ANCHOR_FIELDS.includes(k))) return bad('wrong anchor')
+    if (![a.kind, a.network, a.contract].every(isText) || (a.rpc !== undefined && !isText(a.rpc))) return bad('wrong anchor')
+    const network = parseNetworkId(a.network as string)
+    if (network === undefined) return bad('wrong anchor: the network is not a CAIP-2 id')
+    anchor = chainAnchor(a.kind as string, network.reference, a.contract as string, a.rpc as string | undefined, modules, network.namespace)
+  }
+  return ticket(f.kind, f.context, f.invitation, subject, f.role, f.expires, f.peers, anchor)
+}
+
+function fromArray (v: unknown, v1: boolean, modules: ChainModules): InvitationTicket {
   if (!Array.isArray(v) || (v1 ? v.length !== 6 : v.length !== 7 && v.length !== 8)) return bad('wrong shape')
-  const fields = (v1 ? ['identity', ...v] : v) as unknown[]
-  const [kind, context, invitation, subject, role, expiresAt, peers, anchorField] = fields
-  const id = (x: unknown): x is Uint8Array => x instanceof Uint8Array && x.byteLength === 32
-  if (kind !== 'identity' && kind !== 'open') return bad('unknown kind')
-  if (!id(context) || !id(invitation) || !id(subject)) return bad('ids must be 32 bytes')
-  if (role !== 'member' && role !== 'reader') return bad('unknown role')
-  if (!Number.isSafeInteger(expiresAt) || (expiresAt as number) <= 0) return bad('wrong expiry')
-  if (!Array.isArray(peers) || peers.length > MAX_PEERS || !peers.every((p) => typeof p === 'string' && p.length > 0 && p.length <= MAX_ADDR_LENGTH)) return bad('wrong peer addresses')
-  let anchor: ChainAnchorRef | undefined
+  const [kind, context, invitation, subject, role, expiresAt, peers, anchorField] = (v1 ? ['identity', ...v] : v) as unknown[]
+  let anchor: TicketAnchor | undefined
   if (anchorField !== undefined) {
     const a = anchorField as unknown[]
-    const text = (x: unknown): x is string => typeof x === 'string' && x.length > 0 && x.length <= MAX_ADDR_LENGTH
-    if (!Array.isArray(a) || a.length !== 4 || !a.every(text)) return bad('wrong anchor')
+    if (!Array.isArray(a) || a.length !== 4 || !a.every(isText)) return bad('wrong anchor')
     const [k, network, contract, rpc] = a as string[]
-    if (!isChainKind(k!)) return bad(`unknown anchor ${k!.slice(0, 20)}`)
-    if (!isEvmAddress(contract) || !isRpcUrl(rpc)) return bad('wrong anchor')
-    anchor = { kind: k, network: network!, contract: contract!, rpc: rpc! }
+    anchor = chainAnchor(k!, network!, contract!, rpc, modules)
   }
+  return ticket(kind, context, invitation, subject, role, expiresAt, peers, anchor)
+}
+
+function chainAnchor (kind: string, network: string, contract: string, rpc: string | undefined, modules: ChainModules, namespace?: string): TicketAnchor {
+  const m = modules.find(kind)
+  if (m === undefined) return bad(`unknown anchor ${JSON.stringify(kind.slice(0, 20))}`)
+  if (namespace !== undefined && namespace !== m.namespace) return bad(`wrong anchor: a ${m.kind} network is under ${m.namespace}:, not ${namespace.slice(0, 8)}:`)
+  const parsed = m.contract.parse(contract)
+  if (parsed === undefined) return bad(`wrong anchor: the contract is not ${m.contract.description}`)
+  if (rpc !== undefined && !isRpcUrl(rpc)) return bad('wrong anchor: the endpoint is not an http(s) or ws(s) URL')
+  return { kind: m.kind, network, contract: parsed, ...(rpc !== undefined ? { rpc } : {}) }
+}
+
+function ticket (kind: unknown, context: unknown, invitation: unknown, subject: unknown, role: unknown, expiresAt: unknown, peers: unknown, anchor: TicketAnchor | undefined): InvitationTicket {
+  if (kind !== 'identity' && kind !== 'open') return bad('unknown kind')
+  if (!isId(context) || !isId(invitation) || !isId(subject)) return bad('ids must be 32 bytes')
+  if (role !== 'member' && role !== 'reader') return bad('unknown role')
+  if (!Number.isSafeInteger(expiresAt) || (expiresAt as number) <= 0) return bad('wrong expiry')
+  if (!Array.isArray(peers) || peers.length > MAX_PEERS || !peers.every(isText)) return bad('wrong peer addresses')
   const base: TicketBase = { context, invitation, role, expiresAt: expiresAt as number, peers: peers as string[], ...(anchor !== undefined ? { anchor } : {}) }
   return kind === 'identity' ? { kind, invitee: subject, ...base } : { kind, secret: subject, ...base }
 }

@@ -25,7 +25,8 @@ import { JOIN_POLL_MS, MEMBERSHIP_WAIT_MS } from './constants.ts'
 import type { ContextRecord, Contexts } from './contexts.ts'
 import type { Identities } from './identities.ts'
 import { UNBOUND } from './identities.ts'
-import { decodeTicket, openInvitationKey, type IdentityTicket, type InvitationTicket, type OpenTicket } from './invitation.ts'
+import { decodeTicket, openInvitationKey, type IdentityTicket, type InvitationTicket, type OpenTicket, type TicketAnchor } from './invitation.ts'
+import { formatNetworkId } from '../chain/caip.ts'
 import type { OpenClaim, Replicator } from './replication.ts'
 import type { SyncProgressEvent } from './types.ts'
 
@@ -53,14 +54,13 @@ export class Joiner {
   }
 
   async join (text: string, onProgress?: Progress, rpc?: string): Promise<ContextRecord> {
-    const t = decodeTicket(text)
+    const t = decodeTicket(text, this.c.registry.modules)
     if (t.expiresAt <= Date.now()) throw new InvalidInputError(`the invitation expired at ${new Date(t.expiresAt).toISOString()}`)
     if (this.c.contexts.find(t.context) !== undefined) throw new ConflictError(`this node is already in context ${toHex(t.context)}`)
     const me = t.kind === 'identity' ? this.unbound(t) : generateKeyPair()
     onProgress?.({ phase: 'governance', done: 0, total: null })
     if (t.anchor !== undefined) {
-      // This node's own endpoint for the chain (the flag, else its config) over the inviter's.
-      const endpoint = this.c.registry.resolve({ kind: t.anchor.kind, rpc: rpc ?? this.c.registry.defaultRpc(t.anchor.kind) ?? t.anchor.rpc, contract: t.anchor.contract })
+      const endpoint = this.c.registry.resolve({ kind: t.anchor.kind, rpc: this.endpoint(t.anchor, rpc), contract: t.anchor.contract })
       return await this.joinOnChain(t, { ...t.anchor, rpc: endpoint.rpc }, me, onProgress)
     }
     if (rpc !== undefined) throw new InvalidInputError('--rpc is for invitations to chain-anchored contexts; this one is off-chain')
@@ -76,6 +76,22 @@ export class Joiner {
     }
     this.c.logger.info('joined context', { context: toHex(t.context), role: t.role, invitation: t.kind })
     return this.c.contexts.get(t.context)
+  }
+
+  /**
+   * The endpoint to claim and follow a chain-anchored context through: the flag, else this
+   * node's config, else the one the inviter chose to include, else the chain module's
+   * well-known endpoint for that network (a local devnet's, say).
+   */
+  private endpoint (anchor: TicketAnchor, flag: string | undefined): string {
+    const m = this.c.registry.module(anchor.kind)
+    const rpc = flag ?? this.c.registry.defaultRpc(m.kind) ?? anchor.rpc ?? m.endpoints?.[anchor.network]
+    if (rpc === undefined) {
+      throw new InvalidInputError(`no RPC endpoint for ${m.title} network ${formatNetworkId(m.namespace, anchor.network)}`, {
+        hint: `pass --rpc <url>, or set chains.${m.kind}.rpc in config.json (the invitation names none)`
+      })
+    }
+    return rpc
   }
 
   private unbound (t: IdentityTicket): KeyPair {

@@ -13,7 +13,8 @@ import type { Network } from '../network/index.ts'
 import { DEFAULT_INVITATION_TTL_MS, LEAVE_GRACE_MS, MAX_INVITATION_TTL_MS, MAX_INVITATION_USES } from './constants.ts'
 import type { ContextRecord } from './contexts.ts'
 import type { Identities } from './identities.ts'
-import { encodeTicket, openInvitationKey, type InvitationTicket } from './invitation.ts'
+import { encodeTicket, openInvitationKey, ticketAnchor, type InvitationTicket } from './invitation.ts'
+import { isChainAnchor } from './chain/registry.ts'
 import type { Replicator } from './replication.ts'
 import { signerOf } from './signer.ts'
 import type { InviteResult } from './types.ts'
@@ -27,8 +28,8 @@ export interface MembershipComponents {
 }
 
 export type InviteRequest =
-  | { kind: 'identity', identity: Uint8Array, role: 'member' | 'reader', expiresInMs?: number }
-  | { kind: 'open', role: 'member' | 'reader', expiresInMs?: number, maxUses?: number }
+  | { kind: 'identity', identity: Uint8Array, role: 'member' | 'reader', expiresInMs?: number, includeRpc?: boolean }
+  | { kind: 'open', role: 'member' | 'reader', expiresInMs?: number, maxUses?: number, includeRpc?: boolean }
 
 export class Membership {
   private readonly c: MembershipComponents
@@ -60,7 +61,7 @@ export class Membership {
     // Share the group key with an identity-bound invitee now, so it can read as soon as it
     // has claimed (an open claimer gets it once it is a member).
     await this.c.replicator.keyDuties(ctx.id)
-    const base = { context: ctx.id, invitation: id, role: req.role, expiresAt, peers: this.c.network.addresses(), ...(ctx.anchor.kind !== 'offchain' ? { anchor: ctx.anchor } : {}) }
+    const base = { context: ctx.id, invitation: id, role: req.role, expiresAt, peers: this.c.network.addresses(), ...(isChainAnchor(ctx.anchor) ? { anchor: ticketAnchor(ctx.anchor, req.includeRpc === true) } : {}) }
     const ticket: InvitationTicket = req.kind === 'identity' ? { kind: 'identity', invitee: req.identity, ...base } : { kind: 'open', secret: secret!, ...base }
     this.c.logger.info('invitation recorded', { context: toHex(ctx.id), invitation: toHex(id), kind: req.kind, role: req.role, maxUses })
     return { invitation: encodeTicket(ticket), id: toHex(id), kind: req.kind, role: req.role, expiresAt, maxUses }

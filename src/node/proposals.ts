@@ -3,6 +3,9 @@
 // The author's approval counts when it is an admin, so with a threshold of 1 an admin's
 // proposal executes at once.
 import { randomBytes } from 'node:crypto'
+import { amountHelp } from '../chain/amount.ts'
+import type { ChainModule } from '../chain/module.ts'
+import type { ChainModules } from '../chain/modules.ts'
 import { parseHex, toHex, utf8 } from '../crypto/bytes.ts'
 import { InvalidInputError, NotFoundError } from '../errors/index.ts'
 import { countedApprovals, MAX_PROPOSAL_ACTIONS, roleOf, type GovState } from '../governance/acl.ts'
@@ -13,18 +16,21 @@ import type { ChainProposalAction, GovAction, ProposalAction, ProposalRecord } f
 import type { ContextRecord } from './contexts.ts'
 import { proposalActionInfo } from './describe.ts'
 import type { Identities } from './identities.ts'
-import { isEvmAddress } from './config.ts'
 import { signerOf } from './signer.ts'
 import type { ProposalActionInfo, ProposalInfo } from './types.ts'
 
 export interface ProposalsComponents {
   governance: Governance
   identities: Identities
+  /** The chain modules: a chain-anchored context's call targets and amounts are checked by its chain's. */
+  modules: ChainModules
 }
 
 /** Largest key (bytes) and value (bytes) of a setValue action. */
 export const MAX_VALUE_KEY_BYTES = 1024
 export const MAX_VALUE_BYTES = 64 * 1024
+/** Longest call target or recipient taken before its chain's module checks it. */
+const MAX_CHAIN_ID_LENGTH = 256
 
 export class Proposals {
   private readonly c: ProposalsComponents
@@ -43,8 +49,9 @@ export class Proposals {
       throw new InvalidInputError(`a ${chainOnly.type} action needs a chain-anchored context: an off-chain context holds no funds and calls no contract`)
     }
     const proposal = options.proposal ?? new Uint8Array(randomBytes(32))
+    const checked = ctx.anchor.kind === 'offchain' ? actions : checkChainActions(actions, this.c.modules.get(ctx.anchor.kind))
     // A chain's adapter takes its own actions too (ChainProposalAction).
-    await this.c.governance.submit(ctx.id, options.signer ?? signerOf(this.c.identities, ctx), { type: 'propose', proposal, actions } as GovAction)
+    await this.c.governance.submit(ctx.id, options.signer ?? signerOf(this.c.identities, ctx), { type: 'propose', proposal, actions: checked } as GovAction)
     return this.get(ctx, proposal)
   }
 
@@ -91,7 +98,7 @@ export class Proposals {
       id: hex,
       contextId: toHex(ctx.id),
       author: toHex(proposed.author),
-      actions: action.actions.map(proposalActionInfo),
+      actions: action.actions.map((a) => proposalActionInfo(a, this.unitOf(ctx))),
       createdAt: proposed.at,
       status: outcome === undefined ? 'deleted' : outcome.outcome,
       approvals: approvers,
@@ -107,7 +114,7 @@ export class Proposals {
       id: toHex(p.id),
       contextId: toHex(ctx.id),
       author: toHex(p.author),
-      actions: p.actions.map(proposalActionInfo),
+      actions: p.actions.map((a) => proposalActionInfo(a, this.unitOf(ctx))),
       createdAt: p.createdAt,
       status: 'open',
       approvals: p.approvals.map(toHex),
@@ -118,6 +125,11 @@ export class Proposals {
     }
   }
 
+  /** The amount unit of a chain-anchored context's chain. */
+  private unitOf (ctx: ContextRecord): string | undefined {
+    return ctx.anchor.kind === 'offchain' ? undefined : this.c.modules.find(ctx.anchor.kind)?.amount.unit
+  }
+
   private state (ctx: ContextRecord): GovState {
     const s = this.c.governance.state(ctx.id)
     if (s === undefined) throw new NotFoundError(`context ${toHex(ctx.id)} has no governance log on this node`)
@@ -125,7 +137,29 @@ export class Proposals {
   }
 }
 
-/** Checks proposal actions given in JSON form; InvalidInputError names the offending one. */
+/**
+ * A chain-anchored context's call and transfer actions in its chain's terms: the target
+ * and recipient are ids of that chain (normalised by its module), the amounts within its
+ * bound; InvalidInputError names the offending action.
+ */
+function checkChainActions (actions: Array<ProposalAction | ChainProposalAction>, m: ChainModule): Array<ProposalAction | ChainProposalAction> {
+  return actions.map((a, i) => {
+    const bad = (why: string): never => { throw new InvalidInputError(`actions[${i}]: ${why}`) }
+    const amount = (v: bigint, what: string): bigint => v <= m.amount.max ? v : bad(`${what} must be ${amountHelp(m.amount)}, at most ${m.amount.max}`)
+    if (a.type === 'call') {
+      const target = m.contract.parse(a.target) ?? bad(`target must be ${m.contract.description}`)
+      return { ...a, target, ...(a.value !== undefined ? { value: amount(a.value, 'value') } : {}) }
+    }
+    if (a.type === 'transfer') return { ...a, to: m.account.parse(a.to) ?? bad(`to must be ${m.account.description}`), amount: amount(a.amount, 'amount') }
+    return a
+  })
+}
+
+/**
+ * Checks proposal actions given in JSON form; InvalidInputError names the offending one.
+ * Call targets, recipients and amounts are checked for shape here and in their chain's
+ * terms when proposed (the context's chain module decides).
+ */
 export function parseProposalActions (actions: ProposalActionInfo[]): Array<ProposalAction | ChainProposalAction> {
   if (!Array.isArray(actions) || actions.length === 0 || actions.length > MAX_PROPOSAL_ACTIONS) {
     throw new InvalidInputError(`a proposal carries 1 to ${MAX_PROPOSAL_ACTIONS} actions`)
@@ -137,9 +171,9 @@ function parseAction (a: ProposalActionInfo, where: string): ProposalAction | Ch
   const bad = (why: string): never => { throw new InvalidInputError(`${where}: ${why}`) }
   const count = (v: unknown, what: string): number => (Number.isSafeInteger(v) && (v as number) >= 1 ? v as number : bad(`${what} must be a positive integer`))
   const id = (v: unknown, what: string): Uint8Array => (typeof v === 'string' ? parseHex(v, 32) : undefined) ?? bad(`${what} must be a 64-character hex id`)
-  const address = (v: unknown, what: string): string => isEvmAddress(v) ? v as string : bad(`${what} must be an address (0x and 40 hex characters)`)
-  // Amounts as decimal strings: JSON numbers cannot hold 2^256 - 1.
-  const wei = (v: unknown, what: string): bigint => typeof v === 'string' && /^[0-9]{1,78}$/.test(v) && BigInt(v) < 2n ** 256n ? BigInt(v) : bad(`${what} must be a decimal string of wei, e.g. "1000000000000000000"`)
+  const address = (v: unknown, what: string): string => typeof v === 'string' && v.length > 0 && v.length <= MAX_CHAIN_ID_LENGTH ? v : bad(`${what} must be an id on the context's chain (a non-empty string of at most ${MAX_CHAIN_ID_LENGTH} characters)`)
+  // Amounts as decimal strings of the chain's smallest unit: JSON numbers cannot hold them.
+  const amount = (v: unknown, what: string): bigint => typeof v === 'string' && /^[0-9]{1,80}$/.test(v) ? BigInt(v) : bad(`${what} must be a decimal string of the chain's smallest unit, e.g. "1000000000000000000"`)
   if (typeof a !== 'object' || a === null) return bad('must be an object')
   switch (a.type) {
     case 'setThreshold': return { type: a.type, threshold: count(a.threshold, 'threshold') }
@@ -162,13 +196,13 @@ function parseAction (a: ProposalActionInfo, where: string): ProposalAction | Ch
       return { type: a.type, key, value: bytes(a.value, 'value', MAX_VALUE_BYTES) }
     }
     case 'call': {
-      const value = wei(a.value ?? '0', 'value')
+      const value = amount(a.value ?? '0', 'value')
       const data = typeof a.data === 'string' && /^(0x)?([0-9a-f]{2})*$/i.test(a.data) ? parseHex(a.data.replace(/^0x/i, '')) : undefined
       if (data === undefined && a.data !== undefined) bad('data must be hex bytes')
       if (data !== undefined && data.byteLength > MAX_VALUE_BYTES) bad(`data is longer than ${MAX_VALUE_BYTES} bytes`)
       return { type: a.type, target: address(a.target, 'target'), value, ...(data !== undefined ? { data } : {}) }
     }
-    case 'transfer': return { type: a.type, to: address(a.to, 'to'), amount: wei(a.amount, 'amount') }
+    case 'transfer': return { type: a.type, to: address(a.to, 'to'), amount: amount(a.amount, 'amount') }
     default: return bad(`unknown action type ${JSON.stringify((a as { type?: unknown }).type)}; one of setThreshold, setActiveLimit, addAdmin, removeAdmin, setValue, deleteProposal, call, transfer`)
   }
 }

@@ -25,8 +25,8 @@ export interface MemberInfo {
 export interface ContextInfo {
   id: string
   applicationId: string
-  /** Where governance lives: offchain, or a chain (network = chain id, contract, RPC endpoint). */
-  anchor: { kind: 'offchain' } | { kind: 'ethereum', network: string, contract: string, rpc: string }
+  /** Where governance lives: offchain, or a chain (kind = its module, network = its CAIP-2 reference, contract, RPC endpoint). */
+  anchor: { kind: 'offchain' } | { kind: string, network: string, contract: string, rpc: string }
   createdAt: number
   /** This node's identity in the context. */
   identity: string
@@ -54,8 +54,9 @@ export interface CreateContextRequest {
   /** Arguments for the application's `init` method (UTF-8 JSON bytes by convention). */
   initArgs?: Uint8Array
   /**
-   * Where governance lives; offchain when absent. A chain (`kind: 'ethereum'`) takes the
-   * RPC endpoint and context config contract, defaulting to config.json `chains.<kind>`.
+   * Where governance lives; offchain when absent. A chain (`kind` = a registered chain
+   * module) takes the RPC endpoint and context config contract, defaulting to config.json
+   * `chains.<kind>`.
    */
   anchor?: { kind: string, rpc?: string, contract?: string }
 }
@@ -139,6 +140,11 @@ export interface InviteRequest {
   expiresInMs?: number
   /** Open invitations only (default 1); an identity-bound invitation is used once. */
   maxUses?: number
+  /**
+   * Chain-anchored contexts: also write this node's RPC endpoint into the string (default
+   * false: the joiner uses its own). Only for a public endpoint that holds no provider key.
+   */
+  includeRpc?: boolean
 }
 
 export interface InviteResult {
@@ -175,9 +181,12 @@ export type ProposalActionInfo =
   | { type: 'removeAdmin', identity: string }
   | { type: 'setValue', key: string, value: string, encoding?: 'utf8' | 'hex' }
   | { type: 'deleteProposal', proposal: string }
-  /** Chain anchors only (shown, not yet proposable through the node): a call or a transfer from the context's proxy contract. */
-  | { type: 'call', target: string, value: string, data: string }
-  | { type: 'transfer', to: string, amount: string }
+  /**
+   * Chain anchors only: a call or a transfer from the context's proxy contract. Amounts are
+   * decimal strings of the chain's smallest unit, which the node names in `unit` (output only).
+   */
+  | { type: 'call', target: string, value: string, data: string, unit?: string }
+  | { type: 'transfer', to: string, amount: string, unit?: string }
 
 export interface ProposalInfo {
   id: string

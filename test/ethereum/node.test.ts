@@ -34,8 +34,9 @@ describe('Ethereum-anchored contexts through the node', () => {
     const provider = new JsonRpcProvider(devnet.url, undefined, { cacheTimeout: -1, staticNetwork: true })
     contract = (await deployContracts(new Wallet(DEVNET_RELAYER_KEY, provider))).contextConfig
     provider.destroy()
-    const chains = (relayerKey: string) => ({ ethereum: { relayerKey, pollIntervalMs: POLL_MS } })
-    ;[a, b, c, d] = await Promise.all([RELAYER_B_KEY, RELAYER_C_KEY, RELAYER_D_KEY, RELAYER_E_KEY].map(async (k) => await startTestNode({ chains: chains(k) })))
+    // Invitations name no endpoint: the joiners have their own (a has none, to be told so).
+    const chains = (relayerKey: string, rpc?: string) => ({ ethereum: { relayerKey, pollIntervalMs: POLL_MS, ...(rpc !== undefined ? { rpc } : {}) } })
+    ;[a, b, c, d] = await Promise.all([RELAYER_B_KEY, RELAYER_C_KEY, RELAYER_D_KEY, RELAYER_E_KEY].map(async (k, i) => await startTestNode({ chains: chains(k, i > 0 ? devnet.url : undefined) })))
   })
   after(async () => {
     await Promise.all([a?.close(), b?.close(), c?.close(), d?.close()])
@@ -66,7 +67,7 @@ describe('Ethereum-anchored contexts through the node', () => {
     const before = a.node.listContexts().length
     await assert.rejects(a.node.createContext({ applicationId: app.id, anchor: { kind: 'ethereum' } }), (e: Error) => e.name === 'InvalidInputError' && /no RPC endpoint/.test(e.message))
     await assert.rejects(a.node.createContext({ applicationId: app.id, anchor: { kind: 'ethereum', rpc: devnet.url, contract: '0x1234' } }), (e: Error) => e.name === 'InvalidInputError' && /address/.test(e.message))
-    await assert.rejects(a.node.createContext({ applicationId: app.id, anchor: { kind: 'solana', rpc: devnet.url, contract } }), (e: Error) => e.name === 'InvalidInputError' && /unknown anchor/.test(e.message))
+    await assert.rejects(a.node.createContext({ applicationId: app.id, anchor: { kind: 'solana', rpc: devnet.url, contract } }), (e: Error) => e.name === 'UnknownAnchorError' && /unknown anchor "solana"\nDetails: known anchors: offchain, ethereum/.test(e.message))
     assert.equal(a.node.listContexts().length, before)
   })
 

@@ -29,7 +29,8 @@ describe('an Ethereum-anchored context across node processes', { timeout: 240_00
   let ctx: string
   const ids = new Map<NodeProcess, string>()
   const outsider = generateKeyPair()
-  const chains = (relayerKey: string) => ({ ethereum: { relayerKey, pollIntervalMs: POLL_MS } })
+  // Invitations name no endpoint: each node has its own.
+  const chains = (relayerKey: string) => ({ ethereum: { relayerKey, pollIntervalMs: POLL_MS, rpc: devnet.url } })
   const isMember = async (n: NodeProcess, id: string): Promise<boolean> => (await n.call('members', { ctx })).some((m: { identity: string }) => m.identity === id)
 
   before(async () => {

@@ -6,7 +6,7 @@ import { after, before, describe, it } from 'node:test'
 import { ConflictError, InvalidInputError } from '../../src/errors/index.ts'
 import { createLogger } from '../../src/log/index.ts'
 import {
-  configureEthereum, findRelayerKey, initHome, isLoopback, loadConfig, readRelayerKey, readToken, relayerKeyPath, resolveHome,
+  configureChain, findRelayerKey, initHome, isLoopback, loadConfig, readRelayerKey, readToken, relayerKeyPath, resolveHome,
   serializeConfig, writeRelayerKey
 } from '../../src/node/config.ts'
 import { DEFAULT_API_PORT, DEFAULT_GAS_LIMIT } from '../../src/node/constants.ts'
@@ -82,7 +82,7 @@ describe('node home and config', () => {
     ['chains.ethereum without rpc', { chains: { ethereum: { contract: ETH.contract } } }, /"chains\.ethereum\.rpc" must be an http\(s\):\/\/ or ws\(s\):\/\/ URL/],
     ['an ftp rpc', { chains: { ethereum: { ...ETH, rpc: 'ftp://127.0.0.1:8545' } } }, /"chains\.ethereum\.rpc" must be an http\(s\):\/\/ or ws\(s\):\/\/ URL/],
     ['an rpc that is no URL', { chains: { ethereum: { ...ETH, rpc: '127.0.0.1:8545' } } }, /"chains\.ethereum\.rpc" must be/],
-    ['chains.ethereum without contract', { chains: { ethereum: { rpc: ETH.rpc } } }, /"chains\.ethereum\.contract" must be an address: 0x followed by 40 hex digits/],
+    ['chains.ethereum without contract', { chains: { ethereum: { rpc: ETH.rpc } } }, /"chains\.ethereum\.contract" must be an address \(0x and 40 hex characters\)/],
     ['a short contract address', { chains: { ethereum: { ...ETH, contract: '0x1234' } } }, /"chains\.ethereum\.contract" must be an address/],
     ['a contract address without 0x', { chains: { ethereum: { ...ETH, contract: 'ab'.repeat(20) } } }, /"chains\.ethereum\.contract" must be an address/],
     ['zero confirmations', { chains: { ethereum: { ...ETH, confirmations: 0 } } }, /"chains\.ethereum\.confirmations" must be an integer ≥ 1/],
@@ -137,64 +137,64 @@ describe('node home and config', () => {
     }
   })
 
-  it('configureEthereum replaces chains.ethereum and leaves the rest of config.json alone', async () => {
+  it('configureChain replaces chains.ethereum and leaves the rest of config.json alone', async () => {
     const home = join(dir.path, 'configure')
     await initHome(home)
     writeFileSync(join(home, 'config.json'), JSON.stringify({ api: { port: 4321 }, chains: { ethereum: { ...ETH, confirmations: 12 } } }))
-    const config = await configureEthereum(home, { rpc: 'http://127.0.0.1:9999', contract: ETH.contract })
+    const config = await configureChain(home, 'ethereum', { rpc: 'http://127.0.0.1:9999', contract: ETH.contract })
     assert.deepEqual(config.chains.ethereum, { rpc: 'http://127.0.0.1:9999', contract: ETH.contract, confirmations: 1, pollIntervalMs: 1000 })
     assert.deepEqual(JSON.parse(readFileSync(join(home, 'config.json'), 'utf8')), { api: { port: 4321 }, chains: { ethereum: { rpc: 'http://127.0.0.1:9999', contract: ETH.contract } } })
     assert.equal(statSync(join(home, 'config.json')).mode & 0o777, 0o600)
     // A bad value is refused and nothing is written.
-    await assert.rejects(configureEthereum(home, { rpc: 'nope', contract: ETH.contract }), /"chains\.ethereum\.rpc" must be/)
+    await assert.rejects(configureChain(home, 'ethereum', { rpc: 'nope', contract: ETH.contract }), /"chains\.ethereum\.rpc" must be/)
     assert.equal((await loadConfig(home)).chains.ethereum?.rpc, 'http://127.0.0.1:9999')
-    await assert.rejects(configureEthereum(join(dir.path, 'no-home'), ETH), /no config\.json in /)
+    await assert.rejects(configureChain(join(dir.path, 'no-home'), 'ethereum', ETH), /no config\.json in /)
   })
 
   it('relayer key: $MOOR_ETH_RELAYER_KEY, else keys/ethereum-relayer.key (0600), else undefined', async () => {
     const home = join(dir.path, 'relayer')
     await initHome(home)
-    assert.equal(await readRelayerKey(home, {}), undefined)
-    assert.equal(await findRelayerKey(home, { MOOR_ETH_RELAYER_KEY: '' }), undefined)
+    assert.equal(await readRelayerKey(home, 'ethereum', {}), undefined)
+    assert.equal(await findRelayerKey(home, 'ethereum', { MOOR_ETH_RELAYER_KEY: '' }), undefined)
 
-    const file = await writeRelayerKey(home, KEY_A)
-    assert.equal(file, relayerKeyPath(home))
+    const file = await writeRelayerKey(home, 'ethereum', KEY_A)
+    assert.equal(file, relayerKeyPath(home, 'ethereum'))
     assert.equal(file, join(home, 'keys', 'ethereum-relayer.key'))
     assert.equal(statSync(file).mode & 0o777, 0o600)
     assert.equal(statSync(join(home, 'keys')).mode & 0o777, 0o700)
     assert.equal(readFileSync(file, 'utf8'), KEY_A + '\n')
-    assert.equal(await readRelayerKey(home, {}), KEY_A)
-    assert.deepEqual(await findRelayerKey(home, {}), { key: KEY_A, source: 'file', from: file })
-    assert.deepEqual(await findRelayerKey(home, { MOOR_ETH_RELAYER_KEY: KEY_B }), { key: KEY_B, source: 'env', from: 'MOOR_ETH_RELAYER_KEY' })
+    assert.equal(await readRelayerKey(home, 'ethereum', {}), KEY_A)
+    assert.deepEqual(await findRelayerKey(home, 'ethereum', {}), { key: KEY_A, source: 'file', from: file })
+    assert.deepEqual(await findRelayerKey(home, 'ethereum', { MOOR_ETH_RELAYER_KEY: KEY_B }), { key: KEY_B, source: 'env', from: 'MOOR_ETH_RELAYER_KEY' })
 
     // Made 0600 again on read, like keys/node.key.
     chmodSync(file, 0o644)
-    assert.equal(await readRelayerKey(home, {}), KEY_A)
+    assert.equal(await readRelayerKey(home, 'ethereum', {}), KEY_A)
     assert.equal(statSync(file).mode & 0o777, 0o600)
 
     // The same key again is fine; another one needs force.
-    await writeRelayerKey(home, KEY_A)
-    await assert.rejects(writeRelayerKey(home, KEY_B), (err: Error) => err instanceof ConflictError && /already holds another relayer key/.test(err.message))
-    assert.equal(await readRelayerKey(home, {}), KEY_A)
-    await writeRelayerKey(home, KEY_B, { force: true })
-    assert.equal(await readRelayerKey(home, {}), KEY_B)
+    await writeRelayerKey(home, 'ethereum', KEY_A)
+    await assert.rejects(writeRelayerKey(home, 'ethereum', KEY_B), (err: Error) => err instanceof ConflictError && /already holds another relayer key/.test(err.message))
+    assert.equal(await readRelayerKey(home, 'ethereum', {}), KEY_A)
+    await writeRelayerKey(home, 'ethereum', KEY_B, { force: true })
+    assert.equal(await readRelayerKey(home, 'ethereum', {}), KEY_B)
   })
 
   it('relayer key: malformed keys are refused, naming where they came from but never the key', async () => {
     const home = join(dir.path, 'relayer-bad')
     await initHome(home)
     for (const key of ['', '0x', KEY_A.slice(2), KEY_A + '00', '0x' + 'g'.repeat(64), '0x' + '0'.repeat(64), '0x' + 'f'.repeat(64)]) {
-      await assert.rejects(writeRelayerKey(home, key), (err: Error) => err instanceof InvalidInputError && /does not hold an EVM private key/.test(err.message))
+      await assert.rejects(writeRelayerKey(home, 'ethereum', key), (err: Error) => err instanceof InvalidInputError && /does not hold an EVM private key/.test(err.message))
     }
-    assert.equal(await readRelayerKey(home, {}), undefined)
-    await assert.rejects(readRelayerKey(home, { MOOR_ETH_RELAYER_KEY: 'secret-but-wrong' }), (err: Error) => {
+    assert.equal(await readRelayerKey(home, 'ethereum', {}), undefined)
+    await assert.rejects(readRelayerKey(home, 'ethereum', { MOOR_ETH_RELAYER_KEY: 'secret-but-wrong' }), (err: Error) => {
       assert.match(err.message, /^\$MOOR_ETH_RELAYER_KEY does not hold an EVM private key/)
       assert.ok(!err.message.includes('secret-but-wrong'))
       return true
     })
     mkdirSync(join(home, 'keys'), { recursive: true })
-    writeFileSync(relayerKeyPath(home), 'not a key\n', { mode: 0o600 })
-    await assert.rejects(readRelayerKey(home, {}), (err: Error) => err instanceof InvalidInputError && err.message.startsWith(`${relayerKeyPath(home)} does not hold an EVM private key`))
+    writeFileSync(relayerKeyPath(home, 'ethereum'), 'not a key\n', { mode: 0o600 })
+    await assert.rejects(readRelayerKey(home, 'ethereum', {}), (err: Error) => err instanceof InvalidInputError && err.message.startsWith(`${relayerKeyPath(home, 'ethereum')} does not hold an EVM private key`))
   })
 
   it('missing files point at moor init', async () => {

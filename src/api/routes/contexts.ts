@@ -2,9 +2,11 @@
 //
 //   GET    /admin/contexts                          -> { contexts: ContextInfo[] }
 //   POST   /admin/contexts                          body: { applicationId, initArgs?: any JSON,
-//                                                   anchor?: { kind: 'offchain' | 'ethereum', rpc?, contract? } }
+//                                                   anchor?: { kind: 'offchain' | <a chain's kind>, rpc?, contract? } }
 //                                                   -> 201 ContextInfo (on a chain: after the
-//                                                   creation is confirmed)
+//                                                   creation is confirmed; the kind and the
+//                                                   contract are checked by the chain's module:
+//                                                   UnknownAnchorError lists the known kinds)
 //   GET    /admin/contexts/:id                      -> ContextInfo
 //   DELETE /admin/contexts/:id                      -> 204
 //   PUT    /admin/contexts/:id/application      body: { applicationId }
@@ -18,7 +20,10 @@
 import express, { Router } from 'express'
 import { MAX_JSON_BYTES } from '../constants.ts'
 import type { ApiComponents } from '../types.ts'
-import { hexId, jsonBytes, object, only, oneOf, optionalString, query, requiredHexId } from '../validate.ts'
+import { hexId, jsonBytes, object, only, optionalString, query, requiredHexId, requiredString } from '../validate.ts'
+
+/** Longest anchor kind taken (a chain module's kind is at most 16 characters). */
+const MAX_KIND_LENGTH = 32
 
 export function contextRoutes ({ node }: ApiComponents): Router {
   const router = Router()
@@ -37,11 +42,12 @@ export function contextRoutes ({ node }: ApiComponents): Router {
     const initArgs = body.initArgs === undefined ? undefined : jsonBytes(body.initArgs)
     let anchor: { kind: string, rpc?: string, contract?: string } | undefined
     if (body.anchor !== undefined) {
-      const a = object(body.anchor, 'body.anchor', 'send `{ "kind": "ethereum", "rpc": "<url>", "contract": "0x…" }` (rpc and contract default to config.json chains.ethereum)')
+      const a = object(body.anchor, 'body.anchor', 'send `{ "kind": "<chain>", "rpc": "<url>", "contract": "<id>" }` (rpc and contract default to config.json chains.<chain>)')
       only(a, ['kind', 'rpc', 'contract'], 'body.anchor')
+      const kind = requiredString(a, 'kind', 'body.anchor', MAX_KIND_LENGTH)
       const rpc = optionalString(a, 'rpc', 'body.anchor')
-      const contract = optionalString(a, 'contract', 'body.anchor', 42)
-      anchor = { kind: oneOf(a.kind, 'body.anchor.kind', ['offchain', 'ethereum']), ...(rpc !== undefined ? { rpc } : {}), ...(contract !== undefined ? { contract } : {}) }
+      const contract = optionalString(a, 'contract', 'body.anchor')
+      anchor = { kind, ...(rpc !== undefined ? { rpc } : {}), ...(contract !== undefined ? { contract } : {}) }
     }
     const context = await node.createContext({ applicationId, ...(initArgs !== undefined ? { initArgs } : {}), ...(anchor !== undefined ? { anchor } : {}) })
     res.status(201).json(context)

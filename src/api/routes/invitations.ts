@@ -2,15 +2,16 @@
 //
 //   POST /admin/contexts/:id/invitations
 //        body: { identity?: <64 hex>, open?: boolean, role?: "member" | "reader",
-//                expiresInMs?: integer, maxUses?: integer }
+//                expiresInMs?: integer, maxUses?: integer, includeRpc?: boolean }
 //        exactly one of `identity` (identity-bound) or `open: true`; `maxUses` only
-//        with `open` (default 1)                     -> 201 InviteResult
+//        with `open` (default 1); `includeRpc`: a chain-anchored context's string also
+//        names this node's endpoint (default false)   -> 201 InviteResult
 //   DELETE /admin/contexts/:id/invitations/:invitation
 //        -> InvitationInfo (revoked: true); 404 for an invitation the context never had
 //   POST /admin/contexts/join
 //        body: { invitation: "<moorinv… string>", rpc?: "<url>" }   -> 201 ContextInfo
 //        (`rpc`: for a chain-anchored context, the endpoint to use instead of this node's
-//        configured one or the invitation's)
+//        configured one, the invitation's, or the chain's well-known one)
 //        With `Accept: text/event-stream` the catch-up progress streams as SSE
 //        (see ../progress.ts) and the ContextInfo comes as the `result` event.
 
@@ -32,7 +33,7 @@ export function invitationRoutes (components: ApiComponents): Router {
 
   router.post('/admin/contexts/join', json, async (req, res) => {
     query(req, [])
-    const body = object(req.body, 'request body', 'send JSON `{ "invitation": "moorinv2...." }`')
+    const body = object(req.body, 'request body', 'send JSON `{ "invitation": "moorinv3...." }`')
     only(body, ['invitation', 'rpc'], 'body')
     const invitation = requiredString(body, 'invitation', 'body', MAX_INVITATION_LENGTH)
     const rpc = optionalString(body, 'rpc', 'body')
@@ -43,12 +44,13 @@ export function invitationRoutes (components: ApiComponents): Router {
     query(req, [])
     const contextId = hexId(req.params.id, 'params.id')
     const body = object(req.body, 'request body', INVITE_HOW)
-    only(body, ['identity', 'open', 'role', 'expiresInMs', 'maxUses'], 'body')
+    only(body, ['identity', 'open', 'role', 'expiresInMs', 'maxUses', 'includeRpc'], 'body')
     const identity = optionalHexId(body, 'identity', 'body')
     const open = optionalBoolean(body, 'open', 'body') === true
     const role = body.role === undefined ? undefined : oneOf(body.role, 'body.role', ['member', 'reader'] as const, 'admins are added through proposals (addAdmin)')
     const expiresInMs = optionalInteger(body, 'expiresInMs', 'body', 1, MAX_INVITATION_TTL_MS)
     const maxUses = optionalInteger(body, 'maxUses', 'body', 1, MAX_INVITATION_USES)
+    const includeRpc = optionalBoolean(body, 'includeRpc', 'body')
     if (identity !== undefined && open) throw new InvalidInputError('body.identity and body.open exclude each other', { details: 'an invitation is identity-bound or open', hint: INVITE_HOW })
     if (identity === undefined && !open) throw new InvalidInputError('missing body.identity or body.open', { details: 'an invitation names the invitee\'s identity, or is open', hint: INVITE_HOW })
     if (identity !== undefined && maxUses !== undefined && maxUses !== 1) throw new InvalidInputError('body.maxUses is for open invitations', { details: 'an identity-bound invitation is used once' })
@@ -56,6 +58,7 @@ export function invitationRoutes (components: ApiComponents): Router {
     if (role !== undefined) request.role = role
     if (expiresInMs !== undefined) request.expiresInMs = expiresInMs
     if (maxUses !== undefined) request.maxUses = maxUses
+    if (includeRpc !== undefined) request.includeRpc = includeRpc
     res.status(201).json(await node.invite(contextId, request))
   })
 

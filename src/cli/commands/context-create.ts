@@ -1,26 +1,29 @@
-// moor context create --app <id> [--init-args <json>] [--anchor ethereum [--rpc <url>] [--contract <address>]]
-// — a new context of an application, governed off-chain or on a chain.
+// moor context create --app <id> [--init-args <json>] [--anchor <kind> [--rpc <url>] [--contract <id>]]
+// — a new context of an application, governed off-chain or on a chain (any registered
+// chain module's kind).
 
 import type { ContextInfo } from '../../node/types.ts'
+import { CHAIN_MODULES } from '../../node/chains.ts'
 import { NodeClient } from '../client.ts'
 import { hexArg, jsonArg } from '../command.ts'
 import type { Command } from '../command.ts'
-import { isEvmAddress } from '../../node/config.ts'
 import { UsageError } from '../errors.ts'
 import { printJson, printLines } from '../output.ts'
 import { describeContext } from './context-show.ts'
 
+const KINDS = ['offchain', ...CHAIN_MODULES.kinds]
+
 export const contextCreate: Command = {
   path: ['context', 'create'],
   group: 'Contexts',
-  synopsis: 'context create --app <id> [--init-args <json>] [--anchor offchain|ethereum] [--rpc <url>] [--contract <address>]',
+  synopsis: `context create --app <id> [--init-args <json>] [--anchor ${KINDS.join('|')}] [--rpc <url>] [--contract <id>]`,
   summary: 'Create a context of an installed application; this node becomes its admin.',
   optionHelp: [
     ['--app <id>', 'the application id (from `moor app list`)'],
     ['--init-args <json>', 'arguments for the application\'s init method, as JSON'],
-    ['--anchor <kind>', 'where governance lives: offchain (default) or ethereum (a context config contract)'],
-    ['--rpc <url>', 'with --anchor ethereum: the JSON-RPC endpoint (default: config.json chains.ethereum.rpc)'],
-    ['--contract <address>', 'with --anchor ethereum: the ContextConfig contract (default: chains.ethereum.contract)']
+    ['--anchor <kind>', 'where governance lives: offchain (default) or a chain\n(a context config contract)'],
+    ['--rpc <url>', 'with a chain anchor: the JSON-RPC endpoint (default: config.json chains.<kind>.rpc)'],
+    ['--contract <id>', 'with a chain anchor: the context config contract (default: chains.<kind>.contract)']
   ],
   options: { app: { type: 'string' }, 'init-args': { type: 'string' }, anchor: { type: 'string' }, rpc: { type: 'string' }, contract: { type: 'string' } },
   positionals: { min: 0, max: 0, names: 'no arguments' },
@@ -33,10 +36,11 @@ export const contextCreate: Command = {
     const anchor = (ctx.values.anchor as string | undefined) ?? 'offchain'
     const rpc = ctx.values.rpc as string | undefined
     const contract = ctx.values.contract as string | undefined
-    if (anchor !== 'offchain' && anchor !== 'ethereum') throw new UsageError(`unknown --anchor "${anchor}"; one of offchain, ethereum`, ctx.usage)
-    if (anchor === 'offchain' && (rpc !== undefined || contract !== undefined)) throw new UsageError('--rpc and --contract go with --anchor ethereum', ctx.usage)
-    if (contract !== undefined && !isEvmAddress(contract)) throw new UsageError(`--contract must be an address (0x and 40 hex characters), got "${contract.slice(0, 60)}"`, ctx.usage)
-    if (anchor !== 'offchain') body.anchor = { kind: anchor, ...(rpc !== undefined ? { rpc } : {}), ...(contract !== undefined ? { contract } : {}) }
+    const m = CHAIN_MODULES.find(anchor)
+    if (anchor !== 'offchain' && m === undefined) throw new UsageError(`unknown --anchor "${anchor}"; one of ${KINDS.join(', ')}`, ctx.usage)
+    if (m === undefined && (rpc !== undefined || contract !== undefined)) throw new UsageError('--rpc and --contract go with a chain anchor (--anchor <kind>)', ctx.usage)
+    if (m !== undefined && contract !== undefined && m.contract.parse(contract) === undefined) throw new UsageError(`--contract must be ${m.contract.description}, got "${contract.slice(0, 60)}"`, ctx.usage)
+    if (m !== undefined) body.anchor = { kind: m.kind, ...(rpc !== undefined ? { rpc } : {}), ...(contract !== undefined ? { contract } : {}) }
     const client = await NodeClient.fromHome(ctx.home)
     const context = await client.request<ContextInfo>('POST', '/admin/contexts', { json: body })
     if (ctx.json) printJson(ctx, context)

@@ -26,7 +26,7 @@ export function describeContext (c: ContextInfo): string[] {
   const lines = fields([
     ['context', c.id],
     ['application', c.applicationId],
-    ['anchor', c.anchor.kind === 'offchain' ? 'offchain' : `${c.anchor.kind} (chain ${c.anchor.network}, contract ${c.anchor.contract}, via ${c.anchor.rpc})`],
+    ['anchor', !('network' in c.anchor) ? 'offchain' : `${c.anchor.kind} (chain ${c.anchor.network}, contract ${c.anchor.contract}, via ${c.anchor.rpc})`],
     ['created', time(c.createdAt)],
     ['identity', `${c.identity} (this node)`],
     ['root hash', c.rootHash],

@@ -1,42 +1,42 @@
-// moor devnet [ethereum] — a local Ethereum devnet (Hardhat 3's EDR, a real EVM, behind
-// JSON-RPC in this process) with the contracts deployed, until SIGINT/SIGTERM.
-//
-// The devnet and its deployment are launchDevnet (adapters/ethereum/devnet/), the same
-// code scripts/devnet-ethereum.ts runs. With --configure the node home's config.json gets
-// chains.ethereum { rpc, contract } and the dev key becomes the home's relayer key.
+// moor devnet [chain…] — local devnets of the registered chains (each module's
+// devnet.launch, adapters/<chain>/devnet/), the contracts deployed, until SIGINT/SIGTERM.
+// Without a chain: every chain that has a devnet. With --configure the node home's
+// config.json gets chains.<chain> { rpc, contract } and each devnet's funded dev key
+// becomes the home's relayer key for that chain.
 
 import { isIP } from 'node:net'
-import { DEVNET_RELAYER_KEY } from '../../../adapters/ethereum/constants.ts'
+import { writeDeploymentFile } from '../../chain/deployment.ts'
+import type { ChainModule, LaunchedDevnet } from '../../chain/module.ts'
 import { ConflictError } from '../../errors/index.ts'
-import { configureEthereum, isLoopback, loadConfig, relayerKeyPath, storedRelayerKey, writeRelayerKey } from '../../node/config.ts'
+import { CHAIN_MODULES } from '../../node/chains.ts'
+import { configureChain, isLoopback, loadConfig, relayerKeyPath, sameKey, storedRelayerKey, writeRelayerKey } from '../../node/config.ts'
 import { chainArg, outputFileArg, portArg, positiveIntArg } from '../command.ts'
 import type { Command, CommandContext } from '../command.ts'
 import { UsageError } from '../errors.ts'
 import { fields, printLines } from '../output.ts'
 
-const DEFAULT_PORT = 8545
+const withDevnet = (m: ChainModule): boolean => m.devnet !== undefined
 
 export const devnet: Command = {
   path: ['devnet'],
   group: 'Chains',
-  synopsis: 'devnet [ethereum] [--port <port>] [--host <host>] [--block-time <ms>] [--no-deploy] [--out <file>] [--configure [--force]]',
-  summary: 'Run a local Ethereum devnet (EDR) with the contracts deployed, until Ctrl-C.',
+  synopsis: 'devnet [chain…] [--port <port>] [--host <host>] [--block-time <ms>] [--no-deploy] [--out <file>] [--configure [--force]]',
+  summary: 'Run local devnets (default: every chain that has one) with the contracts deployed, until Ctrl-C.',
   optionHelp: [
-    ['--port <port>', `JSON-RPC port (default ${DEFAULT_PORT}; 0: any free port)`],
+    ['--port <port>', 'JSON-RPC port, with one chain (default: the chain\'s usual port; 0: any free port)'],
     ['--host <host>', 'address to listen on (default 127.0.0.1)'],
-    ['--block-time <ms>', 'also mine a block every <ms> (default: one block per transaction)'],
-    ['--no-deploy', 'start an empty chain: do not deploy the contracts'],
-    ['--out <file>', 'also write the deployment file (as `moor deploy ethereum` does)'],
-    ['--configure', 'point the home\'s node at this devnet: write chains.ethereum { rpc,\ncontract } to its config.json and store the dev key as its relayer key\n(the home must be initialised: `moor init`)'],
+    ['--block-time <ms>', 'also make a block every <ms> (default: one block per transaction)'],
+    ['--no-deploy', 'start empty chains: do not deploy the contracts'],
+    ['--out <file>', 'with one chain: also write the deployment file (as `moor deploy <chain>` does)'],
+    ['--configure', 'point the home\'s node at the devnets: write chains.<chain> { rpc,\ncontract } to its config.json and store each dev key as its relayer key\n(the home must be initialised: `moor init`)'],
     ['--force', 'with --configure: replace a different relayer key already in the home']
   ],
   notes: [
-    'Only `ethereum` so far: devnets for NEAR, ICP and Starknet are not part of moor devnet yet.',
-    'The chain lives in memory: stopping the devnet loses it (contexts included). On a fresh',
-    'devnet the contracts land at the same address every time.',
-    'The funded dev key printed is Hardhat\'s first default account: its key is public',
-    'knowledge. It is for this devnet only; never use it, or send funds to it, on a real network.',
-    '--json prints one line of JSON once the devnet is ready.'
+    `Chains with a devnet: ${CHAIN_MODULES.all().filter(withDevnet).map((m) => m.kind).join(', ') || 'none'}.`,
+    ...CHAIN_MODULES.all().flatMap((m) => m.devnet?.about ?? []),
+    'Each chain lives in memory: stopping the devnet loses it (contexts included).',
+    '--json prints one line of JSON once the devnets are ready: the devnet\'s fields for one',
+    'chain, `{ "devnets": [...] }` for several.'
   ],
   options: {
     port: { type: 'string' },
@@ -47,10 +47,13 @@ export const devnet: Command = {
     configure: { type: 'boolean' },
     force: { type: 'boolean' }
   },
-  positionals: { min: 0, max: 1, names: '[ethereum]' },
+  positionals: { min: 0, max: 16, names: '[chain…]' },
   async run (ctx) {
-    chainArg(ctx.positionals[0] ?? 'ethereum', ctx.usage)
-    const port = portArg(ctx.values.port, '--port', ctx.usage) ?? DEFAULT_PORT
+    const chosen = ctx.positionals.length > 0 ? ctx.positionals.map((p) => chainArg(p, ctx.usage, withDevnet)) : CHAIN_MODULES.all().filter(withDevnet)
+    const modules = [...new Set(chosen)]
+    if (modules.length === 0) throw new UsageError('no registered chain has a devnet', ctx.usage)
+    const port = portArg(ctx.values.port, '--port', ctx.usage)
+    if (port !== undefined && modules.length > 1) throw new UsageError('--port applies to one chain: name it (`moor devnet <chain> --port <port>`)', ctx.usage)
     const host = (ctx.values.host as string | undefined) ?? '127.0.0.1'
     if (isIP(host) === 0 && host !== 'localhost') {
       throw new UsageError('--host must be an IP address or localhost', ctx.usage, { details: `got ${JSON.stringify(host)}` })
@@ -64,48 +67,48 @@ export const devnet: Command = {
     if (force && !configure) throw new UsageError('--force only applies with --configure', ctx.usage)
     const outArg = ctx.values.out as string | undefined
     if (outArg !== undefined && !deploy) throw new UsageError('--out writes the deployment: it cannot be combined with --no-deploy', ctx.usage)
+    if (outArg !== undefined && modules.length > 1) throw new UsageError('--out applies to one chain: name it', ctx.usage)
     const out = outArg !== undefined ? outputFileArg(outArg, '--out', ctx.usage) : undefined
 
     if (configure) {
-      // Everything --configure needs is checked before the devnet starts.
+      // Everything --configure needs is checked before a devnet starts. A devnet's dev key
+      // is only known once it runs, so any other key already stored needs --force.
       await loadConfig(ctx.home)
-      const existing = await storedRelayerKey(ctx.home).catch((err: unknown) => { if (force) return undefined; throw err })
-      if (existing !== undefined && existing.toLowerCase() !== DEVNET_RELAYER_KEY.toLowerCase() && !force) {
-        throw new ConflictError(`${relayerKeyPath(ctx.home)} already holds another relayer key`, {
-          hint: 'replacing it with the dev key loses that account unless you have a copy; pass --force to replace it, or leave out --configure'
-        })
+      for (const m of modules) {
+        const existing = await storedRelayerKey(ctx.home, m.kind).catch((err: unknown) => { if (force) return undefined; throw err })
+        if (existing !== undefined && !force && !isDevKey(m, existing)) {
+          throw new ConflictError(`${relayerKeyPath(ctx.home, m.kind)} already holds another relayer key`, {
+            hint: 'replacing it with the dev key loses that account unless you have a copy; pass --force to replace it, or leave out --configure'
+          })
+        }
       }
     }
 
-    const { launchDevnet } = await import('../../../adapters/ethereum/devnet/index.ts')
-    const { writeDeploymentFile } = await import('../../../adapters/ethereum/deploy.ts')
-    const chain = await launchDevnet({ host, port, deploy, ...(blockTimeMs !== undefined ? { blockTimeMs } : {}) })
-    const signals = closeOnSignal(chain.close)
+    const chains: Array<{ m: ChainModule, chain: LaunchedDevnet }> = []
+    const closeAll = async (): Promise<void> => { await Promise.allSettled(chains.map(async ({ chain }) => { await chain.close() })) }
+    const signals = closeOnSignal(closeAll)
     try {
-      const file = out !== undefined && chain.deployment !== undefined ? writeDeploymentFile(out, chain.deployment) : undefined
-      if (configure && chain.deployment !== undefined) {
-        await configureEthereum(ctx.home, { rpc: chain.url, contract: chain.deployment.contract })
-        await writeRelayerKey(ctx.home, chain.key, { force })
+      for (const m of modules) {
+        chains.push({ m, chain: await m.devnet!.launch({ host, port: port ?? m.devnet!.defaultPort, deploy, ...(blockTimeMs !== undefined ? { blockTimeMs } : {}) }) })
       }
-      const info = {
-        chain: 'ethereum',
-        rpc: chain.url,
-        chainId: chain.chainId,
-        contract: chain.deployment?.contract ?? null,
-        key: chain.key,
-        address: chain.address,
-        deployment: chain.deployment ?? null,
-        file: file ?? null,
-        configured: configure ? ctx.home : null
+      const infos: DevnetInfo[] = []
+      for (const { m, chain } of chains) {
+        const file = out !== undefined && chain.deployment !== undefined ? writeDeploymentFile(out, chain.deployment.record) : undefined
+        if (configure && chain.deployment !== undefined) {
+          await configureChain(ctx.home, m.kind, { rpc: chain.rpc, contract: chain.deployment.record.contract })
+          await writeRelayerKey(ctx.home, m.kind, chain.key, { force })
+        }
+        infos.push({ m, chain, file: file ?? null, configured: configure ? ctx.home : null })
       }
       if (ctx.json) {
-        ctx.io.stdout(JSON.stringify(info) + '\n')
+        const docs = infos.map(jsonOf)
+        ctx.io.stdout(JSON.stringify(docs.length === 1 ? docs[0] : { devnets: docs }) + '\n')
       } else {
-        printHuman(ctx, info, host)
+        printHuman(ctx, infos, host)
       }
     } catch (err) {
       signals.cancel()
-      await chain.close()
+      await closeAll()
       throw err
     }
     await signals.stopped
@@ -113,30 +116,53 @@ export const devnet: Command = {
   }
 }
 
-function printHuman (ctx: CommandContext, info: { rpc: string, chainId: number, contract: string | null, key: string, address: string, file: string | null, configured: string | null }, host: string): void {
-  const pairs: Array<[string, string]> = [['rpc', info.rpc], ['chain id', String(info.chainId)]]
-  if (info.contract !== null) pairs.push(['contract', `${info.contract} (ContextConfig)`])
-  else pairs.push(['contract', 'none (--no-deploy): deploy with `moor deploy ethereum --rpc ' + info.rpc + '`'])
-  pairs.push(['dev key', info.key], ['dev account', `${info.address} (10,000 ETH)`])
-  if (info.file !== null) pairs.push(['deployment', info.file])
-  const lines = [`Ethereum devnet (EDR, in memory)`, ...fields(pairs).map((l) => '  ' + l), '']
-  lines.push(
-    'The dev key is Hardhat\'s first default account: public knowledge, funded on this devnet',
-    'only. Never use it on a real network.'
-  )
-  if (!isLoopback(host)) lines.push(`warning: listening on ${host}: other machines can reach this devnet`)
-  if (info.configured !== null) {
-    lines.push('', `configured ${info.configured}: chains.ethereum { rpc, contract } in config.json, the dev key as relayer key`,
-      '(a running node reads config.json at start: restart it)')
-  } else if (info.contract !== null) {
-    lines.push('', 'point a node at it with `moor devnet --configure --home <dir>`, or set chains.ethereum in its config.json')
+interface DevnetInfo { m: ChainModule, chain: LaunchedDevnet, file: string | null, configured: string | null }
+
+/** Whether `key` is the dev key this chain's devnet hands out on every run. */
+function isDevKey (m: ChainModule, key: string): boolean {
+  return m.devnet?.devKey !== undefined && sameKey(m.devnet.devKey, key)
+}
+
+function jsonOf ({ m, chain, file, configured }: DevnetInfo): Record<string, unknown> {
+  return {
+    chain: m.kind,
+    rpc: chain.rpc,
+    network: `${m.namespace}:${chain.network}`,
+    ...chain.info,
+    contract: chain.deployment?.record.contract ?? null,
+    key: chain.key,
+    address: chain.account,
+    deployment: chain.deployment?.record ?? null,
+    file,
+    configured
   }
+}
+
+function printHuman (ctx: CommandContext, infos: DevnetInfo[], host: string): void {
+  const lines: string[] = []
+  for (const { m, chain, file, configured } of infos) {
+    const contract = chain.deployment?.record.contract
+    const pairs: Array<[string, string]> = [['rpc', chain.rpc], ...chain.fields]
+    if (contract !== undefined) pairs.push(['contract', `${contract}${chain.contractNote !== undefined ? ' ' + chain.contractNote : ''}`])
+    else pairs.push(['contract', `none (--no-deploy): deploy with \`moor deploy ${m.kind} --rpc ${chain.rpc}\``])
+    pairs.push(['dev key', chain.key], ['dev account', `${chain.account}${chain.accountNote !== undefined ? ' ' + chain.accountNote : ''}`])
+    if (file !== null) pairs.push(['deployment', file])
+    lines.push(chain.title, ...fields(pairs).map((l) => '  ' + l), '', ...chain.notes)
+    if (configured !== null) {
+      lines.push('', `configured ${configured}: chains.${m.kind} { rpc, contract } in config.json, the dev key as relayer key`,
+        '(a running node reads config.json at start: restart it)')
+    } else if (contract !== undefined) {
+      lines.push('', `point a node at it with \`moor devnet --configure --home <dir>\`, or set chains.${m.kind} in its config.json`)
+    }
+    lines.push('')
+  }
+  if (!isLoopback(host)) lines.push(`warning: listening on ${host}: other machines can reach ${infos.length === 1 ? 'this devnet' : 'these devnets'}`)
   lines.push('press Ctrl-C to stop')
   printLines(ctx, lines)
 }
 
 /**
- * `stopped` resolves once the first SIGINT/SIGTERM has closed the devnet (a second signal
+ * `stopped` resolves once the first SIGINT/SIGTERM has closed the devnets (a second signal
  * exits at once); `cancel` removes the handlers.
  */
 function closeOnSignal (close: () => Promise<void>): { stopped: Promise<void>, cancel: () => void } {

@@ -9,26 +9,19 @@ import { sha256 } from '../../crypto/hash.ts'
 import { sign, verify } from '../../crypto/ed25519.ts'
 import { InvalidInputError, InvalidSignatureError, MoorageError } from '../../errors/index.ts'
 import type { Timestamp } from '../../state/hlc.ts'
-import { CAPABILITIES, type Capability, type GovAction, type ProposalAction, type Role } from '../types.ts'
+import { CAPABILITIES, type Capability, type GovAction, type KeyShareAction, type ProposalAction, type Role } from '../types.ts'
+
+// Shared with every anchor (src/governance/), kept importable from here.
+export { contextIdFor } from '../context-id.ts'
+export type { KeyShareAction } from '../types.ts'
 
 const VERSION = 1
 const DOMAIN = utf8('moorage:gov:v1')
-const CONTEXT_DOMAIN = utf8('moorage:context:v1')
 export const MAX_OP_BYTES = 256 * 1024
 
 export class InvalidGovernanceOpError extends MoorageError {
   static override readonly status: number = 400
   override name = 'InvalidGovernanceOpError'
-}
-
-/** Key material for the context group key, shared or rotated through the governance DAG. */
-export interface KeyShareAction {
-  type: 'keys'
-  /** Id of the group key (epoch): sha256 of the key bytes' commitment, chosen by whoever made the key. */
-  keyId: Uint8Array
-  /** True when this key replaces the current one (a rotation), false when re-sharing. */
-  rotate: boolean
-  shares: Array<{ recipient: Uint8Array, wrapped: Uint8Array }>
 }
 
 export interface GenesisAction {
@@ -51,9 +44,6 @@ export interface GovOp {
 }
 
 /** A context id is bound to its creator and application: nobody can forge another genesis for it. */
-export function contextIdFor (creator: Uint8Array, application: Uint8Array, salt: Uint8Array): Uint8Array {
-  return sha256(CONTEXT_DOMAIN, creator, application, salt)
-}
 
 export function createOp (init: { context: Uint8Array, author: Uint8Array, secretKey: Uint8Array, parents: Uint8Array[], nonce: bigint, hlc: Timestamp, action: OpAction }): GovOp {
   const parents = [...init.parents].sort(compareBytes)

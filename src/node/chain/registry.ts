@@ -1,21 +1,24 @@
-// Where a chain-anchored context's governance lives, and the adapter instance that talks
+// Where a chain-anchored context's governance lives, and the anchor instance that talks
 // to it. A context record names its anchor (kind, network, contract, RPC endpoint); the
-// node keeps one adapter per (kind, RPC, contract), configured from the node config
-// (relayer key, confirmations, poll interval).
-import { randomBytes } from 'node:crypto'
+// node keeps one anchor per (kind, RPC, contract), made by the chain's module
+// (src/chain/module.ts) and configured from the node's settings for that chain (relayer
+// key, the module's options).
+import { isRpcUrl } from '../../chain/endpoint.ts'
+import type { ChainModule, ChainOptions } from '../../chain/module.ts'
+import type { ChainModules } from '../../chain/modules.ts'
 import { InvalidInputError } from '../../errors/index.ts'
 import type { ChainAnchor } from '../../governance/anchor.ts'
 import type { Logger } from '../../log/index.ts'
-import { isEvmAddress, isRpcUrl, SUPPORTED_CHAINS, type ChainName } from '../config.ts'
 
-export type ChainKind = ChainName
+/** A registered chain module's kind (ChainModule.kind). */
+export type ChainKind = string
 
 /** A chain anchor as a context record names it. */
 export interface ChainAnchorRef {
   kind: ChainKind
-  /** The chain's id (Ethereum: the EIP-155 chain id in decimal). */
+  /** The chain's network: the CAIP-2 reference under the module's namespace (a chain id, say). */
   network: string
-  /** The context config contract. */
+  /** The context config contract (as the module's contract rule parsed it). */
   contract: string
   /** The JSON-RPC endpoint this node reads and submits through. */
   rpc: string
@@ -23,70 +26,76 @@ export interface ChainAnchorRef {
 
 export type AnchorRef = { kind: 'offchain' } | ChainAnchorRef
 
-/** Per-chain settings of this node (from config.json `chains`, or given when embedding). */
-export interface ChainSettings {
-  ethereum?: {
-    /** Default endpoint and contract for new contexts (`moor context create --anchor ethereum`). */
-    rpc?: string
-    contract?: string
-    /** The funded EVM account that pays for this node's requests (0x + 64 hex). */
-    relayerKey?: string
-    confirmations?: number
-    pollIntervalMs?: number
-  }
+export function isChainAnchor (ref: AnchorRef): ref is ChainAnchorRef {
+  return ref.kind !== 'offchain'
 }
 
-export function isChainKind (kind: string): kind is ChainKind {
-  return (SUPPORTED_CHAINS as readonly string[]).includes(kind)
+/** This node's settings for one chain (config.json `chains.<kind>`, or given when embedding). */
+export interface ChainNodeSettings {
+  /** Default endpoint and contract for new contexts (`moor context create --anchor <kind>`), and the endpoint joins use. */
+  rpc?: string
+  contract?: string
+  /** The funded account's key that pays for this node's requests (the module's payer). */
+  relayerKey?: string
+  /** The module's options (ChainModule.settings), e.g. confirmations. */
+  [option: string]: string | number | undefined
 }
+
+/** Per-chain settings of this node, by kind. */
+export type ChainSettings = Partial<Record<ChainKind, ChainNodeSettings>>
 
 export class ChainRegistry {
+  readonly modules: ChainModules
   private readonly settings: ChainSettings
   private readonly logger: Logger
-  private readonly adapters = new Map<string, ChainAnchor>()
+  private readonly adapters = new Map<string, Promise<ChainAnchor>>()
 
-  constructor (settings: ChainSettings, logger: Logger) {
+  constructor (modules: ChainModules, settings: ChainSettings, logger: Logger) {
+    this.modules = modules
     this.settings = settings
     this.logger = logger
   }
 
-  /** Fills in a new context's anchor from the node's defaults; refuses what is missing. */
+  /** The module of a chain kind; UnknownAnchorError listing the registered ones otherwise. */
+  module (kind: string): ChainModule {
+    return this.modules.get(kind)
+  }
+
+  /** Fills in a new context's anchor from the node's defaults; refuses what is missing or malformed. */
   resolve (req: { kind: string, rpc?: string, contract?: string }): Omit<ChainAnchorRef, 'network'> {
-    if (!isChainKind(req.kind)) throw new InvalidInputError(`unknown anchor "${req.kind}"; one of offchain, ${SUPPORTED_CHAINS.join(', ')}`)
-    const defaults = this.settings[req.kind] ?? {}
+    const m = this.modules.get(req.kind)
+    const defaults = this.settings[m.kind] ?? {}
     const rpc = req.rpc ?? defaults.rpc
     const contract = req.contract ?? defaults.contract
-    if (rpc === undefined) throw new InvalidInputError(`no RPC endpoint for the ${req.kind} anchor`, { hint: `pass --rpc <url>, or set chains.${req.kind}.rpc in config.json (\`moor deploy ${req.kind} --configure\` does)` })
-    if (contract === undefined) throw new InvalidInputError(`no context config contract for the ${req.kind} anchor`, { hint: `pass --contract <address>, or set chains.${req.kind}.contract in config.json` })
-    if (!isRpcUrl(rpc)) throw new InvalidInputError(`the RPC endpoint must be an http(s) or ws(s) URL, got "${rpc.slice(0, 80)}"`)
-    if (!isEvmAddress(contract)) throw new InvalidInputError(`the contract must be an address (0x and 40 hex characters), got "${contract.slice(0, 80)}"`)
-    return { kind: req.kind, rpc, contract }
+    if (rpc === undefined) throw new InvalidInputError(`no RPC endpoint for the ${m.kind} anchor`, { hint: `pass --rpc <url>, or set chains.${m.kind}.rpc in config.json (\`moor deploy ${m.kind} --configure\` does)` })
+    if (contract === undefined) throw new InvalidInputError(`no context config contract for the ${m.kind} anchor`, { hint: `pass --contract <id>, or set chains.${m.kind}.contract in config.json` })
+    if (!isRpcUrl(rpc)) throw new InvalidInputError(`the RPC endpoint must be an http(s) or ws(s) URL, got "${String(rpc).slice(0, 80)}"`)
+    const parsed = m.contract.parse(contract)
+    if (parsed === undefined) throw new InvalidInputError(`the contract must be ${m.contract.description}, got "${String(contract).slice(0, 80)}"`)
+    return { kind: m.kind, rpc, contract: parsed }
   }
 
   /**
-   * The adapter for an anchor (one per kind, endpoint and contract). Loaded on first use:
-   * a node with no chain-anchored context never loads a chain client.
+   * The anchor for a chain contract (one per kind, endpoint and contract). Its module loads
+   * the chain client on first use: a node with no chain-anchored context never loads one.
    */
   async get (ref: Omit<ChainAnchorRef, 'network'>): Promise<ChainAnchor> {
-    const id = `${ref.kind}|${ref.rpc}|${ref.contract.toLowerCase()}`
+    const m = this.modules.get(ref.kind)
+    const id = `${ref.kind}|${ref.rpc}|${m.contract.key?.(ref.contract) ?? ref.contract}`
     let adapter = this.adapters.get(id)
     if (adapter === undefined) {
-      const { EthereumAnchor } = await import('../../../adapters/ethereum/anchor.ts')
-      const existing = this.adapters.get(id)
-      if (existing !== undefined) return existing
-      const s = this.settings.ethereum ?? {}
-      adapter = new EthereumAnchor({
+      const s = this.settings[m.kind] ?? {}
+      adapter = m.createAnchor({
         rpc: ref.rpc,
         contract: ref.contract,
-        // Without a relayer key the node still reads; requests are refused by canSubmit first.
-        relayer: s.relayerKey ?? '0x' + randomBytes(32).toString('hex'),
-        logger: this.logger,
-        ...(s.confirmations !== undefined ? { confirmations: s.confirmations } : {}),
-        ...(s.pollIntervalMs !== undefined ? { pollIntervalMs: s.pollIntervalMs } : {})
+        ...(s.relayerKey !== undefined ? { payerKey: s.relayerKey } : {}),
+        options: optionsOf(m, s),
+        logger: this.logger
       })
       this.adapters.set(id, adapter)
+      adapter.catch(() => { this.adapters.delete(id) })
     }
-    return adapter
+    return await adapter
   }
 
   /** This node's configured endpoint for a chain, if any. */
@@ -96,13 +105,24 @@ export class ChainRegistry {
 
   /** Refuses, with what to do, when this node cannot pay for requests on a chain. */
   canSubmit (kind: ChainKind): void {
-    if (this.settings[kind]?.relayerKey === undefined) {
-      throw new InvalidInputError(`this node has no ${kind} relayer key: it cannot pay for requests on the chain`, { hint: 'store one with `MOOR_ETH_KEY=0x… moor relayer set ethereum` (on the devnet, `moor devnet` prints a funded key), or set $MOOR_ETH_RELAYER_KEY' })
+    const m = this.modules.get(kind)
+    if (this.settings[m.kind]?.relayerKey === undefined) {
+      throw new InvalidInputError(`this node has no ${m.kind} relayer key: it cannot pay for requests on the chain`, {
+        hint: `store one with \`${m.payer.inputEnv}=… moor relayer set ${m.kind}\`${m.devnet !== undefined ? ' (on the devnet, `moor devnet` prints a funded key)' : ''}, or set $${m.payer.env}`
+      })
     }
   }
 
   async close (): Promise<void> {
-    await Promise.allSettled([...this.adapters.values()].map(async (a) => { await a.close() }))
+    const adapters = [...this.adapters.values()]
     this.adapters.clear()
+    await Promise.allSettled(adapters.map(async (a) => { await (await a).close() }))
   }
+}
+
+/** The module's options from the node's settings, defaults filled in. */
+function optionsOf (m: ChainModule, s: ChainNodeSettings): ChainOptions {
+  const out: ChainOptions = {}
+  for (const [name, spec] of Object.entries(m.settings.options)) out[name] = s[name] ?? spec.default
+  return out
 }
