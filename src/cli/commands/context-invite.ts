@@ -1,5 +1,5 @@
 // moor context invite <ctx> (--identity <pk> | --open) [--role member|reader]
-//                           [--expires <duration>] [--max-uses <n>]
+//                           [--expires <duration>] [--max-uses <n>] [--include-rpc]
 
 import type { InviteResult } from '../../node/types.ts'
 import { NodeClient } from '../client.ts'
@@ -11,21 +11,24 @@ import { printJson, time } from '../output.ts'
 export const contextInvite: Command = {
   path: ['context', 'invite'],
   group: 'Members',
-  synopsis: 'context invite <ctx> (--identity <public-key> | --open) [--role member|reader] [--expires <duration>] [--max-uses <n>]',
+  synopsis: 'context invite <ctx> (--identity <public-key> | --open) [--role member|reader] [--expires <duration>] [--max-uses <n>] [--include-rpc]',
   summary: 'Invite into a context; prints the invitation string to hand to the invitee.',
   optionHelp: [
     ['--identity <public-key>', 'identity-bound: only this identity may join\n(the invitee makes it with `moor identity new`)'],
     ['--open', 'open: whoever holds the string may join (a bearer secret)'],
     ['--role <role>', 'member (read and write, the default) or reader (read only)'],
     ['--expires <duration>', 'how long it stays valid: 7d (default), 12h, 30m, 1d12h'],
-    ['--max-uses <n>', 'open invitations: how many may join with it (default 1, at most 64)']
+    ['--max-uses <n>', 'open invitations: how many may join with it (default 1, at most 64)'],
+    ['--include-rpc', 'chain-anchored contexts: also write this node\'s RPC endpoint into the\nstring (only a public one: an endpoint URL may hold a provider key)']
   ],
   notes: [
     'The invitation string goes to stdout alone (details to stderr), so it can be captured:',
     '  inv=$(moor context invite <ctx> --open --max-uses 5)',
-    'The invitee runs `moor context join <invitation>`.'
+    'The invitee runs `moor context join <invitation>`. For a chain-anchored context the string',
+    'names the chain\'s network, not an endpoint: the joiner uses its own (--rpc or config.json),',
+    'unless --include-rpc put this node\'s in.'
   ],
-  options: { identity: { type: 'string' }, open: { type: 'boolean' }, role: { type: 'string' }, expires: { type: 'string' }, 'max-uses': { type: 'string' } },
+  options: { identity: { type: 'string' }, open: { type: 'boolean' }, role: { type: 'string' }, expires: { type: 'string' }, 'max-uses': { type: 'string' }, 'include-rpc': { type: 'boolean' } },
   positionals: { min: 1, max: 1, names: '<ctx>' },
   async run (ctx) {
     const contextId = hexArg(ctx.positionals[0], '<ctx>', ctx.usage)
@@ -38,6 +41,7 @@ export const contextInvite: Command = {
     if (v.role !== undefined) body.role = roleArg(v.role as string, '--role', ctx.usage)
     if (v.expires !== undefined) body.expiresInMs = durationArg(v.expires as string, '--expires', ctx.usage)
     if (v['max-uses'] !== undefined) body.maxUses = positiveIntArg(v['max-uses'] as string, '--max-uses', ctx.usage, 64)
+    if (v['include-rpc'] === true) body.includeRpc = true
     const client = await NodeClient.fromHome(ctx.home)
     const inv = await client.request<InviteResult>('POST', `/admin/contexts/${contextId}/invitations`, { json: body })
     if (ctx.json) {

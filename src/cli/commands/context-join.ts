@@ -18,7 +18,8 @@ export const contextJoin: Command = {
     'The node fetches the governance, waits for the group key, then the application and the',
     'state; progress is drawn on stderr (a bar on a terminal, plain lines otherwise).',
     'For a chain-anchored context the claim is a request to the contract, sent through',
-    '--rpc, else config.json chains.<chain>.rpc, else the endpoint named in the invitation.'
+    '--rpc, else config.json chains.<chain>.rpc, else an endpoint the inviter included, else',
+    'the chain\'s well-known endpoint for the invitation\'s network (a local devnet\'s, say).'
   ],
   optionHelp: [
     ['--rpc <url>', 'chain-anchored contexts: the JSON-RPC endpoint to use']

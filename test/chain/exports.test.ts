@@ -1,0 +1,15 @@
+// package.json "exports" names a real entry: the package imports by its own name and gives
+// createNode, the chain-module list and the errors.
+import assert from 'node:assert/strict'
+import { describe, it } from 'node:test'
+
+describe('package entry', () => {
+  it('`import "moorage"` gives createNode, the config helpers, the chain modules and the errors', async () => {
+    const moorage = await import('moorage')
+    assert.equal(typeof moorage.createNode, 'function')
+    assert.equal(typeof moorage.loadConfig, 'function')
+    assert.deepEqual(moorage.CHAIN_MODULES.kinds, ['ethereum'])
+    assert.equal(new moorage.UnknownAnchorError('x').name, 'UnknownAnchorError')
+    assert.equal(new moorage.InvalidInputError('x').name, 'InvalidInputError')
+  })
+})
