@@ -80,7 +80,7 @@ describe('API membership and governance routes', () => {
     assert.equal(open.json.kind, 'open')
     assert.equal(open.json.role, 'member')
     assert.equal(open.json.maxUses, 3)
-    assert.match(open.json.invitation, /^moorinv2\.[A-Za-z0-9_-]+$/)
+    assert.match(open.json.invitation, /^moorinv3\.[A-Za-z0-9_-]+$/)
     const gov = await a.call('GET', `/admin/contexts/${ctx}/governance`)
     const invites = gov.json.invitations.map((i: { id: string, kind: string, uses: number }) => [i.id, i.kind, i.uses])
     assert.deepEqual(invites, [[bound.json.id, 'identity', 0], [open.json.id, 'open', 0]])
@@ -258,7 +258,7 @@ const CASES: RefusalCase[] = [
   // join
   { name: 'a join without an invitation', method: 'POST', path: '/admin/contexts/join', init: { body: {} }, status: 400, errorName: 'InvalidInputError', message: /^missing body\.invitation$/ },
   { name: 'a join with a numeric invitation', method: 'POST', path: '/admin/contexts/join', init: { body: { invitation: 42 } }, status: 400, errorName: 'InvalidInputError', message: /^body\.invitation must be a string$/ },
-  { name: 'a join with garbage', method: 'POST', path: '/admin/contexts/join', init: { body: { invitation: 'hello' } }, status: 400, errorName: 'InvalidInputError', message: /^not a Moorage invitation: it must start with moorinv2\.$/ },
+  { name: 'a join with garbage', method: 'POST', path: '/admin/contexts/join', init: { body: { invitation: 'hello' } }, status: 400, errorName: 'InvalidInputError', message: /^not a Moorage invitation: it must start with moorinv3\.$/ },
   { name: 'a join with a corrupt payload', method: 'POST', path: '/admin/contexts/join', init: { body: { invitation: 'moorinv2.AAAA' } }, status: 400, errorName: 'InvalidInputError', message: /^not a Moorage invitation/ },
   { name: 'a join with an expired invitation', method: 'POST', path: '/admin/contexts/join', init: { body: { invitation: ':expired' } }, status: 400, errorName: 'InvalidInputError', message: /^the invitation expired at / },
   { name: 'a join of a context this node is in', method: 'POST', path: '/admin/contexts/join', init: { body: { invitation: ':own' } }, status: 409, errorName: 'ConflictError', message: /^this node is already in context / },

@@ -47,7 +47,7 @@ describe('moor membership and governance commands', () => {
     const pk = (await on(b).text('identity', 'new')).stdout.trim()
     const inv = await on(a).text('context', 'invite', ctx, '--identity', pk, '--role', 'reader', '--expires', '1h')
     assert.equal(inv.code, 0, inv.stderr)
-    assert.match(inv.stdout, /^moorinv2\.[A-Za-z0-9_-]+\n$/)
+    assert.match(inv.stdout, /^moorinv3\.[A-Za-z0-9_-]+\n$/)
     assert.match(inv.stderr, new RegExp(`invitation for ${pk} as reader \\(id [0-9a-f]{64}\\), valid until `))
     const joined = await on(b).text('context', 'join', inv.stdout.trim())
     assert.equal(joined.code, 0, joined.stderr)

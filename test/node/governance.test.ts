@@ -24,7 +24,7 @@ describe('governance across nodes', () => {
     const inv = await a.node.invite(ctx, { open: true, role: 'member', maxUses: 1 })
     assert.equal(inv.kind, 'open')
     assert.equal(inv.maxUses, 1)
-    assert.match(inv.invitation, /^moorinv2\./)
+    assert.match(inv.invitation, /^moorinv3\./)
     const phases = new Set<string>()
     const joined = await b.node.join(inv.invitation, { onProgress: (p) => { phases.add(p.phase) } })
     assert.equal(joined.id, ctx)
