@@ -117,7 +117,7 @@ describe('Ethereum-anchored contexts through the node', () => {
       const to = Wallet.createRandom().address
       const p = await a.node.propose(ctx, [{ type: 'transfer', to, amount: '600' }])
       assert.equal(p.status, 'executed')
-      assert.deepEqual(p.actions, [{ type: 'transfer', to, amount: '600' }])
+      assert.deepEqual(p.actions, [{ type: 'transfer', to, amount: '600', unit: 'wei' }])
       assert.equal(await provider.getBalance(to), 600n)
       assert.equal(await provider.getBalance(proxy), 400n)
       // Amounts are decimal strings; a bad one is refused before anything is sent.
