@@ -6,6 +6,7 @@ import { sha256 } from '../crypto/hash.ts'
 
 const CONTEXT_DOMAIN = utf8('moorage:context:v1')
 
+/** A context id is bound to its creator and application: nobody can forge another genesis for it. */
 export function contextIdFor (creator: Uint8Array, application: Uint8Array, salt: Uint8Array): Uint8Array {
   return sha256(CONTEXT_DOMAIN, creator, application, salt)
 }

@@ -91,7 +91,7 @@ export async function createNode (init: NodeInit): Promise<MoorNode> {
     replicator.deltasCommitted(deltas)
   }
   const executor = new Executor({ store, dag, runtime, applications, contexts, identities, governance, clock, logger: logger.child('app'), gas: init.config.limits.gas, onCommitted })
-  const membership = new Membership({ governance, identities, replicator, network, logger: logger.child('membership') })
+  const membership = new Membership({ modules: chainModules, governance, identities, replicator, network, logger: logger.child('membership') })
   const joiner = new Joiner({ store, governance, registry, identities, contexts, dag, replicator, network, logger: logger.child('membership') })
   const governing = new Governing({ store, governance, identities, contexts, applications, replicator, logger: logger.child('governance') })
   const proposals = new Proposals({ governance, identities, modules: chainModules })

@@ -1,4 +1,4 @@
-// The invitation string handed to an invitee out of band (docs/encoding.md):
+// The invitation string handed to an invitee out of band (docs/governance.md, Invitations):
 //   "moorinv3." + base64url(CBOR map, text keys):
 //     kind        "identity" | "open"
 //     context     32 bytes: the context id

@@ -15,11 +15,14 @@ import type { ContextRecord } from './contexts.ts'
 import type { Identities } from './identities.ts'
 import { encodeTicket, openInvitationKey, ticketAnchor, type InvitationTicket } from './invitation.ts'
 import { isChainAnchor } from './chain/registry.ts'
+import type { ChainModules } from '../chain/modules.ts'
 import type { Replicator } from './replication.ts'
 import { signerOf } from './signer.ts'
 import type { InviteResult } from './types.ts'
 
 export interface MembershipComponents {
+  /** The chain modules: an invitation names a chain-anchored context's network in its chain's terms. */
+  modules: ChainModules
   governance: Governance
   identities: Identities
   replicator: Replicator
@@ -64,7 +67,7 @@ export class Membership {
     const base = { context: ctx.id, invitation: id, role: req.role, expiresAt, peers: this.c.network.addresses(), ...(isChainAnchor(ctx.anchor) ? { anchor: ticketAnchor(ctx.anchor, req.includeRpc === true) } : {}) }
     const ticket: InvitationTicket = req.kind === 'identity' ? { kind: 'identity', invitee: req.identity, ...base } : { kind: 'open', secret: secret!, ...base }
     this.c.logger.info('invitation recorded', { context: toHex(ctx.id), invitation: toHex(id), kind: req.kind, role: req.role, maxUses })
-    return { invitation: encodeTicket(ticket), id: toHex(id), kind: req.kind, role: req.role, expiresAt, maxUses }
+    return { invitation: encodeTicket(ticket, this.c.modules), id: toHex(id), kind: req.kind, role: req.role, expiresAt, maxUses }
   }
 
   /** Revokes an invitation nobody has used up yet: later claims of it are refused. */

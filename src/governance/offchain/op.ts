@@ -43,8 +43,6 @@ export interface GovOp {
   bytes: Uint8Array
 }
 
-/** A context id is bound to its creator and application: nobody can forge another genesis for it. */
-
 export function createOp (init: { context: Uint8Array, author: Uint8Array, secretKey: Uint8Array, parents: Uint8Array[], nonce: bigint, hlc: Timestamp, action: OpAction }): GovOp {
   const parents = [...init.parents].sort(compareBytes)
   const body = encode([VERSION, init.context, init.author, parents, init.nonce, init.hlc.ms, init.hlc.c, encodeAction(init.action)])
