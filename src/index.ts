@@ -4,7 +4,6 @@
 
 export { createNode } from './node/index.ts'
 export type * from './node/index.ts'
-export type { NodeInit } from './node/index.ts'
 export { defaultConfig, initHome, loadConfig, resolveHome } from './node/config.ts'
 export type { NodeConfig, ChainConfig, ChainsConfig } from './node/config.ts'
 export type { ChainSettings, ChainNodeSettings } from './node/chain/registry.ts'
