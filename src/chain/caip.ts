@@ -23,11 +23,6 @@ export function parseNetworkId (text: string): NetworkId | undefined {
   return NAMESPACE.test(namespace) && REFERENCE.test(reference) ? { namespace, reference } : undefined
 }
 
-/** Whether `text` is a CAIP-2 reference (what an anchor's `network()` answers). */
-export function isNetworkReference (text: string): boolean {
-  return REFERENCE.test(text)
-}
-
 export interface AccountId extends NetworkId {
   address: string
 }

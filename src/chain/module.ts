@@ -20,9 +20,9 @@ export interface ChainModule {
   readonly namespace: string
   /** `chains.<kind>` in config.json: options beyond `rpc` and `contract`. */
   readonly settings: ChainSettingsSpec
-  /** The context config contract's id (what `--contract` and `chains.<kind>.contract` take). */
+  /** A contract's id: the context config contract's (`--contract`, `chains.<kind>.contract`), a call's target. */
   readonly contract: IdRule
-  /** An account on the chain: a transfer's recipient, a call's target, a wallet. */
+  /** An account on the chain: a transfer's recipient, a wallet. */
   readonly account: IdRule
   /** Amounts (a transfer, the value sent with a call), in the chain's smallest unit. */
   readonly amount: AmountRule
@@ -50,9 +50,9 @@ export interface ChainModule {
 export interface IdRule {
   /** What a valid id looks like, after "must be" in messages. */
   readonly description: string
-  /** Longest accepted input, in characters (the API's bound). */
+  /** Longest accepted input, in characters: longer text is refused before `parse` sees it. */
   readonly maxLength: number
-  /** The id in its stored form, or undefined when `text` is not one. */
+  /** The id in its stored form, or undefined when `text` is not one (callers use parseId, src/chain/ids.ts). */
   parse (text: string): string | undefined
   /** The form two ids are compared in (default: as parsed). */
   key? (id: string): string

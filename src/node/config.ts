@@ -17,6 +17,7 @@ import { isIP } from 'node:net'
 import { homedir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { checkRpcUrl } from '../chain/endpoint.ts'
+import { parseId } from '../chain/ids.ts'
 import type { ChainModule, ChainOptions } from '../chain/module.ts'
 import type { ChainModules } from '../chain/modules.ts'
 import { ConflictError, InvalidInputError } from '../errors/index.ts'
@@ -380,7 +381,7 @@ function parseChain (m: ChainModule, value: unknown, file: string): ChainConfig 
   const where = `chains.${m.kind}`
   const raw = asObject(value, file, where)
   onlyFields(raw, ['rpc', 'contract', ...Object.keys(m.settings.options)], file, `${where}.`)
-  const contract = typeof raw.contract === 'string' ? m.contract.parse(raw.contract) : undefined
+  const contract = parseId(m.contract, raw.contract)
   if (contract === undefined) throw fieldError(file, `${where}.contract`, `must be ${m.contract.description}`, raw.contract)
   const config: ChainConfig = { rpc: checkRpcUrl(raw.rpc, `${where}.rpc`, file), contract }
   for (const [name, spec] of Object.entries(m.settings.options)) {

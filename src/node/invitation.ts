@@ -23,6 +23,7 @@
 import { decode, encode } from 'cborg'
 import { formatNetworkId, parseNetworkId } from '../chain/caip.ts'
 import { isRpcUrl } from '../chain/endpoint.ts'
+import { parseId } from '../chain/ids.ts'
 import type { ChainModules } from '../chain/modules.ts'
 import { keyPairFromSeed, type KeyPair } from '../crypto/ed25519.ts'
 import { sha256 } from '../crypto/hash.ts'
@@ -157,7 +158,7 @@ function chainAnchor (kind: string, network: string, contract: string, rpc: stri
   const m = modules.find(kind)
   if (m === undefined) return bad(`unknown anchor ${JSON.stringify(kind.slice(0, 20))}`)
   if (namespace !== undefined && namespace !== m.namespace) return bad(`wrong anchor: a ${m.kind} network is under ${m.namespace}:, not ${namespace.slice(0, 8)}:`)
-  const parsed = m.contract.parse(contract)
+  const parsed = parseId(m.contract, contract)
   if (parsed === undefined) return bad(`wrong anchor: the contract is not ${m.contract.description}`)
   if (rpc !== undefined && !isRpcUrl(rpc)) return bad('wrong anchor: the endpoint is not an http(s) or ws(s) URL')
   return { kind: m.kind, network, contract: parsed, ...(rpc !== undefined ? { rpc } : {}) }

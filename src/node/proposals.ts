@@ -4,6 +4,7 @@
 // proposal executes at once.
 import { randomBytes } from 'node:crypto'
 import { amountHelp } from '../chain/amount.ts'
+import { parseId } from '../chain/ids.ts'
 import type { ChainModule } from '../chain/module.ts'
 import type { ChainModules } from '../chain/modules.ts'
 import { parseHex, toHex, utf8 } from '../crypto/bytes.ts'
@@ -147,10 +148,10 @@ function checkChainActions (actions: Array<ProposalAction | ChainProposalAction>
     const bad = (why: string): never => { throw new InvalidInputError(`actions[${i}]: ${why}`) }
     const amount = (v: bigint, what: string): bigint => v <= m.amount.max ? v : bad(`${what} must be ${amountHelp(m.amount)}, at most ${m.amount.max}`)
     if (a.type === 'call') {
-      const target = m.contract.parse(a.target) ?? bad(`target must be ${m.contract.description}`)
+      const target = parseId(m.contract, a.target) ?? bad(`target must be ${m.contract.description}`)
       return { ...a, target, ...(a.value !== undefined ? { value: amount(a.value, 'value') } : {}) }
     }
-    if (a.type === 'transfer') return { ...a, to: m.account.parse(a.to) ?? bad(`to must be ${m.account.description}`), amount: amount(a.amount, 'amount') }
+    if (a.type === 'transfer') return { ...a, to: parseId(m.account, a.to) ?? bad(`to must be ${m.account.description}`), amount: amount(a.amount, 'amount') }
     return a
   })
 }

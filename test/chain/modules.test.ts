@@ -7,6 +7,7 @@ import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { formatNetworkId, parseAccountId, parseNetworkId } from '../../src/chain/caip.ts'
 import type { ChainModule, CreateAnchorInit } from '../../src/chain/module.ts'
+import { parseId } from '../../src/chain/ids.ts'
 import { ChainModules } from '../../src/chain/modules.ts'
 import type { ChainAnchor } from '../../src/governance/anchor.ts'
 import { silentLogger } from '../../src/log/index.ts'
@@ -77,6 +78,11 @@ describe('chain modules', () => {
     assert.equal(eth.payer.parse(key), key)
     assert.equal(await eth.payer.account(key), '0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266')
     assert.deepEqual(Object.keys(eth.settings.options), ['confirmations', 'pollIntervalMs'])
+    // Every front end reads ids through parseId: the module's bound first, then its rule.
+    assert.equal(parseId(eth.contract, '0x' + 'ab'.repeat(20)), '0x' + 'ab'.repeat(20))
+    assert.equal(parseId(testChain().contract, 't-abcdefgh'), 't-abcdefgh')
+    assert.equal(parseId(testChain().contract, 't-' + 'a'.repeat(9)), undefined, 'longer than maxLength')
+    assert.equal(parseId(eth.contract, 42), undefined)
   })
 
   it('CAIP-2 and CAIP-10 ids', () => {

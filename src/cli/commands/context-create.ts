@@ -2,6 +2,7 @@
 // — a new context of an application, governed off-chain or on a chain (any registered
 // chain module's kind).
 
+import { parseId } from '../../chain/ids.ts'
 import type { ContextInfo } from '../../node/types.ts'
 import { CHAIN_MODULES } from '../../node/chains.ts'
 import { NodeClient } from '../client.ts'
@@ -39,7 +40,7 @@ export const contextCreate: Command = {
     const m = CHAIN_MODULES.find(anchor)
     if (anchor !== 'offchain' && m === undefined) throw new UsageError(`unknown --anchor "${anchor}"; one of ${KINDS.join(', ')}`, ctx.usage)
     if (m === undefined && (rpc !== undefined || contract !== undefined)) throw new UsageError('--rpc and --contract go with a chain anchor (--anchor <kind>)', ctx.usage)
-    if (m !== undefined && contract !== undefined && m.contract.parse(contract) === undefined) throw new UsageError(`--contract must be ${m.contract.description}, got "${contract.slice(0, 60)}"`, ctx.usage)
+    if (m !== undefined && contract !== undefined && parseId(m.contract, contract) === undefined) throw new UsageError(`--contract must be ${m.contract.description}, got "${contract.slice(0, 60)}"`, ctx.usage)
     if (m !== undefined) body.anchor = { kind: m.kind, ...(rpc !== undefined ? { rpc } : {}), ...(contract !== undefined ? { contract } : {}) }
     const client = await NodeClient.fromHome(ctx.home)
     const context = await client.request<ContextInfo>('POST', '/admin/contexts', { json: body })

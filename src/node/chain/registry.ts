@@ -4,6 +4,7 @@
 // (src/chain/module.ts) and configured from the node's settings for that chain (relayer
 // key, the module's options).
 import { isRpcUrl } from '../../chain/endpoint.ts'
+import { parseId } from '../../chain/ids.ts'
 import type { ChainModule, ChainOptions } from '../../chain/module.ts'
 import type { ChainModules } from '../../chain/modules.ts'
 import { InvalidInputError } from '../../errors/index.ts'
@@ -70,7 +71,7 @@ export class ChainRegistry {
     if (rpc === undefined) throw new InvalidInputError(`no RPC endpoint for the ${m.kind} anchor`, { hint: `pass --rpc <url>, or set chains.${m.kind}.rpc in config.json (\`moor deploy ${m.kind} --configure\` does)` })
     if (contract === undefined) throw new InvalidInputError(`no context config contract for the ${m.kind} anchor`, { hint: `pass --contract <id>, or set chains.${m.kind}.contract in config.json` })
     if (!isRpcUrl(rpc)) throw new InvalidInputError(`the RPC endpoint must be an http(s) or ws(s) URL, got "${String(rpc).slice(0, 80)}"`)
-    const parsed = m.contract.parse(contract)
+    const parsed = parseId(m.contract, contract)
     if (parsed === undefined) throw new InvalidInputError(`the contract must be ${m.contract.description}, got "${String(contract).slice(0, 80)}"`)
     return { kind: m.kind, rpc, contract: parsed }
   }
