@@ -73,8 +73,8 @@ describe('group-key shares on chain', () => {
     assert.equal(listed.length, 1)
     const got = listed[0]!
     assert.deepEqual(got.action, action)
-    assert.deepEqual({ id: got.id, revision: got.revision, block: got.block, blockHash: got.blockHash, logIndex: got.logIndex, nonce: got.nonce },
-      { id: fed.id, revision: fed.revision, block: fed.block, blockHash: fed.blockHash, logIndex: fed.logIndex, nonce: fed.nonce })
+    assert.deepEqual({ id: got.id, revision: got.revision, position: got.position, index: got.index, nonce: got.nonce, at: got.at },
+      { id: fed.id, revision: fed.revision, position: fed.position, index: fed.index, nonce: fed.nonce, at: fed.at })
     assert.equal(got.nonce, 1n)
     // The reader opens its share to the very key.
     const share = (got.action as KeyShareAction).shares.find((s) => toHex(s.recipient) === toHex(rita.publicKey))!
@@ -146,16 +146,16 @@ describe('a context\'s change history: changes()', () => {
     assert.ok(all.every((c) => c.accepted && toHex(c.context) === toHex(context) && toHex(c.author) === toHex(admin.publicKey)))
     for (let i = 1; i < all.length; i++) {
       const [a, b] = [all[i - 1]!, all[i]!]
-      assert.ok(a.block < b.block || (a.block === b.block && a.logIndex < b.logIndex), 'chain order')
+      assert.ok(a.position.seq < b.position.seq || (a.position.seq === b.position.seq && a.index < b.index), 'chain order')
     }
     assert.deepEqual(all[1]!.action, keys)
 
     // Bounds.
-    const keysBlock = all[1]!.block
+    const keysBlock = all[1]!.position.seq
     assert.deepEqual((await anchor.changes(context, { fromBlock: keysBlock })).map((c) => c.action.type), ['keys', 'removeMember'])
     assert.deepEqual((await anchor.changes(context, { toBlock: keysBlock })).map((c) => c.action.type), ['addMember', 'keys'])
     assert.deepEqual((await anchor.changes(context, { fromBlock: keysBlock, toBlock: keysBlock })).map((c) => c.revision), [3])
-    assert.deepEqual(await anchor.changes(context, { fromBlock: all[2]!.block + 1 }), [])
+    assert.deepEqual(await anchor.changes(context, { fromBlock: all[2]!.position.seq + 1 }), [])
 
     // Read one block per eth_getLogs: the same list.
     const narrow = evm.anchor({ logRange: 1 })
@@ -163,9 +163,9 @@ describe('a context\'s change history: changes()', () => {
 
     // The confirmed head is where the default toBlock stops.
     const head = await anchor.confirmedHead()
-    assert.ok(head.number >= all[2]!.block)
-    assert.equal(head.hash, (await evm.devnet.request<{ hash: string }>('eth_getBlockByNumber', [`0x${head.number.toString(16)}`, false])).hash)
-    assert.deepEqual(await anchor.changes(context, { toBlock: head.number }), all)
+    assert.ok(head.seq >= all[2]!.position.seq)
+    assert.equal(head.id, (await evm.devnet.request<{ hash: string }>('eth_getBlockByNumber', [`0x${head.seq.toString(16)}`, false])).hash)
+    assert.deepEqual(await anchor.changes(context, { toBlock: head.seq }), all)
 
     const aborted = new AbortController()
     aborted.abort()
