@@ -60,7 +60,8 @@ export async function withRetry<T> (fn: (attempt: number) => Promise<T>, options
     try {
       return await fn(attempt)
     } catch (err) {
-      if (attempt >= attempts || options.retryable?.(err) === false || options.signal?.aborted === true) throw err
+      options.signal?.throwIfAborted()
+      if (attempt >= attempts || options.retryable?.(err) === false) throw err
       options.onRetry?.(err, attempt)
       await sleep(delay, options)
       delay *= options.factor ?? 3

@@ -74,7 +74,10 @@ export class ChangeFeed {
   watch (context: Uint8Array, listener: Listener, options: ChainWatchOptions = {}): () => void {
     const hex = toHex(context)
     const set = this.watchers.get(hex) ?? new Set()
-    const watcher: Watcher = { listener, onPosition: options.onPosition, from: options.from }
+    // Without history asked for, a watcher hears of everything after what the adapter knew
+    // when it started watching, even if the feed's first poll comes later.
+    const seen = this.cursor === undefined ? this.init.lastSeen?.() : undefined
+    const watcher: Watcher = { listener, onPosition: options.onPosition, from: options.from ?? (seen !== undefined ? seen + 1 : undefined) }
     set.add(watcher)
     this.watchers.set(hex, set)
     this.schedule(0)
