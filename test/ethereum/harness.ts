@@ -12,6 +12,17 @@ import { DEVNET_RELAYER_KEY } from '../../adapters/ethereum/constants.ts'
 /** Hardhat's default accounts #1 and #2 (funded on every devnet). */
 export const RELAYER_B_KEY = '0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d'
 export const RELAYER_C_KEY = '0x5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804cdab365a'
+/** Hardhat's default accounts #3 and #4. */
+export const RELAYER_D_KEY = '0x7c852118294e51e653712a81e05800f419141751be58f605c371e15141b007a6'
+export const RELAYER_E_KEY = '0x47e179ec197488593b187f80a00eb0da91f1b9d0b13f8733639f19c30a34926a'
+
+/** A JSON-RPC call to a devnet served over HTTP (evm_snapshot, evm_mine, ...). */
+export async function jsonRpc<T = unknown> (url: string, method: string, params: unknown[] = []): Promise<T> {
+  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }) })
+  const body = await res.json() as { result?: T, error?: { message: string } }
+  if (body.error !== undefined) throw new Error(`${method}: ${body.error.message}`)
+  return body.result as T
+}
 
 export interface EvmFixture {
   devnet: Devnet
