@@ -310,7 +310,7 @@ export class MemoryAnchor implements ChainAnchor {
   }
 
   async network (): Promise<string> {
-    return `memory:${this.chain.id}`
+    return this.chain.id
   }
 
   /** Polls the chain now and resolves when the feed has caught up with it. */
