@@ -71,6 +71,24 @@ describe('the node\'s chain layer on the in-memory chain', () => {
     await store.close()
   })
 
+  it('where the chain accepted what the shared reducer refuses, the chain wins when it can say so', async () => {
+    for (const pastState of [true, false]) {
+      const { chain, ctx, g, store } = await setup(pastState)
+      // A member nobody with ManageMembers added: the reducer refuses it, this chain took it.
+      const stranger = generateKeyPair(); const bob = generateKeyPair()
+      const forcedAt = chain.force(ctx, stranger.publicKey, { type: 'addMember', identity: bob.publicKey, role: 'member' }, (s) => {
+        s.members.set(toHex(bob.publicKey), { identity: bob.publicKey, role: 'member', capabilities: [] })
+      })
+      await until('the forced change', () => g.changes(ctx).length === 1 && g.knows(ctx, [encodePoint(forcedAt.seq)]))
+      // With past-state reads the node takes the chain's view at that position; without, it
+      // keeps the reducer's membership (and logs a warning) — the revision follows the chain.
+      assert.equal(g.stateAt(ctx, [encodePoint(forcedAt.seq)])?.members.has(toHex(bob.publicKey)), pastState)
+      assert.equal(g.stateAt(ctx, [encodePoint(forcedAt.seq)])?.revision, 2)
+      await g.close()
+      await store.close()
+    }
+  })
+
   it('group-key shares published through the chain come back in chain order', async () => {
     const { ctx, admin, g, store } = await setup(false)
     const reader = generateKeyPair()

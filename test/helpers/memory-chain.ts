@@ -62,6 +62,8 @@ export class MemoryChain {
   private blocks: Block[] = [{ seq: 0, id: newId(), time: Date.now(), applied: [], created: [] }]
   private readonly txs = new Map<string, Request>()
   private states = new Map<string, GovState>()
+  /** Blocks made by `force`, and what they did instead of the reducer. */
+  private readonly forced = new Map<string, (s: GovState) => void>()
   private skew = 0
 
   constructor (init: MemoryChainInit = {}) {
@@ -119,6 +121,25 @@ export class MemoryChain {
     block.applied.push({ tx, context: toHex(r.context), author: r.identity, nonce: r.nonce, action: r.action, revision: next.revision })
     this.push(block, tx, r)
     return { tx, position: { seq: block.seq, id: block.id }, revision: next.revision, context: r.context }
+  }
+
+  /**
+   * Test-only: a block where the chain accepted `action` by `author` and changed the state
+   * as `mutate` says, whatever the shared reducer thinks (a chain whose rules differ). The
+   * change is in the feed like any other.
+   */
+  force (context: Uint8Array, author: Uint8Array, action: ChainAction, mutate: (s: GovState) => void): Position {
+    const s = cloneState(this.states.get(toHex(context))!)
+    mutate(s)
+    const nonce = (s.nonces.get(toHex(author)) ?? 0n) + 1n
+    s.nonces.set(toHex(author), nonce)
+    s.revision++
+    this.states.set(toHex(context), s)
+    const block: Block = { seq: this.blocks.length, id: newId(), time: this.now(), applied: [], created: [] }
+    block.applied.push({ tx: newId(), context: toHex(context), author, nonce, action, revision: s.revision })
+    this.blocks.push(block)
+    this.forced.set(block.id, mutate)
+    return { seq: block.seq, id: block.id }
   }
 
   /** Sends the very request of transaction `tx` again (a replay by anyone who saw it): the chain's verdict. */
@@ -185,7 +206,14 @@ export class MemoryChain {
       for (const c of b.created) states.set(c.context, genesisState(new Uint8Array(Buffer.from(c.context, 'hex')), c.application, c.creator))
       for (const a of b.applied) {
         const s = states.get(a.context)!
-        applyRequest(s, a.action, { author: a.author, nonce: a.nonce, at: b.time })
+        const forced = this.forced.get(b.id)
+        if (forced === undefined) {
+          applyRequest(s, a.action, { author: a.author, nonce: a.nonce, at: b.time })
+        } else {
+          forced(s)
+          s.nonces.set(toHex(a.author), a.nonce)
+          s.revision++
+        }
       }
     }
     return states
