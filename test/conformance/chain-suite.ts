@@ -108,9 +108,16 @@ export function chainAnchorConformance (h: ChainAnchorHarness): void {
       await until('the share in the feed', () => seen.some((c) => c.action.type === 'keys'))
       off()
       assert.deepEqual(seen.find((c) => c.action.type === 'keys')!.action, share)
-      await assert.rejects(submit(ctx, generateKeyPair(), { ...share, keyId: id() }), refusedWith('KeysNotMember'))
+      const before = await a.viewAt(ctx)
+      const stranger = generateKeyPair()
+      await assert.rejects(submit(ctx, stranger, { ...share, keyId: id() }), refusedWith('KeysNotMember'))
       await assert.rejects(submit(ctx, reader, { ...share, keyId: id() }), refusedWith('ReaderCannotRotate'))
-      await submit(ctx, reader, { ...share, rotate: false })
+      assert.equal((await a.viewAt(ctx)).revision, before.revision, 'refused shares change nothing')
+      assert.equal(await a.nonce(ctx, stranger.publicKey), 1n)
+      // A reader re-shares the current key; any member (not only admins) rotates.
+      assert.equal((await submit(ctx, reader, { ...share, rotate: false })).revision, before.revision + 1)
+      const m = await member(ctx, admin)
+      await submit(ctx, m, { ...share, keyId: id() })
     })
 
     it('revoke-invitation: a revoked invitation cannot be claimed; only managers revoke', async () => {
