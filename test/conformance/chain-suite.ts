@@ -77,6 +77,12 @@ export function chainAnchorConformance (h: ChainAnchorHarness): void {
       const told = positions.find((p) => p.seq >= last)!
       assert.equal(await a.idAt(told.seq), told.id)
       assert.ok(seen.every((c) => c.at > 0), 'each change carries the chain\'s time')
+      // From a later position: only what happened there and after.
+      const later: ChainChange[] = []
+      const off2 = a.watch(ctx, (c) => { later.push(c as ChainChange) }, { from: seen[1]!.position.seq })
+      await until('the history from the second change', () => later.length === 2)
+      off2()
+      assert.deepEqual(later.map((c) => c.id), seen.slice(1).map((c) => c.id))
     })
 
     it('finality is declared; views are pinned to a confirmed position; "not found" is a result', async () => {
