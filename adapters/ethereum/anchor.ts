@@ -217,9 +217,9 @@ export class EthereumAnchor implements ChainAnchor {
         } catch (err) {
           // Another client used this identity's nonce, or the key binding we remembered
           // was reorged out: re-read and re-sign.
-          const name = (err as { contractError?: string }).contractError
-          if (!retryable || (name !== 'StaleNonce' && name !== 'BadBinding')) throw err
-          if (name === 'BadBinding' && !this.boundKeys.has(who)) throw err
+          const code = err instanceof GovernanceRejectedError ? err.code : undefined
+          if (!retryable || (code !== 'StaleNonce' && code !== 'BadBinding')) throw err
+          if (code === 'BadBinding' && !this.boundKeys.has(who)) throw err
           this.forget(who)
           continue
         }
@@ -475,9 +475,7 @@ export class EthereumAnchor implements ChainAnchor {
       if (!isRevert(err)) throw err
       const revert = revertData(err)
       const { code, text } = r.reasons.refusal(revert, action)
-      const error = new GovernanceRejectedError(`${action} refused: ${text}`, { code })
-      Object.defineProperty(error, 'contractError', { value: r.reasons.errorName(revert), enumerable: false })
-      throw error
+      throw new GovernanceRejectedError(`${action} refused: ${text}`, { code })
     }
   }
 
