@@ -96,12 +96,14 @@ export class Timeline {
 
   /** The entry in force at position `n` (undefined before the genesis). */
   at (n: number): Entry | undefined {
-    let found: Entry | undefined
-    for (const e of this.entries) {
-      if (e.position.seq > n) break
-      found = e
+    // The last entry at or below n (entries are in position order).
+    let lo = 0; let hi = this.entries.length
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1
+      if (this.entries[mid]!.position.seq <= n) lo = mid + 1
+      else hi = mid
     }
-    return found
+    return lo === 0 ? undefined : this.entries[lo - 1]
   }
 
   /** Applies a change; false when the reducer disagreed with the chain (the state is left as the chain said, if `fallback` gives it). */
