@@ -104,3 +104,33 @@ describe('declared finality on the change feed', () => {
     await anchor.close()
   })
 })
+
+describe('reorgs on the change feed', () => {
+  it('a reorg deeper than the remembered window undoes what the feed remembers, and the feed reads on', async () => {
+    const chain = new MemoryChain()
+    const anchor = new MemoryAnchor(chain, { reorgDepth: 2 })
+    const admin = generateKeyPair()
+    const { context } = await anchor.createContext({ application: new Uint8Array(32).fill(5), creator: admin })
+    const fork = chain.head()
+    const seen: AnchorChange[] = []
+    anchor.watch(context, (c) => { seen.push(c) })
+    for (let i = 0; i < 5; i++) {
+      await anchor.submit(context, admin, { type: 'addMember', identity: generateKeyPair().publicKey, role: 'member' })
+      await anchor.sync()
+    }
+    assert.equal(seen.filter((c) => c.accepted).length, 5)
+    chain.fork(fork, 12)
+    // Past the window the feed cannot find the fork: it undoes what it still remembers
+    // (the newest changes, newest first), warns, and reads on below them.
+    await until('the remembered changes undone', () => seen.some((c) => !c.accepted))
+    await anchor.sync()
+    const accepted = seen.filter((c) => c.accepted).map((c) => c.id)
+    const undone = seen.filter((c) => !c.accepted).map((c) => c.id)
+    assert.ok(undone.length >= 1 && undone.length < 5, `${undone.length} undone`)
+    assert.deepEqual(undone, accepted.slice(-undone.length).reverse())
+    const r = await anchor.submit(context, admin, { type: 'addMember', identity: generateKeyPair().publicKey, role: 'reader' })
+    await until('the change on the new branch', () => seen.at(-1)?.id === r.id && seen.at(-1)?.accepted === true)
+    assert.equal((await anchor.viewAt(context)).members.length, 2)
+    await anchor.close()
+  })
+})

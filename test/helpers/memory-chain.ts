@@ -240,6 +240,8 @@ function newId (): string {
 
 export interface MemoryAnchorInit {
   confirmations?: number
+  /** Positions of ids the feed keeps to find a fork point (default 64). */
+  reorgDepth?: number
   finalityTag?: string
   pollIntervalMs?: number
   txTimeoutMs?: number
@@ -272,7 +274,7 @@ export class MemoryAnchor implements ChainAnchor {
       source: this.source,
       finality: this.finality,
       pollIntervalMs: this.pollIntervalMs,
-      reorgDepth: 64,
+      reorgDepth: init.reorgDepth ?? 64,
       range: 100,
       logger: (init.logger ?? silentLogger).child('memory-chain'),
       // A new feed starts at the newest position this anchor wrote at, so nothing after it is missed.
