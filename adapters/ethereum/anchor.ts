@@ -8,18 +8,22 @@
 //    the call is simulated (eth_estimateGas) so a refusal comes back with the contract's
 //    reason without spending gas; a stale identity nonce or a transaction that reverted
 //    after a race is retried with fresh state, unless the caller fixed the nonce.
-//  - Reads (`view`, `nonce`) are made at the confirmed head, head - confirmations + 1,
-//    and cached by that block's hash: a reorg changes the hash, so the cache can never
-//    serve a view from a dropped branch.
-//  - The change feed (feed.ts) turns Applied events into AnchorChanges, undoing those
-//    whose blocks a reorg removed, and keeps `cached(context)` (the view at the feed's
-//    position) up to date for synchronous membership checks.
+//  - Reads (`view`, `nonce`) are made at the confirmed head (head - confirmations + 1, or
+//    the block a finality tag names), cached by that block's hash: a reorg changes the
+//    hash, so the cache can never serve a view from a dropped branch.
+//  - The change feed is the chain kit's (src/chain/kit/): feed.ts gives it the Applied
+//    events; the kit undoes those whose blocks a reorg removed. `cached(context)` (the
+//    view at the feed's position) is kept up to date for synchronous membership checks.
 import { randomBytes } from 'node:crypto'
 import { Interface, Wallet, getAddress, getBytes, hexlify, keccak256, AbiCoder, type Signer as EthersSigner, type JsonRpcApiProvider } from 'ethers'
+import { ChangeFeed, KeyedQueue, PositionCache, confirmedPosition, finalityOf, readStable, waitConfirmed, type Finality, type Position } from '../../src/chain/kit/index.ts'
 import { toHex } from '../../src/crypto/bytes.ts'
 import { sign } from '../../src/crypto/ed25519.ts'
 import { InvalidInputError, NotFoundError } from '../../src/errors/index.ts'
-import { GovernanceRejectedError, type AnchorChange, type ChainAnchor, type AnchorOptions, type GovernanceView, type Receipt, type Signer, type SubmitOptions } from '../../src/governance/anchor.ts'
+import {
+  GovernanceRejectedError, type AnchorChange, type ChainAnchor, type AnchorOptions, type ChainWatchOptions, type GovernanceView, type Lookup,
+  type LookupOptions, type Genesis, type Receipt, type Signer, type SubmitOptions
+} from '../../src/governance/anchor.ts'
 import type { InvitationState, ProposalOutcome } from '../../src/governance/acl.ts'
 import { contextIdFor } from '../../src/governance/context-id.ts'
 import type { MemberRecord, ProposalRecord } from '../../src/governance/types.ts'
@@ -30,11 +34,11 @@ import {
   DEFAULT_TX_TIMEOUT_MS, GAS_MARGIN_PERCENT
 } from './constants.ts'
 import {
-  ACTION_TUPLE, REQUEST_TYPES, b32, bindingMessage, capabilitiesOf, decodeProposalAction, decodeRequest, eip712Domain,
+  ACTION_TUPLE, REQUEST_TYPES, b32, bindingMessage, capabilitiesOf, decodeProposalAction, eip712Domain,
   encodeRequest, roleName, salt32, type EthereumGovAction, type EthereumProposalAction
 } from './encoding.ts'
 import { ContractNotFoundError, EthereumRpcError, TransactionTimeoutError } from './errors.ts'
-import { ChangeFeed, type EthereumChange, type WatchOptions } from './feed.ts'
+import { APPLIED_TOPIC, EvmSource, type EthereumChange } from './feed.ts'
 import { evmKeyFor } from './keys.ts'
 import { Reasons } from './reasons.ts'
 import { Relayer } from './relayer.ts'
@@ -49,6 +53,8 @@ export interface EthereumInit {
   relayer: string | EthersSigner
   /** Blocks a change needs, its own included, before reads and the feed see it (default 1). */
   confirmations?: number
+  /** Instead of confirmations: the block tag whose block counts as final (`finalized`, `safe`). */
+  finalityTag?: string
   /** Change feed poll interval in ms (default 1000). */
   pollIntervalMs?: number
   /** Blocks of hashes kept to locate a reorg's fork point (default 128). */
@@ -77,8 +83,10 @@ export type EthereumProposalRecord = Omit<ProposalRecord, 'actions'> & { actions
 export interface EthereumGovernanceView extends Omit<GovernanceView, 'proposals'> {
   proposals: EthereumProposalRecord[]
   proxy: string
-  createdBlock: number
-  block: { number: number, hash: string }
+  /** The block the context was created in, its creator and first application. */
+  genesis: Genesis
+  /** The block the view was read at. */
+  position: Position
 }
 
 /** A signed request, ready for any relayer to send. */
@@ -111,8 +119,7 @@ interface HistoryCache {
 
 const ZERO_ADDRESS = '0x0000000000000000000000000000000000000000'
 const abi = AbiCoder.defaultAbiCoder()
-const APPLIED = new Interface(['event Applied(bytes32 indexed context, bytes32 indexed identity, uint64 nonce, uint64 revision, uint8 kind, bytes payload)'])
-const APPLIED_TOPIC = APPLIED.getEvent('Applied')!.topicHash
+const CREATED = new Interface(['event ContextCreated(bytes32 indexed context, bytes32 indexed creator, bytes32 application, address proxy)'])
 
 /** `getContext`'s result: application, proxy, revision, created block, members, invitations. */
 type ContextTuple = [
@@ -124,8 +131,11 @@ type ContextTuple = [
 export class EthereumAnchor implements ChainAnchor {
   readonly kind = 'ethereum'
   readonly contract: string
-  readonly confirmations: number
+  readonly finality: Finality
+  /** Ethereum endpoints read state at past blocks (a pruned one answers for recent ones only). */
+  readonly pastState = true
   private readonly rpc: Rpc
+  private readonly source: EvmSource
   private readonly provider: JsonRpcApiProvider
   private readonly ownsProvider: boolean
   private readonly relayer: Relayer
@@ -137,20 +147,22 @@ export class EthereumAnchor implements ChainAnchor {
   private readonly feed: ChangeFeed
   private readyMemo: Promise<Ready> | undefined
   private lastSeen: number | undefined
-  private readonly views = new Map<string, { hash: string, view: EthereumGovernanceView }>()
+  private readonly views = new PositionCache<EthereumGovernanceView>()
   private readonly feedViews = new Map<string, EthereumGovernanceView>()
+  private readonly geneses = new Map<string, Genesis>()
   private readonly histories = new Map<string, HistoryCache>()
   private readonly actions = new Map<string, { hash: string, actions: EthereumProposalAction[] }>()
   private readonly boundKeys = new Map<string, string>()
   private readonly usedNonces = new Map<string, bigint>()
-  private readonly locks = new Map<string, Promise<unknown>>()
+  private readonly queue = new KeyedQueue()
 
   constructor (init: EthereumInit) {
     this.contract = getAddress(init.contract)
-    this.confirmations = Math.max(1, Math.floor(init.confirmations ?? DEFAULT_CONFIRMATIONS))
+    this.finality = finalityOf(init, DEFAULT_CONFIRMATIONS)
     this.provider = providerFor(init.rpc)
     this.ownsProvider = this.provider !== init.rpc
     this.rpc = new Rpc(this.provider)
+    this.source = new EvmSource(this.rpc, this.contract, init.logRange ?? DEFAULT_LOG_RANGE)
     this.log = (init.logger ?? silentLogger).child('ethereum')
     this.retries = init.retries ?? DEFAULT_SUBMIT_RETRIES
     this.pollIntervalMs = init.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS
@@ -159,14 +171,11 @@ export class EthereumAnchor implements ChainAnchor {
     const signer = typeof init.relayer === 'string' ? new Wallet(init.relayer, this.provider) : (init.relayer.provider === null ? init.relayer.connect(this.provider) : init.relayer)
     this.relayer = new Relayer(signer, this.log, this.retries)
     this.feed = new ChangeFeed({
-      rpc: this.rpc,
-      address: this.contract,
-      appliedTopic: APPLIED_TOPIC,
-      decode: (log) => this.decodeApplied(log),
-      confirmations: this.confirmations,
+      source: this.source,
+      finality: this.finality,
       pollIntervalMs: this.pollIntervalMs,
       reorgDepth: init.reorgDepth ?? DEFAULT_REORG_DEPTH,
-      logRange: this.logRange,
+      range: this.logRange,
       logger: this.log,
       lastSeen: () => this.lastSeen,
       onAdvance: async (contexts, block) => { await this.refreshFeedViews(contexts, block) },
@@ -191,14 +200,14 @@ export class EthereumAnchor implements ChainAnchor {
     const data = r.config.encodeFunctionData('createContext', [b32(init.creator.publicKey, 'creator'), application, hexlify(salt), key.address, hexlify(binding)])
     const gas = await this.estimate(data, 'createContext')
     const receipt = await this.transact(data, gas, options?.signal)
-    if (receipt.status !== 1) throw new GovernanceRejectedError(`createContext refused: ${await this.reasonAfterRevert(data, 'createContext')}`, { details: `transaction ${receipt.hash}` })
+    if (receipt.status !== 1) throw await this.afterRevert(data, 'createContext', receipt.hash)
     this.boundKeys.set(this.keyOf(context, init.creator.publicKey), key.address)
     return { context, receipt: { id: receipt.hash, revision: 1 } }
   }
 
   async submit (context: Uint8Array, signer: Signer, action: EthereumGovAction, options?: SubmitOptions): Promise<Receipt> {
     const who = this.keyOf(context, signer.publicKey)
-    return await this.exclusive(who, async () => {
+    return await this.queue.run(who, async () => {
       for (let attempt = 0; ; attempt++) {
         options?.signal?.throwIfAborted()
         const retryable = attempt < this.retries && options?.nonce === undefined
@@ -208,9 +217,9 @@ export class EthereumAnchor implements ChainAnchor {
         } catch (err) {
           // Another client used this identity's nonce, or the key binding we remembered
           // was reorged out: re-read and re-sign.
-          const name = (err as { contractError?: string }).contractError
-          if (!retryable || (name !== 'StaleNonce' && name !== 'BadBinding')) throw err
-          if (name === 'BadBinding' && !this.boundKeys.has(who)) throw err
+          const code = err instanceof GovernanceRejectedError ? err.code : undefined
+          if (!retryable || (code !== 'StaleNonce' && code !== 'BadBinding')) throw err
+          if (code === 'BadBinding' && !this.boundKeys.has(who)) throw err
           this.forget(who)
           continue
         }
@@ -221,11 +230,11 @@ export class EthereumAnchor implements ChainAnchor {
             this.log.info('request reverted on chain; retrying with fresh state', { action: action.type, tx: receipt.hash })
             continue
           }
-          throw new GovernanceRejectedError(`${action.type} refused: ${await this.reasonAfterRevert(prepared.data, action.type)}`, { details: `transaction ${receipt.hash}` })
+          throw await this.afterRevert(prepared.data, action.type, receipt.hash)
         }
         this.usedNonces.set(who, prepared.nonce)
         this.boundKeys.set(who, prepared.key)
-        const applied = receipt.logs.filter((l) => l.topics[0] === APPLIED_TOPIC && getAddress(l.address) === this.contract).map((l) => this.decodeApplied(l)).at(-1)
+        const applied = receipt.logs.filter((l) => l.topics[0] === APPLIED_TOPIC && getAddress(l.address) === this.contract).map((l) => this.source.decode(l, 0)).at(-1)
         this.feed.kick()
         return { id: receipt.hash, revision: applied?.revision ?? 0 }
       }
@@ -258,7 +267,7 @@ export class EthereumAnchor implements ChainAnchor {
     const r = await this.ready()
     options?.signal?.throwIfAborted()
     const block = await this.confirmedBlock()
-    const [last] = r.config.decodeFunctionResult('nonceOf', await this.rpc.call(this.contract, r.config.encodeFunctionData('nonceOf', [hexlify(context), b32(identity, 'identity')]), block.number)) as unknown as [bigint]
+    const [last] = r.config.decodeFunctionResult('nonceOf', await this.rpc.call(this.contract, r.config.encodeFunctionData('nonceOf', [hexlify(context), b32(identity, 'identity')]), block.seq)) as unknown as [bigint]
     return last + 1n
   }
 
@@ -266,38 +275,46 @@ export class EthereumAnchor implements ChainAnchor {
     return await this.viewAt(context, options) as unknown as GovernanceView
   }
 
-  watch (context: Uint8Array, listener: (change: AnchorChange) => void, options?: WatchOptions): () => void {
+  watch (context: Uint8Array, listener: (change: AnchorChange) => void, options?: ChainWatchOptions): () => void {
     return this.feed.watch(context, listener, options)
   }
 
   // ---- Beyond the interface ----
 
-  /** The view at the confirmed head, with chain details (proxy, block, call/transfer actions). */
+  /** The view at the confirmed head, with chain details (proxy, block, call/transfer actions); NotFoundError for a context not on the chain. */
   async viewAt (context: Uint8Array, options?: AnchorOptions): Promise<EthereumGovernanceView> {
-    await this.ready()
-    options?.signal?.throwIfAborted()
-    for (let attempt = 0; ; attempt++) {
-      const block = await this.confirmedBlock()
-      const hex = toHex(context)
-      const cached = this.views.get(hex)
-      if (cached?.hash === block.hash) return cached.view
-      const view = await this.readView(context, block)
-      // A reorg while reading: read again on the new branch.
-      if (await this.rpc.blockHash(block.number) !== block.hash && attempt < 3) continue
-      this.views.set(hex, { hash: block.hash, view })
-      return view
-    }
+    const found = await this.lookup(context, options)
+    if (!found.found) throw new NotFoundError(`context ${toHex(context)} does not exist on ${this.contract}`)
+    return found.value
   }
 
   /**
-   * The view as of block `number` (e.g. a delta's causal point). Old blocks need an
-   * endpoint that keeps historical state (an archive node; the devnet keeps everything).
+   * The view at the confirmed head, or as of block `at` (e.g. a delta's causal point), or
+   * why there is none. Old blocks need an endpoint that keeps historical state (an
+   * archive node; the devnet keeps everything).
    */
-  async viewAtBlock (context: Uint8Array, number: number): Promise<EthereumGovernanceView> {
+  async lookup (context: Uint8Array, options: LookupOptions = {}): Promise<Lookup<EthereumGovernanceView>> {
     await this.ready()
-    const hash = await this.rpc.blockHash(number)
-    if (hash === undefined) throw new NotFoundError(`block ${number} is not on the chain (yet)`)
-    return await this.readView(context, { number, hash })
+    options.signal?.throwIfAborted()
+    const hex = toHex(context)
+    let at: Position | undefined
+    if (options.at !== undefined) {
+      const id = await this.rpc.blockHash(options.at)
+      if (id === undefined) return { found: false, missing: 'no-position' }
+      at = { seq: options.at, id }
+    }
+    const { value } = await readStable(this.source, this.finality, async (pos) => {
+      const cached = this.views.get(hex, pos)
+      if (cached !== undefined) return cached
+      const view = await this.readView(context, pos)
+      if (view !== undefined) this.views.set(hex, pos, view)
+      return view
+    }, () => new EthereumRpcError(`the chain kept reorganising while context ${hex} was read`), { ...(at !== undefined ? { at, attempts: 1 } : {}), signal: options.signal })
+    return value === undefined ? { found: false, missing: 'no-context' } : { found: true, value }
+  }
+
+  async idAt (seq: number): Promise<string | undefined> {
+    return await this.source.idAt(seq)
   }
 
   /**
@@ -316,30 +333,35 @@ export class EthereumAnchor implements ChainAnchor {
     }
     const fromBlock = block(options.fromBlock, 'fromBlock')
     const toBlock = block(options.toBlock, 'toBlock')
-    const id = b32(context, 'context id')
+    b32(context, 'context id')
+    const id = toHex(context)
     signal?.throwIfAborted()
-    const from = fromBlock ?? Number((await this.getContext(context, 'latest'))[3])
-    for (let attempt = 0; ; attempt++) {
-      signal?.throwIfAborted()
-      const to = toBlock === undefined ? await this.confirmedBlock() : { number: toBlock, hash: await this.rpc.blockHash(toBlock) }
-      if (to.hash === undefined) throw new NotFoundError(`block ${toBlock} is not on the chain (yet)`)
-      const out: EthereumChange[] = []
-      for (let start = from; start <= to.number; start += this.logRange) {
-        signal?.throwIfAborted()
-        const end = Math.min(to.number, start + this.logRange - 1)
-        for (const log of await this.rpc.logs({ address: this.contract, topics: [APPLIED_TOPIC, id] }, start, end, this.logRange)) {
-          const change = this.decodeApplied(log)
-          if (change !== undefined) out.push(change)
-        }
-      }
-      // A reorg while reading changes the last block's hash: read again on the new branch.
-      if (await this.rpc.blockHash(to.number) === to.hash) return out
-      if (attempt >= 3) throw new EthereumRpcError(`the chain kept reorganising while the changes of ${toHex(context)} were read`)
+    let from = fromBlock
+    if (from === undefined) {
+      const tuple = await this.getContext(context, 'latest')
+      if (tuple === undefined) throw new NotFoundError(`context ${id} does not exist on ${this.contract}`)
+      from = Number(tuple[3])
     }
+    let at: Position | undefined
+    if (toBlock !== undefined) {
+      const hash = await this.rpc.blockHash(toBlock)
+      if (hash === undefined) throw new NotFoundError(`block ${toBlock} is not on the chain (yet)`)
+      at = { seq: toBlock, id: hash }
+    }
+    const start = from
+    const { value } = await readStable(this.source, this.finality, async (to) => {
+      const out: EthereumChange[] = []
+      for (let s = start; s <= to.seq; s += this.logRange) {
+        signal?.throwIfAborted()
+        out.push(...await this.source.changes([id], s, Math.min(to.seq, s + this.logRange - 1)))
+      }
+      return out
+    }, () => new EthereumRpcError(`the chain kept reorganising while the changes of ${id} were read`), { ...(at !== undefined ? { at } : {}), signal })
+    return value
   }
 
-  /** The confirmed head (head - confirmations + 1): the block reads and the change feed stop at. */
-  async confirmedHead (): Promise<{ number: number, hash: string }> {
+  /** The confirmed head: the block reads and the change feed stop at. */
+  async confirmedHead (): Promise<Position> {
     return await this.confirmedBlock()
   }
 
@@ -353,8 +375,8 @@ export class EthereumAnchor implements ChainAnchor {
     const head = await this.rpc.blockNumber()
     const hash = await this.rpc.blockHash(head)
     if (hash === undefined) throw new EthereumRpcError('the head block vanished while reading')
-    const v = await this.readView(context, { number: head, hash })
-    return v.proposals.find((p) => toHex(p.id) === toHex(proposal))?.actions ?? []
+    const v = await this.readView(context, { seq: head, id: hash })
+    return v?.proposals.find((p) => toHex(p.id) === toHex(proposal))?.actions ?? []
   }
 
   /** The context's proxy contract (holds its funds, runs its proposals). */
@@ -423,13 +445,11 @@ export class EthereumAnchor implements ChainAnchor {
     if (this.lastSeen === undefined || block > this.lastSeen) this.lastSeen = block
   }
 
-  private async confirmedBlock (): Promise<{ number: number, hash: string }> {
-    const head = await this.rpc.blockNumber()
-    const number = Math.max(0, head - (this.confirmations - 1))
-    const hash = await this.rpc.blockHash(number)
-    if (hash === undefined) throw new EthereumRpcError(`block ${number} is not available`)
-    this.seen(number)
-    return { number, hash }
+  private async confirmedBlock (): Promise<Position> {
+    const at = await confirmedPosition(this.source, this.finality)
+    if (at === undefined) throw new EthereumRpcError('the confirmed head block is not available')
+    this.seen(at.seq)
+    return at
   }
 
   private async nextNonce (context: Uint8Array, identity: Uint8Array): Promise<bigint> {
@@ -454,105 +474,87 @@ export class EthereumAnchor implements ChainAnchor {
     } catch (err) {
       if (!isRevert(err)) throw err
       const revert = revertData(err)
-      const error = new GovernanceRejectedError(`${action} refused: ${r.reasons.explain(revert, action)}`)
-      Object.defineProperty(error, 'contractError', { value: r.reasons.errorName(revert), enumerable: false })
-      throw error
+      const { code, text } = r.reasons.refusal(revert, action)
+      throw new GovernanceRejectedError(`${action} refused: ${text}`, { code })
     }
   }
 
-  private async reasonAfterRevert (data: string, action: string): Promise<string> {
+  /** The refusal of a transaction that reverted on chain: the contract's reason now, if it gives one. */
+  private async afterRevert (data: string, action: string, tx: string): Promise<GovernanceRejectedError> {
     try {
       await this.estimate(data, action)
-      return 'the transaction reverted on chain (out of gas, or the state changed before it was mined)'
+      return new GovernanceRejectedError(`${action} refused: the transaction reverted on chain (out of gas, or the state changed before it was mined)`, { code: 'Other', details: `transaction ${tx}` })
     } catch (err) {
-      return (err as GovernanceRejectedError).shortMessage?.replace(`${action} refused: `, '') ?? (err as Error).message
+      if (!(err instanceof GovernanceRejectedError)) throw err
+      return new GovernanceRejectedError(err.shortMessage, { code: err.code, details: `transaction ${tx}` })
     }
   }
 
   private async transact (data: string, gas: bigint, signal?: AbortSignal): Promise<{ hash: string, status: number, blockNumber: number, logs: RawLog[] }> {
     const response = await this.relayer.send({ to: this.contract, data, gasLimit: gas * GAS_MARGIN_PERCENT / 100n })
-    const deadline = Date.now() + this.txTimeoutMs
-    const interval = Math.max(10, Math.min(this.pollIntervalMs, 1000))
-    for (;;) {
-      signal?.throwIfAborted()
-      const receipt = await this.rpc.receipt(response.hash)
-      if (receipt !== undefined) {
-        this.seen(receipt.blockNumber)
-        const head = await this.rpc.blockNumber()
-        if (head - receipt.blockNumber + 1 >= this.confirmations) {
-          // Still on the canonical chain?
-          if (await this.rpc.blockHash(receipt.blockNumber) === receipt.blockHash) return { hash: response.hash, ...receipt }
-        }
-      }
-      if (Date.now() > deadline) {
+    return await waitConfirmed({
+      source: this.source,
+      finality: this.finality,
+      included: async () => {
+        const receipt = await this.rpc.receipt(response.hash)
+        return receipt === undefined ? undefined : { position: { seq: receipt.blockNumber, id: receipt.blockHash }, value: { hash: response.hash, ...receipt } }
+      },
+      intervalMs: Math.max(10, Math.min(this.pollIntervalMs, 1000)),
+      timeoutMs: this.txTimeoutMs,
+      signal,
+      seen: (p) => { this.seen(p.seq) },
+      late: () => {
         this.relayer.reset()
-        throw new TransactionTimeoutError(`transaction ${response.hash} was not mined with ${this.confirmations} confirmation(s) in ${this.txTimeoutMs} ms`)
+        return new TransactionTimeoutError(`transaction ${response.hash} was not mined and confirmed (${JSON.stringify(this.finality)}) in ${this.txTimeoutMs} ms`)
       }
-      await new Promise((resolve) => setTimeout(resolve, interval))
-    }
+    })
   }
 
-  private async exclusive<T> (key: string, fn: () => Promise<T>): Promise<T> {
-    const prev = this.locks.get(key) ?? Promise.resolve()
-    const run = prev.then(fn, fn)
-    const tail = run.catch(() => undefined)
-    this.locks.set(key, tail)
-    try {
-      return await run
-    } finally {
-      if (this.locks.get(key) === tail) this.locks.delete(key)
-    }
-  }
-
-  private decodeApplied (log: RawLog): EthereumChange | undefined {
-    let parsed
-    try { parsed = APPLIED.parseLog({ topics: log.topics, data: log.data }) } catch { return undefined }
-    if (parsed === null) return undefined
-    const [context, identity, nonce, revision, kind, payload] = parsed.args as unknown as [string, string, bigint, bigint, bigint, string]
-    let action: EthereumGovAction | { type: string }
-    try { action = decodeRequest(Number(kind), payload) } catch { action = { type: `undecodable#${kind}` } }
-    return {
-      context: getBytes(context),
-      id: log.transactionHash,
-      author: getBytes(identity),
-      action: action as AnchorChange['action'],
-      accepted: true,
-      revision: Number(revision),
-      block: log.blockNumber,
-      blockHash: log.blockHash,
-      logIndex: log.logIndex,
-      nonce
-    }
-  }
-
-  private async refreshFeedViews (contexts: Set<string>, block: { number: number, hash: string }): Promise<void> {
+  private async refreshFeedViews (contexts: Set<string>, at: Position): Promise<void> {
     for (const hex of contexts) {
       try {
-        this.feedViews.set(hex, await this.readView(getBytes('0x' + hex), block))
+        const view = await this.readView(getBytes('0x' + hex), at)
+        if (view !== undefined) this.feedViews.set(hex, view)
       } catch (err) {
         this.log.warn('could not refresh a watched context\'s view', { context: hex, error: (err as Error).message })
       }
     }
   }
 
-  /** The contract's `getContext` at a block; NotFoundError for a context it does not have. */
-  private async getContext (context: Uint8Array, blockTag: number | 'latest'): Promise<ContextTuple> {
+  /** The contract's `getContext` at a block; undefined for a context it does not have there. */
+  private async getContext (context: Uint8Array, blockTag: number | 'latest'): Promise<ContextTuple | undefined> {
     const r = await this.ready()
     let raw: string
     try {
       raw = await this.rpc.call(this.contract, r.config.encodeFunctionData('getContext', [hexlify(context)]), blockTag)
     } catch (err) {
-      if (isRevert(err) && r.reasons.errorName(revertData(err)) === 'UnknownContext') {
-        throw new NotFoundError(`context ${toHex(context)} does not exist on ${this.contract}${blockTag === 'latest' ? '' : ` (at block ${blockTag})`}`)
-      }
+      if (isRevert(err) && r.reasons.errorName(revertData(err)) === 'UnknownContext') return undefined
       throw err
     }
     return r.config.decodeFunctionResult('getContext', raw) as unknown as ContextTuple
   }
 
-  private async readView (context: Uint8Array, block: { number: number, hash: string }): Promise<EthereumGovernanceView> {
+  /** How the context began, from its ContextCreated event (read once). */
+  private async genesisOf (context: Uint8Array, createdBlock: number): Promise<Genesis> {
+    const hex = toHex(context)
+    let genesis = this.geneses.get(hex)
+    if (genesis === undefined) {
+      const topic = CREATED.getEvent('ContextCreated')!.topicHash
+      const [log] = await this.rpc.logs({ address: this.contract, topics: [topic, '0x' + hex] }, createdBlock, createdBlock, 1)
+      const ev = log === undefined ? null : CREATED.parseLog({ topics: log.topics, data: log.data })
+      if (ev === null) throw new EthereumRpcError(`the creation event of context ${hex} was not found in block ${createdBlock}`)
+      genesis = { seq: createdBlock, creator: getBytes(ev.args[1] as string), application: getBytes(ev.args[2] as string) }
+      this.geneses.set(hex, genesis)
+    }
+    return genesis
+  }
+
+  private async readView (context: Uint8Array, at: Position): Promise<EthereumGovernanceView | undefined> {
     const r = await this.ready()
-    const [application, proxy, revision, createdBlock, members, invitations] = await this.getContext(context, block.number)
+    const block = { number: at.seq, hash: at.id }
+    const tuple = await this.getContext(context, block.number)
+    if (tuple === undefined) return undefined
+    const [application, proxy, revision, createdBlock, members, invitations] = tuple
     const stateRaw = await this.rpc.call(proxy, r.proxy.encodeFunctionData('state', []), block.number)
     const [threshold, activeLimit, open, values] = r.proxy.decodeFunctionResult('state', stateRaw) as unknown as [
       bigint, bigint,
@@ -593,8 +595,8 @@ export class EthereumAnchor implements ChainAnchor {
       })),
       values: values.map(([key, value]) => ({ key: getBytes(key), value: getBytes(value) })),
       proxy,
-      createdBlock: created,
-      block
+      genesis: await this.genesisOf(context, created),
+      position: at
     }
   }
 

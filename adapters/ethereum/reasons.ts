@@ -1,74 +1,77 @@
-// Turns the contracts' custom errors into the reasons src/governance/acl.ts gives, so a
-// refusal reads the same whatever the anchor.
+// Turns the contracts' custom errors into the shared refusal codes of
+// src/governance/refusals.ts (which also renders their text), so a refusal has the same
+// code and reads the same whatever the anchor.
 import { Interface, type ErrorDescription, getBytes } from 'ethers'
+import { refusal, type RefusalCode } from '../../src/governance/refusals.ts'
 import { capabilityName, short } from './encoding.ts'
 
 type Args = ErrorDescription['args']
-type Explain = (a: Args, action: string) => string
+type Refusal = { code: RefusalCode, args?: Record<string, string | number | bigint> }
+type Map = (a: Args, action: string) => Refusal
 
 const REQUEST_NAMES: Record<number, string> = { 0: 'addMember', 1: 'removeMember', 2: 'setRole', 3: 'grant', 4: 'revoke', 13: 'approve', 14: 'keys' }
+const who = (a: Args, i = 0): { who: string } => ({ who: short(a[i] as string) })
+const same = (code: RefusalCode): Map => () => ({ code })
 
-const EXPLAIN: Record<string, Explain> = {
+const CODES: Record<string, Map> = {
   // Authentication and nonces.
-  UnknownContext: (a) => `no context ${short(a[0] as string)} on this contract`,
-  ContextExists: (a) => `context ${short(a[0] as string)} exists already`,
-  BadSignature: () => 'the request signature is malformed',
-  BadBinding: (a) => `${short(a[0] as string)} has no EVM key bound in this context and the binding signature does not verify`,
-  WrongKey: (a) => `the request is not signed by the key bound to ${short(a[0] as string)} (${String(a[1])})`,
-  StaleNonce: (a) => `stale nonce ${String(a[1])}: the last accepted nonce of ${short(a[0] as string)} is ${String(a[2])}`,
-  Reentered: () => 'a request cannot be made from inside another request',
-  OnlyProxy: () => 'only the context\'s proxy may change admins',
-  UnknownRequest: (a) => `unknown request kind ${String(a[0])}`,
-  // Refusals (acl.ts wording).
-  MissingCapability: (a) => `${short(a[0] as string)} lacks the ${capabilityName(Number(a[1]))} capability`,
-  AdminChangeNeedsProposal: (a) => Number(a[0]) === 0
-    ? 'admins are added through an addAdmin proposal'
-    : Number(a[0]) === 1 ? 'admins are removed through a removeAdmin proposal' : 'admin roles change through proposals',
-  AlreadyMember: (a) => `${short(a[0] as string)} is already a member`,
-  NotMember: (a, action) => action === 'keys'
-    ? `only members share group keys; ${short(a[0] as string)} is not a member`
-    : `${short(a[0] as string)} is not a member`,
+  UnknownContext: (a) => ({ code: 'UnknownContext', args: { context: short(a[0] as string) } }),
+  ContextExists: (a) => ({ code: 'ContextExists', args: { context: short(a[0] as string) } }),
+  BadSignature: same('BadSignature'),
+  BadBinding: (a) => ({ code: 'BadBinding', args: who(a) }),
+  WrongKey: (a) => ({ code: 'WrongKey', args: { ...who(a), key: String(a[1]) } }),
+  StaleNonce: (a) => ({ code: 'StaleNonce', args: { ...who(a), nonce: String(a[1]), last: String(a[2]) } }),
+  Reentered: same('Reentered'),
+  OnlyProxy: same('OnlyProxy'),
+  UnknownRequest: (a) => ({ code: 'UnknownRequest', args: { kind: String(a[0]) } }),
+  // Members, invitations (acl.ts semantics).
+  MissingCapability: (a) => ({ code: 'MissingCapability', args: { ...who(a), capability: capabilityName(Number(a[1])) } }),
+  AdminChangeNeedsProposal: (a) => ({ code: Number(a[0]) === 0 ? 'AdminAddNeedsProposal' : Number(a[0]) === 1 ? 'AdminRemoveNeedsProposal' : 'AdminRoleNeedsProposal' }),
+  AlreadyMember: (a) => ({ code: 'AlreadyMember', args: who(a) }),
+  NotMember: (a, action) => ({ code: action === 'keys' ? 'KeysNotMember' : 'NotMember', args: who(a) }),
   OnlyAdmins: (a) => {
     const kind = REQUEST_NAMES[Number(a[0])]
-    return kind === 'approve' ? `only admins approve; ${short(a[1] as string)} is not an admin` : `only admins ${kind ?? 'do this'} capabilities`
+    return kind === 'approve' ? { code: 'OnlyAdminsApprove', args: who(a, 1) } : { code: 'OnlyAdminsCapabilities', args: { what: kind ?? 'do this' } }
   },
-  UnknownCapability: (a) => `unknown capability ${String(a[0])}`,
-  BadApplication: () => 'the application id must be 32 bytes, not all zero',
-  InvitationExists: () => 'an invitation with this id exists',
-  InvitationRole: () => 'invitations grant the member or reader role',
-  InvitationTarget: (a) => `unknown invitation target kind ${String(a[0])}`,
-  MaxUsesNotPositive: () => 'maxUses must be a positive integer',
-  AlreadyExpired: () => 'the invitation is already expired',
-  InviteeIsMember: () => 'the invitee is already a member',
-  NoSuchInvitation: () => 'no such invitation',
-  OpenInvitationNeedsReveal: () => 'an open invitation is claimed by commitClaim then revealClaim',
-  NamesAnotherIdentity: () => 'the invitation names another identity',
-  NotOpenInvitation: (_a, action) => action === 'commitClaim' ? 'only open invitations take commitments' : 'not an open invitation',
-  NoMatchingCommitment: () => 'no earlier commitment by this identity matches the reveal',
-  BadClaimProof: () => 'the claim proof does not verify against the invitation key',
-  InvitationRevokedError: () => 'the invitation was revoked',
-  InvitationExpired: (a) => `the invitation expired at ${new Date(Number(a[1])).toISOString()}`,
-  NoUsesLeft: () => 'the invitation has no uses left',
-  AlreadyAMember: () => 'already a member',
-  LastAdminCannotLeave: () => 'the last admin cannot leave; add another admin first',
-  NotAdmin: (a) => `${short(a[0] as string)} is not an admin`,
-  LastAdmin: () => 'a context keeps at least one admin',
-  ReaderCannotRotate: (a) => `readers cannot rotate the group key; ${short(a[0] as string)} is a reader (it may re-share the current key)`,
+  UnknownCapability: (a) => ({ code: 'UnknownCapability', args: { capability: String(a[0]) } }),
+  BadApplication: same('BadApplication'),
+  InvitationExists: same('InvitationExists'),
+  InvitationRole: same('InvitationRole'),
+  InvitationTarget: (a) => ({ code: 'InvitationTarget', args: { kind: String(a[0]) } }),
+  MaxUsesNotPositive: same('MaxUsesNotPositive'),
+  AlreadyExpired: same('AlreadyExpired'),
+  InviteeIsMember: same('InviteeIsMember'),
+  NoSuchInvitation: same('NoSuchInvitation'),
+  OpenInvitationNeedsReveal: same('OpenInvitationNeedsReveal'),
+  NamesAnotherIdentity: same('NamesAnotherIdentity'),
+  NotOpenInvitation: (_a, action) => ({ code: action === 'commitClaim' ? 'CommitNeedsOpenInvitation' : 'NotOpenInvitation' }),
+  TooManyCommitments: same('TooManyCommitments'),
+  NoMatchingCommitment: same('NoMatchingCommitment'),
+  BadClaimProof: same('BadClaimProof'),
+  InvitationRevokedError: same('InvitationRevoked'),
+  InvitationExpired: (a) => ({ code: 'InvitationExpired', args: { time: new Date(Number(a[1])).toISOString() } }),
+  NoUsesLeft: same('NoUsesLeft'),
+  AlreadyAMember: same('ClaimerIsMember'),
+  LastAdminCannotLeave: same('LastAdminCannotLeave'),
+  NotAdmin: (a) => ({ code: 'NotAdmin', args: who(a) }),
+  LastAdmin: same('LastAdmin'),
+  ReaderCannotRotate: (a) => ({ code: 'ReaderCannotRotate', args: who(a) }),
   // Proposals (ContextProxy).
-  ProposalExists: () => 'a proposal with this id exists',
-  ActionCount: (a) => `a proposal carries 1 to ${String(a[1])} actions`,
-  ActiveLimitReached: (a) => `${short(a[0] as string)} already has ${String(a[1])} active proposals (limit ${String(a[2])})`,
-  NoSuchProposal: () => 'no such proposal',
-  AlreadyApproved: () => 'already approved by this identity',
-  ActionsMismatch: () => 'the actions sent with the approval are not those of the proposal',
-  OutOfGas: () => 'the proposal\'s execution ran out of gas; send the request with more gas',
-  ThresholdNotPositive: () => 'threshold must be a positive integer',
-  ThresholdExceedsAdmins: (a) => `threshold ${String(a[0])} exceeds the ${String(a[1])} admins`,
-  LimitNotPositive: () => 'the active-proposals limit must be a positive integer',
-  NoProposalToDelete: () => 'no such proposal to delete',
-  CallFailed: (a) => `the call to ${String(a[0])} reverted (${String(a[1])})`,
-  TransferFailed: (a) => `the transfer of ${String(a[1])} wei to ${String(a[0])} failed`,
-  UnknownProposalAction: (a) => `unknown proposal action kind ${String(a[0])}`
+  ProposalExists: same('ProposalExists'),
+  ProposalSpent: same('ProposalSpent'),
+  ActionCount: (a) => ({ code: 'ActionCount', args: { max: String(a[1]) } }),
+  ActiveLimitReached: (a) => ({ code: 'ActiveLimitReached', args: { ...who(a), open: String(a[1]), limit: String(a[2]) } }),
+  NoSuchProposal: same('NoSuchProposal'),
+  AlreadyApproved: same('AlreadyApproved'),
+  ActionsMismatch: same('ActionsMismatch'),
+  OutOfGas: same('OutOfResources'),
+  ThresholdNotPositive: same('ThresholdNotPositive'),
+  ThresholdExceedsAdmins: (a) => ({ code: 'ThresholdExceedsAdmins', args: { threshold: String(a[0]), admins: String(a[1]) } }),
+  LimitNotPositive: same('LimitNotPositive'),
+  NoProposalToDelete: same('NoProposalToDelete'),
+  CallFailed: (a) => ({ code: 'CallFailed', args: { target: String(a[0]), detail: String(a[1]) } }),
+  TransferFailed: (a) => ({ code: 'TransferFailed', args: { to: String(a[0]), amount: `${String(a[1])} wei` } }),
+  UnknownProposalAction: (a) => ({ code: 'UnknownProposalAction', args: { kind: String(a[0]) } })
 }
 
 export class Reasons {
@@ -85,16 +88,23 @@ export class Reasons {
     this.iface = new Interface(errors as never[])
   }
 
-  /** The reason for revert data `data` (hex), given the action that was attempted. */
-  explain (data: string | undefined, action = ''): string {
-    if (data === undefined || data === '0x' || data === '') return 'the transaction reverted without a reason'
+  /** The refusal code and text for revert data `data` (hex), given the action that was attempted. */
+  refusal (data: string | undefined, action = ''): { code: RefusalCode, text: string } {
+    if (data === undefined || data === '0x' || data === '') return { code: 'Other', text: 'the transaction reverted without a reason' }
     let parsed: ErrorDescription | null = null
     try { parsed = this.iface.parseError(data) } catch { parsed = null }
-    if (parsed === null) return `the contract reverted (${data.slice(0, 74)})`
-    if (parsed.name === 'Error') return String(parsed.args[0])
-    if (parsed.name === 'Panic') return `the contract panicked (code ${String(parsed.args[0])})`
-    const explain = EXPLAIN[parsed.name]
-    return explain !== undefined ? explain(parsed.args, action) : `${parsed.name}(${parsed.args.map(String).join(', ')})`
+    if (parsed === null) return { code: 'Other', text: `the contract reverted (${data.slice(0, 74)})` }
+    if (parsed.name === 'Error') return { code: 'Other', text: String(parsed.args[0]) }
+    if (parsed.name === 'Panic') return { code: 'Other', text: `the contract panicked (code ${String(parsed.args[0])})` }
+    const map = CODES[parsed.name]
+    if (map === undefined) return { code: 'Other', text: `${parsed.name}(${parsed.args.map(String).join(', ')})` }
+    const r = map(parsed.args, action)
+    return { code: r.code, text: refusal(r.code, r.args) }
+  }
+
+  /** The reason's text for revert data (a proposal's failure, stored as the contract gave it). */
+  explain (data: string | undefined, action = ''): string {
+    return this.refusal(data, action).text
   }
 
   /** The custom error's name in revert data, if any. */

@@ -1,8 +1,9 @@
 // The few JSON-RPC calls the adapter makes, on an ethers provider: block numbers and
 // hashes (for confirmations and reorg checks), eth_call at a block, logs in bounded
-// ranges, receipts. Transport failures are retried a few times with backoff and then
-// surface as EthereumRpcError; a revert is not a transport failure and is passed through.
+// ranges, receipts. Transport failures are retried a few times with backoff (the shared
+// withRetry) and then surface as EthereumRpcError; a revert is not a transport failure and is passed through.
 import { BrowserProvider, JsonRpcProvider, type Eip1193Provider, type JsonRpcApiProvider, toQuantity } from 'ethers'
+import { withRetry } from '../../src/async/index.ts'
 import { EthereumRpcError } from './errors.ts'
 
 export type RpcSource = string | Eip1193Provider | JsonRpcApiProvider
@@ -38,19 +39,14 @@ export class Rpc {
 
   /** A raw JSON-RPC request, retried on transport errors. */
   async send<T> (method: string, params: unknown[]): Promise<T> {
-    let delay = 100
-    for (let i = 1; ; i++) {
-      try {
-        return await this.provider.send(method, params) as T
-      } catch (err) {
-        const message = (err as Error).message ?? String(err)
-        if (i >= this.attempts || !TRANSIENT.test(message) || isRevert(err)) {
-          if (isRevert(err)) throw err
-          throw new EthereumRpcError(`${method} failed`, { details: message, cause: err })
-        }
-        await new Promise((resolve) => setTimeout(resolve, delay))
-        delay *= 3
-      }
+    try {
+      return await withRetry(async () => await this.provider.send(method, params) as T, {
+        attempts: this.attempts,
+        retryable: (err) => !isRevert(err) && TRANSIENT.test((err as Error).message ?? String(err))
+      })
+    } catch (err) {
+      if (isRevert(err)) throw err
+      throw new EthereumRpcError(`${method} failed`, { details: (err as Error).message ?? String(err), cause: err })
     }
   }
 

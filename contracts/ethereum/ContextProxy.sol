@@ -72,6 +72,9 @@ contract ContextProxy {
     /// keccak256(key) => 1-based index into `values`.
     mapping(bytes32 => uint256) internal valueIndex;
     Value[] internal values;
+    /// Ids of proposals that executed or failed: spent for good, so a decided proposal's
+    /// requests cannot be replayed (with fresh nonces) into a second run.
+    mapping(bytes32 => bool) public decided;
 
     event ProposalCreated(bytes32 indexed proposal, bytes32 indexed author, Action[] actions, uint64 createdAt);
     event ProposalApproved(bytes32 indexed proposal, bytes32 indexed approver);
@@ -88,6 +91,7 @@ contract ContextProxy {
     error OnlySelf();
     error AlreadyInitialized();
     error ProposalExists(bytes32 proposal);
+    error ProposalSpent(bytes32 proposal);
     error ActionCount(uint256 count, uint256 max);
     error ActiveLimitReached(bytes32 author, uint32 open, uint32 limit);
     error NoSuchProposal(bytes32 proposal);
@@ -125,6 +129,7 @@ contract ContextProxy {
     /// an admin's proposal counts as approved by its author and may execute at once.
     function propose(bytes32 author, bool authorIsAdmin, bytes32 id, Action[] calldata actions) external onlyConfig {
         if (proposals[id].index != 0) revert ProposalExists(id);
+        if (decided[id]) revert ProposalSpent(id);
         if (actions.length == 0 || actions.length > MAX_ACTIONS) revert ActionCount(actions.length, MAX_ACTIONS);
         uint32 open = openBy[author];
         if (open >= activeLimit) revert ActiveLimitReached(author, open, activeLimit);
@@ -193,6 +198,7 @@ contract ContextProxy {
     }
 
     function _execute(bytes32 id, Action[] calldata actions, uint64 time) internal {
+        decided[id] = true;
         uint256 before = gasleft();
         try this.run(actions) {
             emit ProposalExecuted(id, time);

@@ -7,6 +7,7 @@ import { sha256 } from '../crypto/hash.ts'
 import { verify } from '../crypto/ed25519.ts'
 import type { Capability, GovAction, InvitationSpec, MemberRecord, ProposalAction, ProposalRecord, Role } from './types.ts'
 import { CAPABILITIES, ROLES } from './types.ts'
+import { refusal } from './refusals.ts'
 
 export interface InvitationState extends InvitationSpec {
   uses: number
@@ -111,7 +112,7 @@ export function claimCommitment (invitation: Uint8Array, claimer: Uint8Array, pr
 export function checkOpenClaim (s: GovState, invitation: Uint8Array, claimer: Uint8Array, proof: Uint8Array, now: number): string | null {
   const inv = s.invitations.get(toHex(invitation))
   if (inv === undefined || inv.target.type !== 'open') return 'no such open invitation'
-  if (!verify(inv.target.key, claimMessage(s.context, invitation, claimer), proof)) return 'the claim proof does not verify against the invitation key'
+  if (!verify(inv.target.key, claimMessage(s.context, invitation, claimer), proof)) return refusal('BadClaimProof')
   return usable(s, inv, claimer, now)
 }
 
@@ -126,7 +127,7 @@ export interface ApplyContext {
 export function applyAction (s: GovState, action: GovAction, ctx: ApplyContext): string | null {
   const authorHex = toHex(ctx.author)
   const last = s.nonces.get(authorHex) ?? 0n
-  if (ctx.nonce <= last) return `stale nonce ${ctx.nonce}: the last accepted nonce of ${short(ctx.author)} is ${last}`
+  if (ctx.nonce <= last) return refusal('StaleNonce', { nonce: ctx.nonce, who: short(ctx.author), last })
   const reason = check(s, action, ctx)
   if (reason !== null) return reason
   mutate(s, action, ctx)
@@ -145,88 +146,90 @@ function member (s: GovState, id: Uint8Array): MemberRecord | undefined {
 
 function check (s: GovState, a: GovAction, ctx: ApplyContext): string | null {
   const author = ctx.author
-  const need = (cap: Capability): string | null => can(s, author, cap) ? null : `${short(author)} lacks the ${cap} capability`
+  const need = (cap: Capability): string | null => can(s, author, cap) ? null : refusal('MissingCapability', { who: short(author), capability: cap })
   switch (a.type) {
     case 'addMember':
-      if (!ROLES.includes(a.role) || (a.role as Role) === 'admin') return 'admins are added through an addAdmin proposal'
-      return need('ManageMembers') ?? (member(s, a.identity) !== undefined ? `${short(a.identity)} is already a member` : null)
+      if (!ROLES.includes(a.role) || (a.role as Role) === 'admin') return refusal('AdminAddNeedsProposal')
+      return need('ManageMembers') ?? (member(s, a.identity) !== undefined ? refusal('AlreadyMember', { who: short(a.identity) }) : null)
     case 'removeMember': {
       const m = member(s, a.identity)
-      if (m === undefined) return `${short(a.identity)} is not a member`
-      if (m.role === 'admin') return 'admins are removed through a removeAdmin proposal'
+      if (m === undefined) return refusal('NotMember', { who: short(a.identity) })
+      if (m.role === 'admin') return refusal('AdminRemoveNeedsProposal')
       return need('ManageMembers')
     }
     case 'setRole': {
       const m = member(s, a.identity)
-      if (m === undefined) return `${short(a.identity)} is not a member`
-      if (m.role === 'admin' || a.role === 'admin' as Role) return 'admin roles change through proposals'
+      if (m === undefined) return refusal('NotMember', { who: short(a.identity) })
+      if (m.role === 'admin' || a.role === 'admin' as Role) return refusal('AdminRoleNeedsProposal')
       return need('ManageMembers')
     }
     case 'grant':
     case 'revoke':
-      if (!CAPABILITIES.includes(a.capability)) return `unknown capability ${String(a.capability)}`
-      if (roleOf(s, author) !== 'admin') return `only admins ${a.type} capabilities`
-      return member(s, a.identity) === undefined ? `${short(a.identity)} is not a member` : null
+      if (!CAPABILITIES.includes(a.capability)) return refusal('UnknownCapability', { capability: String(a.capability) })
+      if (roleOf(s, author) !== 'admin') return refusal('OnlyAdminsCapabilities', { what: a.type })
+      return member(s, a.identity) === undefined ? refusal('NotMember', { who: short(a.identity) }) : null
     case 'updateApplication':
       return need('ManageApplication')
     case 'invite': {
       const inv = a.invitation
       const denied = need('ManageMembers')
       if (denied !== null) return denied
-      if (s.invitations.has(toHex(inv.id))) return 'an invitation with this id exists'
-      if (inv.role !== 'member' && inv.role !== 'reader') return 'invitations grant the member or reader role'
-      if (!Number.isInteger(inv.maxUses) || inv.maxUses < 1) return 'maxUses must be a positive integer'
-      if (inv.expiresAt <= ctx.at) return 'the invitation is already expired'
-      if (inv.target.type === 'identity' && member(s, inv.target.identity) !== undefined) return 'the invitee is already a member'
+      if (s.invitations.has(toHex(inv.id))) return refusal('InvitationExists')
+      if (inv.role !== 'member' && inv.role !== 'reader') return refusal('InvitationRole')
+      if (!Number.isInteger(inv.maxUses) || inv.maxUses < 1) return refusal('MaxUsesNotPositive')
+      if (inv.expiresAt <= ctx.at) return refusal('AlreadyExpired')
+      if (inv.target.type === 'identity' && member(s, inv.target.identity) !== undefined) return refusal('InviteeIsMember')
       return null
     }
     case 'revokeInvitation':
-      if (!s.invitations.has(toHex(a.invitation))) return 'no such invitation'
+      if (!s.invitations.has(toHex(a.invitation))) return refusal('NoSuchInvitation')
       return need('ManageMembers')
     case 'claim': {
       const inv = s.invitations.get(toHex(a.invitation))
-      if (inv === undefined) return 'no such invitation'
-      if (inv.target.type !== 'identity') return 'an open invitation is claimed by commitClaim then revealClaim'
-      if (!equalBytes(inv.target.identity, author)) return 'the invitation names another identity'
+      if (inv === undefined) return refusal('NoSuchInvitation')
+      if (inv.target.type !== 'identity') return refusal('OpenInvitationNeedsReveal')
+      if (!equalBytes(inv.target.identity, author)) return refusal('NamesAnotherIdentity')
       return usable(s, inv, author, ctx.at)
     }
     case 'commitClaim': {
       const inv = s.invitations.get(toHex(a.invitation))
-      if (inv === undefined) return 'no such invitation'
-      if (inv.target.type !== 'open') return 'only open invitations take commitments'
+      if (inv === undefined) return refusal('NoSuchInvitation')
+      if (inv.target.type !== 'open') return refusal('CommitNeedsOpenInvitation')
       const c = s.commitments.get(toHex(a.invitation))
-      if ((c?.size ?? 0) >= MAX_COMMITMENTS_PER_INVITATION) return 'too many commitments for this invitation'
+      if ((c?.size ?? 0) >= MAX_COMMITMENTS_PER_INVITATION) return refusal('TooManyCommitments')
       return usable(s, inv, author, ctx.at)
     }
     case 'revealClaim': {
       const inv = s.invitations.get(toHex(a.invitation))
-      if (inv === undefined) return 'no such invitation'
-      if (inv.target.type !== 'open') return 'not an open invitation'
+      if (inv === undefined) return refusal('NoSuchInvitation')
+      if (inv.target.type !== 'open') return refusal('NotOpenInvitation')
       const committed = s.commitments.get(toHex(a.invitation))?.get(toHex(claimCommitment(a.invitation, author, a.proof)))
-      if (committed !== toHex(author)) return 'no earlier commitment by this identity matches the reveal'
-      if (!verify(inv.target.key, claimMessage(s.context, a.invitation, author), a.proof)) return 'the claim proof does not verify against the invitation key'
+      if (committed !== toHex(author)) return refusal('NoMatchingCommitment')
+      if (!verify(inv.target.key, claimMessage(s.context, a.invitation, author), a.proof)) return refusal('BadClaimProof')
       return usable(s, inv, author, ctx.at)
     }
     case 'leave': {
       const m = member(s, author)
-      if (m === undefined) return `${short(author)} is not a member`
-      if (m.role === 'admin' && admins(s).length === 1) return 'the last admin cannot leave; add another admin first'
+      if (m === undefined) return refusal('NotMember', { who: short(author) })
+      if (m.role === 'admin' && admins(s).length === 1) return refusal('LastAdminCannotLeave')
       return null
     }
     case 'propose': {
       const denied = need('Proxy')
       if (denied !== null) return denied
-      if (s.proposals.has(toHex(a.proposal))) return 'a proposal with this id exists'
-      if (a.actions.length === 0 || a.actions.length > MAX_PROPOSAL_ACTIONS) return `a proposal carries 1 to ${MAX_PROPOSAL_ACTIONS} actions`
+      if (s.proposals.has(toHex(a.proposal))) return refusal('ProposalExists')
+      // A decided proposal's id stays spent, so its requests cannot be replayed into a second run.
+      if (s.history.some((h) => h.proposal === toHex(a.proposal))) return refusal('ProposalSpent')
+      if (a.actions.length === 0 || a.actions.length > MAX_PROPOSAL_ACTIONS) return refusal('ActionCount', { max: MAX_PROPOSAL_ACTIONS })
       const open = [...s.proposals.values()].filter((p) => equalBytes(p.author, author)).length
-      if (open >= s.activeLimit) return `${short(author)} already has ${open} active proposals (limit ${s.activeLimit})`
+      if (open >= s.activeLimit) return refusal('ActiveLimitReached', { who: short(author), open, limit: s.activeLimit })
       return null
     }
     case 'approve': {
       const p = s.proposals.get(toHex(a.proposal))
-      if (p === undefined) return 'no such proposal'
-      if (roleOf(s, author) !== 'admin') return `only admins approve; ${short(author)} is not an admin`
-      if (p.approvals.some((x) => equalBytes(x, author))) return 'already approved by this identity'
+      if (p === undefined) return refusal('NoSuchProposal')
+      if (roleOf(s, author) !== 'admin') return refusal('OnlyAdminsApprove', { who: short(author) })
+      if (p.approvals.some((x) => equalBytes(x, author))) return refusal('AlreadyApproved')
       return null
     }
   }
@@ -242,10 +245,10 @@ export function pendingInvitees (s: GovState, now: number): Uint8Array[] {
 }
 
 function usable (s: GovState, inv: InvitationState, claimer: Uint8Array, at: number): string | null {
-  if (inv.revoked) return 'the invitation was revoked'
-  if (at > inv.expiresAt) return `the invitation expired at ${new Date(inv.expiresAt).toISOString()}`
-  if (inv.uses >= inv.maxUses) return 'the invitation has no uses left'
-  if (member(s, claimer) !== undefined) return 'already a member'
+  if (inv.revoked) return refusal('InvitationRevoked')
+  if (at > inv.expiresAt) return refusal('InvitationExpired', { time: new Date(inv.expiresAt).toISOString() })
+  if (inv.uses >= inv.maxUses) return refusal('NoUsesLeft')
+  if (member(s, claimer) !== undefined) return refusal('ClaimerIsMember')
   return null
 }
 
@@ -323,12 +326,12 @@ function tryExecute (s: GovState, id: Uint8Array, at: number): void {
 function runProposalAction (s: GovState, a: ProposalAction): string | null {
   switch (a.type) {
     case 'setThreshold':
-      if (!Number.isInteger(a.threshold) || a.threshold < 1) return 'threshold must be a positive integer'
-      if (a.threshold > admins(s).length) return `threshold ${a.threshold} exceeds the ${admins(s).length} admins`
+      if (!Number.isInteger(a.threshold) || a.threshold < 1) return refusal('ThresholdNotPositive')
+      if (a.threshold > admins(s).length) return refusal('ThresholdExceedsAdmins', { threshold: a.threshold, admins: admins(s).length })
       s.threshold = a.threshold
       return null
     case 'setActiveLimit':
-      if (!Number.isInteger(a.limit) || a.limit < 1) return 'the active-proposals limit must be a positive integer'
+      if (!Number.isInteger(a.limit) || a.limit < 1) return refusal('LimitNotPositive')
       s.activeLimit = a.limit
       return null
     case 'addAdmin': {
@@ -338,8 +341,8 @@ function runProposalAction (s: GovState, a: ProposalAction): string | null {
     }
     case 'removeAdmin': {
       const m = member(s, a.identity)
-      if (m?.role !== 'admin') return `${short(a.identity)} is not an admin`
-      if (admins(s).length === 1) return 'a context keeps at least one admin'
+      if (m?.role !== 'admin') return refusal('NotAdmin', { who: short(a.identity) })
+      if (admins(s).length === 1) return refusal('LastAdmin')
       m.role = 'member'
       // Keep the threshold reachable.
       if (s.threshold > admins(s).length) s.threshold = admins(s).length
@@ -349,6 +352,9 @@ function runProposalAction (s: GovState, a: ProposalAction): string | null {
       s.values.set(toHex(a.key), a.value)
       return null
     case 'deleteProposal':
-      return s.proposals.delete(toHex(a.proposal)) ? null : 'no such proposal to delete'
+      return s.proposals.delete(toHex(a.proposal)) ? null : refusal('NoProposalToDelete')
+    default:
+      // A chain-only action (a call, a transfer) runs on the chain; it changes no membership.
+      return null
   }
 }

@@ -108,7 +108,7 @@ export class Governance {
         action: c.action as GovEntry['action'],
         accepted: true,
         reason: null,
-        before: () => this.chains.stateAt(ctx, [encodePoint(c.block - 1)])
+        before: () => this.chains.stateAt(ctx, [encodePoint(c.position.seq - 1)])
       }))
     }
     const log = this.offchain.dag(ctx)

@@ -12,6 +12,17 @@ import { DEVNET_RELAYER_KEY } from '../../adapters/ethereum/constants.ts'
 /** Hardhat's default accounts #1 and #2 (funded on every devnet). */
 export const RELAYER_B_KEY = '0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d'
 export const RELAYER_C_KEY = '0x5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804cdab365a'
+/** Hardhat's default accounts #3 and #4. */
+export const RELAYER_D_KEY = '0x7c852118294e51e653712a81e05800f419141751be58f605c371e15141b007a6'
+export const RELAYER_E_KEY = '0x47e179ec197488593b187f80a00eb0da91f1b9d0b13f8733639f19c30a34926a'
+
+/** A JSON-RPC call to a devnet served over HTTP (evm_snapshot, evm_mine, ...). */
+export async function jsonRpc<T = unknown> (url: string, method: string, params: unknown[] = []): Promise<T> {
+  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }) })
+  const body = await res.json() as { result?: T, error?: { message: string } }
+  if (body.error !== undefined) throw new Error(`${method}: ${body.error.message}`)
+  return body.result as T
+}
 
 export interface EvmFixture {
   devnet: Devnet
@@ -22,9 +33,13 @@ export interface EvmFixture {
   advance: (ms: number) => Promise<void>
   /**
    * Has another relayer send the calldata of transaction `hash` again: returns the
-   * contract's verdict on it (a custom error's name, or 'ok') and the status it was mined with.
+   * contract's verdict on it (a refusal code, or 'accepted') and the status it was mined with.
    */
   resend: (hash: string, relayerKey?: string) => Promise<{ verdict: string, status: number }>
+  /** Marks the head (an EVM snapshot) and returns its block number. */
+  mark: () => Promise<number>
+  /** Reorgs back to a mark: the blocks after it are dropped and a longer other branch mined. */
+  reorg: (at: number) => Promise<void>
   close: () => Promise<void>
 }
 
@@ -34,9 +49,23 @@ export async function evmFixture (): Promise<EvmFixture> {
   const deployment = await deployContracts(new Wallet(DEVNET_RELAYER_KEY, provider))
   const anchors: EthereumAnchor[] = []
   let offset = 0
+  const snapshots = new Map<number, string>()
   return {
     devnet,
     deployment,
+    mark: async () => {
+      const seq = Number(await devnet.request<string>('eth_blockNumber', []))
+      snapshots.set(seq, await devnet.request<string>('evm_snapshot', []))
+      return seq
+    },
+    reorg: async (at) => {
+      const snapshot = snapshots.get(at)
+      if (snapshot === undefined) throw new Error(`no mark at block ${at}`)
+      await devnet.request('evm_revert', [snapshot])
+      // A different time stamp makes the alternative blocks differ from the dropped ones.
+      await devnet.request('evm_increaseTime', [13])
+      for (let i = 0; i < 3; i++) await devnet.request('evm_mine', [])
+    },
     anchor: (init = {}) => {
       const a = new EthereumAnchor({ rpc: devnet.provider, contract: deployment.contextConfig, relayer: RELAYER_B_KEY, pollIntervalMs: 20, ...init })
       anchors.push(a)
@@ -60,11 +89,11 @@ export async function evmFixture (): Promise<EvmFixture> {
       const original = await provider.getTransaction(hash)
       if (original === null || original.to === null) throw new Error(`no transaction ${hash}`)
       const relayer = new Wallet(relayerKey, provider)
-      let verdict = 'ok'
+      let verdict: string = 'accepted'
       try {
         await provider.estimateGas({ from: relayer.address, to: original.to, data: original.data })
       } catch (err) {
-        verdict = reasons.errorName(revertData(err)) ?? (err as Error).message
+        verdict = reasons.refusal(revertData(err)).code
       }
       const tx = await relayer.sendTransaction({ to: original.to, data: original.data, gasLimit: original.gasLimit })
       const receipt = await tx.wait().catch((err: { receipt?: { status: number | null } }) => err.receipt)

@@ -1,26 +1,30 @@
 // Chain-anchored contexts on this node. For each one the node follows its anchor's change
-// feed (adapters/<chain>/) and keeps, in the store:
-//   - the membership timeline (timeline.ts): who was a member at which block, so every
-//     node judges a delta by the block its author wrote at, identically;
-//   - the position: the block the feed has been read up to (a delta written at a later
-//     block waits until this node has read that far);
-//   - the group-key shares members published through the contract, in chain order;
-//   - every change, for the audit.
+// feed (adapters/<chain>/, on the chain kit) from the context's creation, and keeps in
+// the store:
+//   - every accepted change, in chain order: the input of the membership timeline
+//     (timeline.ts, through the shared reducer), the group-key shares, the audit;
+//   - the membership entry at each position where the context changed, so every node
+//     judges a delta by the position its author wrote at, identically;
+//   - the position: how far the feed has been read (a delta written at a later position
+//     waits until this node has read that far).
 // A reorg arrives from the feed as changes with `accepted: false` and a position moved
-// back to the fork: what was learnt past the fork is dropped, and read again on the new
-// branch. A reorg while the node was stopped is found when it starts again: the stored
-// position is checked against the chain, and when it left it, what was learnt past the
-// newest stored block still on the chain is dropped and read again.
+// back to the fork: what was learnt past the fork is dropped and the timeline replayed,
+// and the new branch is read. A reorg while the node was stopped is found when it starts
+// again: the stored position is checked against the chain, and when it left it, what was
+// learnt past the newest stored position still on the chain is dropped and read again.
+import { TimeoutError, until, withTimeout } from '../../async/index.ts'
 import { toHex } from '../../crypto/bytes.ts'
 import { NotFoundError } from '../../errors/index.ts'
-import type { AnchorChange, BlockRef, ChainAnchor, ChainChange, ChainGovernanceView, Receipt, Signer } from '../../governance/anchor.ts'
-import type { GovState } from '../../governance/acl.ts'
+import type { ChainAction, ChainAnchor, ChainChange, ChainGovernanceView, Genesis, Position, Receipt, Signer } from '../../governance/anchor.ts'
+import { cloneState, type GovState } from '../../governance/acl.ts'
 import type { KeyShareAction } from '../../governance/offchain/op.ts'
-import type { GovAction } from '../../governance/types.ts'
 import type { Logger } from '../../log/index.ts'
 import { key, prefixRange, type Store } from '../../store/index.ts'
+import type { ChainChangeRecord, ChainMeta } from './records.ts'
 import type { ChainAnchorRef, ChainRegistry } from './registry.ts'
 import { decodePoint, encodePoint, entryOf, stateOfEntry, stateOfView, Timeline, type Entry } from './timeline.ts'
+
+export type { ChainChangeRecord } from './records.ts'
 
 const META = Uint8Array.of(0)
 const ENTRY = Uint8Array.of(1)
@@ -28,33 +32,20 @@ const CHANGE = Uint8Array.of(2)
 
 /** How long a submit waits for its change to come back through the feed. */
 const SUBMIT_SETTLE_MS = 60_000
-
-/** One change as the node keeps it (the audit, key shares, proposal history). */
-export interface ChainChangeRecord {
-  id: string
-  block: number
-  logIndex: number
-  author: Uint8Array
-  nonce: string
-  action: AnchorChange['action']
-  revision: number
-  /** When this node learnt of it (chains give blocks, not times, in a change). */
-  at: number
-}
-
-interface Meta { through: BlockRef, createdBlock: number }
+/** How long attaching a new context waits for the feed to deliver its history. */
+const CATCH_UP_MS = 60_000
 
 interface Tracked {
   ctx: Uint8Array
   hex: string
   ref: ChainAnchorRef
   adapter: ChainAnchor
+  genesis: Genesis
   timeline: Timeline
-  through: BlockRef
+  through: Position
+  /** What the node shows: the timeline's state, with the chain's view of the rest when it matches. */
   current: GovState
   changes: ChainChangeRecord[]
-  /** States at single blocks below the timeline, read on demand. */
-  exact: Map<number, GovState | 'loading'>
   queue: Promise<void>
   unwatch: () => void
   /** Bumped each time the context is watched anew: callbacks of an earlier watch are void. */
@@ -85,56 +76,63 @@ export class ChainGovernance {
   }
 
   /**
-   * Starts following a context: from what the store has (after a restart), or from the
-   * view at the confirmed head (`view`, when the caller just read it). The feed then
-   * delivers everything after that, and the context's history for its key shares.
+   * Starts following a context: from what the store has (after a restart), or from its
+   * creation, when `view` (a view the caller just read) or the chain says where that is.
+   * A new context is returned once the feed delivered its history up to `view`.
    */
   async attach (ctx: Uint8Array, ref: ChainAnchorRef, view?: ChainGovernanceView): Promise<void> {
     const hex = toHex(ctx)
     if (this.tracked.has(hex)) return
     const adapter = await this.c.registry.get(ref)
-    const meta = this.c.store.db.anchors.get(key(ctx, META)) as Meta | undefined
-    let t: Tracked
-    let fromBlock: number
-    if (meta !== undefined) {
+    const meta = this.c.store.db.anchors.get(key(ctx, META)) as ChainMeta | { version?: undefined } | undefined
+    if (meta?.version === 2) {
       const entries = [...this.c.store.db.anchors.getRange(prefixRange(key(ctx, ENTRY)))].map(({ value }) => value as Entry)
       const changes = [...this.c.store.db.anchors.getRange(prefixRange(key(ctx, CHANGE)))].map(({ value }) => value as ChainChangeRecord)
-      const timeline = new Timeline(entries)
-      if (timeline.last === undefined) throw new NotFoundError(`the stored timeline of context ${hex} is empty`)
-      t = this.track(ctx, ref, adapter, timeline, meta.through, stateOfEntry(ctx, timeline.last), changes)
-      fromBlock = meta.through.number + 1
-      // Invitations, proposals and thresholds are not kept by block: read them again. Then
-      // check the stored position is still on the chain (off the start path: the endpoint
-      // may be slow or down; the view read first makes the check cheap).
+      const t = this.track(ctx, ref, adapter, meta.genesis, meta.through, changes)
+      this.replay(t, entries)
+      this.follow(t, meta.through.seq + 1)
+      // Invitations, proposals and thresholds as the chain shows them; then check the
+      // stored position is still on the chain (off the start path: the endpoint may be
+      // slow or down).
       void this.refreshView(t).catch((err) => { this.c.logger.warn('could not read a chain context\'s view', { context: hex, error: (err as Error).message }) })
         .then(async () => { await this.recheck(t, meta.through, entries) })
         .catch((err) => { this.c.logger.warn('could not check a chain context\'s stored position against the chain', { context: hex, error: (err as Error).message }) })
-    } else {
-      const v = view ?? await adapter.viewAt(ctx)
-      const timeline = new Timeline([entryOf(v)])
-      t = this.track(ctx, ref, adapter, timeline, v.block, stateOfView(v), [])
-      await this.c.store.transaction(() => {
-        this.c.store.db.anchors.put(key(ctx, META), { through: v.block, createdBlock: v.createdBlock } satisfies Meta)
-        this.putEntry(ctx, entryOf(v))
-      })
-      fromBlock = v.createdBlock
+      return
     }
-    this.follow(t, fromBlock)
+    // Nothing stored (or stored by an older version of the node): read it all from the chain.
+    if (meta !== undefined) await this.wipe(ctx)
+    let v = view
+    if (v === undefined) {
+      const found = await adapter.lookup(ctx)
+      if (!found.found) throw new NotFoundError(`context ${hex} is not on the chain (${found.missing})`)
+      v = found.value
+    }
+    const t = this.track(ctx, ref, adapter, v.genesis, { seq: v.genesis.seq - 1, id: '' }, [])
+    await this.c.store.transaction(() => {
+      this.putMeta(t)
+      this.putEntry(ctx, t.timeline.last)
+    })
+    this.follow(t, v.genesis.seq)
+    const target = v.position.seq
+    await withTimeout(CATCH_UP_MS, async (signal) => { await until('the chain feed to deliver the context\'s history', () => t.through.seq >= target, { signal, timeoutMs: CATCH_UP_MS, intervalMs: 10 }) }, { what: 'reading the context\'s history from the chain' })
+      .catch((err: unknown) => { if (!(err instanceof TimeoutError)) throw err; this.c.logger.warn('the chain feed is slow to deliver a context\'s history; going on', { context: hex }) })
+    void this.refreshView(t).catch(() => {})
   }
 
-  /** Watches the context's changes from `fromBlock` on (instead of any earlier watch). */
-  private follow (t: Tracked, fromBlock: number): void {
+  /** Watches the context's changes from position `from` on (instead of any earlier watch). */
+  private follow (t: Tracked, from: number): void {
     t.unwatch()
     const watching = ++t.watching
     const live = (): boolean => t.watching === watching && this.tracked.get(t.hex) === t
     t.unwatch = t.adapter.watch(t.ctx, (change) => { this.enqueue(t, async () => { if (live()) await this.onChange(t, change as ChainChange) }) }, {
-      fromBlock,
-      onPosition: (block) => { this.enqueue(t, async () => { if (live()) await this.onPosition(t, block) }) }
+      from,
+      onPosition: (p) => { this.enqueue(t, async () => { if (live()) await this.onPosition(t, p) }) }
     })
   }
 
-  private track (ctx: Uint8Array, ref: ChainAnchorRef, adapter: ChainAnchor, timeline: Timeline, through: BlockRef, current: GovState, changes: ChainChangeRecord[]): Tracked {
-    const t: Tracked = { ctx, hex: toHex(ctx), ref, adapter, timeline, through, current, changes, exact: new Map(), queue: Promise.resolve(), unwatch: () => {}, watching: 0, waiters: [] }
+  private track (ctx: Uint8Array, ref: ChainAnchorRef, adapter: ChainAnchor, genesis: Genesis, through: Position, changes: ChainChangeRecord[]): Tracked {
+    const timeline = new Timeline(ctx, genesis)
+    const t: Tracked = { ctx, hex: toHex(ctx), ref, adapter, genesis, timeline, through, current: timeline.state, changes, queue: Promise.resolve(), unwatch: () => {}, watching: 0, waiters: [] }
     this.tracked.set(t.hex, t)
     return t
   }
@@ -147,69 +145,41 @@ export class ChainGovernance {
       this.tracked.delete(t.hex)
       await t.queue
     }
-    await this.c.store.transaction(() => {
-      for (const k of [...this.c.store.db.anchors.getKeys(prefixRange(ctx))]) this.c.store.db.anchors.remove(k)
-    })
+    await this.wipe(ctx)
   }
 
   state (ctx: Uint8Array): GovState | undefined {
     return this.tracked.get(toHex(ctx))?.current
   }
 
-  /** Where this node writes from now: the block its membership view is read up to. */
+  /** Where this node writes from now: the position its membership view is read up to. */
   point (ctx: Uint8Array): Uint8Array[] {
-    const t = this.require(ctx)
-    return [encodePoint(t.through.number)]
+    return [encodePoint(this.require(ctx).through.seq)]
   }
 
   /** Whether this node has read the chain as far as a governance point. */
   knows (ctx: Uint8Array, point: Uint8Array[]): boolean {
     const n = decodePoint(point)
     const t = this.tracked.get(toHex(ctx))
-    return t !== undefined && (n === undefined || n <= t.through.number)
+    return t !== undefined && (n === undefined || n <= t.through.seq)
   }
 
-  /** Whether stateAt would answer for this point now (it has read that far, or has that old block's state). */
+  /** Whether stateAt answers for this point now (this node has read the chain that far). */
   answers (ctx: Uint8Array, point: Uint8Array[]): boolean {
-    return typeof this.lookup(ctx, point) === 'object'
+    return this.stateAt(ctx, point) !== undefined
   }
 
   /**
    * Membership at a delta's governance point: undefined while this node has not read the
-   * chain that far (or is reading an older block); a point that names no block has no members.
+   * chain that far; a point that names no position, or one before the context, has no members.
    */
   stateAt (ctx: Uint8Array, point: Uint8Array[]): GovState | undefined {
-    const found = this.lookup(ctx, point)
-    if (typeof found === 'object') return found
-    if (found !== 'unread') return undefined
-    // An old block (before this node followed the context): read it once.
-    const t = this.require(ctx)
-    const n = decodePoint(point)!
-    t.exact.set(n, 'loading')
-    void t.adapter.viewAtBlock(ctx, n).then((v) => {
-      t.exact.set(n, stateOfEntry(ctx, entryOf(v)))
-      this.c.onUpdate(ctx, { changed: false })
-    }, (err: unknown) => {
-      t.exact.delete(n)
-      this.c.logger.warn('could not read membership at an old block', { context: t.hex, block: n, error: (err as Error).message })
-    })
-    return undefined
-  }
-
-  /**
-   * What this node knows of membership at a point, without reading anything: the state,
-   * or why not — `ahead` (not read that far), `loading` (an old block being read),
-   * `unread` (an old block not asked for yet), `untracked`.
-   */
-  private lookup (ctx: Uint8Array, point: Uint8Array[]): GovState | 'ahead' | 'loading' | 'unread' | 'untracked' {
     const t = this.tracked.get(toHex(ctx))
-    if (t === undefined) return 'untracked'
+    if (t === undefined) return undefined
     const n = decodePoint(point)
-    if (n === undefined) return { ...t.current, members: new Map() }
-    if (n > t.through.number) return 'ahead'
-    const e = t.timeline.at(n)
-    if (e !== undefined) return stateOfEntry(ctx, e)
-    return t.exact.get(n) ?? 'unread'
+    if (n !== undefined && n > t.through.seq) return undefined
+    const e = n === undefined ? undefined : t.timeline.at(n)
+    return e === undefined ? { ...t.current, members: new Map() } : stateOfEntry(ctx, e)
   }
 
   /** Group-key shares published through the chain, in chain order. */
@@ -228,10 +198,10 @@ export class ChainGovernance {
    * Submits a request and waits until this node's view includes it (so the caller reads
    * its own write), up to a minute: with many confirmations it returns before that.
    */
-  async submit (ctx: Uint8Array, signer: Signer, action: GovAction | KeyShareAction): Promise<Receipt> {
+  async submit (ctx: Uint8Array, signer: Signer, action: ChainAction, options: { signal?: AbortSignal } = {}): Promise<Receipt> {
     const t = this.require(ctx)
     this.c.registry.canSubmit(t.ref.kind)
-    const receipt = await t.adapter.submit(ctx, signer, action as GovAction)
+    const receipt = await t.adapter.submit(ctx, signer, action, options)
     await this.settled(t, receipt.revision)
     return receipt
   }
@@ -254,118 +224,121 @@ export class ChainGovernance {
   private async onChange (t: Tracked, change: ChainChange): Promise<void> {
     if (this.tracked.get(t.hex) !== t) return
     if (!change.accepted) {
-      // Reorged out: forget it and everything learnt from its block on.
-      await this.undoFrom(t, change.block)
-      this.c.logger.info('a chain change was reorged out', { context: t.hex, block: change.block, action: change.action.type })
+      // Reorged out: forget it and everything learnt from its position on.
+      await this.undoFrom(t, change.position.seq)
+      this.c.logger.info('a chain change was reorged out', { context: t.hex, position: change.position.seq, action: change.action.type })
       this.c.onUpdate(t.ctx, { changed: true })
       return
     }
-    if (t.changes.some((c) => c.block === change.block && c.logIndex === change.logIndex)) return
-    const record: ChainChangeRecord = { id: change.id, block: change.block, logIndex: change.logIndex, author: change.author, nonce: change.nonce.toString(), action: change.action, revision: change.revision, at: Date.now() }
+    if (t.changes.some((c) => c.position.seq === change.position.seq && c.index === change.index)) return
+    const record: ChainChangeRecord = { id: change.id, position: change.position, index: change.index, author: change.author, nonce: change.nonce.toString(), action: change.action, revision: change.revision, at: change.at }
     t.changes.push(record)
-    let entry: Entry | undefined
-    const covered = t.timeline.coveredFrom ?? Infinity
-    if (change.block > covered && (t.timeline.last?.block ?? -1) < change.block) {
-      const v = await t.adapter.viewAtBlock(t.ctx, change.block)
-      entry = entryOf(v)
-      t.timeline.add(entry)
-      t.current = stateOfView(v)
-    }
+    if (!t.timeline.apply(record)) await this.disagreed(t, record)
+    t.current = t.timeline.state
     await this.c.store.transaction(() => {
-      this.c.store.db.anchors.put(key(t.ctx, CHANGE, u64(change.block), u64(change.logIndex)), record)
-      if (entry !== undefined) this.putEntry(t.ctx, entry)
+      this.c.store.db.anchors.put(key(t.ctx, CHANGE, u64(change.position.seq), u64(change.index)), record)
+      this.putEntry(t.ctx, t.timeline.last)
     })
     this.release(t)
     this.c.onUpdate(t.ctx, { changed: true })
   }
 
-  private async onPosition (t: Tracked, block: BlockRef): Promise<void> {
+  /**
+   * The reducer refused a change the chain accepted (a chain-only proposal action, or a
+   * rule the chain's contract words differently): the chain is the authority. Where it
+   * reads past state, its view at the change's position is taken; otherwise the change is
+   * counted and the membership left as the reducer had it, loudly.
+   */
+  private async disagreed (t: Tracked, c: ChainChangeRecord): Promise<void> {
+    const found = t.adapter.pastState ? await t.adapter.lookup(t.ctx, { at: c.position.seq }) : undefined
+    const s = found?.found === true ? { ...stateOfView(found.value), nonces: t.timeline.state.nonces, commitments: t.timeline.state.commitments } : cloneState(t.timeline.state)
+    s.nonces.set(toHex(c.author), BigInt(c.nonce))
+    s.revision = c.revision
+    t.timeline.record(c.position, s)
+    const how = found?.found === true ? 'took the chain\'s view at its position' : 'the chain cannot read past state; membership kept as the reducer had it'
+    this.c.logger.warn(`the shared reducer disagrees with the chain about a change; ${how}`, { context: t.hex, position: c.position.seq, action: c.action.type })
+  }
+
+  /**
+   * Rebuilds the timeline from the stored changes (after a restart or an undo). Where the
+   * reducer disagrees with the chain, the stored entry at that position (which the chain
+   * said when it was first read) is taken.
+   */
+  private replay (t: Tracked, stored: Entry[]): void {
+    t.timeline = new Timeline(t.ctx, t.genesis)
+    const bySeq = new Map(stored.map((e) => [e.position.seq, e]))
+    for (const c of t.changes) {
+      if (t.timeline.apply(c)) continue
+      const e = bySeq.get(c.position.seq)
+      const s = e === undefined ? cloneState(t.timeline.state) : { ...cloneState(t.timeline.state), ...stateOfEntry(t.ctx, e), nonces: new Map(t.timeline.state.nonces) }
+      s.nonces.set(toHex(c.author), BigInt(c.nonce))
+      s.revision = c.revision
+      t.timeline.record(c.position, s)
+    }
+    t.current = t.timeline.state
+  }
+
+  private async onPosition (t: Tracked, p: Position): Promise<void> {
     if (this.tracked.get(t.hex) !== t) return
-    if (block.number < t.through.number) this.dropAbove(t, block.number)
-    t.through = block
-    await this.saveThrough(t)
+    t.through = p
+    await this.c.store.transaction(() => { this.putMeta(t) })
     this.c.onUpdate(t.ctx, { changed: false })
   }
 
-  /** Forgets, here and in the store, every change and entry from `block` on. */
-  private async undoFrom (t: Tracked, block: number): Promise<void> {
-    t.changes = t.changes.filter((c) => c.block < block)
-    this.dropAbove(t, block - 1)
+  /** Forgets, here and in the store, every change and entry from position `seq` on. */
+  private async undoFrom (t: Tracked, seq: number): Promise<void> {
+    const stored = t.timeline.all().filter((e) => e.position.seq < seq)
+    t.changes = t.changes.filter((c) => c.position.seq < seq)
+    this.replay(t, stored)
+    if (t.through.seq >= seq) t.through = { seq: seq - 1, id: '' }
     await this.c.store.transaction(() => {
       for (const k of [...this.c.store.db.anchors.getKeys(prefixRange(key(t.ctx, CHANGE)))]) {
-        if (blockOfKey(k) >= block) this.c.store.db.anchors.remove(k)
+        if (seqOfKey(k) >= seq) this.c.store.db.anchors.remove(k)
       }
       for (const e of [...this.c.store.db.anchors.getKeys(prefixRange(key(t.ctx, ENTRY)))]) {
-        if (blockOfKey(e) >= block) this.c.store.db.anchors.remove(e)
+        if (seqOfKey(e) >= seq) this.c.store.db.anchors.remove(e)
       }
     })
+    void this.refreshView(t).catch(() => {})
   }
 
   /**
    * After a restart: whether the stored position is still on the chain. When it is not
-   * (a reorg while this node was stopped, or between a reorg's undo and its new position),
-   * the newest stored entry still on the chain is the fork point: what was learnt past it
-   * is dropped and the context is watched again from there. With no such entry, the
-   * context is followed afresh from the chain's view.
+   * (a reorg while this node was stopped), the newest stored entry still on the chain is
+   * the fork point: what was learnt past it is dropped and the context is watched again
+   * from there. With no such entry, the context is followed afresh from its creation.
    */
-  private async recheck (t: Tracked, through: BlockRef, stored: Entry[]): Promise<void> {
-    const onChain = async (number: number, hash: string): Promise<boolean> => {
-      try {
-        return (await t.adapter.viewAtBlock(t.ctx, number)).block.hash === hash
-      } catch (err) {
-        // The block (or the context, at it) is not on the chain any more.
-        if (err instanceof NotFoundError) return false
-        throw err
-      }
-    }
-    if (this.tracked.get(t.hex) !== t || await onChain(through.number, through.hash)) return
+  private async recheck (t: Tracked, through: Position, stored: Entry[]): Promise<void> {
+    const onChain = async (p: Position): Promise<boolean> => p.id !== '' && await t.adapter.idAt(p.seq) === p.id
+    if (this.tracked.get(t.hex) !== t || through.id === '' || await onChain(through)) return
     let fork: Entry | undefined
-    for (const e of [...stored].sort((x, y) => y.block - x.block)) {
-      if (e.block <= through.number && await onChain(e.block, e.hash)) { fork = e; break }
+    for (const e of [...stored].sort((x, y) => y.position.seq - x.position.seq)) {
+      if (e.position.seq <= through.seq && await onChain(e.position)) { fork = e; break }
     }
     if (this.closed || this.tracked.get(t.hex) !== t) return
-    this.c.logger.warn('the chain reorganised while this node was stopped; reading it again from the fork', { context: t.hex, stored: through.number, fork: fork?.block ?? null })
-    if (fork === undefined) {
-      await this.forget(t.ctx)
-      if (this.closed) return
-      await this.attach(t.ctx, t.ref)
-      this.c.onUpdate(t.ctx, { changed: true })
-      return
-    }
-    const at = fork
+    this.c.logger.warn('the chain reorganised while this node was stopped; reading it again from the fork', { context: t.hex, stored: through.seq, fork: fork?.position.seq ?? null })
+    const at = fork?.position ?? { seq: t.genesis.seq - 1, id: '' }
     this.enqueue(t, async () => {
       if (this.closed || this.tracked.get(t.hex) !== t) return
-      await this.undoFrom(t, at.block + 1)
-      t.through = { number: at.block, hash: at.hash }
-      await this.saveThrough(t)
-      this.follow(t, at.block + 1)
+      await this.undoFrom(t, at.seq + 1)
+      t.through = at
+      await this.c.store.transaction(() => { this.putMeta(t) })
+      this.follow(t, at.seq + 1)
       this.c.onUpdate(t.ctx, { changed: true })
     })
   }
 
-  /** Forgets what was learnt above `block`; the current state falls back to the newest entry left. */
-  private dropAbove (t: Tracked, block: number): void {
-    t.timeline.truncateAbove(block)
-    if (t.through.number > block) t.through = { number: block, hash: '' }
-    for (const n of [...t.exact.keys()]) if (n > block) t.exact.delete(n)
-    const last = t.timeline.last
-    if (last !== undefined) {
-      // Membership and application from the entry; the rest stays until refreshView reads it.
-      const { members, application, revision } = stateOfEntry(t.ctx, last)
-      t.current = { ...t.current, members, application, revision }
-    }
-    void this.refreshView(t).catch(() => {})
-  }
-
-  /** Reads the full view again (invitations, proposals, thresholds) when it matches the timeline. */
+  /** Takes the chain's view of what is not kept by position (invitations, proposals, thresholds) when it matches the timeline. */
   private async refreshView (t: Tracked): Promise<void> {
-    const v = await t.adapter.viewAt(t.ctx)
-    if (this.tracked.get(t.hex) !== t) return
-    const last = t.timeline.last
-    if (last !== undefined && v.revision === last.revision) {
-      t.current = stateOfView(v)
-      this.c.onUpdate(t.ctx, { changed: true })
-    }
+    const found = await t.adapter.lookup(t.ctx)
+    if (!found.found || this.tracked.get(t.hex) !== t) return
+    const v = found.value
+    if (v.revision !== t.timeline.state.revision) return
+    const mine = JSON.stringify(entryOf(v.position, t.timeline.state).members.map((m) => [toHex(m.identity), m.role]).sort())
+    const chain = JSON.stringify(v.members.map((m) => [toHex(m.identity), m.role]).sort())
+    if (mine !== chain) this.c.logger.warn('the chain lists other members than the replayed timeline; showing the chain\'s', { context: t.hex, revision: v.revision })
+    t.current = { ...stateOfView(v), nonces: t.timeline.state.nonces, commitments: t.timeline.state.commitments }
+    this.c.onUpdate(t.ctx, { changed: true })
   }
 
   private async settled (t: Tracked, revision: number): Promise<void> {
@@ -383,16 +356,18 @@ export class ChainGovernance {
     for (const w of ready) w.done()
   }
 
-  /** Stores the block the context has been read up to. */
-  private async saveThrough (t: Tracked): Promise<void> {
-    await this.c.store.transaction(() => {
-      const meta = this.c.store.db.anchors.get(key(t.ctx, META)) as Meta | undefined
-      this.c.store.db.anchors.put(key(t.ctx, META), { through: t.through, createdBlock: meta?.createdBlock ?? 0 } satisfies Meta)
-    })
+  private putMeta (t: Tracked): void {
+    this.c.store.db.anchors.put(key(t.ctx, META), { version: 2, through: t.through, genesis: t.genesis } satisfies ChainMeta)
   }
 
   private putEntry (ctx: Uint8Array, e: Entry): void {
-    this.c.store.db.anchors.put(key(ctx, ENTRY, u64(e.block)), e)
+    this.c.store.db.anchors.put(key(ctx, ENTRY, u64(e.position.seq)), e)
+  }
+
+  private async wipe (ctx: Uint8Array): Promise<void> {
+    await this.c.store.transaction(() => {
+      for (const k of [...this.c.store.db.anchors.getKeys(prefixRange(ctx))]) this.c.store.db.anchors.remove(k)
+    })
   }
 
   private require (ctx: Uint8Array): Tracked {
@@ -404,22 +379,18 @@ export class ChainGovernance {
 
 /**
  * The view at the confirmed head once `ready` holds: a new context, or a claim, shows there
- * only once buried `confirmations` deep. A context not there yet is waited for too. Past
- * `waitMs`, throws `late()` (or the last "not found").
+ * only once it counts under the chain's finality. A context not there yet is waited for
+ * too. Past `waitMs`, throws `late()` (or NotFoundError).
  */
-export async function confirmedView (adapter: ChainAnchor, ctx: Uint8Array, ready: (v: ChainGovernanceView) => boolean, options: { waitMs: number, pollMs: number, late?: () => Error }): Promise<ChainGovernanceView> {
-  const deadline = Date.now() + options.waitMs
-  for (;;) {
-    let notFound: unknown
-    try {
-      const v = await adapter.viewAt(ctx)
-      if (ready(v)) return v
-    } catch (err) {
-      if (!(err instanceof NotFoundError)) throw err
-      notFound = err
-    }
-    if (Date.now() > deadline) throw options.late?.() ?? notFound
-    await new Promise((resolve) => setTimeout(resolve, options.pollMs))
+export async function confirmedView (adapter: ChainAnchor, ctx: Uint8Array, ready: (v: ChainGovernanceView) => boolean, options: { waitMs: number, pollMs: number, late?: () => Error, signal?: AbortSignal }): Promise<ChainGovernanceView> {
+  try {
+    return await until('the chain to show the context', async () => {
+      const found = await adapter.lookup(ctx, options.signal !== undefined ? { signal: options.signal } : {})
+      return found.found && ready(found.value) ? found.value : undefined
+    }, { timeoutMs: options.waitMs, intervalMs: options.pollMs, signal: options.signal })
+  } catch (err) {
+    if (!(err instanceof TimeoutError)) throw err
+    throw options.late?.() ?? new NotFoundError(`context ${toHex(ctx)} is not on the confirmed chain`)
   }
 }
 
@@ -429,8 +400,8 @@ function u64 (n: number): Uint8Array {
   return out
 }
 
-/** The block number in an ENTRY or CHANGE key: the 8 bytes after context (32) and tag (1). */
-function blockOfKey (k: unknown): number {
+/** The position in an ENTRY or CHANGE key: the 8 bytes after context (32) and tag (1). */
+function seqOfKey (k: unknown): number {
   const b = k as Uint8Array
   return Number(new DataView(b.buffer, b.byteOffset + 33, 8).getBigUint64(0))
 }

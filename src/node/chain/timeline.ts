@@ -1,29 +1,32 @@
-// A chain-anchored context's membership by block. The chain is the order: membership
-// changes only at blocks where the context's contract accepted a request, so the node
-// keeps one entry per such block (read at that block) and answers "who was a member at
-// block n" with the newest entry at or below n. Entries start at the block the node
-// began following the context ("covered from"); earlier blocks are read on demand.
-import type { ChainGovernanceView } from '../../governance/anchor.ts'
-import { stateWith, type GovState } from '../../governance/acl.ts'
-import type { MemberRecord, ProposalRecord } from '../../governance/types.ts'
+// A chain-anchored context's governance, rebuilt from its change feed. The chain is the
+// order: the node replays every accepted change, from the context's creation on, through
+// the shared reducer (src/governance/acl.ts), exactly as an offchain node replays its
+// DAG, and keeps one membership entry per position where the context changed. "Who was a
+// member at position n" is the newest entry at or below n. No read of past chain state is
+// needed, so a chain that cannot read it (or an endpoint that has pruned it) works; where
+// the reducer and the chain disagree (a chain-only proposal action the reducer cannot
+// run), the chain's view at that position is taken instead when the chain can read it.
+import type { ChainGovernanceView, Genesis, Position } from '../../governance/anchor.ts'
+import { applyAction, cloneState, genesisState, stateWith, type GovState } from '../../governance/acl.ts'
+import type { GovAction, MemberRecord, ProposalRecord } from '../../governance/types.ts'
 import { toHex } from '../../crypto/bytes.ts'
+import type { ChainChangeRecord } from './records.ts'
 
 export interface Entry {
-  block: number
-  hash: string
+  position: Position
   revision: number
   application: Uint8Array
   members: MemberRecord[]
 }
 
-/** A delta's governance point on a chain: the block number, as 32 bytes big-endian. */
-export function encodePoint (block: number): Uint8Array {
+/** A delta's governance point on a chain: the position's sequence number, as 32 bytes big-endian. */
+export function encodePoint (seq: number): Uint8Array {
   const out = new Uint8Array(32)
-  new DataView(out.buffer).setBigUint64(24, BigInt(block))
+  new DataView(out.buffer).setBigUint64(24, BigInt(seq))
   return out
 }
 
-/** The block a governance point names; undefined when it is not one block number. */
+/** The position a governance point names; undefined when it is not one sequence number. */
 export function decodePoint (anchor: Uint8Array[]): number | undefined {
   if (anchor.length !== 1 || anchor[0]!.byteLength !== 32) return undefined
   const p = anchor[0]!
@@ -32,25 +35,24 @@ export function decodePoint (anchor: Uint8Array[]): number | undefined {
   return n > BigInt(Number.MAX_SAFE_INTEGER) ? undefined : Number(n)
 }
 
-export function entryOf (view: ChainGovernanceView): Entry {
+export function entryOf (position: Position, s: GovState): Entry {
   return {
-    block: view.block.number,
-    hash: view.block.hash,
-    revision: view.revision,
-    application: view.application,
-    members: view.members.map((m) => ({ identity: m.identity, role: m.role, capabilities: [...m.capabilities] }))
+    position,
+    revision: s.revision,
+    application: s.application,
+    members: [...s.members.values()].map((m) => ({ identity: m.identity, role: m.role, capabilities: [...m.capabilities] }))
   }
 }
 
-/** The governance state an entry says (membership and application; nothing else is kept by block). */
+/** The governance state an entry says (membership and application; nothing else is kept by position). */
 export function stateOfEntry (context: Uint8Array, e: Entry): GovState {
   return stateWith(context, e.application, e.members, e.revision)
 }
 
-/** The full state a chain view says. Nonces live on the chain; they are not mirrored. */
+/** The full state a chain view says. Nonces and commitments are not in views. */
 export function stateOfView (view: ChainGovernanceView): GovState {
   return {
-    ...stateOfEntry(view.context, entryOf(view)),
+    ...stateWith(view.context, view.application, view.members, view.revision),
     invitations: new Map(view.invitations.map((i) => [toHex(i.id), i])),
     // Chain-specific proposal actions (calls, transfers) are shown as they are.
     proposals: new Map(view.proposals.map((p) => [toHex(p.id), p as ProposalRecord])),
@@ -61,41 +63,62 @@ export function stateOfView (view: ChainGovernanceView): GovState {
   }
 }
 
+/**
+ * Applies one accepted chain change to `s` through the shared reducer. False when the
+ * reducer refuses what the chain accepted, or ends at another revision: the caller then
+ * takes the chain's word for the state.
+ */
+export function applyChange (s: GovState, c: ChainChangeRecord): boolean {
+  if (c.action.type === 'keys') {
+    // Key shares change no membership; the chain counted them as a request all the same.
+    s.nonces.set(toHex(c.author), BigInt(c.nonce))
+    s.revision++
+  } else if (applyAction(s, c.action as GovAction, { author: c.author, nonce: BigInt(c.nonce), at: c.at }) !== null) {
+    return false
+  }
+  return s.revision === c.revision
+}
+
+/** The membership timeline: entries in position order, replayed from the genesis. */
 export class Timeline {
-  private entries: Entry[]
+  private entries: Entry[] = []
+  /** The reducer's state after the last change. */
+  state: GovState
 
-  constructor (entries: Entry[]) {
-    this.entries = [...entries].sort((a, b) => a.block - b.block)
+  constructor (context: Uint8Array, genesis: Genesis) {
+    this.state = genesisState(context, genesis.application, genesis.creator)
+    this.entries = [entryOf({ seq: genesis.seq, id: '' }, this.state)]
   }
 
-  get coveredFrom (): number | undefined { return this.entries[0]?.block }
-  get last (): Entry | undefined { return this.entries.at(-1) }
+  get last (): Entry { return this.entries.at(-1)! }
   get size (): number { return this.entries.length }
-
-  /** The entry in force at block `n` (undefined below the covered range). */
-  at (n: number): Entry | undefined {
-    let found: Entry | undefined
-    for (const e of this.entries) {
-      if (e.block > n) break
-      found = e
-    }
-    return found
-  }
-
-  /** Adds the entry read at a change's block; false when one at or after it is there already. */
-  add (e: Entry): boolean {
-    const last = this.last
-    if (last !== undefined && last.block >= e.block) return false
-    this.entries.push(e)
-    return true
-  }
-
-  /** Drops every entry above `block` (a reorg); the removed ones are returned. */
-  truncateAbove (block: number): Entry[] {
-    const removed = this.entries.filter((e) => e.block > block)
-    this.entries = this.entries.filter((e) => e.block <= block)
-    return removed
-  }
-
   all (): readonly Entry[] { return this.entries }
+
+  /** The entry in force at position `n` (undefined before the genesis). */
+  at (n: number): Entry | undefined {
+    // The last entry at or below n (entries are in position order).
+    let lo = 0; let hi = this.entries.length
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1
+      if (this.entries[mid]!.position.seq <= n) lo = mid + 1
+      else hi = mid
+    }
+    return lo === 0 ? undefined : this.entries[lo - 1]
+  }
+
+  /** Applies a change; false when the reducer disagreed with the chain (the state is left as the chain said, if `fallback` gives it). */
+  apply (c: ChainChangeRecord): boolean {
+    const next = cloneState(this.state)
+    const agreed = applyChange(next, c)
+    if (agreed) this.record(c.position, next)
+    return agreed
+  }
+
+  /** Takes `s` as the state at `position` (the chain's word, after a disagreement). */
+  record (position: Position, s: GovState): void {
+    this.state = s
+    const e = entryOf(position, s)
+    if (this.last.position.seq === position.seq) this.entries[this.entries.length - 1] = e
+    else this.entries.push(e)
+  }
 }

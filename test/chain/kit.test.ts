@@ -1,0 +1,136 @@
+// The chain kit (src/chain/kit/) and the shared async helpers (src/async/): the
+// serialised sender, retries and deadlines with an AbortSignal, and declared finality
+// (a finality tag) on the change feed, over the in-memory chain.
+import assert from 'node:assert/strict'
+import { describe, it } from 'node:test'
+import { SerialSender, TimeoutError, sleep, withRetry, withTimeout } from '../../src/chain/kit/index.ts'
+import { generateKeyPair } from '../../src/crypto/ed25519.ts'
+import type { AnchorChange } from '../../src/governance/anchor.ts'
+import { silentLogger } from '../../src/log/index.ts'
+import { MemoryAnchor, MemoryChain } from '../helpers/memory-chain.ts'
+import { until } from '../helpers/until.ts'
+
+describe('the serialised sender', () => {
+  /** An account whose nonce another process moves behind the sender's back. */
+  function account (): { nonce: number, sent: number[], send: (n: number) => Promise<number> } {
+    const a = {
+      nonce: 0,
+      sent: [] as number[],
+      send: async (n: number) => {
+        await sleep(1)
+        if (n !== a.nonce) throw Object.assign(new Error(`nonce too low: expected ${a.nonce}, got ${n}`), { code: 'NONCE_EXPIRED' })
+        a.sent.push(n)
+        a.nonce++
+        return n
+      }
+    }
+    return a
+  }
+  const senderFor = (a: ReturnType<typeof account>, retries = 2): SerialSender<string, number> => new SerialSender({
+    readNonce: async () => a.nonce,
+    send: async (_tx, n) => await a.send(n),
+    isNonceError: (err) => (err as { code?: string }).code === 'NONCE_EXPIRED',
+    retries,
+    logger: silentLogger
+  })
+
+  it('hands out nonces in order to concurrent sends', async () => {
+    const a = account()
+    const s = senderFor(a)
+    const used = await Promise.all(['a', 'b', 'c', 'd'].map(async (tx) => await s.send(tx)))
+    assert.deepEqual(used, [0, 1, 2, 3])
+  })
+
+  it('re-reads the nonce after a nonce error, and gives up after its retries', async () => {
+    const a = account()
+    const s = senderFor(a, 1)
+    await s.send('a')
+    a.nonce += 5 // another process used the account
+    assert.equal(await s.send('b'), 6)
+    const stuck = senderFor({ ...a, send: async () => { throw Object.assign(new Error('nonce too low'), { code: 'NONCE_EXPIRED' }) } }, 1)
+    await assert.rejects(stuck.send('c'), /nonce too low/)
+    const other = senderFor({ ...a, send: async () => { throw new Error('insufficient funds') } })
+    await assert.rejects(other.send('d'), /insufficient funds/)
+  })
+})
+
+describe('withRetry and withTimeout', () => {
+  it('retries what is retryable, stops at what is not, and stops when aborted', async () => {
+    let calls = 0
+    assert.equal(await withRetry(async () => { if (++calls < 3) throw new Error('flaky'); return 'ok' }, { delayMs: 1 }), 'ok')
+    assert.equal(calls, 3)
+    calls = 0
+    await assert.rejects(withRetry(async () => { calls++; throw new Error('fatal') }, { delayMs: 1, retryable: () => false }), /fatal/)
+    assert.equal(calls, 1)
+    const ac = new AbortController()
+    const run = withRetry(async () => { throw new Error('down') }, { delayMs: 60_000, attempts: 5, signal: ac.signal })
+    ac.abort(new Error('stopped'))
+    await assert.rejects(run, /stopped/)
+  })
+
+  it('a deadline aborts the work\'s signal and fails with TimeoutError; the caller\'s abort wins over it', async () => {
+    let seen: AbortSignal | undefined
+    await assert.rejects(withTimeout(20, async (signal) => { seen = signal; await sleep(60_000, { signal }) }, { what: 'the test wait' }), (e: Error) => e instanceof TimeoutError && /the test wait/.test(e.message))
+    assert.equal(seen?.aborted, true)
+    const ac = new AbortController()
+    const run = withTimeout(60_000, async (signal) => { await sleep(60_000, { signal }) }, { signal: ac.signal })
+    ac.abort(new Error('caller'))
+    await assert.rejects(run, /caller/)
+    assert.equal(await withTimeout(1_000, async () => 7), 7)
+  })
+})
+
+describe('declared finality on the change feed', () => {
+  it('with a finality tag, a change is reported once the chain marks its position final, not before', async () => {
+    const chain = new MemoryChain({ finalDepth: 2 })
+    const anchor = new MemoryAnchor(chain, { finalityTag: 'finalized', txTimeoutMs: 5_000 })
+    const admin = generateKeyPair()
+    assert.deepEqual(anchor.finality, { tag: 'finalized' })
+    const created = anchor.createContext({ application: new Uint8Array(32).fill(9), creator: admin })
+    await until('the creation to be sent', () => chain.head() >= 1)
+    chain.mine(2)
+    const { context } = await created
+    const seen: AnchorChange[] = []
+    anchor.watch(context, (c) => { seen.push(c) })
+    const pending = anchor.submit(context, admin, { type: 'addMember', identity: generateKeyPair().publicKey, role: 'member' })
+    await until('the request on the chain', () => chain.head() >= 4)
+    await anchor.sync()
+    assert.equal(seen.length, 0, 'not final yet')
+    assert.equal((await anchor.viewAt(context)).members.length, 1, 'reads stop at the final position')
+    chain.mine(2)
+    await pending
+    await until('the change once final', () => seen.length === 1)
+    assert.equal((await anchor.viewAt(context)).members.length, 2)
+    await anchor.close()
+  })
+})
+
+describe('reorgs on the change feed', () => {
+  it('a reorg deeper than the remembered window undoes what the feed remembers, and the feed reads on', async () => {
+    const chain = new MemoryChain()
+    const anchor = new MemoryAnchor(chain, { reorgDepth: 2 })
+    const admin = generateKeyPair()
+    const { context } = await anchor.createContext({ application: new Uint8Array(32).fill(5), creator: admin })
+    const fork = chain.head()
+    const seen: AnchorChange[] = []
+    anchor.watch(context, (c) => { seen.push(c) })
+    for (let i = 0; i < 5; i++) {
+      await anchor.submit(context, admin, { type: 'addMember', identity: generateKeyPair().publicKey, role: 'member' })
+      await anchor.sync()
+    }
+    assert.equal(seen.filter((c) => c.accepted).length, 5)
+    chain.fork(fork, 12)
+    // Past the window the feed cannot find the fork: it undoes what it still remembers
+    // (the newest changes, newest first), warns, and reads on below them.
+    await until('the remembered changes undone', () => seen.some((c) => !c.accepted))
+    await anchor.sync()
+    const accepted = seen.filter((c) => c.accepted).map((c) => c.id)
+    const undone = seen.filter((c) => !c.accepted).map((c) => c.id)
+    assert.ok(undone.length >= 1 && undone.length < 5, `${undone.length} undone`)
+    assert.deepEqual(undone, accepted.slice(-undone.length).reverse())
+    const r = await anchor.submit(context, admin, { type: 'addMember', identity: generateKeyPair().publicKey, role: 'reader' })
+    await until('the change on the new branch', () => seen.at(-1)?.id === r.id && seen.at(-1)?.accepted === true)
+    assert.equal((await anchor.viewAt(context)).members.length, 2)
+    await anchor.close()
+  })
+})
