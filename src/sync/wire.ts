@@ -71,9 +71,9 @@ export function decodeRequest (protocol: string, bytes: Uint8Array, peer: string
   return { context, identity, params }
 }
 
-/** Proof of an open invitation's secret: [invitation id, sign(invitation key, claimMessage(...))]. */
-export type OpenClaim = [Uint8Array, Uint8Array]
 
-export function isOpenClaim (v: unknown): v is OpenClaim {
-  return Array.isArray(v) && v.length === 2 && v[0] instanceof Uint8Array && v[0].byteLength === 32 && v[1] instanceof Uint8Array && v[1].byteLength === 64
+/** A peer asked more than its share of catch-up streams; it may retry later. */
+export class SyncRateLimitError extends MoorageError {
+  static override readonly status: number = 429
+  override name = 'SyncRateLimitError'
 }
