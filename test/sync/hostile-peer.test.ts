@@ -5,7 +5,7 @@
 // with envelopes naming key ids nobody holds (each once triggered a governance sync).
 // The members never ask it anything (it learns neither their contexts nor their
 // identities), keep their members, governance and root hash, stay within bounds of disk
-// and memory, and disconnect and ban it.
+// and memory, and disconnect and ban it; after a restart it is still asked nothing.
 import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
 import { readdirSync, statSync } from 'node:fs'
@@ -130,5 +130,19 @@ describe('a hostile peer in no context', { timeout: 300_000 }, () => {
     t.diagnostic(`store grew ${(grewDisk / MiB).toFixed(1)} MiB, RSS ${(grewRss / MiB).toFixed(1)} MiB; ${sent} junk messages sent`)
     assert.ok(grewDisk < 16 * MiB, `the store grew by ${(grewDisk / MiB).toFixed(1)} MiB`)
     assert.ok(grewRss < 256 * MiB, `RSS grew by ${(grewRss / MiB).toFixed(1)} MiB`)
+
+    // After a restart a knows no member node yet (nor the ban): b proves itself again by
+    // its heartbeat, the hostile peer comes back and is still asked nothing.
+    await a.stop()
+    a = await a.restart({ nodeArgs: ['--expose-gc'] })
+    await a.call('dial', { addr: b.addresses[0] })
+    await hostile.dial(a.addresses[0]!)
+    await b.call('set', { ctx, key: 'k', value: 'after the restart' })
+    await until('a to get b\'s write', async () => await a.call('get', { ctx, key: 'k' }) === 'after the restart')
+    await a.call('set', { ctx, key: 'k2', value: 'from a' })
+    await until('b to get a\'s write', async () => await b.call('get', { ctx, key: 'k2' }) === 'from a')
+    assert.deepEqual(asked, [])
+    assert.deepEqual(await a.call('members', { ctx }), members)
+    assert.deepEqual(await a.call('govHeads', { ctx }), govHeads)
   })
 })
