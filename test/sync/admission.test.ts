@@ -10,7 +10,7 @@ import { GOSSIP_SYNC_BURST, GOSSIP_SYNCS_PER_S } from '../../src/node/constants.
 import { topicOf, type Replicator } from '../../src/node/replication.ts'
 import { sealEnvelope } from '../../src/sync/envelope.ts'
 import { PROTOCOLS } from '../../src/sync/wire.ts'
-import { appWasm, startTestNode, type TestNode } from '../helpers/node.ts'
+import { joinedContext, startTestNode, type TestNode } from '../helpers/node.ts'
 import { until } from '../helpers/until.ts'
 
 interface Parts { network: Network, replicator: Replicator }
@@ -22,10 +22,7 @@ describe('admission of peers to catch-up', () => {
 
   before(async () => {
     [a, b] = await Promise.all([startTestNode(), startTestNode()])
-    const app = await a.node.installApplication({ wasm: appWasm('kv-store') })
-    ctx = (await a.node.createContext({ applicationId: app.id })).id
-    const id = await b.node.newIdentity()
-    await b.node.join((await a.node.invite(ctx, { identity: id.publicKey, role: 'member' })).invitation)
+    ctx = await joinedContext(a, [b])
   })
   after(async () => { await Promise.all([a.close(), b.close()]) })
 

@@ -14,7 +14,7 @@ import { OP } from '../../src/state/actions.ts'
 import { rootId } from '../../src/state/ids.ts'
 import type { DeltaDag } from '../../src/sync/dag.ts'
 import { createDelta } from '../../src/sync/delta.ts'
-import { appWasm, startTestNode, type TestNode } from '../helpers/node.ts'
+import { joinedContext, startTestNode, type TestNode } from '../helpers/node.ts'
 import { until } from '../helpers/until.ts'
 
 const VALUE_CAP = 4 * 1024 * 1024
@@ -29,12 +29,10 @@ describe('values at the 4 MiB cap', { timeout: 600_000 }, () => {
 
   before(async () => {
     [a, b, c] = await Promise.all([startTestNode(), startTestNode(), startTestNode()])
-    const app = await a.node.installApplication({ wasm: appWasm('kv-store') })
-    ctx = (await a.node.createContext({ applicationId: app.id })).id
-    await a.call(ctx, 'set', { key: 'small', value: 'first' })
     // c joins while the context is small: it has history, so it will catch up by deltas.
-    const id = await c.node.newIdentity()
-    await c.node.join((await a.node.invite(ctx, { identity: id.publicKey, role: 'member' })).invitation)
+    ctx = await joinedContext(a, [c])
+    await a.call(ctx, 'set', { key: 'small', value: 'first' })
+    await until('c to have the first write', async () => await c.query(ctx, 'get', { key: 'small' }) === 'first')
   })
   after(async () => { await Promise.all([a.close(), b.close(), c.close()]) })
 
@@ -58,8 +56,7 @@ describe('values at the 4 MiB cap', { timeout: 600_000 }, () => {
     const want = a.node.getContext(ctx)
     assert.equal(want.deltaCount, VALUES + 1)
 
-    const id = await b.node.newIdentity()
-    await b.node.join((await a.node.invite(ctx, { identity: id.publicKey, role: 'member' })).invitation)
+    await b.node.join((await a.node.invite(ctx, { identity: (await b.node.newIdentity()).publicKey, role: 'member' })).invitation)
     assert.equal(b.node.getContext(ctx).rootHash, want.rootHash, 'the fresh joiner has another state')
     assert.equal(b.node.syncStatus(ctx).deltaCount, VALUES + 1)
 
