@@ -119,8 +119,9 @@ export const PENALTY_RATE = 5
 /** Peers remembered as member nodes per context (the most recently proven stay). */
 export const MAX_MEMBER_PEERS = 1024
 
-/** Deltas held for missing parents per context (beyond it a new one is dropped: a sync fetches it again). */
+/** Deltas (and their bytes) held for missing parents per context; beyond, a new one is dropped (a sync fetches it again). */
 export const MAX_HELD_DELTAS = 4096
+export const MAX_HELD_BYTES = 256 * 1024 * 1024
 
 /** Deltas (and their bytes) kept per chain-anchored context while their block is not read yet. */
 export const MAX_WAITING_DELTAS = 4096

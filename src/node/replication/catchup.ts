@@ -190,6 +190,7 @@ export class CatchUp {
         imp.write(c.store)
         return true
       })
+      if (written) this.r.receiver.forgetHeld(ctx)
       if (!written) {
         log.info('history arrived while a snapshot was fetched: catching up by deltas instead', { context: toHex(ctx) })
         return

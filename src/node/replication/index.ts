@@ -100,6 +100,7 @@ export class Replicator {
     else if (this.topics.leave(ctx)) {
       this.keys.forget(ctx)
       this.admission.forget(ctx)
+      this.receiver.forgetHeld(ctx)
     }
   }
 

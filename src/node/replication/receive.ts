@@ -7,7 +7,8 @@ import { roleOf } from '../../governance/acl.ts'
 import type { GovOp } from '../../governance/offchain/op.ts'
 import type { ReceiveOutcome } from '../../sync/dag.ts'
 import type { Delta } from '../../sync/delta.ts'
-import { MAX_HELD_DELTAS, MAX_WAITING_BYTES, MAX_WAITING_DELTAS } from '../constants.ts'
+import { prefixRange } from '../../store/index.ts'
+import { MAX_HELD_BYTES, MAX_HELD_DELTAS, MAX_WAITING_BYTES, MAX_WAITING_DELTAS } from '../constants.ts'
 import type { Parts } from './parts.ts'
 
 const DEFERRED = 'its governance point is not known yet'
@@ -62,16 +63,18 @@ export class Receiver {
       if (role === 'reader') return `author ${toHex(d.author).slice(0, 12)} is a reader`
       return true as const
     })
-    // Held deltas are bounded per context: beyond MAX_HELD_DELTAS one that would be held
-    // is dropped (not a rejection: a sync fetches it again once its parents are in).
-    let held: number | undefined
+    // Held deltas are bounded per context (count and bytes): beyond the bounds one that
+    // would be held is dropped (not a rejection: a sync fetches it again once its parents
+    // are in).
     const wouldHold = (d: Delta): boolean => d.parents.some((p) => c.dag.get(ctx, p) === undefined) && !c.dag.has(ctx, d.id)
     const apply = (): ApplyResult[] => deltas.map((d, i) => {
       const verdict = verdicts[i]!
       if (verdict !== true) return { ok: false as const, reason: verdict, delta: d }
-      if (wouldHold(d) && (held ??= c.dag.pendingCount(ctx)) >= MAX_HELD_DELTAS) return { ok: false as const, reason: HELD_FULL, delta: d }
+      if (wouldHold(d) && !this.roomToHold(ctx, d)) return { ok: false as const, reason: HELD_FULL, delta: d }
       try {
-        return { ok: true as const, out: c.dag.receive(d) }
+        const out = c.dag.receive(d)
+        this.countHeld(ctx, d, out)
+        return { ok: true as const, out }
       } catch (err) {
         return { ok: false as const, reason: (err as Error).message, delta: d }
       }
@@ -103,7 +106,7 @@ export class Receiver {
         continue
       }
       if (r.out.status === 'applied') { applied += r.out.applied.length; announced.push(...r.out.applied) }
-      if (r.out.status === 'held') { holding = true; if (held !== undefined) held++ }
+      if (r.out.status === 'held') holding = true
     }
     for (const d of announced) {
       c.clock.observe(d.hlc)
@@ -115,6 +118,42 @@ export class Receiver {
       this.r.tasks.run('sync for held deltas', async () => { await this.r.syncWith(from, ctx) }, { context: toHex(ctx), peer: from }, 'debug')
     }
     return { applied, rejected }
+  }
+
+  /** Deltas held for missing parents in a context, as counted so far (see `held`). */
+  private readonly heldTally = new Map<string, { count: number, bytes: number }>()
+
+  /** The held deltas of a context: read from the store on first use, then kept up to date. */
+  private held (ctx: Uint8Array, reread = false): { count: number, bytes: number } {
+    const hex = toHex(ctx)
+    let t = this.heldTally.get(hex)
+    if (t === undefined || reread) {
+      t = { count: 0, bytes: 0 }
+      for (const { value } of this.r.c.store.db.pending.getRange(prefixRange(ctx))) { t.count++; t.bytes += (value as Uint8Array).byteLength }
+      this.heldTally.set(hex, t)
+    }
+    return t
+  }
+
+  private roomToHold (ctx: Uint8Array, d: Delta): boolean {
+    const fits = (t: { count: number, bytes: number }): boolean => t.count < MAX_HELD_DELTAS && t.bytes + d.bytes.byteLength <= MAX_HELD_BYTES
+    // The tally only errs high (a held delta the DAG rejects on release is not seen here):
+    // read the store again before refusing.
+    return fits(this.held(ctx)) || fits(this.held(ctx, true))
+  }
+
+  private countHeld (ctx: Uint8Array, d: Delta, out: ReceiveOutcome): void {
+    const t = this.held(ctx)
+    if (out.status === 'held') { t.count++; t.bytes += d.bytes.byteLength }
+    // Every delta a cascade applied after the first came out of the held ones.
+    if (out.status === 'applied') {
+      for (const x of out.applied.slice(1)) { t.count = Math.max(0, t.count - 1); t.bytes = Math.max(0, t.bytes - x.bytes.byteLength) }
+    }
+  }
+
+  /** The context's held deltas changed outside this receiver (a snapshot, a deletion). */
+  forgetHeld (ctx: Uint8Array): void {
+    this.heldTally.delete(toHex(ctx))
   }
 
   private wait (ctx: Uint8Array, delta: Delta): void {
