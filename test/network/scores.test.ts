@@ -33,8 +33,9 @@ describe('network: peer standing', () => {
     const c = await cluster.add('C', { bootstrap: a.addresses() })
     await connected(a, b)
     await connected(a, c)
-    for (let i = 0; i < 10; i++) a.penalize(b.peerId, 10, 'test: forged material')
-    assert.ok(a.score(b.peerId) < PEER_BAN_SCORE + 1)
+    // Standing recovers while the penalties come (a millisecond is a thousandth of a point): one more.
+    for (let i = 0; i < 11; i++) a.penalize(b.peerId, 10, 'test: forged material')
+    assert.ok(a.score(b.peerId) <= PEER_BAN_SCORE)
     await disconnected(a, b)
     await assert.rejects(a.dial(b.addresses()[0]!), { name: 'DialError' })
     await assert.rejects(b.dial(a.addresses()[0]!), { name: 'DialError' })

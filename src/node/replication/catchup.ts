@@ -23,6 +23,7 @@ export class CatchUp {
   readonly lastError = new Map<string, string>()
   private readonly running = new Map<string, Promise<void>>()
   private readonly joining = new Set<string>()
+  private readonly judged = new WeakSet<Error>()
 
   constructor (r: Parts) {
     this.r = r
@@ -70,12 +71,17 @@ export class CatchUp {
     if (me === undefined) return
     const ops: GovOp[] = []
     let frames = 0
-    for await (const frame of this.r.ask(peer, PROTOCOLS.gov, ctx, claim ?? null, me, MAX_GOV_ANSWER_BYTES)) {
-      if (++frames > 1) throw new SyncParamsError('governance answer: more than one frame')
-      const { wrapped, sealed } = parseGovAnswer(frame)
-      const aad = concatBytes(utf8('moorage:gov-session:v1'), ctx)
-      const session = unwrapKey(wrapped, me.publicKey, me.secretKey, aad)
-      for (const bytes of parseGovOps(open(session, sealed, aad))) ops.push(decodeOp(bytes))
+    try {
+      for await (const frame of this.r.ask(peer, PROTOCOLS.gov, ctx, claim ?? null, me, MAX_GOV_ANSWER_BYTES)) {
+        if (++frames > 1) throw new SyncParamsError('governance answer: more than one frame')
+        const { wrapped, sealed } = parseGovAnswer(frame)
+        const aad = concatBytes(utf8('moorage:gov-session:v1'), ctx)
+        const session = unwrapKey(wrapped, me.publicKey, me.secretKey, aad)
+        for (const bytes of parseGovOps(open(session, sealed, aad))) ops.push(decodeOp(bytes))
+      }
+    } catch (err) {
+      this.judgeFailure(peer, err)
+      throw err
     }
     // Parents first, so nothing is held needlessly.
     ops.sort((a, b) => a.hlc.ms - b.hlc.ms || a.hlc.c - b.hlc.c)
@@ -94,12 +100,18 @@ export class CatchUp {
       this.lastError.delete(hex)
     }, (err: unknown) => {
       this.lastError.set(hex, (err as Error).message)
-      // An answer that does not fit its protocol is never an honest peer's.
-      if (err instanceof SyncParamsError || err instanceof InvalidEnvelopeError) this.r.admission.reject(peer, PENALTY_FORGED, err.shortMessage)
+      this.judgeFailure(peer, err)
       throw err
     }).finally(() => { this.running.delete(hex) })
     this.running.set(hex, run)
     return await run
+  }
+
+  /** An answer that does not fit its protocol is never an honest peer's (judged once per error). */
+  private judgeFailure (peer: string, err: unknown): void {
+    if (!(err instanceof SyncParamsError || err instanceof InvalidEnvelopeError) || this.judged.has(err)) return
+    this.judged.add(err)
+    this.r.admission.reject(peer, PENALTY_FORGED, err.shortMessage)
   }
 
   private async doSync (peer: string, ctx: Uint8Array, onProgress?: (p: SyncProgress) => void): Promise<void> {
