@@ -34,6 +34,11 @@ export class SyncAuthError extends MoorageError {
   override name = 'SyncAuthError'
 }
 
+/** A request signed outside AUTH_WINDOW_MS of the responder's clock (a replay, or a skewed clock). */
+export class StaleRequestError extends SyncAuthError {
+  override name = 'StaleRequestError'
+}
+
 export const AUTH_WINDOW_MS = 5 * 60_000
 
 function authMessage (protocol: string, context: Uint8Array, peer: string, ms: number): Uint8Array {
@@ -66,7 +71,7 @@ export function decodeRequest (protocol: string, bytes: Uint8Array, peer: string
   }
   const [context, [identity, ms, sig], params] = v as [Uint8Array, [unknown, unknown, unknown], unknown]
   if (!(identity instanceof Uint8Array) || identity.byteLength !== 32 || typeof ms !== 'number' || !(sig instanceof Uint8Array)) throw new SyncAuthError('malformed request authentication')
-  if (Math.abs(now - ms) > AUTH_WINDOW_MS) throw new SyncAuthError('request authentication is stale or from the future')
+  if (Math.abs(now - ms) > AUTH_WINDOW_MS) throw new StaleRequestError('request authentication is stale or from the future')
   if (!verify(identity, authMessage(protocol, context, peer, ms), sig)) throw new SyncAuthError('request signature does not verify for this peer')
   return { context, identity, params }
 }

@@ -17,9 +17,9 @@
 // Scoring: rejected material lowers the sender's standing in the network layer (gossipsub
 // score, then a ban); see the PENALTY_* constants.
 import { equalBytes, toHex } from '../../crypto/bytes.ts'
-import { checkOpenClaim, pendingInvitees, roleOf } from '../../governance/acl.ts'
+import { checkOpenClaim, pendingInvitees, roleOf, type GovState } from '../../governance/acl.ts'
 import { isOpenClaim, SyncParamsError } from '../../sync/params.ts'
-import { decodeRequest, PROTOCOLS, SyncAuthError, SyncRateLimitError } from '../../sync/wire.ts'
+import { decodeRequest, PROTOCOLS, StaleRequestError, SyncAuthError, SyncRateLimitError, type SyncRequest } from '../../sync/wire.ts'
 import { GOSSIP_SYNC_BURST, GOSSIP_SYNCS_PER_S, MAX_MEMBER_PEERS, PEER_STREAM_BURST, PEER_STREAMS_PER_S, PENALTY_FORGED, PENALTY_RATE, PENALTY_STALE } from '../constants.ts'
 import { TokenBuckets } from './limits.ts'
 import type { Parts } from './parts.ts'
@@ -56,30 +56,16 @@ export class Admission {
       this.reject(from, PENALTY_RATE, 'over the stream rate limit')
       throw new SyncRateLimitError('too many catch-up requests from this peer; retry later')
     }
-    let req
+    let req: SyncRequest
     try {
       req = decodeRequest(protocol, bytes, from)
     } catch (err) {
-      this.reject(from, PENALTY_FORGED, (err as Error).message)
+      // A clock off by more than the window is an honest node's possible fault; the rest is forged.
+      this.reject(from, err instanceof StaleRequestError ? PENALTY_STALE : PENALTY_FORGED, (err as Error).message)
       throw err
     }
-    const { c } = this.r
-    const s = c.governance.state(req.context)
-    const admitted = s !== undefined && c.contexts.find(req.context) !== undefined && (() => {
-      if (roleOf(s, req.identity) !== undefined) return true
-      if (!invitees) return false
-      if (s.nonces.has(toHex(req.identity))) return true
-      if (pendingInvitees(s, Date.now()).some((id) => equalBytes(id, req.identity))) return true
-      const claim = protocol === PROTOCOLS.push && Array.isArray(req.params) ? req.params[1] : req.params
-      if (!isOpenClaim(claim)) return false
-      const why = checkOpenClaim(s, claim[0], req.identity, claim[1], Date.now())
-      if (why !== null) {
-        this.reject(from, PENALTY_FORGED, why)
-        throw new SyncAuthError(`open invitation refused: ${why}`)
-      }
-      return true
-    })()
-    if (!admitted) {
+    const s = this.r.c.governance.state(req.context)
+    if (s === undefined || this.r.c.contexts.find(req.context) === undefined || !this.serves(s, protocol, req, from, invitees)) {
       this.reject(from, PENALTY_STALE, NOT_ADMITTED)
       throw new SyncAuthError(NOT_ADMITTED)
     }
@@ -92,6 +78,20 @@ export class Admission {
     }
     if (roleOf(s, req.identity) !== undefined) this.noteMember(req.context, from)
     return { ctx: req.context, identity: req.identity, params }
+  }
+
+  /** Whether the requester's identity may use the protocol at the context's current governance. */
+  private serves (s: GovState, protocol: string, req: SyncRequest, from: string, invitees: boolean): boolean {
+    if (roleOf(s, req.identity) !== undefined) return true
+    if (!invitees) return false
+    if (s.nonces.has(toHex(req.identity))) return true
+    if (pendingInvitees(s, Date.now()).some((id) => equalBytes(id, req.identity))) return true
+    const claim = protocol === PROTOCOLS.push && Array.isArray(req.params) ? req.params[1] : req.params
+    if (!isOpenClaim(claim)) return false
+    const why = checkOpenClaim(s, claim[0], req.identity, claim[1], Date.now())
+    if (why === null) return true
+    this.reject(from, PENALTY_FORGED, why)
+    throw new SyncAuthError(`open invitation refused: ${why}`)
   }
 
   // ---- asking -------------------------------------------------------------------
