@@ -24,6 +24,11 @@ export const MAX_CURSOR_KEY_BYTES = 64
 export const DELTA_FRAME_COUNT = 256
 /** … and at most this many bytes of deltas (one larger delta travels alone). */
 export const DELTA_FRAME_BYTES = 8 * 1024 * 1024
+/**
+ * One `deltas` answer stops after this many bytes (the requester asks again for what is
+ * still missing): an answer of large deltas fits the request deadline.
+ */
+export const DELTAS_ANSWER_BYTES = 64 * 1024 * 1024
 /** Most heads an answer to `heads` names. */
 export const MAX_HEADS = 4096
 /** Most governance ops one governance answer holds. */

@@ -61,7 +61,7 @@ describe('values at the 4 MiB cap', { timeout: 600_000 }, () => {
     assert.equal(b.node.syncStatus(ctx).deltaCount, VALUES + 1)
 
     // c hears a's heartbeat and fetches what it lacks.
-    await until('c to catch up by deltas', () => c.node.getContext(ctx).rootHash === want.rootHash, 120_000)
+    await until('c to catch up by deltas', () => c.node.getContext(ctx).rootHash === want.rootHash, 240_000)
     assert.equal(c.node.syncStatus(ctx).deltaCount, VALUES + 1)
   })
 })

@@ -11,7 +11,7 @@ import { decodeOp } from '../../governance/offchain/op.ts'
 import { walkBack } from '../../sync/dag.ts'
 import { sealEnvelope } from '../../sync/envelope.ts'
 import { encodePage, exportSnapshot } from '../../sync/snapshot.ts'
-import { DELTA_FRAME_BYTES, DELTA_FRAME_COUNT, parseAppParams, parseDeltasParams, parseGovParams, parseHeadsParams, parsePushParams, parseSnapshotParams, SyncParamsError } from '../../sync/params.ts'
+import { DELTA_FRAME_BYTES, DELTA_FRAME_COUNT, DELTAS_ANSWER_BYTES, parseAppParams, parseDeltasParams, parseGovParams, parseHeadsParams, parsePushParams, parseSnapshotParams, SyncParamsError } from '../../sync/params.ts'
 import { PROTOCOLS, SyncAuthError } from '../../sync/wire.ts'
 import { APP_CHUNK_BYTES, PENALTY_FORGED } from '../constants.ts'
 import type { Admission } from './admission.ts'
@@ -58,7 +58,10 @@ export class Streams {
     return sealEnvelope('frame', ctx, this.frameKey(ctx), EMPTY, encode([info.heads, info.count, info.rootHash, app]))
   }
 
-  /** Frames of at most DELTA_FRAME_COUNT deltas and DELTA_FRAME_BYTES (a larger delta goes alone). */
+  /**
+   * Frames of at most DELTA_FRAME_COUNT deltas and DELTA_FRAME_BYTES (a larger delta goes
+   * alone), up to DELTAS_ANSWER_BYTES in all.
+   */
   private readonly serveDeltas = (bytes: Uint8Array, from: string): AsyncIterable<Uint8Array> => {
     const { ctx, params } = this.admission.admit(PROTOCOLS.deltas, bytes, from, false, parseDeltasParams)
     const key = this.frameKey(ctx)
@@ -66,7 +69,9 @@ export class Streams {
     return (async function * () {
       let batch: Uint8Array[] = []
       let size = 0
+      let total = 0
       for (const d of walkBack(store, ctx, params.ids, params.stop, params.limit)) {
+        if (total >= DELTAS_ANSWER_BYTES) break
         if (batch.length > 0 && (batch.length >= DELTA_FRAME_COUNT || size + d.byteLength > DELTA_FRAME_BYTES)) {
           yield sealEnvelope('frame', ctx, key, EMPTY, encode(batch))
           batch = []
@@ -74,6 +79,7 @@ export class Streams {
         }
         batch.push(d)
         size += d.byteLength
+        total += d.byteLength
       }
       if (batch.length > 0) yield sealEnvelope('frame', ctx, key, EMPTY, encode(batch))
     })()
