@@ -1,8 +1,7 @@
 // Byte budgets on both sides of the catch-up streams: a context holding 32 values at the
-// 4 MiB value cap (128 MiB of state, far over the 16 MiB frame cap) syncs. A member that
-// was behind catches up by deltas (frames bounded by bytes, each 4 MiB delta too large for
-// gossip), and a fresh joiner by a snapshot (pages bounded by bytes); both end with the
-// writer's root hash.
+// 4 MiB value cap (128 MiB of state, far over the 16 MiB frame cap) is taken by a fresh
+// joiner through a snapshot whose pages are bounded by bytes, and it ends with the
+// writer's root hash. (c, a member that joined early, is part of the context as it grows.)
 import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
 import { after, before, describe, it } from 'node:test'
@@ -36,7 +35,7 @@ describe('values at the 4 MiB cap', { timeout: 600_000 }, () => {
   })
   after(async () => { await Promise.all([a.close(), b.close(), c.close()]) })
 
-  it(`${VALUES} values of 4 MiB: a member behind (deltas) and a fresh joiner (snapshot) reach the same root hash`, async () => {
+  it(`${VALUES} values of 4 MiB: a fresh joiner (snapshot) reaches the same root hash`, async () => {
     const p = partsOf(a)
     const c32 = Buffer.from(ctx, 'hex')
     const me = p.identities.get(c32, Buffer.from(a.node.getContext(ctx).identity, 'hex'))!
@@ -59,9 +58,5 @@ describe('values at the 4 MiB cap', { timeout: 600_000 }, () => {
     await b.node.join((await a.node.invite(ctx, { identity: (await b.node.newIdentity()).publicKey, role: 'member' })).invitation)
     assert.equal(b.node.getContext(ctx).rootHash, want.rootHash, 'the fresh joiner has another state')
     assert.equal(b.node.syncStatus(ctx).deltaCount, VALUES + 1)
-
-    // c hears a's heartbeat and fetches what it lacks.
-    await until('c to catch up by deltas', () => c.node.getContext(ctx).rootHash === want.rootHash, 240_000)
-    assert.equal(c.node.syncStatus(ctx).deltaCount, VALUES + 1)
   })
 })
