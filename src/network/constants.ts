@@ -79,3 +79,19 @@ export const GOSSIP_MAX_RPC_BYTES = 4 * 1024 * 1024
  * (topic, signature, key) and the control messages piggybacked on it (IHAVE lists).
  */
 export const GOSSIP_MAX_MESSAGE_BYTES = GOSSIP_MAX_RPC_BYTES - 512 * 1024
+
+/**
+ * Peer standing (scores.ts): a peer at or below PEER_BAN_SCORE is disconnected and its
+ * connections refused for PEER_BAN_MS; penalties wear off at PEER_SCORE_RECOVERY_PER_S.
+ * Gossipsub reads the standing as its application-specific score, weighted by
+ * GOSSIP_APP_SCORE_WEIGHT, against its default thresholds (-10 gossip, -50 publish, -80
+ * graylist): at a standing of -20 the peer gets no gossip from us, at -100 no flood
+ * publish, and it is banned there. The weight keeps the graylist (which would hide the
+ * peer's further messages, and so its further penalties) below the ban.
+ */
+export const PEER_BAN_SCORE = -100
+export const PEER_BAN_MS = 5 * 60_000
+export const PEER_SCORE_RECOVERY_PER_S = 1
+export const GOSSIP_APP_SCORE_WEIGHT = 0.5
+/** Most peers whose standing (or ban) is remembered; the least recently penalized go first. */
+export const MAX_SCORED_PEERS = 4096

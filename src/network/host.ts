@@ -25,6 +25,7 @@ import { plain, raceSignal } from './frames.ts'
 import { privateKeyFromSeed } from './identity.ts'
 import { request as sendRequest, serve } from './protocol.ts'
 import { Redialer } from './redial.ts'
+import { PeerScores } from './scores.ts'
 import type { AbortOptions, HandleOptions, MessageHandler, Network, NetworkEvent, NetworkInit, RequestHandler, RequestOptions } from './types.ts'
 
 type Services = { identify: Identify, ping: Ping, pubsub: GossipSub }
@@ -42,6 +43,7 @@ class Libp2pNetwork implements Network {
   readonly #subscriptions = new Map<string, MessageHandler>()
   readonly #handlers = new Map<string, { handler: RequestHandler, options: HandleOptions }>()
   readonly #blocked = new Set<string>()
+  readonly #scores = new PeerScores()
   /** Peers that were connected when blocked: dialled again on unblock. */
   readonly #reconnectOnUnblock = new Set<string>()
   readonly #listeners = new Map<NetworkEvent, Set<(peer: string) => void>>()
@@ -60,7 +62,7 @@ class Libp2pNetwork implements Network {
     this.#redialer = new Redialer({
       dial: async (peer, addrs, signal) => { await this.#dialPeer(peer, addrs, signal) },
       isConnected: (peer) => this.#isConnected(peer),
-      isBlocked: (peer) => this.#blocked.has(peer),
+      isBlocked: (peer) => this.#refused(peer),
       logger: this.#log
     })
     for (const [peer, addrs] of this.#bootstrap) this.#redialer.add(peer, addrs)
@@ -73,8 +75,7 @@ class Libp2pNetwork implements Network {
   }
 
   async #start (): Promise<void> {
-    const blocked = this.#blocked
-    const denyPeer = (peerId: PeerId): boolean => blocked.has(peerId.toString())
+    const denyPeer = (peerId: PeerId): boolean => this.#refused(peerId.toString())
     const node: Node = await createLibp2p({
       start: false,
       privateKey: this.#privateKey,
@@ -112,7 +113,11 @@ class Libp2pNetwork implements Network {
           maxInboundDataLength: C.GOSSIP_MAX_RPC_BYTES,
           // Every node of a test or a benchmark shares 127.0.0.1; members are invited, so
           // many peers behind one address are no sign of a Sybil attack here.
-          scoreParams: { IPColocationFactorWeight: 0 }
+          scoreParams: {
+            IPColocationFactorWeight: 0,
+            appSpecificScore: (peer) => this.#scores.value(peer),
+            appSpecificWeight: C.GOSSIP_APP_SCORE_WEIGHT
+          }
         })
       }
     })
@@ -277,7 +282,7 @@ class Libp2pNetwork implements Network {
     return sendRequest({
       open: async (to, proto, signal) => {
         const target = parsePeer(to)
-        if (this.#blocked.has(to)) throw new DialError(`cannot reach ${to}: the peer is blocked`)
+        if (this.#refused(to)) throw new DialError(`cannot reach ${to}: the peer is blocked`)
         return await node.dialProtocol(target, proto, {
           signal: stopSignal === undefined ? signal : AbortSignal.any([signal, stopSignal])
         })
@@ -306,6 +311,25 @@ class Libp2pNetwork implements Network {
       void this.#dialPeer(peer, [], AbortSignal.any([this.#stop.signal, AbortSignal.timeout(C.DIAL_TIMEOUT_MS)]))
         .catch((err: Error) => { this.#log.debug('redial after unblock failed', { peer, error: err.message }) })
     }
+  }
+
+  penalize (peer: string, points: number, reason: string): void {
+    if (!this.#scores.penalize(peer, points)) return
+    this.#log.warn('peer banned: it kept sending rejected material', { peer, reason, forMs: C.PEER_BAN_MS })
+    const node = this.#node
+    if (node === undefined) return
+    let target: PeerId
+    try { target = peerIdFromString(peer) } catch { return }
+    node.hangUp(target).catch((err: Error) => { this.#log.debug('hanging up on a banned peer failed', { peer, error: err.message }) })
+  }
+
+  score (peer: string): number {
+    return this.#scores.value(peer)
+  }
+
+  /** Blocked by an operator, or banned for its conduct. */
+  #refused (peer: string): boolean {
+    return this.#blocked.has(peer) || this.#scores.banned(peer)
   }
 
   on (event: NetworkEvent, listener: (peer: string) => void): void {

@@ -89,6 +89,14 @@ export interface Network {
   block (peer: string): Promise<void>
   /** Lifts a block; a bootstrap peer, or one connected when it was blocked, is dialled again. */
   unblock (peer: string): void
+  /**
+   * Lowers a peer's standing for material the layers above rejected (`points` > 0; the
+   * reason is logged if it leads to a ban). Gossipsub scores the peer by it; at
+   * PEER_BAN_SCORE the peer is disconnected and refused for PEER_BAN_MS.
+   */
+  penalize (peer: string, points: number, reason: string): void
+  /** A peer's standing: 0 is neutral, negative after penalties (they wear off). */
+  score (peer: string): number
   on (event: NetworkEvent, listener: (peer: string) => void): void
   off (event: NetworkEvent, listener: (peer: string) => void): void
 }

@@ -91,3 +91,47 @@ export const JOIN_POLL_MS = 150
 
 /** How long creating a chain-anchored context waits for the creation to be confirmed. */
 export const CHAIN_CONFIRM_WAIT_MS = 10 * 60_000
+
+/**
+ * Catch-up streams one peer may open (all protocols together): a burst, then a steady
+ * rate per second. An honest peer stays far below (a join or a catch-up takes a few
+ * dozen); beyond it a request is refused with SyncRateLimitError and the peer penalized.
+ */
+export const PEER_STREAM_BURST = 1024
+export const PEER_STREAMS_PER_S = 256
+
+/** Syncs that gossip from one peer may trigger for one context: a burst, then per second. */
+export const GOSSIP_SYNC_BURST = 4
+export const GOSSIP_SYNCS_PER_S = 2
+
+/**
+ * Penalties (points of peer standing, see src/network/scores.ts; a ban at -100):
+ * material that no honest node sends (a malformed or forged request, envelope or frame)
+ * costs PENALTY_FORGED; what an honest node may send in a race (a request just before
+ * its membership reached us, a delta or op judged by a view that moved, a message under
+ * a key we do not hold yet) costs PENALTY_STALE; a refused request over the rate limit
+ * costs PENALTY_RATE.
+ */
+export const PENALTY_FORGED = 10
+export const PENALTY_STALE = 1
+export const PENALTY_RATE = 5
+
+/** Peers remembered as member nodes per context (the most recently proven stay). */
+export const MAX_MEMBER_PEERS = 1024
+
+/** Deltas (and their bytes) held for missing parents per context; beyond, a new one is dropped (a sync fetches it again). */
+export const MAX_HELD_DELTAS = 4096
+export const MAX_HELD_BYTES = 256 * 1024 * 1024
+
+/** Deltas (and their bytes) kept per chain-anchored context while their block is not read yet. */
+export const MAX_WAITING_DELTAS = 4096
+export const MAX_WAITING_BYTES = 64 * 1024 * 1024
+
+/** Largest snapshot this node imports (bytes of pages, read as they come). */
+export const MAX_SNAPSHOT_IMPORT_BYTES = 1024 * 1024 * 1024
+
+/** Largest governance answer accepted (one frame). */
+export const MAX_GOV_ANSWER_BYTES = 16 * 1024 * 1024
+
+/** Largest answer to `heads` accepted (one frame). */
+export const MAX_HEADS_ANSWER_BYTES = 1024 * 1024

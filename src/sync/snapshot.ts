@@ -13,6 +13,8 @@ import { key, prefixRange, type Store, type Transaction } from '../store/index.t
 import type { DagInfo } from './dag.ts'
 
 export const PAGE_ITEMS = 4096
+/** A page is cut once its items reach this many bytes (one item, at most a 4 MiB value, may pass it). */
+export const PAGE_BYTES = 8 * 1024 * 1024
 
 /** Where an export resumes: the phase and the last key sent in it. */
 export interface SnapshotCursor {
@@ -64,19 +66,22 @@ function * pages (store: Store, context: Uint8Array, from: SnapshotCursor, trans
     const range = prefixRange(context)
     const start = from.phase === phase && from.after !== null ? Buffer.concat([key(context, from.after), Buffer.from([0])]) : range.start
     let items: Array<[Uint8Array, unknown]> = []
+    let bytes = 0
     const flush = (last: Uint8Array): SnapshotPage => {
       const page: SnapshotPage = { cursor: { phase, after: last }, heads: info.heads, total }
       if (phase === 'state') page.state = items.map(([k, v]) => [k, defined(fromStored(v))])
       else if (phase === 'children') page.children = items.map(([k]) => [k.subarray(0, 32), k.subarray(32)])
       else page.ids = items.map(([k]) => k)
       items = []
+      bytes = 0
       return page
     }
     let last: Uint8Array | null = null
     for (const { key: k, value } of db.getRange({ start, end: range.end, transaction })) {
       last = new Uint8Array((k as Buffer).subarray(32))
       items.push([last, phase === 'state' ? value : null])
-      if (items.length >= PAGE_ITEMS) yield flush(last)
+      bytes += (k as Buffer).byteLength + (phase === 'state' ? sizeOf(value) : 0)
+      if (items.length >= PAGE_ITEMS || bytes >= PAGE_BYTES) yield flush(last)
     }
     if (items.length > 0 && last !== null) yield flush(last)
   }
@@ -157,6 +162,14 @@ export class SnapshotImport {
     const info = this.end!.info
     store.db.dag.put(Buffer.from(ctx), { heads: [...info.heads].sort(compareBytes), count: this.ids.length, rootHash: info.rootHash, hlc: info.hlc } satisfies DagInfo)
   }
+}
+
+/** About the encoded size of a stored entity: its byte fields plus a little per field. */
+function sizeOf (v: unknown): number {
+  if (v instanceof Uint8Array) return v.byteLength + 4
+  if (Array.isArray(v)) return v.reduce((n: number, x) => n + sizeOf(x), 4)
+  if (v !== null && typeof v === 'object') return Object.values(v).reduce((n: number, x) => n + sizeOf(x), 4)
+  return 9
 }
 
 /** CBOR has no `undefined` in strict mode: drop absent optional fields. */

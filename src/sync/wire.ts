@@ -34,6 +34,11 @@ export class SyncAuthError extends MoorageError {
   override name = 'SyncAuthError'
 }
 
+/** A request signed outside AUTH_WINDOW_MS of the responder's clock (a replay, or a skewed clock). */
+export class StaleRequestError extends SyncAuthError {
+  override name = 'StaleRequestError'
+}
+
 export const AUTH_WINDOW_MS = 5 * 60_000
 
 function authMessage (protocol: string, context: Uint8Array, peer: string, ms: number): Uint8Array {
@@ -66,14 +71,14 @@ export function decodeRequest (protocol: string, bytes: Uint8Array, peer: string
   }
   const [context, [identity, ms, sig], params] = v as [Uint8Array, [unknown, unknown, unknown], unknown]
   if (!(identity instanceof Uint8Array) || identity.byteLength !== 32 || typeof ms !== 'number' || !(sig instanceof Uint8Array)) throw new SyncAuthError('malformed request authentication')
-  if (Math.abs(now - ms) > AUTH_WINDOW_MS) throw new SyncAuthError('request authentication is stale or from the future')
+  if (Math.abs(now - ms) > AUTH_WINDOW_MS) throw new StaleRequestError('request authentication is stale or from the future')
   if (!verify(identity, authMessage(protocol, context, peer, ms), sig)) throw new SyncAuthError('request signature does not verify for this peer')
   return { context, identity, params }
 }
 
-/** Proof of an open invitation's secret: [invitation id, sign(invitation key, claimMessage(...))]. */
-export type OpenClaim = [Uint8Array, Uint8Array]
 
-export function isOpenClaim (v: unknown): v is OpenClaim {
-  return Array.isArray(v) && v.length === 2 && v[0] instanceof Uint8Array && v[0].byteLength === 32 && v[1] instanceof Uint8Array && v[1].byteLength === 64
+/** A peer asked more than its share of catch-up streams; it may retry later. */
+export class SyncRateLimitError extends MoorageError {
+  static override readonly status: number = 429
+  override name = 'SyncRateLimitError'
 }

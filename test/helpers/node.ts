@@ -40,3 +40,14 @@ export async function startTestNode (overrides: { gas?: bigint, memoryPages?: nu
     close: async () => { await node.stop(); dir.cleanup() }
   }
 }
+
+/** A kv-store context created on `admin`, joined by each of `others` as a member; its id. */
+export async function joinedContext (admin: TestNode, others: TestNode[]): Promise<string> {
+  const app = await admin.node.installApplication({ wasm: appWasm('kv-store') })
+  const ctx = (await admin.node.createContext({ applicationId: app.id })).id
+  for (const t of others) {
+    const id = await t.node.newIdentity()
+    await t.node.join((await admin.node.invite(ctx, { identity: id.publicKey, role: 'member' })).invitation)
+  }
+  return ctx
+}

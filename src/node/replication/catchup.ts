@@ -1,7 +1,6 @@
 // The catch-up client: brings a context up to date with one peer over the stream
 // protocols — governance log, application, then deltas (a snapshot when this node has no
 // history yet, else a walk back from the peer's heads). One sync per context at a time.
-import { decode } from 'cborg'
 import { concatBytes, equalBytes, toHex, utf8 } from '../../crypto/bytes.ts'
 import type { KeyPair } from '../../crypto/ed25519.ts'
 import { sha256 } from '../../crypto/hash.ts'
@@ -11,10 +10,11 @@ import { NotFoundError } from '../../errors/index.ts'
 import { roleOf } from '../../governance/acl.ts'
 import { decodeOp, type GovOp } from '../../governance/offchain/op.ts'
 import { decodeDelta, peekDelta } from '../../sync/delta.ts'
-import { openEnvelope, parseEnvelope } from '../../sync/envelope.ts'
+import { InvalidEnvelopeError, openEnvelope, parseEnvelope } from '../../sync/envelope.ts'
 import { decodePage, SnapshotImport } from '../../sync/snapshot.ts'
-import { encodeRequest, PROTOCOLS, type OpenClaim } from '../../sync/wire.ts'
-import { SYNC_BATCH_DELTAS } from '../constants.ts'
+import { MAX_REQUEST_IDS, parseAppChunk, parseDeltasFrame, parseGovAnswer, parseGovOps, parseHeadsAnswer, SyncParamsError, type OpenClaim } from '../../sync/params.ts'
+import { encodeRequest, PROTOCOLS } from '../../sync/wire.ts'
+import { MAX_APPLICATION_BYTES, MAX_GOV_ANSWER_BYTES, MAX_HEADS_ANSWER_BYTES, MAX_SNAPSHOT_IMPORT_BYTES, PENALTY_FORGED, SYNC_BATCH_DELTAS } from '../constants.ts'
 import { SyncError, type Parts, type SyncProgress } from './parts.ts'
 
 export class CatchUp {
@@ -23,6 +23,7 @@ export class CatchUp {
   readonly lastError = new Map<string, string>()
   private readonly running = new Map<string, Promise<void>>()
   private readonly joining = new Set<string>()
+  private readonly judged = new WeakSet<Error>()
 
   constructor (r: Parts) {
     this.r = r
@@ -39,15 +40,26 @@ export class CatchUp {
     return () => { this.joining.delete(hex) }
   }
 
-  async * ask (peer: string, protocol: string, ctx: Uint8Array, params: unknown, asIdentity?: KeyPair): AsyncGenerator<Uint8Array> {
+  /**
+   * Sends one catch-up request and yields the answer's frames, each at most `maxFrameBytes`.
+   * Only to a peer admission lets this node ask about `ctx` (a request names this
+   * node's identity in the context).
+   */
+  async * ask (peer: string, protocol: string, ctx: Uint8Array, params: unknown, asIdentity?: KeyPair, maxFrameBytes?: number): AsyncGenerator<Uint8Array> {
     const me = asIdentity ?? this.r.keys.me(ctx)
     if (me === undefined) throw new NotFoundError(`this node holds no identity in context ${toHex(ctx)}`)
+    if (!this.r.admission.mayAsk(peer, ctx)) throw new SyncError(`peer ${peer} is not known as a member node of context ${toHex(ctx)}: not asked`)
     const network = this.r.c.network
-    yield * network.request(peer, protocol, encodeRequest(protocol, ctx, me, network.peerId, params))
+    yield * network.request(peer, protocol, encodeRequest(protocol, ctx, me, network.peerId, params), maxFrameBytes === undefined ? {} : { maxResponseFrameBytes: maxFrameBytes })
   }
 
-  private openFrame (ctx: Uint8Array, frame: Uint8Array): Uint8Array {
-    return openEnvelope(parseEnvelope(frame), this.r.keys.keyById(ctx), ctx)
+  /** Opens an answer frame; one sealed under the current group key proves the peer a member node. */
+  private openFrame (peer: string, ctx: Uint8Array, frame: Uint8Array): Uint8Array {
+    const env = parseEnvelope(frame)
+    const plain = openEnvelope(env, this.r.keys.keyById(ctx), ctx)
+    const current = this.r.keys.keyring(ctx).current
+    if (current !== undefined && equalBytes(current.id, env.keyId)) this.r.admission.noteMember(ctx, peer)
+    return plain
   }
 
   /**
@@ -58,11 +70,18 @@ export class CatchUp {
     const me = asIdentity ?? this.r.keys.me(ctx)
     if (me === undefined) return
     const ops: GovOp[] = []
-    for await (const frame of this.r.ask(peer, PROTOCOLS.gov, ctx, claim ?? null, me)) {
-      const [wrapped, sealed] = decode(frame) as [Uint8Array, Uint8Array]
-      const aad = concatBytes(utf8('moorage:gov-session:v1'), ctx)
-      const session = unwrapKey(wrapped, me.publicKey, me.secretKey, aad)
-      for (const bytes of decode(open(session, sealed, aad)) as Uint8Array[]) ops.push(decodeOp(bytes))
+    let frames = 0
+    try {
+      for await (const frame of this.r.ask(peer, PROTOCOLS.gov, ctx, claim ?? null, me, MAX_GOV_ANSWER_BYTES)) {
+        if (++frames > 1) throw new SyncParamsError('governance answer: more than one frame')
+        const { wrapped, sealed } = parseGovAnswer(frame)
+        const aad = concatBytes(utf8('moorage:gov-session:v1'), ctx)
+        const session = unwrapKey(wrapped, me.publicKey, me.secretKey, aad)
+        for (const bytes of parseGovOps(open(session, sealed, aad))) ops.push(decodeOp(bytes))
+      }
+    } catch (err) {
+      this.judgeFailure(peer, err)
+      throw err
     }
     // Parents first, so nothing is held needlessly.
     ops.sort((a, b) => a.hlc.ms - b.hlc.ms || a.hlc.c - b.hlc.c)
@@ -81,10 +100,18 @@ export class CatchUp {
       this.lastError.delete(hex)
     }, (err: unknown) => {
       this.lastError.set(hex, (err as Error).message)
+      this.judgeFailure(peer, err)
       throw err
     }).finally(() => { this.running.delete(hex) })
     this.running.set(hex, run)
     return await run
+  }
+
+  /** An answer that does not fit its protocol is never an honest peer's (judged once per error). */
+  private judgeFailure (peer: string, err: unknown): void {
+    if (!(err instanceof SyncParamsError || err instanceof InvalidEnvelopeError) || this.judged.has(err)) return
+    this.judged.add(err)
+    this.r.admission.reject(peer, PENALTY_FORGED, err.shortMessage)
   }
 
   private async doSync (peer: string, ctx: Uint8Array, onProgress?: (p: SyncProgress) => void): Promise<void> {
@@ -97,9 +124,9 @@ export class CatchUp {
     if (rec === undefined || s === undefined || roleOf(s, rec.identity) === undefined) return
     if (keys.keyring(ctx).current === undefined && keys.keyring(ctx).known.size === 0) return // no key yet: a later heartbeat retries
     let remote: { heads: Uint8Array[], count: number } | undefined
-    for await (const frame of this.r.ask(peer, PROTOCOLS.heads, ctx, null)) {
-      const [heads, count] = decode(this.openFrame(ctx, frame)) as [Uint8Array[], number]
-      remote = { heads, count }
+    for await (const frame of this.r.ask(peer, PROTOCOLS.heads, ctx, null, undefined, MAX_HEADS_ANSWER_BYTES)) {
+      if (remote !== undefined) throw new SyncParamsError('heads answer: more than one frame')
+      remote = parseHeadsAnswer(this.openFrame(peer, ctx, frame))
     }
     if (remote === undefined) throw new SyncError('peer sent no heads')
     // The module this node's own governance view names (it may be ahead of the peer's
@@ -122,9 +149,12 @@ export class CatchUp {
     }
     let done = 0
     for (let round = 0; round < 64 && missing.length > 0; round++) {
-      const stop = c.dag.info(ctx)?.heads ?? []
-      for await (const frame of this.r.ask(peer, PROTOCOLS.deltas, ctx, [missing, stop, SYNC_BATCH_DELTAS])) {
-        const raw = decode(this.openFrame(ctx, frame)) as Uint8Array[]
+      const stop = (c.dag.info(ctx)?.heads ?? []).slice(0, MAX_REQUEST_IDS)
+      let received = 0
+      for await (const frame of this.r.ask(peer, PROTOCOLS.deltas, ctx, [missing.slice(0, MAX_REQUEST_IDS), stop, SYNC_BATCH_DELTAS])) {
+        const raw = parseDeltasFrame(this.openFrame(peer, ctx, frame))
+        received += raw.length
+        if (received > SYNC_BATCH_DELTAS) throw new SyncParamsError(`deltas answer: more than the ${SYNC_BATCH_DELTAS} deltas asked for`)
         // The peer walks back breadth-first from what we lack and stops only at our exact
         // heads, so after a fork (a partition, a write lost in a crash) it would send the
         // whole shared history. A frame of deltas we all have means the walk is inside
@@ -145,16 +175,20 @@ export class CatchUp {
     for (let attempt = 0; attempt < 3; attempt++) {
       const imp = new SnapshotImport(ctx)
       let consistent = true
+      // The pages are held until verified: their bytes are counted as they come.
+      let bytes = 0
       // Resumable: on a broken stream, ask again from the last cursor.
       for (let resume = 0; resume < 5 && imp.end === undefined && consistent; resume++) {
         try {
           for await (const frame of this.r.ask(peer, PROTOCOLS.snapshot, ctx, imp.cursor)) {
-            const page = decodePage(this.openFrame(ctx, frame))
+            bytes += frame.byteLength
+            if (bytes > MAX_SNAPSHOT_IMPORT_BYTES) throw new SyncParamsError(`snapshot answer: over the ${MAX_SNAPSHOT_IMPORT_BYTES}-byte import budget`)
+            const page = decodePage(this.openFrame(peer, ctx, frame))
             if (!imp.add(page)) { consistent = false; break }
             onProgress?.({ phase: 'snapshot', done: imp.received, total: page.total })
           }
         } catch (err) {
-          if (resume === 4) throw err
+          if (resume === 4 || err instanceof SyncParamsError) throw err
         }
       }
       if (!consistent || imp.end === undefined) continue
@@ -168,6 +202,7 @@ export class CatchUp {
         imp.write(c.store)
         return true
       })
+      if (written) this.r.receiver.forgetHeld(ctx)
       if (!written) {
         log.info('history arrived while a snapshot was fetched: catching up by deltas instead', { context: toHex(ctx) })
         return
@@ -196,14 +231,18 @@ export class CatchUp {
     for (let attempt = 0; attempt < 5 && (size === null || offset < size); attempt++) {
       try {
         for await (const frame of this.r.ask(peer, PROTOCOLS.app, ctx, [appId, offset])) {
-          const [total, chunk] = decode(this.openFrame(ctx, frame)) as [number, Uint8Array]
+          // The size the peer declares must stay the same, within the module cap, and the
+          // chunks must not run past it.
+          const { total, chunk } = parseAppChunk(this.openFrame(peer, ctx, frame), MAX_APPLICATION_BYTES)
+          if (size !== null && total !== size) throw new SyncParamsError('application answer: the declared size changed')
+          if (offset + chunk.byteLength > total) throw new SyncParamsError('application answer: more bytes than the declared size')
           size = total
           chunks.push(chunk)
           offset += chunk.byteLength
           onProgress?.({ phase: 'application', done: offset, total })
         }
       } catch (err) {
-        if (attempt === 4) throw err
+        if (attempt === 4 || err instanceof SyncParamsError) throw err
       }
     }
     const wasm = concatBytes(...chunks)
@@ -217,9 +256,9 @@ export class CatchUp {
     for await (const _ of this.r.ask(peer, PROTOCOLS.push, ctx, [ops.map((o) => o.bytes), claim ?? null], asIdentity)) { /* ack */ }
   }
 
-  /** Syncs a context with every connected member (used after start and by `moor context sync`). */
+  /** Syncs a context with every connected peer known as a member node (`moor context sync`). */
   async syncAll (ctx: Uint8Array, onProgress?: (p: SyncProgress) => void): Promise<void> {
-    for (const peer of this.r.c.network.peers()) {
+    for (const peer of this.r.admission.peersFor(ctx)) {
       try { await this.r.syncWith(peer, ctx, onProgress) } catch (err) { this.r.log.debug('sync attempt failed', { peer, error: (err as Error).message }) }
     }
   }

@@ -1,13 +1,14 @@
 // Gossip on the context topics: new deltas and governance ops going out, the periodic
 // heartbeat (root hash and heads) that lets a peer notice what it missed, and what comes
 // in — opened under the group key, then handed to the receiver or answered by a sync.
-import { decode, encode } from 'cborg'
+import { encode } from 'cborg'
 import { equalBytes, toHex } from '../../crypto/bytes.ts'
 import { DecryptionError } from '../../errors/index.ts'
 import { decodeOp, type GovOp } from '../../governance/offchain/op.ts'
 import { decodeDelta, type Delta } from '../../sync/delta.ts'
 import { openEnvelope, parseEnvelope, type EnvelopeKind } from '../../sync/envelope.ts'
-import { HEARTBEAT_MS, IDLE_HEARTBEAT_MS } from '../constants.ts'
+import { parseBeat } from '../../sync/params.ts'
+import { HEARTBEAT_MS, IDLE_HEARTBEAT_MS, PENALTY_FORGED, PENALTY_STALE } from '../constants.ts'
 import { EMPTY, SyncError, topicOf, type Parts } from './parts.ts'
 
 export class Gossip {
@@ -81,7 +82,7 @@ export class Gossip {
   }
 
   private async handle (ctx: Uint8Array, from: string, data: Uint8Array): Promise<void> {
-    const { c, log, keys } = this.r
+    const { c, log, keys, admission } = this.r
     const hex = toHex(ctx)
     let kind: EnvelopeKind
     let payload: Uint8Array
@@ -91,16 +92,26 @@ export class Gossip {
       kind = env.kind
       subject = env.subject
       payload = openEnvelope(env, keys.keyById(ctx), ctx)
+      // Sealed under the current key by its publisher (gossip is signed by the peer that
+      // published it): that peer is a member node.
+      const current = keys.keyring(ctx).current
+      if (current !== undefined && equalBytes(current.id, env.keyId)) admission.noteMember(ctx, from)
     } catch (err) {
       // Nothing is applied. A key this node lacks may be a rotation it has not seen yet
-      // (fetch the governance log); a malformed envelope or one that does not open under
-      // the key it names is forged or corrupt: rejected, with the reason, at warn level.
+      // (fetch the governance log from the peer, if it is a known member node); a
+      // malformed envelope or one that does not open under the key it names is forged or
+      // corrupt: rejected, with the reason, at warn level.
       const reason = (err as Error).message
       if (err instanceof DecryptionError && reason.startsWith('no group key')) {
         log.info('gossip message under a group key this node does not hold', { context: hex, from, reason })
-        this.r.tasks.run('governance sync', async () => { await this.r.syncGov(from, ctx) }, { context: hex, peer: from }, 'debug')
+        if (admission.mayTrigger(from, ctx)) {
+          this.r.tasks.run('governance sync', async () => { await this.r.syncGov(from, ctx) }, { context: hex, peer: from }, 'debug')
+        } else if (!admission.mayAsk(from, ctx)) {
+          admission.reject(from, PENALTY_STALE, reason)
+        }
       } else {
         log.warn('rejected a message from a peer', { context: hex, from, reason })
+        admission.reject(from, PENALTY_FORGED, reason)
       }
       return
     }
@@ -108,19 +119,21 @@ export class Gossip {
       if (kind === 'delta') {
         const delta = decodeDelta(payload)
         if (!equalBytes(delta.id, subject) || !equalBytes(delta.context, ctx)) throw new SyncError('delta does not match its envelope')
-        await this.r.receiveDeltas(ctx, [delta], from)
+        const { rejected } = await this.r.receiveDeltas(ctx, [delta], from)
+        if (rejected > 0) admission.reject(from, PENALTY_STALE, 'rejected delta')
       } else if (kind === 'gov') {
         const op = decodeOp(payload)
         if (!equalBytes(op.id, subject) || !equalBytes(op.context, ctx)) throw new SyncError('governance op does not match its envelope')
         await this.r.receiveOps(ctx, [op], from)
       } else if (kind === 'beat') {
-        const [heads, govHeads] = decode(payload) as [Uint8Array[], Uint8Array[]]
+        const { heads, govHeads } = parseBeat(payload)
         // Held deltas count as lacking too: `has` knows them, but their parents are missing.
         const lacking = heads.some((h) => !c.dag.has(ctx, h)) || !c.governance.knows(ctx, govHeads) || c.dag.pendingCount(ctx) > 0 || this.r.client.neededApplication(ctx) !== undefined
-        if (lacking) this.r.tasks.run('sync after a heartbeat', async () => { await this.r.syncWith(from, ctx) }, { context: hex, peer: from }, 'debug')
+        if (lacking && admission.mayTrigger(from, ctx)) this.r.tasks.run('sync after a heartbeat', async () => { await this.r.syncWith(from, ctx) }, { context: hex, peer: from }, 'debug')
       }
     } catch (err) {
       log.warn('rejected a message from a peer', { context: hex, from, kind, reason: (err as Error).message })
+      admission.reject(from, PENALTY_FORGED, (err as Error).message)
     }
   }
 }

@@ -14,7 +14,7 @@ import type { KeyringView } from '../../governance/group-keys.ts'
 import type { GovOp } from '../../governance/offchain/op.ts'
 import type { Logger } from '../../log/index.ts'
 import type { Delta } from '../../sync/delta.ts'
-import type { OpenClaim } from '../../sync/wire.ts'
+import type { OpenClaim } from '../../sync/params.ts'
 import { Background } from '../background.ts'
 import { Admission } from './admission.ts'
 import { CatchUp } from './catchup.ts'
@@ -25,8 +25,8 @@ import { Receiver } from './receive.ts'
 import { Streams } from './streams.ts'
 import { Topics } from './topics.ts'
 
-export { SyncError, type ReplicationComponents, type SyncProgress, type SyncStatus } from './parts.ts'
-export type { OpenClaim } from '../../sync/wire.ts'
+export { SyncError, topicOf, type ReplicationComponents, type SyncProgress, type SyncStatus } from './parts.ts'
+export type { OpenClaim } from '../../sync/params.ts'
 
 export class Replicator {
   readonly c: ReplicationComponents
@@ -37,6 +37,7 @@ export class Replicator {
   readonly gossip: Gossip
   readonly receiver: Receiver
   readonly client: CatchUp
+  readonly admission: Admission
   private readonly streams: Streams
 
   constructor (components: ReplicationComponents) {
@@ -48,7 +49,8 @@ export class Replicator {
     this.gossip = new Gossip(this)
     this.receiver = new Receiver(this)
     this.client = new CatchUp(this)
-    this.streams = new Streams(this, new Admission(this))
+    this.admission = new Admission(this)
+    this.streams = new Streams(this, this.admission)
   }
 
   async start (): Promise<void> {
@@ -57,8 +59,11 @@ export class Replicator {
     for (const rec of this.c.contexts.all()) this.topics.refreshMembership(rec)
     this.gossip.start()
     this.c.network.on('peer:connect', (peer) => {
-      // A new connection may bring history we lack (or lack ours): compare heads.
+      // A new connection may bring history we lack (or lack ours): compare heads — with a
+      // peer known as a member node of the context only (the request names our identity
+      // in it). Others announce themselves by a heartbeat sealed under the group key.
       for (const hex of this.topics.subscribed) {
+        if (!this.admission.mayAsk(peer, Buffer.from(hex, 'hex'))) continue
         this.tasks.run('sync with a new peer', async () => { await this.syncWith(peer, Buffer.from(hex, 'hex')) }, { context: hex, peer }, 'debug')
       }
     })
@@ -92,7 +97,11 @@ export class Replicator {
     this.keys.invalidate(ctx)
     const rec = this.c.contexts.find(ctx)
     if (rec !== undefined) this.topics.refreshMembership(rec)
-    else if (this.topics.leave(ctx)) this.keys.forget(ctx)
+    else if (this.topics.leave(ctx)) {
+      this.keys.forget(ctx)
+      this.admission.forget(ctx)
+      this.receiver.forgetHeld(ctx)
+    }
   }
 
   /**
@@ -149,29 +158,33 @@ export class Replicator {
 
   // ---- catch-up -------------------------------------------------------------
 
-  async * ask (peer: string, protocol: string, ctx: Uint8Array, params: unknown, asIdentity?: KeyPair): AsyncGenerator<Uint8Array> {
-    yield * this.client.ask(peer, protocol, ctx, params, asIdentity)
+  async * ask (peer: string, protocol: string, ctx: Uint8Array, params: unknown, asIdentity?: KeyPair, maxFrameBytes?: number): AsyncGenerator<Uint8Array> {
+    yield * this.client.ask(peer, protocol, ctx, params, asIdentity, maxFrameBytes)
   }
 
   /**
    * Fetches a context's governance log from `peer` (as a member, or as `asIdentity`, an
    * invitee; a claimer of an open invitation passes its `claim` = [invitation id, proof]).
+   * A peer asked as an invitee is one the invitation named: it may be asked again.
    */
   async syncGov (peer: string, ctx: Uint8Array, asIdentity?: KeyPair, claim?: OpenClaim): Promise<void> {
+    if (asIdentity !== undefined) this.admission.vouch(ctx, peer)
     await this.client.syncGov(peer, ctx, asIdentity, claim)
   }
 
   /**
    * Brings a context up to date with `peer`: governance, application, then deltas — a
    * snapshot when this node has no history yet, else a walk back from the peer's heads.
-   * One sync per context at a time.
+   * One sync per context at a time. A join names its peer (`joining`): it may be asked.
    */
   async syncWith (peer: string, ctx: Uint8Array, onProgress?: (p: SyncProgress) => void, options: { joining?: boolean } = {}): Promise<void> {
+    if (options.joining === true) this.admission.vouch(ctx, peer)
     await this.client.syncWith(peer, ctx, onProgress, options)
   }
 
   /** Sends this node's own governance ops of a context directly to a peer (a joiner's claim). */
   async push (peer: string, ctx: Uint8Array, ops: GovOp[], asIdentity: KeyPair, claim?: OpenClaim): Promise<void> {
+    this.admission.vouch(ctx, peer)
     await this.client.push(peer, ctx, ops, asIdentity, claim)
   }
 

@@ -1,6 +1,7 @@
 // What the replication jobs share: their components, the names they reach each other by
 // (through the facade, so that one entry point per operation exists), and small helpers.
-import { toHex } from '../../crypto/bytes.ts'
+import { concatBytes, toHex, utf8 } from '../../crypto/bytes.ts'
+import { sha256 } from '../../crypto/hash.ts'
 import { MoorageError } from '../../errors/index.ts'
 import type { Logger } from '../../log/index.ts'
 import type { Network } from '../../network/index.ts'
@@ -44,7 +45,12 @@ export class SyncError extends MoorageError {
  */
 export type Parts = Replicator
 
-export const topicOf = (ctx: Uint8Array): string => `moorage/ctx/${toHex(ctx)}`
+/**
+ * A context's gossip topic. Gossipsub tells every connected peer which topics a node
+ * follows: the name is a hash of the context id, so it reveals the context only to a
+ * peer that already knows its id.
+ */
+export const topicOf = (ctx: Uint8Array): string => `moorage/ctx/${toHex(sha256(concatBytes(utf8('moorage:topic:v1'), ctx)))}`
 export const EMPTY = new Uint8Array(0)
 
 export function dedupe (ids: Uint8Array[]): Uint8Array[] {

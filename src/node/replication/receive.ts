@@ -7,13 +7,14 @@ import { roleOf } from '../../governance/acl.ts'
 import type { GovOp } from '../../governance/offchain/op.ts'
 import type { ReceiveOutcome } from '../../sync/dag.ts'
 import type { Delta } from '../../sync/delta.ts'
+import { prefixRange } from '../../store/index.ts'
+import { MAX_HELD_BYTES, MAX_HELD_DELTAS, MAX_WAITING_BYTES, MAX_WAITING_DELTAS } from '../constants.ts'
 import type { Parts } from './parts.ts'
 
 const DEFERRED = 'its governance point is not known yet'
+const HELD_FULL = 'too many deltas held for missing parents'
 /** Most deltas from gossip applied in a synchronous transaction (see receiveDeltas). */
 const GOSSIP_SYNC_APPLY_MAX = 4
-/** Deltas kept per chain-anchored context while their block is not read yet. */
-const MAX_WAITING_DELTAS = 4096
 
 type ApplyResult = { ok: true, out: ReceiveOutcome } | { ok: false, reason: string, delta: Delta }
 
@@ -21,9 +22,10 @@ export class Receiver {
   private readonly r: Parts
   /**
    * Chain-anchored contexts' deltas that name a block this node has not read yet, kept
-   * (up to MAX_WAITING_DELTAS per context) and judged once it has.
+   * (up to MAX_WAITING_DELTAS and MAX_WAITING_BYTES per context, oldest out first) and
+   * judged once it has.
    */
-  private readonly waiting = new Map<string, Delta[]>()
+  private readonly waiting = new Map<string, { list: Delta[], bytes: number }>()
 
   constructor (r: Parts) {
     this.r = r
@@ -38,11 +40,11 @@ export class Receiver {
     const hex = toHex(ctx)
     const waiting = this.waiting.get(hex)
     if (waiting === undefined) return
-    const ready = waiting.filter((d) => this.r.c.governance.answers(ctx, d.anchor))
+    const ready = waiting.list.filter((d) => this.r.c.governance.answers(ctx, d.anchor))
     if (ready.length === 0) return
-    const rest = waiting.filter((d) => !ready.includes(d))
+    const rest = waiting.list.filter((d) => !ready.includes(d))
     if (rest.length === 0) this.waiting.delete(hex)
-    else this.waiting.set(hex, rest)
+    else this.waiting.set(hex, { list: rest, bytes: rest.reduce((n, d) => n + d.bytes.byteLength, 0) })
     this.r.tasks.run('applying waiting deltas', async () => await this.r.receiveDeltas(ctx, ready, null), { context: hex })
   }
 
@@ -51,6 +53,7 @@ export class Receiver {
     const { c, log } = this.r
     let needGov = false
     const verdicts = deltas.map((d) => {
+      if (!equalBytes(d.context, ctx)) return 'the delta is for another context'
       const s = c.governance.stateAt(ctx, d.anchor)
       // Not a rejection: the delta is dropped for now and fetched again by the sync below,
       // once this node has the governance ops it was written after.
@@ -60,11 +63,18 @@ export class Receiver {
       if (role === 'reader') return `author ${toHex(d.author).slice(0, 12)} is a reader`
       return true as const
     })
+    // Held deltas are bounded per context (count and bytes): beyond the bounds one that
+    // would be held is dropped (not a rejection: a sync fetches it again once its parents
+    // are in).
+    const wouldHold = (d: Delta): boolean => d.parents.some((p) => c.dag.get(ctx, p) === undefined) && !c.dag.has(ctx, d.id)
     const apply = (): ApplyResult[] => deltas.map((d, i) => {
       const verdict = verdicts[i]!
       if (verdict !== true) return { ok: false as const, reason: verdict, delta: d }
+      if (wouldHold(d) && !this.roomToHold(ctx, d)) return { ok: false as const, reason: HELD_FULL, delta: d }
       try {
-        return { ok: true as const, out: c.dag.receive(d) }
+        const out = c.dag.receive(d)
+        this.countHeld(ctx, d, out)
+        return { ok: true as const, out }
       } catch (err) {
         return { ok: false as const, reason: (err as Error).message, delta: d }
       }
@@ -78,9 +88,13 @@ export class Receiver {
       : await c.store.transaction(apply)
     let applied = 0
     let rejected = 0
-    let held = false
+    let holding = false
     const announced: Delta[] = []
     for (const r of results) {
+      if (!r.ok && r.reason === HELD_FULL) {
+        log.debug('delta dropped: too many held for missing parents', { context: toHex(ctx), delta: toHex(r.delta.id) })
+        continue
+      }
       if (!r.ok && r.reason === DEFERRED) {
         log.debug('delta deferred until the governance log catches up', { context: toHex(ctx), delta: toHex(r.delta.id) })
         if (c.governance.onChain(ctx)) this.wait(ctx, r.delta)
@@ -92,7 +106,7 @@ export class Receiver {
         continue
       }
       if (r.out.status === 'applied') { applied += r.out.applied.length; announced.push(...r.out.applied) }
-      if (r.out.status === 'held') held = true
+      if (r.out.status === 'held') holding = true
     }
     for (const d of announced) {
       c.clock.observe(d.hlc)
@@ -100,20 +114,57 @@ export class Receiver {
     }
     // On a chain, a point this node has not read yet is waited for (see chainUpdated);
     // offchain, the ops it lacks are fetched with the sync.
-    if ((held || (needGov && !c.governance.onChain(ctx))) && from !== null) {
+    if ((holding || (needGov && !c.governance.onChain(ctx))) && from !== null && this.r.admission.mayTrigger(from, ctx)) {
       this.r.tasks.run('sync for held deltas', async () => { await this.r.syncWith(from, ctx) }, { context: toHex(ctx), peer: from }, 'debug')
     }
     return { applied, rejected }
   }
 
+  /** Deltas held for missing parents in a context, as counted so far (see `held`). */
+  private readonly heldTally = new Map<string, { count: number, bytes: number }>()
+
+  /** The held deltas of a context: read from the store on first use, then kept up to date. */
+  private held (ctx: Uint8Array, reread = false): { count: number, bytes: number } {
+    const hex = toHex(ctx)
+    let t = this.heldTally.get(hex)
+    if (t === undefined || reread) {
+      t = { count: 0, bytes: 0 }
+      for (const { value } of this.r.c.store.db.pending.getRange(prefixRange(ctx))) { t.count++; t.bytes += (value as Uint8Array).byteLength }
+      this.heldTally.set(hex, t)
+    }
+    return t
+  }
+
+  private roomToHold (ctx: Uint8Array, d: Delta): boolean {
+    const fits = (t: { count: number, bytes: number }): boolean => t.count < MAX_HELD_DELTAS && t.bytes + d.bytes.byteLength <= MAX_HELD_BYTES
+    // The tally only errs high (a held delta the DAG rejects on release is not seen here):
+    // read the store again before refusing.
+    return fits(this.held(ctx)) || fits(this.held(ctx, true))
+  }
+
+  private countHeld (ctx: Uint8Array, d: Delta, out: ReceiveOutcome): void {
+    const t = this.held(ctx)
+    if (out.status === 'held') { t.count++; t.bytes += d.bytes.byteLength }
+    // Every delta a cascade applied after the first came out of the held ones.
+    if (out.status === 'applied') {
+      for (const x of out.applied.slice(1)) { t.count = Math.max(0, t.count - 1); t.bytes = Math.max(0, t.bytes - x.bytes.byteLength) }
+    }
+  }
+
+  /** The context's held deltas changed outside this receiver (a snapshot, a deletion). */
+  forgetHeld (ctx: Uint8Array): void {
+    this.heldTally.delete(toHex(ctx))
+  }
+
   private wait (ctx: Uint8Array, delta: Delta): void {
     const hex = toHex(ctx)
-    const list = this.waiting.get(hex) ?? []
-    if (list.some((d) => equalBytes(d.id, delta.id))) return
-    list.push(delta)
+    const w = this.waiting.get(hex) ?? { list: [], bytes: 0 }
+    if (w.list.some((d) => equalBytes(d.id, delta.id))) return
+    w.list.push(delta)
+    w.bytes += delta.bytes.byteLength
     // A bound on what a peer can make this node keep: the oldest go (a sync fetches them again).
-    if (list.length > MAX_WAITING_DELTAS) list.splice(0, list.length - MAX_WAITING_DELTAS)
-    this.waiting.set(hex, list)
+    while (w.list.length > MAX_WAITING_DELTAS || (w.bytes > MAX_WAITING_BYTES && w.list.length > 1)) w.bytes -= w.list.shift()!.bytes.byteLength
+    this.waiting.set(hex, w)
     // The point may have been reached while this delta was being judged (the news came
     // then and found nothing waiting): look again, rather than wait for a next block that
     // may never come.
@@ -134,7 +185,7 @@ export class Receiver {
       return { added, held }
     })
     if (outcome.added.length > 0) gov.adopt(outcome.added)
-    if (outcome.held && from !== null) {
+    if (outcome.held && from !== null && this.r.admission.mayTrigger(from, ctx)) {
       this.r.tasks.run('governance sync for held ops', async () => { await this.r.syncGov(from, ctx) }, { context: toHex(ctx), peer: from }, 'debug')
     }
   }

@@ -10,9 +10,10 @@ import type { GroupKey } from '../../governance/group-keys.ts'
 import { decodeOp } from '../../governance/offchain/op.ts'
 import { walkBack } from '../../sync/dag.ts'
 import { sealEnvelope } from '../../sync/envelope.ts'
-import { encodePage, exportSnapshot, type SnapshotCursor } from '../../sync/snapshot.ts'
+import { encodePage, exportSnapshot } from '../../sync/snapshot.ts'
+import { DELTA_FRAME_BYTES, DELTA_FRAME_COUNT, DELTAS_ANSWER_BYTES, parseAppParams, parseDeltasParams, parseGovParams, parseHeadsParams, parsePushParams, parseSnapshotParams, SyncParamsError } from '../../sync/params.ts'
 import { PROTOCOLS, SyncAuthError } from '../../sync/wire.ts'
-import { APP_CHUNK_BYTES } from '../constants.ts'
+import { APP_CHUNK_BYTES, PENALTY_FORGED } from '../constants.ts'
 import type { Admission } from './admission.ts'
 import { EMPTY, SyncError, type Parts } from './parts.ts'
 
@@ -42,14 +43,14 @@ export class Streams {
   }
 
   private readonly serveGov = async (bytes: Uint8Array, from: string): Promise<Uint8Array> => {
-    const { ctx, identity } = this.admission.admit(PROTOCOLS.gov, bytes, from, true)
+    const { ctx, identity } = this.admission.admit(PROTOCOLS.gov, bytes, from, true, parseGovParams)
     const aad = concatBytes(utf8('moorage:gov-session:v1'), ctx)
     const session = new Uint8Array(randomBytes(32))
     return encode([wrapKey(session, identity, aad), seal(session, encode(this.r.c.governance.offchain.opsBytes(ctx)), aad)])
   }
 
   private readonly serveHeads = async (bytes: Uint8Array, from: string): Promise<Uint8Array> => {
-    const { ctx } = this.admission.admit(PROTOCOLS.heads, bytes, from, false)
+    const { ctx } = this.admission.admit(PROTOCOLS.heads, bytes, from, false, parseHeadsParams)
     const { c } = this.r
     const info = c.dag.info(ctx)!
     const rec = c.contexts.get(ctx)
@@ -57,52 +58,71 @@ export class Streams {
     return sealEnvelope('frame', ctx, this.frameKey(ctx), EMPTY, encode([info.heads, info.count, info.rootHash, app]))
   }
 
+  /**
+   * Frames of at most DELTA_FRAME_COUNT deltas and DELTA_FRAME_BYTES (a larger delta goes
+   * alone), up to DELTAS_ANSWER_BYTES in all.
+   */
   private readonly serveDeltas = (bytes: Uint8Array, from: string): AsyncIterable<Uint8Array> => {
-    const { ctx, params } = this.admission.admit(PROTOCOLS.deltas, bytes, from, false)
-    const [ids, stop, limit] = params as [Uint8Array[], Uint8Array[], number]
+    const { ctx, params } = this.admission.admit(PROTOCOLS.deltas, bytes, from, false, parseDeltasParams)
     const key = this.frameKey(ctx)
     const store = this.r.c.store
     return (async function * () {
       let batch: Uint8Array[] = []
-      for (const d of walkBack(store, ctx, ids, stop, Math.min(limit, 100_000))) {
+      let size = 0
+      let total = 0
+      for (const d of walkBack(store, ctx, params.ids, params.stop, params.limit)) {
+        if (total >= DELTAS_ANSWER_BYTES) break
+        if (batch.length > 0 && (batch.length >= DELTA_FRAME_COUNT || size + d.byteLength > DELTA_FRAME_BYTES)) {
+          yield sealEnvelope('frame', ctx, key, EMPTY, encode(batch))
+          batch = []
+          size = 0
+        }
         batch.push(d)
-        if (batch.length >= 256) { yield sealEnvelope('frame', ctx, key, EMPTY, encode(batch)); batch = [] }
+        size += d.byteLength
+        total += d.byteLength
       }
       if (batch.length > 0) yield sealEnvelope('frame', ctx, key, EMPTY, encode(batch))
     })()
   }
 
   private readonly serveSnapshot = (bytes: Uint8Array, from: string): AsyncIterable<Uint8Array> => {
-    const { ctx, params } = this.admission.admit(PROTOCOLS.snapshot, bytes, from, false)
+    const { ctx, params } = this.admission.admit(PROTOCOLS.snapshot, bytes, from, false, parseSnapshotParams)
     const key = this.frameKey(ctx)
     const store = this.r.c.store
     return (async function * () {
-      for (const page of exportSnapshot(store, ctx, params as SnapshotCursor)) {
+      for (const page of exportSnapshot(store, ctx, params)) {
         yield sealEnvelope('frame', ctx, key, EMPTY, encodePage(page))
       }
     })()
   }
 
   private readonly serveApp = (bytes: Uint8Array, from: string): AsyncIterable<Uint8Array> => {
-    const { ctx, params } = this.admission.admit(PROTOCOLS.app, bytes, from, false)
-    const [appId, offset] = params as [Uint8Array, number]
+    const { ctx, params } = this.admission.admit(PROTOCOLS.app, bytes, from, false, parseAppParams)
     const s = this.r.c.governance.state(ctx)
-    if (s === undefined || !equalBytes(s.application, appId)) throw new SyncAuthError('that application is not this context\'s')
-    const wasm = this.r.c.applications.wasm(appId)
+    if (s === undefined || !equalBytes(s.application, params.app)) throw new SyncParamsError('app params: that application is not this context\'s')
+    const wasm = this.r.c.applications.wasm(params.app)
+    if (params.offset > wasm.byteLength) throw new SyncParamsError(`app params: offset ${params.offset} is past the module's ${wasm.byteLength} bytes`)
     const key = this.frameKey(ctx)
     return (async function * () {
-      for (let at = offset; at < wasm.byteLength; at += APP_CHUNK_BYTES) {
+      for (let at = params.offset; at < wasm.byteLength; at += APP_CHUNK_BYTES) {
         yield sealEnvelope('frame', ctx, key, EMPTY, encode([wasm.byteLength, wasm.subarray(at, at + APP_CHUNK_BYTES)]))
       }
     })()
   }
 
   private readonly servePush = async (bytes: Uint8Array, from: string): Promise<Uint8Array> => {
-    const { ctx, identity, params } = this.admission.admit(PROTOCOLS.push, bytes, from, true)
-    const list = Array.isArray(params) ? params[0] as unknown : undefined
-    if (!Array.isArray(list) || !list.every((b) => b instanceof Uint8Array)) throw new SyncAuthError('push params must be [ops, claim]')
-    const ops = list.map(decodeOp)
-    if (ops.some((op) => !equalBytes(op.author, identity))) throw new SyncAuthError('only one\'s own ops can be pushed')
+    const { ctx, identity, params } = this.admission.admit(PROTOCOLS.push, bytes, from, true, parsePushParams)
+    let ops
+    try {
+      ops = params.ops.map(decodeOp)
+    } catch (err) {
+      this.admission.reject(from, PENALTY_FORGED, (err as Error).message)
+      throw err
+    }
+    if (ops.some((op) => !equalBytes(op.author, identity))) {
+      this.admission.reject(from, PENALTY_FORGED, 'pushed ops of another author')
+      throw new SyncAuthError('only one\'s own ops can be pushed')
+    }
     await this.r.receiveOps(ctx, ops, from)
     return encode(ops.length)
   }
