@@ -448,17 +448,8 @@ export class Replicator {
 
   private async receiveOps (ctx: Uint8Array, ops: GovOp[], from: string | null): Promise<void> {
     const gov = this.c.governance.offchain
-    const outcome = await this.c.store.transaction(() => {
-      const added: GovOp[] = []
-      let held = false
-      for (const op of ops) {
-        if (!equalBytes(op.context, ctx)) continue
-        const o = gov.ingest(op, added)
-        if (o.status === 'added') added.push(...o.ops)
-        if (o.status === 'held') held = true
-      }
-      return { added, held }
-    })
+    // Judged before stored (admissible, clock in bounds; missing parents held, bounded).
+    const outcome = await this.c.store.transaction(() => gov.ingestAll(ctx, ops))
     if (outcome.added.length > 0) gov.adopt(outcome.added)
     if (outcome.held && from !== null) void this.syncGov(from, ctx).catch(() => {})
   }

@@ -82,7 +82,7 @@ describe('offchain governance DAG', () => {
     await a.store.close(); await b.store.close()
   })
 
-  it('an op whose author was not allowed at its causal point is rejected even if allowed later', async () => {
+  it('an op whose author was not allowed at its causal point is refused before it is stored, even if allowed later', async () => {
     const a = replica()
     const alice = generateKeyPair(); const mallory = generateKeyPair()
     const { context } = await a.anchor.createContext({ application: new Uint8Array(32), creator: alice })
@@ -92,10 +92,11 @@ describe('offchain governance DAG', () => {
     await a.anchor.submit(context, alice, { type: 'grant', identity: mallory.publicKey, capability: 'ManageMembers' })
     const { createOp } = await import('../../src/governance/offchain/op.ts')
     const sneaky = createOp({ context, author: mallory.publicKey, secretKey: mallory.secretKey, parents: genesis, nonce: 1n, hlc: { ms: Date.now() + 10_000, c: 0 }, action: { type: 'addMember', identity: generateKeyPair().publicKey, role: 'member' } })
-    await deliver(a, [sneaky])
-    const v = a.anchor.dag(context).verdict(sneaky.id)!
-    assert.equal(v.accepted, false)
-    assert.match(v.reason!, /causal point/)
+    const out = await a.store.transaction(() => a.anchor.ingest(sneaky))
+    assert.equal(out.status, 'refused')
+    assert.match((out as { reason: string }).reason, /at its causal point: .*not a member|at its causal point/)
+    assert.equal(a.anchor.dag(context).has(sneaky.id), false)
+    assert.equal(opsOf(a, context).some((o) => toHex(o.id) === toHex(sneaky.id)), false, 'nothing stored')
     await a.store.close()
   })
 
