@@ -577,7 +577,8 @@ export class Replicator {
         }
       }
       if (!consistent || imp.end === undefined) continue
-      imp.verify()
+      // Heads and clock are covered by the exporter's signed statement; it must be a member.
+      imp.verify({ isMember: (id) => { const s = this.state(ctx); return s !== undefined && roleOf(s, id) !== undefined } })
       // A snapshot replaces the whole state: only while this node still has no history.
       // A write of its own, or a delta from gossip, may have landed while the pages came;
       // the snapshot would then erase it from the state and the heads (the node would
@@ -700,9 +701,10 @@ export class Replicator {
   private readonly serveSnapshot = (bytes: Uint8Array, from: string): AsyncIterable<Uint8Array> => {
     const { ctx, params } = this.admit(PROTOCOLS.snapshot, bytes, from, false)
     const key = this.frameKey(ctx)
+    const me = this.me(ctx)
     const store = this.c.store
     return (async function * () {
-      for (const page of exportSnapshot(store, ctx, params as SnapshotCursor)) {
+      for (const page of exportSnapshot(store, ctx, params as SnapshotCursor, me)) {
         yield sealEnvelope('frame', ctx, key, EMPTY, encodePage(page))
       }
     })()

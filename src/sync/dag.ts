@@ -6,7 +6,7 @@ import { compareBytes, equalBytes, toHex } from '../crypto/bytes.ts'
 import { InvalidDeltaError } from '../errors/index.ts'
 import type { Logger } from '../log/index.ts'
 import { applyAction, type Action } from '../state/actions.ts'
-import type { Timestamp } from '../state/hlc.ts'
+import { ClockDriftError, aheadReason, type Timestamp } from '../state/hlc.ts'
 import { makeStamp, rootId } from '../state/ids.ts'
 import { newRoot, StateOverlay } from '../state/overlay.ts'
 import { key, prefixRange, type Store } from '../store/index.ts'
@@ -96,6 +96,10 @@ export class DeltaDag {
   receive (delta: Delta, options: ReceiveOptions = {}): ReceiveOutcome {
     const ctx = delta.context
     if (this.has(ctx, delta.id)) return { status: 'duplicate' }
+    // A clock far ahead would win every last-writer-wins race and drag this node's clock
+    // along: refused, not stored, so a sync fetches it again once its time has come.
+    const ahead = aheadReason(delta.hlc)
+    if (ahead !== null) throw new ClockDriftError(`delta ${toHex(delta.id)} refused: ${ahead}`)
     const verdict = options.authorize?.(delta) ?? true
     if (verdict !== true) throw new InvalidDeltaError(`delta ${toHex(delta.id)} rejected: ${verdict}`)
     const missing = delta.parents.filter((p) => !this.store.db.deltas.doesExist(key(ctx, p)))
