@@ -100,6 +100,28 @@ describe('offchain governance DAG', () => {
     await a.store.close()
   })
 
+  it('evaluating by appending reaches the verdicts and state of evaluating from scratch', async () => {
+    const a = replica()
+    const alice = generateKeyPair(); const bob = generateKeyPair()
+    const { context } = await a.anchor.createContext({ application: new Uint8Array(32), creator: alice })
+    await a.anchor.submit(context, alice, { type: 'addMember', identity: bob.publicKey, role: 'member' })
+    await a.anchor.submit(context, alice, { type: 'setRole', identity: bob.publicKey, role: 'reader' })
+    await a.anchor.submit(context, alice, { type: 'removeMember', identity: bob.publicKey, frontier: [new Uint8Array(32).fill(1)] })
+    await assert.rejects(a.anchor.submit(context, bob, { type: 'leave' }), { name: 'GovernanceRejectedError' })
+    const { GovernanceLog } = await import('../../src/governance/offchain/log.ts')
+    const scratch = new GovernanceLog(context)
+    for (const { op } of a.anchor.dag(context).history()) scratch.add(op)
+    scratch.evaluate()
+    const verdicts = (l: InstanceType<typeof GovernanceLog>): string[] => l.history().map(({ op, verdict }) => `${toHex(op.id)}:${verdict.accepted}:${verdict.position}`)
+    assert.deepEqual(verdicts(scratch), verdicts(a.anchor.dag(context)))
+    assert.equal(scratch.state()!.revision, a.anchor.state(context)!.revision)
+    assert.equal(scratch.state()!.members.size, 1)
+    // The frontier a removal records survives its encoding.
+    const removal = opsOf(a, context).find((o) => o.action.type === 'removeMember')!
+    assert.deepEqual((removal.action as { frontier: Uint8Array[] }).frontier, [new Uint8Array(32).fill(1)])
+    await a.store.close()
+  })
+
   it('holds ops with missing parents and releases them in order', async () => {
     const a = replica(); const b = replica()
     const alice = generateKeyPair()

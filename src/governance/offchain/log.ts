@@ -285,6 +285,13 @@ export class GovernanceLog {
     return s
   }
 
+  /** Whether governance point `point` (heads) has op `id` among itself or its ancestors. */
+  sees (point: Uint8Array[], id: Uint8Array): boolean {
+    if (this.tail.length > 0) this.evaluate()
+    const hex = toHex(id)
+    return point.some((h) => toHex(h) === hex || (this.ancestorsOf.get(toHex(h))?.has(hex) ?? false))
+  }
+
   /** Ops in evaluation order with their verdicts (for audit and explanations). */
   history (): Array<{ op: GovOp, verdict: Verdict }> {
     if (this.tail.length > 0) this.evaluate()
