@@ -11,6 +11,7 @@ import type { GovOp, KeyShareAction, OpAction } from '../governance/offchain/op.
 import type { GovAction } from '../governance/types.ts'
 import type { KeyPair } from '../crypto/ed25519.ts'
 import type { Logger } from '../log/index.ts'
+import type { EventBus } from './events.ts'
 import type { DeltaDag } from '../sync/dag.ts'
 import type { Removal } from '../sync/removal.ts'
 import type { ChainGovernance } from './chain/index.ts'
@@ -21,12 +22,18 @@ import { encodePoint } from './chain/timeline.ts'
  * applied of the removed identity outside the removal's causal past is undone. Chain
  * code that learns of a removal calls `dag.enforceRemovals(ctx)` the same way.
  */
-export function enforceRemovals (dag: DeltaDag, ops: GovOp[], log: Logger): void {
+export function enforceRemovals (dag: DeltaDag, ops: GovOp[], bus: EventBus, log: Logger): void {
   const contexts = new Map<string, Uint8Array>()
   for (const op of ops) if (op.action.type === 'removeMember' || op.action.type === 'leave') contexts.set(toHex(op.context), op.context)
-  for (const [hex, ctx] of contexts) {
-    void dag.enforceRemovals(ctx).catch((err: unknown) => { log.warn('could not enforce a removal', { context: hex, error: (err as Error).message }) })
-  }
+  for (const ctx of contexts.values()) enforceRemovalsIn(dag, ctx, bus, log)
+}
+
+/** Strong removal in one context (at start, or once a removal arrived); subscribers hear of an undo. */
+export function enforceRemovalsIn (dag: DeltaDag, ctx: Uint8Array, bus: EventBus, log: Logger): void {
+  dag.enforceRemovals(ctx).then((undone) => {
+    if (undone.length === 0) return
+    bus.publish({ contextId: toHex(ctx), type: 'delta', kind: 'undone', data: toHex(dag.info(ctx)?.rootHash ?? new Uint8Array(0)), deltaId: null, at: Date.now() })
+  }, (err: unknown) => { log.warn('could not enforce a removal', { context: toHex(ctx), error: (err as Error).message }) })
 }
 
 /** One operation of a context's governance, as the audit and proposal history show it. */

@@ -21,7 +21,7 @@ import { Identities } from './identities.ts'
 import { OffchainAnchor } from '../governance/offchain/index.ts'
 import { ChainGovernance, confirmedView } from './chain/index.ts'
 import { ChainRegistry, type AnchorRef, type ChainSettings } from './chain/registry.ts'
-import { enforceRemovals, Governance } from './governance.ts'
+import { enforceRemovals, enforceRemovalsIn, Governance } from './governance.ts'
 import { generateKeyPair } from '../crypto/ed25519.ts'
 import { loadNodeKeys } from './keys.ts'
 import type { CallGovernanceInfo, Capability, ContextEvent, CreateContextRequest, ExecuteResult, GovernanceQuery, InviteRequest, MoorNode, PeerInfo, ProposalActionInfo, SyncProgressEvent } from './types.ts'
@@ -104,8 +104,8 @@ export async function createNode (init: NodeInit): Promise<MoorNode> {
     await replicator.start()
     // Application updates (local or from peers) also reach the context records.
     const replicate = offchain.onAdopt
-    offchain.onAdopt = (ops) => { replicate?.(ops); governing.adopted(ops); enforceRemovals(dag, ops, log) }
-    for (const rec of contexts.all()) void dag.enforceRemovals(rec.id).catch((err: unknown) => { log.warn('could not enforce a removal', { context: toHex(rec.id), error: (err as Error).message }) })
+    offchain.onAdopt = (ops) => { replicate?.(ops); governing.adopted(ops); enforceRemovals(dag, ops, bus, log) }
+    for (const rec of contexts.all()) enforceRemovalsIn(dag, rec.id, bus, log)
     await governing.followAll()
   } catch (err) {
     await replicator.stop().catch(() => {})

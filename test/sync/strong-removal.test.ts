@@ -49,10 +49,12 @@ describe('strong removal', { timeout: 180_000 }, () => {
     // c also publishes it, as the attack would: nothing changes on a or b.
     await c.call('forge', { ctx, mode: 'self', key: 'k', value: 'by removed c', hlcMs: Date.now() + 1_000, anchor: oldPoint })
 
-    // d reconnects, learns of the removal and undoes the delta.
+    // d reconnects, learns of the removal and undoes the delta (its subscribers hear of it).
+    await d.call('watch', { ctx })
     await d.call('unblock', { peers: [a.peerId, b.peerId, c.peerId] })
     await d.call('dial', { addr: a.addresses[0] })
     await until('d to undo the delta', () => d.grep(new RegExp(`undid deltas of a removed member.*${forged.deltaId}`)).length === 1, 30_000)
+    await until('d\'s subscribers to hear of the undo', () => d.events.some((e) => e.ctx === ctx && e.kind === 'undone'), 10_000)
     const root = await converged([a, b, d], ctx)
     assert.match(root, /^[0-9a-f]{64}$/)
     for (const m of [a, b, d]) assert.equal(await m.call('get', { ctx, key: 'k' }), 'after', `${m.name}'s value`)
