@@ -128,39 +128,54 @@ export class DeltaDag {
     const verdict = options.authorize?.(delta) ?? true
     if (verdict !== true) throw new InvalidDeltaError(`delta ${toHex(delta.id)} rejected: ${verdict}`)
     const missing = delta.parents.filter((p) => !this.store.db.deltas.doesExist(key(ctx, p)))
+    const applied: Delta[] = []
     if (missing.length > 0) {
       this.store.db.pending.put(key(ctx, delta.id), delta.bytes)
       for (const m of missing) this.store.db.waiting.put(key(ctx, m, delta.id), 1)
-      return { status: 'held', missing }
-    }
-    const applied: Delta[] = []
-    const first = this.admit(delta)
-    if (first === 'wait') return { status: 'held', missing: [] }
-    if (first === 'applied') applied.push(delta)
-    const queue = [delta.id]
-    while (queue.length > 0) {
-      const parent = queue.shift()!
-      for (const k of [...this.store.db.waiting.getKeys(prefixRange(key(ctx, parent)))]) {
-        const childId = (k as Buffer).subarray(64)
-        this.store.db.waiting.remove(k)
-        const bytes = this.store.db.pending.get(key(ctx, childId)) as Uint8Array | undefined
-        if (bytes === undefined) continue
-        const child = decodeDelta(bytes)
-        if (!child.parents.every((p) => this.store.db.deltas.doesExist(key(ctx, p)))) continue
-        this.store.db.pending.remove(key(ctx, childId))
-        try {
-          const outcome = this.admit(child)
-          if (outcome === 'wait') continue
-          if (outcome === 'applied') applied.push(child)
-          queue.push(child.id)
-        } catch (err) {
-          this.log.warn('held delta rejected', { context: toHex(ctx), delta: toHex(childId), reason: (err as Error).message })
-        }
-      }
+      // A removed identity's delta may wait for this one to be known (held is enough) to
+      // be judged (see admit): those are released now, and may release this one.
+      this.cascade(ctx, [delta.id], applied)
+      if (!this.store.db.deltas.doesExist(key(ctx, delta.id))) return { status: 'held', missing }
+    } else {
+      const first = this.admit(delta)
+      if (first === 'wait') return { status: 'held', missing: [] }
+      if (first === 'applied') applied.push(delta)
+      this.cascade(ctx, [delta.id], applied)
     }
     // A removal whose frontier reached deltas this node lacked may be decidable now.
     if (this.removal.pending(ctx)) queueMicrotask(() => { void this.enforceRemovals(ctx).catch((err: unknown) => { this.log.warn('could not enforce a removal', { context: toHex(ctx), error: (err as Error).message }) }) })
     return { status: 'applied', applied }
+  }
+
+  /** Releases held deltas that waited for `ids` and now have every parent, transitively. */
+  private cascade (ctx: Uint8Array, ids: Uint8Array[], applied: Delta[]): void {
+    const queue = [...ids]
+    while (queue.length > 0) {
+      const parent = queue.shift()!
+      for (const k of [...this.store.db.waiting.getKeys(prefixRange(key(ctx, parent)))]) {
+        const childId = (k as Buffer).subarray(64)
+        const bytes = this.store.db.pending.get(key(ctx, childId)) as Uint8Array | undefined
+        if (bytes === undefined) { this.store.db.waiting.remove(k); continue }
+        const child = decodeDelta(bytes)
+        if (!child.parents.every((p) => this.store.db.deltas.doesExist(key(ctx, p)))) {
+          // It waits for `parent` itself (held, not stored yet): keep the link.
+          if (this.store.db.deltas.doesExist(key(ctx, parent))) this.store.db.waiting.remove(k)
+          continue
+        }
+        this.store.db.waiting.remove(k)
+        try {
+          // Still held while judged: a walk back from a removal's frontier may pass through it.
+          const outcome = this.admit(child)
+          if (outcome === 'wait') continue
+          this.store.db.pending.remove(key(ctx, childId))
+          if (outcome === 'applied') applied.push(child)
+          queue.push(child.id)
+        } catch (err) {
+          this.store.db.pending.remove(key(ctx, childId))
+          this.log.warn('held delta rejected', { context: toHex(ctx), delta: toHex(childId), reason: (err as Error).message })
+        }
+      }
+    }
   }
 
   /**

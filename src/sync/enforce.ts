@@ -37,7 +37,7 @@ export class RemovalEnforcer {
   judge (delta: Delta): RemovalVerdict {
     const mine = this.removals(delta.context).filter((r) => equalBytes(r.identity, delta.author))
     if (mine.length === 0) return { status: 'admit' }
-    return judgeRemoved(mine, delta, (r) => this.past(delta.context, r))
+    return judgeRemoved(mine, delta, (r) => this.past(delta.context, r, delta))
   }
 
   /** Records a delta as voided (inside the transaction that stores it). */
@@ -146,7 +146,7 @@ export class RemovalEnforcer {
   }
 
   /** The ids authored by the removed identity in the causal past of the removal's frontier. */
-  private past (ctx: Uint8Array, r: Removal): PastOfFrontier {
+  private past (ctx: Uint8Array, r: Removal, judging?: Delta): PastOfFrontier {
     const cacheKey = `${toHex(ctx)}:${toHex(r.id)}`
     const cached = this.pasts.get(cacheKey)
     if (cached !== undefined) return cached
@@ -160,7 +160,8 @@ export class RemovalEnforcer {
       const hex = toHex(id)
       if (seen.has(hex)) continue
       seen.add(hex)
-      const bytes = (this.store.db.deltas.get(key(ctx, id)) ?? this.store.db.pending.get(key(ctx, id))) as Uint8Array | undefined
+      // The delta being judged counts as known: the frontier may descend from it.
+      const bytes = (this.store.db.deltas.get(key(ctx, id)) ?? this.store.db.pending.get(key(ctx, id)) ?? (judging !== undefined && equalBytes(judging.id, id) ? judging.bytes : undefined)) as Uint8Array | undefined
       if (bytes === undefined) { missing.push(id); continue }
       // Known by id only (a snapshot): everything below it came with the snapshot too.
       if (bytes.byteLength === 0) continue
