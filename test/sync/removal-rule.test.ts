@@ -33,16 +33,21 @@ async function judged (): Promise<{ dag: DeltaDag, removals: Removal[], receive:
   }
 }
 
+/** x (to be removed) writes x1; honest a applies it and writes a1 on top. */
+async function shared (aKey: string): Promise<{ x: Replica, a: Replica, x1: Uint8Array, a1: Uint8Array }> {
+  const x = await Replica.open(`${dir.path}/${n++}`, ctx)
+  const a = await Replica.open(`${dir.path}/${n++}`, ctx)
+  const x1 = (await x.mutate(put('k', 'x1')))!
+  await a.receive(x1)
+  const a1 = (await a.mutate(put(aKey, 'a1')))!
+  return { x, a, x1, a1 }
+}
+
 const put = (k: string, v: string) => (s: Parameters<Parameters<Replica['mutate']>[0]>[0]) => { s.mapSet(s.root(), utf8(k), utf8(v)) }
 
 describe('strong removal in the delta DAG', () => {
   it('voids what is outside the frontier, undoes it where it was applied first, and converges', async () => {
-    // x (to be removed) and honest a share one history.
-    const x = await Replica.open(`${dir.path}/${n++}`, ctx)
-    const a = await Replica.open(`${dir.path}/${n++}`, ctx)
-    const x1 = (await x.mutate(put('k', 'x1')))!
-    await a.receive(x1)
-    const a1 = (await a.mutate(put('k', 'a1')))!
+    const { x, a, x1, a1 } = await shared('k')
     // The removal of x as a saw it: frontier = a's heads.
     const removal: Removal = { identity: x.key.publicKey, id: new Uint8Array(32).fill(9), frontier: [decodeDelta(a1).id], seenAt: () => false }
     // x writes again, backdated (it wins the key by clock), outside the frontier.
@@ -74,11 +79,7 @@ describe('strong removal in the delta DAG', () => {
   })
 
   it('a delta of the removed identity is judged once the frontier is known, also when the frontier\'s delta is itself held', async () => {
-    const x = await Replica.open(`${dir.path}/${n++}`, ctx)
-    const a = await Replica.open(`${dir.path}/${n++}`, ctx)
-    const x1 = (await x.mutate(put('k', 'x1')))!
-    await a.receive(x1)
-    const a1 = (await a.mutate(put('j', 'a1')))!
+    const { x, a, x1, a1 } = await shared('j')
     const node = await judged()
     node.removals.push({ identity: x.key.publicKey, id: new Uint8Array(32).fill(8), frontier: [decodeDelta(a1).id], seenAt: () => false })
     // x1 first: the walk back from the frontier cannot start (a1 unknown), so x1 waits.
