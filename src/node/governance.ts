@@ -18,13 +18,16 @@ import type { ChainGovernance } from './chain/index.ts'
 import { encodePoint } from './chain/timeline.ts'
 
 /**
- * Strong removal when a removal (or departure) became part of a log: what this node
- * applied of the removed identity outside the removal's causal past is undone. Chain
+ * Strong removal when governance ops became part of a log: what this node applied of a
+ * removed identity outside the removal's causal past is undone (and what an overturned
+ * removal had voided is restored). Chain
  * code that learns of a removal calls `dag.enforceRemovals(ctx)` the same way.
  */
 export function enforceRemovals (dag: DeltaDag, ops: GovOp[], bus: EventBus, log: Logger): void {
+  // Any op may change which removals stand (one ordered before a removal can overturn it);
+  // the DAG checks cheaply whether the set changed.
   const contexts = new Map<string, Uint8Array>()
-  for (const op of ops) if (op.action.type === 'removeMember' || op.action.type === 'leave') contexts.set(toHex(op.context), op.context)
+  for (const op of ops) contexts.set(toHex(op.context), op.context)
   for (const ctx of contexts.values()) enforceRemovalsIn(dag, ctx, bus, log)
 }
 

@@ -135,16 +135,24 @@ export class DeltaDag {
       // A removed identity's delta may wait for this one to be known (held is enough) to
       // be judged (see admit): those are released now, and may release this one.
       this.cascade(ctx, [delta.id], applied)
-      if (!this.store.db.deltas.doesExist(key(ctx, delta.id))) return { status: 'held', missing }
+      if (!this.store.db.deltas.doesExist(key(ctx, delta.id))) {
+        this.retryRemovals(ctx, [delta])
+        return { status: 'held', missing }
+      }
     } else {
       const first = this.admit(delta)
       if (first === 'wait') return { status: 'held', missing: [] }
       if (first === 'applied') applied.push(delta)
       this.cascade(ctx, [delta.id], applied)
     }
-    // A removal whose frontier reached deltas this node lacked may be decidable now.
-    if (this.removal.pending(ctx)) queueMicrotask(() => { void this.enforceRemovals(ctx).catch((err: unknown) => { this.log.warn('could not enforce a removal', { context: toHex(ctx), error: (err as Error).message }) }) })
+    this.retryRemovals(ctx, [delta, ...applied])
     return { status: 'applied', applied }
+  }
+
+  /** A removal whose frontier reached deltas this node lacked may be decidable once they came (held is enough). */
+  private retryRemovals (ctx: Uint8Array, arrived: Delta[]): void {
+    if (!arrived.some((d) => this.removal.awaits(ctx, d.id))) return
+    queueMicrotask(() => { void this.enforceRemovals(ctx).catch((err: unknown) => { this.log.warn('could not enforce a removal', { context: toHex(ctx), error: (err as Error).message }) }) })
   }
 
   /** Releases held deltas that waited for `ids` and now have every parent, transitively. */

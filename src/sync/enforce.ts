@@ -22,6 +22,8 @@ export class RemovalEnforcer {
   private readonly removals: (ctx: Uint8Array) => Removal[]
   /** Walks back from a removal's frontier, once complete (they never change). */
   private readonly pasts = new Map<string, PastOfFrontier>()
+  /** Per context, the ids whose arrival may decide what the last enforcement left open. */
+  private readonly awaited = new Map<string, Set<string>>()
 
   constructor (store: Store, log: Logger, removals: (ctx: Uint8Array) => Removal[]) {
     this.store = store
@@ -46,47 +48,63 @@ export class RemovalEnforcer {
     this.log.warn('rejected delta of a removed member: kept in the DAG without effect', { context: toHex(delta.context), delta: toHex(delta.id), author: toHex(delta.author), reason })
   }
 
-  /** Whether a context has removals with a frontier that were not enforced yet. */
+  /** The removals with a frontier, and their signature (what the voided set was last computed for). */
+  private strong (ctx: Uint8Array): { list: Removal[], signature: string } {
+    const list = this.removals(ctx).filter((r) => r.frontier !== null)
+    return { list, signature: list.map((r) => toHex(r.id)).sort().join() }
+  }
+
+  /** Whether the arrival of `id` may decide what the last enforcement in the context left open. */
+  awaits (ctx: Uint8Array, id: Uint8Array): boolean {
+    return this.awaited.get(toHex(ctx))?.has(toHex(id)) ?? false
+  }
+
+  /** Whether the context's removals changed since its voided set was last computed (or that left something undecided). */
   pending (ctx: Uint8Array): boolean {
-    return this.removals(ctx).some((r) => r.frontier !== null && !this.store.db.voided.doesExist(key(ctx, ENFORCED, r.id)))
+    const { signature } = this.strong(ctx)
+    const done = (this.store.db.voided.get(key(ctx, ENFORCED)) as string | undefined) ?? ''
+    return signature !== done
   }
 
   /**
-   * Undoes (inside a transaction) what this node applied before it knew of a removal and
-   * that falls outside it. A removal whose frontier reaches deltas this node lacks is
-   * enforced later (the caller retries once more deltas came). Answers the ids voided.
+   * Brings the voided set in line with the context's current removals (inside a
+   * transaction): voids what this node applied of a removed identity outside its removal,
+   * and restores what a removal now overturned (say one of two concurrent mutual removals,
+   * rejected once the other arrived) had voided; then recomputes the state. A removal whose
+   * frontier reaches deltas this node lacks leaves the set open: the caller retries as
+   * deltas come. Answers the ids whose verdict changed.
    */
   enforce (ctx: Uint8Array): Uint8Array[] {
-    const open = this.removals(ctx).filter((r) => r.frontier !== null && !this.store.db.voided.doesExist(key(ctx, ENFORCED, r.id)))
-    if (open.length === 0) return []
-    const authors = new Set(open.map((r) => toHex(r.identity)))
-    const applied: Array<{ id: Uint8Array, anchor: Uint8Array[], author: string }> = []
+    const { list, signature } = this.strong(ctx)
+    const byAuthor = new Map<string, Removal[]>()
+    for (const r of list) byAuthor.set(toHex(r.identity), [...(byAuthor.get(toHex(r.identity)) ?? []), r])
+    const current = new Set<string>()
+    for (const k of this.store.db.voided.getKeys(prefixRange(key(ctx, VOID)))) current.add(toHex((k as Buffer).subarray(33)))
+    const wanted = new Set<string>()
+    let undecided = false
+    const awaited = new Set<string>()
     for (const { key: k, value } of this.store.db.deltas.getRange(prefixRange(ctx))) {
       const bytes = value as Uint8Array
       if (bytes.byteLength === 0) continue
-      const peek = peekDelta(bytes)
-      const author = toHex(peek.author)
-      if (!authors.has(author)) continue
+      const removals = byAuthor.get(toHex(peekDelta(bytes).author))
+      if (removals === undefined) continue
       const id = new Uint8Array((k as Buffer).subarray(32))
-      if (this.isVoid(ctx, id)) continue
-      applied.push({ id, anchor: decodeDelta(bytes).anchor, author })
+      const v = judgeRemoved(removals, { id, anchor: decodeDelta(bytes).anchor }, (r) => this.past(ctx, r))
+      if (v.status === 'void') wanted.add(toHex(id))
+      if (v.status === 'wait') { undecided = true; for (const m of v.missing) awaited.add(toHex(m)) }
     }
-    const undo: Uint8Array[] = []
-    for (const r of open) {
-      const past = this.past(ctx, r)
-      if (past.missing.length > 0) continue
-      for (const d of applied) {
-        if (d.author !== toHex(r.identity) || undo.some((u) => equalBytes(u, d.id))) continue
-        const v = judgeRemoved([r], d, () => past)
-        if (v.status === 'void') undo.push(d.id)
-      }
-      this.store.db.voided.put(key(ctx, ENFORCED, r.id), 1)
-    }
-    if (undo.length === 0) return []
-    for (const id of undo) this.store.db.voided.put(key(ctx, VOID, id), 1)
-    this.log.warn('undid deltas of a removed member applied before the removal was known', { context: toHex(ctx), deltas: undo.map(toHex) })
+    if (undecided) this.awaited.set(toHex(ctx), awaited)
+    else this.awaited.delete(toHex(ctx))
+    const voidNow = [...wanted].filter((h) => !current.has(h))
+    const restore = [...current].filter((h) => !wanted.has(h))
+    if (!undecided) this.store.db.voided.put(key(ctx, ENFORCED), signature)
+    if (voidNow.length === 0 && restore.length === 0) return []
+    for (const h of voidNow) this.store.db.voided.put(key(ctx, VOID, Buffer.from(h, 'hex')), 1)
+    for (const h of restore) this.store.db.voided.remove(key(ctx, VOID, Buffer.from(h, 'hex')))
+    if (voidNow.length > 0) this.log.warn('undid deltas of a removed member applied before the removal was known', { context: toHex(ctx), deltas: voidNow })
+    if (restore.length > 0) this.log.warn('restored deltas whose removal was overturned', { context: toHex(ctx), deltas: restore })
     this.recompute(ctx)
-    return undo
+    return [...voidNow, ...restore].map((h) => new Uint8Array(Buffer.from(h, 'hex')))
   }
 
   /**

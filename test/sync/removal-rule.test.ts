@@ -74,6 +74,11 @@ describe('strong removal in the delta DAG', () => {
     assert.equal(late.root(), never.root())
     // Enforcing again changes nothing.
     assert.deepEqual(await early.dag.enforceRemovals(ctx), [])
+    // The removal overturned (a concurrent mutual removal ordered before it won): restored.
+    early.removals.length = 0
+    assert.deepEqual((await early.dag.enforceRemovals(ctx)).map(toHex), [toHex(decodeDelta(x2).id)])
+    assert.equal(early.dag.voided(ctx, decodeDelta(x2).id), false)
+    assert.equal(early.root(), rootWithX2)
     for (const r of [early, late, never]) await r.close()
     await x.close(); await a.close()
   })
