@@ -49,12 +49,6 @@ export class HybridClock {
     return aheadReason(seen, this.wall())
   }
 
-  /** Throws ClockDriftError when a peer's timestamp is too far ahead. */
-  check (seen: Timestamp, what: string): void {
-    const why = this.refuses(seen)
-    if (why !== null) throw new ClockDriftError(`${what} refused: ${why}`)
-  }
-
   /**
    * Moves the clock past a timestamp seen in a received delta or op; answers false (and
    * leaves the clock alone) when the timestamp is beyond the drift bound.

@@ -76,12 +76,6 @@ export class GovernanceLog {
     return f
   }
 
-  /** The genesis op (the DAG's one root), once known. */
-  genesisOp (): GovOp | undefined {
-    const first = this.order[0]
-    return first?.action.type === 'genesis' ? first : undefined
-  }
-
   /**
    * Why `op` may not enter this DAG, or null when it may. Its parents must all be in the
    * DAG (evaluated). The answer depends on the op and its ancestors only.
