@@ -48,7 +48,12 @@ export type ChainProposalAction =
 /** What a context identity asks its anchor to do. */
 export type GovAction =
   | { type: 'addMember', identity: Uint8Array, role: Exclude<Role, 'admin'> }
-  | { type: 'removeMember', identity: Uint8Array }
+  /**
+   * `frontier`: the data heads (delta ids) the remover had seen. Strong removal: once a
+   * node knows the removal, it admits from the removed identity only deltas in the causal
+   * past of these heads (src/sync/removal.ts). Absent on anchors that do not record it.
+   */
+  | { type: 'removeMember', identity: Uint8Array, frontier?: Uint8Array[] }
   | { type: 'setRole', identity: Uint8Array, role: Exclude<Role, 'admin'> }
   | { type: 'grant', identity: Uint8Array, capability: Capability }
   | { type: 'revoke', identity: Uint8Array, capability: Capability }
@@ -61,7 +66,8 @@ export type GovAction =
   | { type: 'commitClaim', invitation: Uint8Array, commitment: Uint8Array }
   /** Open invitations, step 2: reveal the proof; valid only after a matching commitment by the same identity. */
   | { type: 'revealClaim', invitation: Uint8Array, proof: Uint8Array }
-  | { type: 'leave' }
+  /** `frontier`: the leaver's data heads, as for removeMember. */
+  | { type: 'leave', frontier?: Uint8Array[] }
   | { type: 'propose', proposal: Uint8Array, actions: ProposalAction[] }
   | { type: 'approve', proposal: Uint8Array }
 

@@ -7,11 +7,37 @@ import type { Receipt, Signer } from '../governance/anchor.ts'
 import type { GovState } from '../governance/acl.ts'
 import { keyEventsOf, readKeyring, type KeyringView } from '../governance/group-keys.ts'
 import type { OffchainAnchor } from '../governance/offchain/index.ts'
-import type { KeyShareAction, OpAction } from '../governance/offchain/op.ts'
+import type { GovOp, KeyShareAction, OpAction } from '../governance/offchain/op.ts'
 import type { GovAction } from '../governance/types.ts'
 import type { KeyPair } from '../crypto/ed25519.ts'
+import type { Logger } from '../log/index.ts'
+import type { EventBus } from './events.ts'
+import type { DeltaDag } from '../sync/dag.ts'
+import type { Removal } from '../sync/removal.ts'
 import type { ChainGovernance } from './chain/index.ts'
 import { encodePoint } from './chain/timeline.ts'
+
+/**
+ * Strong removal when governance ops became part of a log: what this node applied of a
+ * removed identity outside the removal's causal past is undone (and what an overturned
+ * removal had voided is restored). Chain
+ * code that learns of a removal calls `dag.enforceRemovals(ctx)` the same way.
+ */
+export function enforceRemovals (dag: DeltaDag, ops: GovOp[], bus: EventBus, log: Logger): void {
+  // Any op may change which removals stand (one ordered before a removal can overturn it);
+  // the DAG checks cheaply whether the set changed.
+  const contexts = new Map<string, Uint8Array>()
+  for (const op of ops) contexts.set(toHex(op.context), op.context)
+  for (const ctx of contexts.values()) enforceRemovalsIn(dag, ctx, bus, log)
+}
+
+/** Strong removal in one context (at start, or once a removal arrived); subscribers hear of an undo. */
+export function enforceRemovalsIn (dag: DeltaDag, ctx: Uint8Array, bus: EventBus, log: Logger): void {
+  dag.enforceRemovals(ctx).then((undone) => {
+    if (undone.length === 0) return
+    bus.publish({ contextId: toHex(ctx), type: 'delta', kind: 'undone', data: toHex(dag.info(ctx)?.rootHash ?? new Uint8Array(0)), deltaId: null, at: Date.now() })
+  }, (err: unknown) => { log.warn('could not enforce a removal', { context: toHex(ctx), error: (err as Error).message }) })
+}
 
 /** One operation of a context's governance, as the audit and proposal history show it. */
 export interface GovEntry {
@@ -31,6 +57,7 @@ export interface GovEntry {
 export class Governance {
   readonly offchain: OffchainAnchor
   readonly chains: ChainGovernance
+  private readonly removalCache = new Map<string, { stamp: string, list: Removal[] }>()
 
   constructor (offchain: OffchainAnchor, chains: ChainGovernance) {
     this.offchain = offchain
@@ -66,6 +93,35 @@ export class Governance {
     if (this.onChain(ctx)) return this.chains.knows(ctx, point)
     const log = this.offchain.dag(ctx)
     return point.every((h) => log.has(h))
+  }
+
+  /**
+   * Accepted removals (and departures) of a context, for strong removal (src/sync/removal.ts).
+   * Offchain they carry the remover's data frontier. A chain records none yet: there the
+   * removal's position bounds the admissible governance points through `stateAt`; chain
+   * code that records a frontier returns its removals here the same way.
+   */
+  removals (ctx: Uint8Array): Removal[] {
+    if (this.onChain(ctx)) return []
+    const log = this.offchain.dag(ctx)
+    // Asked for every delta received: recomputed only when the log changed.
+    const stamp = `${log.size}:${log.currentHeads().map(toHex).join()}`
+    const cached = this.removalCache.get(toHex(ctx))
+    if (cached?.stamp === stamp) return cached.list
+    const out: Removal[] = []
+    for (const { op, verdict } of log.history()) {
+      if (!verdict.accepted) continue
+      const a = op.action
+      if (a.type !== 'removeMember' && a.type !== 'leave') continue
+      out.push({
+        identity: a.type === 'leave' ? op.author : a.identity,
+        id: op.id,
+        frontier: a.frontier ?? null,
+        seenAt: (point) => log.sees(point, op.id)
+      })
+    }
+    this.removalCache.set(toHex(ctx), { stamp, list: out })
+    return out
   }
 
   async submit (ctx: Uint8Array, signer: Signer, action: GovAction): Promise<Receipt> {

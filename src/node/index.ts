@@ -23,7 +23,7 @@ import { ChainGovernance, confirmedView } from './chain/index.ts'
 import { ChainRegistry, isChainAnchor, type AnchorRef, type ChainSettings } from './chain/registry.ts'
 import type { ChainModules } from '../chain/modules.ts'
 import { CHAIN_MODULES } from './chains.ts'
-import { Governance } from './governance.ts'
+import { enforceRemovals, enforceRemovalsIn, Governance } from './governance.ts'
 import { generateKeyPair } from '../crypto/ed25519.ts'
 import { loadNodeKeys } from './keys.ts'
 import type { CallGovernanceInfo, Capability, ContextEvent, CreateContextRequest, ExecuteResult, GovernanceQuery, InviteRequest, MoorNode, PeerInfo, ProposalActionInfo, SyncProgressEvent } from './types.ts'
@@ -60,7 +60,8 @@ export async function createNode (init: NodeInit): Promise<MoorNode> {
   const keys = loadNodeKeys(init.home)
   const store = openStore({ path: join(init.home, 'data'), noSync: init.noSync })
   const runtime = createRuntime({ memoryPages: init.config.limits.memoryPages, defaultLimits: { gas: init.config.limits.gas }, logger })
-  const dag = new DeltaDag(store, logger.child('dag'))
+  // Strong removal asks governance (made below) for a context's removals.
+  const dag = new DeltaDag(store, logger.child('dag'), { removals: (ctx) => governance.removals(ctx) })
   const clock = new HybridClock()
   for (const { value } of store.db.dag.getRange({})) clock.observe((value as { hlc: { ms: number, c: number } }).hlc)
   const applications = new Applications(store, runtime)
@@ -91,7 +92,7 @@ export async function createNode (init: NodeInit): Promise<MoorNode> {
     replicator.deltasCommitted(deltas)
   }
   const executor = new Executor({ store, dag, runtime, applications, contexts, identities, governance, clock, logger: logger.child('app'), gas: init.config.limits.gas, onCommitted })
-  const membership = new Membership({ modules: chainModules, governance, identities, replicator, network, logger: logger.child('membership') })
+  const membership = new Membership({ modules: chainModules, governance, identities, replicator, network, dag, logger: logger.child('membership') })
   const joiner = new Joiner({ store, governance, registry, identities, contexts, dag, replicator, network, logger: logger.child('membership') })
   const governing = new Governing({ store, governance, identities, contexts, applications, replicator, logger: logger.child('governance') })
   const proposals = new Proposals({ governance, identities, modules: chainModules })
@@ -108,7 +109,8 @@ export async function createNode (init: NodeInit): Promise<MoorNode> {
     await replicator.start()
     // Application updates (local or from peers) also reach the context records.
     const replicate = offchain.onAdopt
-    offchain.onAdopt = (ops) => { replicate?.(ops); governing.adopted(ops) }
+    offchain.onAdopt = (ops) => { replicate?.(ops); governing.adopted(ops); enforceRemovals(dag, ops, bus, log) }
+    for (const rec of contexts.all()) enforceRemovalsIn(dag, rec.id, bus, log)
     await governing.followAll()
   } catch (err) {
     await replicator.stop().catch(() => {})

@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto'
 import { toHex } from '../crypto/bytes.ts'
 import { InvalidInputError, NotFoundError } from '../errors/index.ts'
 import { roleOf, type InvitationState } from '../governance/acl.ts'
+import type { DeltaDag } from '../sync/dag.ts'
 import type { Governance } from './governance.ts'
 import type { InvitationTarget } from '../governance/types.ts'
 import type { Logger } from '../log/index.ts'
@@ -24,6 +25,8 @@ export interface MembershipComponents {
   /** The chain modules: an invitation names a chain-anchored context's network in its chain's terms. */
   modules: ChainModules
   governance: Governance
+  /** For the data frontier a removal records (strong removal, src/sync/removal.ts). */
+  dag: DeltaDag
   identities: Identities
   replicator: Replicator
   network: Network
@@ -70,6 +73,10 @@ export class Membership {
     return { invitation: encodeTicket(ticket, this.c.modules), id: toHex(id), kind: req.kind, role: req.role, expiresAt, maxUses }
   }
 
+  private frontier (ctx: ContextRecord): Uint8Array[] {
+    return this.c.dag.info(ctx.id)?.heads ?? []
+  }
+
   /** Revokes an invitation nobody has used up yet: later claims of it are refused. */
   async revokeInvitation (ctx: ContextRecord, invitation: Uint8Array): Promise<InvitationState> {
     const known = this.c.governance.state(ctx.id)?.invitations.get(toHex(invitation))
@@ -81,7 +88,9 @@ export class Membership {
 
   /** Removes a member; the group key is rotated at once so it cannot read what follows. */
   async remove (ctx: ContextRecord, identity: Uint8Array): Promise<void> {
-    await this.c.governance.submit(ctx.id, signerOf(this.c.identities, ctx), { type: 'removeMember', identity })
+    // The data heads this node has seen: from now on only the removed identity's deltas
+    // in their causal past count, on every node.
+    await this.c.governance.submit(ctx.id, signerOf(this.c.identities, ctx), { type: 'removeMember', identity, frontier: this.frontier(ctx) })
     await this.c.replicator.keyDuties(ctx.id)
   }
 
@@ -93,7 +102,7 @@ export class Membership {
   async leave (ctx: ContextRecord): Promise<void> {
     const s = this.c.governance.state(ctx.id)
     if (s === undefined || roleOf(s, ctx.identity) === undefined) return
-    await this.c.governance.submit(ctx.id, signerOf(this.c.identities, ctx), { type: 'leave' })
+    await this.c.governance.submit(ctx.id, signerOf(this.c.identities, ctx), { type: 'leave', frontier: this.frontier(ctx) })
     // Let the op reach the mesh before the topic is dropped.
     await new Promise((r) => setTimeout(r, LEAVE_GRACE_MS))
   }

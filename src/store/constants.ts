@@ -18,6 +18,7 @@ export const DATABASES = [
   'pending', // ctx ‖ delta id -> signed delta still missing parents
   'waiting', // ctx ‖ missing parent ‖ child delta -> 1
   'governance', // governance ops (offchain anchor)
+  'voided', // ctx ‖ 0 ‖ delta id -> 1: deltas of removed members kept without effect; ctx ‖ 1 ‖ removal id -> 1: removals enforced
   'anchors' // chain adapters' caches
 ] as const
 

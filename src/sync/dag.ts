@@ -6,11 +6,13 @@ import { compareBytes, equalBytes, toHex } from '../crypto/bytes.ts'
 import { InvalidDeltaError } from '../errors/index.ts'
 import type { Logger } from '../log/index.ts'
 import { applyAction, type Action } from '../state/actions.ts'
-import type { Timestamp } from '../state/hlc.ts'
+import { ClockDriftError, aheadReason, type Timestamp } from '../state/hlc.ts'
 import { makeStamp, rootId } from '../state/ids.ts'
 import { newRoot, StateOverlay } from '../state/overlay.ts'
 import { key, prefixRange, type Store } from '../store/index.ts'
 import { createDelta, decodeDelta, peekDelta, type Delta } from './delta.ts'
+import { RemovalEnforcer } from './enforce.ts'
+import type { Removal } from './removal.ts'
 
 export interface DagInfo {
   heads: Uint8Array[]
@@ -31,13 +33,36 @@ export interface ReceiveOptions {
   authorize?: (delta: Delta) => true | string
 }
 
+export interface DeltaDagOptions {
+  /** The accepted removals of a context, for strong removal (removal.ts); none by default. */
+  removals?: (ctx: Uint8Array) => Removal[]
+}
+
 export class DeltaDag {
   private readonly store: Store
   private readonly log: Logger
+  private readonly removal: RemovalEnforcer
 
-  constructor (store: Store, log: Logger) {
+  constructor (store: Store, log: Logger, options: DeltaDagOptions = {}) {
     this.store = store
     this.log = log
+    this.removal = new RemovalEnforcer(store, log, options.removals ?? (() => []))
+  }
+
+  /**
+   * Strong removal, once this node learns of a removal (and again while a removal's
+   * frontier reaches deltas it lacks): undoes the removed identity's deltas outside the
+   * removal's causal past, recomputing the state. Runs its own transaction; answers the
+   * ids undone.
+   */
+  async enforceRemovals (context: Uint8Array): Promise<Uint8Array[]> {
+    if (!this.removal.pending(context)) return []
+    return await this.store.transaction(() => this.removal.enforce(context))
+  }
+
+  /** Whether a stored delta was voided by strong removal (kept in the DAG without effect). */
+  voided (context: Uint8Array, id: Uint8Array): boolean {
+    return this.removal.isVoid(context, id)
   }
 
   info (context: Uint8Array): DagInfo | undefined {
@@ -96,38 +121,94 @@ export class DeltaDag {
   receive (delta: Delta, options: ReceiveOptions = {}): ReceiveOutcome {
     const ctx = delta.context
     if (this.has(ctx, delta.id)) return { status: 'duplicate' }
+    // A clock far ahead would win every last-writer-wins race and drag this node's clock
+    // along: refused, not stored, so a sync fetches it again once its time has come.
+    const ahead = aheadReason(delta.hlc)
+    if (ahead !== null) throw new ClockDriftError(`delta ${toHex(delta.id)} refused: ${ahead}`)
     const verdict = options.authorize?.(delta) ?? true
     if (verdict !== true) throw new InvalidDeltaError(`delta ${toHex(delta.id)} rejected: ${verdict}`)
     const missing = delta.parents.filter((p) => !this.store.db.deltas.doesExist(key(ctx, p)))
+    const applied: Delta[] = []
     if (missing.length > 0) {
       this.store.db.pending.put(key(ctx, delta.id), delta.bytes)
       for (const m of missing) this.store.db.waiting.put(key(ctx, m, delta.id), 1)
-      return { status: 'held', missing }
+      // A removed identity's delta may wait for this one to be known (held is enough) to
+      // be judged (see admit): those are released now, and may release this one.
+      this.cascade(ctx, [delta.id], applied)
+      if (!this.store.db.deltas.doesExist(key(ctx, delta.id))) {
+        this.retryRemovals(ctx, [delta])
+        return { status: 'held', missing }
+      }
+    } else {
+      const first = this.admit(delta)
+      if (first === 'wait') return { status: 'held', missing: [] }
+      if (first === 'applied') applied.push(delta)
+      this.cascade(ctx, [delta.id], applied)
     }
-    const applied = [this.applyRemote(delta)]
-    const queue = [delta.id]
+    this.retryRemovals(ctx, [delta, ...applied])
+    return { status: 'applied', applied }
+  }
+
+  /** A removal whose frontier reached deltas this node lacked may be decidable once they came (held is enough). */
+  private retryRemovals (ctx: Uint8Array, arrived: Delta[]): void {
+    if (!arrived.some((d) => this.removal.awaits(ctx, d.id))) return
+    queueMicrotask(() => { void this.enforceRemovals(ctx).catch((err: unknown) => { this.log.warn('could not enforce a removal', { context: toHex(ctx), error: (err as Error).message }) }) })
+  }
+
+  /** Releases held deltas that waited for `ids` and now have every parent, transitively. */
+  private cascade (ctx: Uint8Array, ids: Uint8Array[], applied: Delta[]): void {
+    const queue = [...ids]
     while (queue.length > 0) {
       const parent = queue.shift()!
       for (const k of [...this.store.db.waiting.getKeys(prefixRange(key(ctx, parent)))]) {
         const childId = (k as Buffer).subarray(64)
-        this.store.db.waiting.remove(k)
         const bytes = this.store.db.pending.get(key(ctx, childId)) as Uint8Array | undefined
-        if (bytes === undefined) continue
+        if (bytes === undefined) { this.store.db.waiting.remove(k); continue }
         const child = decodeDelta(bytes)
-        if (!child.parents.every((p) => this.store.db.deltas.doesExist(key(ctx, p)))) continue
-        this.store.db.pending.remove(key(ctx, childId))
+        if (!child.parents.every((p) => this.store.db.deltas.doesExist(key(ctx, p)))) {
+          // It waits for `parent` itself (held, not stored yet): keep the link.
+          if (this.store.db.deltas.doesExist(key(ctx, parent))) this.store.db.waiting.remove(k)
+          continue
+        }
+        this.store.db.waiting.remove(k)
         try {
-          applied.push(this.applyRemote(child))
+          // Still held while judged: a walk back from a removal's frontier may pass through it.
+          const outcome = this.admit(child)
+          if (outcome === 'wait') continue
+          this.store.db.pending.remove(key(ctx, childId))
+          if (outcome === 'applied') applied.push(child)
           queue.push(child.id)
         } catch (err) {
+          this.store.db.pending.remove(key(ctx, childId))
           this.log.warn('held delta rejected', { context: toHex(ctx), delta: toHex(childId), reason: (err as Error).message })
         }
       }
     }
-    return { status: 'applied', applied }
+  }
+
+  /**
+   * Applies a delta whose parents are all stored — or, by strong removal, stores it
+   * without effect ('voided'), or holds it until the deltas its verdict depends on came.
+   */
+  private admit (delta: Delta): 'applied' | 'voided' | 'wait' {
+    const v = this.removal.judge(delta)
+    if (v.status === 'wait') {
+      const ctx = delta.context
+      this.store.db.pending.put(key(ctx, delta.id), delta.bytes)
+      for (const m of v.missing) this.store.db.waiting.put(key(ctx, m, delta.id), 1)
+      return 'wait'
+    }
+    if (v.status === 'void') {
+      this.removal.markVoid(delta, v.reason)
+      this.commitApplied(new StateOverlay(this.store, delta.context), delta)
+      return 'voided'
+    }
+    this.applyRemote(delta)
+    return 'applied'
   }
 
   private applyRemote (delta: Delta): Delta {
+    // (only through admit: strong removal judges first)
     const overlay = new StateOverlay(this.store, delta.context)
     delta.actions.forEach((a, i) => { applyAction(overlay, a, makeStamp(delta.hlc, delta.author, i), delta.author) })
     this.commitApplied(overlay, delta)
@@ -152,7 +233,7 @@ export class DeltaDag {
 
   /** Removes every trace of a context's state and DAG (inside a transaction). */
   clear (context: Uint8Array): void {
-    for (const name of ['deltas', 'pending', 'waiting', 'state', 'children'] as const) {
+    for (const name of ['deltas', 'pending', 'waiting', 'state', 'children', 'voided'] as const) {
       const db = this.store.db[name]
       for (const k of [...db.getKeys(prefixRange(context))]) db.remove(k)
     }

@@ -112,8 +112,8 @@ export function decodeDelta (bytes: Uint8Array): Delta {
 }
 
 /** Id and parents of a delta this node stored (already verified): no signature check. */
-export function peekDelta (bytes: Uint8Array): { id: Uint8Array, parents: Uint8Array[], hlc: Timestamp } {
+export function peekDelta (bytes: Uint8Array): { id: Uint8Array, author: Uint8Array, parents: Uint8Array[], hlc: Timestamp } {
   const [body] = decode(bytes) as [Uint8Array, Uint8Array]
   const inner = decode(body) as unknown[]
-  return { id: sha256(body), parents: inner[3] as Uint8Array[], hlc: { ms: inner[5] as number, c: inner[6] as number } }
+  return { id: sha256(body), author: inner[2] as Uint8Array, parents: inner[3] as Uint8Array[], hlc: { ms: inner[5] as number, c: inner[6] as number } }
 }

@@ -4,9 +4,18 @@
 // before it writes anything, so a peer cannot slip in a state that does not match the
 // root hash it announces. Deltas named in the snapshot are recorded as known (without
 // bodies), so later deltas building on them apply normally.
+//
+// The metadata the root hash does not cover — heads, delta count, HLC — is covered by a
+// statement the exporting member signs with its context identity (`statementBytes`); the
+// importer checks the signature, that the signer is a member, that the heads are among the
+// snapshot's delta ids, that the HLC is within the clock drift bound and that no entity
+// carries a stamp later than it. A lying member is then at least accountable, and cannot
+// push a joiner's clock into the far future.
 import { decode, encode } from 'cborg'
 import { compareBytes, equalBytes, toHex } from '../crypto/bytes.ts'
+import { sign, verify, type KeyPair } from '../crypto/ed25519.ts'
 import { InvalidDeltaError } from '../errors/index.ts'
+import { aheadReason } from '../state/hlc.ts'
 import { accumulate, contribution, fromStored, hashEntity, ZERO32, type Entity } from '../state/entity.ts'
 import { rootId } from '../state/ids.ts'
 import { key, prefixRange, type Store, type Transaction } from '../store/index.ts'
@@ -31,23 +40,41 @@ export interface SnapshotPage {
   state?: Array<[Uint8Array, Entity]>
   children?: Array<[Uint8Array, Uint8Array]>
   ids?: Uint8Array[]
-  end?: { info: DagInfo, entities: number, children: number, deltas: number }
+  end?: { info: DagInfo, entities: number, children: number, deltas: number, statement?: SnapshotStatement }
+}
+
+/** An exporting member's signature over what the root hash does not cover. */
+export interface SnapshotStatement {
+  identity: Uint8Array
+  signature: Uint8Array
+}
+
+/** Canonical bytes of the statement: CBOR ["moorage:snapshot:v1", context, root hash, sorted heads, count, hlc ms, hlc counter]. */
+export function statementBytes (context: Uint8Array, info: DagInfo): Uint8Array {
+  return encode(['moorage:snapshot:v1', context, info.rootHash, [...info.heads].sort(compareBytes), info.count, info.hlc.ms, info.hlc.c])
+}
+
+export interface VerifyOptions {
+  /** Whether the identity that signed the statement is a member; a statement is then required. */
+  isMember?: (identity: Uint8Array) => boolean
+  /** Wall-clock time to judge the HLC against (default now). */
+  now?: number
 }
 
 const PHASES: Array<SnapshotCursor['phase']> = ['state', 'children', 'ids', 'end']
 
 /** Pages of a context's snapshot from `cursor` on. */
-export function * exportSnapshot (store: Store, context: Uint8Array, from: SnapshotCursor = { phase: 'state', after: null }): Generator<SnapshotPage> {
+export function * exportSnapshot (store: Store, context: Uint8Array, from: SnapshotCursor = { phase: 'state', after: null }, signer?: KeyPair): Generator<SnapshotPage> {
   // One read transaction for the whole export: every page comes from the same version.
   const transaction = store.readSnapshot()
   try {
-    yield * pages(store, context, from, transaction)
+    yield * pages(store, context, from, transaction, signer)
   } finally {
     transaction.done()
   }
 }
 
-function * pages (store: Store, context: Uint8Array, from: SnapshotCursor, transaction: Transaction): Generator<SnapshotPage> {
+function * pages (store: Store, context: Uint8Array, from: SnapshotCursor, transaction: Transaction, signer?: KeyPair): Generator<SnapshotPage> {
   const info = store.db.dag.get(Buffer.from(context), { transaction }) as DagInfo | undefined
   if (info === undefined) throw new InvalidDeltaError(`context ${toHex(context)} has no state to snapshot`)
   const counts = {
@@ -59,7 +86,8 @@ function * pages (store: Store, context: Uint8Array, from: SnapshotCursor, trans
   for (let p = PHASES.indexOf(from.phase); p < PHASES.length; p++) {
     const phase = PHASES[p]!
     if (phase === 'end') {
-      yield { cursor: { phase: 'end', after: null }, heads: info.heads, total, end: { info, ...counts } }
+      const statement = signer === undefined ? undefined : { identity: signer.publicKey, signature: sign(signer.secretKey, statementBytes(context, info)) }
+      yield { cursor: { phase: 'end', after: null }, heads: info.heads, total, end: { info, ...counts, ...(statement !== undefined ? { statement } : {}) } }
       return
     }
     const db = phase === 'state' ? store.db.state : phase === 'children' ? store.db.children : store.db.deltas
@@ -127,13 +155,17 @@ export class SnapshotImport {
     return true
   }
 
-  /** Checks every hash against the announced root hash; throws InvalidDeltaError. */
-  verify (): void {
+  /**
+   * Checks every hash against the announced root hash, and the metadata against the
+   * exporter's statement (see the top of this file); throws InvalidDeltaError.
+   */
+  verify (options: VerifyOptions = {}): void {
     const end = this.end
     if (end === undefined) throw new InvalidDeltaError('snapshot is incomplete')
     if (end.entities !== this.entities.size || end.children !== this.childPairs.length || end.deltas !== this.ids.length) {
       throw new InvalidDeltaError('snapshot counts do not match its pages')
     }
+    this.verifyMetadata(end, options)
     const sums = new Map<string, Uint8Array>()
     for (const [parent, child] of this.childPairs) {
       const c = this.entities.get(toHex(child))
@@ -147,6 +179,25 @@ export class SnapshotImport {
     }
     const root = this.entities.get(toHex(rootId(this.context)))
     if (root === undefined || !equalBytes(root[1].h, end.info.rootHash)) throw new InvalidDeltaError('snapshot does not produce the announced root hash')
+  }
+
+  private verifyMetadata (end: NonNullable<SnapshotPage['end']>, options: VerifyOptions): void {
+    const info = end.info
+    if (options.isMember !== undefined) {
+      const st = end.statement
+      if (st === undefined || !(st.identity instanceof Uint8Array) || !(st.signature instanceof Uint8Array)) throw new InvalidDeltaError('snapshot carries no statement signed by a member')
+      if (!verify(st.identity, statementBytes(this.context, info), st.signature)) throw new InvalidDeltaError('snapshot statement does not verify against its signer')
+      if (!options.isMember(st.identity)) throw new InvalidDeltaError(`snapshot statement is signed by ${toHex(st.identity).slice(0, 12)}, not a member`)
+    }
+    const ids = new Set(this.ids.map(toHex))
+    if (!info.heads.every((h) => ids.has(toHex(h)))) throw new InvalidDeltaError('snapshot heads are not among its delta ids')
+    const ahead = aheadReason(info.hlc, options.now)
+    if (ahead !== null) throw new InvalidDeltaError(`snapshot refused: ${ahead}`)
+    for (const [hex, [, e]] of this.entities) {
+      for (const stamp of [e.ts, e.rts, e.at]) {
+        if (stamp instanceof Uint8Array && stamp.byteLength >= 12 && compareStamp(stamp, info.hlc) > 0) throw new InvalidDeltaError(`snapshot entity ${hex.slice(0, 12)} carries a stamp later than the snapshot's clock`)
+      }
+    }
   }
 
   /** Replaces the context's state and DAG with the snapshot (inside a transaction). */
@@ -170,6 +221,13 @@ function sizeOf (v: unknown): number {
   if (Array.isArray(v)) return v.reduce((n: number, x) => n + sizeOf(x), 4)
   if (v !== null && typeof v === 'object') return Object.values(v).reduce((n: number, x) => n + sizeOf(x), 4)
   return 9
+}
+
+/** A stamp's clock (8 bytes ms, 4 bytes counter, big-endian; ids.ts) against a timestamp. */
+function compareStamp (stamp: Uint8Array, t: DagInfo['hlc']): number {
+  const dv = new DataView(stamp.buffer, stamp.byteOffset, 12)
+  const ms = dv.getUint32(0) * 0x1_0000_0000 + dv.getUint32(4)
+  return ms - t.ms || dv.getUint32(8) - t.c
 }
 
 /** CBOR has no `undefined` in strict mode: drop absent optional fields. */

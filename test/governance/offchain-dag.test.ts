@@ -82,7 +82,7 @@ describe('offchain governance DAG', () => {
     await a.store.close(); await b.store.close()
   })
 
-  it('an op whose author was not allowed at its causal point is rejected even if allowed later', async () => {
+  it('an op whose author was not allowed at its causal point is refused before it is stored, even if allowed later', async () => {
     const a = replica()
     const alice = generateKeyPair(); const mallory = generateKeyPair()
     const { context } = await a.anchor.createContext({ application: new Uint8Array(32), creator: alice })
@@ -92,10 +92,33 @@ describe('offchain governance DAG', () => {
     await a.anchor.submit(context, alice, { type: 'grant', identity: mallory.publicKey, capability: 'ManageMembers' })
     const { createOp } = await import('../../src/governance/offchain/op.ts')
     const sneaky = createOp({ context, author: mallory.publicKey, secretKey: mallory.secretKey, parents: genesis, nonce: 1n, hlc: { ms: Date.now() + 10_000, c: 0 }, action: { type: 'addMember', identity: generateKeyPair().publicKey, role: 'member' } })
-    await deliver(a, [sneaky])
-    const v = a.anchor.dag(context).verdict(sneaky.id)!
-    assert.equal(v.accepted, false)
-    assert.match(v.reason!, /causal point/)
+    const out = await a.store.transaction(() => a.anchor.ingest(sneaky))
+    assert.equal(out.status, 'refused')
+    assert.match((out as { reason: string }).reason, /at its causal point: .*not a member|at its causal point/)
+    assert.equal(a.anchor.dag(context).has(sneaky.id), false)
+    assert.equal(opsOf(a, context).some((o) => toHex(o.id) === toHex(sneaky.id)), false, 'nothing stored')
+    await a.store.close()
+  })
+
+  it('evaluating by appending reaches the verdicts and state of evaluating from scratch', async () => {
+    const a = replica()
+    const alice = generateKeyPair(); const bob = generateKeyPair()
+    const { context } = await a.anchor.createContext({ application: new Uint8Array(32), creator: alice })
+    await a.anchor.submit(context, alice, { type: 'addMember', identity: bob.publicKey, role: 'member' })
+    await a.anchor.submit(context, alice, { type: 'setRole', identity: bob.publicKey, role: 'reader' })
+    await a.anchor.submit(context, alice, { type: 'removeMember', identity: bob.publicKey, frontier: [new Uint8Array(32).fill(1)] })
+    await assert.rejects(a.anchor.submit(context, bob, { type: 'leave' }), { name: 'GovernanceRejectedError' })
+    const { GovernanceLog } = await import('../../src/governance/offchain/log.ts')
+    const scratch = new GovernanceLog(context)
+    for (const { op } of a.anchor.dag(context).history()) scratch.add(op)
+    scratch.evaluate()
+    const verdicts = (l: InstanceType<typeof GovernanceLog>): string[] => l.history().map(({ op, verdict }) => `${toHex(op.id)}:${verdict.accepted}:${verdict.position}`)
+    assert.deepEqual(verdicts(scratch), verdicts(a.anchor.dag(context)))
+    assert.equal(scratch.state()!.revision, a.anchor.state(context)!.revision)
+    assert.equal(scratch.state()!.members.size, 1)
+    // The frontier a removal records survives its encoding.
+    const removal = opsOf(a, context).find((o) => o.action.type === 'removeMember')!
+    assert.deepEqual((removal.action as { frontier: Uint8Array[] }).frontier, [new Uint8Array(32).fill(1)])
     await a.store.close()
   })
 

@@ -1,8 +1,10 @@
 // The offchain anchor: governance as a signed op DAG replicated among members. Every
 // node evaluates the same DAG the same way (see log.ts), so the anchor "itself" is the
-// set of member nodes. Ops are persisted in the store's `governance` database.
+// set of member nodes. Ops are persisted in the store's `governance` database, once
+// judged admissible (log.ts); ops whose parents are missing wait in a small bounded
+// buffer in memory (held.ts), never on disk.
 import { randomBytes } from 'node:crypto'
-import { toHex } from '../../crypto/bytes.ts'
+import { compareBytes, equalBytes, toHex } from '../../crypto/bytes.ts'
 import { NotFoundError } from '../../errors/index.ts'
 import type { Logger } from '../../log/index.ts'
 import type { HybridClock } from '../../state/hlc.ts'
@@ -10,11 +12,20 @@ import { key, prefixRange, type Store } from '../../store/index.ts'
 import { GovernanceRejectedError, type Anchor, type AnchorChange, type AnchorOptions, type GovernanceView, type Receipt, type Signer, type SubmitOptions } from '../anchor.ts'
 import type { GovState } from '../acl.ts'
 import type { GovAction } from '../types.ts'
+import { HeldBuffer } from '../../sync/held.ts'
 import { GovernanceLog } from './log.ts'
 import { contextIdFor, createOp, decodeOp, type GovOp, type OpAction } from './op.ts'
 
 const KNOWN = Uint8Array.of(0)
+/** Where older versions kept held ops on disk, without bound; cleared on load. */
 const HELD = Uint8Array.of(1)
+/** Ops kept per context while their parents are missing: a sync fetches evicted ones again. */
+export const HELD_OPS_MAX = 128
+export const HELD_OPS_MAX_BYTES = 2 * 1024 * 1024
+/** Ids of recently refused ops per context, so a peer repeating one costs a lookup. */
+const REFUSED_MEMORY = 1024
+
+type HeldOp = GovOp & { size: number }
 
 export interface OffchainInit {
   store: Store
@@ -22,7 +33,19 @@ export interface OffchainInit {
   logger: Logger
 }
 
-export type IngestOutcome = { status: 'duplicate' } | { status: 'held', missing: Uint8Array[] } | { status: 'added', ops: GovOp[] }
+export type IngestOutcome =
+  | { status: 'duplicate' }
+  | { status: 'held', missing: Uint8Array[] }
+  | { status: 'refused', reason: string }
+  | { status: 'added', ops: GovOp[] }
+
+export interface IngestResult {
+  /** Ops stored in this transaction, parents first: `adopt` them after the commit. */
+  added: GovOp[]
+  /** Whether some op waits for parents (a sync with the sender fetches them). */
+  held: boolean
+  refused: Array<{ op: GovOp, reason: string }>
+}
 
 export class OffchainAnchor implements Anchor {
   readonly kind = 'offchain'
@@ -32,6 +55,8 @@ export class OffchainAnchor implements Anchor {
   private readonly logs = new Map<string, GovernanceLog>()
   private readonly watchers = new Map<string, Set<(c: AnchorChange) => void>>()
   private readonly locks = new Map<string, Promise<unknown>>()
+  private readonly held = new Map<string, HeldBuffer<HeldOp>>()
+  private readonly refused = new Map<string, Set<string>>()
   /** Told of every op that becomes part of a log (local or from a peer), after its verdict. */
   onAdopt: ((ops: GovOp[]) => void) | undefined
 
@@ -46,11 +71,53 @@ export class OffchainAnchor implements Anchor {
     const hex = toHex(context)
     let log = this.logs.get(hex)
     if (log === undefined) {
-      log = new GovernanceLog(context)
-      for (const { value } of this.store.db.governance.getRange(prefixRange(key(context, KNOWN)))) log.add(decodeOp(value as Uint8Array))
-      log.evaluate()
+      log = this.load(context)
       this.logs.set(hex, log)
     }
+    return log
+  }
+
+  /**
+   * Reads a context's stored ops. A store written before ops were judged on arrival may
+   * hold a stranger's junk: roots other than the genesis (and what descends from them)
+   * are left out and removed, as are ops held on disk for missing parents.
+   */
+  private load (context: Uint8Array): GovernanceLog {
+    const stored = new Map<string, GovOp>()
+    const junk: Buffer[] = []
+    for (const { key: k, value } of this.store.db.governance.getRange(prefixRange(key(context, KNOWN)))) {
+      try {
+        const op = decodeOp(value as Uint8Array)
+        stored.set(toHex(op.id), op)
+      } catch {
+        junk.push(k as Buffer)
+      }
+    }
+    const log = new GovernanceLog(context)
+    const genesis = [...stored.values()].filter((op) => op.parents.length === 0 && log.admissible(op) === null).sort((a, b) => compareBytes(a.id, b.id))[0]
+    const kept = new Set<string>()
+    if (genesis !== undefined) {
+      // Everything reachable from the genesis: ops whose parents are all kept, to a fixpoint.
+      kept.add(toHex(genesis.id))
+      log.add(genesis)
+      let progress = true
+      while (progress) {
+        progress = false
+        for (const [hex, op] of stored) {
+          if (kept.has(hex) || op.parents.length === 0 || !op.parents.every((p) => kept.has(toHex(p)))) continue
+          kept.add(hex)
+          log.add(op)
+          progress = true
+        }
+      }
+    }
+    for (const [hex, op] of stored) if (!kept.has(hex)) junk.push(key(context, KNOWN, op.id))
+    for (const { key: k } of this.store.db.governance.getRange(prefixRange(key(context, HELD)))) junk.push(k as Buffer)
+    if (junk.length > 0) {
+      this.log.warn('dropped stored governance ops that do not descend from the genesis or still waited for parents', { context: toHex(context), ops: junk.length })
+      void Promise.all(junk.map(async (k) => await this.store.db.governance.remove(k))).catch((err: unknown) => { this.log.warn('could not remove dropped governance ops', { error: (err as Error).message }) })
+    }
+    log.evaluate()
     return log
   }
 
@@ -74,10 +141,8 @@ export class OffchainAnchor implements Anchor {
     if (state === undefined) throw new NotFoundError(`context ${toHex(context)} has no governance log on this node`)
     const nonce = explicitNonce ?? (state.nonces.get(toHex(signer.publicKey)) ?? 0n) + 1n
     const op = createOp({ context, author: signer.publicKey, secretKey: signer.secretKey, parents: log.currentHeads(), nonce, hlc: this.clock.now(), action })
-    const trial = new GovernanceLog(context)
-    for (const { op: o } of log.history()) trial.add(o)
+    const trial = log.fork()
     trial.add(op)
-    trial.evaluate()
     const verdict = trial.verdict(op.id)!
     if (!verdict.accepted) throw new GovernanceRejectedError(`${action.type} refused: ${verdict.reason ?? 'unknown reason'}`)
     return op
@@ -116,6 +181,7 @@ export class OffchainAnchor implements Anchor {
       }
     }
     if (adopted.length === 0) return
+    this.releaseHeld(adopted)
     try { this.onAdopt?.(adopted) } catch (err) { this.log.warn('governance hook failed', { error: (err as Error).message }) }
   }
 
@@ -125,37 +191,101 @@ export class OffchainAnchor implements Anchor {
   }
 
   /**
-   * Takes an op from a peer (inside a transaction): drops duplicates, holds it while
-   * parents are missing, otherwise persists it with every held op it unblocks.
-   * Call `adopt` with the returned ops after the commit.
+   * Takes ops from a peer (inside a transaction), judging each before anything is stored:
+   * duplicates are dropped; an op whose parents are missing waits in the context's held
+   * buffer (bounded, oldest evicted first); an op with a clock too far ahead, a second
+   * root, or an author who may not make it at its causal point is refused with the
+   * reason; every other op is persisted, with the held ops it releases (a cascade).
+   * Call `adopt` with `added` after the commit.
    */
+  ingestAll (context: Uint8Array, ops: GovOp[], taken: GovOp[] = []): IngestResult {
+    const hex = toHex(context)
+    const base = this.dag(context)
+    let trial: GovernanceLog | undefined
+    if (taken.length > 0) {
+      trial = base.fork()
+      for (const op of taken) trial.add(op)
+    }
+    const result: IngestResult = { added: [], held: false, refused: [] }
+    const held = this.heldOf(hex)
+    const refused = this.refused.get(hex) ?? new Set<string>()
+    this.refused.set(hex, refused)
+    const queue = [...ops]
+    while (queue.length > 0) {
+      const op = queue.shift()!
+      const id = toHex(op.id)
+      const log = trial ?? base
+      // The store too: another transaction may have taken the op and not adopted it yet.
+      if (log.has(op.id) || refused.has(id) || this.store.db.governance.doesExist(key(context, KNOWN, op.id))) continue
+      const why = !equalBytes(op.context, context) ? 'the op is for another context' : this.clock.refuses(op.hlc)
+      if (why !== null) { this.refuse(result, op, why, false); continue }
+      const missing = op.parents.filter((p) => !log.has(p))
+      if (missing.length > 0) {
+        for (const evicted of held.hold({ ...op, size: op.bytes.byteLength }, missing)) this.log.debug('held governance op evicted', { context: hex, op: toHex(evicted.id) })
+        result.held = true
+        continue
+      }
+      held.take(op.id)
+      trial ??= base.fork()
+      const reason = trial.admissible(op)
+      if (reason !== null) { this.refuse(result, op, reason, true); continue }
+      trial.add(op)
+      this.persist(op)
+      result.added.push(op)
+      queue.unshift(...held.arrived(op.id))
+    }
+    return result
+  }
+
+  private refuse (result: IngestResult, op: GovOp, reason: string, remember: boolean): void {
+    result.refused.push({ op, reason })
+    this.log.info('governance op refused', { context: toHex(op.context), op: toHex(op.id), author: toHex(op.author), action: op.action.type, reason })
+    // A refusal for a clock too far ahead is retried later; the others are for good.
+    if (!remember) return
+    const set = this.refused.get(toHex(op.context))!
+    if (set.size >= REFUSED_MEMORY) set.delete(set.values().next().value as string)
+    set.add(toHex(op.id))
+  }
+
+  /**
+   * Held ops whose parents were just adopted by another path (a local op, or another
+   * transaction that took the parent while the child was being held) are judged now.
+   */
+  private releaseHeld (adopted: GovOp[]): void {
+    for (const op of adopted) {
+      const ready = this.held.get(toHex(op.context))?.arrived(op.id) ?? []
+      if (ready.length === 0) continue
+      void this.store.transaction(() => this.ingestAll(op.context, ready)).then((r) => { this.adopt(r.added) }, (err: unknown) => {
+        this.log.warn('could not take in released governance ops', { context: toHex(op.context), error: (err as Error).message })
+      })
+    }
+  }
+
+  private heldOf (hex: string): HeldBuffer<HeldOp> {
+    let held = this.held.get(hex)
+    if (held === undefined) {
+      held = new HeldBuffer<HeldOp>({ maxItems: HELD_OPS_MAX, maxBytes: HELD_OPS_MAX_BYTES })
+      this.held.set(hex, held)
+    }
+    return held
+  }
+
+  /** One op; see `ingestAll`. `pendingInBatch`: ops already taken in this transaction. */
   ingest (op: GovOp, pendingInBatch: GovOp[] = []): IngestOutcome {
     const log = this.dag(op.context)
-    const inBatch = (id: Uint8Array): boolean => pendingInBatch.some((p) => toHex(p.id) === toHex(id))
-    // The store too: another transaction may have taken the op and not adopted it yet.
-    if (log.has(op.id) || inBatch(op.id) || this.store.db.governance.doesExist(key(op.context, KNOWN, op.id))) return { status: 'duplicate' }
-    const missing = op.parents.filter((p) => !log.has(p) && !inBatch(p))
-    if (missing.length > 0) {
-      this.store.db.governance.put(key(op.context, HELD, op.id), op.bytes)
-      return { status: 'held', missing }
-    }
-    const added = [op]
-    this.persist(op)
-    // Release held ops whose parents are now all present.
-    let progress = true
-    while (progress) {
-      progress = false
-      for (const { key: k, value } of [...this.store.db.governance.getRange(prefixRange(key(op.context, HELD)))]) {
-        const held = decodeOp(value as Uint8Array)
-        const known = (id: Uint8Array): boolean => log.has(id) || added.some((a) => toHex(a.id) === toHex(id)) || inBatch(id)
-        if (held.parents.every(known)) {
-          this.store.db.governance.remove(k)
-          if (!known(held.id)) { this.persist(held); added.push(held) }
-          progress = true
-        }
-      }
-    }
-    return { status: 'added', ops: added }
+    if (log.has(op.id) || pendingInBatch.some((p) => equalBytes(p.id, op.id))) return { status: 'duplicate' }
+    const r = this.ingestAll(op.context, [op], pendingInBatch.filter((p) => equalBytes(p.context, op.context) && !log.has(p.id)))
+    if (r.added.length > 0) return { status: 'added', ops: r.added }
+    const refusal = r.refused.find((x) => equalBytes(x.op.id, op.id))
+    if (refusal !== undefined) return { status: 'refused', reason: refusal.reason }
+    if (this.heldOf(toHex(op.context)).has(op.id)) return { status: 'held', missing: op.parents.filter((p) => !log.has(p) && !pendingInBatch.some((b) => equalBytes(b.id, p))) }
+    return { status: 'duplicate' }
+  }
+
+  /** Governance ops held for missing parents in a context (count and bytes). */
+  heldCount (context: Uint8Array): { ops: number, bytes: number } {
+    const h = this.held.get(toHex(context))
+    return { ops: h?.count ?? 0, bytes: h?.size ?? 0 }
   }
 
   state (context: Uint8Array): GovState | undefined {
@@ -166,6 +296,8 @@ export class OffchainAnchor implements Anchor {
   clear (context: Uint8Array): void {
     for (const k of [...this.store.db.governance.getKeys(prefixRange(context))]) this.store.db.governance.remove(k)
     this.logs.delete(toHex(context))
+    this.held.delete(toHex(context))
+    this.refused.delete(toHex(context))
   }
 
   /** Drops the in-memory copy (after a rollback, or to free memory for idle contexts). */

@@ -9,6 +9,13 @@
 // concurrently, the removal ordered first wins and the other author, no longer an admin,
 // is refused. Removing or demoting the last admin is always refused, so a context never
 // loses its last admin. Rejected ops stay in the DAG with their reason.
+//
+// What may enter the DAG at all is decided before anything is stored (`admissible`, called
+// by the anchor's ingest): the one root is the genesis that derives the context id (so no
+// op can sort ahead of it), and every other op must be allowed to its author at its causal
+// point computed from its ancestors alone — a function of the op's content, so every node
+// takes in the same ops. An honest author always passes (it built the op on everything it
+// had seen); a stranger's op never does.
 import { compareBytes, equalBytes, toHex } from '../../crypto/bytes.ts'
 import { applyAction, cloneState, genesisState, roleOf, type GovState } from '../acl.ts'
 import { contextIdFor, type GovOp, type KeyShareAction } from './op.ts'
@@ -33,6 +40,9 @@ export class GovernanceLog {
   private final: GovState | undefined
   private heads: Uint8Array[] = []
   private readonly atCache = new Map<string, GovState | undefined>()
+  private readonly causalCache = new Map<string, GovState | undefined>()
+  /** Ops added since the last evaluation. */
+  private tail: GovOp[] = []
 
   constructor (context: Uint8Array) {
     this.context = context
@@ -48,15 +58,78 @@ export class GovernanceLog {
 
   /** Adds ops whose parents are all known (call `evaluate` afterwards). */
   add (op: GovOp): void {
+    if (this.ops.has(toHex(op.id))) return
     this.ops.set(toHex(op.id), op)
+    this.tail.push(op)
+  }
+
+  /** A copy to try ops on (ingest judges a batch on it before anything is stored). */
+  fork (): GovernanceLog {
+    if (this.tail.length > 0) this.evaluate()
+    const f = new GovernanceLog(this.context)
+    for (const [k, op] of this.ops) f.ops.set(k, op)
+    f.order = [...this.order]
+    f.verdicts = new Map(this.verdicts)
+    f.ancestorsOf = new Map(this.ancestorsOf)
+    f.final = this.final === undefined ? undefined : cloneState(this.final)
+    f.heads = [...this.heads]
+    return f
+  }
+
+  /**
+   * Why `op` may not enter this DAG, or null when it may. Its parents must all be in the
+   * DAG (evaluated). The answer depends on the op and its ancestors only.
+   */
+  admissible (op: GovOp): string | null {
+    if (this.tail.length > 0) this.evaluate()
+    if (!equalBytes(op.context, this.context)) return 'the op is for another context'
+    if (op.action.type === 'genesis' || op.parents.length === 0) {
+      if (op.action.type !== 'genesis') return 'only the genesis op has no parents'
+      if (op.parents.length > 0) return 'a genesis op has no parents'
+      if (!equalBytes(contextIdFor(op.author, op.action.application, op.action.salt), this.context)) return 'genesis does not derive this context id'
+      if (this.order.length > 0) return 'this context already has its genesis'
+      return null
+    }
+    const causal = this.causalState(op.parents)
+    if (causal === undefined) return 'its ancestors hold no valid genesis'
+    const why = this.check(cloneState(causal), op)
+    return why === null ? null : `at its causal point: ${why}`
+  }
+
+  /** The state built from `parents` and their ancestors alone (what an author of an op on them saw). */
+  private causalState (parents: Uint8Array[]): GovState | undefined {
+    const k = parents.map(toHex).sort().join('')
+    if (k === this.heads.map(toHex).join('')) return this.final
+    if (this.causalCache.has(k)) return this.causalCache.get(k)
+    const sub = new GovernanceLog(this.context)
+    for (const p of parents) {
+      sub.add(this.ops.get(toHex(p))!)
+      for (const a of this.ancestorsOf.get(toHex(p)) ?? []) sub.add(this.ops.get(a)!)
+    }
+    sub.evaluate()
+    const s = sub.state()
+    if (this.causalCache.size > 256) this.causalCache.delete(this.causalCache.keys().next().value as string)
+    this.causalCache.set(k, s)
+    return s
   }
 
   missingParents (op: GovOp): Uint8Array[] {
     return op.parents.filter((p) => !this.ops.has(toHex(p)))
   }
 
-  /** Recomputes order, verdicts and state from scratch (governance DAGs are small). */
+  /**
+   * Recomputes order, verdicts and state (governance DAGs are small): from scratch, or by
+   * appending when every op added since the last evaluation builds on all heads before
+   * it (the common case, and a sync of a linear log).
+   */
   evaluate (): void {
+    const tail = this.tail
+    this.tail = []
+    if (tail.length > 0 && this.order.length > 0 && this.appends(tail)) {
+      for (const op of tail) this.append(op)
+      this.atCache.clear()
+      return
+    }
     const all = [...this.ops.values()]
     const children = new Map<string, GovOp[]>()
     const indegree = new Map<string, number>()
@@ -103,6 +176,27 @@ export class GovernanceLog {
     const referenced = new Set(all.flatMap((op) => op.parents.map(toHex)))
     this.heads = all.filter((op) => !referenced.has(toHex(op.id))).map((op) => op.id).sort(compareBytes)
     this.atCache.clear()
+  }
+
+  private appends (tail: GovOp[]): boolean {
+    let heads = this.heads.map(toHex).join('')
+    for (const op of tail) {
+      if (op.parents.map(toHex).join('') !== heads) return false
+      heads = toHex(op.id)
+    }
+    return true
+  }
+
+  /** Evaluates one op that saw everything before it: it goes last in the order. */
+  private append (op: GovOp): void {
+    const position = this.order.length
+    this.order.push(op)
+    this.ancestorsOf.set(toHex(op.id), new Set(this.order.slice(0, position).map((o) => toHex(o.id))))
+    let state = this.final === undefined ? undefined : cloneState(this.final)
+    const reason = this.judge(op, position, state, (s) => { state = s })
+    this.verdicts.set(toHex(op.id), reason === null ? { accepted: true, position } : { accepted: false, reason, position })
+    this.final = state
+    this.heads = [op.id]
   }
 
   private judge (op: GovOp, position: number, state: GovState | undefined, setState: (s: GovState) => void): string | null {
@@ -152,20 +246,24 @@ export class GovernanceLog {
   }
 
   verdict (id: Uint8Array): Verdict | undefined {
+    if (this.tail.length > 0) this.evaluate()
     return this.verdicts.get(toHex(id))
   }
 
   /** The current governance state (undefined before a valid genesis). */
   state (): GovState | undefined {
+    if (this.tail.length > 0) this.evaluate()
     return this.final
   }
 
   currentHeads (): Uint8Array[] {
+    if (this.tail.length > 0) this.evaluate()
     return this.heads
   }
 
   /** The state at a governance point (the heads a delta was written at). */
   stateAt (heads: Uint8Array[]): GovState | undefined {
+    if (this.tail.length > 0) this.evaluate()
     const k = heads.map(toHex).sort().join('')
     if (k === this.heads.map(toHex).join('')) return this.final
     if (this.atCache.has(k)) return this.atCache.get(k)
@@ -181,8 +279,16 @@ export class GovernanceLog {
     return s
   }
 
+  /** Whether governance point `point` (heads) has op `id` among itself or its ancestors. */
+  sees (point: Uint8Array[], id: Uint8Array): boolean {
+    if (this.tail.length > 0) this.evaluate()
+    const hex = toHex(id)
+    return point.some((h) => toHex(h) === hex || (this.ancestorsOf.get(toHex(h))?.has(hex) ?? false))
+  }
+
   /** Ops in evaluation order with their verdicts (for audit and explanations). */
   history (): Array<{ op: GovOp, verdict: Verdict }> {
+    if (this.tail.length > 0) this.evaluate()
     return this.order.map((op) => ({ op, verdict: this.verdicts.get(toHex(op.id))! }))
   }
 }

@@ -90,7 +90,7 @@ export function encodeAction (a: OpAction): unknown[] {
   switch (a.type) {
     case 'genesis': return ['genesis', a.application, a.salt]
     case 'addMember': return ['addMember', a.identity, a.role]
-    case 'removeMember': return ['removeMember', a.identity]
+    case 'removeMember': return a.frontier === undefined ? ['removeMember', a.identity] : ['removeMember', a.identity, sortIds(a.frontier)]
     case 'setRole': return ['setRole', a.identity, a.role]
     case 'grant': return ['grant', a.identity, a.capability]
     case 'revoke': return ['revoke', a.identity, a.capability]
@@ -104,7 +104,7 @@ export function encodeAction (a: OpAction): unknown[] {
     case 'claim': return ['claim', a.invitation]
     case 'commitClaim': return ['commitClaim', a.invitation, a.commitment]
     case 'revealClaim': return ['revealClaim', a.invitation, a.proof]
-    case 'leave': return ['leave']
+    case 'leave': return a.frontier === undefined ? ['leave'] : ['leave', sortIds(a.frontier)]
     case 'propose': return ['propose', a.proposal, a.actions.map(encodeProposalAction)]
     case 'approve': return ['approve', a.proposal]
     case 'keys': return ['keys', a.keyId, a.rotate, a.shares.map((s) => [s.recipient, s.wrapped])]
@@ -131,6 +131,21 @@ const int = (v: unknown, what: string): number => (Number.isSafeInteger(v) && (v
 const role = (v: unknown): 'member' | 'reader' => (v === 'member' || v === 'reader' ? v : bad(`role must be member or reader, got ${String(v)}`))
 const cap = (v: unknown): Capability => (CAPABILITIES.includes(v as Capability) ? v as Capability : bad(`unknown capability ${String(v)}`))
 
+/** Most data heads a removal records (a DAG has few heads; more would be a forgery). */
+export const MAX_FRONTIER = 256
+
+function sortIds (ids: Uint8Array[]): Uint8Array[] {
+  const m = new Map(ids.map((id) => [Buffer.from(id).toString('hex'), id]))
+  return [...m.values()].sort(compareBytes)
+}
+
+function frontier (v: unknown): Uint8Array[] {
+  if (!Array.isArray(v) || v.length > MAX_FRONTIER) bad(`a frontier is at most ${MAX_FRONTIER} delta ids`)
+  const ids = (v as unknown[]).map((x) => bytes32(x, 'frontier id'))
+  ids.forEach((id, i) => { if (i > 0 && compareBytes(ids[i - 1]!, id) >= 0) bad('frontier ids must be sorted and distinct') })
+  return ids
+}
+
 export function decodeAction (raw: unknown): OpAction {
   if (!Array.isArray(raw) || typeof raw[0] !== 'string') bad('not an array with a name')
   const a = raw as unknown[]
@@ -138,7 +153,9 @@ export function decodeAction (raw: unknown): OpAction {
   switch (a[0]) {
     case 'genesis': arity(3); return { type: 'genesis', application: bytes32(a[1], 'application'), salt: blob(a[2], 'salt', 64) }
     case 'addMember': arity(3); return { type: 'addMember', identity: bytes32(a[1], 'identity'), role: role(a[2]) }
-    case 'removeMember': arity(2); return { type: 'removeMember', identity: bytes32(a[1], 'identity') }
+    case 'removeMember':
+      if (a.length === 3) return { type: 'removeMember', identity: bytes32(a[1], 'identity'), frontier: frontier(a[2]) }
+      arity(2); return { type: 'removeMember', identity: bytes32(a[1], 'identity') }
     case 'setRole': arity(3); return { type: 'setRole', identity: bytes32(a[1], 'identity'), role: role(a[2]) }
     case 'grant': arity(3); return { type: 'grant', identity: bytes32(a[1], 'identity'), capability: cap(a[2]) }
     case 'revoke': arity(3); return { type: 'revoke', identity: bytes32(a[1], 'identity'), capability: cap(a[2]) }
@@ -154,7 +171,9 @@ export function decodeAction (raw: unknown): OpAction {
     case 'claim': arity(2); return { type: 'claim', invitation: bytes32(a[1], 'invitation') }
     case 'commitClaim': arity(3); return { type: 'commitClaim', invitation: bytes32(a[1], 'invitation'), commitment: bytes32(a[2], 'commitment') }
     case 'revealClaim': arity(3); return { type: 'revealClaim', invitation: bytes32(a[1], 'invitation'), proof: blob(a[2], 'proof', 64) }
-    case 'leave': arity(1); return { type: 'leave' }
+    case 'leave':
+      if (a.length === 2) return { type: 'leave', frontier: frontier(a[1]) }
+      arity(1); return { type: 'leave' }
     case 'propose': {
       arity(3)
       if (!Array.isArray(a[2])) bad('proposal actions must be an array')

@@ -192,7 +192,8 @@ export class CatchUp {
         }
       }
       if (!consistent || imp.end === undefined) continue
-      imp.verify()
+      // Heads and clock are covered by the exporter's signed statement; it must be a member.
+      imp.verify({ isMember: (id) => { const s = c.governance.state(ctx); return s !== undefined && roleOf(s, id) !== undefined } })
       // A snapshot replaces the whole state: only while this node still has no history.
       // A write of its own, or a delta from gossip, may have landed while the pages came;
       // the snapshot would then erase it from the state and the heads (the node would

@@ -173,17 +173,8 @@ export class Receiver {
 
   async receiveOps (ctx: Uint8Array, ops: GovOp[], from: string | null): Promise<void> {
     const gov = this.r.c.governance.offchain
-    const outcome = await this.r.c.store.transaction(() => {
-      const added: GovOp[] = []
-      let held = false
-      for (const op of ops) {
-        if (!equalBytes(op.context, ctx)) continue
-        const o = gov.ingest(op, added)
-        if (o.status === 'added') added.push(...o.ops)
-        if (o.status === 'held') held = true
-      }
-      return { added, held }
-    })
+    // Judged before stored (admissible, clock in bounds; missing parents held, bounded).
+    const outcome = await this.r.c.store.transaction(() => gov.ingestAll(ctx, ops))
     if (outcome.added.length > 0) gov.adopt(outcome.added)
     if (outcome.held && from !== null && this.r.admission.mayTrigger(from, ctx)) {
       this.r.tasks.run('governance sync for held ops', async () => { await this.r.syncGov(from, ctx) }, { context: toHex(ctx), peer: from }, 'debug')

@@ -89,8 +89,10 @@ export class Streams {
     const { ctx, params } = this.admission.admit(PROTOCOLS.snapshot, bytes, from, false, parseSnapshotParams)
     const key = this.frameKey(ctx)
     const store = this.r.c.store
+    // Heads and clock go out under this node's signed statement (snapshot.ts).
+    const me = this.r.keys.me(ctx)
     return (async function * () {
-      for (const page of exportSnapshot(store, ctx, params)) {
+      for (const page of exportSnapshot(store, ctx, params, me)) {
         yield sealEnvelope('frame', ctx, key, EMPTY, encodePage(page))
       }
     })()
