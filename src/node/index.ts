@@ -2,7 +2,7 @@
 // sync together into a running node.
 import { join } from 'node:path'
 import { parseHex, toHex, utf8 } from '../crypto/bytes.ts'
-import { ForbiddenError, InvalidInputError, PayloadTooLargeError } from '../errors/index.ts'
+import { ForbiddenError, InvalidInputError, NotFoundError, PayloadTooLargeError } from '../errors/index.ts'
 import { createLogger, type Logger } from '../log/index.ts'
 import { createRuntime } from '../runtime/index.ts'
 import { HybridClock } from '../state/hlc.ts'
@@ -392,6 +392,10 @@ class Node implements MoorNode {
     unwrap(await this.p.store.transaction(() => settle(() => {
       const ctx = this.p.contexts.get(targetId)
       if (this.p.contexts.roleOf(ctx, ctx.identity) !== 'admin') throw new ForbiddenError(`this node is not an admin of context ${target}`)
+      // xcalls run between contexts of this node: a grant naming any other is a mistake.
+      if (grant && this.p.contexts.find(sourceId) === undefined) {
+        throw new NotFoundError(`source context ${toHex(sourceId)} does not exist on this node`, { hint: 'an xcall comes from another context of this node: create or join it first (`moor context list`)' })
+      }
       const others = ctx.xcallGrants.filter((g) => toHex(g) !== toHex(sourceId))
       this.p.contexts.put({ ...ctx, xcallGrants: grant ? [...others, sourceId] : others })
     })))

@@ -15,14 +15,14 @@
 // The event stream of a context is in ../sse.ts; members, invitations, proposals,
 // governance and sync have their own files.
 
-import express, { Router } from 'express'
-import { MAX_JSON_BYTES } from '../constants.ts'
+import { Router } from 'express'
 import type { ApiComponents } from '../types.ts'
 import { hexId, jsonBytes, object, only, oneOf, optionalString, query, requiredHexId } from '../validate.ts'
+import { jsonBody } from '../middleware/body.ts'
 
 export function contextRoutes ({ node }: ApiComponents): Router {
   const router = Router()
-  const json = express.json({ limit: MAX_JSON_BYTES, strict: false })
+  const json = jsonBody()
 
   router.get('/admin/contexts', (req, res) => {
     query(req, [])
