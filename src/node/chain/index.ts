@@ -192,7 +192,7 @@ export class ChainGovernance {
     }, (err: unknown) => {
       t.exact.delete(n)
       this.c.logger.warn('could not read membership at an old block', { context: t.hex, block: n, error: (err as Error).message })
-    })
+    }).catch((err: unknown) => { this.c.logger.warn('could not use membership read at an old block', { context: t.hex, block: n, error: (err as Error).message }) })
     return undefined
   }
 
