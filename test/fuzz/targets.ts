@@ -279,9 +279,11 @@ const deltaTarget = byteDecoder<DeltaCtx, Delta>({
   accept: canonicalDelta
 })
 
+/** The context's DAG record and the entry count of every database (O(1) each: LMDB keeps them). */
 function dagSummary (ctx: DeltaCtx): string {
   const info = ctx.dag!.info(ctx.context)
-  return JSON.stringify({ heads: info?.heads.map(toHex), count: info?.count, root: info === undefined ? null : toHex(info.rootHash), pending: ctx.dag!.pendingCount(ctx.context) })
+  const entries = Object.entries(ctx.store!.db).map(([name, db]) => `${name}=${(db.getStats() as { entryCount: number }).entryCount}`)
+  return JSON.stringify({ heads: info?.heads.map(toHex), count: info?.count, root: info === undefined ? null : toHex(info.rootHash), entries })
 }
 
 /** Delta material plus a real LMDB store in a temporary directory holding its (empty) context. */
