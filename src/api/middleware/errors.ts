@@ -46,9 +46,10 @@ export function toMoorageError (err: unknown): MoorageError | null {
       cause: err
     })
   }
-  // Any other client error express raises (http-errors with a 4xx status): still the
-  // request's fault, never a 500.
-  if (err instanceof Error && typeof bodyError?.status === 'number' && bodyError.status >= 400 && bodyError.status < 500) {
+  // Any other client error express raises (an http-errors object, `expose`d, with a 4xx
+  // status): still the request's fault, never a 500.
+  const exposed = (err as { expose?: unknown } | null)?.expose === true
+  if (err instanceof Error && exposed && typeof bodyError?.status === 'number' && bodyError.status >= 400 && bodyError.status < 500) {
     return new InvalidInputError(`malformed request: ${clip(err.message)}`, { cause: err })
   }
   return null
