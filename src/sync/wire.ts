@@ -70,3 +70,10 @@ export function decodeRequest (protocol: string, bytes: Uint8Array, peer: string
   if (!verify(identity, authMessage(protocol, context, peer, ms), sig)) throw new SyncAuthError('request signature does not verify for this peer')
   return { context, identity, params }
 }
+
+/** Proof of an open invitation's secret: [invitation id, sign(invitation key, claimMessage(...))]. */
+export type OpenClaim = [Uint8Array, Uint8Array]
+
+export function isOpenClaim (v: unknown): v is OpenClaim {
+  return Array.isArray(v) && v.length === 2 && v[0] instanceof Uint8Array && v[0].byteLength === 32 && v[1] instanceof Uint8Array && v[1].byteLength === 64
+}

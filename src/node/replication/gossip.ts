@@ -1,0 +1,126 @@
+// Gossip on the context topics: new deltas and governance ops going out, the periodic
+// heartbeat (root hash and heads) that lets a peer notice what it missed, and what comes
+// in — opened under the group key, then handed to the receiver or answered by a sync.
+import { decode, encode } from 'cborg'
+import { equalBytes, toHex } from '../../crypto/bytes.ts'
+import { DecryptionError } from '../../errors/index.ts'
+import { decodeOp, type GovOp } from '../../governance/offchain/op.ts'
+import { decodeDelta, type Delta } from '../../sync/delta.ts'
+import { openEnvelope, parseEnvelope, type EnvelopeKind } from '../../sync/envelope.ts'
+import { HEARTBEAT_MS, IDLE_HEARTBEAT_MS } from '../constants.ts'
+import { EMPTY, SyncError, topicOf, type Parts } from './parts.ts'
+
+export class Gossip {
+  private readonly r: Parts
+  /** What the last heartbeat that reached a peer announced, per context, and when. */
+  private readonly beats = new Map<string, { state: string, at: number }>()
+  private timer: ReturnType<typeof setInterval> | undefined
+
+  constructor (r: Parts) {
+    this.r = r
+  }
+
+  start (): void {
+    this.timer = setInterval(() => { this.r.tasks.run('heartbeat', async () => { await this.heartbeat() }) }, this.r.c.heartbeatMs ?? HEARTBEAT_MS)
+    this.timer.unref?.()
+  }
+
+  stop (): void {
+    if (this.timer !== undefined) clearInterval(this.timer)
+  }
+
+  /** Local deltas became durable: send them to the context's members. */
+  deltasCommitted (deltas: Delta[]): void {
+    for (const d of deltas) this.r.tasks.run('publishing a delta', async () => await this.r.topics.publish(d.context, 'delta', d.id, d.bytes), { context: toHex(d.context) })
+  }
+
+  /**
+   * Governance ops go out under the current key or, while it is stale, under the latest
+   * one: a removed member must learn of its removal (its node then stops writing), and
+   * nothing secret is in the op.
+   */
+  async publishGov (ctx: Uint8Array, ops: GovOp[]): Promise<void> {
+    const ring = this.r.keys.keyring(ctx)
+    const key = ring.current ?? (ring.latest === undefined ? undefined : ring.known.get(toHex(ring.latest)))
+    for (const op of ops) await this.r.topics.publish(ctx, 'gov', op.id, op.bytes, key)
+  }
+
+  /**
+   * Announces heads (root hash, DAG heads, governance heads) on each context's topic, so
+   * that a peer that missed a delta or an op (lost gossip, no mesh peer at the time)
+   * fetches it. A beat goes out when the context or its topic peers changed since the
+   * last beat that reached someone, and every IDLE_HEARTBEAT_MS otherwise; not at all
+   * while no peer is on the topic (a peer that comes gets a beat as its arrival changes
+   * the topic peers, and syncs on connect anyway). Idle contexts thus cost next to
+   * nothing: a beat per second for each of 1,000 contexts kept a node busy and its
+   * gossipsub caches (seen message ids) growing.
+   */
+  async heartbeat (): Promise<void> {
+    const { c, keys, topics } = this.r
+    const now = Date.now()
+    for (const hex of topics.subscribed) {
+      const ctx = Buffer.from(hex, 'hex')
+      const info = c.dag.info(ctx)
+      if (info === undefined) continue
+      if (keys.keyring(ctx).stale || keys.keyring(ctx).latest === undefined) keys.schedule(ctx)
+      if (this.r.receiver.hasWaiting(ctx)) this.r.chainUpdated(ctx, false)
+      const peers = c.network.topicPeers(topicOf(ctx))
+      if (peers.length === 0) continue
+      const govHeads = c.governance.point(ctx)
+      const state = `${toHex(info.rootHash)}:${info.heads.map(toHex).join()}:${govHeads.map(toHex).join()}:${peers.sort().join()}`
+      const last = this.beats.get(hex)
+      if (last !== undefined && last.state === state && now - last.at < IDLE_HEARTBEAT_MS) continue
+      const sent = await topics.publish(ctx, 'beat', EMPTY, encode([info.heads, govHeads, info.count, info.rootHash]))
+      if (sent > 0) this.beats.set(hex, { state, at: now })
+    }
+  }
+
+  /** A message on a context's topic (called by the network, which logs what throws). */
+  onMessage (ctx: Uint8Array, from: string, data: Uint8Array): void {
+    this.r.tasks.run('handling a gossip message', async () => { await this.handle(ctx, from, data) }, { context: toHex(ctx), from })
+  }
+
+  private async handle (ctx: Uint8Array, from: string, data: Uint8Array): Promise<void> {
+    const { c, log, keys } = this.r
+    const hex = toHex(ctx)
+    let kind: EnvelopeKind
+    let payload: Uint8Array
+    let subject: Uint8Array
+    try {
+      const env = parseEnvelope(data)
+      kind = env.kind
+      subject = env.subject
+      payload = openEnvelope(env, keys.keyById(ctx), ctx)
+    } catch (err) {
+      // Nothing is applied. A key this node lacks may be a rotation it has not seen yet
+      // (fetch the governance log); a malformed envelope or one that does not open under
+      // the key it names is forged or corrupt: rejected, with the reason, at warn level.
+      const reason = (err as Error).message
+      if (err instanceof DecryptionError && reason.startsWith('no group key')) {
+        log.info('gossip message under a group key this node does not hold', { context: hex, from, reason })
+        this.r.tasks.run('governance sync', async () => { await this.r.syncGov(from, ctx) }, { context: hex, peer: from }, 'debug')
+      } else {
+        log.warn('rejected a message from a peer', { context: hex, from, reason })
+      }
+      return
+    }
+    try {
+      if (kind === 'delta') {
+        const delta = decodeDelta(payload)
+        if (!equalBytes(delta.id, subject) || !equalBytes(delta.context, ctx)) throw new SyncError('delta does not match its envelope')
+        await this.r.receiveDeltas(ctx, [delta], from)
+      } else if (kind === 'gov') {
+        const op = decodeOp(payload)
+        if (!equalBytes(op.id, subject) || !equalBytes(op.context, ctx)) throw new SyncError('governance op does not match its envelope')
+        await this.r.receiveOps(ctx, [op], from)
+      } else if (kind === 'beat') {
+        const [heads, govHeads] = decode(payload) as [Uint8Array[], Uint8Array[]]
+        // Held deltas count as lacking too: `has` knows them, but their parents are missing.
+        const lacking = heads.some((h) => !c.dag.has(ctx, h)) || !c.governance.knows(ctx, govHeads) || c.dag.pendingCount(ctx) > 0 || this.r.client.neededApplication(ctx) !== undefined
+        if (lacking) this.r.tasks.run('sync after a heartbeat', async () => { await this.r.syncWith(from, ctx) }, { context: hex, peer: from }, 'debug')
+      }
+    } catch (err) {
+      log.warn('rejected a message from a peer', { context: hex, from, kind, reason: (err as Error).message })
+    }
+  }
+}

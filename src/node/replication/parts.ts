@@ -1,0 +1,54 @@
+// What the replication jobs share: their components, the names they reach each other by
+// (through the facade, so that one entry point per operation exists), and small helpers.
+import { toHex } from '../../crypto/bytes.ts'
+import { MoorageError } from '../../errors/index.ts'
+import type { Logger } from '../../log/index.ts'
+import type { Network } from '../../network/index.ts'
+import type { HybridClock } from '../../state/hlc.ts'
+import type { Store } from '../../store/index.ts'
+import type { DeltaDag } from '../../sync/dag.ts'
+import type { Applications } from '../applications.ts'
+import type { Contexts } from '../contexts.ts'
+import type { EventBus } from '../events.ts'
+import type { Governance } from '../governance.ts'
+import type { Identities } from '../identities.ts'
+import type { SyncProgressEvent, SyncStatusInfo } from '../types.ts'
+import type { Replicator } from './index.ts'
+
+export interface ReplicationComponents {
+  network: Network
+  store: Store
+  dag: DeltaDag
+  governance: Governance
+  contexts: Contexts
+  identities: Identities
+  applications: Applications
+  bus: EventBus
+  clock: HybridClock
+  logger: Logger
+  heartbeatMs?: number
+}
+
+export type SyncStatus = SyncStatusInfo
+export type SyncProgress = SyncProgressEvent
+
+export class SyncError extends MoorageError {
+  static override readonly status: number = 502
+  override name = 'SyncError'
+}
+
+/**
+ * The jobs of replication as each one sees the others: the facade itself. Operations
+ * that tests wrap (ask, keyDuties) and those several jobs start (syncWith, syncGov,
+ * receiveDeltas, receiveOps, chainUpdated) are called through it, one entry point each.
+ */
+export type Parts = Replicator
+
+export const topicOf = (ctx: Uint8Array): string => `moorage/ctx/${toHex(ctx)}`
+export const EMPTY = new Uint8Array(0)
+
+export function dedupe (ids: Uint8Array[]): Uint8Array[] {
+  const m = new Map<string, Uint8Array>()
+  for (const id of ids) m.set(toHex(id), id)
+  return [...m.values()]
+}

@@ -1,0 +1,109 @@
+// The serving side of the catch-up protocols (see src/sync/wire.ts): each handler admits
+// the requester first, then answers from the store under the context's group key (the
+// governance log under a session key wrapped for the requester, who may be an invitee).
+import { randomBytes } from 'node:crypto'
+import { encode } from 'cborg'
+import { concatBytes, equalBytes, utf8 } from '../../crypto/bytes.ts'
+import { wrapKey } from '../../crypto/keywrap.ts'
+import { seal } from '../../crypto/secretbox.ts'
+import type { GroupKey } from '../../governance/group-keys.ts'
+import { decodeOp } from '../../governance/offchain/op.ts'
+import { walkBack } from '../../sync/dag.ts'
+import { sealEnvelope } from '../../sync/envelope.ts'
+import { encodePage, exportSnapshot, type SnapshotCursor } from '../../sync/snapshot.ts'
+import { PROTOCOLS, SyncAuthError } from '../../sync/wire.ts'
+import { APP_CHUNK_BYTES } from '../constants.ts'
+import type { Admission } from './admission.ts'
+import { EMPTY, SyncError, type Parts } from './parts.ts'
+
+export class Streams {
+  private readonly r: Parts
+  private readonly admission: Admission
+
+  constructor (r: Parts, admission: Admission) {
+    this.r = r
+    this.admission = admission
+  }
+
+  async register (): Promise<void> {
+    const n = this.r.c.network
+    await n.handle(PROTOCOLS.gov, this.serveGov)
+    await n.handle(PROTOCOLS.heads, this.serveHeads)
+    await n.handle(PROTOCOLS.deltas, this.serveDeltas)
+    await n.handle(PROTOCOLS.snapshot, this.serveSnapshot)
+    await n.handle(PROTOCOLS.app, this.serveApp)
+    await n.handle(PROTOCOLS.push, this.servePush)
+  }
+
+  private frameKey (ctx: Uint8Array): GroupKey {
+    const key = this.r.keys.keyring(ctx).current
+    if (key === undefined) throw new SyncError('no current group key on this node yet; retry shortly')
+    return key
+  }
+
+  private readonly serveGov = async (bytes: Uint8Array, from: string): Promise<Uint8Array> => {
+    const { ctx, identity } = this.admission.admit(PROTOCOLS.gov, bytes, from, true)
+    const aad = concatBytes(utf8('moorage:gov-session:v1'), ctx)
+    const session = new Uint8Array(randomBytes(32))
+    return encode([wrapKey(session, identity, aad), seal(session, encode(this.r.c.governance.offchain.opsBytes(ctx)), aad)])
+  }
+
+  private readonly serveHeads = async (bytes: Uint8Array, from: string): Promise<Uint8Array> => {
+    const { ctx } = this.admission.admit(PROTOCOLS.heads, bytes, from, false)
+    const { c } = this.r
+    const info = c.dag.info(ctx)!
+    const rec = c.contexts.get(ctx)
+    const app = c.governance.state(ctx)?.application ?? rec.applicationId
+    return sealEnvelope('frame', ctx, this.frameKey(ctx), EMPTY, encode([info.heads, info.count, info.rootHash, app]))
+  }
+
+  private readonly serveDeltas = (bytes: Uint8Array, from: string): AsyncIterable<Uint8Array> => {
+    const { ctx, params } = this.admission.admit(PROTOCOLS.deltas, bytes, from, false)
+    const [ids, stop, limit] = params as [Uint8Array[], Uint8Array[], number]
+    const key = this.frameKey(ctx)
+    const store = this.r.c.store
+    return (async function * () {
+      let batch: Uint8Array[] = []
+      for (const d of walkBack(store, ctx, ids, stop, Math.min(limit, 100_000))) {
+        batch.push(d)
+        if (batch.length >= 256) { yield sealEnvelope('frame', ctx, key, EMPTY, encode(batch)); batch = [] }
+      }
+      if (batch.length > 0) yield sealEnvelope('frame', ctx, key, EMPTY, encode(batch))
+    })()
+  }
+
+  private readonly serveSnapshot = (bytes: Uint8Array, from: string): AsyncIterable<Uint8Array> => {
+    const { ctx, params } = this.admission.admit(PROTOCOLS.snapshot, bytes, from, false)
+    const key = this.frameKey(ctx)
+    const store = this.r.c.store
+    return (async function * () {
+      for (const page of exportSnapshot(store, ctx, params as SnapshotCursor)) {
+        yield sealEnvelope('frame', ctx, key, EMPTY, encodePage(page))
+      }
+    })()
+  }
+
+  private readonly serveApp = (bytes: Uint8Array, from: string): AsyncIterable<Uint8Array> => {
+    const { ctx, params } = this.admission.admit(PROTOCOLS.app, bytes, from, false)
+    const [appId, offset] = params as [Uint8Array, number]
+    const s = this.r.c.governance.state(ctx)
+    if (s === undefined || !equalBytes(s.application, appId)) throw new SyncAuthError('that application is not this context\'s')
+    const wasm = this.r.c.applications.wasm(appId)
+    const key = this.frameKey(ctx)
+    return (async function * () {
+      for (let at = offset; at < wasm.byteLength; at += APP_CHUNK_BYTES) {
+        yield sealEnvelope('frame', ctx, key, EMPTY, encode([wasm.byteLength, wasm.subarray(at, at + APP_CHUNK_BYTES)]))
+      }
+    })()
+  }
+
+  private readonly servePush = async (bytes: Uint8Array, from: string): Promise<Uint8Array> => {
+    const { ctx, identity, params } = this.admission.admit(PROTOCOLS.push, bytes, from, true)
+    const list = Array.isArray(params) ? params[0] as unknown : undefined
+    if (!Array.isArray(list) || !list.every((b) => b instanceof Uint8Array)) throw new SyncAuthError('push params must be [ops, claim]')
+    const ops = list.map(decodeOp)
+    if (ops.some((op) => !equalBytes(op.author, identity))) throw new SyncAuthError('only one\'s own ops can be pushed')
+    await this.r.receiveOps(ctx, ops, from)
+    return encode(ops.length)
+  }
+}
