@@ -117,9 +117,7 @@ export async function createNode (init: NodeInit): Promise<MoorNode> {
   log.info('node started', { home: init.home, nodeId: network.peerId, p2p: network.addresses() })
   const node = new Node({ home: init.home, store, applications, contexts, identities, governance, registry, executor, dag, bus, network, replicator, membership, joiner, governing, proposals, startedAt, nodeId: network.peerId, log })
   // Catch up on every context with whoever is reachable, in the background.
-  for (const c of contexts.all()) {
-    void replicator.syncAll(c.id).catch((err: unknown) => { log.debug('catch-up at start failed', { context: toHex(c.id), error: (err as Error).message }) })
-  }
+  for (const c of contexts.all()) replicator.tasks.run('catch-up at start', async () => { await replicator.syncAll(c.id) }, { context: toHex(c.id) }, 'debug')
   return node
 }
 
