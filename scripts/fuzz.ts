@@ -4,8 +4,9 @@
 //   npm run fuzz -- --runs 100000 delta envelope
 //
 // Defaults: every target, 1,000,000 inputs each, a random seed (printed). Each target runs
-// in a worker thread watched from here: a worker silent for --hang-ms (default 30 s) is a
-// hang, reported with the path of the input it was on. --seed S --path P replays one input.
+// in a worker thread watched from here: a worker that reports no progress for --hang-ms
+// (default 120 s: a run under `nice` on a busy machine can be starved for tens of
+// seconds) is a hang, reported with the path of the input it was on. --seed S --path P replays one input.
 // Prints per target: inputs, time, slowest input, and each kind of failure with its first
 // input and replay command. Exits 1 on any failure or hang.
 
@@ -52,7 +53,7 @@ async function main (): Promise<void> {
   const runs = Number(option('--runs') ?? 1_000_000)
   const seed = Number(option('--seed') ?? (Date.now() % 2 ** 31))
   const path = option('--path')
-  const hangMs = Number(option('--hang-ms') ?? 30_000)
+  const hangMs = Number(option('--hang-ms') ?? 120_000)
   if (!Number.isSafeInteger(runs) || runs < 1 || !Number.isSafeInteger(seed) || !(hangMs > 0)) usage('--runs, --seed and --hang-ms take positive integers')
   const unknown = args.filter((a) => !TARGETS.some((t) => t.name === a))
   if (unknown.length > 0) usage(`unknown target ${unknown.join(', ')}`)

@@ -44,6 +44,7 @@ export async function runTarget (target: FuzzTarget, options: FuzzOptions): Prom
   const seed = options.seed ?? (Date.now() ^ (Math.random() * 0x100000000)) | 0
   const slowMs = options.slowMs ?? SLOW_INPUT_MS
   const ctx = await target.setup()
+  options.onProgress?.(0)
   const failures = new Map<string, FuzzFailure>()
   let done = 0
   let slowest = 0
