@@ -3,6 +3,9 @@
 /** Largest JSON body of any route but a base64 module upload. */
 export const MAX_JSON_BYTES = 1024 * 1024
 
+/** Deepest nesting of arrays and objects in a JSON body (application args included). */
+export const MAX_JSON_DEPTH = 128
+
 /** Largest WASM module accepted, raw (`application/wasm`) or decoded from base64. */
 export const MAX_WASM_BYTES = 32 * 1024 * 1024
 

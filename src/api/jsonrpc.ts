@@ -21,15 +21,16 @@
 //   -32000 node error         the error's own status (404 unknown context, 422 application error, ...)
 //   -32603 internal error     HTTP 500
 
-import express, { Router } from 'express'
+import { Router } from 'express'
 import type { ErrorRequestHandler, Request, Response } from 'express'
 import { InvalidInputError, MoorageError, NotFoundError } from '../errors/index.ts'
 import type { Logger } from '../log/index.ts'
 import type { ExecuteRequest, ExecuteResult } from '../node/types.ts'
-import { MAX_JSON_BYTES, MAX_METHOD_LENGTH } from './constants.ts'
+import { MAX_METHOD_LENGTH } from './constants.ts'
 import { toMoorageError } from './middleware/errors.ts'
 import type { ApiComponents } from './types.ts'
 import { jsonBytes, kind, object, only, optionalHexId, requiredHexId, requiredString } from './validate.ts'
+import { jsonBody } from './middleware/body.ts'
 
 export const RPC_PARSE_ERROR = -32700
 export const RPC_INVALID_REQUEST = -32600
@@ -69,7 +70,7 @@ export interface RpcResult {
 
 export function jsonRpcRoutes ({ node, logger }: ApiComponents): Router {
   const router = Router()
-  const json = express.json({ limit: MAX_JSON_BYTES, strict: false })
+  const json = jsonBody()
 
   router.post('/jsonrpc', json, async (req, res) => {
     let id: RpcId = null

@@ -142,7 +142,10 @@ export class Executor {
   mutate (req: CallRequest): Promise<CallResult> {
     return new Promise((resolve, reject) => {
       this.queue.push({ req, resolve, reject })
-      if (!this.draining) void this.drain()
+      if (!this.draining) {
+        // drain() settles every call it takes; one it failed before taking them fails them here.
+        this.drain().catch((error: unknown) => { for (const q of this.queue.splice(0)) q.reject(error) })
+      }
     })
   }
 
@@ -188,7 +191,12 @@ export class Executor {
         }, (error: unknown) => {
           ran()
           for (const q of batch) q.reject(error)
-        }).catch(() => {})
+        }).catch((error: unknown) => {
+          // Settling failed (the flush, or the store, broke after the commit): fail the calls
+          // still waiting rather than leave them hanging (settled ones ignore this).
+          this.c.logger.error('could not settle a committed batch', { error: (error as Error).message })
+          for (const q of batch) q.reject(error)
+        })
         await hasRun
       }
     } finally {

@@ -103,6 +103,6 @@ export class Governing {
     })
     if (!changed) return
     this.c.logger.info('context application updated', { context: toHex(ctx), application: toHex(app) })
-    if (!this.c.applications.has(app)) void this.c.replicator.syncAll(ctx).catch(() => {})
+    if (!this.c.applications.has(app)) this.c.replicator.tasks.run('fetching the updated application', async () => { await this.c.replicator.syncAll(ctx) }, { context: toHex(ctx) })
   }
 }

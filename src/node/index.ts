@@ -2,7 +2,7 @@
 // sync together into a running node.
 import { join } from 'node:path'
 import { parseHex, toHex, utf8 } from '../crypto/bytes.ts'
-import { ForbiddenError, InvalidInputError, PayloadTooLargeError } from '../errors/index.ts'
+import { ForbiddenError, InvalidInputError, NotFoundError, PayloadTooLargeError } from '../errors/index.ts'
 import { createLogger, type Logger } from '../log/index.ts'
 import { createRuntime } from '../runtime/index.ts'
 import { HybridClock } from '../state/hlc.ts'
@@ -124,7 +124,7 @@ export async function createNode (init: NodeInit): Promise<MoorNode> {
   log.info('node started', { home: init.home, nodeId: network.peerId, p2p: network.addresses() })
   const node = new Node({ home: init.home, store, applications, contexts, identities, governance, registry, executor, dag, bus, network, replicator, membership, joiner, governing, proposals, startedAt, nodeId: network.peerId, log })
   // Catch up on every context with whoever is reachable, in the background.
-  for (const c of contexts.all()) void replicator.syncAll(c.id).catch(() => {})
+  for (const c of contexts.all()) replicator.tasks.run('catch-up at start', async () => { await replicator.syncAll(c.id) }, { context: toHex(c.id) }, 'debug')
   return node
 }
 
@@ -400,6 +400,10 @@ class Node implements MoorNode {
     unwrap(await this.p.store.transaction(() => settle(() => {
       const ctx = this.p.contexts.get(targetId)
       if (this.p.contexts.roleOf(ctx, ctx.identity) !== 'admin') throw new ForbiddenError(`this node is not an admin of context ${target}`)
+      // xcalls run between contexts of this node: a grant naming any other is a mistake.
+      if (grant && this.p.contexts.find(sourceId) === undefined) {
+        throw new NotFoundError(`source context ${toHex(sourceId)} does not exist on this node`, { hint: 'an xcall comes from another context of this node: create or join it first (`moor context list`)' })
+      }
       const others = ctx.xcallGrants.filter((g) => toHex(g) !== toHex(sourceId))
       this.p.contexts.put({ ...ctx, xcallGrants: grant ? [...others, sourceId] : others })
     })))

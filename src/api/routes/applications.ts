@@ -12,13 +12,14 @@ import { InvalidInputError } from '../../errors/index.ts'
 import { MAX_WASM_BYTES, MAX_WASM_JSON_BYTES } from '../constants.ts'
 import type { ApiComponents } from '../types.ts'
 import { base64Wasm, hexId, kind, name, object, only, query, wasmModule } from '../validate.ts'
+import { jsonBody } from '../middleware/body.ts'
 
 const HOW = 'send the module as the raw body with `Content-Type: application/wasm` (name in ?name=), or as JSON `{ "wasm": "<base64>", "name": "..." }`'
 
 export function applicationRoutes ({ node }: ApiComponents): Router {
   const router = Router()
   const rawWasm = express.raw({ type: 'application/wasm', limit: MAX_WASM_BYTES })
-  const json = express.json({ limit: MAX_WASM_JSON_BYTES, strict: false })
+  const json = jsonBody(MAX_WASM_JSON_BYTES)
 
   router.get('/admin/applications', (req, res) => {
     query(req, [])

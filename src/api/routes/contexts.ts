@@ -17,17 +17,17 @@
 // The event stream of a context is in ../sse.ts; members, invitations, proposals,
 // governance and sync have their own files.
 
-import express, { Router } from 'express'
-import { MAX_JSON_BYTES } from '../constants.ts'
+import { Router } from 'express'
 import type { ApiComponents } from '../types.ts'
 import { hexId, jsonBytes, object, only, optionalString, query, requiredHexId, requiredString } from '../validate.ts'
+import { jsonBody } from '../middleware/body.ts'
 
 /** Longest anchor kind taken (a chain module's kind is at most 16 characters). */
 const MAX_KIND_LENGTH = 32
 
 export function contextRoutes ({ node }: ApiComponents): Router {
   const router = Router()
-  const json = express.json({ limit: MAX_JSON_BYTES, strict: false })
+  const json = jsonBody()
 
   router.get('/admin/contexts', (req, res) => {
     query(req, [])

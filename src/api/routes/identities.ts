@@ -6,14 +6,14 @@
 //        a new identity bound to no context yet: give its public key to an admin, who
 //        invites it (`POST /admin/contexts/:id/invitations { identity }`). No body.
 
-import express, { Router } from 'express'
-import { MAX_JSON_BYTES } from '../constants.ts'
+import { Router } from 'express'
 import type { ApiComponents } from '../types.ts'
 import { hexId, noBody, query } from '../validate.ts'
+import { jsonBody } from '../middleware/body.ts'
 
 export function identityRoutes ({ node }: ApiComponents): Router {
   const router = Router()
-  const json = express.json({ limit: MAX_JSON_BYTES, strict: false })
+  const json = jsonBody()
 
   router.get('/admin/identities', (req, res) => {
     const q = query(req, ['context'])

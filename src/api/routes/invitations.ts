@@ -15,21 +15,22 @@
 //        With `Accept: text/event-stream` the catch-up progress streams as SSE
 //        (see ../progress.ts) and the ContextInfo comes as the `result` event.
 
-import express, { Router } from 'express'
+import { Router } from 'express'
 import { InvalidInputError } from '../../errors/index.ts'
 import { MAX_INVITATION_TTL_MS, MAX_INVITATION_USES } from '../../node/constants.ts'
 import type { InviteRequest } from '../../node/types.ts'
-import { MAX_INVITATION_LENGTH, MAX_JSON_BYTES } from '../constants.ts'
+import { MAX_INVITATION_LENGTH } from '../constants.ts'
 import { answerWithProgress } from '../progress.ts'
 import type { ApiComponents } from '../types.ts'
 import { hexId, object, oneOf, only, optionalBoolean, optionalHexId, optionalInteger, optionalString, query, requiredString } from '../validate.ts'
+import { jsonBody } from '../middleware/body.ts'
 
 const INVITE_HOW = 'send JSON `{ "identity": "<64 hex>" }` or `{ "open": true, "maxUses": 3 }`, optionally with "role" and "expiresInMs"'
 
 export function invitationRoutes (components: ApiComponents): Router {
   const { node } = components
   const router = Router()
-  const json = express.json({ limit: MAX_JSON_BYTES, strict: false })
+  const json = jsonBody()
 
   router.post('/admin/contexts/join', json, async (req, res) => {
     query(req, [])

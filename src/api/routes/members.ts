@@ -13,15 +13,15 @@
 //          422 for the last admin (DELETE /admin/contexts/:id drops it locally regardless)
 // A change governance refuses answers 422 GovernanceRejectedError with the reason.
 
-import express, { Router } from 'express'
+import { Router } from 'express'
 import { CAPABILITIES } from '../../governance/types.ts'
-import { MAX_JSON_BYTES } from '../constants.ts'
 import type { ApiComponents } from '../types.ts'
 import { hexId, noBody, object, oneOf, only, query } from '../validate.ts'
+import { jsonBody } from '../middleware/body.ts'
 
 export function memberRoutes ({ node }: ApiComponents): Router {
   const router = Router()
-  const json = express.json({ limit: MAX_JSON_BYTES, strict: false })
+  const json = jsonBody()
   const ids = (params: Record<string, string | undefined>): [string, string] => [hexId(params.id, 'params.id'), hexId(params.identity, 'params.identity')]
 
   router.get('/admin/contexts/:id/members', (req, res) => {

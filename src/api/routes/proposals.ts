@@ -12,21 +12,21 @@
 //   GET  /admin/contexts/:id/proposals/:pid            -> ProposalInfo (open or closed, with its outcome)
 //   POST /admin/contexts/:id/proposals/:pid/approve    -> ProposalInfo
 
-import express, { Router } from 'express'
+import { Router } from 'express'
 import { InvalidInputError } from '../../errors/index.ts'
 import { MAX_PROPOSAL_ACTIONS } from '../../governance/acl.ts'
 import type { ProposalActionInfo } from '../../node/types.ts'
 import { MAX_VALUE_BYTES, MAX_VALUE_KEY_BYTES } from '../../node/proposals.ts'
-import { MAX_JSON_BYTES } from '../constants.ts'
 import type { ApiComponents } from '../types.ts'
 import { hexId, integer, kind, noBody, object, oneOf, only, query, requiredHexId } from '../validate.ts'
+import { jsonBody } from '../middleware/body.ts'
 
 const ACTION_TYPES = ['setThreshold', 'setActiveLimit', 'addAdmin', 'removeAdmin', 'setValue', 'deleteProposal'] as const
 const HOW = 'send JSON `{ "actions": [{ "type": "addAdmin", "identity": "<64 hex>" }] }`'
 
 export function proposalRoutes ({ node }: ApiComponents): Router {
   const router = Router()
-  const json = express.json({ limit: MAX_JSON_BYTES, strict: false })
+  const json = jsonBody()
 
   router.get('/admin/contexts/:id/proposals', (req, res) => {
     query(req, [])

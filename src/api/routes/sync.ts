@@ -8,16 +8,16 @@
 //   GET  /admin/peers                -> { peers: PeerInfo[] } connected peers and the
 //                                       contexts shared with each
 
-import express, { Router } from 'express'
-import { MAX_JSON_BYTES } from '../constants.ts'
+import { Router } from 'express'
 import { answerWithProgress } from '../progress.ts'
 import type { ApiComponents } from '../types.ts'
 import { hexId, noBody, query } from '../validate.ts'
+import { jsonBody } from '../middleware/body.ts'
 
 export function syncRoutes (components: ApiComponents): Router {
   const { node } = components
   const router = Router()
-  const json = express.json({ limit: MAX_JSON_BYTES, strict: false })
+  const json = jsonBody()
 
   router.get('/admin/contexts/:id/sync', (req, res) => {
     query(req, [])

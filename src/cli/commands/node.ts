@@ -95,6 +95,10 @@ export const node: Command = {
     // Loaded here so that the other commands start without LMDB, the runtime and express.
     const { createNode } = await import('../../node/index.ts')
     const { createApiServer } = await import('../../api/index.ts')
+    const { installProcessGuard } = await import('../../node/process-guard.ts')
+    let stopping = false
+    const fatal = Promise.withResolvers<string>()
+    installProcessGuard({ logger, stopping: () => stopping, onFatal: fatal.resolve })
     const moorNode = await createNode({ home, config, logger })
     const api = createApiServer({ node: moorNode, host: config.api.host, port: config.api.port, token, logger })
     let url: string
@@ -121,8 +125,10 @@ export const node: Command = {
       ])
     }
 
-    const signal = await nextSignal(logger)
-    logger.info('stopping', { signal })
+    const reason = await Promise.race([nextSignal(logger).then((signal) => ({ signal })), fatal.promise.then((broken) => ({ broken }))])
+    stopping = true
+    if ('signal' in reason) logger.info('stopping', { signal: reason.signal })
+    else logger.error(`stopping: ${reason.broken}`)
     const deadline = setTimeout(() => {
       logger.error(`shutdown took longer than ${SHUTDOWN_TIMEOUT_MS / 1000} s; exiting`)
       process.exit(1)
@@ -136,6 +142,11 @@ export const node: Command = {
       clearTimeout(deadline)
     }
     logger.info('stopped')
+    // The guard stays until the process exits: a late task of the stopped node must not end it.
+    if ('broken' in reason) {
+      ctx.io.stderr(`error: ${reason.broken}\nHint: check the disk and the store in ${home}; restart the node once it is fixed\n`)
+      return 1
+    }
     return 0
   }
 }

@@ -1,0 +1,36 @@
+// Every decoder of peer or user input, fuzzed with a modest count (the long runs are
+// `npm run fuzz`): only its documented errors, what it accepts is what was signed and
+// re-encodes to the same bytes, no input slower than SLOW_INPUT_MS, and a refused delta
+// leaves the store as it was. See test/fuzz/targets.ts for each target's oracle.
+//
+// FUZZ_SEED=<n> replays another seed; the report names the seed and path of a failure.
+
+import assert from 'node:assert/strict'
+import { describe, it } from 'node:test'
+import { formatFailure, runTarget } from './run.ts'
+import { TARGETS } from './targets.ts'
+
+const RUNS = 1_000
+const SEED = Number(process.env.FUZZ_SEED ?? 20261203)
+
+/**
+ * Targets whose decoder (in a file another change owns) still fails its oracle: they run
+ * and print their failures, as TODO, until that change lands. Remove a line once it passes.
+ */
+const KNOWN: Record<string, string> = {
+  'governance-op': 'decodeOp: a float nonce throws RangeError (op.ts, BigInt(nonce)); float-encoded integers and extra proposal-action fields are accepted as a second encoding of the same op',
+  'snapshot-page': 'decodePage lets cborg errors through and SnapshotImport.add throws TypeError on malformed fields (snapshot.ts)',
+  delta: 'decodeDelta accepts integers written as CBOR floats: a second encoding (and id) of the same delta (delta.ts)',
+  'delta-receive': 'as delta: a non-canonical delta is accepted and stored under a second id'
+}
+
+describe('fuzzing the decoders of peer and user input', () => {
+  for (const target of TARGETS) {
+    const todo = KNOWN[target.name]
+    it(`${target.name}: ${target.decoder}`, todo !== undefined ? { todo } : {}, async () => {
+      const report = await runTarget(target, { runs: RUNS, seed: SEED })
+      assert.equal(report.runs, RUNS)
+      assert.deepEqual(report.failures.map((f) => f.what), [], report.failures.map((f) => formatFailure(f, report)).join('\n'))
+    })
+  }
+})
