@@ -179,7 +179,7 @@ export interface ChainAnchor extends Anchor {
   /** The id at position `seq` on the canonical chain now (undefined past the head). */
   idAt (seq: number, options?: AnchorOptions): Promise<string | undefined>
   watch (context: Uint8Array, listener: (change: AnchorChange) => void, options?: ChainWatchOptions): () => void
-  /** The chain's network id (EIP-155 chain id, NEAR network id, ...), as a string. */
+  /** The chain's network id (the reference within its CAIP-2 namespace), as a string. */
   network (): Promise<string>
   close (): Promise<void>
 }

@@ -4,8 +4,8 @@
 // where parents and anchor are arrays of 32-byte ids, sorted bytewise.
 // id = sha256(body); signature = ed25519(author, "moorage:delta:v1" ‖ id);
 // wire form = CBOR array [body bytes, signature].
-import { decode } from 'cborg'
-import { compareBytes, utf8 } from '../crypto/bytes.ts'
+import { decode, encode } from 'cborg'
+import { compareBytes, equalBytes, utf8 } from '../crypto/bytes.ts'
 import { sha256 } from '../crypto/hash.ts'
 import { sign, verify } from '../crypto/ed25519.ts'
 import { InvalidDeltaError, InvalidSignatureError } from '../errors/index.ts'
@@ -90,6 +90,8 @@ export function decodeDelta (bytes: Uint8Array): Delta {
     throw new InvalidDeltaError('delta is not valid CBOR of the expected shape', { details: (err as Error).message, cause: err })
   }
   const [body, signature] = outer as [Uint8Array, Uint8Array]
+  // One encoding per delta: a float for an integer (or any other second spelling) would be a second id for the same content.
+  if (!equalBytes(encode(outer), bytes) || !equalBytes(encode(inner), body)) throw new InvalidDeltaError('delta is not in its canonical encoding')
   if (!Array.isArray(inner) || inner.length !== 8 || inner[0] !== VERSION) throw new InvalidDeltaError('unsupported delta version or shape')
   const [, context, author, parents, anchor, ms, c, actions] = inner as unknown[]
   const isId = (v: unknown): v is Uint8Array => v instanceof Uint8Array && v.byteLength === 32

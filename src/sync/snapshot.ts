@@ -11,6 +11,7 @@
 // snapshot's delta ids, that the HLC is within the clock drift bound and that no entity
 // carries a stamp later than it. A lying member is then at least accountable, and cannot
 // push a joiner's clock into the far future.
+import { KINDS } from '../state/types.ts'
 import { decode, encode } from 'cborg'
 import { compareBytes, equalBytes, toHex } from '../crypto/bytes.ts'
 import { sign, verify, type KeyPair } from '../crypto/ed25519.ts'
@@ -120,9 +121,53 @@ export function encodePage (page: SnapshotPage): Uint8Array {
 }
 
 export function decodePage (bytes: Uint8Array): SnapshotPage {
-  const v = decode(bytes, { strict: true, allowUndefined: false, allowIndefinite: false, allowBigInt: true }) as SnapshotPage
-  if (v === null || typeof v !== 'object' || !PHASES.includes(v.cursor?.phase) || !Array.isArray(v.heads)) throw new InvalidDeltaError('malformed snapshot page')
-  return v
+  let v: unknown
+  try {
+    v = decode(bytes, { strict: true, allowUndefined: false, allowIndefinite: false, allowBigInt: true })
+  } catch (err) {
+    throw new InvalidDeltaError('malformed snapshot page', { details: (err as Error).message, cause: err })
+  }
+  const why = pageFault(v)
+  if (why !== undefined) throw new InvalidDeltaError('malformed snapshot page', { details: why })
+  return v as SnapshotPage
+}
+
+// Shape checks of a page from a peer, so that importing and verifying it only meet the
+// types they expect (what the values mean is checked by verify()).
+const isBytes = (x: unknown): x is Uint8Array => x instanceof Uint8Array
+const isId = (x: unknown): boolean => isBytes(x) && x.byteLength === 32
+const isCount = (x: unknown): boolean => Number.isSafeInteger(x) && (x as number) >= 0
+const isObject = (x: unknown): x is Record<string, unknown> => x !== null && typeof x === 'object' && !Array.isArray(x) && !isBytes(x)
+const isList = (x: unknown, each: (y: unknown) => boolean): boolean => Array.isArray(x) && x.every(each)
+const optional = (x: unknown, check: (y: unknown) => boolean): boolean => x === undefined || check(x)
+const nullable = (x: unknown, check: (y: unknown) => boolean): boolean => x === null || check(x)
+const isShare = (x: unknown): boolean => Array.isArray(x) && x.length === 3 && isBytes(x[0]) && (typeof x[1] === 'number' || typeof x[1] === 'bigint') && (typeof x[2] === 'number' || typeof x[2] === 'bigint') && isCount(Number(x[1])) && isCount(Number(x[2]))
+const ENTITY_TYPES = new Set<string>([...KINDS, 'value', 'tomb', 'elem', 'item'])
+
+function entityFault (e: unknown): string | undefined {
+  if (!isObject(e)) return 'an entity is not a map'
+  if (typeof e.t !== 'string' || !ENTITY_TYPES.has(e.t)) return 'an entity has no known type'
+  if (!nullable(e.p, isId) || !isBytes(e.k) || !nullable(e.ts, isBytes) || !nullable(e.v, isBytes) || !isId(e.acc) || !isId(e.h)) return 'an entity field has the wrong type'
+  if (!optional(e.rv, (x) => nullable(x, isBytes)) || !optional(e.rts, (x) => nullable(x, isBytes)) || !optional(e.cnt, (x) => isList(x, isShare)) ||
+    !optional(e.tags, (x) => isList(x, isBytes)) || !optional(e.after, (x) => nullable(x, isBytes)) || !optional(e.at, isBytes)) return 'an entity field has the wrong type'
+  return undefined
+}
+
+function pageFault (v: unknown): string | undefined {
+  if (!isObject(v)) return 'a page is a map'
+  const cursor = v.cursor
+  if (!isObject(cursor) || !PHASES.includes(cursor.phase as SnapshotCursor['phase']) || !nullable(cursor.after, isBytes)) return 'the cursor is malformed'
+  if (!isList(v.heads, isId) || !isCount(v.total)) return 'heads or total are malformed'
+  if (!optional(v.state, (x) => isList(x, (y) => Array.isArray(y) && y.length === 2 && isId(y[0]) && entityFault(y[1]) === undefined))) return 'a state item is malformed'
+  if (!optional(v.children, (x) => isList(x, (y) => Array.isArray(y) && y.length === 2 && isId(y[0]) && isId(y[1])))) return 'a children item is malformed'
+  if (!optional(v.ids, (x) => isList(x, isId))) return 'a delta id is malformed'
+  const end = v.end
+  if (end === undefined) return undefined
+  if (!isObject(end) || !isCount(end.entities) || !isCount(end.children) || !isCount(end.deltas)) return 'the end counts are malformed'
+  const info = end.info
+  if (!isObject(info) || !isList(info.heads, isId) || !isCount(info.count) || !isId(info.rootHash) || !isObject(info.hlc) || !isCount(info.hlc.ms) || !isCount(info.hlc.c)) return 'the end info is malformed'
+  if (!optional(end.statement, (x) => isObject(x) && isId(x.identity) && isBytes(x.signature))) return 'the statement is malformed'
+  return undefined
 }
 
 /** Collects pages; `verify` then `write` once the `end` page arrived. */

@@ -70,9 +70,9 @@ export function decodeRequest (protocol: string, bytes: Uint8Array, peer: string
     throw new SyncAuthError('request must be [context, [identity, ms, signature], params]')
   }
   const [context, [identity, ms, sig], params] = v as [Uint8Array, [unknown, unknown, unknown], unknown]
-  if (!(identity instanceof Uint8Array) || identity.byteLength !== 32 || typeof ms !== 'number' || !(sig instanceof Uint8Array)) throw new SyncAuthError('malformed request authentication')
-  if (Math.abs(now - ms) > AUTH_WINDOW_MS) throw new StaleRequestError('request authentication is stale or from the future')
-  if (!verify(identity, authMessage(protocol, context, peer, ms), sig)) throw new SyncAuthError('request signature does not verify for this peer')
+  if (!(identity instanceof Uint8Array) || identity.byteLength !== 32 || !Number.isSafeInteger(ms) || (ms as number) < 0 || !(sig instanceof Uint8Array)) throw new SyncAuthError('malformed request authentication')
+  if (Math.abs(now - (ms as number)) > AUTH_WINDOW_MS) throw new StaleRequestError('request authentication is stale or from the future')
+  if (!verify(identity, authMessage(protocol, context, peer, ms as number), sig)) throw new SyncAuthError('request signature does not verify for this peer')
   return { context, identity, params }
 }
 

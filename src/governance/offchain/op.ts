@@ -4,7 +4,7 @@
 //   id = sha256(body); signature = ed25519(author, "moorage:gov:v1" ‖ id); wire = CBOR [body, signature]
 // Actions are CBOR arrays whose first element names them (see encodeAction).
 import { decode, encode } from 'cborg'
-import { compareBytes, concatBytes, utf8 } from '../../crypto/bytes.ts'
+import { compareBytes, concatBytes, equalBytes, utf8 } from '../../crypto/bytes.ts'
 import { sha256 } from '../../crypto/hash.ts'
 import { sign, verify } from '../../crypto/ed25519.ts'
 import { InvalidInputError, InvalidSignatureError, MoorageError } from '../../errors/index.ts'
@@ -65,6 +65,8 @@ export function decodeOp (bytes: Uint8Array): GovOp {
     throw new InvalidGovernanceOpError('governance op is not CBOR of the expected shape', { details: (err as Error).message })
   }
   const [body, signature] = outer as [Uint8Array, Uint8Array]
+  // One encoding per op: a float for an integer (or any other second spelling) would be a second id for the same op.
+  if (!equalBytes(encode(outer), bytes) || !equalBytes(encode(inner), body)) throw new InvalidGovernanceOpError('governance op is not in its canonical encoding')
   if (!Array.isArray(inner) || inner.length !== 8 || inner[0] !== VERSION) throw new InvalidGovernanceOpError('unsupported governance op version or shape')
   const [, context, author, parents, nonce, ms, c, action] = inner as unknown[]
   const id32 = (v: unknown, what: string): Uint8Array => {
@@ -78,7 +80,7 @@ export function decodeOp (bytes: Uint8Array): GovOp {
     id32(p, 'parent')
     if (i > 0 && compareBytes(parents[i - 1], p) >= 0) throw new InvalidGovernanceOpError('parents must be sorted and distinct')
   })
-  if ((typeof nonce !== 'number' && typeof nonce !== 'bigint') || BigInt(nonce) < 1n) throw new InvalidGovernanceOpError('nonce must be a positive integer')
+  if (!(Number.isSafeInteger(nonce) || typeof nonce === 'bigint') || BigInt(nonce as number) < 1n || BigInt(nonce as number) >= 2n ** 64n) throw new InvalidGovernanceOpError('nonce must be a positive integer')
   if (!Number.isSafeInteger(ms) || !Number.isSafeInteger(c) || (ms as number) < 0 || (c as number) < 0) throw new InvalidGovernanceOpError('hlc must be two non-negative integers')
   const decoded = decodeAction(action)
   const id = sha256(body)
@@ -196,6 +198,8 @@ export function decodeAction (raw: unknown): OpAction {
 function decodeProposalAction (raw: unknown): ProposalAction {
   if (!Array.isArray(raw) || typeof raw[0] !== 'string') bad('proposal action must be an array with a name')
   const a = raw as unknown[]
+  // Every field is signed: one that the decoder would drop must not be taken.
+  if (a.length !== (a[0] === 'setValue' ? 3 : 2)) bad(`proposal action ${String(a[0])} takes ${a[0] === 'setValue' ? 2 : 1} field(s)`)
   switch (a[0]) {
     case 'setThreshold': return { type: 'setThreshold', threshold: int(a[1], 'threshold') }
     case 'setActiveLimit': return { type: 'setActiveLimit', limit: int(a[1], 'limit') }
