@@ -1,6 +1,6 @@
 // The catch-up client: brings a context up to date with one peer over the stream
 // protocols — governance log, application, then deltas (a snapshot when this node has no
-// history yet, else a walk back from the peer's heads). One sync per context at a time.
+// history yet, else a walk back from the peer's heads). One sync per context and peer at a time (a slow peer delays only its own).
 import { concatBytes, equalBytes, toHex, utf8 } from '../../crypto/bytes.ts'
 import type { KeyPair } from '../../crypto/ed25519.ts'
 import { sha256 } from '../../crypto/hash.ts'
@@ -21,6 +21,7 @@ export class CatchUp {
   private readonly r: Parts
   readonly lastSync = new Map<string, number>()
   readonly lastError = new Map<string, string>()
+  /** Syncs under way, one per context and peer: a peer that answers slowly (or not at all) delays only its own. */
   private readonly running = new Map<string, Promise<void>>()
   private readonly joining = new Set<string>()
   private readonly judged = new WeakSet<Error>()
@@ -93,7 +94,8 @@ export class CatchUp {
     // While a join is under way it runs the catch-up itself (reporting progress); syncs
     // that heartbeats or new connections would start meanwhile wait for it to finish.
     if (this.joining.has(hex) && options.joining !== true) return
-    const busy = this.running.get(hex)
+    const key = `${hex}/${peer}`
+    const busy = this.running.get(key)
     if (busy !== undefined) return await busy
     const run = this.doSync(peer, ctx, onProgress).then(() => {
       this.lastSync.set(hex, Date.now())
@@ -102,8 +104,8 @@ export class CatchUp {
       this.lastError.set(hex, (err as Error).message)
       this.judgeFailure(peer, err)
       throw err
-    }).finally(() => { this.running.delete(hex) })
-    this.running.set(hex, run)
+    }).finally(() => { this.running.delete(key) })
+    this.running.set(key, run)
     return await run
   }
 

@@ -175,7 +175,7 @@ export class Replicator {
   /**
    * Brings a context up to date with `peer`: governance, application, then deltas — a
    * snapshot when this node has no history yet, else a walk back from the peer's heads.
-   * One sync per context at a time. A join names its peer (`joining`): it may be asked.
+   * One sync per context and peer at a time. A join names its peer (`joining`): it may be asked.
    */
   async syncWith (peer: string, ctx: Uint8Array, onProgress?: (p: SyncProgress) => void, options: { joining?: boolean } = {}): Promise<void> {
     if (options.joining === true) this.admission.vouch(ctx, peer)
