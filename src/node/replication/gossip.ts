@@ -11,10 +11,20 @@ import { parseBeat } from '../../sync/params.ts'
 import { HEARTBEAT_MS, IDLE_HEARTBEAT_MS, PENALTY_FORGED, PENALTY_STALE } from '../constants.ts'
 import { EMPTY, SyncError, topicOf, type Parts } from './parts.ts'
 
+/** Key ids (and peers per key id) remembered per context while this node waits for a key. */
+const MISSED_KEYS = 8
+const MISSED_PEERS = 32
+
 export class Gossip {
   private readonly r: Parts
   /** What the last heartbeat that reached a peer announced, per context, and when. */
   private readonly beats = new Map<string, { state: string, at: number }>()
+  /**
+   * Per context: peers whose messages came under a group key this node did not hold yet,
+   * by key id. Those messages are gone; once the key arrives, a sync with each such peer
+   * fetches what they carried (the sender's heartbeat may not come again for a while).
+   */
+  private readonly missed = new Map<string, Map<string, Set<string>>>()
   private timer: ReturnType<typeof setInterval> | undefined
 
   constructor (r: Parts) {
@@ -81,14 +91,48 @@ export class Gossip {
     this.r.tasks.run('handling a gossip message', async () => { await this.handle(ctx, from, data) }, { context: toHex(ctx), from })
   }
 
+  /** Governance changed (the keyring is read again): sync with the peers whose messages waited for a key now held. */
+  keysChanged (ctx: Uint8Array): void {
+    const hex = toHex(ctx)
+    const byKey = this.missed.get(hex)
+    if (byKey === undefined) return
+    const holds = this.r.keys.keyById(ctx)
+    for (const [id, peers] of byKey) {
+      if (holds(id) === undefined) continue
+      byKey.delete(id)
+      for (const peer of peers) {
+        if (this.r.admission.mayAsk(peer, ctx)) this.r.tasks.run('sync after a group key arrived', async () => { await this.r.syncWith(peer, ctx) }, { context: hex, peer }, 'debug')
+      }
+    }
+    if (byKey.size === 0) this.missed.delete(hex)
+  }
+
+  /** Bounded: the newest MISSED_KEYS key ids per context, MISSED_PEERS peers each. */
+  private noteMissed (hex: string, keyId: string, peer: string): void {
+    const byKey = this.missed.get(hex) ?? new Map<string, Set<string>>()
+    this.missed.set(hex, byKey)
+    const peers = byKey.get(keyId) ?? new Set<string>()
+    byKey.delete(keyId)
+    byKey.set(keyId, peers)
+    if (peers.size < MISSED_PEERS) peers.add(peer)
+    while (byKey.size > MISSED_KEYS) byKey.delete(byKey.keys().next().value!)
+  }
+
+  /** The context is gone from this node. */
+  forget (ctx: Uint8Array): void {
+    this.missed.delete(toHex(ctx))
+  }
+
   private async handle (ctx: Uint8Array, from: string, data: Uint8Array): Promise<void> {
     const { c, log, keys, admission } = this.r
     const hex = toHex(ctx)
     let kind: EnvelopeKind
     let payload: Uint8Array
     let subject: Uint8Array
+    let keyId: Uint8Array | undefined
     try {
       const env = parseEnvelope(data)
+      keyId = env.keyId
       kind = env.kind
       subject = env.subject
       payload = openEnvelope(env, keys.keyById(ctx), ctx)
@@ -104,6 +148,7 @@ export class Gossip {
       const reason = (err as Error).message
       if (err instanceof DecryptionError && reason.startsWith('no group key')) {
         log.info('gossip message under a group key this node does not hold', { context: hex, from, reason })
+        if (keyId !== undefined && admission.mayAsk(from, ctx)) this.noteMissed(hex, toHex(keyId), from)
         if (admission.mayTrigger(from, ctx)) {
           this.r.tasks.run('governance sync', async () => { await this.r.syncGov(from, ctx) }, { context: hex, peer: from }, 'debug')
         } else if (!admission.mayAsk(from, ctx)) {

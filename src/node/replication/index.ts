@@ -99,6 +99,7 @@ export class Replicator {
     if (rec !== undefined) this.topics.refreshMembership(rec)
     else if (this.topics.leave(ctx)) {
       this.keys.forget(ctx)
+      this.gossip.forget(ctx)
       this.admission.forget(ctx)
       this.receiver.forgetHeld(ctx)
     }
@@ -115,6 +116,7 @@ export class Replicator {
       if (rec === undefined) return
       this.topics.refreshMembership(rec)
       this.keys.schedule(ctx)
+      this.gossip.keysChanged(ctx)
     }
     // Deltas set aside because they named a block this node had not read yet.
     this.receiver.releaseWaiting(ctx)
@@ -133,6 +135,7 @@ export class Replicator {
       if (mine.length > 0) this.tasks.run('publishing governance ops', async () => { await this.publishGov(ctx, mine) }, { context: hex })
       this.topics.refreshMembership(rec)
       this.keys.schedule(ctx)
+      this.gossip.keysChanged(ctx)
     }
   }
 
