@@ -93,6 +93,12 @@ export const ethereum: ChainModule = {
     return describeDeployment(record)
   },
 
+  walletLink: {
+    async create (init) {
+      const { EthereumWalletVerifier } = await import('./wallet/verifier.ts')
+      return new EthereumWalletVerifier(init.rpc === undefined ? {} : { rpcUrl: init.rpc })
+    }
+  },
   devnet: {
     defaultPort: DEVNET_PORT,
     devKey: DEVNET_RELAYER_KEY,

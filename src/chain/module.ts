@@ -40,8 +40,8 @@ export interface ChainModule {
   deploy (init: DeployInit): Promise<Deployed>
   /** A local chain for development (`moor devnet <kind>`); absent when the chain has none. */
   readonly devnet?: DevnetLauncher
-  /** Checks wallet links (a wallet account and a context identity that belong together); next issues. */
-  readonly walletLink?: WalletLinkVerifier
+  /** Checks wallet links (a wallet account and a context identity that belong together), asking the chain through `rpc` when given (contract wallets). */
+  readonly walletLink?: { create (init: { rpc?: string }): Promise<WalletLinkVerifier> }
   /** Checks claims about chain state against their evidence; next issues. */
   readonly claims?: ClaimVerifier
 }
@@ -181,18 +181,25 @@ export interface LaunchedDevnet {
 }
 
 /**
- * A wallet link as the node receives it: a wallet account (CAIP-10) and a context identity
- * proving they belong together. The shape of `proof` is the chain's (SIWE, NEP-413, …).
+ * A wallet link as the node receives it: a wallet account (CAIP-10), the statement the
+ * wallet signed (see src/wallets/statement.ts) and the wallet's signature. The shape of
+ * `proof` is the chain's (an EIP-191/1271/6492 signature, NEP-413, …).
  */
 export interface WalletLink {
   account: string
   context: Uint8Array
   identity: Uint8Array
+  statement: {
+    domain: string, account: string, context: string, identity: string,
+    nonce: string, issuedAt: string, expiry: string
+  }
   proof: unknown
 }
 
 export interface WalletLinkVerifier {
-  /** Resolves with the linked CAIP-10 account; throws when the link does not hold. */
+  /** Whether this verifier handles the CAIP-10 account's network. */
+  handles (account: string): boolean
+  /** Resolves with the linked CAIP-10 account; throws (with `why`) when the wallet signature does not hold. */
   verify (link: WalletLink, options?: { signal?: AbortSignal }): Promise<{ account: string }>
 }
 

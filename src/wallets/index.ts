@@ -1,0 +1,4 @@
+export * from './errors.ts'
+export * from './links.ts'
+export * from './nonces.ts'
+export * from './statement.ts'

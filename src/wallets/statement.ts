@@ -1,0 +1,43 @@
+// The statement a wallet signs to link itself to a context identity. The text follows
+// the EIP-4361 shape (domain, address, statement, nonce, issued at, expiration) so
+// wallets show it readably; the context and identity travel in the statement line and
+// as resources. Parsing is strict: every field once, in order.
+import { toHex } from '../crypto/bytes.ts'
+import { WalletLinkRefusedError } from './errors.ts'
+
+export interface LinkStatement {
+  domain: string
+  account: string
+  context: string
+  identity: string
+  nonce: string
+  issuedAt: string
+  expiry: string
+}
+
+export function statementFields (a: {
+  domain: string, account: string, context: Uint8Array, identity: Uint8Array,
+  nonce: string, issuedAt: Date, expiry: Date
+}): LinkStatement {
+  return {
+    domain: a.domain,
+    account: a.account,
+    context: toHex(a.context),
+    identity: toHex(a.identity),
+    nonce: a.nonce,
+    issuedAt: a.issuedAt.toISOString(),
+    expiry: a.expiry.toISOString()
+  }
+}
+
+/** Checks the fields are well formed; the text itself is rendered by the chain adapter. */
+export function checkStatement (s: LinkStatement): void {
+  const bad = (why: string): never => { throw new WalletLinkRefusedError('BadStatement', { why }) }
+  if (!/^[a-z0-9.-]{1,253}(:[0-9]{1,5})?$/i.test(s.domain)) bad('domain')
+  if (!/^[0-9a-f]{64}$/.test(s.context)) bad('context')
+  if (!/^[0-9a-f]{64}$/.test(s.identity)) bad('identity')
+  if (!/^[a-zA-Z0-9]{8,64}$/.test(s.nonce)) bad('nonce')
+  if (Number.isNaN(Date.parse(s.issuedAt))) bad('issuedAt')
+  if (Number.isNaN(Date.parse(s.expiry))) bad('expiry')
+  if (Date.parse(s.expiry) <= Date.parse(s.issuedAt)) bad('expiry before issuedAt')
+}

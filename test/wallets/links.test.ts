@@ -1,0 +1,74 @@
+// Wallet links with real signatures: an Ethereum EOA signs the SIWE link message
+// (ethers), the context identity signs the account (ed25519), and the node refuses
+// forged, replayed, expired, cross-context, wrong-domain and stale-nonce links by code.
+import { strict as assert } from 'node:assert'
+import { randomBytes } from 'node:crypto'
+import { test } from 'node:test'
+import { Wallet } from 'ethers'
+import { linkMessage } from '../../adapters/ethereum/wallet/message.ts'
+import { EthereumWalletVerifier } from '../../adapters/ethereum/wallet/verifier.ts'
+import { generateKeyPair } from '../../src/crypto/ed25519.ts'
+import { LinkNonces, signIdentity, statementFields, WalletLinkRefusedError, WalletLinks, type SignedWalletLink } from '../../src/wallets/index.ts'
+
+const DOMAIN = 'node-a.example:8080'
+
+function setup (now = { t: Date.now() }) {
+  const nowFn = () => now.t
+  const links = new WalletLinks({ domain: DOMAIN, verifiers: [new EthereumWalletVerifier()], now: nowFn, nonces: new LinkNonces({ now: nowFn, ttlMs: 60_000 }) })
+  const me = generateKeyPair()
+  const wallet = Wallet.createRandom()
+  const context = new Uint8Array(randomBytes(32))
+  const account = `eip155:1:${wallet.address}`
+  async function make (over: { domain?: string, context?: Uint8Array, expiryMs?: number, nonce?: string, signer?: Wallet } = {}): Promise<SignedWalletLink> {
+    const statement = statementFields({
+      domain: over.domain ?? DOMAIN, account, context: over.context ?? context, identity: me.publicKey,
+      nonce: over.nonce ?? links.nonce(), issuedAt: new Date(now.t), expiry: new Date(now.t + (over.expiryMs ?? 3_600_000))
+    })
+    const proof = await (over.signer ?? wallet).signMessage(linkMessage(statement))
+    return { account, context, identity: me.publicKey, statement, proof, identitySignature: signIdentity(me.secretKey, context, me.publicKey, account) }
+  }
+  return { links, me, wallet, context, account, make, now }
+}
+
+async function refused (p: Promise<unknown>, code: string): Promise<void> {
+  await assert.rejects(p, (err: unknown) => err instanceof WalletLinkRefusedError && err.code === code && err.status === 403)
+}
+
+test('an EOA link is accepted, listed, counted by linksOf and revocable', async () => {
+  const s = setup()
+  await s.links.link(await s.make())
+  assert.deepEqual(await s.links.linksOf(s.context, s.me.publicKey), [s.account])
+  assert.equal(s.links.list(s.context).length, 1)
+  assert.equal(s.links.revoke(s.context, s.me.publicKey, s.account), true)
+  assert.deepEqual(await s.links.linksOf(s.context, s.me.publicKey), [])
+})
+
+test('forged, replayed, cross-context, wrong-domain, stale-nonce and expired links are refused with their code', async () => {
+  const s = setup()
+  await refused(s.links.link(await s.make({ signer: Wallet.createRandom() })), 'BadWalletSignature')
+  const good = await s.make()
+  await s.links.link(good)
+  await refused(s.links.link(good), 'UnknownNonce') // replay
+  const other = await s.make({ context: new Uint8Array(randomBytes(32)) })
+  await refused(s.links.link({ ...other, context: s.context }), 'WrongContext')
+  await refused(s.links.link(await s.make({ domain: 'evil.example' })), 'WrongDomain')
+  await refused(s.links.link(await s.make({ nonce: 'aaaaaaaaaaaaaaaa' })), 'UnknownNonce')
+  const forgedIdentity = await s.make()
+  forgedIdentity.identitySignature = new Uint8Array(64)
+  await refused(s.links.link(forgedIdentity), 'BadIdentitySignature')
+  const stale = await s.make()
+  s.now.t += 120_000 // past the nonce's ttl
+  await refused(s.links.link(stale), 'UnknownNonce')
+  const short = await s.make({ expiryMs: 1_000 })
+  s.now.t += 2_000
+  await refused(s.links.link(short), 'Expired')
+  assert.equal(s.links.list(s.context).length, 1, 'no refused link was stored')
+})
+
+test('an expired link stops counting', async () => {
+  const s = setup()
+  await s.links.link(await s.make({ expiryMs: 10_000 }))
+  assert.deepEqual(await s.links.linksOf(s.context, s.me.publicKey, { recheck: false }), [s.account])
+  s.now.t += 10_001
+  assert.deepEqual(await s.links.linksOf(s.context, s.me.publicKey), [])
+})
