@@ -19,7 +19,7 @@ function setup (now = { t: Date.now() }) {
   const wallet = Wallet.createRandom()
   const context = new Uint8Array(randomBytes(32))
   const account = `eip155:1:${wallet.address}`
-  async function make (over: { domain?: string, context?: Uint8Array, expiryMs?: number, nonce?: string, signer?: Wallet } = {}): Promise<SignedWalletLink> {
+  async function make (over: { domain?: string, context?: Uint8Array, expiryMs?: number, nonce?: string, signer?: { signMessage (m: string): Promise<string> } } = {}): Promise<SignedWalletLink> {
     const statement = statementFields({
       domain: over.domain ?? DOMAIN, account, context: over.context ?? context, identity: me.publicKey,
       nonce: over.nonce ?? links.nonce(), issuedAt: new Date(now.t), expiry: new Date(now.t + (over.expiryMs ?? 3_600_000))
