@@ -1,0 +1,59 @@
+// EIP-1271 on the EDR devnet: a real contract wallet whose owner signs the link message
+// is linked; after the owner hands the wallet over, the link no longer counts (re-checked at use).
+import { strict as assert } from 'node:assert'
+import { randomBytes } from 'node:crypto'
+import { after, before, test } from 'node:test'
+import { BrowserProvider, Contract, ContractFactory, Wallet } from 'ethers'
+import { DEVNET_RELAYER_KEY } from '../../adapters/ethereum/constants.ts'
+import { startDevnet, type Devnet } from '../../adapters/ethereum/devnet/index.ts'
+import { linkMessage } from '../../adapters/ethereum/wallet/message.ts'
+import { EthereumWalletVerifier } from '../../adapters/ethereum/wallet/verifier.ts'
+import { generateKeyPair } from '../../src/crypto/ed25519.ts'
+import { signIdentity, statementFields, WalletLinkRefusedError, WalletLinks } from '../../src/wallets/index.ts'
+import { compileTestWallet } from '../fixtures/wallet-contracts.ts'
+
+let devnet: Devnet
+let provider: BrowserProvider
+before(async () => {
+  devnet = await startDevnet()
+  provider = new BrowserProvider(devnet.provider, undefined, { cacheTimeout: -1 })
+})
+after(async () => { await devnet.close() })
+
+test('a contract wallet links through EIP-1271 and stops counting once its owner changes', async () => {
+  const funder = new Wallet(DEVNET_RELAYER_KEY, provider)
+  const owner = Wallet.createRandom()
+  const art = await compileTestWallet('OwnedWallet')
+  const contract = await new ContractFactory(art.abi as never, art.bytecode, funder).deploy(funder.address)
+  await contract.waitForDeployment()
+  const address = await contract.getAddress()
+  // The funder owns it first and hands it to `owner`.
+  await (await (contract as Contract).getFunction('setOwner')(owner.address)).wait()
+
+  const chainId = Number((await provider.getNetwork()).chainId)
+  const links = new WalletLinks({ domain: 'node.example', verifiers: [new EthereumWalletVerifier({ provider })] })
+  const me = generateKeyPair()
+  const context = new Uint8Array(randomBytes(32))
+  const account = `eip155:${chainId}:${address}`
+  const statement = statementFields({
+    domain: 'node.example', account, context, identity: me.publicKey, nonce: links.nonce(),
+    issuedAt: new Date(), expiry: new Date(Date.now() + 3_600_000)
+  })
+  const proof = await owner.signMessage(linkMessage(statement))
+  const link = { account, context, identity: me.publicKey, statement, proof, identitySignature: signIdentity(me.secretKey, context, me.publicKey, account) }
+
+  // A stranger's signature is refused by the contract.
+  const forged = { ...link, statement: { ...statement, nonce: links.nonce() } }
+  forged.proof = await Wallet.createRandom().signMessage(linkMessage(forged.statement))
+  await assert.rejects(links.link(forged), (e: unknown) => e instanceof WalletLinkRefusedError && e.code === 'BadWalletSignature')
+
+  await links.link(link)
+  assert.deepEqual(await links.linksOf(context, me.publicKey), [account])
+
+  // The owner hands the wallet back; the old owner's signature no longer verifies at use time.
+  const ownerFunded = owner.connect(provider)
+  await (await funder.sendTransaction({ to: owner.address, value: 10n ** 17n })).wait()
+  await (await (contract.connect(ownerFunded) as Contract).getFunction('setOwner')(funder.address)).wait()
+  assert.deepEqual(await links.linksOf(context, me.publicKey), [])
+  assert.deepEqual(await links.linksOf(context, me.publicKey, { recheck: false }), [account], 'the stored link is kept; it just does not count')
+})
