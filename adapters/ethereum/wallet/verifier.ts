@@ -1,13 +1,16 @@
 // Ethereum wallet signatures over the link message: an EOA's EIP-191 personal_sign
 // signature recovers offline; otherwise a deployed contract wallet is asked through
 // EIP-1271 (`isValidSignature` returns 0x1626ba7e) at the state of the node's RPC now,
-// so a wallet whose owner changed stops verifying at use time.
-import { Contract, hashMessage, JsonRpcProvider, recoverAddress, type Provider } from 'ethers'
+// so a wallet whose owner changed stops verifying at use time. A signature ending in the
+// EIP-6492 magic suffix wraps (factory, deploy calldata, signature) for a wallet not yet
+// deployed: the validator's creation code deploys it and asks it, all inside one eth_call.
+import { AbiCoder, Contract, hashMessage, JsonRpcProvider, recoverAddress, type Provider } from 'ethers'
 import type { WalletLink, WalletLinkVerifier } from '../../../src/chain/module.ts'
 import { WalletLinkRefusedError } from '../../../src/wallets/errors.ts'
 import { linkMessage, parseEthereumAccount } from './message.ts'
 
 const MAGIC_1271 = '0x1626ba7e'
+const MAGIC_6492 = '6492649264926492649264926492649264926492649264926492649264926492'
 const ABI_1271 = ['function isValidSignature(bytes32 hash, bytes signature) view returns (bytes4)']
 
 export class EthereumWalletVerifier implements WalletLinkVerifier {
@@ -31,6 +34,21 @@ export class EthereumWalletVerifier implements WalletLinkVerifier {
       } catch { /* not a valid ECDSA signature: maybe a contract wallet's */ }
     }
     if (this.#provider === undefined) return bad('the signer is not the account, and no RPC is configured to ask a contract wallet')
+    if (link.proof.toLowerCase().endsWith(MAGIC_6492)) {
+      const coder = AbiCoder.defaultAbiCoder()
+      let parts: [string, string, string]
+      try {
+        const r = coder.decode(['address', 'bytes', 'bytes'], link.proof.slice(0, -MAGIC_6492.length))
+        parts = [r[0] as string, r[1] as string, r[2] as string]
+      } catch {
+        return bad('the EIP-6492 envelope does not decode as (address, bytes, bytes)')
+      }
+      const { validatorBytecode } = await import('./validator.ts')
+      const args = coder.encode(['address', 'bytes32', 'address', 'bytes', 'bytes'], [account.address, hash, ...parts])
+      const answer = await this.#provider.call({ data: (await validatorBytecode()) + args.slice(2) })
+      if (answer !== '0x01') return bad('the EIP-6492 signature does not verify (deploy and isValidSignature simulated)')
+      return { account: link.account }
+    }
     const code = await this.#provider.getCode(account.address)
     if (code === '0x') return bad('the signer is not the account, and the account has no contract code')
     let answer: string

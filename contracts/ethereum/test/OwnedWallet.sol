@@ -21,3 +21,16 @@ contract OwnedWallet {
         return ecrecover(hash, v, r, s) == owner ? bytes4(0x1626ba7e) : bytes4(0xffffffff);
     }
 }
+
+// A CREATE2 factory for OwnedWallet: its address is known before deployment, so an
+// EIP-6492 signature can carry (factory, deploy calldata) for a counterfactual wallet.
+contract OwnedWalletFactory {
+    function deploy(address owner, bytes32 salt) external returns (address) {
+        return address(new OwnedWallet{salt: salt}(owner));
+    }
+
+    function addressOf(address owner, bytes32 salt) external view returns (address) {
+        bytes32 code = keccak256(abi.encodePacked(type(OwnedWallet).creationCode, abi.encode(owner)));
+        return address(uint160(uint256(keccak256(abi.encodePacked(bytes1(0xff), address(this), salt, code)))));
+    }
+}

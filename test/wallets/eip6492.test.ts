@@ -1,0 +1,55 @@
+// EIP-6492 on the EDR devnet: a contract wallet not deployed yet (a counterfactual CREATE2
+// address of a real factory) links with a 6492-wrapped signature; a wrong owner's is refused,
+// and verifying deploys nothing.
+import { strict as assert } from 'node:assert'
+import { randomBytes } from 'node:crypto'
+import { after, before, test } from 'node:test'
+import { AbiCoder, BrowserProvider, Contract, ContractFactory, Interface, Wallet, hexlify } from 'ethers'
+import { DEVNET_RELAYER_KEY } from '../../adapters/ethereum/constants.ts'
+import { startDevnet, type Devnet } from '../../adapters/ethereum/devnet/index.ts'
+import { linkMessage } from '../../adapters/ethereum/wallet/message.ts'
+import { EthereumWalletVerifier } from '../../adapters/ethereum/wallet/verifier.ts'
+import { generateKeyPair } from '../../src/crypto/ed25519.ts'
+import { signIdentity, statementFields, WalletLinkRefusedError, WalletLinks } from '../../src/wallets/index.ts'
+import { compileTestWallet } from '../fixtures/wallet-contracts.ts'
+
+const MAGIC = '6492649264926492649264926492649264926492649264926492649264926492'
+let devnet: Devnet
+let provider: BrowserProvider
+before(async () => {
+  devnet = await startDevnet()
+  provider = new BrowserProvider(devnet.provider, undefined, { cacheTimeout: -1 })
+})
+after(async () => { await devnet.close() })
+
+test('a counterfactual contract wallet links through EIP-6492', async () => {
+  const funder = new Wallet(DEVNET_RELAYER_KEY, provider)
+  const art = await compileTestWallet('OwnedWalletFactory')
+  const factory = await new ContractFactory(art.abi as never, art.bytecode, funder).deploy()
+  await factory.waitForDeployment()
+  const factoryAddress = await factory.getAddress()
+  const owner = Wallet.createRandom()
+  const salt = hexlify(randomBytes(32))
+  const address = await (factory as Contract).getFunction('addressOf')(owner.address, salt) as string
+  assert.equal(await provider.getCode(address), '0x', 'not deployed yet')
+  const deployCall = new Interface(art.abi as never).encodeFunctionData('deploy', [owner.address, salt])
+
+  const chainId = Number((await provider.getNetwork()).chainId)
+  const links = new WalletLinks({ domain: 'node.example', verifiers: [new EthereumWalletVerifier({ provider })] })
+  const me = generateKeyPair()
+  const context = new Uint8Array(randomBytes(32))
+  const account = `eip155:${chainId}:${address}`
+  const make = async (signer: Wallet | ReturnType<typeof Wallet.createRandom>) => {
+    const statement = statementFields({
+      domain: 'node.example', account, context, identity: me.publicKey, nonce: links.nonce(),
+      issuedAt: new Date(), expiry: new Date(Date.now() + 3_600_000)
+    })
+    const inner = await signer.signMessage(linkMessage(statement))
+    const proof = AbiCoder.defaultAbiCoder().encode(['address', 'bytes', 'bytes'], [factoryAddress, deployCall, inner]) + MAGIC
+    return { account, context, identity: me.publicKey, statement, proof, identitySignature: signIdentity(me.secretKey, context, me.publicKey, account) }
+  }
+  await assert.rejects(links.link(await make(Wallet.createRandom())), (e: unknown) => e instanceof WalletLinkRefusedError && e.code === 'BadWalletSignature')
+  await links.link(await make(owner))
+  assert.deepEqual(await links.linksOf(context, me.publicKey), [account])
+  assert.equal(await provider.getCode(address), '0x', 'verifying simulated the deployment only')
+})
