@@ -1,6 +1,7 @@
-// EIP-6492 on the EDR devnet: a contract wallet not deployed yet (a counterfactual CREATE2
-// address of a real factory) links with a 6492-wrapped signature; a wrong owner's is refused,
-// and verifying deploys nothing.
+// Contract wallets on the EDR devnet. EIP-1271: a real contract wallet whose owner signs
+// the link message is linked; after the owner hands the wallet over, the link no longer
+// counts (re-checked at use). EIP-6492: a wallet not deployed yet (a counterfactual CREATE2
+// address of a real factory) links with a 6492-wrapped signature, and verifying deploys nothing.
 import { strict as assert } from 'node:assert'
 import { randomBytes } from 'node:crypto'
 import { after, before, test } from 'node:test'
@@ -21,6 +22,44 @@ before(async () => {
   provider = new BrowserProvider(devnet.provider, undefined, { cacheTimeout: -1 })
 })
 after(async () => { await devnet.close() })
+
+test('a contract wallet links through EIP-1271 and stops counting once its owner changes', async () => {
+  const funder = new Wallet(DEVNET_RELAYER_KEY, provider)
+  const owner = Wallet.createRandom()
+  const art = await compileTestWallet('OwnedWallet')
+  const contract = await new ContractFactory(art.abi as never, art.bytecode, funder).deploy(funder.address)
+  await contract.waitForDeployment()
+  const address = await contract.getAddress()
+  // The funder owns it first and hands it to `owner`.
+  await (await (contract as Contract).getFunction('setOwner')(owner.address)).wait()
+
+  const chainId = Number((await provider.getNetwork()).chainId)
+  const links = new WalletLinks({ domain: 'node.example', verifiers: [new EthereumWalletVerifier({ provider })] })
+  const me = generateKeyPair()
+  const context = new Uint8Array(randomBytes(32))
+  const account = `eip155:${chainId}:${address}`
+  const statement = statementFields({
+    domain: 'node.example', account, context, identity: me.publicKey, nonce: links.nonce(),
+    issuedAt: new Date(), expiry: new Date(Date.now() + 3_600_000)
+  })
+  const proof = await owner.signMessage(linkMessage(statement))
+  const link = { account, context, identity: me.publicKey, statement, proof, identitySignature: signIdentity(me.secretKey, context, me.publicKey, account) }
+
+  // A stranger's signature is refused by the contract.
+  const forged = { ...link, statement: { ...statement, nonce: links.nonce() } }
+  forged.proof = await Wallet.createRandom().signMessage(linkMessage(forged.statement))
+  await assert.rejects(links.link(forged), (e: unknown) => e instanceof WalletLinkRefusedError && e.code === 'BadWalletSignature')
+
+  await links.link(link)
+  assert.deepEqual(await links.linksOf(context, me.publicKey), [account])
+
+  // The owner hands the wallet back; the old owner's signature no longer verifies at use time.
+  const ownerFunded = owner.connect(provider)
+  await (await funder.sendTransaction({ to: owner.address, value: 10n ** 17n })).wait()
+  await (await (contract.connect(ownerFunded) as Contract).getFunction('setOwner')(funder.address)).wait()
+  assert.deepEqual(await links.linksOf(context, me.publicKey), [])
+  assert.deepEqual(await links.linksOf(context, me.publicKey, { recheck: false }), [account], 'the stored link is kept; it just does not count')
+})
 
 test('a counterfactual contract wallet links through EIP-6492', async () => {
   const funder = new Wallet(DEVNET_RELAYER_KEY, provider)
