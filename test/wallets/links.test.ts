@@ -72,3 +72,17 @@ test('an expired link stops counting', async () => {
   s.now.t += 10_001
   assert.deepEqual(await s.links.linksOf(s.context, s.me.publicKey), [])
 })
+
+test('malformed links are refused with their code and store nothing', async () => {
+  const s = setup()
+  const good = await s.make()
+  await refused(s.links.link({ ...good, account: 'not-caip10' }), 'BadAccount')
+  const cosmos = 'cosmos:hub-4:cosmos1abc'
+  const identitySignature = signIdentity(s.me.secretKey, s.context, s.me.publicKey, cosmos)
+  await refused(s.links.link({ ...good, account: cosmos, identitySignature, statement: { ...good.statement, account: cosmos } }), 'NoVerifier')
+  await refused(s.links.link({ ...good, statement: { ...good.statement, expiry: 'tomorrow' } }), 'BadStatement')
+  await refused(s.links.link({ ...good, statement: { ...good.statement, nonce: 'x' } }), 'BadStatement')
+  await refused(s.links.link({ ...good, proof: 42 }), 'BadWalletSignature')
+  await refused(s.links.link({ ...(await s.make()), proof: '0x1234' }), 'BadWalletSignature')
+  assert.equal(s.links.list(s.context).length, 0)
+})
