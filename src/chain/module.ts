@@ -183,7 +183,7 @@ export interface LaunchedDevnet {
 /**
  * A wallet link as the node receives it: a wallet account (CAIP-10), the statement the
  * wallet signed (see src/wallets/statement.ts) and the wallet's signature. The shape of
- * `proof` is the chain's (an EIP-191/1271/6492 signature, NEP-413, …).
+ * `proof` is the chain's (an EOA or contract-wallet signature, …).
  */
 export interface WalletLink {
   account: string

@@ -1,7 +1,7 @@
-// The statement a wallet signs to link itself to a context identity. The text follows
-// the EIP-4361 shape (domain, address, statement, nonce, issued at, expiration) so
-// wallets show it readably; the context and identity travel in the statement line and
-// as resources. Parsing is strict: every field once, in order.
+// The statement a wallet signs to link itself to a context identity: the fields every
+// chain's sign-in message has (domain, account, nonce, issued at, expiry) plus the context
+// and the identity. Each chain adapter renders the text its wallets show; here the fields
+// are checked strictly.
 import { toHex } from '../crypto/bytes.ts'
 import { WalletLinkRefusedError } from './errors.ts'
 
