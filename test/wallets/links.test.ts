@@ -86,3 +86,10 @@ test('malformed links are refused with their code and store nothing', async () =
   await refused(s.links.link({ ...(await s.make()), proof: '0x1234' }), 'BadWalletSignature')
   assert.equal(s.links.list(s.context).length, 0)
 })
+
+test('the Ethereum module\'s walletLink slot gives a verifier that handles eip155 accounts only', async () => {
+  const { ethereum } = await import('../../adapters/ethereum/index.ts')
+  const verifier = await ethereum.walletLink!.create({})
+  assert.equal(verifier.handles('eip155:1:0x0000000000000000000000000000000000000001'), true)
+  assert.equal(verifier.handles('cosmos:hub-4:cosmos1abc'), false)
+})
