@@ -1,0 +1,79 @@
+import { test, before, after } from 'node:test'
+import assert from 'node:assert/strict'
+import { createServer, type Server } from 'node:http'
+import { serveDevnet, type DevnetServer } from '../../adapters/ethereum/devnet/index.ts'
+import { verifyClaim } from '../../adapters/ethereum/claims/verify.ts'
+
+let devnet: DevnetServer
+const proxies: Server[] = []
+
+/** An HTTP proxy in front of the devnet that rewrites answers to `method`. */
+async function lyingProxy (method: string, alter: (result: any) => any): Promise<string> {
+  const server = createServer((req, res) => {
+    let body = ''
+    req.on('data', (c) => { body += c })
+    req.on('end', () => {
+      void (async () => {
+        const up = await fetch(devnet.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body })
+        const answer = await up.json() as { result: unknown }
+        if (JSON.parse(body).method === method) answer.result = alter(answer.result)
+        res.setHeader('content-type', 'application/json')
+        res.end(JSON.stringify(answer))
+      })()
+    })
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  proxies.push(server)
+  const addr = server.address() as { port: number }
+  return `http://127.0.0.1:${addr.port}`
+}
+
+const ACCOUNT = '0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266' // a funded devnet account
+
+before(async () => { devnet = await serveDevnet() })
+after(async () => { for (const p of proxies) p.close(); await devnet.close() })
+
+test('a balance proven against a header agreed by two endpoints', async () => {
+  const r = await verifyClaim({ kind: 'balance', account: ACCOUNT }, { endpoints: [devnet.url, devnet.url] })
+  assert.equal(r.restsOn, 'proof+quorum')
+  assert.ok(BigInt(r.value) > 0n)
+  const absent = await verifyClaim({ kind: 'balance', account: '0x' + '12'.repeat(20) }, { endpoints: [devnet.url, devnet.url] })
+  assert.equal(absent.value, '0x0')
+})
+
+test('a storage slot is proven (an empty slot of an EOA is 0)', async () => {
+  const r = await verifyClaim({ kind: 'storage', account: ACCOUNT, slot: '0x0' }, { endpoints: [devnet.url, devnet.url] })
+  assert.equal(r.value, '0x0')
+})
+
+test('a lying endpoint that alters the balance is rejected', async () => {
+  const liar = await lyingProxy('eth_getProof', (r) => ({ ...r, balance: '0x1' }))
+  await assert.rejects(verifyClaim({ kind: 'balance', account: ACCOUNT }, { endpoints: [liar, devnet.url] }), { name: 'ClaimRejectedError', message: /proof does not support/ })
+})
+
+test('a lying endpoint that alters a proof node is rejected', async () => {
+  const liar = await lyingProxy('eth_getProof', (r) => {
+    const last = r.accountProof.length - 1
+    const node: string = r.accountProof[last]
+    r.accountProof[last] = node.slice(0, -4) + (node.endsWith('00') ? '0101' : '0000')
+    return r
+  })
+  await assert.rejects(verifyClaim({ kind: 'balance', account: ACCOUNT }, { endpoints: [liar, devnet.url] }), { name: 'ClaimRejectedError', message: /does not verify/ })
+})
+
+test('a lying endpoint that alters a block hash or header is rejected, and disagreeing endpoints give an error', async () => {
+  const badHash = await lyingProxy('eth_getBlockByNumber', (b) => ({ ...b, hash: '0x' + 'ab'.repeat(32) }))
+  await assert.rejects(verifyClaim({ kind: 'balance', account: ACCOUNT }, { endpoints: [devnet.url, badHash] }), { name: 'ClaimRejectedError', message: /hash does not match/ })
+  const other = await serveDevnet({ initialDate: new Date('2020-01-01') })
+  try {
+    await assert.rejects(verifyClaim({ kind: 'balance', account: ACCOUNT }, { endpoints: [devnet.url, other.url] }), { name: 'EndpointDisagreementError' })
+  } finally { await other.close() }
+})
+
+test('a pinned checkpoint: the header must hash to it', async () => {
+  const head = await (await fetch(devnet.url, { method: 'POST', body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'eth_getBlockByNumber', params: ['latest', false] }) })).json() as { result: { number: string, hash: string } }
+  const cp = { number: Number(head.result.number), hash: head.result.hash }
+  const r = await verifyClaim({ kind: 'balance', account: ACCOUNT }, { endpoints: [devnet.url], checkpoint: cp })
+  assert.equal(r.restsOn, 'proof+checkpoint')
+  await assert.rejects(verifyClaim({ kind: 'balance', account: ACCOUNT }, { endpoints: [devnet.url], checkpoint: { ...cp, hash: '0x' + '00'.repeat(32) } }), { name: 'ClaimRejectedError' })
+})
