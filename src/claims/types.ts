@@ -6,6 +6,8 @@ export type RestsOn = 'proof+quorum' | 'proof+checkpoint'
 export type ClaimStatement =
   | { kind: 'balance', account: string }
   | { kind: 'storage', account: string, slot: string }
+  /** balanceOf(holder) read from the mapping at `slotIndex` (Solidity layout): rests on that assumed layout. */
+  | { kind: 'token-balance', token: string, holder: string, slotIndex: number }
 
 export interface ClaimResult {
   statement: ClaimStatement
@@ -15,4 +17,6 @@ export interface ClaimResult {
   block: { number: number, hash: string }
   /** Endpoints whose header hashes agreed (quorum) */
   agreedBy: string[]
+  /** A storage layout the value rests on, e.g. "balances at slot 0". */
+  assumes?: string
 }

@@ -2,7 +2,7 @@ import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
 import { createServer, type Server } from 'node:http'
 import { serveDevnet, type DevnetServer } from '../../adapters/ethereum/devnet/index.ts'
-import { verifyClaim } from '../../adapters/ethereum/claims/verify.ts'
+import { verifyClaim, mappingSlot } from '../../adapters/ethereum/claims/verify.ts'
 
 let devnet: DevnetServer
 const proxies: Server[] = []
@@ -76,4 +76,18 @@ test('a pinned checkpoint: the header must hash to it', async () => {
   const r = await verifyClaim({ kind: 'balance', account: ACCOUNT }, { endpoints: [devnet.url], checkpoint: cp })
   assert.equal(r.restsOn, 'proof+checkpoint')
   await assert.rejects(verifyClaim({ kind: 'balance', account: ACCOUNT }, { endpoints: [devnet.url], checkpoint: { ...cp, hash: '0x' + '00'.repeat(32) } }), { name: 'ClaimRejectedError' })
+})
+
+test('a token balance read from its mapping slot, and a lie about a storage value', async () => {
+  const token = '0x' + '77'.repeat(20)
+  const holder = '0x' + '42'.repeat(20)
+  const rpc = async (method: string, params: unknown[]): Promise<void> => { await fetch(devnet.url, { method: 'POST', body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }) }) }
+  await rpc('hardhat_setCode', [token, '0x00'])
+  await rpc('hardhat_setStorageAt', [token, mappingSlot(holder, 0), '0x' + (5n).toString(16).padStart(64, '0')])
+  await rpc('evm_mine', [])
+  const r = await verifyClaim({ kind: 'token-balance', token, holder, slotIndex: 0 }, { endpoints: [devnet.url, devnet.url] })
+  assert.equal(r.value, '0x5')
+  assert.equal(r.assumes, 'balances at slot 0')
+  const liar = await lyingProxy('eth_getProof', (p) => ({ ...p, storageProof: p.storageProof.map((s: any) => ({ ...s, value: '0x9' })) }))
+  await assert.rejects(verifyClaim({ kind: 'token-balance', token, holder, slotIndex: 0 }, { endpoints: [liar, devnet.url] }), { name: 'ClaimRejectedError', message: /proof does not support/ })
 })

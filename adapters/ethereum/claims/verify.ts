@@ -65,7 +65,23 @@ async function checked (what: string, run: () => Promise<Uint8Array | null>): Pr
   try { return await run() } catch (err) { throw new ClaimRejectedError(`${what} proof does not verify against the root`, { cause: err, details: (err as Error).message }) }
 }
 
+/** The Solidity slot of mapping[key] for a mapping at slot `index`: keccak(pad32(key) . pad32(index)). */
+export function mappingSlot (key: string, index: number): Hex {
+  const buf = new Uint8Array(64)
+  buf.set(setLengthLeft(hexToBytes(key as Hex), 32), 0)
+  buf.set(setLengthLeft(bigIntToUnpaddedBytes(BigInt(index)), 32), 32)
+  return bytesToHex(keccak256(buf)) as Hex
+}
+
 export async function verifyClaim (statement: ClaimStatement, init: VerifyInit): Promise<ClaimResult> {
+  if (statement.kind === 'token-balance') {
+    const r = await verifyStorage({ kind: 'storage', account: statement.token, slot: mappingSlot(statement.holder, statement.slotIndex) }, init)
+    return { ...r, statement, assumes: `balances at slot ${statement.slotIndex}` }
+  }
+  return await verifyStorage(statement, init)
+}
+
+async function verifyStorage (statement: Exclude<ClaimStatement, { kind: 'token-balance' }>, init: VerifyInit): Promise<ClaimResult> {
   const { header, restsOn, agreedBy } = await agreedHeader(init)
   const slot = statement.kind === 'storage' ? ('0x' + BigInt(statement.slot).toString(16).padStart(64, '0')) as Hex : undefined
   const slots = slot === undefined ? [] : [slot]
