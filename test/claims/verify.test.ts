@@ -91,3 +91,19 @@ test('a token balance read from its mapping slot, and a lie about a storage valu
   const liar = await lyingProxy('eth_getProof', (p) => ({ ...p, storageProof: p.storageProof.map((s: any) => ({ ...s, value: '0x9' })) }))
   await assert.rejects(verifyClaim({ kind: 'token-balance', token, holder, slotIndex: 0 }, { endpoints: [liar, devnet.url] }), { name: 'ClaimRejectedError', message: /proof does not support/ })
 })
+
+test('a contract code hash and an NFT owner are proven', async () => {
+  const token = '0x' + '78'.repeat(20)
+  const owner = '0x' + '43'.repeat(20)
+  const rpc = async (method: string, params: unknown[]): Promise<void> => { await fetch(devnet.url, { method: 'POST', body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }) }) }
+  await rpc('hardhat_setCode', [token, '0x00'])
+  await rpc('hardhat_setStorageAt', [token, mappingSlot('0x' + (7n).toString(16).padStart(64, '0'), 2), '0x' + owner.slice(2).padStart(64, '0')])
+  await rpc('evm_mine', [])
+  const code = await verifyClaim({ kind: 'code-hash', account: token }, { endpoints: [devnet.url, devnet.url] })
+  assert.equal(code.value, '0xbc36789e7a1e281436464229828f817d6612f7b477d66591ff96a9e064bcc98a') // keccak(0x00)
+  const nft = await verifyClaim({ kind: 'nft-owner', token, tokenId: '7', slotIndex: 2 }, { endpoints: [devnet.url, devnet.url] })
+  assert.equal(nft.value, owner)
+  assert.equal(nft.assumes, 'owners at slot 2')
+  const liar = await lyingProxy('eth_getProof', (p) => ({ ...p, codeHash: '0x' + '00'.repeat(32) }))
+  await assert.rejects(verifyClaim({ kind: 'code-hash', account: token }, { endpoints: [liar, devnet.url] }), { name: 'ClaimRejectedError' })
+})

@@ -78,10 +78,15 @@ export async function verifyClaim (statement: ClaimStatement, init: VerifyInit):
     const r = await verifyStorage({ kind: 'storage', account: statement.token, slot: mappingSlot(statement.holder, statement.slotIndex) }, init)
     return { ...r, statement, assumes: `balances at slot ${statement.slotIndex}` }
   }
+  if (statement.kind === 'nft-owner') {
+    const key = '0x' + BigInt(statement.tokenId).toString(16).padStart(64, '0')
+    const r = await verifyStorage({ kind: 'storage', account: statement.token, slot: mappingSlot(key, statement.slotIndex) }, init)
+    return { ...r, statement, value: '0x' + BigInt(r.value).toString(16).padStart(40, '0'), assumes: `owners at slot ${statement.slotIndex}` }
+  }
   return await verifyStorage(statement, init)
 }
 
-async function verifyStorage (statement: Exclude<ClaimStatement, { kind: 'token-balance' }>, init: VerifyInit): Promise<ClaimResult> {
+async function verifyStorage (statement: Exclude<ClaimStatement, { kind: 'token-balance' | 'nft-owner' }>, init: VerifyInit): Promise<ClaimResult> {
   const { header, restsOn, agreedBy } = await agreedHeader(init)
   const slot = statement.kind === 'storage' ? ('0x' + BigInt(statement.slot).toString(16).padStart(64, '0')) as Hex : undefined
   const slots = slot === undefined ? [] : [slot]
@@ -90,10 +95,14 @@ async function verifyStorage (statement: Exclude<ClaimStatement, { kind: 'token-
   const leaf = await checked('account', async () => await verifyMerkleProof(keccak256(hexToBytes(statement.account as Hex)), p.accountProof.map(hexToBytes), { root: stateRoot, useKeyHashing: false }))
   // An absent account: balance 0, empty storage.
   const [nonce, balance, storageRoot, codeHash] = leaf === null ? [new Uint8Array(), new Uint8Array(), keccak256(RLP.encode(new Uint8Array())), new Uint8Array()] : RLP.decode(leaf) as Uint8Array[]
-  void nonce; void codeHash
+  void nonce
   let value: bigint
   if (statement.kind === 'balance') {
     value = balance.length === 0 ? 0n : BigInt(bytesToHex(balance))
+  } else if (statement.kind === 'code-hash') {
+    const proven = bytesToHex(leaf === null ? keccak256(new Uint8Array()) : codeHash)
+    if (p.codeHash.toLowerCase() !== proven) throw new ClaimRejectedError('the endpoint stated a value its proof does not support', { details: `stated ${p.codeHash}, proven ${proven}` })
+    return { statement, value: proven, restsOn, block: { number: Number(header.number), hash: header.hash }, agreedBy }
   } else {
     const sp = p.storageProof[0]
     if (sp == null) throw new ClaimRejectedError('no storage proof in the answer')
