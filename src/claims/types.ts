@@ -23,3 +23,11 @@ export interface ClaimResult {
   /** A storage layout the value rests on, e.g. "balances at slot 0". */
   assumes?: string
 }
+
+export interface ClaimVerifyInit {
+  /** JSON-RPC endpoints; ≥ 2 must agree on the header unless a checkpoint is pinned. */
+  endpoints: string[]
+  /** A pinned block (number and hash) instead of a quorum. */
+  checkpoint?: { number: number, hash: string }
+  block?: number | 'latest'
+}

@@ -107,3 +107,16 @@ test('a contract code hash and an NFT owner are proven', async () => {
   const liar = await lyingProxy('eth_getProof', (p) => ({ ...p, codeHash: '0x' + '00'.repeat(32) }))
   await assert.rejects(verifyClaim({ kind: 'code-hash', account: token }, { endpoints: [liar, devnet.url] }), { name: 'ClaimRejectedError' })
 })
+
+test('moor claim verify --json proves a balance; a lying endpoint gives an error and no value', async () => {
+  const { moor } = await import('../helpers/cli.ts')
+  const ok = await moor(['claim', 'verify', 'ethereum', JSON.stringify({ kind: 'balance', account: ACCOUNT }), '--rpc', `${devnet.url},${devnet.url}`, '--json'])
+  assert.equal(ok.code, 0, ok.stderr)
+  const r = JSON.parse(ok.stdout)
+  assert.equal(r.restsOn, 'proof+quorum')
+  assert.ok(BigInt(r.value) > 0n)
+  const liar = await lyingProxy('eth_getProof', (p) => ({ ...p, balance: '0x1' }))
+  const bad = await moor(['claim', 'verify', 'ethereum', JSON.stringify({ kind: 'balance', account: ACCOUNT }), '--rpc', `${liar},${devnet.url}`, '--json'])
+  assert.notEqual(bad.code, 0)
+  assert.match(bad.stdout + bad.stderr, /ClaimRejectedError|proof does not support/)
+})

@@ -5,7 +5,7 @@ import { RLP } from '@ethereumjs/rlp'
 import { verifyMerkleProof } from '@ethereumjs/mpt'
 import { bytesToHex, hexToBytes, setLengthLeft, bigIntToUnpaddedBytes } from '@ethereumjs/util'
 import { keccak_256 as keccak256 } from '@noble/hashes/sha3.js'
-import type { ClaimResult, ClaimStatement } from '../../../src/claims/types.ts'
+import type { ClaimResult, ClaimStatement, ClaimVerifyInit } from '../../../src/claims/types.ts'
 import { ClaimRejectedError, EndpointDisagreementError } from '../../../src/claims/errors.ts'
 
 type Hex = `0x${string}`
@@ -31,12 +31,7 @@ export function headerHash (block: Record<string, string>): Hex {
   return bytesToHex(keccak256(RLP.encode(fields))) as Hex
 }
 
-export interface VerifyInit {
-  endpoints: string[]
-  /** A pinned block hash (checkpoint) instead of a quorum. */
-  checkpoint?: { number: number, hash: string }
-  block?: number | 'latest'
-}
+type VerifyInit = ClaimVerifyInit
 
 /** A header whose locally computed hash is agreed by ≥ 2 endpoints, or equals the checkpoint. */
 async function agreedHeader (init: VerifyInit): Promise<{ header: Record<string, string>, restsOn: ClaimResult['restsOn'], agreedBy: string[] }> {
