@@ -66,6 +66,12 @@ export const ethereum: ChainModule = {
   },
   // The devnet `moor devnet` runs, at its usual address.
   endpoints: { [String(DEVNET_CHAIN_ID)]: `http://127.0.0.1:${DEVNET_PORT}` },
+  claims: {
+    async verify (statement, init) {
+      const { verifyClaim } = await import('./claims/verify.ts')
+      return await verifyClaim(statement, init)
+    }
+  },
 
   async createAnchor (init) {
     const { EthereumAnchor } = await import('./anchor.ts')

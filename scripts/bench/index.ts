@@ -1,5 +1,6 @@
 // `npm run bench`: every benchmark, JSON + a table. `npm run bench -- core` runs one suite.
 import { benchChain } from './chain.ts'
+import { benchClaims } from './claims.ts'
 import { benchCore } from './core.ts'
 import { report } from './report.ts'
 import { benchSync } from './sync.ts'
@@ -10,6 +11,7 @@ const suites: Record<string, () => Promise<unknown>> = {
     const { figures, extra } = await benchSync()
     report('sync', figures, extra)
   },
+  claims: async () => { report('claims', await benchClaims()) },
   chain: async () => {
     const { figures, extra } = await benchChain()
     report('chain', figures, extra)

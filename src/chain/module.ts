@@ -10,6 +10,7 @@
 // How to write one: docs/chains.md.
 import type { ChainAnchor } from '../governance/anchor.ts'
 import type { Logger } from '../log/index.ts'
+import type { ClaimResult, ClaimStatement, ClaimVerifyInit } from '../claims/types.ts'
 
 export interface ChainModule {
   /** The anchor kind as config.json, context records, the API and the CLI name it ([a-z0-9-], 2 to 16). */
@@ -42,7 +43,7 @@ export interface ChainModule {
   readonly devnet?: DevnetLauncher
   /** Checks wallet links (a wallet account and a context identity that belong together), asking the chain through `rpc` when given (contract wallets). */
   readonly walletLink?: { create (init: { rpc?: string }): Promise<WalletLinkVerifier> }
-  /** Checks claims about chain state against their evidence; next issues. */
+  /** Proves claims about chain state (balances, slots, tokens, code hashes). */
   readonly claims?: ClaimVerifier
 }
 
@@ -203,13 +204,8 @@ export interface WalletLinkVerifier {
   verify (link: WalletLink, options?: { signal?: AbortSignal }): Promise<{ account: string }>
 }
 
-/** A statement about chain state plus the evidence to check it (proofs, block, signatures). */
-export interface Claim {
-  statement: Record<string, unknown>
-  evidence: unknown
-}
-
+/** Proves a statement about chain state from untrusted endpoints (docs/claims.md). */
 export interface ClaimVerifier {
-  /** Whether the statement holds, and how it was checked ("proof", "sources: 2"). */
-  verify (claim: Claim, options?: { signal?: AbortSignal }): Promise<{ holds: boolean, checkedBy: string }>
+  /** The proven value and what it rests on; throws ClaimRejectedError / EndpointDisagreementError. */
+  verify (statement: ClaimStatement, init: ClaimVerifyInit): Promise<ClaimResult>
 }

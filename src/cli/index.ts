@@ -12,6 +12,7 @@ import { appRemove } from './commands/app-remove.ts'
 import { call } from './commands/call.ts'
 import { contextCreate } from './commands/context-create.ts'
 import { deploy } from './commands/deploy.ts'
+import { claimVerify } from './commands/claim-verify.ts'
 import { devnet } from './commands/devnet.ts'
 import { contextDelete } from './commands/context-delete.ts'
 import { contextGrantXcall } from './commands/context-grant-xcall.ts'
@@ -54,7 +55,7 @@ export const COMMANDS: readonly Command[] = [
   contextSync, contextSyncStatus, peers,
   identityNew, identityList,
   call, events,
-  devnet, deploy, relayerSet, relayerShow
+  devnet, deploy, relayerSet, relayerShow, claimVerify
 ]
 
 export const EXIT_OK = 0

@@ -1,0 +1,33 @@
+// Chain-neutral claim types: what is stated, and what the answer rests on.
+
+/** What a verified claim rests on: a proof against a header agreed by a quorum, or a pinned checkpoint. */
+export type RestsOn = 'proof+quorum' | 'proof+checkpoint'
+
+export type ClaimStatement =
+  | { kind: 'balance', account: string }
+  | { kind: 'storage', account: string, slot: string }
+  /** balanceOf(holder) read from the mapping at `slotIndex` (Solidity layout): rests on that assumed layout. */
+  /** ownerOf(tokenId) read from the owners mapping at `slotIndex`: rests on that assumed layout. */
+  | { kind: 'nft-owner', token: string, tokenId: string, slotIndex: number }
+  | { kind: 'code-hash', account: string }
+  | { kind: 'token-balance', token: string, holder: string, slotIndex: number }
+
+export interface ClaimResult {
+  statement: ClaimStatement
+  /** The proven value (hex quantity). */
+  value: string
+  restsOn: RestsOn
+  block: { number: number, hash: string }
+  /** Endpoints whose header hashes agreed (quorum) */
+  agreedBy: string[]
+  /** A storage layout the value rests on, e.g. "balances at slot 0". */
+  assumes?: string
+}
+
+export interface ClaimVerifyInit {
+  /** JSON-RPC endpoints; ≥ 2 must agree on the header unless a checkpoint is pinned. */
+  endpoints: string[]
+  /** A pinned block (number and hash) instead of a quorum. */
+  checkpoint?: { number: number, hash: string }
+  block?: number | 'latest'
+}

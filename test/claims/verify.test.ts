@@ -1,0 +1,122 @@
+import { test, before, after } from 'node:test'
+import assert from 'node:assert/strict'
+import { createServer, type Server } from 'node:http'
+import { serveDevnet, type DevnetServer } from '../../adapters/ethereum/devnet/index.ts'
+import { verifyClaim, mappingSlot } from '../../adapters/ethereum/claims/verify.ts'
+
+let devnet: DevnetServer
+const proxies: Server[] = []
+
+/** An HTTP proxy in front of the devnet that rewrites answers to `method`. */
+async function lyingProxy (method: string, alter: (result: any) => any): Promise<string> {
+  const server = createServer((req, res) => {
+    let body = ''
+    req.on('data', (c) => { body += c })
+    req.on('end', () => {
+      void (async () => {
+        const up = await fetch(devnet.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body })
+        const answer = await up.json() as { result: unknown }
+        if (JSON.parse(body).method === method) answer.result = alter(answer.result)
+        res.setHeader('content-type', 'application/json')
+        res.end(JSON.stringify(answer))
+      })()
+    })
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  proxies.push(server)
+  const addr = server.address() as { port: number }
+  return `http://127.0.0.1:${addr.port}`
+}
+
+const ACCOUNT = '0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266' // a funded devnet account
+
+before(async () => { devnet = await serveDevnet() })
+after(async () => { for (const p of proxies) p.close(); await devnet.close() })
+
+test('a balance proven against a header agreed by two endpoints', async () => {
+  const r = await verifyClaim({ kind: 'balance', account: ACCOUNT }, { endpoints: [devnet.url, devnet.url] })
+  assert.equal(r.restsOn, 'proof+quorum')
+  assert.ok(BigInt(r.value) > 0n)
+  const absent = await verifyClaim({ kind: 'balance', account: '0x' + '12'.repeat(20) }, { endpoints: [devnet.url, devnet.url] })
+  assert.equal(absent.value, '0x0')
+})
+
+test('a storage slot is proven (an empty slot of an EOA is 0)', async () => {
+  const r = await verifyClaim({ kind: 'storage', account: ACCOUNT, slot: '0x0' }, { endpoints: [devnet.url, devnet.url] })
+  assert.equal(r.value, '0x0')
+})
+
+test('a lying endpoint that alters the balance is rejected', async () => {
+  const liar = await lyingProxy('eth_getProof', (r) => ({ ...r, balance: '0x1' }))
+  await assert.rejects(verifyClaim({ kind: 'balance', account: ACCOUNT }, { endpoints: [liar, devnet.url] }), { name: 'ClaimRejectedError', message: /proof does not support/ })
+})
+
+test('a lying endpoint that alters a proof node is rejected', async () => {
+  const liar = await lyingProxy('eth_getProof', (r) => {
+    const last = r.accountProof.length - 1
+    const node: string = r.accountProof[last]
+    r.accountProof[last] = node.slice(0, -4) + (node.endsWith('00') ? '0101' : '0000')
+    return r
+  })
+  await assert.rejects(verifyClaim({ kind: 'balance', account: ACCOUNT }, { endpoints: [liar, devnet.url] }), { name: 'ClaimRejectedError', message: /does not verify/ })
+})
+
+test('a lying endpoint that alters a block hash or header is rejected, and disagreeing endpoints give an error', async () => {
+  const badHash = await lyingProxy('eth_getBlockByNumber', (b) => ({ ...b, hash: '0x' + 'ab'.repeat(32) }))
+  await assert.rejects(verifyClaim({ kind: 'balance', account: ACCOUNT }, { endpoints: [devnet.url, badHash] }), { name: 'ClaimRejectedError', message: /hash does not match/ })
+  const other = await serveDevnet({ initialDate: new Date('2020-01-01') })
+  try {
+    await assert.rejects(verifyClaim({ kind: 'balance', account: ACCOUNT }, { endpoints: [devnet.url, other.url] }), { name: 'EndpointDisagreementError' })
+  } finally { await other.close() }
+})
+
+test('a pinned checkpoint: the header must hash to it', async () => {
+  const head = await (await fetch(devnet.url, { method: 'POST', body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'eth_getBlockByNumber', params: ['latest', false] }) })).json() as { result: { number: string, hash: string } }
+  const cp = { number: Number(head.result.number), hash: head.result.hash }
+  const r = await verifyClaim({ kind: 'balance', account: ACCOUNT }, { endpoints: [devnet.url], checkpoint: cp })
+  assert.equal(r.restsOn, 'proof+checkpoint')
+  await assert.rejects(verifyClaim({ kind: 'balance', account: ACCOUNT }, { endpoints: [devnet.url], checkpoint: { ...cp, hash: '0x' + '00'.repeat(32) } }), { name: 'ClaimRejectedError' })
+})
+
+test('a token balance read from its mapping slot, and a lie about a storage value', async () => {
+  const token = '0x' + '77'.repeat(20)
+  const holder = '0x' + '42'.repeat(20)
+  const rpc = async (method: string, params: unknown[]): Promise<void> => { await fetch(devnet.url, { method: 'POST', body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }) }) }
+  await rpc('hardhat_setCode', [token, '0x00'])
+  await rpc('hardhat_setStorageAt', [token, mappingSlot(holder, 0), '0x' + (5n).toString(16).padStart(64, '0')])
+  await rpc('evm_mine', [])
+  const r = await verifyClaim({ kind: 'token-balance', token, holder, slotIndex: 0 }, { endpoints: [devnet.url, devnet.url] })
+  assert.equal(r.value, '0x5')
+  assert.equal(r.assumes, 'balances at slot 0')
+  const liar = await lyingProxy('eth_getProof', (p) => ({ ...p, storageProof: p.storageProof.map((s: any) => ({ ...s, value: '0x9' })) }))
+  await assert.rejects(verifyClaim({ kind: 'token-balance', token, holder, slotIndex: 0 }, { endpoints: [liar, devnet.url] }), { name: 'ClaimRejectedError', message: /proof does not support/ })
+})
+
+test('a contract code hash and an NFT owner are proven', async () => {
+  const token = '0x' + '78'.repeat(20)
+  const owner = '0x' + '43'.repeat(20)
+  const rpc = async (method: string, params: unknown[]): Promise<void> => { await fetch(devnet.url, { method: 'POST', body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }) }) }
+  await rpc('hardhat_setCode', [token, '0x00'])
+  await rpc('hardhat_setStorageAt', [token, mappingSlot('0x' + (7n).toString(16).padStart(64, '0'), 2), '0x' + owner.slice(2).padStart(64, '0')])
+  await rpc('evm_mine', [])
+  const code = await verifyClaim({ kind: 'code-hash', account: token }, { endpoints: [devnet.url, devnet.url] })
+  assert.equal(code.value, '0xbc36789e7a1e281436464229828f817d6612f7b477d66591ff96a9e064bcc98a') // keccak(0x00)
+  const nft = await verifyClaim({ kind: 'nft-owner', token, tokenId: '7', slotIndex: 2 }, { endpoints: [devnet.url, devnet.url] })
+  assert.equal(nft.value, owner)
+  assert.equal(nft.assumes, 'owners at slot 2')
+  const liar = await lyingProxy('eth_getProof', (p) => ({ ...p, codeHash: '0x' + '00'.repeat(32) }))
+  await assert.rejects(verifyClaim({ kind: 'code-hash', account: token }, { endpoints: [liar, devnet.url] }), { name: 'ClaimRejectedError' })
+})
+
+test('moor claim verify --json proves a balance; a lying endpoint gives an error and no value', async () => {
+  const { moor } = await import('../helpers/cli.ts')
+  const ok = await moor(['claim', 'verify', 'ethereum', JSON.stringify({ kind: 'balance', account: ACCOUNT }), '--rpc', `${devnet.url},${devnet.url}`, '--json'])
+  assert.equal(ok.code, 0, ok.stderr)
+  const r = JSON.parse(ok.stdout)
+  assert.equal(r.restsOn, 'proof+quorum')
+  assert.ok(BigInt(r.value) > 0n)
+  const liar = await lyingProxy('eth_getProof', (p) => ({ ...p, balance: '0x1' }))
+  const bad = await moor(['claim', 'verify', 'ethereum', JSON.stringify({ kind: 'balance', account: ACCOUNT }), '--rpc', `${liar},${devnet.url}`, '--json'])
+  assert.notEqual(bad.code, 0)
+  assert.match(bad.stdout + bad.stderr, /ClaimRejectedError|proof does not support/)
+})
