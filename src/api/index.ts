@@ -105,7 +105,7 @@ export function createApiServer (init: ApiServerInit): ApiServer {
         const onError = (err: NodeJS.ErrnoException): void => {
           reject(err.code === 'EADDRINUSE'
             ? new MoorageError(`cannot listen on ${init.host}:${init.port}: the address is in use`, {
-              hint: 'another node (or program) holds that port; choose another with `moor init --api-port <port> --force` or set api.port in config.json',
+              hint: 'another node (or program) holds that port; run this node on another with `moor node --api-port <port>` (this run only), or keep one with `moor init --api-port <port> --force` (the rest of config.json and the token are kept)',
               cause: err
             })
             : new MoorageError(`cannot listen on ${init.host}:${init.port}`, { details: err.message, cause: err }))

@@ -1,6 +1,7 @@
 // A node's home: where it lives on disk, its config.json and its admin token.
 //
-//   <home>/config.json   api host and port, call limits, log level (written by `moor init`)
+//   <home>/config.json   api host and port, p2p listen address (a port chosen at init and
+//                        kept), call limits, log level, chains (written by `moor init`)
 //   <home>/token         admin token for the HTTP API (32 random bytes, base64url, mode 0600)
 //   <home>/keys/<kind>-relayer.key
 //                        a chain's relayer key (mode 0600): the funded account the node pays
@@ -13,7 +14,8 @@
 
 import { randomBytes } from 'node:crypto'
 import { access, chmod, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises'
-import { isIP } from 'node:net'
+import { createServer, isIP } from 'node:net'
+import type { AddressInfo } from 'node:net'
 import { homedir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { checkRpcUrl } from '../chain/endpoint.ts'
@@ -24,7 +26,7 @@ import { ConflictError, InvalidInputError } from '../errors/index.ts'
 import { createLogger, silentLogger } from '../log/index.ts'
 import type { Logger, LogLevel } from '../log/index.ts'
 import {
-  CONFIG_FILE, DEFAULT_API_HOST, DEFAULT_API_PORT, DEFAULT_P2P_LISTEN, DEFAULT_GAS_LIMIT, DEFAULT_LOG_LEVEL,
+  CONFIG_FILE, DEFAULT_API_HOST, DEFAULT_API_PORT, DEFAULT_P2P_HOST, DEFAULT_P2P_LISTEN, DEFAULT_GAS_LIMIT, DEFAULT_LOG_LEVEL,
   DEFAULT_MEMORY_PAGES, HOME_DIR_NAME, RUN_FILE, TOKEN_BYTES, TOKEN_FILE
 } from './constants.ts'
 import { CHAIN_MODULES } from './chains.ts'
@@ -77,7 +79,17 @@ export interface NodeConfig {
 export interface InitHomeOptions {
   apiPort?: number
   apiHost?: string
-  /** Overwrite an existing config.json and token. */
+  /**
+   * The p2p TCP port (on 127.0.0.1). When not given, a free port is chosen once, here, and
+   * kept in config.json: the addresses inside an invitation stay valid across restarts.
+   * 0 asks for a new random port at every start.
+   */
+  p2pPort?: number
+  /**
+   * On an initialised home: set the options given in config.json and keep everything else
+   * (chains, bootstrap peers, limits, the admin token). A config.json that does not load is
+   * replaced, the old one kept as config.json.bak; an unusable token is replaced.
+   */
   force?: boolean
 }
 
@@ -134,25 +146,94 @@ export function serializeConfig (config: NodeConfig): string {
 
 /**
  * Creates the home (mode 0700), config.json and the admin token. Idempotent: files that
- * exist are left alone unless `force`. Returns whether it wrote anything.
+ * exist are left alone unless `force` (see InitHomeOptions.force: it never drops a field
+ * it was not asked to set). Returns whether it wrote anything.
  */
 export async function initHome (home: string, options: InitHomeOptions = {}): Promise<boolean> {
-  const config = defaultConfig(home)
-  if (options.apiHost !== undefined) config.api.host = checkHost(options.apiHost, 'apiHost')
-  if (options.apiPort !== undefined) config.api.port = checkPort(options.apiPort, 'apiPort')
+  if (options.apiHost !== undefined) checkHost(options.apiHost, 'apiHost')
+  if (options.apiPort !== undefined) checkPort(options.apiPort, 'apiPort')
+  if (options.p2pPort !== undefined) checkPort(options.p2pPort, 'p2pPort')
   const force = options.force === true
 
   await mkdir(home, { recursive: true, mode: 0o700 })
-  let created = false
-  if (force || !await exists(configPath(home))) {
-    await writeAtomic(configPath(home), serializeConfig(config), 0o600)
-    created = true
+  let wrote = false
+  if (!await exists(configPath(home))) {
+    await writeAtomic(configPath(home), serializeConfig(await freshConfig(home, options)), 0o600)
+    wrote = true
+  } else if (force) {
+    wrote = await updateConfig(home, options)
   }
-  if (force || !await exists(tokenPath(home))) {
+  if (!await exists(tokenPath(home)) || (force && !await usableToken(home))) {
     await writeAtomic(tokenPath(home), randomBytes(TOKEN_BYTES).toString('base64url') + '\n', 0o600)
-    created = true
+    wrote = true
   }
-  return created
+  return wrote
+}
+
+/** A new home's config: the defaults, the options, and a p2p port of its own. */
+async function freshConfig (home: string, options: InitHomeOptions): Promise<NodeConfig> {
+  const config = defaultConfig(home)
+  if (options.apiHost !== undefined) config.api.host = options.apiHost
+  if (options.apiPort !== undefined) config.api.port = options.apiPort
+  config.p2p.listen = [p2pListen(DEFAULT_P2P_HOST, options.p2pPort ?? await freeTcpPort(DEFAULT_P2P_HOST))]
+  return config
+}
+
+/**
+ * `init --force` on an existing home: the fields named by the options change, the others
+ * stay as they are. A config.json that does not load is set aside as config.json.bak.
+ */
+async function updateConfig (home: string, options: InitHomeOptions): Promise<boolean> {
+  const file = configPath(home)
+  let raw: Record<string, unknown>
+  try {
+    await loadConfig(home, { logger: silentLogger })
+    raw = JSON.parse(await readFile(file, 'utf8')) as Record<string, unknown>
+  } catch {
+    await rename(file, `${file}.bak`)
+    await writeAtomic(file, serializeConfig(await freshConfig(home, options)), 0o600)
+    return true
+  }
+  if (options.apiHost === undefined && options.apiPort === undefined && options.p2pPort === undefined) return false
+  const api = { ...(raw.api as Record<string, unknown> | undefined) }
+  if (options.apiHost !== undefined) api.host = options.apiHost
+  if (options.apiPort !== undefined) api.port = options.apiPort
+  const p2p = { ...(raw.p2p as Record<string, unknown> | undefined) }
+  if (options.p2pPort !== undefined) {
+    const listen = Array.isArray(p2p.listen) ? p2p.listen as string[] : []
+    const host = /^\/ip[46]\/([^/]+)\//.exec(listen[0] ?? '')?.[1] ?? DEFAULT_P2P_HOST
+    p2p.listen = [p2pListen(host, options.p2pPort), ...listen.slice(1)]
+  }
+  const next = { ...raw, api, p2p }
+  parseConfig(next, home, file, CHAIN_MODULES)
+  await writeAtomic(file, JSON.stringify(next, null, 2) + '\n', 0o600)
+  return true
+}
+
+/** The multiaddr a node listens on for peers, from an IP address and a port. */
+export function p2pListen (host: string, port: number): string {
+  return `/${isIP(host) === 6 ? 'ip6' : 'ip4'}/${host}/tcp/${port}`
+}
+
+/** A TCP port nothing listens on right now (the kernel's choice). */
+export async function freeTcpPort (host: string): Promise<number> {
+  return await new Promise((resolve, reject) => {
+    const server = createServer()
+    server.once('error', reject)
+    server.listen(0, host, () => {
+      const { port } = server.address() as AddressInfo
+      server.close(() => { resolve(port) })
+    })
+  })
+}
+
+async function usableToken (home: string): Promise<boolean> {
+  try {
+    await readToken(home)
+    return true
+  } catch {
+    return false
+  }
 }
 
 /** Reads and validates <home>/config.json; errors name the file and the field. */

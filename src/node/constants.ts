@@ -80,7 +80,9 @@ export const MAX_INVITATION_USES = MAX_COMMITMENTS_PER_INVITATION
 /** How long `leave` waits for its op to reach the mesh before the topic is dropped (ms). */
 export const LEAVE_GRACE_MS = 200
 
-/** Listen address of the peer-to-peer host when config.json names none. */
+/** Address the peer-to-peer host listens on (`moor init` picks a port and keeps it in config.json). */
+export const DEFAULT_P2P_HOST = '127.0.0.1'
+/** Listen address of the peer-to-peer host when config.json names none (a new port at each start). */
 export const DEFAULT_P2P_LISTEN = '/ip4/127.0.0.1/tcp/0'
 
 /** How long `join` waits for the group key after claiming its invitation (ms). */

@@ -102,13 +102,39 @@ export class Joiner {
     return me
   }
 
+  /**
+   * The peers to fetch the context from: the invitation's addresses; where none answers
+   * (the inviter's node came back on another port, say), the inviter by its peer id, as
+   * this node knows it (a connection it has through a bootstrap peer or mDNS, addresses
+   * its peer store learnt); failing that, every peer this node is connected to: any member
+   * node of the context can serve it, and what it sends is verified like the inviter's.
+   */
   private async dialAll (addrs: string[]): Promise<string[]> {
-    const peers: string[] = []
-    for (const addr of addrs) {
-      try { peers.push(await this.c.network.dial(addr)) } catch (err) { this.c.logger.debug('could not dial invitation peer', { addr, error: (err as Error).message }) }
+    const tried: string[] = []
+    const reached = async (targets: string[], label: (t: string) => string): Promise<string[]> => {
+      const peers: string[] = []
+      for (const target of targets) {
+        try { peers.push(await this.c.network.dial(target)) } catch (err) {
+          tried.push(`${label(target)}: ${firstLine(err)}`)
+          this.c.logger.debug('could not dial invitation peer', { target, error: (err as Error).message })
+        }
+      }
+      return peers
     }
-    if (peers.length === 0) throw new NotFoundError('none of the peers named in the invitation could be reached', { details: addrs.join(', ') || '(the invitation names no peers)' })
-    return peers
+    const direct = await reached(addrs, (a) => a)
+    if (direct.length > 0) return direct
+    const named = [...new Set(addrs.map(peerIdOf).filter((p) => p !== undefined))]
+    const byId = await reached(named.map((p) => `/p2p/${p}`), (a) => `peer ${a.slice(5)} by its id`)
+    if (byId.length > 0) return byId
+    const known = this.c.network.peers()
+    if (known.length > 0) {
+      this.c.logger.info('the invitation\'s peers did not answer; asking the peers this node is connected to', { peers: known.length })
+      return known
+    }
+    throw new NotFoundError('none of the peers named in the invitation could be reached, and this node knows no other peer', {
+      details: `tried ${tried.join('; ') || '(the invitation names no peers)'}`,
+      hint: 'is the inviter\'s node running? If it listens elsewhere now, start this node with `--bootstrap <multiaddr of any member\'s node>` (or `--mdns` on a local network) and join again: the inviter is found by its peer id'
+    })
   }
 
   /** Fetches the governance log from the first peer that serves it; answers that peer. */
@@ -126,11 +152,12 @@ export class Joiner {
     }
     await this.discard(ctx)
     const refused = errors.map((e) => e.indexOf(REFUSED)).find((i) => i >= 0)
+    const hint = 'is the inviter\'s node running? `--bootstrap <multiaddr of any member\'s node>` (or `--mdns`) lets this node find the context through other members'
     if (refused !== undefined) {
       const reason = errors.find((e) => e.includes(REFUSED))!.slice(refused + REFUSED.length).split('\n')[0]
       throw new ForbiddenError(`the invitation was refused: ${reason}`, { details: errors.join('; ') })
     }
-    throw new NotFoundError('could not fetch the context\'s governance from the invitation\'s peers', { details: errors.join('; ') })
+    throw new NotFoundError(`none of the ${peers.length} peer${peers.length === 1 ? '' : 's'} reached serves this context`, { details: errors.join('; '), hint })
   }
 
   private async claimBound (t: IdentityTicket, me: KeyPair, peers: string[]): Promise<string> {
@@ -293,4 +320,13 @@ export class Joiner {
     })
     this.c.replicator.refresh(ctx)
   }
+}
+
+/** The peer id at the end of a multiaddr (`…/p2p/<id>`), if any. */
+function peerIdOf (addr: string): string | undefined {
+  return /\/p2p\/([1-9A-HJ-NP-Za-km-z]+)$/.exec(addr)?.[1]
+}
+
+function firstLine (err: unknown): string {
+  return String((err as Error)?.message ?? err).split('\n')[0]!
 }

@@ -72,7 +72,8 @@ describe('moor command line', () => {
     const first = await moor(['init', '--home', home, '--json', '--api-port', '4555'])
     assert.equal(first.code, 0, first.stderr)
     const doc = JSON.parse(first.stdout)
-    assert.deepEqual(doc, { home, created: true, config: `${home}/config.json`, token: `${home}/token` })
+    assert.deepEqual({ ...doc, p2p: undefined }, { home, created: true, config: `${home}/config.json`, token: `${home}/token`, api: { host: '127.0.0.1', port: 4555 }, p2p: undefined })
+    assert.match(doc.p2p.listen[0], /^\/ip4\/127\.0\.0\.1\/tcp\/[1-9][0-9]*$/, 'the p2p port chosen at init')
     assert.equal(statSync(home).mode & 0o777, 0o700)
     assert.equal(statSync(`${home}/token`).mode & 0o777, 0o600)
     const again = await moor(['--json', '--home', home, 'init']) // options before the command work too

@@ -54,7 +54,7 @@ export interface StartApiOptions {
 export async function startApi (options: StartApiOptions = {}): Promise<TestApi> {
   const dir = tempDir('moor-api-')
   const home = dir.path
-  await initHome(home, { apiPort: 0 })
+  await initHome(home, { apiPort: 0, p2pPort: 0 })
   const config = await loadConfig(home)
   const token = await readToken(home)
   const node = await createNode({ home, config, logger: silentLogger })

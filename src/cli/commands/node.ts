@@ -8,7 +8,8 @@
 import { ConflictError } from '../../errors/index.ts'
 import { createLogger } from '../../log/index.ts'
 import type { Logger, LogLevel } from '../../log/index.ts'
-import { checkAddrs, initHome, loadConfig, readToken, tokenPath } from '../../node/config.ts'
+import { checkAddrs, initHome, loadConfig, p2pListen, readToken, tokenPath } from '../../node/config.ts'
+import { DEFAULT_P2P_HOST } from '../../node/constants.ts'
 import { isIP } from 'node:net'
 import { portArg } from '../command.ts'
 import type { Command } from '../command.ts'
@@ -30,7 +31,7 @@ export const node: Command = {
   optionHelp: [
     ['--api-port <port>', 'listen on this port instead of config.json\'s (0: any free port);\nalso written to config.json when the home is created'],
     ['--api-host <host>', 'bind to this address instead of config.json\'s'],
-    ['--p2p-port <port>', 'peer-to-peer TCP port (default: config.json p2p.listen, a free port)'],
+    ['--p2p-port <port>', 'peer-to-peer TCP port instead of config.json\'s (`moor init` picks one\nand keeps it); also written to config.json when the home is created'],
     ['--p2p-host <ip>', 'peer-to-peer listen address (default 127.0.0.1)'],
     ['--bootstrap <multiaddr>', 'a peer to connect to and keep connected, /ip4/…/tcp/…/p2p/<id>;\nrepeatable; added to config.json p2p.bootstrap for this run'],
     ['--mdns', 'discover peers on the local network'],
@@ -55,21 +56,22 @@ export const node: Command = {
       throw new UsageError(`--log-level must be one of ${LEVELS.join(', ')}`, ctx.usage)
     }
     const home = ctx.home
+    const p2pPort = portArg(ctx.values['p2p-port'], '--p2p-port', ctx.usage)
 
     const created = await initHome(home, {
       ...(apiPort !== undefined ? { apiPort } : {}),
-      ...(apiHost !== undefined ? { apiHost } : {})
+      ...(apiHost !== undefined ? { apiHost } : {}),
+      ...(p2pPort !== undefined ? { p2pPort } : {})
     })
     const bootLogger = createLogger({ level: levelOf(flagLevel, ctx.io.env, 'info') })
     const config = await loadConfig(home, { logger: bootLogger.child('config') })
     if (apiPort !== undefined) config.api.port = apiPort
     if (apiHost !== undefined) config.api.host = apiHost
-    const p2pPort = portArg(ctx.values['p2p-port'], '--p2p-port', ctx.usage)
     const p2pHost = ctx.values['p2p-host'] as string | undefined
     if (p2pPort !== undefined || p2pHost !== undefined) {
-      const host = p2pHost ?? '127.0.0.1'
+      const host = p2pHost ?? DEFAULT_P2P_HOST
       if (isIP(host) === 0) throw new UsageError('--p2p-host must be an IP address', ctx.usage)
-      config.p2p.listen = [`/${isIP(host) === 6 ? 'ip6' : 'ip4'}/${host}/tcp/${p2pPort ?? 0}`]
+      config.p2p.listen = [p2pListen(host, p2pPort ?? listenPort(config.p2p.listen[0]) ?? 0)]
     }
     const bootstrap = ctx.values.bootstrap as string[] | undefined
     if (bootstrap !== undefined) {
@@ -82,6 +84,11 @@ export const node: Command = {
     if (ctx.values.mdns === true) config.p2p.mdns = true
     const logger = createLogger({ level: levelOf(flagLevel, ctx.io.env, config.logLevel) })
     if (created) logger.info('created home', { home })
+    if (p2pPort === undefined && config.p2p.listen.some((a) => listenPort(a) === 0)) {
+      logger.warn('the p2p port is chosen anew at every start (port 0 in p2p.listen): invitations made before a restart name an address that no longer answers', {
+        hint: `keep one with \`moor init --home ${home} --p2p-port <port> --force\` (the rest of config.json is kept)`
+      })
+    }
 
     const running = await readRunFile(home)
     if (running != null && running.pid !== process.pid && await answers(running.url)) {
@@ -149,6 +156,12 @@ export const node: Command = {
     }
     return 0
   }
+}
+
+/** The TCP port of a listen multiaddr, if it names one. */
+function listenPort (addr: string | undefined): number | undefined {
+  const m = /\/tcp\/(\d+)/.exec(addr ?? '')
+  return m === null ? undefined : Number(m[1])
 }
 
 function levelOf (flag: string | undefined, env: NodeJS.ProcessEnv, fallback: LogLevel): LogLevel {
