@@ -7,10 +7,10 @@ export type ClaimStatement =
   | { kind: 'balance', account: string }
   | { kind: 'storage', account: string, slot: string }
   /** balanceOf(holder) read from the mapping at `slotIndex` (Solidity layout): rests on that assumed layout. */
+  | { kind: 'token-balance', token: string, holder: string, slotIndex: number }
   /** ownerOf(tokenId) read from the owners mapping at `slotIndex`: rests on that assumed layout. */
   | { kind: 'nft-owner', token: string, tokenId: string, slotIndex: number }
   | { kind: 'code-hash', account: string }
-  | { kind: 'token-balance', token: string, holder: string, slotIndex: number }
 
 export interface ClaimResult {
   statement: ClaimStatement

@@ -3,18 +3,20 @@
 // agree on it; then the account and storage proofs are checked against its state root.
 import { RLP } from '@ethereumjs/rlp'
 import { verifyMerkleProof } from '@ethereumjs/mpt'
-import { bytesToHex, hexToBytes, setLengthLeft, bigIntToUnpaddedBytes } from '@ethereumjs/util'
+import { bytesToHex, hexToBytes, setLengthLeft, bigIntToUnpaddedBytes, KECCAK256_NULL, KECCAK256_RLP } from '@ethereumjs/util'
 import { keccak_256 as keccak256 } from '@noble/hashes/sha3.js'
 import type { ClaimResult, ClaimStatement, ClaimVerifyInit } from '../../../src/claims/types.ts'
 import { ClaimRejectedError, EndpointDisagreementError } from '../../../src/claims/errors.ts'
+import { Rpc, providerFor } from '../rpc.ts'
 
 type Hex = `0x${string}`
 
+// One client per endpoint URL: the adapter's own (retries, EthereumRpcError on failure).
+const clients = new Map<string, Rpc>()
 async function rpc<T> (url: string, method: string, params: unknown[]): Promise<T> {
-  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }) })
-  const body = await res.json() as { result?: T, error?: { message: string } }
-  if (body.error != null || body.result === undefined) throw new ClaimRejectedError(`${method} failed at ${url}`, { details: body.error?.message })
-  return body.result
+  let client = clients.get(url)
+  if (client === undefined) { client = new Rpc(providerFor(url)); clients.set(url, client) }
+  return await client.send<T>(method, params)
 }
 
 const QUANTITIES = new Set(['difficulty', 'number', 'gasLimit', 'gasUsed', 'timestamp', 'baseFeePerGas', 'blobGasUsed', 'excessBlobGas'])
@@ -89,13 +91,12 @@ async function verifyStorage (statement: Exclude<ClaimStatement, { kind: 'token-
   const stateRoot = hexToBytes(header.stateRoot as Hex)
   const leaf = await checked('account', async () => await verifyMerkleProof(keccak256(hexToBytes(statement.account as Hex)), p.accountProof.map(hexToBytes), { root: stateRoot, useKeyHashing: false }))
   // An absent account: balance 0, empty storage.
-  const [nonce, balance, storageRoot, codeHash] = leaf === null ? [new Uint8Array(), new Uint8Array(), keccak256(RLP.encode(new Uint8Array())), new Uint8Array()] : RLP.decode(leaf) as Uint8Array[]
-  void nonce
+  const [, balance, storageRoot, codeHash] = leaf === null ? [new Uint8Array(), new Uint8Array(), KECCAK256_RLP, KECCAK256_NULL] : RLP.decode(leaf) as Uint8Array[]
   let value: bigint
   if (statement.kind === 'balance') {
     value = balance.length === 0 ? 0n : BigInt(bytesToHex(balance))
   } else if (statement.kind === 'code-hash') {
-    const proven = bytesToHex(leaf === null ? keccak256(new Uint8Array()) : codeHash)
+    const proven = bytesToHex(codeHash)
     if (p.codeHash.toLowerCase() !== proven) throw new ClaimRejectedError('the endpoint stated a value its proof does not support', { details: `stated ${p.codeHash}, proven ${proven}` })
     return { statement, value: proven, restsOn, block: { number: Number(header.number), hash: header.hash }, agreedBy }
   } else {
@@ -103,7 +104,7 @@ async function verifyStorage (statement: Exclude<ClaimStatement, { kind: 'token-
     if (sp == null) throw new ClaimRejectedError('no storage proof in the answer')
     const key = keccak256(setLengthLeft(hexToBytes(slot as Hex), 32))
     // An empty storage trie holds nothing: every slot is 0 without a proof to walk.
-    const empty = bytesToHex(storageRoot) === bytesToHex(keccak256(RLP.encode(new Uint8Array())))
+    const empty = bytesToHex(storageRoot) === bytesToHex(KECCAK256_RLP)
     const raw = empty ? null : await checked('storage', async () => await verifyMerkleProof(key, sp.proof.map(hexToBytes), { root: storageRoot, useKeyHashing: false }))
     const word = raw === null ? new Uint8Array() : RLP.decode(raw) as Uint8Array
     value = word.length === 0 ? 0n : BigInt(bytesToHex(word))
