@@ -134,6 +134,8 @@ export interface InviteRequest {
   identity?: string
   /** Open: whoever holds the invitation string may claim it, up to `maxUses` times. */
   open?: boolean
+  /** Wallet account (CAIP-10): claimed by an identity with a link made with that wallet (offchain contexts). */
+  wallet?: string
   /** Default `member`. Admins are added through proposals. */
   role?: 'member' | 'reader'
   /** Default 7 days. */
@@ -151,7 +153,7 @@ export interface InviteResult {
   /** The string to hand to the invitee (`moor context join <invitation>`). */
   invitation: string
   id: string
-  kind: 'identity' | 'open'
+  kind: 'identity' | 'open' | 'account'
   role: 'member' | 'reader'
   expiresAt: number
   maxUses: number
@@ -159,9 +161,11 @@ export interface InviteResult {
 
 export interface InvitationInfo {
   id: string
-  kind: 'identity' | 'open'
+  kind: 'identity' | 'open' | 'account'
   /** The invitee of an identity-bound invitation. */
   invitee: string | null
+  /** The wallet account (CAIP-10) of an account invitation. */
+  account?: string
   role: 'member' | 'reader'
   expiresAt: number
   maxUses: number
@@ -216,7 +220,7 @@ export type GovActionInfo =
   | { type: 'grant', identity: string, capability: Capability }
   | { type: 'revoke', identity: string, capability: Capability }
   | { type: 'updateApplication', application: string }
-  | { type: 'invite', invitation: string, kind: 'identity' | 'open', invitee: string | null, role: 'member' | 'reader', expiresAt: number, maxUses: number }
+  | { type: 'invite', invitation: string, kind: 'identity' | 'open' | 'account', invitee: string | null, role: 'member' | 'reader', expiresAt: number, maxUses: number }
   | { type: 'revokeInvitation', invitation: string }
   | { type: 'claim', invitation: string }
   | { type: 'commitClaim', invitation: string }
@@ -225,6 +229,8 @@ export type GovActionInfo =
   | { type: 'propose', proposal: string, actions: ProposalActionInfo[] }
   | { type: 'approve', proposal: string }
   | { type: 'keys', keyId: string, rotate: boolean, recipients: string[] }
+  | { type: 'linkWallet', identity: string, account: string }
+  | { type: 'unlinkWallet', identity: string, account: string, by: 'identity' | 'wallet' }
   /** A request this node cannot decode (a newer contract's, say). */
   | { type: 'unknown', name: string }
 

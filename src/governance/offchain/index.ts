@@ -59,6 +59,11 @@ export class OffchainAnchor implements Anchor {
   private readonly refused = new Map<string, Set<string>>()
   /** Told of every op that becomes part of a log (local or from a peer), after its verdict. */
   onAdopt: ((ops: GovOp[]) => void) | undefined
+  /**
+   * Checks what needs more than the log (the wallet signatures ops carry) before ops from
+   * a peer are judged; answers those that may go on. Set by the node (src/wallets/vet.ts).
+   */
+  vet: ((ctx: Uint8Array, ops: GovOp[]) => Promise<GovOp[]>) | undefined
 
   constructor (init: OffchainInit) {
     this.store = init.store
@@ -183,6 +188,11 @@ export class OffchainAnchor implements Anchor {
     if (adopted.length === 0) return
     this.releaseHeld(adopted)
     try { this.onAdopt?.(adopted) } catch (err) { this.log.warn('governance hook failed', { error: (err as Error).message }) }
+  }
+
+  /** The ops of a peer that may be judged (see `vet`). */
+  async vetted (context: Uint8Array, ops: GovOp[]): Promise<GovOp[]> {
+    return this.vet === undefined ? ops : await this.vet(context, ops)
   }
 
   /** Every op of a context's log, as stored wire bytes. */

@@ -173,8 +173,9 @@ export class Receiver {
 
   async receiveOps (ctx: Uint8Array, ops: GovOp[], from: string | null): Promise<void> {
     const gov = this.r.c.governance.offchain
-    // Judged before stored (admissible, clock in bounds; missing parents held, bounded).
-    const outcome = await this.r.c.store.transaction(() => gov.ingestAll(ctx, ops))
+    // Judged before stored (wallet signatures, then admissible, clock in bounds; missing parents held, bounded).
+    const taken = await gov.vetted(ctx, ops)
+    const outcome = await this.r.c.store.transaction(() => gov.ingestAll(ctx, taken))
     if (outcome.added.length > 0) gov.adopt(outcome.added)
     if (outcome.held && from !== null && this.r.admission.mayTrigger(from, ctx)) {
       this.r.tasks.run('governance sync for held ops', async () => { await this.r.syncGov(from, ctx) }, { context: toHex(ctx), peer: from }, 'debug')
