@@ -252,7 +252,8 @@ export function pendingInvitees (s: GovState, now: number): Uint8Array[] {
   return out
 }
 
-function usable (s: GovState, inv: InvitationState, claimer: Uint8Array, at: number): string | null {
+/** Why `claimer` cannot use `inv` at `at` (revoked, expired, used up, already a member), or null. */
+export function usable (s: GovState, inv: InvitationState, claimer: Uint8Array, at: number): string | null {
   if (inv.revoked) return refusal('InvitationRevoked')
   if (at > inv.expiresAt) return refusal('InvitationExpired', { time: new Date(inv.expiresAt).toISOString() })
   if (inv.uses >= inv.maxUses) return refusal('NoUsesLeft')

@@ -74,6 +74,8 @@ export interface NodeConfig {
   limits: LimitsConfig
   logLevel: LogLevel
   chains: ChainsConfig
+  /** The domain wallet-link statements name (config.json `domain`; default the API's host:port). */
+  domain?: string
 }
 
 export interface InitHomeOptions {
@@ -140,7 +142,8 @@ export function serializeConfig (config: NodeConfig): string {
     p2p: config.p2p,
     limits: { gas: config.limits.gas.toString(), memoryPages: config.limits.memoryPages },
     logLevel: config.logLevel,
-    chains: config.chains
+    chains: config.chains,
+    ...(config.domain !== undefined ? { domain: config.domain } : {})
   }, null, 2) + '\n'
 }
 
@@ -413,7 +416,11 @@ export function isLoopback (host: string): boolean {
 function parseConfig (raw: unknown, home: string, file: string, modules: ChainModules): NodeConfig {
   const config = defaultConfig(home)
   const top = asObject(raw, file, '(top level)')
-  onlyFields(top, ['api', 'p2p', 'limits', 'logLevel', 'chains'], file, '')
+  onlyFields(top, ['api', 'p2p', 'limits', 'logLevel', 'chains', 'domain'], file, '')
+  if (top.domain !== undefined) {
+    if (typeof top.domain !== 'string' || !/^[a-z0-9.-]{1,253}(:[0-9]{1,5})?$/i.test(top.domain)) throw fieldError(file, 'domain', 'must be a host name, optionally with :port (what wallet-link statements name)', top.domain)
+    config.domain = top.domain
+  }
   if (top.p2p !== undefined) {
     const p2p = asObject(top.p2p, file, 'p2p')
     onlyFields(p2p, ['listen', 'bootstrap', 'mdns'], file, 'p2p.')

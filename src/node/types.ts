@@ -1,6 +1,7 @@
 // The node's public surface: what the API and the CLI call. Ids cross this boundary as
 // lowercase hex strings (applications: sha256 of the WASM; contexts: 32 random bytes;
 // identities: ed25519 public keys).
+import type { WalletLinkInfo, WalletStatementInfo, WalletStatementRequest, WalletSubmit } from '../wallets/types.ts'
 
 export interface ApplicationInfo {
   id: string
@@ -302,6 +303,14 @@ export interface MoorNode {
   readonly home: string
   status (): NodeStatus
 
+  /** Wallet links (docs/wallets.md): the statement a wallet signs, for a context this node is in or is to join by wallet. */
+  walletStatement (contextId: string, req: WalletStatementRequest): Promise<WalletStatementInfo>
+  /** Checks a signed statement and records the link on the context's governance log. */
+  linkWallet (contextId: string, submit: WalletSubmit): Promise<WalletLinkInfo>
+  walletLinks (contextId: string, options?: { identity?: string, recheck?: boolean }): Promise<WalletLinkInfo[]>
+  /** By this node's identity (the linked one), or with `wallet` the wallet's signed revocation. */
+  unlinkWallet (contextId: string, account: string, options?: { identity?: string, wallet?: WalletSubmit }): Promise<{ revoked: WalletLinkInfo }>
+
   installApplication (req: InstallApplicationRequest): Promise<ApplicationInfo>
   listApplications (): ApplicationInfo[]
   getApplication (id: string): ApplicationInfo
@@ -335,7 +344,8 @@ export interface MoorNode {
    * node's unbound identities; an open one makes a new identity and claims by commit–reveal.
    */
   /** `rpc`: for a chain-anchored context, the endpoint to claim and follow through (else config, else the invitation's). */
-  join (invitation: string, options?: { onProgress?: (p: SyncProgressEvent) => void, rpc?: string }): Promise<ContextInfo>
+  /** `wallet`: for a wallet-account invitation, the wallet's signature over a statement from `walletStatement`. */
+  join (invitation: string, options?: { onProgress?: (p: SyncProgressEvent) => void, rpc?: string, wallet?: WalletSubmit }): Promise<ContextInfo>
   /** Removes a member; the group key rotates so it cannot read anything written after. */
   removeMember (contextId: string, identity: string): Promise<ContextInfo>
   /** Leaves a context (a `leave` op the other members see), then deletes it locally. */

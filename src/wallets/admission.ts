@@ -4,9 +4,11 @@
 // wallet's signature is checked before the claim is taken in (vet.ts), and by a member
 // node before it serves the log to the claimer (src/node/replication/admission.ts).
 import { equalBytes, toHex } from '../crypto/bytes.ts'
+import type { GovState } from '../governance/acl.ts'
+import { usable } from '../governance/acl.ts'
 import { WalletLinkRefusedError } from './errors.ts'
 import { checkLinkFields } from './links.ts'
-import type { SignedWalletLink } from './record.ts'
+import { decodeLink, type SignedWalletLink } from './record.ts'
 
 /** Why `link` does not admit `claimer` to an invitation for `account` at `at`, or null. */
 export function admissionLinkRefusal (context: Uint8Array, account: string, claimer: Uint8Array, link: SignedWalletLink | undefined, at: number): string | null {
@@ -21,4 +23,22 @@ export function admissionLinkRefusal (context: Uint8Array, account: string, clai
     if (err instanceof WalletLinkRefusedError) return err.shortMessage
     throw err
   }
+}
+
+/**
+ * A stranger asks for the log as the claimer of a wallet-account invitation: the link
+ * it presents (raw, from the request), decoded and judged on everything but the wallet's
+ * signature, which the caller checks next. Answers the link, or why not.
+ */
+export function walletClaimCheck (s: GovState, invitation: Uint8Array, claimer: Uint8Array, raw: unknown, now: number): { link: SignedWalletLink } | { why: string } {
+  const inv = s.invitations.get(toHex(invitation))
+  if (inv === undefined || inv.target.type !== 'account') return { why: 'no such wallet-account invitation' }
+  let link: SignedWalletLink
+  try {
+    link = decodeLink(raw, (why) => { throw new WalletLinkRefusedError('BadStatement', { why }) })
+  } catch (err) {
+    return { why: (err as Error).message }
+  }
+  const why = admissionLinkRefusal(s.context, inv.target.account, claimer, link, now) ?? usable(s, inv, claimer, now)
+  return why === null ? { link } : { why }
 }
