@@ -47,6 +47,7 @@ import { memberRoutes } from './routes/members.ts'
 import { proposalRoutes } from './routes/proposals.ts'
 import { syncRoutes } from './routes/sync.ts'
 import { statusRoutes } from './routes/status.ts'
+import { walletRoutes } from './routes/wallets.ts'
 import { eventRoutes } from './sse.ts'
 import type { ApiComponents } from './types.ts'
 
@@ -155,6 +156,7 @@ function createApp (token: string, components: ApiComponents): Express {
   app.use(governanceRoutes(components))
   app.use(syncRoutes(components))
   app.use(identityRoutes(components))
+  app.use(walletRoutes(components))
   app.use(jsonRpcRoutes(components))
   app.use(notFound())
   app.use(errorHandler(components.logger))

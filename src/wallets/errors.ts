@@ -34,4 +34,9 @@ export class WalletLinkRefusedError extends ForbiddenError {
     super(`wallet link refused (${code}): ${TEXTS[code](args)}`)
     this.code = code
   }
+
+  /** The API's error body carries the code, so clients compare it, never the wording. */
+  override toJSON (): ReturnType<ForbiddenError['toJSON']> & { code: WalletLinkRefusal } {
+    return { ...super.toJSON(), code: this.code }
+  }
 }

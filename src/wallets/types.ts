@@ -21,6 +21,8 @@ export interface WalletStatementInfo {
   statement: LinkStatement
   /** The text to sign with the wallet (an Ethereum wallet: personal_sign of this). */
   message: string
+  /** This node is not in the context yet: the signature goes with `join` (a wallet-account invitation). */
+  joining: boolean
 }
 
 export interface WalletLinkInfo {
