@@ -16,6 +16,7 @@ import { yamux } from '@libp2p/yamux'
 import { multiaddr } from '@multiformats/multiaddr'
 import type { Multiaddr } from '@multiformats/multiaddr'
 import { createLibp2p } from 'libp2p'
+import { TokenBuckets } from '../async/buckets.ts'
 import { InvalidInputError, PayloadTooLargeError } from '../errors/index.ts'
 import { silentLogger } from '../log/index.ts'
 import type { Logger } from '../log/index.ts'
@@ -44,6 +45,9 @@ class Libp2pNetwork implements Network {
   readonly #handlers = new Map<string, { handler: RequestHandler, options: HandleOptions }>()
   readonly #blocked = new Set<string>()
   readonly #scores = new PeerScores()
+  /** Peers that had a connection with this node (most recent last), and the budget for the others. */
+  readonly #known = new Set<string>()
+  readonly #newInbound = new TokenBuckets(C.NEW_PEER_INBOUND_BURST, C.NEW_PEER_INBOUND_PER_S, 1)
   /** Peers that were connected when blocked: dialled again on unblock. */
   readonly #reconnectOnUnblock = new Set<string>()
   readonly #listeners = new Map<NetworkEvent, Set<(peer: string) => void>>()
@@ -85,7 +89,7 @@ class Libp2pNetwork implements Network {
       streamMuxers: [yamux()],
       connectionGater: {
         denyDialPeer: denyPeer,
-        denyInboundEncryptedConnection: denyPeer,
+        denyInboundEncryptedConnection: (peerId: PeerId): boolean => denyPeer(peerId) || this.#overNewPeerBudget(peerId.toString()),
         denyOutboundEncryptedConnection: denyPeer
       },
       connectionManager: {
@@ -123,6 +127,7 @@ class Libp2pNetwork implements Network {
     })
     node.addEventListener('peer:connect', (evt) => {
       const peer = evt.detail.toString()
+      this.#know(peer)
       this.#log.debug('peer connected', { peer })
       this.#redialer.onConnect(peer)
       this.#emit('peer:connect', peer)
@@ -323,6 +328,7 @@ class Libp2pNetwork implements Network {
   penalize (peer: string, points: number, reason: string): void {
     if (!this.#scores.penalize(peer, points)) return
     this.#log.warn('peer banned: it kept sending rejected material', { peer, reason, forMs: C.PEER_BAN_MS })
+    this.#known.delete(peer)
     const node = this.#node
     if (node === undefined) return
     let target: PeerId
@@ -335,6 +341,19 @@ class Libp2pNetwork implements Network {
   }
 
   /** Blocked by an operator, or banned for its conduct. */
+  #know (peer: string): void {
+    this.#known.delete(peer)
+    this.#known.add(peer)
+    if (this.#known.size > C.MAX_KNOWN_PEERS) this.#known.delete(this.#known.values().next().value!)
+  }
+
+  /** An inbound connection from a peer never connected before, over the budget for those. */
+  #overNewPeerBudget (peer: string): boolean {
+    if (this.#known.has(peer) || this.#newInbound.take('new')) return false
+    this.#log.debug('inbound connection refused: too many new peers at once', { peer })
+    return true
+  }
+
   #refused (peer: string): boolean {
     return this.#blocked.has(peer) || this.#scores.banned(peer)
   }

@@ -115,6 +115,12 @@ export const GOSSIP_SYNCS_PER_S = 2
  * costs PENALTY_RATE.
  */
 export const PENALTY_FORGED = 10
+/**
+ * What a forged envelope costs a peer proven a member node of no context: banned at the
+ * third. It has nothing to lose by coming back under a fresh peer id, so the ten strikes a
+ * member node gets would only multiply what a flood costs (docs/security.md, Under a flood).
+ */
+export const PENALTY_FORGED_BY_STRANGER = 34
 export const PENALTY_STALE = 1
 export const PENALTY_RATE = 5
 

@@ -109,7 +109,8 @@ describe('a hostile peer in no context', { timeout: 300_000 }, () => {
       const env = sealEnvelope('delta', c, { id: new Uint8Array(randomBytes(32)), key: new Uint8Array(randomBytes(32)) }, new Uint8Array(randomBytes(32)), new Uint8Array(randomBytes(500_000)))
       sent += await hostile.publish(topic, env) > 0 ? 1 : 0
     }
-    // Junk until both members have banned it (a member bans after about ten such messages).
+    // Junk until both members have banned it (a peer proven a member node of no context is
+    // banned at its third forged envelope).
     const banned = (): boolean => [a, b].every((m) => m.grep(/peer banned: it kept sending rejected material/).some((l) => l.includes(hostile.peerId)))
     // Sent a few at a time, each batch once the members judged the last: gossipsub has no
     // backpressure, and a sender that publishes in a tight loop only fills its own buffers

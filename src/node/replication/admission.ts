@@ -21,7 +21,7 @@ import { checkOpenClaim, pendingInvitees, roleOf, type GovState } from '../../go
 import { isOpenClaim, SyncParamsError } from '../../sync/params.ts'
 import { decodeRequest, PROTOCOLS, StaleRequestError, SyncAuthError, SyncRateLimitError, type SyncRequest } from '../../sync/wire.ts'
 import { GOSSIP_SYNC_BURST, GOSSIP_SYNCS_PER_S, MAX_MEMBER_PEERS, PEER_STREAM_BURST, PEER_STREAMS_PER_S, PENALTY_FORGED, PENALTY_RATE, PENALTY_STALE } from '../constants.ts'
-import { TokenBuckets } from './limits.ts'
+import { TokenBuckets } from '../../async/buckets.ts'
 import type { Parts } from './parts.ts'
 
 export interface Admitted<P> {
@@ -115,6 +115,12 @@ export class Admission {
   /** The user named `peer` for `ctx` (an invitation's peer): it may be asked. */
   vouch (ctx: Uint8Array, peer: string): void {
     remember(this.vouched, toHex(ctx), peer)
+  }
+
+  /** Whether `peer` is a proven member node of any context. */
+  knownAnywhere (peer: string): boolean {
+    for (const set of this.members.values()) if (set.has(peer)) return true
+    return false
   }
 
   mayAsk (peer: string, ctx: Uint8Array): boolean {

@@ -9,7 +9,7 @@ import { decodeOp, type GovOp } from '../../governance/offchain/op.ts'
 import { decodeDelta, type Delta } from '../../sync/delta.ts'
 import { openEnvelope, parseEnvelope, type EnvelopeKind } from '../../sync/envelope.ts'
 import { parseBeat } from '../../sync/params.ts'
-import { HEARTBEAT_MS, IDLE_HEARTBEAT_MS, PENALTY_FORGED, PENALTY_STALE } from '../constants.ts'
+import { HEARTBEAT_MS, IDLE_HEARTBEAT_MS, PENALTY_FORGED, PENALTY_FORGED_BY_STRANGER, PENALTY_STALE } from '../constants.ts'
 import { EMPTY, SyncError, topicOf, type Parts } from './parts.ts'
 
 /** Key ids (and peers per key id) remembered per context while this node waits for a key. */
@@ -164,7 +164,7 @@ export class Gossip {
         return 'ignore'
       }
       log.warn('rejected a message from a peer', { context: hex, from, reason })
-      admission.reject(from, PENALTY_FORGED, reason)
+      admission.reject(from, admission.knownAnywhere(from) ? PENALTY_FORGED : PENALTY_FORGED_BY_STRANGER, reason)
       return 'reject'
     }
   }
