@@ -28,6 +28,10 @@ export class ConflictError extends MoorageError {
   static override readonly status: number = 409
   override name = 'ConflictError'
 }
+// 403 — this node's identity was removed from the context (by an admin's removeMember).
+export class RemovedFromContextError extends ForbiddenError {
+  override name = 'RemovedFromContextError'
+}
 // 413 — a body or module over the configured size.
 export class PayloadTooLargeError extends MoorageError {
   static override readonly status: number = 413

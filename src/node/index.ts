@@ -6,13 +6,14 @@ import { ForbiddenError, InvalidInputError, NotFoundError, PayloadTooLargeError 
 import { createLogger, type Logger } from '../log/index.ts'
 import { createRuntime } from '../runtime/index.ts'
 import { HybridClock } from '../state/hlc.ts'
-import { clearPrivate } from '../state/private.ts'
 import { openStore, type Store } from '../store/index.ts'
 import { DeltaDag } from '../sync/dag.ts'
 import { Applications } from './applications.ts'
 import { readRelayerKey, type NodeConfig } from './config.ts'
 import { CHAIN_CONFIRM_WAIT_MS, MAX_CALL_ARGS_BYTES, NODE_VERSION } from './constants.ts'
 import { Contexts } from './contexts.ts'
+import { forgetContext } from './forget.ts'
+import { removalOf, removedError } from './removed.ts'
 import { EventBus } from './events.ts'
 import { Executor, type CallResult } from './executor.ts'
 import { submitCallGovernance } from './call-governance.ts'
@@ -26,7 +27,7 @@ import { CHAIN_MODULES } from './chains.ts'
 import { enforceRemovals, enforceRemovalsIn, Governance } from './governance.ts'
 import { generateKeyPair } from '../crypto/ed25519.ts'
 import { loadNodeKeys } from './keys.ts'
-import type { CallGovernanceInfo, Capability, ContextEvent, CreateContextRequest, ExecuteResult, GovernanceQuery, InviteRequest, MoorNode, PeerInfo, ProposalActionInfo, SyncProgressEvent } from './types.ts'
+import type { CallGovernanceInfo, Capability, ContextEvent, CreateContextRequest, ExecuteResult, GovernanceQuery, InviteRequest, JoinOptions, MoorNode, PeerInfo, ProposalActionInfo, SyncProgressEvent, SyncStatusInfo } from './types.ts'
 import { createNetwork, type Network } from '../network/index.ts'
 import { Replicator } from './replication.ts'
 import { Membership } from './membership.ts'
@@ -277,15 +278,7 @@ class Node implements MoorNode {
       }
       this.p.log.info('left without a leave op', { context: id, reason: (err as Error).message })
     }
-    await this.p.store.transaction(() => {
-      this.p.dag.clear(ctx.id)
-      this.p.governance.offchain.clear(ctx.id)
-      clearPrivate(this.p.store, ctx.id)
-      this.p.identities.clear(ctx.id)
-      this.p.contexts.remove(ctx.id)
-    })
-    if (ctx.anchor.kind !== 'offchain') await this.p.governance.chains.forget(ctx.id)
-    this.p.replicator.refresh(ctx.id)
+    await forgetContext(this.p, ctx)
     this.p.log.info('context deleted', { context: id })
   }
 
@@ -314,8 +307,8 @@ class Node implements MoorNode {
     return invitationInfo(await this.p.membership.revokeInvitation(ctx, id32(invitationId, 'invitation id')))
   }
 
-  async join (invitation: string, options: { onProgress?: (p: SyncProgressEvent) => void, rpc?: string } = {}) {
-    const rec = await this.p.joiner.join(invitation, options.onProgress, options.rpc)
+  async join (invitation: string, options: JoinOptions = {}) {
+    const rec = await this.p.joiner.join(invitation, options)
     return this.p.contexts.info(rec)
   }
 
@@ -380,15 +373,19 @@ class Node implements MoorNode {
     return this.getContext(contextId)
   }
 
-  syncStatus (contextId: string) {
+  syncStatus (contextId: string): SyncStatusInfo {
     const ctx = this.p.contexts.get(id32(contextId, 'context id'))
-    return this.p.replicator.status(ctx.id)
+    const removed = removalOf(this.p.governance, ctx)
+    const status = this.p.replicator.status(ctx.id)
+    return { ...status, awaitingKey: status.awaitingKey && removed === null, removed }
   }
 
   async syncContext (contextId: string, options: { onProgress?: (p: SyncProgressEvent) => void } = {}) {
     const ctx = this.p.contexts.get(id32(contextId, 'context id'))
+    const removed = removalOf(this.p.governance, ctx)
+    if (removed !== null) throw removedError(ctx, removed)
     await this.p.replicator.syncAll(ctx.id, options.onProgress)
-    return this.p.replicator.status(ctx.id)
+    return this.syncStatus(contextId)
   }
 
   async grantXcall (target: string, source: string) { return await this.updateGrants(target, source, true) }

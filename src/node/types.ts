@@ -36,6 +36,15 @@ export interface ContextInfo {
   deltaCount: number
   /** Contexts allowed to xcall into this one. */
   xcallGrants: string[]
+  /** Set when this node's identity was removed from the context; it no longer syncs. */
+  removed: RemovedInfo | null
+}
+
+/** Who removed this node's identity from a context, when (ms) and at which governance position. */
+export interface RemovedInfo {
+  by: string
+  at: number
+  position: number
 }
 
 export interface IdentityInfo {
@@ -284,6 +293,19 @@ export interface SyncStatusInfo {
   lastError: string | null
   keyEpoch: string | null
   awaitingKey: boolean
+  /** Set when this node's identity was removed from the context (then no key is awaited). */
+  removed: RemovedInfo | null
+}
+
+export interface JoinOptions {
+  onProgress?: (p: SyncProgressEvent) => void
+  /** A chain-anchored context: the endpoint to use instead of the configured one. */
+  rpc?: string
+  /**
+   * This node was removed from the context: drop its copy (as `context delete` does) and
+   * join anew with the invitation's identity. Without it such a join is refused.
+   */
+  freshIdentity?: boolean
 }
 
 export interface SyncProgressEvent {
@@ -329,7 +351,7 @@ export interface MoorNode {
    * node's unbound identities; an open one makes a new identity and claims by commit–reveal.
    */
   /** `rpc`: for a chain-anchored context, the endpoint to claim and follow through (else config, else the invitation's). */
-  join (invitation: string, options?: { onProgress?: (p: SyncProgressEvent) => void, rpc?: string }): Promise<ContextInfo>
+  join (invitation: string, options?: JoinOptions): Promise<ContextInfo>
   /** Removes a member; the group key rotates so it cannot read anything written after. */
   removeMember (contextId: string, identity: string): Promise<ContextInfo>
   /** Leaves a context (a `leave` op the other members see), then deletes it locally. */

@@ -1,6 +1,6 @@
 // moor context show <id> — one context: application, members, state, grants.
 
-import type { ContextInfo } from '../../node/types.ts'
+import type { ContextInfo, RemovedInfo } from '../../node/types.ts'
 import { NodeClient } from '../client.ts'
 import { hexArg } from '../command.ts'
 import type { Command } from '../command.ts'
@@ -22,6 +22,11 @@ export const contextShow: Command = {
   }
 }
 
+/** `removed by <identity> at <time> (governance position <n>)`: this node no longer syncs the context. */
+export function removedLine (r: RemovedInfo): string {
+  return `removed by ${r.by} at ${time(r.at)} (governance position ${r.position}); this node no longer syncs it`
+}
+
 export function describeContext (c: ContextInfo): string[] {
   const lines = fields([
     ['context', c.id],
@@ -32,7 +37,8 @@ export function describeContext (c: ContextInfo): string[] {
     ['root hash', c.rootHash],
     ['deltas', String(c.deltaCount)],
     ['heads', c.heads.length === 0 ? '(none)' : c.heads.join(', ')],
-    ['xcall from', c.xcallGrants.length === 0 ? '(nobody)' : c.xcallGrants.join(', ')]
+    ['xcall from', c.xcallGrants.length === 0 ? '(nobody)' : c.xcallGrants.join(', ')],
+    ...(c.removed === null ? [] : [['removed', removedLine(c.removed)] as [string, string]])
   ])
   lines.push(`members (${c.members.length}):`)
   for (const m of c.members) lines.push(`  ${m.identity}  ${m.role}`)
