@@ -3,13 +3,13 @@
 import { join } from 'node:path'
 import { parseHex, toHex, utf8 } from '../crypto/bytes.ts'
 import { ForbiddenError, InvalidInputError, NotFoundError, PayloadTooLargeError } from '../errors/index.ts'
-import { createLogger, type Logger } from '../log/index.ts'
+import { createLogger, silentLogger, type Logger } from '../log/index.ts'
 import { createRuntime } from '../runtime/index.ts'
 import { HybridClock } from '../state/hlc.ts'
 import { openStore, type Store } from '../store/index.ts'
 import { DeltaDag } from '../sync/dag.ts'
 import { Applications } from './applications.ts'
-import { readRelayerKey, type NodeConfig } from './config.ts'
+import { loadConfig, readRelayerKey, type NodeConfig } from './config.ts'
 import { CHAIN_CONFIRM_WAIT_MS, MAX_CALL_ARGS_BYTES, NODE_VERSION } from './constants.ts'
 import { Contexts } from './contexts.ts'
 import { forgetContext } from './forget.ts'
@@ -27,7 +27,7 @@ import { CHAIN_MODULES } from './chains.ts'
 import { enforceRemovals, enforceRemovalsIn, Governance } from './governance.ts'
 import { generateKeyPair } from '../crypto/ed25519.ts'
 import { loadNodeKeys } from './keys.ts'
-import type { CallGovernanceInfo, Capability, ContextEvent, CreateContextRequest, ExecuteResult, GovernanceQuery, InviteRequest, JoinOptions, MoorNode, PeerInfo, ProposalActionInfo, SyncProgressEvent, SyncStatusInfo } from './types.ts'
+import type { CallGovernanceInfo, Capability, ChainsReloadInfo, ContextEvent, CreateContextRequest, ExecuteResult, GovernanceQuery, InviteRequest, JoinOptions, MoorNode, PeerInfo, ProposalActionInfo, SyncProgressEvent, SyncStatusInfo } from './types.ts'
 import { createNetwork, type Network } from '../network/index.ts'
 import { Replicator } from './replication.ts'
 import { Membership } from './membership.ts'
@@ -123,7 +123,8 @@ export async function createNode (init: NodeInit): Promise<MoorNode> {
   }
   const startedAt = Date.now()
   log.info('node started', { home: init.home, nodeId: network.peerId, p2p: network.addresses() })
-  const node = new Node({ home: init.home, store, applications, contexts, identities, governance, registry, executor, dag, bus, network, replicator, membership, joiner, governing, proposals, startedAt, nodeId: network.peerId, log })
+  const readChainSettings = async (): Promise<ChainSettings> => await chainSettings({ ...init, config: await loadConfig(init.home, { logger: silentLogger, modules: chainModules }) }, chainModules)
+  const node = new Node({ home: init.home, readChainSettings, store, applications, contexts, identities, governance, registry, executor, dag, bus, network, replicator, membership, joiner, governing, proposals, startedAt, nodeId: network.peerId, log })
   // Catch up on every context with whoever is reachable, in the background.
   for (const c of contexts.all()) replicator.tasks.run('catch-up at start', async () => { await replicator.syncAll(c.id) }, { context: toHex(c.id) }, 'debug')
   return node
@@ -131,6 +132,8 @@ export async function createNode (init: NodeInit): Promise<MoorNode> {
 
 interface NodeParts {
   home: string
+  /** config.json `chains.*` and the relayer keys, read from the home now. */
+  readChainSettings: () => Promise<ChainSettings>
   store: Store
   applications: Applications
   contexts: Contexts
@@ -371,6 +374,18 @@ class Node implements MoorNode {
     const ctx = this.p.contexts.get(id32(contextId, 'context id'))
     await this.p.membership.remove(ctx, id32(identity, 'identity'))
     return this.getContext(contextId)
+  }
+
+  async reloadChains (): Promise<ChainsReloadInfo> {
+    const changed = this.p.registry.update(await this.p.readChainSettings())
+    this.p.log.info('chain settings read again', { changed })
+    return {
+      changed,
+      chains: this.p.registry.modules.all().map((m) => {
+        const s = this.p.registry.settingsOf(m.kind)
+        return { kind: m.kind, relayer: s.relayerKey !== undefined, rpc: s.rpc ?? null, contract: s.contract ?? null }
+      })
+    }
   }
 
   syncStatus (contextId: string): SyncStatusInfo {

@@ -297,6 +297,12 @@ export interface SyncStatusInfo {
   removed: RemovedInfo | null
 }
 
+/** After `POST /admin/chains/reload`: the chains whose settings changed, and which have a relayer key now. */
+export interface ChainsReloadInfo {
+  changed: string[]
+  chains: Array<{ kind: string, relayer: boolean, rpc: string | null, contract: string | null }>
+}
+
 export interface JoinOptions {
   onProgress?: (p: SyncProgressEvent) => void
   /** A chain-anchored context: the endpoint to use instead of the configured one. */
@@ -379,6 +385,9 @@ export interface MoorNode {
 
   /** Connected peers and the contexts shared with each. */
   peers (): PeerInfo[]
+
+  /** Reads config.json `chains.*` and the relayer keys again: CLI commands that write them tell a running node so. */
+  reloadChains (): Promise<ChainsReloadInfo>
 
   syncStatus (contextId: string): SyncStatusInfo
   /** Catches up with every connected peer now. */

@@ -201,7 +201,10 @@ export class ChainGovernance {
   async submit (ctx: Uint8Array, signer: Signer, action: ChainAction, options: { signal?: AbortSignal } = {}): Promise<Receipt> {
     const t = this.require(ctx)
     this.c.registry.canSubmit(t.ref.kind)
-    const receipt = await t.adapter.submit(ctx, signer, action, options)
+    // Asked of the registry at use, not the adapter the context was followed with: the
+    // relayer key may have changed since (`moor relayer set` reloads a running node).
+    const adapter = await this.c.registry.get(t.ref)
+    const receipt = await adapter.submit(ctx, signer, action, options)
     await this.settled(t, receipt.revision)
     return receipt
   }
