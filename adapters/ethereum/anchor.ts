@@ -161,7 +161,7 @@ export class EthereumAnchor implements ChainAnchor {
     this.finality = finalityOf(init, DEFAULT_CONFIRMATIONS)
     this.provider = providerFor(init.rpc)
     this.ownsProvider = this.provider !== init.rpc
-    this.rpc = new Rpc(this.provider)
+    this.rpc = new Rpc(this.provider, undefined, typeof init.rpc === 'string' ? init.rpc : undefined)
     this.source = new EvmSource(this.rpc, this.contract, init.logRange ?? DEFAULT_LOG_RANGE)
     this.log = (init.logger ?? silentLogger).child('ethereum')
     this.retries = init.retries ?? DEFAULT_SUBMIT_RETRIES
