@@ -87,8 +87,29 @@ describe('moor command line', () => {
     assert.equal((await moor(['init', '--home', home, '--api-port', String(port)])).code, 0)
     const res = await moor(['status', '--home', home, '--json'])
     assert.equal(res.code, 1)
-    assert.equal(res.stdout, '')
     assert.match(res.stderr, new RegExp(`^error: no node answers at http://127\\.0\\.0\\.1:${port} — start it with \`moor node --home ${home}\``))
+    // With --json the error is also the one JSON document on stdout, the exit code the same.
+    const doc = JSON.parse(res.stdout)
+    assert.equal(doc.error.name, 'NodeNotRunningError')
+    assert.match(doc.error.message, /^no node answers at /)
+    assert.match(doc.error.hint ?? doc.error.message, /moor node --home/)
+  })
+
+  it('--json usage errors print { error } on stdout and keep exit code 2', async () => {
+    const res = await moor(['call', '--json'])
+    assert.equal(res.code, 2)
+    assert.deepEqual(Object.keys(JSON.parse(res.stdout)), ['error'])
+    assert.equal(JSON.parse(res.stdout).error.name, 'UsageError')
+    assert.match(JSON.parse(res.stdout).error.message, /missing arguments/)
+  })
+
+  it('`moor <group> --help` lists the group\'s commands and exits 0', async () => {
+    for (const group of ['context', 'app', 'relayer']) {
+      const res = await moor([group, '--help'])
+      assert.equal(res.code, 0, res.stderr)
+      assert.equal(res.stderr, '')
+      assert.match(res.stdout, new RegExp(`^Usage: moor ${group} <command>\n\nCommands:\n  moor ${group} `))
+    }
   })
 
   it('a command on a home without config.json says to run moor init', async () => {
@@ -130,7 +151,7 @@ describe('moor membership and governance command lines', () => {
     [['context', 'invite', ID, '--open', '--role', 'admin'], /--role must be member or reader/, /Hint: admins are added through proposals/],
     [['context', 'invite', ID, '--identity', 'bob'], /--identity must be a 64-character hex id/, /^Usage: moor context invite/m],
     [['context', 'revoke-invitation', 'abababababababababababababababababababababababababababababababab'], /missing argument/, /^Usage: moor context revoke-invitation <ctx> <invitation-id>$/m],
-    [['context', 'join'], /missing argument: expected <invitation>/, /^Usage: moor context join <invitation> \[--rpc <url>\]$/m],
+    [['context', 'join'], /missing argument: expected <invitation>/, /^Usage: moor context join <invitation> \[--rpc <url>\] \[--fresh-identity\]$/m],
     [['context', 'leave', 'x'], /<ctx> must be a 64-character hex id/, /^Usage: moor context leave <ctx>$/m],
     [['context', 'members'], /missing argument: expected <ctx>/, /^Usage: moor context members <ctx>$/m],
     [['context', 'remove', ID], /missing argument: expected <ctx> <identity>/, /^Usage: moor context remove/m],
