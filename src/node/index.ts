@@ -230,7 +230,7 @@ class Node implements MoorNode {
     const result = await this.p.store.transaction(() => settle(() => this.p.store.atomic(() => {
       this.p.identities.create(id, creator)
       if (genesis !== undefined) offchain.persist(genesis)
-      this.p.contexts.put({ id, applicationId: appId, createdAt: Date.now(), identity: creator.publicKey, xcallGrants: [], anchor })
+      this.p.contexts.put({ id, applicationId: appId, createdAt: genesis?.hlc.ms ?? Date.now(), identity: creator.publicKey, xcallGrants: [], anchor })
       this.p.dag.init(id)
       if (!app.methods.includes('init')) return null
       return this.p.executor.mutateInTransaction({ context: id, method: 'init', args, executor: null, readOnly: false })
@@ -392,7 +392,8 @@ class Node implements MoorNode {
     const ctx = this.p.contexts.get(id32(contextId, 'context id'))
     const removed = removalOf(this.p.governance, ctx)
     const status = this.p.replicator.status(ctx.id)
-    return { ...status, awaitingKey: status.awaitingKey && removed === null, removed }
+    const keyEpochNumber = status.keyEpoch === null ? null : this.p.governance.keyEpochNumber(ctx.id, Buffer.from(status.keyEpoch, 'hex')) ?? null
+    return { ...status, keyEpochNumber, awaitingKey: status.awaitingKey && removed === null, removed }
   }
 
   async syncContext (contextId: string, options: { onProgress?: (p: SyncProgressEvent) => void } = {}) {

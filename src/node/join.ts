@@ -273,7 +273,7 @@ export class Joiner {
     await this.c.store.transaction(() => {
       if (t.kind === 'identity') this.c.identities.bind(t.invitee, t.context)
       else this.c.identities.create(t.context, me)
-      this.c.contexts.put({ id: t.context, applicationId: joined.application, createdAt: Date.now(), identity: me.publicKey, xcallGrants: [], anchor: ref })
+      this.c.contexts.put({ id: t.context, applicationId: joined.application, createdAt: this.createdAt(t.context), identity: me.publicKey, xcallGrants: [], anchor: ref })
       this.c.dag.init(t.context)
     })
     this.c.replicator.refresh(t.context)
@@ -309,8 +309,13 @@ export class Joiner {
 
   /** Writes the local context record (inside a transaction). */
   private record (ctx: Uint8Array, application: Uint8Array, identity: Uint8Array): void {
-    this.c.contexts.put({ id: ctx, applicationId: application, createdAt: Date.now(), identity, xcallGrants: [], anchor: { kind: 'offchain' } })
+    this.c.contexts.put({ id: ctx, applicationId: application, createdAt: this.createdAt(ctx), identity, xcallGrants: [], anchor: { kind: 'offchain' } })
     this.c.dag.init(ctx)
+  }
+
+  /** When the context was created (its first governance operation), not when this node joined. */
+  private createdAt (ctx: Uint8Array): number {
+    return this.c.governance.entries(ctx)[0]?.at ?? Date.now()
   }
 
   /**

@@ -291,7 +291,10 @@ export interface SyncStatusInfo {
   pendingDeltas: number
   lastSync: number | null
   lastError: string | null
+  /** Id (hex) of the group key in force. */
   keyEpoch: string | null
+  /** The same key as a number: 1 for the context's first key, +1 per rotation. */
+  keyEpochNumber: number | null
   awaitingKey: boolean
   /** Set when this node's identity was removed from the context (then no key is awaited). */
   removed: RemovedInfo | null

@@ -46,8 +46,15 @@ describe('a removed member\'s node says it was removed', () => {
     const admin = (await a.json('context', 'show', ctx)).identity as string
     await a.json('call', ctx, 'set', '{"key":"a","value":"1"}')
     const first = await inviteAndJoin(a, b, ctx)
+    // (Item 7 on the way: the joined node's `created` is the context's, not its join time;
+    // the key epoch reads as a number, one more after the removal's rotation.)
+    const created = (await a.json('context', 'show', ctx)).createdAt as number
+    assert.equal((await b.json('context', 'show', ctx)).createdAt, created)
+    assert.equal((await a.json('context', 'sync-status', ctx)).keyEpochNumber, 1)
     const removedAt = Date.now()
     await a.json('context', 'remove', ctx, first)
+    await until('the group key to rotate', async () => (await a.json('context', 'sync-status', ctx)).keyEpochNumber === 2)
+    assert.match((await a.run('context', 'sync-status', ctx)).stdout, /^group key: +epoch 2 \(key [0-9a-f]{16}…\)$/m)
 
     let shown: any
     await until('B to learn it was removed', async () => {

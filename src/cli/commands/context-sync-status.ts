@@ -30,7 +30,7 @@ export function describeSync (s: SyncStatusInfo): string[] {
     ['deltas', `${s.deltaCount}${s.pendingDeltas > 0 ? ` (${s.pendingDeltas} waiting for their parents)` : ''}`],
     ['heads', s.heads.length === 0 ? '(none)' : s.heads.join(', ')],
     ...(s.removed === null ? [] : [['removed', removedLine(s.removed)] as [string, string]]),
-    ['group key', s.removed !== null ? '(none: removed)' : s.awaitingKey ? 'waiting for a member to share it' : `epoch ${s.keyEpoch ?? ''}`],
+    ['group key', s.removed !== null ? '(none: removed)' : s.awaitingKey ? 'waiting for a member to share it' : `epoch ${s.keyEpochNumber ?? '?'} (key ${(s.keyEpoch ?? '').slice(0, 16)}…)`],
     ['last sync', s.lastSync === null ? 'never' : `${duration(Date.now() - s.lastSync)} ago`],
     ['last error', s.lastError ?? '(none)']
   ])
