@@ -23,6 +23,10 @@ export class NotFoundError extends MoorageError {
   static override readonly status: number = 404
   override name = 'NotFoundError'
 }
+// 404 — a chain-anchored context its contract no longer has (the chain was reset).
+export class AnchorContextMissingError extends NotFoundError {
+  override name = 'AnchorContextMissingError'
+}
 // 409 — the operation conflicts with current state (already exists, in use).
 export class ConflictError extends MoorageError {
   static override readonly status: number = 409

@@ -105,7 +105,8 @@ export class Contexts {
       heads: (dag?.heads ?? []).map(toHex),
       deltaCount: dag?.count ?? 0,
       xcallGrants: rec.xcallGrants.map(toHex),
-      removed: removalOf(this.governance, rec)
+      removed: removalOf(this.governance, rec),
+      anchorMissingSince: this.governance.onChain(rec.id) ? this.governance.chains.missing(rec.id)?.since ?? null : null
     }
   }
 }

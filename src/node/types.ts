@@ -38,6 +38,8 @@ export interface ContextInfo {
   xcallGrants: string[]
   /** Set when this node's identity was removed from the context; it no longer syncs. */
   removed: RemovedInfo | null
+  /** A chain anchor only: since when (ms) the chain has said it has no such context (a reset devnet), else null. */
+  anchorMissingSince: number | null
 }
 
 /** Who removed this node's identity from a context, when (ms) and at which governance position. */

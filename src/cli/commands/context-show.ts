@@ -32,6 +32,7 @@ export function describeContext (c: ContextInfo): string[] {
     ['context', c.id],
     ['application', c.applicationId],
     ['anchor', !('network' in c.anchor) ? 'offchain' : `${c.anchor.kind} (chain ${c.anchor.network}, contract ${c.anchor.contract}, via ${c.anchor.rpc})`],
+    ...(c.anchorMissingSince === null ? [] : [['anchor state', `GONE: the chain has no such context since ${time(c.anchorMissingSince)} (a reset devnet loses its contexts)`] as [string, string]]),
     ['created', time(c.createdAt)],
     ['identity', `${c.identity} (this node)`],
     ['root hash', c.rootHash],
