@@ -277,5 +277,7 @@ describe('moor deploy, devnet and relayer', () => {
     }
     assert.deepEqual(await exited, { code: 0, signal: null }, stderr)
     assert.equal(stdout.trim().split('\n').length, 1, 'exactly one line of JSON')
+    // What it was doing meanwhile, on stderr (a first start also says it is compiling).
+    assert.match(stderr, /^Ethereum devnet: loading…\n(Ethereum devnet: compiling the contracts .*\n)?Ethereum devnet: starting…\nEthereum devnet: deploying the contracts…\n/)
   })
 })

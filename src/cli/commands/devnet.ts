@@ -14,6 +14,7 @@ import { chainArg, outputFileArg, portArg, positiveIntArg } from '../command.ts'
 import type { Command, CommandContext } from '../command.ts'
 import { UsageError } from '../errors.ts'
 import { fields, printLines } from '../output.ts'
+import { statusLine } from '../progress.ts'
 import { reloadLine, reloadRunningNode } from '../reload.ts'
 
 const withDevnet = (m: ChainModule): boolean => m.devnet !== undefined
@@ -88,10 +89,15 @@ export const devnet: Command = {
     const chains: Array<{ m: ChainModule, chain: LaunchedDevnet }> = []
     const closeAll = async (): Promise<void> => { await Promise.allSettled(chains.map(async ({ chain }) => { await chain.close() })) }
     const signals = closeOnSignal(closeAll)
+    const status = statusLine(ctx.io)
     try {
       for (const m of modules) {
-        chains.push({ m, chain: await m.devnet!.launch({ host, port: port ?? m.devnet!.defaultPort, deploy, ...(blockTimeMs !== undefined ? { blockTimeMs } : {}) }) })
+        // Progress on stderr: a first start may compile the contracts for a while.
+        const say = (message: string): void => { status.set(`${m.title} devnet: ${message}`) }
+        say('loading…')
+        chains.push({ m, chain: await m.devnet!.launch({ host, port: port ?? m.devnet!.defaultPort, deploy, ...(blockTimeMs !== undefined ? { blockTimeMs } : {}), onProgress: say }) })
       }
+      status.done()
       const infos: DevnetInfo[] = []
       for (const { m, chain } of chains) {
         const file = out !== undefined && chain.deployment !== undefined ? writeDeploymentFile(out, chain.deployment.record) : undefined
@@ -109,6 +115,7 @@ export const devnet: Command = {
         printHuman(ctx, infos, host, reloadLine(node))
       }
     } catch (err) {
+      status.done()
       signals.cancel()
       await closeAll()
       throw err
