@@ -218,13 +218,8 @@ class Libp2pNetwork implements Network {
       })
     }
     try {
+      await this.#repairOutbound(node, topic)
       const { recipients } = await node.services.pubsub.publish(topic, data)
-      // Nobody got it though subscribers are known: their outbound gossip streams may be
-      // missing (see repairOutbound). Repaired, the message goes out once more — safely,
-      // as nobody received it the first time.
-      if (recipients.length === 0 && await this.#repairOutbound(node, topic) > 0) {
-        return (await node.services.pubsub.publish(topic, data)).recipients.length
-      }
       return recipients.length
     } catch (err) {
       if ((err as Error).message === 'PublishError.NoPeersSubscribedToTopic') return 0
@@ -233,29 +228,31 @@ class Libp2pNetwork implements Network {
   }
 
   /**
-   * Gossipsub opens its outbound stream to a peer when the connection comes up, once; if
-   * that fails (the connection flapped while a block was lifted, say), it never tries
-   * again while the connection lasts: the peer's subscriptions are known, but nothing is
-   * sent to it. Opens the missing streams of a topic's subscribers over their open
-   * connections; returns how many were opened.
+   * Gossipsub opens its outbound stream to a peer once, when the connection comes up, and
+   * forgets it when the stream's `close` event fires. Two races leave a subscriber with no
+   * working stream for as long as the connection lasts, so it hears nothing: opening the
+   * stream fails (the connection flapped while a block was lifted, say), or the stream
+   * closes before gossipsub listens for its close (its connection went away while the open
+   * was resolving), leaving a closed stream on record. Before each publish, replaces the
+   * missing or closed streams of a topic's subscribers over their open connections.
    */
-  async #repairOutbound (node: Node, topic: string): Promise<number> {
+  async #repairOutbound (node: Node, topic: string): Promise<void> {
     // The implementation's own fields (not in the GossipSub interface).
     const pubsub = node.services.pubsub as unknown as {
       getSubscribers: (topic: string) => PeerId[]
-      streamsOutbound: Map<string, unknown>
+      streamsOutbound: Map<string, { rawStream: { status: string } }>
       createOutboundStream: (peer: PeerId, connection: Connection) => Promise<void>
     }
-    let opened = 0
     for (const peer of pubsub.getSubscribers(topic)) {
-      if (pubsub.streamsOutbound.has(peer.toString())) continue
+      const id = peer.toString()
+      const current = pubsub.streamsOutbound.get(id)
+      if (current !== undefined && current.rawStream.status === 'open') continue
       const connection = node.getConnections(peer).find((c) => c.status === 'open')
       if (connection === undefined) continue
-      this.#log.debug('reopening the gossip stream to a subscriber', { peer: peer.toString(), topic })
+      this.#log.debug('reopening the gossip stream to a subscriber', { peer: id, topic, was: current === undefined ? 'missing' : current.rawStream.status })
+      if (current !== undefined) pubsub.streamsOutbound.delete(id)
       await pubsub.createOutboundStream(peer, connection)
-      if (pubsub.streamsOutbound.has(peer.toString())) opened++
     }
-    return opened
   }
 
   topicPeers (topic: string): string[] {

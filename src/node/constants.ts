@@ -127,6 +127,13 @@ export const MAX_MEMBER_PEERS = 1024
 /** Deltas (and their bytes) held for missing parents per context; beyond, a new one is dropped (a sync fetches it again). */
 export const MAX_HELD_DELTAS = 4096
 export const MAX_HELD_BYTES = 256 * 1024 * 1024
+/**
+ * The share of those one author may fill: a member that floods deltas with made-up parents
+ * fills its own share, and the deltas of the others are still held (it takes four members
+ * colluding to fill the whole buffer).
+ */
+export const MAX_HELD_DELTAS_PER_AUTHOR = 1024
+export const MAX_HELD_BYTES_PER_AUTHOR = 64 * 1024 * 1024
 
 /** Deltas (and their bytes) kept per chain-anchored context while their block is not read yet. */
 export const MAX_WAITING_DELTAS = 4096
