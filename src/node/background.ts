@@ -7,6 +7,7 @@
 // and each new error as a warning, repeats at debug, and one line once it works again. A
 // task run with `backoff` is not even started again until a delay that doubles with each
 // failure has passed, so a node does not hammer an endpoint that is down.
+import { Failures } from '../async/failures.ts'
 import type { Logger } from '../log/index.ts'
 import { BACKGROUND_BACKOFF_MAX_MS, BACKGROUND_BACKOFF_MS } from './constants.ts'
 
@@ -20,18 +21,15 @@ export interface RunOptions {
   backoff?: boolean
 }
 
-interface Failing { error: string, failures: number, retryAt: number }
-
 export class Background {
   private readonly log: Logger
-  private readonly now: () => number
   private readonly pending = new Set<Promise<void>>()
   /** Failing warn-level tasks, by name and context. */
-  private readonly failing = new Map<string, Failing>()
+  private readonly failing: Failures
 
   constructor (log: Logger, options: BackgroundOptions = {}) {
     this.log = log
-    this.now = options.now ?? Date.now
+    this.failing = new Failures({ baseMs: BACKGROUND_BACKOFF_MS, maxMs: BACKGROUND_BACKOFF_MAX_MS, ...(options.now !== undefined ? { now: options.now } : {}) })
   }
 
   /**
@@ -40,8 +38,7 @@ export class Background {
    */
   run (name: string, task: () => Promise<unknown>, fields: Record<string, unknown> = {}, level: 'debug' | 'warn' = 'warn', options: RunOptions = {}): void {
     const key = `${name}|${String(fields.context ?? '')}`
-    const state = this.failing.get(key)
-    if (options.backoff === true && state !== undefined && this.now() < state.retryAt) return
+    if (options.backoff === true && this.failing.waiting(key)) return
     const failed = (err: unknown): void => { this.failed(key, name, fields, level, err) }
     let p: Promise<void>
     try {
@@ -55,24 +52,18 @@ export class Background {
   }
 
   private failed (key: string, name: string, fields: Record<string, unknown>, level: 'debug' | 'warn', err: unknown): void {
-    const error = err instanceof Error ? err.message : String(err)
     if (level === 'debug') {
-      this.log.debug(`${name} failed`, { ...fields, error })
+      this.log.debug(`${name} failed`, { ...fields, error: err instanceof Error ? err.message : String(err) })
       return
     }
-    const prev = this.failing.get(key)
-    const failures = (prev?.failures ?? 0) + 1
-    const delay = Math.min(BACKGROUND_BACKOFF_MAX_MS, BACKGROUND_BACKOFF_MS * 2 ** (failures - 1))
-    this.failing.set(key, { error, failures, retryAt: this.now() + delay })
-    if (prev?.error === error) this.log.debug(`${name} failed again`, { ...fields, failures, error })
-    else this.log.warn(`${name} failed`, { ...fields, error, ...(prev === undefined ? {} : { failures }), note: 'logged again when the error changes or the task recovers' })
+    const f = this.failing.failed(key, err)
+    if (!f.news) this.log.debug(`${name} failed again`, { ...fields, failures: f.failures, error: f.error })
+    else this.log.warn(`${name} failed`, { ...fields, error: f.error, ...(f.failures === 1 ? {} : { failures: f.failures }), note: 'logged again when the error changes or the task recovers' })
   }
 
   private succeeded (key: string, name: string, fields: Record<string, unknown>): void {
-    const prev = this.failing.get(key)
-    if (prev === undefined) return
-    this.failing.delete(key)
-    this.log.info(`${name} works again`, { ...fields, after: prev.failures })
+    const failures = this.failing.succeeded(key)
+    if (failures !== undefined) this.log.info(`${name} works again`, { ...fields, after: failures })
   }
 
   /** Waits for every task started so far to end (their failures are already logged). */
