@@ -3,6 +3,7 @@ import { statSync } from 'node:fs'
 import { after, before, describe, it } from 'node:test'
 import { capabilityArg, durationArg } from '../../src/cli/command.ts'
 import { main } from '../../src/cli/index.ts'
+import { writeRunFile } from '../../src/cli/runfile.ts'
 import { freePort, moor } from '../helpers/cli.ts'
 import { tempDir } from '../helpers/tmp.ts'
 
@@ -79,6 +80,19 @@ describe('moor command line', () => {
     const again = await moor(['--json', '--home', home, 'init']) // options before the command work too
     assert.equal(again.code, 0, again.stderr)
     assert.equal(JSON.parse(again.stdout).created, false)
+  })
+
+  it('init --force on a home whose node is running says it needs a restart to use the new ports', async () => {
+    const home = `${dir.path}/home-running`
+    assert.equal((await moor(['init', '--home', home])).code, 0)
+    // This test process stands for the running node: the run file names a live pid.
+    await writeRunFile(home, { pid: process.pid, url: 'http://127.0.0.1:1', startedAt: Date.now() })
+    const port = String(await freePort())
+    const res = await moor(['init', '--home', home, '--api-port', port, '--force'])
+    assert.equal(res.code, 0, res.stderr)
+    assert.match(res.stdout, new RegExp(`^a node is running on this home \\(pid ${process.pid}\\): it uses the new ports once restarted`, 'm'))
+    const json = JSON.parse((await moor(['init', '--home', home, '--api-port', String(await freePort()), '--force', '--json'])).stdout)
+    assert.equal(json.restartNeeded, process.pid)
   })
 
   it('a command that needs the node says how to start it when none answers', async () => {
