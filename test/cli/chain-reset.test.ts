@@ -47,6 +47,11 @@ describe('a chain-anchored context whose devnet was restarted', { timeout: 300_0
     assert.equal((await a.json('context', 'show', ctx)).anchorMissingSince, null)
 
     await devnet.close()
+    // While the chain is down: the request names the endpoint and the context, and says what to check.
+    const down = await a.run('context', 'invite', ctx, '--identity', (await a.json('identity', 'new')).publicKey)
+    assert.equal(down.code, 1)
+    assert.match(down.stderr, new RegExp(`^error: the Ethereum endpoint http://127\\.0\\.0\\.1:${port} cannot be reached \\(context ${ctx}\\)`))
+    assert.match(down.stderr, /Hint: is the chain running\? A devnet \(`moor devnet`\) keeps its chain in memory/)
     devnet = await serveDevnet({ port })
     const redeployed = await withKey(DEVNET_RELAYER_KEY, ...deployArgs)
     assert.equal(redeployed.code, 0, redeployed.stderr)

@@ -14,7 +14,7 @@
 // learnt past the newest stored position still on the chain is dropped and read again.
 import { TimeoutError, until, withTimeout } from '../../async/index.ts'
 import { toHex } from '../../crypto/bytes.ts'
-import { AnchorContextMissingError, NotFoundError } from '../../errors/index.ts'
+import { AnchorContextMissingError, MoorageError, NotFoundError, type MoorageErrorOptions } from '../../errors/index.ts'
 import { GovernanceRejectedError, type ChainAction, type ChainAnchor, type ChainChange, type ChainGovernanceView, type Genesis, type Position, type Receipt, type Signer } from '../../governance/anchor.ts'
 import { cloneState, type GovState } from '../../governance/acl.ts'
 import type { KeyShareAction } from '../../governance/offchain/op.ts'
@@ -210,9 +210,11 @@ export class ChainGovernance {
     try {
       receipt = await adapter.submit(ctx, signer, action, options)
     } catch (err) {
-      if (!(err instanceof GovernanceRejectedError) || err.code !== 'UnknownContext') throw err
-      this.markMissing(t, true)
-      throw this.missingError(t, err)
+      if (err instanceof GovernanceRejectedError && err.code === 'UnknownContext') {
+        this.markMissing(t, true)
+        throw this.missingError(t, err)
+      }
+      throw withContext(err, t.hex)
     }
     await this.settled(t, receipt.revision)
     return receipt
@@ -437,4 +439,14 @@ function u64 (n: number): Uint8Array {
 function seqOfKey (k: unknown): number {
   const b = k as Uint8Array
   return Number(new DataView(b.buffer, b.byteOffset + 33, 8).getBigUint64(0))
+}
+
+/**
+ * A failure of the chain itself (its endpoint, 5xx) also names the context the request was
+ * for; the error keeps its class and name. Refusals and input errors are passed as they are.
+ */
+function withContext (err: unknown, context: string): unknown {
+  if (!(err instanceof MoorageError) || err instanceof GovernanceRejectedError || err.status < 500 || err.shortMessage.includes(context)) return err
+  const Class = err.constructor as new (message: string, options: MoorageErrorOptions) => MoorageError
+  return new Class(`${err.shortMessage} (context ${context})`, { details: err.details, hint: err.hint, cause: err })
 }
