@@ -25,11 +25,13 @@ export class Failures {
   /** Records a failure; `news` when it is the first or its error changed (log it then), with the delay before the next try. */
   failed (key: string, err: unknown): { news: boolean, failures: number, delayMs: number, error: string } {
     const error = err instanceof Error ? err.message : String(err)
+    // The same failure is the same first line: details (which call failed) vary with the attempt.
+    const summary = error.split('\n')[0]!
     const prev = this.states.get(key)
     const failures = (prev?.failures ?? 0) + 1
     const delayMs = Math.min(this.o.maxMs, this.o.baseMs * 2 ** (failures - 1))
-    this.states.set(key, { error, failures, retryAt: this.now() + delayMs })
-    return { news: prev?.error !== error, failures, delayMs, error }
+    this.states.set(key, { error: summary, failures, retryAt: this.now() + delayMs })
+    return { news: prev?.error !== summary, failures, delayMs, error }
   }
 
   /** Records a success; the failures it ends (undefined when it was not failing: nothing to log). */

@@ -26,9 +26,13 @@ describe('background duties that keep failing', () => {
   it('warn once per error, debug for repeats, one line when the duty works again', async () => {
     const { log, lines } = recorder()
     const tasks = new Background(log)
-    let error: string | null = 'the endpoint cannot be reached'
+    let error: string | null = null
     const duty = async (): Promise<void> => { if (error !== null) throw new Error(error) }
-    for (let i = 0; i < 5; i++) { tasks.run('key duty', duty, { context: 'c1' }); await tasks.settled() }
+    for (let i = 0; i < 5; i++) {
+      // The same failure with other details (which call it was) is still the same failure.
+      error = `the endpoint cannot be reached\nDetails: ${i % 2 === 0 ? 'eth_call' : 'eth_estimateGas'}: connect ECONNREFUSED`
+      tasks.run('key duty', duty, { context: 'c1' }); await tasks.settled()
+    }
     error = 'no context on this contract'
     for (let i = 0; i < 3; i++) { tasks.run('key duty', duty, { context: 'c1' }); await tasks.settled() }
     error = null
@@ -36,7 +40,7 @@ describe('background duties that keep failing', () => {
     tasks.run('key duty', duty, { context: 'c1' }); await tasks.settled()
     const loud = lines.filter(([level]) => level !== 'debug')
     assert.deepEqual(loud.map(([level, msg, f]) => [level, msg, f.error ?? null, f.after ?? null]), [
-      ['warn', 'key duty failed', 'the endpoint cannot be reached', null],
+      ['warn', 'key duty failed', 'the endpoint cannot be reached\nDetails: eth_call: connect ECONNREFUSED', null],
       ['warn', 'key duty failed', 'no context on this contract', null],
       ['info', 'key duty works again', null, 8]
     ])
