@@ -25,6 +25,7 @@ import { silentLogger } from '../../src/log/index.ts'
 import { FrameTooLargeError, MalformedFrameError } from '../../src/network/errors.ts'
 import { dataFrame, decodeLength, endFrame, errorFrame, parseResponseFrame, tooLargeFrame } from '../../src/network/frames.ts'
 import { decodeTicket, encodeTicket, type InvitationTicket } from '../../src/node/invitation.ts'
+import { ClockDriftError } from '../../src/state/hlc.ts'
 import { rootId, STAMP_LENGTH } from '../../src/state/ids.ts'
 import { openStore, type Store } from '../../src/store/index.ts'
 import { DeltaDag } from '../../src/sync/dag.ts'
@@ -305,7 +306,7 @@ const receiveTarget: FuzzTarget<DeltaCtx, Uint8Array> = {
   show: hex,
   check: (ctx, bytes) => {
     const before = dagSummary(ctx)
-    const outcome = refusesOnly([InvalidDeltaError, InvalidSignatureError], () => {
+    const outcome = refusesOnly([InvalidDeltaError, InvalidSignatureError, ClockDriftError], () => {
       const d = decodeDelta(bytes)
       canonicalDelta(ctx, bytes, d)
       return ctx.store!.transactionSync(() => ctx.dag!.receive(d))
