@@ -2,7 +2,7 @@
 // (tuned for small meshes), optional mDNS, connection gating, bootstrap peers kept
 // connected, and request/response protocols.
 import { noise } from '@chainsafe/libp2p-noise'
-import { gossipsub, StrictSign } from '@libp2p/gossipsub'
+import { gossipsub, StrictSign, TopicValidatorResult } from '@libp2p/gossipsub'
 import type { GossipSub, Message } from '@libp2p/gossipsub'
 import { identify } from '@libp2p/identify'
 import type { Identify } from '@libp2p/identify'
@@ -134,13 +134,12 @@ class Libp2pNetwork implements Network {
       this.#emit('peer:disconnect', peer)
     })
     node.addEventListener('peer:discovery', (evt) => { this.#onDiscovery(evt.detail) })
-    node.services.pubsub.addEventListener('message', (evt) => { this.#onMessage(evt.detail) })
 
     const stop = new AbortController()
     try {
       await node.start()
       for (const [protocol, { handler, options }] of this.#handlers) await this.#register(node, protocol, handler, options, stop.signal)
-      for (const topic of this.#subscriptions.keys()) node.services.pubsub.subscribe(topic)
+      for (const topic of this.#subscriptions.keys()) this.#follow(node, topic)
     } catch (err) {
       try {
         await node.stop()
@@ -201,12 +200,23 @@ class Libp2pNetwork implements Network {
   subscribe (topic: string, handler: MessageHandler): void {
     const fresh = !this.#subscriptions.has(topic)
     this.#subscriptions.set(topic, handler)
-    if (fresh) this.#node?.services.pubsub.subscribe(topic)
+    if (fresh && this.#node !== undefined) this.#follow(this.#node, topic)
+  }
+
+  /**
+   * Subscribes, with the topic's handler as gossipsub's validator: a message is handed to
+   * it before it is forwarded, and goes on to other peers only if the handler accepts it
+   * (a member does not relay an outsider's junk to the other members).
+   */
+  #follow (node: Node, topic: string): void {
+    node.services.pubsub.topicValidators.set(topic, (_source, msg) => this.#onMessage(msg))
+    node.services.pubsub.subscribe(topic)
   }
 
   unsubscribe (topic: string): void {
     if (!this.#subscriptions.delete(topic)) return
     this.#node?.services.pubsub.unsubscribe(topic)
+    this.#node?.services.pubsub.topicValidators.delete(topic)
   }
 
   async publish (topic: string, data: Uint8Array): Promise<number> {
@@ -349,19 +359,22 @@ class Libp2pNetwork implements Network {
     }
   }
 
-  #onMessage (msg: Message): void {
+  #onMessage (msg: Message): TopicValidatorResult {
     const handler = this.#subscriptions.get(msg.topic)
-    if (handler === undefined) return
+    if (handler === undefined) return TopicValidatorResult.Ignore
     if (msg.type !== 'signed') {
       this.#log.warn('unsigned gossip message dropped', { topic: msg.topic })
-      return
+      return TopicValidatorResult.Reject
     }
     try {
-      handler({ from: msg.from.toString(), topic: msg.topic, data: plain(msg.data) })
+      const verdict = handler({ from: msg.from.toString(), topic: msg.topic, data: plain(msg.data) })
+      return verdict === 'reject' ? TopicValidatorResult.Reject : verdict === 'ignore' ? TopicValidatorResult.Ignore : TopicValidatorResult.Accept
     } catch (err) {
       this.#log.error('gossip handler failed', { topic: msg.topic, error: (err as Error).message })
+      return TopicValidatorResult.Ignore
     }
   }
+
 
   #onDiscovery (info: PeerInfo): void {
     const peer = info.id.toString()
