@@ -151,7 +151,7 @@ class Libp2pNetwork implements Network {
       } catch {
         // the start error is the one worth reporting
       }
-      throw new NetworkError('cannot start the network', { details: (err as Error).message, cause: err, hint: 'check the listen addresses (is the port in use?)' })
+      throw startError(err)
     }
     this.#node = node
     this.#stop = stop
@@ -499,4 +499,20 @@ function parseBootstrap (addrs: string[], self: string): Map<string, string[]> {
     byPeer.set(peer, list)
   }
   return byPeer
+}
+
+/**
+ * Why the host did not start, in one line a user can act on: a p2p port in use is named
+ * with what to do (libp2p's own text advises transport options and carries stacks).
+ */
+function startError (err: unknown): NetworkError {
+  const message = String((err as Error)?.message ?? err)
+  const inUse = /(\/ip[46]\/[^\s:]+\/tcp\/(\d+)): Error: listen EADDRINUSE/.exec(message)
+  if (inUse !== null) {
+    return new NetworkError(`the p2p port ${inUse[2]} is in use (${inUse[1]})`, {
+      cause: err,
+      hint: 'another node on this home, or another program, listens there: stop it, or start this node on another port with `moor node --p2p-port <port>` (0: any free port; `moor init --p2p-port <port> --force` keeps it)'
+    })
+  }
+  return new NetworkError('cannot start the network', { details: message.split('\n')[0], cause: err, hint: 'check the listen addresses in config.json (p2p.listen)' })
 }

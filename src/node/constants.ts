@@ -61,6 +61,9 @@ export const IDLE_HEARTBEAT_MS = 15_000
 
 /** Upper bound of the random delay before a node rotates or shares a group key (ms). */
 export const KEY_DUTY_DELAY_MS = 300
+/** A background duty that keeps failing is retried after this, doubled per failure up to the max. */
+export const BACKGROUND_BACKOFF_MS = 1_000
+export const BACKGROUND_BACKOFF_MAX_MS = 60_000
 
 /** Most deltas one catch-up request asks for. */
 export const SYNC_BATCH_DELTAS = 20_000
