@@ -19,6 +19,7 @@
 //   GET    /admin/contexts/:id/governance            audit: every op with its verdict and reason
 //   GET    /admin/contexts/:id/sync                  POST (sync now; JSON or SSE progress)
 //   GET    /admin/peers
+//   POST   /admin/chains/reload                      read chains.* and relayer keys again
 //   GET    /admin/identities[?context=<id>]          POST /admin/identities (new unbound identity)
 //   POST   /jsonrpc                                  execute / query
 //
@@ -39,6 +40,7 @@ import { jsonRpcRoutes } from './jsonrpc.ts'
 import { requireToken } from './middleware/auth.ts'
 import { errorHandler, notFound } from './middleware/errors.ts'
 import { applicationRoutes } from './routes/applications.ts'
+import { chainRoutes } from './routes/chains.ts'
 import { contextRoutes } from './routes/contexts.ts'
 import { governanceRoutes } from './routes/governance.ts'
 import { identityRoutes } from './routes/identities.ts'
@@ -156,6 +158,7 @@ function createApp (token: string, components: ApiComponents): Express {
   app.use(governanceRoutes(components))
   app.use(syncRoutes(components))
   app.use(identityRoutes(components))
+  app.use(chainRoutes(components))
   app.use(walletRoutes(components))
   app.use(jsonRpcRoutes(components))
   app.use(notFound())

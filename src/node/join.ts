@@ -10,7 +10,7 @@
 // state). A join that fails before its claim leaves nothing behind.
 import { equalBytes, toHex } from '../crypto/bytes.ts'
 import { generateKeyPair, sign, type KeyPair } from '../crypto/ed25519.ts'
-import { ConflictError, ForbiddenError, InvalidInputError, NotFoundError } from '../errors/index.ts'
+import { ConflictError, ForbiddenError, InvalidInputError, NotFoundError, RemovedFromContextError } from '../errors/index.ts'
 import { GovernanceRejectedError } from '../governance/anchor.ts'
 import { claimCommitment, claimMessage } from '../governance/acl.ts'
 import type { InvitationTarget } from '../governance/types.ts'
@@ -35,7 +35,9 @@ import { WalletLinkRefusedError } from '../wallets/errors.ts'
 import { encodeLink, type SignedWalletLink } from '../wallets/record.ts'
 import { formatNetworkId } from '../chain/caip.ts'
 import type { InvitationClaim, OpenClaim, Replicator } from './replication.ts'
-import type { SyncProgressEvent } from './types.ts'
+import { forgetContext } from './forget.ts'
+import { removalOf } from './removed.ts'
+import type { JoinOptions, SyncProgressEvent } from './types.ts'
 
 export interface JoinComponents {
   store: Store
@@ -54,6 +56,9 @@ type Progress = ((p: SyncProgressEvent) => void) | undefined
 
 const REFUSED = /(?:open|wallet) invitation refused: (.*)/
 
+/** What to try when the invitation's peers do not serve the context. */
+const FIND_MEMBERS_HINT = 'is the inviter\'s node running? If it listens elsewhere now, start this node with `--bootstrap <multiaddr of any member\'s node>` (or `--mdns` on a local network) and join again: the inviter is found by its peer id, and any member\'s node can serve the context'
+
 export class Joiner {
   private readonly c: JoinComponents
 
@@ -61,13 +66,26 @@ export class Joiner {
     this.c = components
   }
 
-  async join (text: string, onProgress?: Progress, rpc?: string, wallet?: WalletSubmit): Promise<ContextRecord> {
+  async join (text: string, options: JoinOptions = {}): Promise<ContextRecord> {
+    const { onProgress, rpc, wallet } = options
     const t = decodeTicket(text, this.c.registry.modules)
     if (t.expiresAt <= Date.now()) throw new InvalidInputError(`the invitation expired at ${new Date(t.expiresAt).toISOString()}`)
-    if (this.c.contexts.find(t.context) !== undefined) throw new ConflictError(`this node is already in context ${toHex(t.context)}`)
+    const existing = this.c.contexts.find(t.context)
+    const removed = existing === undefined ? null : removalOf(this.c.governance, existing)
+    if (existing !== undefined && removed === null) throw new ConflictError(`this node is already in context ${toHex(t.context)}`)
+    if (existing !== undefined && options.freshIdentity !== true) {
+      throw new RemovedFromContextError(`this node was removed from context ${toHex(t.context)} by ${removed!.by} (governance position ${removed!.position})`, {
+        details: 'joining again drops this node\'s copy of the context (as `moor context delete` does) and joins with the invitation\'s identity',
+        hint: 'join again with `moor context join <invitation> --fresh-identity`'
+      })
+    }
     if (t.kind !== 'account' && wallet !== undefined) throw new InvalidInputError('a wallet signature is for invitations naming a wallet account; this one does not')
     const byWallet = t.kind === 'account' ? await this.walletLink(t, wallet) : undefined
     const me = t.kind === 'identity' ? this.unbound(t) : byWallet?.identity ?? generateKeyPair()
+    if (existing !== undefined) {
+      this.c.logger.info('dropping this node\'s copy of a context it was removed from, to join it again', { context: toHex(t.context), removedBy: removed!.by, position: removed!.position })
+      await forgetContext(this.c, existing)
+    }
     onProgress?.({ phase: 'governance', done: 0, total: null })
     if (t.anchor !== undefined && t.kind !== 'account') {
       const endpoint = this.c.registry.resolve({ kind: t.anchor.kind, rpc: this.endpoint(t.anchor, rpc), contract: t.anchor.contract })
@@ -145,7 +163,7 @@ export class Joiner {
     }
     throw new NotFoundError('none of the peers named in the invitation could be reached, and this node knows no other peer', {
       details: `tried ${tried.join('; ') || '(the invitation names no peers)'}`,
-      hint: 'is the inviter\'s node running? If it listens elsewhere now, start this node with `--bootstrap <multiaddr of any member\'s node>` (or `--mdns` on a local network) and join again: the inviter is found by its peer id'
+      hint: FIND_MEMBERS_HINT
     })
   }
 
@@ -164,12 +182,11 @@ export class Joiner {
     }
     await this.discard(ctx)
     const refused = errors.map((e) => REFUSED.exec(e)?.[1]).find((r) => r !== undefined)
-    const hint = 'is the inviter\'s node running? `--bootstrap <multiaddr of any member\'s node>` (or `--mdns`) lets this node find the context through other members'
     if (refused !== undefined) {
       const reason = refused.split('\n')[0]
       throw new ForbiddenError(`the invitation was refused: ${reason}`, { details: errors.join('; ') })
     }
-    throw new NotFoundError(`none of the ${peers.length} peer${peers.length === 1 ? '' : 's'} reached serves this context`, { details: errors.join('; '), hint })
+    throw new NotFoundError(`none of the ${peers.length} peer${peers.length === 1 ? '' : 's'} reached serves this context`, { details: errors.join('; '), hint: FIND_MEMBERS_HINT })
   }
 
   /**
@@ -315,7 +332,7 @@ export class Joiner {
     await this.c.store.transaction(() => {
       if (t.kind === 'identity') this.c.identities.bind(t.invitee, t.context)
       else this.c.identities.create(t.context, me)
-      this.c.contexts.put({ id: t.context, applicationId: joined.application, createdAt: Date.now(), identity: me.publicKey, xcallGrants: [], anchor: ref })
+      this.c.contexts.put({ id: t.context, applicationId: joined.application, createdAt: this.createdAt(t.context), identity: me.publicKey, xcallGrants: [], anchor: ref })
       this.c.dag.init(t.context)
     })
     this.c.replicator.refresh(t.context)
@@ -351,8 +368,13 @@ export class Joiner {
 
   /** Writes the local context record (inside a transaction). */
   private record (ctx: Uint8Array, application: Uint8Array, identity: Uint8Array): void {
-    this.c.contexts.put({ id: ctx, applicationId: application, createdAt: Date.now(), identity, xcallGrants: [], anchor: { kind: 'offchain' } })
+    this.c.contexts.put({ id: ctx, applicationId: application, createdAt: this.createdAt(ctx), identity, xcallGrants: [], anchor: { kind: 'offchain' } })
     this.c.dag.init(ctx)
+  }
+
+  /** When the context was created (its first governance operation), not when this node joined. */
+  private createdAt (ctx: Uint8Array): number {
+    return this.c.governance.entries(ctx)[0]?.at ?? Date.now()
   }
 
   /**

@@ -15,7 +15,7 @@ type Hex = `0x${string}`
 const clients = new Map<string, Rpc>()
 async function rpc<T> (url: string, method: string, params: unknown[]): Promise<T> {
   let client = clients.get(url)
-  if (client === undefined) { client = new Rpc(providerFor(url)); clients.set(url, client) }
+  if (client === undefined) { client = new Rpc(providerFor(url), undefined, url); clients.set(url, client) }
   return await client.send<T>(method, params)
 }
 

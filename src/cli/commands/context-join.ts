@@ -12,7 +12,7 @@ import { describeContext } from './context-show.ts'
 export const contextJoin: Command = {
   path: ['context', 'join'],
   group: 'Members',
-  synopsis: 'context join <invitation> [--rpc <url>] [--nonce <nonce> --signature <signature>]',
+  synopsis: 'context join <invitation> [--rpc <url>] [--fresh-identity] [--nonce <nonce> --signature <signature>]',
   summary: 'Join a context with an invitation from one of its admins.',
   notes: [
     'An identity-bound invitation names an identity this node made with `moor identity new`;',
@@ -27,10 +27,11 @@ export const contextJoin: Command = {
   ],
   optionHelp: [
     ['--rpc <url>', 'chain-anchored contexts: the JSON-RPC endpoint to use'],
+    ['--fresh-identity', 'this node was removed from the context: drop its copy\n(as `moor context delete` does) and join anew'],
     ['--nonce <nonce>', 'wallet-account invitations: the nonce `moor wallet link` printed'],
     ['--signature <signature>', 'wallet-account invitations: the wallet\'s signature over its text']
   ],
-  options: { rpc: { type: 'string' }, nonce: { type: 'string' }, signature: { type: 'string' } },
+  options: { rpc: { type: 'string' }, 'fresh-identity': { type: 'boolean' }, nonce: { type: 'string' }, signature: { type: 'string' } },
   positionals: { min: 1, max: 1, names: '<invitation>' },
   async run (ctx) {
     const invitation = ctx.positionals[0]!.trim()
@@ -41,7 +42,8 @@ export const contextJoin: Command = {
     let context: ContextInfo
     try {
       const rpc = ctx.values.rpc as string | undefined
-      context = await client.withProgress<ContextInfo>('/admin/contexts/join', { invitation, ...(rpc !== undefined ? { rpc } : {}), ...(nonce !== undefined ? { wallet: { nonce, signature } } : {}) }, progress.update)
+      const fresh = ctx.values['fresh-identity'] === true
+      context = await client.withProgress<ContextInfo>('/admin/contexts/join', { invitation, ...(rpc !== undefined ? { rpc } : {}), ...(fresh ? { freshIdentity: true } : {}), ...(nonce !== undefined ? { wallet: { nonce, signature } } : {}) }, progress.update)
     } finally {
       progress.done()
     }

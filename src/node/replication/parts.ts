@@ -30,7 +30,7 @@ export interface ReplicationComponents {
   heartbeatMs?: number
 }
 
-export type SyncStatus = SyncStatusInfo
+export type SyncStatus = Omit<SyncStatusInfo, 'removed' | 'keyEpochNumber'>
 export type SyncProgress = SyncProgressEvent
 
 export class SyncError extends MoorageError {
