@@ -17,7 +17,8 @@ export interface ClaimResult {
   /** The proven value (hex quantity). */
   value: string
   restsOn: RestsOn
-  block: { number: number, hash: string }
+  /** The block the value was proven at; `timestamp` in seconds, as the header gives it. */
+  block: { number: number, hash: string, timestamp: number }
   /** Endpoints whose header hashes agreed (quorum) */
   agreedBy: string[]
   /** A storage layout the value rests on, e.g. "balances at slot 0". */

@@ -30,6 +30,7 @@ import {
   DEFAULT_MEMORY_PAGES, HOME_DIR_NAME, RUN_FILE, TOKEN_BYTES, TOKEN_FILE
 } from './constants.ts'
 import { CHAIN_MODULES } from './chains.ts'
+import { parseCheckpoint, parseEndpoints, type InvalidClaimError } from '../claims/statement.ts'
 
 export interface ApiConfig {
   /** Address the HTTP API binds to; loopback unless config.json says otherwise. */
@@ -74,7 +75,13 @@ export interface NodeConfig {
   limits: LimitsConfig
   logLevel: LogLevel
   chains: ChainsConfig
+  /** Endpoints claims are verified through, by chain kind (`claims.<kind>`, docs/claims.md). */
+  claims: ClaimsConfig
 }
+
+/** `claims.<kind>` in config.json: independent endpoints (≥ 2 for a quorum) and an optional pinned checkpoint. */
+export interface ClaimEndpoints { rpc: string[], checkpoint?: { number: number, hash: string } }
+export type ClaimsConfig = Partial<Record<string, ClaimEndpoints>>
 
 export interface InitHomeOptions {
   apiPort?: number
@@ -129,7 +136,8 @@ export function defaultConfig (home: string): NodeConfig {
     p2p: { listen: [DEFAULT_P2P_LISTEN], bootstrap: [], mdns: false },
     limits: { gas: DEFAULT_GAS_LIMIT, memoryPages: DEFAULT_MEMORY_PAGES },
     logLevel: DEFAULT_LOG_LEVEL,
-    chains: {}
+    chains: {},
+    claims: {}
   }
 }
 
@@ -140,7 +148,8 @@ export function serializeConfig (config: NodeConfig): string {
     p2p: config.p2p,
     limits: { gas: config.limits.gas.toString(), memoryPages: config.limits.memoryPages },
     logLevel: config.logLevel,
-    chains: config.chains
+    chains: config.chains,
+    ...(Object.keys(config.claims).length > 0 ? { claims: config.claims } : {})
   }, null, 2) + '\n'
 }
 
@@ -413,7 +422,7 @@ export function isLoopback (host: string): boolean {
 function parseConfig (raw: unknown, home: string, file: string, modules: ChainModules): NodeConfig {
   const config = defaultConfig(home)
   const top = asObject(raw, file, '(top level)')
-  onlyFields(top, ['api', 'p2p', 'limits', 'logLevel', 'chains'], file, '')
+  onlyFields(top, ['api', 'p2p', 'limits', 'logLevel', 'chains', 'claims'], file, '')
   if (top.p2p !== undefined) {
     const p2p = asObject(top.p2p, file, 'p2p')
     onlyFields(p2p, ['listen', 'bootstrap', 'mdns'], file, 'p2p.')
@@ -454,7 +463,26 @@ function parseConfig (raw: unknown, home: string, file: string, modules: ChainMo
     onlyFields(chains, modules.kinds, file, 'chains.')
     for (const [kind, value] of Object.entries(chains)) config.chains[kind] = parseChain(modules.get(kind), value, file)
   }
+  if (top.claims !== undefined) {
+    const claims = asObject(top.claims, file, 'claims')
+    onlyFields(claims, modules.all().filter((m) => m.claims !== undefined).map((m) => m.kind), file, 'claims.')
+    for (const [kind, value] of Object.entries(claims)) config.claims[kind] = parseClaimEndpoints(kind, value, file)
+  }
   return config
+}
+
+/** `claims.<kind>`: { rpc: [urls], checkpoint?: { number, hash } }, checked as the claims layer checks them. */
+function parseClaimEndpoints (kind: string, value: unknown, file: string): ClaimEndpoints {
+  const where = `claims.${kind}`
+  const raw = asObject(value, file, where)
+  onlyFields(raw, ['rpc', 'checkpoint'], file, `${where}.`)
+  const field = <T>(name: string, parse: () => T): T => {
+    try { return parse() } catch (err) { throw fieldError(file, `${where}.${name}`, (err as InvalidClaimError).shortMessage.replace(/^claim [a-z]+: /, ''), raw[name]) }
+  }
+  const out: ClaimEndpoints = { rpc: field('rpc', () => parseEndpoints(raw.rpc)) }
+  if (raw.checkpoint !== undefined) out.checkpoint = field('checkpoint', () => parseCheckpoint(raw.checkpoint))
+  if (out.checkpoint === undefined && out.rpc.length < 2) throw fieldError(file, `${where}.rpc`, 'needs ≥ 2 independent endpoints (a quorum) unless a checkpoint is pinned', raw.rpc)
+  return out
 }
 
 /** `chains.<kind>`: rpc, contract (checked by the chain module) and the module's options. */

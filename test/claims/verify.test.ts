@@ -70,6 +70,35 @@ test('a lying endpoint that alters a block hash or header is rejected, and disag
   } finally { await other.close() }
 })
 
+test('an endpoint that answers junk (header fields, proof shapes) is rejected with the reason, never a TypeError', async () => {
+  const junk: Array<[string, (r: any) => any, RegExp]> = [
+    ['eth_getBlockByNumber', (b) => ({ ...b, stateRoot: 42 }), /malformed block header field stateRoot/],
+    ['eth_getBlockByNumber', (b) => ({ ...b, number: 'soon' }), /malformed block header field number/],
+    ['eth_getBlockByNumber', () => 'a block', /malformed block header/],
+    ['eth_getBlockByNumber', () => null, /has no such block/],
+    ['eth_getProof', (p) => ({ ...p, accountProof: 'nope' }), /malformed account proof/],
+    ['eth_getProof', (p) => ({ ...p, accountProof: [...p.accountProof.slice(0, -1), '0xzz'] }), /malformed account proof node/],
+    ['eth_getProof', (p) => ({ ...p, balance: { big: true } }), /malformed balance/],
+    ['eth_getProof', (p) => ({ ...p, storageProof: [] }), /malformed storage proof list/],
+    ['eth_getProof', () => [], /malformed eth_getProof answer/]
+  ]
+  for (const [method, alter, reason] of junk) {
+    const liar = await lyingProxy(method, alter)
+    const statement = method === 'eth_getProof' && reason.source.includes('storage') ? { kind: 'storage' as const, account: ACCOUNT, slot: '0x0' } : { kind: 'balance' as const, account: ACCOUNT }
+    await assert.rejects(verifyClaim(statement, { endpoints: [devnet.url, liar] }), (err: Error) => {
+      assert.equal(err.name, 'ClaimRejectedError', err.stack)
+      assert.match(err.message, reason)
+      assert.ok(err.message.includes(liar), 'the message names the endpoint')
+      return true
+    })
+  }
+})
+
+test('every endpoint of the quorum proves the value: a liar second in the list is caught too', async () => {
+  const liar = await lyingProxy('eth_getProof', (r) => ({ ...r, balance: '0x1' }))
+  await assert.rejects(verifyClaim({ kind: 'balance', account: ACCOUNT }, { endpoints: [devnet.url, liar] }), { name: 'ClaimRejectedError', message: new RegExp(`${liar} stated a value its proof does not support`) })
+})
+
 test('a pinned checkpoint: the header must hash to it', async () => {
   const head = await (await fetch(devnet.url, { method: 'POST', body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'eth_getBlockByNumber', params: ['latest', false] }) })).json() as { result: { number: string, hash: string } }
   const cp = { number: Number(head.result.number), hash: head.result.hash }
@@ -119,4 +148,8 @@ test('moor claim verify --json proves a balance; a lying endpoint gives an error
   const bad = await moor(['claim', 'verify', 'ethereum', JSON.stringify({ kind: 'balance', account: ACCOUNT }), '--rpc', `${liar},${devnet.url}`, '--json'])
   assert.notEqual(bad.code, 0)
   assert.match(bad.stdout + bad.stderr, /ClaimRejectedError|proof does not support/)
+  const typo = await moor(['claim', 'verify', 'ethereum', '{"kind":"balance","acount":"0x1"}', '--rpc', `${devnet.url},${devnet.url}`])
+  assert.notEqual(typo.code, 0)
+  assert.match(typo.stderr, /claim statement: balance takes account; unknown field "acount"/)
+  assert.doesNotMatch(typo.stderr, /TypeError|SyntaxError|at .*\.ts:/)
 })
