@@ -20,6 +20,7 @@
 //   GET    /admin/contexts/:id/sync                  POST (sync now; JSON or SSE progress)
 //   GET    /admin/peers
 //   GET    /admin/identities[?context=<id>]          POST /admin/identities (new unbound identity)
+//   POST   /admin/claims/verify                      prove a claim (claims.<chain> endpoints)
 //   POST   /jsonrpc                                  execute / query
 //
 // A governance change the anchor refuses answers 422 GovernanceRejectedError with the reason.
@@ -39,6 +40,7 @@ import { jsonRpcRoutes } from './jsonrpc.ts'
 import { requireToken } from './middleware/auth.ts'
 import { errorHandler, notFound } from './middleware/errors.ts'
 import { applicationRoutes } from './routes/applications.ts'
+import { claimRoutes } from './routes/claims.ts'
 import { contextRoutes } from './routes/contexts.ts'
 import { governanceRoutes } from './routes/governance.ts'
 import { identityRoutes } from './routes/identities.ts'
@@ -155,6 +157,7 @@ function createApp (token: string, components: ApiComponents): Express {
   app.use(governanceRoutes(components))
   app.use(syncRoutes(components))
   app.use(identityRoutes(components))
+  app.use(claimRoutes(components))
   app.use(jsonRpcRoutes(components))
   app.use(notFound())
   app.use(errorHandler(components.logger))

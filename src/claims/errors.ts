@@ -17,3 +17,12 @@ export class EndpointDisagreementError extends MoorageError {
     this.name = 'EndpointDisagreementError'
   }
 }
+
+/** This node has no endpoints configured to verify claims about that chain. */
+export class NoClaimEndpointsError extends MoorageError {
+  static override readonly status: number = 409
+  constructor (shortMessage: string, options: ConstructorParameters<typeof MoorageError>[1] = {}) {
+    super(shortMessage, options)
+    this.name = 'NoClaimEndpointsError'
+  }
+}

@@ -32,3 +32,9 @@ export interface ClaimVerifyInit {
   checkpoint?: { number: number, hash: string }
   block?: number | 'latest'
 }
+
+/** Where a node verifies claims about one chain (config.json `claims.<kind>`): ≥ 2 independent endpoints, or a pinned checkpoint. */
+export interface ClaimEndpoints {
+  rpc: string[]
+  checkpoint?: { number: number, hash: string }
+}

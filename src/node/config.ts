@@ -31,6 +31,7 @@ import {
 } from './constants.ts'
 import { CHAIN_MODULES } from './chains.ts'
 import { parseCheckpoint, parseEndpoints, type InvalidClaimError } from '../claims/statement.ts'
+import type { ClaimEndpoints } from '../claims/types.ts'
 
 export interface ApiConfig {
   /** Address the HTTP API binds to; loopback unless config.json says otherwise. */
@@ -79,8 +80,6 @@ export interface NodeConfig {
   claims: ClaimsConfig
 }
 
-/** `claims.<kind>` in config.json: independent endpoints (≥ 2 for a quorum) and an optional pinned checkpoint. */
-export interface ClaimEndpoints { rpc: string[], checkpoint?: { number: number, hash: string } }
 export type ClaimsConfig = Partial<Record<string, ClaimEndpoints>>
 
 export interface InitHomeOptions {
@@ -479,6 +478,7 @@ function parseClaimEndpoints (kind: string, value: unknown, file: string): Claim
   const field = <T>(name: string, parse: () => T): T => {
     try { return parse() } catch (err) { throw fieldError(file, `${where}.${name}`, (err as InvalidClaimError).shortMessage.replace(/^claim [a-z]+: /, ''), raw[name]) }
   }
+  if (!Array.isArray(raw.rpc)) throw fieldError(file, `${where}.rpc`, 'must be a list of endpoint URLs', raw.rpc)
   const out: ClaimEndpoints = { rpc: field('rpc', () => parseEndpoints(raw.rpc)) }
   if (raw.checkpoint !== undefined) out.checkpoint = field('checkpoint', () => parseCheckpoint(raw.checkpoint))
   if (out.checkpoint === undefined && out.rpc.length < 2) throw fieldError(file, `${where}.rpc`, 'needs ≥ 2 independent endpoints (a quorum) unless a checkpoint is pinned', raw.rpc)

@@ -10,6 +10,7 @@ import { clearPrivate } from '../state/private.ts'
 import { openStore, type Store } from '../store/index.ts'
 import { DeltaDag } from '../sync/dag.ts'
 import { Applications } from './applications.ts'
+import { Claims } from '../claims/service.ts'
 import { readRelayerKey, type NodeConfig } from './config.ts'
 import { CHAIN_CONFIRM_WAIT_MS, MAX_CALL_ARGS_BYTES, NODE_VERSION } from './constants.ts'
 import { Contexts } from './contexts.ts'
@@ -65,6 +66,7 @@ export async function createNode (init: NodeInit): Promise<MoorNode> {
   const clock = new HybridClock()
   for (const { value } of store.db.dag.getRange({})) clock.observe((value as { hlc: { ms: number, c: number } }).hlc)
   const applications = new Applications(store, runtime)
+  const claims = new Claims({ modules: init.chainModules ?? CHAIN_MODULES, endpoints: init.config.claims ?? {}, logger: logger.child('claims') })
   const offchain = new OffchainAnchor({ store, clock, logger: logger.child('governance') })
   const chainModules = init.chainModules ?? CHAIN_MODULES
   const registry = new ChainRegistry(chainModules, await chainSettings(init, chainModules), logger.child('chain'))
@@ -122,7 +124,7 @@ export async function createNode (init: NodeInit): Promise<MoorNode> {
   }
   const startedAt = Date.now()
   log.info('node started', { home: init.home, nodeId: network.peerId, p2p: network.addresses() })
-  const node = new Node({ home: init.home, store, applications, contexts, identities, governance, registry, executor, dag, bus, network, replicator, membership, joiner, governing, proposals, startedAt, nodeId: network.peerId, log })
+  const node = new Node({ home: init.home, store, applications, contexts, identities, governance, registry, executor, dag, bus, network, replicator, membership, joiner, governing, proposals, claims, startedAt, nodeId: network.peerId, log })
   // Catch up on every context with whoever is reachable, in the background.
   for (const c of contexts.all()) replicator.tasks.run('catch-up at start', async () => { await replicator.syncAll(c.id) }, { context: toHex(c.id) }, 'debug')
   return node
@@ -145,6 +147,7 @@ interface NodeParts {
   joiner: Joiner
   governing: Governing
   proposals: Proposals
+  claims: Claims
   startedAt: number
   nodeId: string
   log: Logger
@@ -179,6 +182,10 @@ class Node implements MoorNode {
       store: { path: this.p.store.path, schemaVersion: this.p.store.schemaVersion },
       p2p: { peerId: this.p.network.peerId, addresses: this.p.network.addresses(), peers: this.p.network.peers().length }
     }
+  }
+
+  async verifyClaim (req: { chain: unknown, statement: unknown, block?: unknown }) {
+    return await this.p.claims.verify(req.chain, req.statement, { block: req.block })
   }
 
   async installApplication (req: { wasm: Uint8Array, name?: string }) {

@@ -1,6 +1,7 @@
 // The node's public surface: what the API and the CLI call. Ids cross this boundary as
 // lowercase hex strings (applications: sha256 of the WASM; contexts: 32 random bytes;
 // identities: ed25519 public keys).
+import type { ClaimResult } from '../claims/types.ts'
 
 export interface ApplicationInfo {
   id: string
@@ -295,6 +296,9 @@ export interface SyncProgressEvent {
 export interface MoorNode {
   readonly home: string
   status (): NodeStatus
+
+  /** Proves a claim about a chain through the endpoints config.json names (`claims.<chain>`, docs/claims.md). */
+  verifyClaim (req: { chain: unknown, statement: unknown, block?: unknown }): Promise<ClaimResult>
 
   installApplication (req: InstallApplicationRequest): Promise<ApplicationInfo>
   listApplications (): ApplicationInfo[]

@@ -1,37 +1,23 @@
 import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
-import { createServer, type Server } from 'node:http'
 import { serveDevnet, type DevnetServer } from '../../adapters/ethereum/devnet/index.ts'
 import { verifyClaim, mappingSlot } from '../../adapters/ethereum/claims/verify.ts'
+import { lyingProxy as startProxy, type LyingProxy } from './proxy.ts'
 
 let devnet: DevnetServer
-const proxies: Server[] = []
+const proxies: LyingProxy[] = []
 
-/** An HTTP proxy in front of the devnet that rewrites answers to `method`. */
+/** A proxy in front of the devnet that rewrites answers to `method`. */
 async function lyingProxy (method: string, alter: (result: any) => any): Promise<string> {
-  const server = createServer((req, res) => {
-    let body = ''
-    req.on('data', (c) => { body += c })
-    req.on('end', () => {
-      void (async () => {
-        const up = await fetch(devnet.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body })
-        const answer = await up.json() as { result: unknown }
-        if (JSON.parse(body).method === method) answer.result = alter(answer.result)
-        res.setHeader('content-type', 'application/json')
-        res.end(JSON.stringify(answer))
-      })()
-    })
-  })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  proxies.push(server)
-  const addr = server.address() as { port: number }
-  return `http://127.0.0.1:${addr.port}`
+  const p = await startProxy(devnet.url, { method, alter })
+  proxies.push(p)
+  return p.url
 }
 
 const ACCOUNT = '0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266' // a funded devnet account
 
 before(async () => { devnet = await serveDevnet() })
-after(async () => { for (const p of proxies) p.close(); await devnet.close() })
+after(async () => { for (const p of proxies) await p.close(); await devnet.close() })
 
 test('a balance proven against a header agreed by two endpoints', async () => {
   const r = await verifyClaim({ kind: 'balance', account: ACCOUNT }, { endpoints: [devnet.url, devnet.url] })
