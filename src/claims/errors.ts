@@ -26,3 +26,15 @@ export class NoClaimEndpointsError extends MoorageError {
     this.name = 'NoClaimEndpointsError'
   }
 }
+
+/** What a refused gated claim's message starts with, on the wire and to the joiner. */
+export const CLAIM_REFUSED = 'claim refused: '
+
+/** A gated open invitation's claim does not hold (or cannot be checked now): nothing was admitted. */
+export class ClaimRefusedError extends MoorageError {
+  static override readonly status: number = 403
+  constructor (shortMessage: string, options: ConstructorParameters<typeof MoorageError>[1] = {}) {
+    super(shortMessage, options)
+    this.name = 'ClaimRefusedError'
+  }
+}

@@ -6,6 +6,7 @@ import { MoorageError } from '../errors/index.ts'
 import type { Logger } from '../log/index.ts'
 import { ClaimRejectedError, NoClaimEndpointsError } from './errors.ts'
 import { InvalidClaimError, parseBlock, parseClaimStatement } from './statement.ts'
+import { encodeCondition, parseCondition } from './condition.ts'
 import type { ClaimEndpoints, ClaimResult, ClaimStatement, ClaimVerifyInit } from './types.ts'
 
 export interface ClaimsInit {
@@ -20,6 +21,22 @@ export class Claims {
 
   constructor (init: ClaimsInit) {
     this.#init = init
+  }
+
+  /** The endpoints configured for `chain`, if any. */
+  endpoints (chain: string): ClaimEndpoints | undefined {
+    return this.#init.endpoints[chain]
+  }
+
+  /**
+   * A gated invitation's condition, checked, as the invite op stores it. This node admits
+   * too, so it must be able to verify the condition's chain.
+   */
+  condition (raw: unknown, chainAnchored: boolean): string {
+    if (chainAnchored) throw new InvalidClaimError('claim condition: gated invitations are for off-chain contexts', { hint: 'a chain-anchored context admits through its contract, which does not verify claims' })
+    const c = parseCondition(raw, this.#init.modules)
+    if (this.#init.endpoints[c.chain] === undefined) throw new NoClaimEndpointsError(`this node has no endpoints to verify ${c.chain} claims with, so it could not admit anyone`, { hint: `set claims.${c.chain}.rpc in config.json and restart the node (docs/claims.md)` })
+    return encodeCondition(c)
   }
 
   /** The chains this node can verify claims about (a verifier and configured endpoints). */
@@ -38,13 +55,14 @@ export class Claims {
   }
 
   /** Proves `statement` about `chain` through this node's endpoints (at `block`, default the latest). */
-  async verify (chain: unknown, statement: unknown, options: { block?: unknown } = {}): Promise<ClaimResult> {
+  async verify (chain: unknown, statement: unknown, options: { block?: unknown, network?: string } = {}): Promise<ClaimResult> {
     const checked = this.statement(chain, statement)
     const configured = this.#init.endpoints[checked.chain]
     if (configured === undefined) {
       throw new NoClaimEndpointsError(`this node has no endpoints to verify ${checked.chain} claims with`, { hint: `set claims.${checked.chain}.rpc (≥ 2 independent endpoints) in config.json and restart the node (docs/claims.md)` })
     }
     const init: ClaimVerifyInit = { endpoints: configured.rpc }
+    if (options.network !== undefined) init.network = options.network
     if (options.block !== undefined) init.block = parseBlock(options.block)
     else if (configured.checkpoint !== undefined) init.checkpoint = configured.checkpoint
     try {

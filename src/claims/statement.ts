@@ -32,18 +32,18 @@ export const STATEMENT_KINDS = Object.keys(FIELDS) as Array<ClaimStatement['kind
 
 const STATEMENT_HINT = 'e.g. {"kind":"token-balance","token":"0x…","holder":"0x…","slotIndex":0}; docs/claims.md lists every kind'
 
-function bad (why: string, hint = STATEMENT_HINT, what = 'statement'): never {
+export function bad (why: string, hint = STATEMENT_HINT, what = 'statement'): never {
   throw new InvalidClaimError(`claim ${what}: ${why}`, { hint })
 }
 const badOption = (why: string, hint?: string): never => bad(why, hint ?? 'docs/claims.md, "Options"', 'options')
 
-function shown (v: unknown): string {
+export function shown (v: unknown): string {
   let s: string
   try { s = v === undefined ? 'nothing' : JSON.stringify(v) ?? String(v) } catch { s = typeof v }
   return s.length > 60 ? s.slice(0, 57) + '…' : s
 }
 
-function isRecord (v: unknown): v is Record<string, unknown> {
+export function isRecord (v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v)
 }
 
@@ -56,7 +56,7 @@ export function parseUint256 (v: unknown, field: string): bigint {
   return n
 }
 
-function id (rule: IdRule, v: unknown, field: string): string {
+export function id (rule: IdRule, v: unknown, field: string): string {
   const parsed = parseId(rule, v)
   if (parsed === undefined) return bad(`"${field}" must be ${rule.description}, got ${shown(v)}`)
   return parsed
@@ -81,7 +81,7 @@ export function parseClaimStatement (v: unknown, account: IdRule): ClaimStatemen
   }
 }
 
-function slotIndex (v: unknown): number {
+export function slotIndex (v: unknown): number {
   if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > MAX_SLOT_INDEX) {
     return bad(`"slotIndex" must be an integer from 0 to ${MAX_SLOT_INDEX} (the mapping's position among the contract's state variables), got ${shown(v)}`)
   }

@@ -31,6 +31,8 @@ export interface ClaimVerifyInit {
   /** A pinned block (number and hash) instead of a quorum. */
   checkpoint?: { number: number, hash: string }
   block?: number | 'latest'
+  /** The network (CAIP-2 reference, e.g. a chain id) every endpoint must serve; unchecked when absent. */
+  network?: string
 }
 
 /** Where a node verifies claims about one chain (config.json `claims.<kind>`): ≥ 2 independent endpoints, or a pinned checkpoint. */

@@ -11,6 +11,7 @@ import { openStore, type Store } from '../store/index.ts'
 import { DeltaDag } from '../sync/dag.ts'
 import { Applications } from './applications.ts'
 import { Claims } from '../claims/service.ts'
+import { ClaimGate } from '../claims/gate.ts'
 import { readRelayerKey, type NodeConfig } from './config.ts'
 import { CHAIN_CONFIRM_WAIT_MS, MAX_CALL_ARGS_BYTES, NODE_VERSION } from './constants.ts'
 import { Contexts } from './contexts.ts'
@@ -27,7 +28,7 @@ import { CHAIN_MODULES } from './chains.ts'
 import { enforceRemovals, enforceRemovalsIn, Governance } from './governance.ts'
 import { generateKeyPair } from '../crypto/ed25519.ts'
 import { loadNodeKeys } from './keys.ts'
-import type { CallGovernanceInfo, Capability, ContextEvent, CreateContextRequest, ExecuteResult, GovernanceQuery, InviteRequest, MoorNode, PeerInfo, ProposalActionInfo, SyncProgressEvent } from './types.ts'
+import type { CallGovernanceInfo, Capability, ContextEvent, CreateContextRequest, ExecuteResult, GovernanceQuery, InviteRequest, JoinOptions, MoorNode, PeerInfo, ProposalActionInfo, SyncProgressEvent } from './types.ts'
 import { createNetwork, type Network } from '../network/index.ts'
 import { Replicator } from './replication.ts'
 import { Membership } from './membership.ts'
@@ -88,14 +89,15 @@ export async function createNode (init: NodeInit): Promise<MoorNode> {
     for (const d of deltas) bus.publish({ contextId: toHex(d.context), type: 'delta', kind: 'applied', data: toHex(d.id), deltaId: toHex(d.id), at: d.hlc.ms })
   }
   const network = createNetwork({ seed: keys.node.secretKey, listen: init.config.p2p.listen, bootstrap: init.config.p2p.bootstrap, mdns: init.config.p2p.mdns, logger: logger.child('net') })
-  const replicator = new Replicator({ network, store, dag, governance, contexts, identities, applications, bus, clock, logger: logger.child('sync') })
+  const claimGate = new ClaimGate({ claims, modules: chainModules, logger: logger.child('claims') })
+  const replicator = new Replicator({ network, store, dag, governance, contexts, identities, applications, bus, clock, logger: logger.child('sync'), claimGate })
   const onCommitted = (deltas: Delta[]): void => {
     publishDeltas(deltas)
     replicator.deltasCommitted(deltas)
   }
   const executor = new Executor({ store, dag, runtime, applications, contexts, identities, governance, clock, logger: logger.child('app'), gas: init.config.limits.gas, onCommitted })
   const membership = new Membership({ modules: chainModules, governance, identities, replicator, network, dag, logger: logger.child('membership') })
-  const joiner = new Joiner({ store, governance, registry, identities, contexts, dag, replicator, network, logger: logger.child('membership') })
+  const joiner = new Joiner({ store, governance, registry, identities, contexts, dag, replicator, network, claims, logger: logger.child('membership') })
   const governing = new Governing({ store, governance, identities, contexts, applications, replicator, logger: logger.child('governance') })
   const proposals = new Proposals({ governance, identities, modules: chainModules })
   try {
@@ -309,8 +311,10 @@ class Node implements MoorNode {
     const expiry = { ...(req.expiresInMs !== undefined ? { expiresInMs: req.expiresInMs } : {}), ...(req.includeRpc === true ? { includeRpc: true } : {}) }
     if (req.open === true) {
       if (req.identity !== undefined) throw new InvalidInputError('an invitation is either for an identity or open, not both')
-      return await this.p.membership.invite(ctx, { kind: 'open', role, ...expiry, ...(req.maxUses !== undefined ? { maxUses: req.maxUses } : {}) })
+      const condition = req.condition === undefined ? undefined : this.p.claims.condition(req.condition, isChainAnchor(ctx.anchor))
+      return await this.p.membership.invite(ctx, { kind: 'open', role, ...expiry, ...(req.maxUses !== undefined ? { maxUses: req.maxUses } : {}), ...(condition !== undefined ? { condition } : {}) })
     }
+    if (req.condition !== undefined) throw new InvalidInputError('a claim condition is for open invitations')
     if (req.identity === undefined) throw new InvalidInputError('an invitation names the invitee\'s identity, or is open', { hint: 'give `identity` (a public key from `moor identity new` on the invitee\'s node) or `open: true`' })
     if (req.maxUses !== undefined && req.maxUses !== 1) throw new InvalidInputError('an identity-bound invitation is used once; maxUses is for open invitations')
     return await this.p.membership.invite(ctx, { kind: 'identity', identity: id32(req.identity, 'identity'), role, ...expiry })
@@ -321,8 +325,11 @@ class Node implements MoorNode {
     return invitationInfo(await this.p.membership.revokeInvitation(ctx, id32(invitationId, 'invitation id')))
   }
 
-  async join (invitation: string, options: { onProgress?: (p: SyncProgressEvent) => void, rpc?: string } = {}) {
-    const rec = await this.p.joiner.join(invitation, options.onProgress, options.rpc)
+  async join (invitation: string, options: JoinOptions = {}) {
+    const identity = options.identity === undefined ? undefined : id32(options.identity, 'identity')
+    const w = options.walletLink
+    if (w !== undefined && (typeof w !== 'object' || w === null || typeof w.account !== 'string' || w.statement === undefined || w.proof === undefined)) throw new InvalidInputError('walletLink must be { account, statement, proof }', { hint: 'docs/claims.md, "Gated invitations"' })
+    const rec = await this.p.joiner.join(invitation, options.onProgress, options.rpc, { ...(identity !== undefined ? { identity } : {}), ...(w !== undefined ? { walletLink: w } : {}) })
     return this.p.contexts.info(rec)
   }
 

@@ -29,6 +29,12 @@ import { decodeTicket, openInvitationKey, type IdentityTicket, type InvitationTi
 import { formatNetworkId } from '../chain/caip.ts'
 import type { OpenClaim, Replicator } from './replication.ts'
 import type { SyncProgressEvent } from './types.ts'
+import type { Claims } from '../claims/service.ts'
+import { conditionStatement, conditionUnmet, describeCondition, parseCondition } from '../claims/condition.ts'
+import { CLAIM_REFUSED, ClaimRefusedError } from '../claims/errors.ts'
+import { encodeEvidence, evidenceMismatch, type ClaimEvidence } from '../claims/evidence.ts'
+import { parseAccountId } from '../chain/caip.ts'
+import { signIdentity } from '../wallets/links.ts'
 
 export interface JoinComponents {
   store: Store
@@ -39,7 +45,15 @@ export interface JoinComponents {
   dag: DeltaDag
   replicator: Replicator
   network: Network
+  /** Proves a gated invitation's claim before the reveal is sent (the block it pins). */
+  claims: Claims
   logger: Logger
+}
+
+/** What a claimant of a gated open invitation brings: its identity and its wallet's part of a link. */
+export interface GatedClaim {
+  identity?: Uint8Array
+  walletLink?: { account: string, statement: unknown, proof: unknown }
 }
 
 type Progress = ((p: SyncProgressEvent) => void) | undefined
@@ -53,11 +67,14 @@ export class Joiner {
     this.c = components
   }
 
-  async join (text: string, onProgress?: Progress, rpc?: string): Promise<ContextRecord> {
+  async join (text: string, onProgress?: Progress, rpc?: string, gated: GatedClaim = {}): Promise<ContextRecord> {
     const t = decodeTicket(text, this.c.registry.modules)
     if (t.expiresAt <= Date.now()) throw new InvalidInputError(`the invitation expired at ${new Date(t.expiresAt).toISOString()}`)
     if (this.c.contexts.find(t.context) !== undefined) throw new ConflictError(`this node is already in context ${toHex(t.context)}`)
-    const me = t.kind === 'identity' ? this.unbound(t) : generateKeyPair()
+    if (t.kind === 'identity' && (gated.identity !== undefined || gated.walletLink !== undefined)) throw new InvalidInputError('an identity-bound invitation names its identity; identity and walletLink are for open invitations')
+    const chosen = gated.identity === undefined ? undefined : this.c.identities.get(UNBOUND, gated.identity)
+    if (gated.identity !== undefined && chosen === undefined) throw new NotFoundError(`this node holds no unbound identity ${toHex(gated.identity)}`, { hint: 'make one with `moor identity new`' })
+    const me = t.kind === 'identity' ? this.unbound(t) : chosen ?? generateKeyPair()
     onProgress?.({ phase: 'governance', done: 0, total: null })
     if (t.anchor !== undefined) {
       const endpoint = this.c.registry.resolve({ kind: t.anchor.kind, rpc: this.endpoint(t.anchor, rpc), contract: t.anchor.contract })
@@ -67,7 +84,7 @@ export class Joiner {
     const endJoin = this.c.replicator.beginJoin(t.context)
     try {
       const peers = await this.dialAll(t.peers)
-      const source = t.kind === 'identity' ? await this.claimBound(t, me, peers) : await this.claimOpen(t, me, peers)
+      const source = t.kind === 'identity' ? await this.claimBound(t, me, peers) : await this.claimOpen(t, me, peers, gated, chosen !== undefined)
       await this.awaitKey(t.context, source)
       this.c.replicator.refresh(t.context)
       await this.c.replicator.syncWith(source, t.context, onProgress, { joining: true })
@@ -183,7 +200,7 @@ export class Joiner {
     return source
   }
 
-  private async claimOpen (t: OpenTicket, me: KeyPair, peers: string[]): Promise<string> {
+  private async claimOpen (t: OpenTicket, me: KeyPair, peers: string[], gated: GatedClaim, premade: boolean): Promise<string> {
     const key = openInvitationKey(t.secret)
     const proof = sign(key.secretKey, claimMessage(t.context, t.invitation, me.publicKey))
     const claim: OpenClaim = [t.invitation, proof]
@@ -194,25 +211,60 @@ export class Joiner {
       await this.discard(t.context)
       throw new ForbiddenError('the context has no such open invitation')
     }
+    let evidence: string | undefined
+    if (inv.condition !== undefined) {
+      try { evidence = await this.evidence(t.context, me, inv.condition, gated) } catch (err) { await this.discard(t.context); throw err }
+    }
     await this.c.store.transaction(() => {
-      this.c.identities.create(t.context, me)
+      if (premade) this.c.identities.bind(me.publicKey, t.context)
+      else this.c.identities.create(t.context, me)
       this.record(t.context, state.application, me.publicKey)
     })
     try {
       // Commit first: the commitment hides the proof until it is pinned in the log.
       const commit = await this.sign(t.context, me, { type: 'commitClaim', invitation: t.invitation, commitment: claimCommitment(t.invitation, me.publicKey, proof) })
       await this.c.replicator.push(source, t.context, [commit], me, claim)
-      const reveal = await this.sign(t.context, me, { type: 'revealClaim', invitation: t.invitation, proof })
-      await this.c.replicator.push(source, t.context, [reveal], me, claim)
+      const reveal = await this.sign(t.context, me, { type: 'revealClaim', invitation: t.invitation, proof, ...(evidence !== undefined ? { evidence } : {}) })
+      try {
+        await this.c.replicator.push(source, t.context, [reveal], me, claim)
+      } catch (err) {
+        // The admitting node proved the claim and found it wanting: say why, plainly.
+        const text = (err as Error).message ?? ''
+        const at = text.indexOf(CLAIM_REFUSED)
+        if (at >= 0) throw new ClaimRefusedError(`the invitation was refused: ${text.slice(at + CLAIM_REFUSED.length).split('\n')[0]!}`, { cause: err })
+        throw err
+      }
       // The peer's view decides: a concurrent claimer may have taken the last use.
       await this.c.replicator.syncGov(source, t.context, me, claim)
       const verdict = this.c.governance.offchain.dag(t.context).verdict(reveal.id)
       if (verdict?.accepted !== true) throw new GovernanceRejectedError(`the claim was refused: ${verdict?.reason ?? 'the peer did not take it'}`)
     } catch (err) {
-      await this.discard(t.context)
+      await this.discard(t.context, premade ? me : undefined)
       throw err
     }
     return source
+  }
+
+  /**
+   * The evidence for a gated invitation: the wallet link completed with this identity's
+   * signature, and the block this node proves the claim at (through its own endpoints).
+   * Nothing is sent when the claim does not hold here.
+   */
+  private async evidence (ctx: Uint8Array, me: KeyPair, conditionText: string, gated: GatedClaim): Promise<string> {
+    const condition = parseCondition(conditionText, this.c.registry.modules)
+    const asks = describeCondition(condition)
+    const w = gated.walletLink
+    if (w === undefined) throw new ClaimRefusedError(`this invitation admits only ${asks}`, { hint: 'join with a wallet link naming the context and your identity (`--identity <pk> --wallet-link <file>`, docs/claims.md)' })
+    const account = parseAccountId(w.account)
+    if (account === undefined) throw new InvalidInputError(`walletLink.account ${JSON.stringify(w.account.slice(0, 80))} is not a CAIP-10 account id`)
+    const identitySignature = toHex(signIdentity(me.secretKey, ctx, me.publicKey, w.account))
+    const result = await this.c.claims.verify(condition.chain, conditionStatement(condition, account.address), { network: account.reference })
+    const unmet = conditionUnmet(condition, result, account.address)
+    if (unmet !== null) throw new ClaimRefusedError(`this invitation admits only ${asks}: ${unmet}`)
+    const text = encodeEvidence({ link: { account: w.account, statement: w.statement as ClaimEvidence['link']['statement'], proof: w.proof, identitySignature }, block: { number: result.block.number, hash: result.block.hash } })
+    const mismatch = evidenceMismatch(text, ctx, me.publicKey)
+    if (mismatch !== null) throw new InvalidInputError(`the wallet link does not fit this claim: ${mismatch}`, { hint: `its statement must name context ${toHex(ctx)} and identity ${toHex(me.publicKey)}` })
+    return text
   }
 
   /** Signs and records an op as `me`; answers the op (to push it). */

@@ -130,6 +130,16 @@ export interface NodeStatus {
   p2p: { peerId: string, addresses: string[], peers: number }
 }
 
+export interface JoinOptions {
+  onProgress?: (p: SyncProgressEvent) => void
+  /** For a chain-anchored context, the endpoint to claim and follow through (else config, else the invitation's). */
+  rpc?: string
+  /** An open invitation: claim as this unbound identity (from newIdentity) instead of a fresh one. */
+  identity?: string
+  /** A gated open invitation: the wallet's part of a link naming the context and `identity` (docs/claims.md). */
+  walletLink?: { account: string, statement: unknown, proof: unknown }
+}
+
 export interface InviteRequest {
   /** Identity-bound: the public key of the invitee (from `moor identity new` on its node). */
   identity?: string
@@ -141,6 +151,8 @@ export interface InviteRequest {
   expiresInMs?: number
   /** Open invitations only (default 1); an identity-bound invitation is used once. */
   maxUses?: number
+  /** Open invitations of off-chain contexts: a claim the claimant's linked wallet must prove (docs/claims.md, "Gated invitations"). */
+  condition?: unknown
   /**
    * Chain-anchored contexts: also write this node's RPC endpoint into the string (default
    * false: the joiner uses its own). Only for a public endpoint that holds no provider key.
@@ -333,7 +345,7 @@ export interface MoorNode {
    * node's unbound identities; an open one makes a new identity and claims by commit–reveal.
    */
   /** `rpc`: for a chain-anchored context, the endpoint to claim and follow through (else config, else the invitation's). */
-  join (invitation: string, options?: { onProgress?: (p: SyncProgressEvent) => void, rpc?: string }): Promise<ContextInfo>
+  join (invitation: string, options?: JoinOptions): Promise<ContextInfo>
   /** Removes a member; the group key rotates so it cannot read anything written after. */
   removeMember (contextId: string, identity: string): Promise<ContextInfo>
   /** Leaves a context (a `leave` op the other members see), then deletes it locally. */

@@ -81,7 +81,18 @@ export async function verifyClaim (statement: ClaimStatement, init: ClaimVerifyI
 
 type PlainStatement = Exclude<ClaimStatement, { kind: 'token-balance' | 'nft-owner' }>
 
+/** Every endpoint must serve the claim's network (a token address on another chain is another token). */
+async function checkNetwork (init: ClaimVerifyInit): Promise<void> {
+  if (init.network === undefined) return
+  await Promise.all(init.endpoints.map(async (url) => {
+    const id = await rpc(url, 'eth_chainId', [])
+    if (typeof id !== 'string' || !/^0x[0-9a-fA-F]{1,16}$/.test(id)) throw new ClaimRejectedError(`${url} sent a malformed chain id`, { details: `got ${JSON.stringify(id)?.slice(0, 40)}` })
+    if (String(BigInt(id)) !== init.network) throw new ClaimRejectedError(`${url} serves chain ${BigInt(id)}, the claim is about chain ${init.network}`, { hint: 'claims.<chain>.rpc must name endpoints of the network the claim is about' })
+  }))
+}
+
 async function verifyStorage (statement: PlainStatement, init: ClaimVerifyInit): Promise<ClaimResult> {
+  await checkNetwork(init)
   const { header, restsOn } = await agreedHeader(init)
   const slot = statement.kind === 'storage' ? ('0x' + BigInt(statement.slot).toString(16).padStart(64, '0')) as Hex : undefined
   // Every endpoint proves the value against the agreed root: none is taken on its word.
