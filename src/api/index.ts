@@ -19,6 +19,7 @@
 //   GET    /admin/contexts/:id/governance            audit: every op with its verdict and reason
 //   GET    /admin/contexts/:id/sync                  POST (sync now; JSON or SSE progress)
 //   GET    /admin/peers
+//   POST   /admin/chains/reload                      read chains.* and relayer keys again
 //   GET    /admin/identities[?context=<id>]          POST /admin/identities (new unbound identity)
 //   POST   /admin/claims/verify                      prove a claim (claims.<chain> endpoints)
 //   POST   /jsonrpc                                  execute / query
@@ -41,6 +42,7 @@ import { requireToken } from './middleware/auth.ts'
 import { errorHandler, notFound } from './middleware/errors.ts'
 import { applicationRoutes } from './routes/applications.ts'
 import { claimRoutes } from './routes/claims.ts'
+import { chainRoutes } from './routes/chains.ts'
 import { contextRoutes } from './routes/contexts.ts'
 import { governanceRoutes } from './routes/governance.ts'
 import { identityRoutes } from './routes/identities.ts'
@@ -158,6 +160,7 @@ function createApp (token: string, components: ApiComponents): Express {
   app.use(syncRoutes(components))
   app.use(identityRoutes(components))
   app.use(claimRoutes(components))
+  app.use(chainRoutes(components))
   app.use(jsonRpcRoutes(components))
   app.use(notFound())
   app.use(errorHandler(components.logger))

@@ -158,6 +158,8 @@ export interface DevnetInit {
   blockTimeMs?: number
   /** Deploy the contracts from the funded dev account. */
   deploy: boolean
+  /** Told what the launch is doing (e.g. a first compile that takes a while), for a status line. */
+  onProgress?: (message: string) => void
 }
 
 export interface LaunchedDevnet {

@@ -3,18 +3,19 @@
 import { join } from 'node:path'
 import { parseHex, toHex, utf8 } from '../crypto/bytes.ts'
 import { ForbiddenError, InvalidInputError, NotFoundError, PayloadTooLargeError } from '../errors/index.ts'
-import { createLogger, type Logger } from '../log/index.ts'
+import { createLogger, silentLogger, type Logger } from '../log/index.ts'
 import { createRuntime } from '../runtime/index.ts'
 import { HybridClock } from '../state/hlc.ts'
-import { clearPrivate } from '../state/private.ts'
 import { openStore, type Store } from '../store/index.ts'
 import { DeltaDag } from '../sync/dag.ts'
 import { Applications } from './applications.ts'
 import { Claims } from '../claims/service.ts'
 import { ClaimGate } from '../claims/gate.ts'
-import { readRelayerKey, type NodeConfig } from './config.ts'
+import { loadConfig, readRelayerKey, type NodeConfig } from './config.ts'
 import { CHAIN_CONFIRM_WAIT_MS, MAX_CALL_ARGS_BYTES, NODE_VERSION } from './constants.ts'
 import { Contexts } from './contexts.ts'
+import { forgetContext } from './forget.ts'
+import { removalOf, removedError } from './removed.ts'
 import { EventBus } from './events.ts'
 import { Executor, type CallResult } from './executor.ts'
 import { submitCallGovernance } from './call-governance.ts'
@@ -28,7 +29,7 @@ import { CHAIN_MODULES } from './chains.ts'
 import { enforceRemovals, enforceRemovalsIn, Governance } from './governance.ts'
 import { generateKeyPair } from '../crypto/ed25519.ts'
 import { loadNodeKeys } from './keys.ts'
-import type { CallGovernanceInfo, Capability, ContextEvent, CreateContextRequest, ExecuteResult, GovernanceQuery, InviteRequest, JoinOptions, MoorNode, PeerInfo, ProposalActionInfo, SyncProgressEvent } from './types.ts'
+import type { CallGovernanceInfo, Capability, ChainsReloadInfo, ContextEvent, CreateContextRequest, ExecuteResult, GovernanceQuery, InviteRequest, JoinOptions, MoorNode, PeerInfo, ProposalActionInfo, SyncProgressEvent, SyncStatusInfo } from './types.ts'
 import { createNetwork, type Network } from '../network/index.ts'
 import { Replicator } from './replication.ts'
 import { Membership } from './membership.ts'
@@ -126,7 +127,8 @@ export async function createNode (init: NodeInit): Promise<MoorNode> {
   }
   const startedAt = Date.now()
   log.info('node started', { home: init.home, nodeId: network.peerId, p2p: network.addresses() })
-  const node = new Node({ home: init.home, store, applications, contexts, identities, governance, registry, executor, dag, bus, network, replicator, membership, joiner, governing, proposals, claims, startedAt, nodeId: network.peerId, log })
+  const readChainSettings = async (): Promise<ChainSettings> => await chainSettings({ ...init, config: await loadConfig(init.home, { logger: silentLogger, modules: chainModules }) }, chainModules)
+  const node = new Node({ home: init.home, readChainSettings, store, applications, contexts, identities, governance, registry, executor, dag, bus, network, replicator, membership, joiner, governing, proposals, claims, startedAt, nodeId: network.peerId, log })
   // Catch up on every context with whoever is reachable, in the background.
   for (const c of contexts.all()) replicator.tasks.run('catch-up at start', async () => { await replicator.syncAll(c.id) }, { context: toHex(c.id) }, 'debug')
   return node
@@ -134,6 +136,8 @@ export async function createNode (init: NodeInit): Promise<MoorNode> {
 
 interface NodeParts {
   home: string
+  /** config.json `chains.*` and the relayer keys, read from the home now. */
+  readChainSettings: () => Promise<ChainSettings>
   store: Store
   applications: Applications
   contexts: Contexts
@@ -235,7 +239,7 @@ class Node implements MoorNode {
     const result = await this.p.store.transaction(() => settle(() => this.p.store.atomic(() => {
       this.p.identities.create(id, creator)
       if (genesis !== undefined) offchain.persist(genesis)
-      this.p.contexts.put({ id, applicationId: appId, createdAt: Date.now(), identity: creator.publicKey, xcallGrants: [], anchor })
+      this.p.contexts.put({ id, applicationId: appId, createdAt: genesis?.hlc.ms ?? Date.now(), identity: creator.publicKey, xcallGrants: [], anchor })
       this.p.dag.init(id)
       if (!app.methods.includes('init')) return null
       return this.p.executor.mutateInTransaction({ context: id, method: 'init', args, executor: null, readOnly: false })
@@ -286,15 +290,7 @@ class Node implements MoorNode {
       }
       this.p.log.info('left without a leave op', { context: id, reason: (err as Error).message })
     }
-    await this.p.store.transaction(() => {
-      this.p.dag.clear(ctx.id)
-      this.p.governance.offchain.clear(ctx.id)
-      clearPrivate(this.p.store, ctx.id)
-      this.p.identities.clear(ctx.id)
-      this.p.contexts.remove(ctx.id)
-    })
-    if (ctx.anchor.kind !== 'offchain') await this.p.governance.chains.forget(ctx.id)
-    this.p.replicator.refresh(ctx.id)
+    await forgetContext(this.p, ctx)
     this.p.log.info('context deleted', { context: id })
   }
 
@@ -329,7 +325,7 @@ class Node implements MoorNode {
     const identity = options.identity === undefined ? undefined : id32(options.identity, 'identity')
     const w = options.walletLink
     if (w !== undefined && (typeof w !== 'object' || w === null || typeof w.account !== 'string' || w.statement === undefined || w.proof === undefined)) throw new InvalidInputError('walletLink must be { account, statement, proof }', { hint: 'docs/claims.md, "Gated invitations"' })
-    const rec = await this.p.joiner.join(invitation, options.onProgress, options.rpc, { ...(identity !== undefined ? { identity } : {}), ...(w !== undefined ? { walletLink: w } : {}) })
+    const rec = await this.p.joiner.join(invitation, options, { ...(identity !== undefined ? { identity } : {}), ...(w !== undefined ? { walletLink: w } : {}) })
     return this.p.contexts.info(rec)
   }
 
@@ -394,15 +390,32 @@ class Node implements MoorNode {
     return this.getContext(contextId)
   }
 
-  syncStatus (contextId: string) {
+  async reloadChains (): Promise<ChainsReloadInfo> {
+    const changed = this.p.registry.update(await this.p.readChainSettings())
+    this.p.log.info('chain settings read again', { changed })
+    return {
+      changed,
+      chains: this.p.registry.modules.all().map((m) => {
+        const s = this.p.registry.settingsOf(m.kind)
+        return { kind: m.kind, relayer: s.relayerKey !== undefined, rpc: s.rpc ?? null, contract: s.contract ?? null }
+      })
+    }
+  }
+
+  syncStatus (contextId: string): SyncStatusInfo {
     const ctx = this.p.contexts.get(id32(contextId, 'context id'))
-    return this.p.replicator.status(ctx.id)
+    const removed = removalOf(this.p.governance, ctx)
+    const status = this.p.replicator.status(ctx.id)
+    const keyEpochNumber = status.keyEpoch === null ? null : this.p.governance.keyEpochNumber(ctx.id, Buffer.from(status.keyEpoch, 'hex')) ?? null
+    return { ...status, keyEpochNumber, awaitingKey: status.awaitingKey && removed === null, removed }
   }
 
   async syncContext (contextId: string, options: { onProgress?: (p: SyncProgressEvent) => void } = {}) {
     const ctx = this.p.contexts.get(id32(contextId, 'context id'))
+    const removed = removalOf(this.p.governance, ctx)
+    if (removed !== null) throw removedError(ctx, removed)
     await this.p.replicator.syncAll(ctx.id, options.onProgress)
-    return this.p.replicator.status(ctx.id)
+    return this.syncStatus(contextId)
   }
 
   async grantXcall (target: string, source: string) { return await this.updateGrants(target, source, true) }

@@ -10,7 +10,7 @@
 // state). A join that fails before its claim leaves nothing behind.
 import { equalBytes, toHex } from '../crypto/bytes.ts'
 import { generateKeyPair, sign, type KeyPair } from '../crypto/ed25519.ts'
-import { ConflictError, ForbiddenError, InvalidInputError, NotFoundError } from '../errors/index.ts'
+import { ConflictError, ForbiddenError, InvalidInputError, NotFoundError, RemovedFromContextError } from '../errors/index.ts'
 import { GovernanceRejectedError } from '../governance/anchor.ts'
 import { claimCommitment, claimMessage } from '../governance/acl.ts'
 import { confirmedView } from './chain/index.ts'
@@ -28,7 +28,9 @@ import { UNBOUND } from './identities.ts'
 import { decodeTicket, openInvitationKey, type IdentityTicket, type InvitationTicket, type OpenTicket, type TicketAnchor } from './invitation.ts'
 import { formatNetworkId } from '../chain/caip.ts'
 import type { OpenClaim, Replicator } from './replication.ts'
-import type { SyncProgressEvent } from './types.ts'
+import { forgetContext } from './forget.ts'
+import { removalOf } from './removed.ts'
+import type { JoinOptions, SyncProgressEvent } from './types.ts'
 import type { Claims } from '../claims/service.ts'
 import { conditionStatement, conditionUnmet, describeCondition, parseCondition } from '../claims/condition.ts'
 import { CLAIM_REFUSED, ClaimRefusedError } from '../claims/errors.ts'
@@ -60,6 +62,9 @@ type Progress = ((p: SyncProgressEvent) => void) | undefined
 
 const REFUSED = 'open invitation refused: '
 
+/** What to try when the invitation's peers do not serve the context. */
+const FIND_MEMBERS_HINT = 'is the inviter\'s node running? If it listens elsewhere now, start this node with `--bootstrap <multiaddr of any member\'s node>` (or `--mdns` on a local network) and join again: the inviter is found by its peer id, and any member\'s node can serve the context'
+
 export class Joiner {
   private readonly c: JoinComponents
 
@@ -67,14 +72,27 @@ export class Joiner {
     this.c = components
   }
 
-  async join (text: string, onProgress?: Progress, rpc?: string, gated: GatedClaim = {}): Promise<ContextRecord> {
+  async join (text: string, options: JoinOptions = {}, gated: GatedClaim = {}): Promise<ContextRecord> {
+    const { onProgress, rpc } = options
     const t = decodeTicket(text, this.c.registry.modules)
     if (t.expiresAt <= Date.now()) throw new InvalidInputError(`the invitation expired at ${new Date(t.expiresAt).toISOString()}`)
-    if (this.c.contexts.find(t.context) !== undefined) throw new ConflictError(`this node is already in context ${toHex(t.context)}`)
+    const existing = this.c.contexts.find(t.context)
+    const removed = existing === undefined ? null : removalOf(this.c.governance, existing)
+    if (existing !== undefined && removed === null) throw new ConflictError(`this node is already in context ${toHex(t.context)}`)
+    if (existing !== undefined && options.freshIdentity !== true) {
+      throw new RemovedFromContextError(`this node was removed from context ${toHex(t.context)} by ${removed!.by} (governance position ${removed!.position})`, {
+        details: 'joining again drops this node\'s copy of the context (as `moor context delete` does) and joins with the invitation\'s identity',
+        hint: 'join again with `moor context join <invitation> --fresh-identity`'
+      })
+    }
     if (t.kind === 'identity' && (gated.identity !== undefined || gated.walletLink !== undefined)) throw new InvalidInputError('an identity-bound invitation names its identity; identity and walletLink are for open invitations')
     const chosen = gated.identity === undefined ? undefined : this.c.identities.get(UNBOUND, gated.identity)
     if (gated.identity !== undefined && chosen === undefined) throw new NotFoundError(`this node holds no unbound identity ${toHex(gated.identity)}`, { hint: 'make one with `moor identity new`' })
     const me = t.kind === 'identity' ? this.unbound(t) : chosen ?? generateKeyPair()
+    if (existing !== undefined) {
+      this.c.logger.info('dropping this node\'s copy of a context it was removed from, to join it again', { context: toHex(t.context), removedBy: removed!.by, position: removed!.position })
+      await forgetContext(this.c, existing)
+    }
     onProgress?.({ phase: 'governance', done: 0, total: null })
     if (t.anchor !== undefined) {
       const endpoint = this.c.registry.resolve({ kind: t.anchor.kind, rpc: this.endpoint(t.anchor, rpc), contract: t.anchor.contract })
@@ -150,7 +168,7 @@ export class Joiner {
     }
     throw new NotFoundError('none of the peers named in the invitation could be reached, and this node knows no other peer', {
       details: `tried ${tried.join('; ') || '(the invitation names no peers)'}`,
-      hint: 'is the inviter\'s node running? If it listens elsewhere now, start this node with `--bootstrap <multiaddr of any member\'s node>` (or `--mdns` on a local network) and join again: the inviter is found by its peer id'
+      hint: FIND_MEMBERS_HINT
     })
   }
 
@@ -169,12 +187,11 @@ export class Joiner {
     }
     await this.discard(ctx)
     const refused = errors.map((e) => e.indexOf(REFUSED)).find((i) => i >= 0)
-    const hint = 'is the inviter\'s node running? `--bootstrap <multiaddr of any member\'s node>` (or `--mdns`) lets this node find the context through other members'
     if (refused !== undefined) {
       const reason = errors.find((e) => e.includes(REFUSED))!.slice(refused + REFUSED.length).split('\n')[0]
       throw new ForbiddenError(`the invitation was refused: ${reason}`, { details: errors.join('; ') })
     }
-    throw new NotFoundError(`none of the ${peers.length} peer${peers.length === 1 ? '' : 's'} reached serves this context`, { details: errors.join('; '), hint })
+    throw new NotFoundError(`none of the ${peers.length} peer${peers.length === 1 ? '' : 's'} reached serves this context`, { details: errors.join('; '), hint: FIND_MEMBERS_HINT })
   }
 
   private async claimBound (t: IdentityTicket, me: KeyPair, peers: string[]): Promise<string> {
@@ -308,7 +325,7 @@ export class Joiner {
     await this.c.store.transaction(() => {
       if (t.kind === 'identity') this.c.identities.bind(t.invitee, t.context)
       else this.c.identities.create(t.context, me)
-      this.c.contexts.put({ id: t.context, applicationId: joined.application, createdAt: Date.now(), identity: me.publicKey, xcallGrants: [], anchor: ref })
+      this.c.contexts.put({ id: t.context, applicationId: joined.application, createdAt: this.createdAt(t.context), identity: me.publicKey, xcallGrants: [], anchor: ref })
       this.c.dag.init(t.context)
     })
     this.c.replicator.refresh(t.context)
@@ -344,8 +361,13 @@ export class Joiner {
 
   /** Writes the local context record (inside a transaction). */
   private record (ctx: Uint8Array, application: Uint8Array, identity: Uint8Array): void {
-    this.c.contexts.put({ id: ctx, applicationId: application, createdAt: Date.now(), identity, xcallGrants: [], anchor: { kind: 'offchain' } })
+    this.c.contexts.put({ id: ctx, applicationId: application, createdAt: this.createdAt(ctx), identity, xcallGrants: [], anchor: { kind: 'offchain' } })
     this.c.dag.init(ctx)
+  }
+
+  /** When the context was created (its first governance operation), not when this node joined. */
+  private createdAt (ctx: Uint8Array): number {
+    return this.c.governance.entries(ctx)[0]?.at ?? Date.now()
   }
 
   /**

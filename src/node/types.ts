@@ -37,6 +37,17 @@ export interface ContextInfo {
   deltaCount: number
   /** Contexts allowed to xcall into this one. */
   xcallGrants: string[]
+  /** Set when this node's identity was removed from the context; it no longer syncs. */
+  removed: RemovedInfo | null
+  /** A chain anchor only: since when (ms) the chain has said it has no such context (a reset devnet), else null. */
+  anchorMissingSince: number | null
+}
+
+/** Who removed this node's identity from a context, when (ms) and at which governance position. */
+export interface RemovedInfo {
+  by: string
+  at: number
+  position: number
 }
 
 export interface IdentityInfo {
@@ -128,16 +139,6 @@ export interface NodeStatus {
   contexts: number
   store: { path: string, schemaVersion: number }
   p2p: { peerId: string, addresses: string[], peers: number }
-}
-
-export interface JoinOptions {
-  onProgress?: (p: SyncProgressEvent) => void
-  /** For a chain-anchored context, the endpoint to claim and follow through (else config, else the invitation's). */
-  rpc?: string
-  /** An open invitation: claim as this unbound identity (from newIdentity) instead of a fresh one. */
-  identity?: string
-  /** A gated open invitation: the wallet's part of a link naming the context and `identity` (docs/claims.md). */
-  walletLink?: { account: string, statement: unknown, proof: unknown }
 }
 
 export interface InviteRequest {
@@ -295,8 +296,34 @@ export interface SyncStatusInfo {
   pendingDeltas: number
   lastSync: number | null
   lastError: string | null
+  /** Id (hex) of the group key in force. */
   keyEpoch: string | null
+  /** The same key as a number: 1 for the context's first key, +1 per rotation. */
+  keyEpochNumber: number | null
   awaitingKey: boolean
+  /** Set when this node's identity was removed from the context (then no key is awaited). */
+  removed: RemovedInfo | null
+}
+
+/** After `POST /admin/chains/reload`: the chains whose settings changed, and which have a relayer key now. */
+export interface ChainsReloadInfo {
+  changed: string[]
+  chains: Array<{ kind: string, relayer: boolean, rpc: string | null, contract: string | null }>
+}
+
+export interface JoinOptions {
+  onProgress?: (p: SyncProgressEvent) => void
+  /** A chain-anchored context: the endpoint to use instead of the configured one. */
+  rpc?: string
+  /**
+   * This node was removed from the context: drop its copy (as `context delete` does) and
+   * join anew with the invitation's identity. Without it such a join is refused.
+   */
+  freshIdentity?: boolean
+  /** An open invitation: claim as this unbound identity (from newIdentity) instead of a fresh one. */
+  identity?: string
+  /** A gated open invitation: the wallet's part of a link naming the context and `identity` (docs/claims.md). */
+  walletLink?: { account: string, statement: unknown, proof: unknown }
 }
 
 export interface SyncProgressEvent {
@@ -373,6 +400,9 @@ export interface MoorNode {
 
   /** Connected peers and the contexts shared with each. */
   peers (): PeerInfo[]
+
+  /** Reads config.json `chains.*` and the relayer keys again: CLI commands that write them tell a running node so. */
+  reloadChains (): Promise<ChainsReloadInfo>
 
   syncStatus (contextId: string): SyncStatusInfo
   /** Catches up with every connected peer now. */

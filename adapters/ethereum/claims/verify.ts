@@ -16,7 +16,7 @@ import { checkHeader, checkProofAnswer, HEADER_FIELDS, type Header, type Hex, ty
 const clients = new Map<string, Rpc>()
 async function rpc (url: string, method: string, params: unknown[]): Promise<unknown> {
   let client = clients.get(url)
-  if (client === undefined) { client = new Rpc(providerFor(url)); clients.set(url, client) }
+  if (client === undefined) { client = new Rpc(providerFor(url), undefined, url); clients.set(url, client) }
   return await client.send<unknown>(method, params)
 }
 

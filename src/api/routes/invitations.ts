@@ -9,9 +9,12 @@
 //   DELETE /admin/contexts/:id/invitations/:invitation
 //        -> InvitationInfo (revoked: true); 404 for an invitation the context never had
 //   POST /admin/contexts/join
-//        body: { invitation: "<moorinv… string>", rpc?: "<url>" }   -> 201 ContextInfo
+//        body: { invitation: "<moorinv… string>", rpc?: "<url>", freshIdentity?: boolean }
+//        -> 201 ContextInfo
 //        (`rpc`: for a chain-anchored context, the endpoint to use instead of this node's
-//        configured one, the invitation's, or the chain's well-known one)
+//        configured one, the invitation's, or the chain's well-known one; `freshIdentity`:
+//        this node was removed from the context, drop its copy and join anew, else 403
+//        RemovedFromContextError)
 //        With `Accept: text/event-stream` the catch-up progress streams as SSE
 //        (see ../progress.ts) and the ContextInfo comes as the `result` event.
 
@@ -35,10 +38,11 @@ export function invitationRoutes (components: ApiComponents): Router {
   router.post('/admin/contexts/join', json, async (req, res) => {
     query(req, [])
     const body = object(req.body, 'request body', 'send JSON `{ "invitation": "moorinv3...." }`')
-    only(body, ['invitation', 'rpc'], 'body')
+    only(body, ['invitation', 'rpc', 'freshIdentity'], 'body')
     const invitation = requiredString(body, 'invitation', 'body', MAX_INVITATION_LENGTH)
     const rpc = optionalString(body, 'rpc', 'body')
-    await answerWithProgress(req, res, components, 201, async (onProgress) => await node.join(invitation, { onProgress, ...(rpc !== undefined ? { rpc } : {}) }))
+    const freshIdentity = optionalBoolean(body, 'freshIdentity', 'body') === true
+    await answerWithProgress(req, res, components, 201, async (onProgress) => await node.join(invitation, { onProgress, ...(rpc !== undefined ? { rpc } : {}), ...(freshIdentity ? { freshIdentity } : {}) }))
   })
 
   router.post('/admin/contexts/:id/invitations', json, async (req, res) => {

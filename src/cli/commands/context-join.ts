@@ -10,7 +10,7 @@ import { describeContext } from './context-show.ts'
 export const contextJoin: Command = {
   path: ['context', 'join'],
   group: 'Members',
-  synopsis: 'context join <invitation> [--rpc <url>]',
+  synopsis: 'context join <invitation> [--rpc <url>] [--fresh-identity]',
   summary: 'Join a context with an invitation from one of its admins.',
   notes: [
     'An identity-bound invitation names an identity this node made with `moor identity new`;',
@@ -22,9 +22,10 @@ export const contextJoin: Command = {
     'the chain\'s well-known endpoint for the invitation\'s network (a local devnet\'s, say).'
   ],
   optionHelp: [
-    ['--rpc <url>', 'chain-anchored contexts: the JSON-RPC endpoint to use']
+    ['--rpc <url>', 'chain-anchored contexts: the JSON-RPC endpoint to use'],
+    ['--fresh-identity', 'this node was removed from the context: drop its copy\n(as `moor context delete` does) and join anew']
   ],
-  options: { rpc: { type: 'string' } },
+  options: { rpc: { type: 'string' }, 'fresh-identity': { type: 'boolean' } },
   positionals: { min: 1, max: 1, names: '<invitation>' },
   async run (ctx) {
     const invitation = ctx.positionals[0]!.trim()
@@ -33,7 +34,8 @@ export const contextJoin: Command = {
     let context: ContextInfo
     try {
       const rpc = ctx.values.rpc as string | undefined
-      context = await client.withProgress<ContextInfo>('/admin/contexts/join', { invitation, ...(rpc !== undefined ? { rpc } : {}) }, progress.update)
+      const fresh = ctx.values['fresh-identity'] === true
+      context = await client.withProgress<ContextInfo>('/admin/contexts/join', { invitation, ...(rpc !== undefined ? { rpc } : {}), ...(fresh ? { freshIdentity: true } : {}) }, progress.update)
     } finally {
       progress.done()
     }

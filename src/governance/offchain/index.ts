@@ -11,6 +11,7 @@ import type { HybridClock } from '../../state/hlc.ts'
 import { key, prefixRange, type Store } from '../../store/index.ts'
 import { GovernanceRejectedError, type Anchor, type AnchorChange, type AnchorOptions, type GovernanceView, type Receipt, type Signer, type SubmitOptions } from '../anchor.ts'
 import type { GovState } from '../acl.ts'
+import { refusedMessage } from '../refusals.ts'
 import type { GovAction } from '../types.ts'
 import { HeldBuffer } from '../../sync/held.ts'
 import { GovernanceLog } from './log.ts'
@@ -144,7 +145,7 @@ export class OffchainAnchor implements Anchor {
     const trial = log.fork()
     trial.add(op)
     const verdict = trial.verdict(op.id)!
-    if (!verdict.accepted) throw new GovernanceRejectedError(`${action.type} refused: ${verdict.reason ?? 'unknown reason'}`)
+    if (!verdict.accepted) throw new GovernanceRejectedError(refusedMessage(action.type, verdict.reason ?? 'unknown reason'))
     return op
   }
 

@@ -59,7 +59,7 @@ export class CatchUp {
     const env = parseEnvelope(frame)
     const plain = openEnvelope(env, this.r.keys.keyById(ctx), ctx)
     const current = this.r.keys.keyring(ctx).current
-    if (current !== undefined && equalBytes(current.id, env.keyId)) this.r.admission.noteMember(ctx, peer)
+    if (current !== undefined && equalBytes(current.id, env.keyId)) this.r.admission.noteMember(ctx, peer, env.keyId)
     return plain
   }
 
@@ -153,22 +153,25 @@ export class CatchUp {
     for (let round = 0; round < 64 && missing.length > 0; round++) {
       const stop = (c.dag.info(ctx)?.heads ?? []).slice(0, MAX_REQUEST_IDS)
       let received = 0
+      let taken = 0
       for await (const frame of this.r.ask(peer, PROTOCOLS.deltas, ctx, [missing.slice(0, MAX_REQUEST_IDS), stop, SYNC_BATCH_DELTAS])) {
         const raw = parseDeltasFrame(this.openFrame(peer, ctx, frame))
         received += raw.length
         if (received > SYNC_BATCH_DELTAS) throw new SyncParamsError(`deltas answer: more than the ${SYNC_BATCH_DELTAS} deltas asked for`)
-        // The peer walks back breadth-first from what we lack and stops only at our exact
-        // heads, so after a fork (a partition, a write lost in a crash) it would send the
-        // whole shared history. A frame of deltas we all have means the walk is inside
-        // that history: stop the stream there; whatever is still missing (held deltas'
-        // parents) is asked for by the next round.
+        // Parents come before children (see walkBack), so each applies as it comes. A
+        // delta this node has (a clock that ran against causality, or an older peer that
+        // sends children first) is skipped; one whose parents are missing is held.
         const fresh = raw.filter((bytes) => !c.dag.has(ctx, peekDelta(bytes).id))
-        if (fresh.length > 0) await this.r.receiveDeltas(ctx, fresh.map(decodeDelta).reverse(), null)
+        if (fresh.length > 0) await this.r.receiveDeltas(ctx, fresh.map(decodeDelta), null)
+        taken += fresh.length
         done += raw.length
         onProgress?.({ phase: 'deltas', done, total: remote.count })
-        if (fresh.length === 0) break
       }
-      missing = c.dag.missingParents(ctx)
+      // An answer stops at its byte budget: ask again for what is still missing (from
+      // this node's new heads), and for the parents of what is held.
+      // A round that brought nothing new ends it: the peer has no more for us.
+      if (taken === 0) break
+      missing = lacking()
     }
   }
 

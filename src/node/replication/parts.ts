@@ -33,7 +33,7 @@ export interface ReplicationComponents {
   claimGate?: Pick<ClaimGate, 'refusals'>
 }
 
-export type SyncStatus = SyncStatusInfo
+export type SyncStatus = Omit<SyncStatusInfo, 'removed' | 'keyEpochNumber'>
 export type SyncProgress = SyncProgressEvent
 
 export class SyncError extends MoorageError {
