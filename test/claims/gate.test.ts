@@ -22,6 +22,9 @@ import { signIdentity } from '../../src/wallets/links.ts'
 import { statementFields } from '../../src/wallets/statement.ts'
 import { compileTestToken } from '../fixtures/wallet-contracts.ts'
 
+/** What signs a wallet link here: an EOA (ethers Wallet or HD wallet). */
+type LinkSigner = Pick<Wallet, 'address' | 'signMessage'>
+
 let devnet: DevnetServer
 let provider: JsonRpcProvider
 let nft: Contract
@@ -48,7 +51,7 @@ before(async () => {
 after(async () => { provider.destroy(); await devnet.close() })
 
 /** A claimant's reveal with evidence: `wallet` links itself to `me`, the claim pinned at the latest block. */
-async function reveal (wallet: Wallet, me: KeyPair, tweak: { signer?: Wallet, block?: { number: number, hash: string } } = {}): Promise<{ op: GovOp, evidence: string }> {
+async function reveal (wallet: LinkSigner, me: KeyPair, tweak: { signer?: LinkSigner, block?: { number: number, hash: string } } = {}): Promise<{ op: GovOp, evidence: string }> {
   const account = `eip155:31337:${wallet.address}`
   const now = Date.now()
   const statement = statementFields({ domain: 'node.example', account, context, identity: me.publicKey, nonce: 'n0nce' + toHex(randomBytes(4)), issuedAt: new Date(now - 1000), expiry: new Date(now + 3_600_000) })

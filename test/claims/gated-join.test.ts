@@ -17,6 +17,9 @@ import { compileTestToken } from '../fixtures/wallet-contracts.ts'
 import { appWasm } from '../helpers/node.ts'
 import { tempDir } from '../helpers/tmp.ts'
 
+/** What signs a wallet link here: an EOA (ethers Wallet or HD wallet). */
+type LinkSigner = Pick<Wallet, 'address' | 'signMessage'>
+
 let devnet: DevnetServer
 let provider: JsonRpcProvider
 let token: string
@@ -49,7 +52,7 @@ after(async () => {
 })
 
 /** The wallet's part of a link naming `context` and `identity`, signed by `wallet` (EIP-191). */
-async function walletLink (wallet: Wallet, context: string, identity: string): Promise<{ account: string, statement: unknown, proof: string }> {
+async function walletLink (wallet: LinkSigner, context: string, identity: string): Promise<{ account: string, statement: unknown, proof: string }> {
   const account = `eip155:31337:${wallet.address}`
   const now = Date.now()
   const statement = statementFields({ domain: 'node.example', account, context: parseHex(context, 32)!, identity: parseHex(identity, 32)!, nonce: 'gatedjoin1', issuedAt: new Date(now - 1000), expiry: new Date(now + 3_600_000) })
