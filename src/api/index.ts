@@ -51,6 +51,7 @@ import { memberRoutes } from './routes/members.ts'
 import { proposalRoutes } from './routes/proposals.ts'
 import { syncRoutes } from './routes/sync.ts'
 import { statusRoutes } from './routes/status.ts'
+import { walletRoutes } from './routes/wallets.ts'
 import { eventRoutes } from './sse.ts'
 import type { ApiComponents } from './types.ts'
 
@@ -161,6 +162,7 @@ function createApp (token: string, components: ApiComponents): Express {
   app.use(identityRoutes(components))
   app.use(claimRoutes(components))
   app.use(chainRoutes(components))
+  app.use(walletRoutes(components))
   app.use(jsonRpcRoutes(components))
   app.use(notFound())
   app.use(errorHandler(components.logger))

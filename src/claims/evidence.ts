@@ -14,7 +14,7 @@ import type { LinkStatement } from '../wallets/statement.ts'
 import { bad as fail, isRecord, parseCheckpoint } from './statement.ts'
 
 export interface ClaimEvidence {
-  link: { account: string, statement: LinkStatement, proof: unknown, identitySignature: string }
+  link: { account: string, statement: LinkStatement, /** The chain's wallet signature, as text. */ proof: string, identitySignature: string }
   /** The block the claimant proved the claim at; each admitting node proves it there again. */
   block: { number: number, hash: string }
 }
@@ -37,7 +37,7 @@ export function parseEvidence (text: string): ClaimEvidence {
   if (!isRecord(v) || !isRecord(v.link) || !isRecord(v.link.statement) || Object.keys(v).length !== 2) return bad('must be { "link", "block" }')
   const l = v.link
   const st = l.statement as Record<string, unknown>
-  if (Object.keys(l).length !== 4 || typeof l.account !== 'string' || typeof l.identitySignature !== 'string' || l.proof === undefined) return bad('link must be { "account", "statement", "proof", "identitySignature" }')
+  if (Object.keys(l).length !== 4 || typeof l.account !== 'string' || typeof l.identitySignature !== 'string' || typeof l.proof !== 'string') return bad('link must be { "account", "statement", "proof", "identitySignature" }')
   if (Object.keys(st).length !== STATEMENT_FIELDS.length || !STATEMENT_FIELDS.every((k) => typeof st[k] === 'string')) return bad(`link statement must have the text fields ${STATEMENT_FIELDS.join(', ')}`)
   let block: { number: number, hash: string }
   try { block = parseCheckpoint(v.block) } catch { return bad('block must be { "number", "hash" }') }

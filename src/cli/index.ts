@@ -45,6 +45,9 @@ import { node } from './commands/node.ts'
 import { relayerSet } from './commands/relayer-set.ts'
 import { relayerShow } from './commands/relayer-show.ts'
 import { status } from './commands/status.ts'
+import { walletLink } from './commands/wallet-link.ts'
+import { walletList } from './commands/wallet-list.ts'
+import { walletRevoke } from './commands/wallet-revoke.ts'
 
 export const COMMANDS: readonly Command[] = [
   init, node, status,
@@ -53,7 +56,7 @@ export const COMMANDS: readonly Command[] = [
   contextInvite, contextRevokeInvitation, contextJoin, contextLeave, contextMembers, contextRemove, contextRole, contextGrant, contextRevoke,
   contextGovernance, proposalCreate, proposalApprove, proposalList, proposalShow,
   contextSync, contextSyncStatus, peers,
-  identityNew, identityList,
+  identityNew, identityList, walletLink, walletList, walletRevoke,
   call, events,
   devnet, deploy, relayerSet, relayerShow, claimVerify
 ]

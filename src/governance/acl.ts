@@ -9,6 +9,8 @@ import type { Capability, GovAction, InvitationSpec, MemberRecord, ProposalActio
 import { CAPABILITIES, ROLES } from './types.ts'
 import { refusal } from './refusals.ts'
 import { evidenceMismatch } from '../claims/evidence.ts'
+import { cloneBook, dropIdentity, emptyBook, recordAdmissionLink, type LinkBook } from '../wallets/book.ts'
+import { admissionLinkRefusal } from '../wallets/admission.ts'
 
 export interface InvitationState extends InvitationSpec {
   uses: number
@@ -38,6 +40,8 @@ export interface GovState {
   /** Open proposals one identity may have at once. */
   activeLimit: number
   values: Map<string, Uint8Array>
+  /** Wallet links of the context's identities (offchain contexts; src/wallets/book.ts). */
+  wallets: LinkBook
   /** Accepted operations so far. */
   revision: number
 }
@@ -65,6 +69,7 @@ export function stateWith (context: Uint8Array, application: Uint8Array, members
     threshold: DEFAULT_THRESHOLD,
     activeLimit: DEFAULT_ACTIVE_LIMIT,
     values: new Map(),
+    wallets: emptyBook(),
     revision
   }
 }
@@ -78,7 +83,8 @@ export function cloneState (s: GovState): GovState {
     commitments: new Map([...s.commitments].map(([k, m]) => [k, new Map(m)])),
     proposals: new Map([...s.proposals].map(([k, p]) => [k, { ...p, approvals: [...p.approvals] }])),
     history: [...s.history],
-    values: new Map(s.values)
+    values: new Map(s.values),
+    wallets: cloneBook(s.wallets)
   }
 }
 
@@ -189,7 +195,9 @@ function check (s: GovState, a: GovAction, ctx: ApplyContext): string | null {
     case 'claim': {
       const inv = s.invitations.get(toHex(a.invitation))
       if (inv === undefined) return refusal('NoSuchInvitation')
+      if (inv.target.type === 'account') return admissionLinkRefusal(s.context, inv.target.account, author, a.link, ctx.at) ?? usable(s, inv, author, ctx.at)
       if (inv.target.type !== 'identity') return refusal('OpenInvitationNeedsReveal')
+      if (a.link !== undefined) return 'only a wallet-account invitation is claimed with a wallet link'
       if (!equalBytes(inv.target.identity, author)) return refusal('NamesAnotherIdentity')
       return usable(s, inv, author, ctx.at)
     }
@@ -253,7 +261,8 @@ export function pendingInvitees (s: GovState, now: number): Uint8Array[] {
   return out
 }
 
-function usable (s: GovState, inv: InvitationState, claimer: Uint8Array, at: number): string | null {
+/** Why `claimer` cannot use `inv` at `at` (revoked, expired, used up, already a member), or null. */
+export function usable (s: GovState, inv: InvitationState, claimer: Uint8Array, at: number): string | null {
   if (inv.revoked) return refusal('InvitationRevoked')
   if (at > inv.expiresAt) return refusal('InvitationExpired', { time: new Date(inv.expiresAt).toISOString() })
   if (inv.uses >= inv.maxUses) return refusal('NoUsesLeft')
@@ -264,7 +273,7 @@ function usable (s: GovState, inv: InvitationState, claimer: Uint8Array, at: num
 function mutate (s: GovState, a: GovAction, ctx: ApplyContext): void {
   switch (a.type) {
     case 'addMember': s.members.set(toHex(a.identity), { identity: a.identity, role: a.role, capabilities: [] }); return
-    case 'removeMember': s.members.delete(toHex(a.identity)); return
+    case 'removeMember': s.members.delete(toHex(a.identity)); dropIdentity(s.wallets, a.identity); return
     case 'setRole': member(s, a.identity)!.role = a.role; return
     case 'grant': {
       const m = member(s, a.identity)!
@@ -284,6 +293,7 @@ function mutate (s: GovState, a: GovAction, ctx: ApplyContext): void {
       const inv = s.invitations.get(toHex(a.invitation))!
       inv.uses++
       s.members.set(toHex(ctx.author), { identity: ctx.author, role: inv.role, capabilities: [] })
+      if (a.type === 'claim' && a.link !== undefined) recordAdmissionLink(s.wallets, s.context, a.link, ctx.at)
       return
     }
     case 'commitClaim': {
@@ -295,6 +305,7 @@ function mutate (s: GovState, a: GovAction, ctx: ApplyContext): void {
     }
     case 'leave':
       s.members.delete(toHex(ctx.author))
+      dropIdentity(s.wallets, ctx.author)
       // An admin leaving must not leave a threshold no one can reach.
       if (s.threshold > admins(s).length) s.threshold = Math.max(1, admins(s).length)
       return

@@ -1,5 +1,6 @@
 // Governance concepts shared by every anchor (offchain and chains): roles, capabilities,
 // the actions a context identity can request, and what can be asked of an anchor.
+import type { SignedWalletLink } from '../wallets/record.ts'
 
 export const ROLES = ['admin', 'member', 'reader'] as const
 export type Role = typeof ROLES[number]
@@ -16,6 +17,11 @@ export type InvitationTarget =
    * claimer's identity, so a watcher who sees the reveal cannot reuse it.
    */
   | { type: 'open', key: Uint8Array }
+  /**
+   * A wallet account (CAIP-10): claimed by an identity presenting a wallet link made with
+   * that account (src/wallets/); offchain contexts only.
+   */
+  | { type: 'account', account: string }
 
 export interface InvitationSpec {
   id: Uint8Array
@@ -66,8 +72,8 @@ export type GovAction =
   | { type: 'updateApplication', application: Uint8Array }
   | { type: 'invite', invitation: InvitationSpec }
   | { type: 'revokeInvitation', invitation: Uint8Array }
-  /** Claims an identity-bound invitation (signed by the invitee). */
-  | { type: 'claim', invitation: Uint8Array }
+  /** Claims an identity-bound invitation (signed by the invitee); a wallet-account invitation's claim carries the claimer's link with that account. */
+  | { type: 'claim', invitation: Uint8Array, link?: SignedWalletLink }
   /** Open invitations, step 1: commit to the claim proof without revealing it (see claimCommitment). */
   | { type: 'commitClaim', invitation: Uint8Array, commitment: Uint8Array }
   /** Open invitations, step 2: reveal the proof; valid only after a matching commitment by the same identity. */

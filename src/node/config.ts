@@ -78,6 +78,8 @@ export interface NodeConfig {
   chains: ChainsConfig
   /** Endpoints claims are verified through, by chain kind (`claims.<kind>`, docs/claims.md). */
   claims: ClaimsConfig
+  /** The domain wallet-link statements name (config.json `domain`; default the API's host:port). */
+  domain?: string
 }
 
 export type ClaimsConfig = Partial<Record<string, ClaimEndpoints>>
@@ -148,7 +150,8 @@ export function serializeConfig (config: NodeConfig): string {
     limits: { gas: config.limits.gas.toString(), memoryPages: config.limits.memoryPages },
     logLevel: config.logLevel,
     chains: config.chains,
-    ...(Object.keys(config.claims).length > 0 ? { claims: config.claims } : {})
+    ...(Object.keys(config.claims).length > 0 ? { claims: config.claims } : {}),
+    ...(config.domain !== undefined ? { domain: config.domain } : {})
   }, null, 2) + '\n'
 }
 
@@ -421,7 +424,11 @@ export function isLoopback (host: string): boolean {
 function parseConfig (raw: unknown, home: string, file: string, modules: ChainModules): NodeConfig {
   const config = defaultConfig(home)
   const top = asObject(raw, file, '(top level)')
-  onlyFields(top, ['api', 'p2p', 'limits', 'logLevel', 'chains', 'claims'], file, '')
+  onlyFields(top, ['api', 'p2p', 'limits', 'logLevel', 'chains', 'domain', 'claims'], file, '')
+  if (top.domain !== undefined) {
+    if (typeof top.domain !== 'string' || !/^[a-z0-9.-]{1,253}(:[0-9]{1,5})?$/i.test(top.domain)) throw fieldError(file, 'domain', 'must be a host name, optionally with :port (what wallet-link statements name)', top.domain)
+    config.domain = top.domain
+  }
   if (top.p2p !== undefined) {
     const p2p = asObject(top.p2p, file, 'p2p')
     onlyFields(p2p, ['listen', 'bootstrap', 'mdns'], file, 'p2p.')

@@ -42,6 +42,9 @@ import { invitationInfo } from './describe.ts'
 import { GovernanceRejectedError } from '../governance/anchor.ts'
 import { parseRole, type GovOp } from '../governance/offchain/op.ts'
 import { CAPABILITIES } from '../governance/types.ts'
+import { normalizeAccount } from '../wallets/account.ts'
+import { WalletService } from '../wallets/service.ts'
+import type { WalletStatementRequest, WalletSubmit } from '../wallets/types.ts'
 
 export type * from './types.ts'
 
@@ -98,7 +101,22 @@ export async function createNode (init: NodeInit): Promise<MoorNode> {
   }
   const executor = new Executor({ store, dag, runtime, applications, contexts, identities, governance, clock, logger: logger.child('app'), gas: init.config.limits.gas, onCommitted })
   const membership = new Membership({ modules: chainModules, governance, identities, replicator, network, dag, logger: logger.child('membership') })
-  const joiner = new Joiner({ store, governance, registry, identities, contexts, dag, replicator, network, claims, logger: logger.child('membership') })
+  const wallets = new WalletService({
+    domain: init.config.domain ?? `${init.config.api.host}:${init.config.api.port}`,
+    modules: chainModules,
+    rpc: (kind) => registry.defaultRpc(kind),
+    offchain,
+    context: (id) => {
+      const rec = contexts.find(id)
+      return rec === undefined ? undefined : { identity: rec.identity, onChain: isChainAnchor(rec.anchor) }
+    },
+    identity: (ctx, publicKey) => identities.get(ctx ?? UNBOUND, publicKey),
+    newIdentity: async () => await store.transaction(() => identities.createUnbound()),
+    logger: logger.child('wallets')
+  })
+  // Peers' ops with wallet signatures, and wallet-account claimers, are checked by it.
+  offchain.wallets = { vet: async (ctx, ops) => await wallets.vet(ctx, ops), check: async (link) => { await (await wallets.checker()).check(link) } }
+  const joiner = new Joiner({ store, governance, registry, identities, contexts, dag, replicator, network, wallets, claims, logger: logger.child('membership') })
   const governing = new Governing({ store, governance, identities, contexts, applications, replicator, logger: logger.child('governance') })
   const proposals = new Proposals({ governance, identities, modules: chainModules })
   try {
@@ -128,7 +146,7 @@ export async function createNode (init: NodeInit): Promise<MoorNode> {
   const startedAt = Date.now()
   log.info('node started', { home: init.home, nodeId: network.peerId, p2p: network.addresses() })
   const readChainSettings = async (): Promise<ChainSettings> => await chainSettings({ ...init, config: await loadConfig(init.home, { logger: silentLogger, modules: chainModules }) }, chainModules)
-  const node = new Node({ home: init.home, readChainSettings, store, applications, contexts, identities, governance, registry, executor, dag, bus, network, replicator, membership, joiner, governing, proposals, claims, startedAt, nodeId: network.peerId, log })
+  const node = new Node({ home: init.home, readChainSettings, store, applications, contexts, identities, governance, registry, executor, dag, bus, network, replicator, membership, joiner, governing, proposals, wallets, claims, startedAt, nodeId: network.peerId, log })
   // Catch up on every context with whoever is reachable, in the background.
   for (const c of contexts.all()) replicator.tasks.run('catch-up at start', async () => { await replicator.syncAll(c.id) }, { context: toHex(c.id) }, 'debug')
   return node
@@ -154,6 +172,7 @@ interface NodeParts {
   governing: Governing
   proposals: Proposals
   claims: Claims
+  wallets: WalletService
   startedAt: number
   nodeId: string
   log: Logger
@@ -305,6 +324,11 @@ class Node implements MoorNode {
     const role = parseRole(req.role ?? 'member')
     if (req.includeRpc !== undefined && typeof req.includeRpc !== 'boolean') throw new InvalidInputError('includeRpc must be true or false')
     const expiry = { ...(req.expiresInMs !== undefined ? { expiresInMs: req.expiresInMs } : {}), ...(req.includeRpc === true ? { includeRpc: true } : {}) }
+    if (req.wallet !== undefined) {
+      if (req.identity !== undefined || req.open === true) throw new InvalidInputError('an invitation is for an identity, a wallet account, or open: one of them')
+      if (req.maxUses !== undefined && req.maxUses !== 1) throw new InvalidInputError('a wallet-account invitation is used once; maxUses is for open invitations')
+      return await this.p.membership.invite(ctx, { kind: 'account', account: normalizeAccount(this.p.registry.modules, req.wallet), role, ...expiry })
+    }
     if (req.open === true) {
       if (req.identity !== undefined) throw new InvalidInputError('an invitation is either for an identity or open, not both')
       const condition = req.condition === undefined ? undefined : this.p.claims.condition(req.condition, isChainAnchor(ctx.anchor))
@@ -327,6 +351,22 @@ class Node implements MoorNode {
     if (w !== undefined && (typeof w !== 'object' || w === null || typeof w.account !== 'string' || w.statement === undefined || w.proof === undefined)) throw new InvalidInputError('walletLink must be { account, statement, proof }', { hint: 'docs/claims.md, "Gated invitations"' })
     const rec = await this.p.joiner.join(invitation, options, { ...(identity !== undefined ? { identity } : {}), ...(w !== undefined ? { walletLink: w } : {}) })
     return this.p.contexts.info(rec)
+  }
+
+  async walletStatement (contextId: string, req: WalletStatementRequest) {
+    return await this.p.wallets.statement(id32(contextId, 'context id'), req)
+  }
+
+  async linkWallet (contextId: string, submit: WalletSubmit) {
+    return await this.p.wallets.link(id32(contextId, 'context id'), submit)
+  }
+
+  async walletLinks (contextId: string, options: { identity?: string, recheck?: boolean } = {}) {
+    return await this.p.wallets.list(id32(contextId, 'context id'), options)
+  }
+
+  async unlinkWallet (contextId: string, account: string, options: { identity?: string, wallet?: WalletSubmit } = {}) {
+    return await this.p.wallets.revoke(id32(contextId, 'context id'), account, options)
   }
 
   members (contextId: string) {

@@ -2,6 +2,7 @@
 // lowercase hex strings (applications: sha256 of the WASM; contexts: 32 random bytes;
 // identities: ed25519 public keys).
 import type { ClaimResult } from '../claims/types.ts'
+import type { WalletLinkInfo, WalletStatementInfo, WalletStatementRequest, WalletSubmit } from '../wallets/types.ts'
 
 export interface ApplicationInfo {
   id: string
@@ -146,6 +147,8 @@ export interface InviteRequest {
   identity?: string
   /** Open: whoever holds the invitation string may claim it, up to `maxUses` times. */
   open?: boolean
+  /** Wallet account (CAIP-10): claimed by an identity with a link made with that wallet (offchain contexts). */
+  wallet?: string
   /** Default `member`. Admins are added through proposals. */
   role?: 'member' | 'reader'
   /** Default 7 days. */
@@ -165,7 +168,7 @@ export interface InviteResult {
   /** The string to hand to the invitee (`moor context join <invitation>`). */
   invitation: string
   id: string
-  kind: 'identity' | 'open'
+  kind: 'identity' | 'open' | 'account'
   role: 'member' | 'reader'
   expiresAt: number
   maxUses: number
@@ -173,9 +176,11 @@ export interface InviteResult {
 
 export interface InvitationInfo {
   id: string
-  kind: 'identity' | 'open'
+  kind: 'identity' | 'open' | 'account'
   /** The invitee of an identity-bound invitation. */
   invitee: string | null
+  /** The wallet account (CAIP-10) of an account invitation. */
+  account?: string
   role: 'member' | 'reader'
   expiresAt: number
   maxUses: number
@@ -230,7 +235,7 @@ export type GovActionInfo =
   | { type: 'grant', identity: string, capability: Capability }
   | { type: 'revoke', identity: string, capability: Capability }
   | { type: 'updateApplication', application: string }
-  | { type: 'invite', invitation: string, kind: 'identity' | 'open', invitee: string | null, role: 'member' | 'reader', expiresAt: number, maxUses: number }
+  | { type: 'invite', invitation: string, kind: 'identity' | 'open' | 'account', invitee: string | null, role: 'member' | 'reader', expiresAt: number, maxUses: number }
   | { type: 'revokeInvitation', invitation: string }
   | { type: 'claim', invitation: string }
   | { type: 'commitClaim', invitation: string }
@@ -239,6 +244,8 @@ export type GovActionInfo =
   | { type: 'propose', proposal: string, actions: ProposalActionInfo[] }
   | { type: 'approve', proposal: string }
   | { type: 'keys', keyId: string, rotate: boolean, recipients: string[] }
+  | { type: 'linkWallet', identity: string, account: string }
+  | { type: 'unlinkWallet', identity: string, account: string, by: 'identity' | 'wallet' }
   /** A request this node cannot decode (a newer contract's, say). */
   | { type: 'unknown', name: string }
 
@@ -324,6 +331,8 @@ export interface JoinOptions {
   identity?: string
   /** A gated open invitation: the wallet's part of a link naming the context and `identity` (docs/claims.md). */
   walletLink?: { account: string, statement: unknown, proof: unknown }
+  /** A wallet-account invitation: the wallet's signature over a statement from `walletStatement`. */
+  wallet?: WalletSubmit
 }
 
 export interface SyncProgressEvent {
@@ -338,6 +347,13 @@ export interface MoorNode {
 
   /** Proves a claim about a chain through the endpoints config.json names (`claims.<chain>`, docs/claims.md). */
   verifyClaim (req: { chain: unknown, statement: unknown, block?: unknown }): Promise<ClaimResult>
+  /** Wallet links (docs/wallets.md): the statement a wallet signs, for a context this node is in or is to join by wallet. */
+  walletStatement (contextId: string, req: WalletStatementRequest): Promise<WalletStatementInfo>
+  /** Checks a signed statement and records the link on the context's governance log. */
+  linkWallet (contextId: string, submit: WalletSubmit): Promise<WalletLinkInfo>
+  walletLinks (contextId: string, options?: { identity?: string, recheck?: boolean }): Promise<WalletLinkInfo[]>
+  /** By this node's identity (the linked one), or with `wallet` the wallet's signed revocation. */
+  unlinkWallet (contextId: string, account: string, options?: { identity?: string, wallet?: WalletSubmit }): Promise<{ revoked: WalletLinkInfo }>
 
   installApplication (req: InstallApplicationRequest): Promise<ApplicationInfo>
   listApplications (): ApplicationInfo[]

@@ -156,8 +156,8 @@ describe('moor membership and governance command lines', () => {
   }
 
   const usageErrors: Array<[string[], RegExp, RegExp]> = [
-    [['context', 'invite', ID], /give --identity <public-key> or --open/, /^Usage: moor context invite <ctx>/m],
-    [['context', 'invite', ID, '--open', '--identity', ID], /--identity and --open exclude each other/, /^Usage: moor context invite/m],
+    [['context', 'invite', ID], /give --identity <public-key>, --wallet <account> or --open/, /^Usage: moor context invite <ctx>/m],
+    [['context', 'invite', ID, '--open', '--identity', ID], /--identity, --wallet and --open exclude each other/, /^Usage: moor context invite/m],
     [['context', 'invite', ID, '--open', '--expires', '7days'], /--expires must be a duration like 7d, 12h, 30m or 1d12h/, /^Usage: moor context invite/m],
     [['context', 'invite', ID, '--open', '--expires', '0d'], /--expires must be a duration/, /^Usage: moor context invite/m],
     [['context', 'invite', ID, '--open', '--max-uses', '0'], /--max-uses must be an integer from 1 to 64/, /^Usage: moor context invite/m],
@@ -165,7 +165,7 @@ describe('moor membership and governance command lines', () => {
     [['context', 'invite', ID, '--open', '--role', 'admin'], /--role must be member or reader/, /Hint: admins are added through proposals/],
     [['context', 'invite', ID, '--identity', 'bob'], /--identity must be a 64-character hex id/, /^Usage: moor context invite/m],
     [['context', 'revoke-invitation', 'abababababababababababababababababababababababababababababababab'], /missing argument/, /^Usage: moor context revoke-invitation <ctx> <invitation-id>$/m],
-    [['context', 'join'], /missing argument: expected <invitation>/, /^Usage: moor context join <invitation> \[--rpc <url>\] \[--fresh-identity\]$/m],
+    [['context', 'join'], /missing argument: expected <invitation>/, /^Usage: moor context join <invitation> \[--rpc <url>\] \[--fresh-identity\] \[--nonce <nonce> --signature <signature>\]$/m],
     [['context', 'leave', 'x'], /<ctx> must be a 64-character hex id/, /^Usage: moor context leave <ctx>$/m],
     [['context', 'members'], /missing argument: expected <ctx>/, /^Usage: moor context members <ctx>$/m],
     [['context', 'remove', ID], /missing argument: expected <ctx> <identity>/, /^Usage: moor context remove/m],

@@ -10,6 +10,9 @@ import { sign, verify } from '../../crypto/ed25519.ts'
 import { InvalidInputError, InvalidSignatureError, MoorageError } from '../../errors/index.ts'
 import type { Timestamp } from '../../state/hlc.ts'
 import { CAPABILITIES, type Capability, type GovAction, type KeyShareAction, type ProposalAction, type Role } from '../types.ts'
+import { parseAccountId } from '../../chain/caip.ts'
+import type { WalletAction } from '../../wallets/book.ts'
+import { decodeLink, decodeRevocation, encodeLink, encodeRevocation } from '../../wallets/record.ts'
 
 // Shared with every anchor (src/governance/), kept importable from here.
 export { contextIdFor } from '../context-id.ts'
@@ -30,7 +33,7 @@ export interface GenesisAction {
   salt: Uint8Array
 }
 
-export type OpAction = GovAction | KeyShareAction | GenesisAction
+export type OpAction = GovAction | KeyShareAction | GenesisAction | WalletAction
 
 export interface GovOp {
   id: Uint8Array
@@ -99,12 +102,14 @@ export function encodeAction (a: OpAction): unknown[] {
     case 'updateApplication': return ['updateApplication', a.application]
     case 'invite': {
       const i = a.invitation
-      const target = i.target.type === 'identity' ? i.target.identity : i.target.key
+      const target = i.target.type === 'identity' ? i.target.identity : i.target.type === 'open' ? i.target.key : i.target.account
       const invite = ['invite', i.id, i.target.type, target, i.role, i.expiresAt, i.maxUses]
       return i.condition === undefined ? invite : [...invite, i.condition]
     }
     case 'revokeInvitation': return ['revokeInvitation', a.invitation]
-    case 'claim': return ['claim', a.invitation]
+    case 'claim': return a.link === undefined ? ['claim', a.invitation] : ['claim', a.invitation, encodeLink(a.link)]
+    case 'linkWallet': return ['linkWallet', encodeLink(a.link)]
+    case 'unlinkWallet': return a.revocation === undefined ? ['unlinkWallet', a.identity, a.account] : ['unlinkWallet', a.identity, a.account, encodeRevocation(a.revocation)]
     case 'commitClaim': return ['commitClaim', a.invitation, a.commitment]
     case 'revealClaim': return a.evidence === undefined ? ['revealClaim', a.invitation, a.proof] : ['revealClaim', a.invitation, a.proof, a.evidence]
     case 'leave': return a.frontier === undefined ? ['leave'] : ['leave', sortIds(a.frontier)]
@@ -136,6 +141,7 @@ export const MAX_CONDITION_CHARS = 2048
 export const MAX_EVIDENCE_CHARS = 16 * 1024
 const int = (v: unknown, what: string): number => (Number.isSafeInteger(v) && (v as number) >= 0 ? v as number : bad(`${what} must be a non-negative integer`))
 const role = (v: unknown): 'member' | 'reader' => (v === 'member' || v === 'reader' ? v : bad(`role must be member or reader, got ${String(v)}`))
+const account = (v: unknown): string => (typeof v === 'string' && v.length <= 256 && parseAccountId(v) !== undefined ? v : bad('an account must be a CAIP-10 id'))
 const cap = (v: unknown): Capability => (CAPABILITIES.includes(v as Capability) ? v as Capability : bad(`unknown capability ${String(v)}`))
 
 /** Most data heads a removal records (a DAG has few heads; more would be a forgery). */
@@ -171,12 +177,20 @@ export function decodeAction (raw: unknown): OpAction {
       if (a.length !== 8) arity(7)
       const target = a[2] === 'identity'
         ? { type: 'identity' as const, identity: bytes32(a[3], 'invitee') }
-        : a[2] === 'open' ? { type: 'open' as const, key: bytes32(a[3], 'invitation key') } : bad('invitation target must be identity or open')
+        : a[2] === 'open'
+          ? { type: 'open' as const, key: bytes32(a[3], 'invitation key') }
+          : a[2] === 'account' ? { type: 'account' as const, account: account(a[3]) } : bad('invitation target must be identity, open or account')
       const invitation = { id: bytes32(a[1], 'invitation id'), target, role: role(a[4]), expiresAt: int(a[5], 'expiresAt'), maxUses: int(a[6], 'maxUses') }
       return { type: 'invite', invitation: a.length === 8 ? { ...invitation, condition: text(a[7], 'condition', MAX_CONDITION_CHARS) } : invitation }
     }
     case 'revokeInvitation': arity(2); return { type: 'revokeInvitation', invitation: bytes32(a[1], 'invitation') }
-    case 'claim': arity(2); return { type: 'claim', invitation: bytes32(a[1], 'invitation') }
+    case 'claim':
+      if (a.length === 3) return { type: 'claim', invitation: bytes32(a[1], 'invitation'), link: decodeLink(a[2], bad) }
+      arity(2); return { type: 'claim', invitation: bytes32(a[1], 'invitation') }
+    case 'linkWallet': arity(2); return { type: 'linkWallet', link: decodeLink(a[1], bad) }
+    case 'unlinkWallet':
+      if (a.length === 4) return { type: 'unlinkWallet', identity: bytes32(a[1], 'identity'), account: account(a[2]), revocation: decodeRevocation(a[3], bad) }
+      arity(3); return { type: 'unlinkWallet', identity: bytes32(a[1], 'identity'), account: account(a[2]) }
     case 'commitClaim': arity(3); return { type: 'commitClaim', invitation: bytes32(a[1], 'invitation'), commitment: bytes32(a[2], 'commitment') }
     case 'revealClaim': {
       if (a.length !== 4) arity(3)

@@ -12,7 +12,7 @@ import { decodeOp, type GovOp } from '../../governance/offchain/op.ts'
 import { decodeDelta, peekDelta } from '../../sync/delta.ts'
 import { InvalidEnvelopeError, openEnvelope, parseEnvelope } from '../../sync/envelope.ts'
 import { decodePage, SnapshotImport } from '../../sync/snapshot.ts'
-import { MAX_REQUEST_IDS, parseAppChunk, parseDeltasFrame, parseGovAnswer, parseGovOps, parseHeadsAnswer, SyncParamsError, type OpenClaim } from '../../sync/params.ts'
+import { MAX_REQUEST_IDS, parseAppChunk, parseDeltasFrame, parseGovAnswer, parseGovOps, parseHeadsAnswer, SyncParamsError, type InvitationClaim } from '../../sync/params.ts'
 import { encodeRequest, PROTOCOLS } from '../../sync/wire.ts'
 import { MAX_APPLICATION_BYTES, MAX_GOV_ANSWER_BYTES, MAX_HEADS_ANSWER_BYTES, MAX_SNAPSHOT_IMPORT_BYTES, PENALTY_FORGED, SYNC_BATCH_DELTAS } from '../constants.ts'
 import { SyncError, type Parts, type SyncProgress } from './parts.ts'
@@ -67,7 +67,7 @@ export class CatchUp {
    * Fetches a context's governance log from `peer` (as a member, or as `asIdentity`, an
    * invitee; a claimer of an open invitation passes its `claim` = [invitation id, proof]).
    */
-  async syncGov (peer: string, ctx: Uint8Array, asIdentity?: KeyPair, claim?: OpenClaim): Promise<void> {
+  async syncGov (peer: string, ctx: Uint8Array, asIdentity?: KeyPair, claim?: InvitationClaim): Promise<void> {
     const me = asIdentity ?? this.r.keys.me(ctx)
     if (me === undefined) return
     const ops: GovOp[] = []
@@ -258,7 +258,7 @@ export class CatchUp {
   }
 
   /** Sends this node's own governance ops of a context directly to a peer (a joiner's claim). */
-  async push (peer: string, ctx: Uint8Array, ops: GovOp[], asIdentity: KeyPair, claim?: OpenClaim): Promise<void> {
+  async push (peer: string, ctx: Uint8Array, ops: GovOp[], asIdentity: KeyPair, claim?: InvitationClaim): Promise<void> {
     for await (const _ of this.r.ask(peer, PROTOCOLS.push, ctx, [ops.map((o) => o.bytes), claim ?? null], asIdentity)) { /* ack */ }
   }
 

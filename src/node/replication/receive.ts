@@ -191,8 +191,9 @@ export class Receiver {
     // Gated claims are proven against the chain first: a reveal that fails is not stored.
     const refused = await this.r.c.claimGate?.refusals(gov.state(ctx), ops, { admission }) ?? []
     if (refused.length > 0) ops = ops.filter((op) => !refused.some((r) => r.op === op))
-    // Judged before stored (admissible, clock in bounds; missing parents held, bounded).
-    const outcome = await this.r.c.store.transaction(() => gov.ingestAll(ctx, ops))
+    // Judged before stored (wallet signatures, then admissible, clock in bounds; missing parents held, bounded).
+    const taken = await gov.vetted(ctx, ops)
+    const outcome = await this.r.c.store.transaction(() => gov.ingestAll(ctx, taken))
     if (outcome.added.length > 0) gov.adopt(outcome.added)
     if (outcome.held && from !== null && this.r.admission.mayTrigger(from, ctx)) {
       this.r.tasks.run('governance sync for held ops', async () => { await this.r.syncGov(from, ctx) }, { context: toHex(ctx), peer: from }, 'debug')

@@ -44,7 +44,8 @@ export class Streams {
   }
 
   private readonly serveGov = async (bytes: Uint8Array, from: string): Promise<Uint8Array> => {
-    const { ctx, identity } = this.admission.admit(PROTOCOLS.gov, bytes, from, true, parseGovParams)
+    const { ctx, identity, wallet } = this.admission.admit(PROTOCOLS.gov, bytes, from, true, parseGovParams)
+    if (wallet !== undefined) await this.admission.checkWallet(wallet, from)
     const aad = concatBytes(utf8('moorage:gov-session:v1'), ctx)
     const session = new Uint8Array(randomBytes(32))
     return encode([wrapKey(session, identity, aad), seal(session, encode(this.r.c.governance.offchain.opsBytes(ctx)), aad)])
@@ -114,7 +115,8 @@ export class Streams {
   }
 
   private readonly servePush = async (bytes: Uint8Array, from: string): Promise<Uint8Array> => {
-    const { ctx, identity, params } = this.admission.admit(PROTOCOLS.push, bytes, from, true, parsePushParams)
+    const { ctx, identity, params, wallet } = this.admission.admit(PROTOCOLS.push, bytes, from, true, parsePushParams)
+    if (wallet !== undefined) await this.admission.checkWallet(wallet, from)
     let ops
     try {
       ops = params.ops.map(decodeOp)
