@@ -21,6 +21,7 @@
 //   GET    /admin/peers
 //   POST   /admin/chains/reload                      read chains.* and relayer keys again
 //   GET    /admin/identities[?context=<id>]          POST /admin/identities (new unbound identity)
+//   POST   /admin/claims/verify                      prove a claim (claims.<chain> endpoints)
 //   POST   /jsonrpc                                  execute / query
 //
 // A governance change the anchor refuses answers 422 GovernanceRejectedError with the reason.
@@ -40,6 +41,7 @@ import { jsonRpcRoutes } from './jsonrpc.ts'
 import { requireToken } from './middleware/auth.ts'
 import { errorHandler, notFound } from './middleware/errors.ts'
 import { applicationRoutes } from './routes/applications.ts'
+import { claimRoutes } from './routes/claims.ts'
 import { chainRoutes } from './routes/chains.ts'
 import { contextRoutes } from './routes/contexts.ts'
 import { governanceRoutes } from './routes/governance.ts'
@@ -158,6 +160,7 @@ function createApp (token: string, components: ApiComponents): Express {
   app.use(governanceRoutes(components))
   app.use(syncRoutes(components))
   app.use(identityRoutes(components))
+  app.use(claimRoutes(components))
   app.use(chainRoutes(components))
   app.use(walletRoutes(components))
   app.use(jsonRpcRoutes(components))

@@ -8,6 +8,7 @@ import { verify } from '../crypto/ed25519.ts'
 import type { Capability, GovAction, InvitationSpec, MemberRecord, ProposalAction, ProposalRecord, Role } from './types.ts'
 import { CAPABILITIES, ROLES } from './types.ts'
 import { refusal } from './refusals.ts'
+import { evidenceMismatch } from '../claims/evidence.ts'
 import { cloneBook, dropIdentity, emptyBook, recordAdmissionLink, type LinkBook } from '../wallets/book.ts'
 import { admissionLinkRefusal } from '../wallets/admission.ts'
 
@@ -185,6 +186,7 @@ function check (s: GovState, a: GovAction, ctx: ApplyContext): string | null {
       if (!Number.isInteger(inv.maxUses) || inv.maxUses < 1) return refusal('MaxUsesNotPositive')
       if (inv.expiresAt <= ctx.at) return refusal('AlreadyExpired')
       if (inv.target.type === 'identity' && member(s, inv.target.identity) !== undefined) return refusal('InviteeIsMember')
+      if (inv.condition !== undefined && inv.target.type !== 'open') return refusal('ConditionNeedsOpenInvitation')
       return null
     }
     case 'revokeInvitation':
@@ -214,6 +216,13 @@ function check (s: GovState, a: GovAction, ctx: ApplyContext): string | null {
       const committed = s.commitments.get(toHex(a.invitation))?.get(toHex(claimCommitment(a.invitation, author, a.proof)))
       if (committed !== toHex(author)) return refusal('NoMatchingCommitment')
       if (!verify(inv.target.key, claimMessage(s.context, a.invitation, author), a.proof)) return refusal('BadClaimProof')
+      // The chain facts are checked by each admitting node before the op gets here (src/claims/gate.ts);
+      // what the log itself checks is that the evidence is there and names this context and claimant.
+      if (inv.condition !== undefined) {
+        if (a.evidence === undefined) return refusal('ClaimEvidenceMissing')
+        const why = evidenceMismatch(a.evidence, s.context, author)
+        if (why !== null) return refusal('ClaimEvidenceMismatch', { why })
+      }
       return usable(s, inv, author, ctx.at)
     }
     case 'leave': {

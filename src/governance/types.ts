@@ -30,6 +30,12 @@ export interface InvitationSpec {
   /** Milliseconds since the epoch; a claim stamped later is rejected. */
   expiresAt: number
   maxUses: number
+  /**
+   * Open invitations only: a claim the claimant must prove (JSON text of a claim condition,
+   * src/claims/condition.ts). Governance keeps it opaque; every admitting node verifies it
+   * against the chain before it takes the reveal in (docs/claims.md).
+   */
+  condition?: string
 }
 
 /** Actions a proposal can carry; they execute together once approvals reach the threshold. */
@@ -71,7 +77,7 @@ export type GovAction =
   /** Open invitations, step 1: commit to the claim proof without revealing it (see claimCommitment). */
   | { type: 'commitClaim', invitation: Uint8Array, commitment: Uint8Array }
   /** Open invitations, step 2: reveal the proof; valid only after a matching commitment by the same identity. */
-  | { type: 'revealClaim', invitation: Uint8Array, proof: Uint8Array }
+  | { type: 'revealClaim', invitation: Uint8Array, proof: Uint8Array, /** For a gated invitation: the wallet link and the block the claim is proven at (JSON, src/claims/evidence.ts). */ evidence?: string }
   /** `frontier`: the leaver's data heads, as for removeMember. */
   | { type: 'leave', frontier?: Uint8Array[] }
   | { type: 'propose', proposal: Uint8Array, actions: ProposalAction[] }

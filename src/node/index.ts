@@ -9,6 +9,8 @@ import { HybridClock } from '../state/hlc.ts'
 import { openStore, type Store } from '../store/index.ts'
 import { DeltaDag } from '../sync/dag.ts'
 import { Applications } from './applications.ts'
+import { Claims } from '../claims/service.ts'
+import { ClaimGate } from '../claims/gate.ts'
 import { loadConfig, readRelayerKey, type NodeConfig } from './config.ts'
 import { CHAIN_CONFIRM_WAIT_MS, MAX_CALL_ARGS_BYTES, NODE_VERSION } from './constants.ts'
 import { Contexts } from './contexts.ts'
@@ -69,6 +71,7 @@ export async function createNode (init: NodeInit): Promise<MoorNode> {
   const clock = new HybridClock()
   for (const { value } of store.db.dag.getRange({})) clock.observe((value as { hlc: { ms: number, c: number } }).hlc)
   const applications = new Applications(store, runtime)
+  const claims = new Claims({ modules: init.chainModules ?? CHAIN_MODULES, endpoints: init.config.claims ?? {}, logger: logger.child('claims') })
   const offchain = new OffchainAnchor({ store, clock, logger: logger.child('governance') })
   const chainModules = init.chainModules ?? CHAIN_MODULES
   const registry = new ChainRegistry(chainModules, await chainSettings(init, chainModules), logger.child('chain'))
@@ -90,7 +93,8 @@ export async function createNode (init: NodeInit): Promise<MoorNode> {
     for (const d of deltas) bus.publish({ contextId: toHex(d.context), type: 'delta', kind: 'applied', data: toHex(d.id), deltaId: toHex(d.id), at: d.hlc.ms })
   }
   const network = createNetwork({ seed: keys.node.secretKey, listen: init.config.p2p.listen, bootstrap: init.config.p2p.bootstrap, mdns: init.config.p2p.mdns, logger: logger.child('net') })
-  const replicator = new Replicator({ network, store, dag, governance, contexts, identities, applications, bus, clock, logger: logger.child('sync') })
+  const claimGate = new ClaimGate({ claims, modules: chainModules, logger: logger.child('claims') })
+  const replicator = new Replicator({ network, store, dag, governance, contexts, identities, applications, bus, clock, logger: logger.child('sync'), claimGate })
   const onCommitted = (deltas: Delta[]): void => {
     publishDeltas(deltas)
     replicator.deltasCommitted(deltas)
@@ -112,7 +116,7 @@ export async function createNode (init: NodeInit): Promise<MoorNode> {
   })
   // Peers' ops with wallet signatures, and wallet-account claimers, are checked by it.
   offchain.wallets = { vet: async (ctx, ops) => await wallets.vet(ctx, ops), check: async (link) => { await (await wallets.checker()).check(link) } }
-  const joiner = new Joiner({ store, governance, registry, identities, contexts, dag, replicator, network, wallets, logger: logger.child('membership') })
+  const joiner = new Joiner({ store, governance, registry, identities, contexts, dag, replicator, network, wallets, claims, logger: logger.child('membership') })
   const governing = new Governing({ store, governance, identities, contexts, applications, replicator, logger: logger.child('governance') })
   const proposals = new Proposals({ governance, identities, modules: chainModules })
   try {
@@ -142,7 +146,7 @@ export async function createNode (init: NodeInit): Promise<MoorNode> {
   const startedAt = Date.now()
   log.info('node started', { home: init.home, nodeId: network.peerId, p2p: network.addresses() })
   const readChainSettings = async (): Promise<ChainSettings> => await chainSettings({ ...init, config: await loadConfig(init.home, { logger: silentLogger, modules: chainModules }) }, chainModules)
-  const node = new Node({ home: init.home, readChainSettings, store, applications, contexts, identities, governance, registry, executor, dag, bus, network, replicator, membership, joiner, governing, proposals, wallets, startedAt, nodeId: network.peerId, log })
+  const node = new Node({ home: init.home, readChainSettings, store, applications, contexts, identities, governance, registry, executor, dag, bus, network, replicator, membership, joiner, governing, proposals, wallets, claims, startedAt, nodeId: network.peerId, log })
   // Catch up on every context with whoever is reachable, in the background.
   for (const c of contexts.all()) replicator.tasks.run('catch-up at start', async () => { await replicator.syncAll(c.id) }, { context: toHex(c.id) }, 'debug')
   return node
@@ -167,6 +171,7 @@ interface NodeParts {
   joiner: Joiner
   governing: Governing
   proposals: Proposals
+  claims: Claims
   wallets: WalletService
   startedAt: number
   nodeId: string
@@ -202,6 +207,10 @@ class Node implements MoorNode {
       store: { path: this.p.store.path, schemaVersion: this.p.store.schemaVersion },
       p2p: { peerId: this.p.network.peerId, addresses: this.p.network.addresses(), peers: this.p.network.peers().length }
     }
+  }
+
+  async verifyClaim (req: { chain: unknown, statement: unknown, block?: unknown }) {
+    return await this.p.claims.verify(req.chain, req.statement, { block: req.block })
   }
 
   async installApplication (req: { wasm: Uint8Array, name?: string }) {
@@ -322,8 +331,10 @@ class Node implements MoorNode {
     }
     if (req.open === true) {
       if (req.identity !== undefined) throw new InvalidInputError('an invitation is either for an identity or open, not both')
-      return await this.p.membership.invite(ctx, { kind: 'open', role, ...expiry, ...(req.maxUses !== undefined ? { maxUses: req.maxUses } : {}) })
+      const condition = req.condition === undefined ? undefined : this.p.claims.condition(req.condition, isChainAnchor(ctx.anchor))
+      return await this.p.membership.invite(ctx, { kind: 'open', role, ...expiry, ...(req.maxUses !== undefined ? { maxUses: req.maxUses } : {}), ...(condition !== undefined ? { condition } : {}) })
     }
+    if (req.condition !== undefined) throw new InvalidInputError('a claim condition is for open invitations')
     if (req.identity === undefined) throw new InvalidInputError('an invitation names the invitee\'s identity, or is open', { hint: 'give `identity` (a public key from `moor identity new` on the invitee\'s node) or `open: true`' })
     if (req.maxUses !== undefined && req.maxUses !== 1) throw new InvalidInputError('an identity-bound invitation is used once; maxUses is for open invitations')
     return await this.p.membership.invite(ctx, { kind: 'identity', identity: id32(req.identity, 'identity'), role, ...expiry })
@@ -335,7 +346,10 @@ class Node implements MoorNode {
   }
 
   async join (invitation: string, options: JoinOptions = {}) {
-    const rec = await this.p.joiner.join(invitation, options)
+    const identity = options.identity === undefined ? undefined : id32(options.identity, 'identity')
+    const w = options.walletLink
+    if (w !== undefined && (typeof w !== 'object' || w === null || typeof w.account !== 'string' || w.statement === undefined || w.proof === undefined)) throw new InvalidInputError('walletLink must be { account, statement, proof }', { hint: 'docs/claims.md, "Gated invitations"' })
+    const rec = await this.p.joiner.join(invitation, options, { ...(identity !== undefined ? { identity } : {}), ...(w !== undefined ? { walletLink: w } : {}) })
     return this.p.contexts.info(rec)
   }
 

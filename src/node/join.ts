@@ -38,6 +38,12 @@ import type { InvitationClaim, OpenClaim, Replicator } from './replication.ts'
 import { forgetContext } from './forget.ts'
 import { removalOf } from './removed.ts'
 import type { JoinOptions, SyncProgressEvent } from './types.ts'
+import type { Claims } from '../claims/service.ts'
+import { conditionStatement, conditionUnmet, describeCondition, parseCondition } from '../claims/condition.ts'
+import { CLAIM_REFUSED, ClaimRefusedError } from '../claims/errors.ts'
+import { encodeEvidence, evidenceMismatch, type ClaimEvidence } from '../claims/evidence.ts'
+import { parseAccountId } from '../chain/caip.ts'
+import { signIdentity } from '../wallets/links.ts'
 
 export interface JoinComponents {
   store: Store
@@ -48,8 +54,16 @@ export interface JoinComponents {
   dag: DeltaDag
   replicator: Replicator
   network: Network
+  /** Proves a gated invitation's claim before the reveal is sent (the block it pins). */
+  claims: Claims
   wallets: WalletService
   logger: Logger
+}
+
+/** What a claimant of a gated open invitation brings: its identity and its wallet's part of a link. */
+export interface GatedClaim {
+  identity?: Uint8Array
+  walletLink?: { account: string, statement: unknown, proof: unknown }
 }
 
 type Progress = ((p: SyncProgressEvent) => void) | undefined
@@ -66,7 +80,7 @@ export class Joiner {
     this.c = components
   }
 
-  async join (text: string, options: JoinOptions = {}): Promise<ContextRecord> {
+  async join (text: string, options: JoinOptions = {}, gated: GatedClaim = {}): Promise<ContextRecord> {
     const { onProgress, rpc, wallet } = options
     const t = decodeTicket(text, this.c.registry.modules)
     if (t.expiresAt <= Date.now()) throw new InvalidInputError(`the invitation expired at ${new Date(t.expiresAt).toISOString()}`)
@@ -80,8 +94,11 @@ export class Joiner {
       })
     }
     if (t.kind !== 'account' && wallet !== undefined) throw new InvalidInputError('a wallet signature is for invitations naming a wallet account; this one does not')
+    if (t.kind !== 'open' && (gated.identity !== undefined || gated.walletLink !== undefined)) throw new InvalidInputError('identity and walletLink are for open invitations')
+    const chosen = gated.identity === undefined ? undefined : this.c.identities.get(UNBOUND, gated.identity)
+    if (gated.identity !== undefined && chosen === undefined) throw new NotFoundError(`this node holds no unbound identity ${toHex(gated.identity)}`, { hint: 'make one with `moor identity new`' })
     const byWallet = t.kind === 'account' ? await this.walletLink(t, wallet) : undefined
-    const me = t.kind === 'identity' ? this.unbound(t) : byWallet?.identity ?? generateKeyPair()
+    const me = t.kind === 'identity' ? this.unbound(t) : byWallet?.identity ?? chosen ?? generateKeyPair()
     if (existing !== undefined) {
       this.c.logger.info('dropping this node\'s copy of a context it was removed from, to join it again', { context: toHex(t.context), removedBy: removed!.by, position: removed!.position })
       await forgetContext(this.c, existing)
@@ -97,7 +114,7 @@ export class Joiner {
       const peers = await this.dialAll(t.peers)
       const source = t.kind === 'identity'
         ? await this.claimBound(t, me, peers)
-        : t.kind === 'account' ? await this.claimByWallet(t, me, byWallet!.link, peers) : await this.claimOpen(t, me, peers)
+        : t.kind === 'account' ? await this.claimByWallet(t, me, byWallet!.link, peers) : await this.claimOpen(t, me, peers, gated, chosen !== undefined)
       await this.awaitKey(t.context, source)
       this.c.replicator.refresh(t.context)
       await this.c.replicator.syncWith(source, t.context, onProgress, { joining: true })
@@ -221,7 +238,7 @@ export class Joiner {
     return source
   }
 
-  private async claimOpen (t: OpenTicket, me: KeyPair, peers: string[]): Promise<string> {
+  private async claimOpen (t: OpenTicket, me: KeyPair, peers: string[], gated: GatedClaim, premade: boolean): Promise<string> {
     const key = openInvitationKey(t.secret)
     const proof = sign(key.secretKey, claimMessage(t.context, t.invitation, me.publicKey))
     const claim: OpenClaim = [t.invitation, proof]
@@ -232,22 +249,57 @@ export class Joiner {
       await this.discard(t.context)
       throw new ForbiddenError('the context has no such open invitation')
     }
+    let evidence: string | undefined
+    if (inv.condition !== undefined) {
+      try { evidence = await this.evidence(t.context, me, inv.condition, gated) } catch (err) { await this.discard(t.context); throw err }
+    }
     await this.c.store.transaction(() => {
-      this.c.identities.create(t.context, me)
+      if (premade) this.c.identities.bind(me.publicKey, t.context)
+      else this.c.identities.create(t.context, me)
       this.record(t.context, state.application, me.publicKey)
     })
     try {
       // Commit first: the commitment hides the proof until it is pinned in the log.
       const commit = await this.sign(t.context, me, { type: 'commitClaim', invitation: t.invitation, commitment: claimCommitment(t.invitation, me.publicKey, proof) })
       await this.c.replicator.push(source, t.context, [commit], me, claim)
-      const reveal = await this.sign(t.context, me, { type: 'revealClaim', invitation: t.invitation, proof })
-      await this.c.replicator.push(source, t.context, [reveal], me, claim)
+      const reveal = await this.sign(t.context, me, { type: 'revealClaim', invitation: t.invitation, proof, ...(evidence !== undefined ? { evidence } : {}) })
+      try {
+        await this.c.replicator.push(source, t.context, [reveal], me, claim)
+      } catch (err) {
+        // The admitting node proved the claim and found it wanting: say why, plainly.
+        const text = (err as Error).message ?? ''
+        const at = text.indexOf(CLAIM_REFUSED)
+        if (at >= 0) throw new ClaimRefusedError(`the invitation was refused: ${text.slice(at + CLAIM_REFUSED.length).split('\n')[0]!}`, { cause: err })
+        throw err
+      }
       await this.confirmClaim(source, t.context, me, claim, reveal)
     } catch (err) {
-      await this.discard(t.context)
+      await this.discard(t.context, premade ? me : undefined)
       throw err
     }
     return source
+  }
+
+  /**
+   * The evidence for a gated invitation: the wallet link completed with this identity's
+   * signature, and the block this node proves the claim at (through its own endpoints).
+   * Nothing is sent when the claim does not hold here.
+   */
+  private async evidence (ctx: Uint8Array, me: KeyPair, conditionText: string, gated: GatedClaim): Promise<string> {
+    const condition = parseCondition(conditionText, this.c.registry.modules)
+    const asks = describeCondition(condition)
+    const w = gated.walletLink
+    if (w === undefined) throw new ClaimRefusedError(`this invitation admits only ${asks}`, { hint: 'join with a wallet link naming the context and your identity (`--identity <pk> --wallet-link <file>`, docs/claims.md)' })
+    const account = parseAccountId(w.account)
+    if (account === undefined) throw new InvalidInputError(`walletLink.account ${JSON.stringify(w.account.slice(0, 80))} is not a CAIP-10 account id`)
+    const identitySignature = toHex(signIdentity(me.secretKey, ctx, me.publicKey, w.account))
+    const result = await this.c.claims.verify(condition.chain, conditionStatement(condition, account.address), { network: account.reference })
+    const unmet = conditionUnmet(condition, result, account.address)
+    if (unmet !== null) throw new ClaimRefusedError(`this invitation admits only ${asks}: ${unmet}`)
+    const text = encodeEvidence({ link: { account: w.account, statement: w.statement as ClaimEvidence['link']['statement'], proof: String(w.proof), identitySignature }, block: { number: result.block.number, hash: result.block.hash } })
+    const mismatch = evidenceMismatch(text, ctx, me.publicKey)
+    if (mismatch !== null) throw new InvalidInputError(`the wallet link does not fit this claim: ${mismatch}`, { hint: `its statement must name context ${toHex(ctx)} and identity ${toHex(me.publicKey)}` })
+    return text
   }
 
   /**

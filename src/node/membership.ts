@@ -36,7 +36,7 @@ export interface MembershipComponents {
 
 export type InviteRequest =
   | { kind: 'identity', identity: Uint8Array, role: 'member' | 'reader', expiresInMs?: number, includeRpc?: boolean }
-  | { kind: 'open', role: 'member' | 'reader', expiresInMs?: number, maxUses?: number, includeRpc?: boolean }
+  | { kind: 'open', role: 'member' | 'reader', expiresInMs?: number, maxUses?: number, includeRpc?: boolean, /** A claim condition's canonical text (src/claims/condition.ts). */ condition?: string }
   /** A wallet account (CAIP-10, normalised by its chain module): claimed with a link made with it (src/wallets/admission.ts). */
   | { kind: 'account', account: string, role: 'member' | 'reader', expiresInMs?: number, includeRpc?: boolean }
 
@@ -66,7 +66,7 @@ export class Membership {
       : req.kind === 'account' ? { type: 'account', account: req.account } : { type: 'open', key: openInvitationKey(secret!).publicKey }
     await this.c.governance.submit(ctx.id, signerOf(this.c.identities, ctx), {
       type: 'invite',
-      invitation: { id, target, role: req.role, expiresAt, maxUses }
+      invitation: { id, target, role: req.role, expiresAt, maxUses, ...(req.kind === 'open' && req.condition !== undefined ? { condition: req.condition } : {}) }
     })
     // Share the group key with an identity-bound invitee now, so it can read as soon as it
     // has claimed (an open claimer gets it once it is a member).

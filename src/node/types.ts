@@ -1,6 +1,7 @@
 // The node's public surface: what the API and the CLI call. Ids cross this boundary as
 // lowercase hex strings (applications: sha256 of the WASM; contexts: 32 random bytes;
 // identities: ed25519 public keys).
+import type { ClaimResult } from '../claims/types.ts'
 import type { WalletLinkInfo, WalletStatementInfo, WalletStatementRequest, WalletSubmit } from '../wallets/types.ts'
 
 export interface ApplicationInfo {
@@ -154,6 +155,8 @@ export interface InviteRequest {
   expiresInMs?: number
   /** Open invitations only (default 1); an identity-bound invitation is used once. */
   maxUses?: number
+  /** Open invitations of off-chain contexts: a claim the claimant's linked wallet must prove (docs/claims.md, "Gated invitations"). */
+  condition?: unknown
   /**
    * Chain-anchored contexts: also write this node's RPC endpoint into the string (default
    * false: the joiner uses its own). Only for a public endpoint that holds no provider key.
@@ -324,6 +327,10 @@ export interface JoinOptions {
    * join anew with the invitation's identity. Without it such a join is refused.
    */
   freshIdentity?: boolean
+  /** An open invitation: claim as this unbound identity (from newIdentity) instead of a fresh one. */
+  identity?: string
+  /** A gated open invitation: the wallet's part of a link naming the context and `identity` (docs/claims.md). */
+  walletLink?: { account: string, statement: unknown, proof: unknown }
   /** A wallet-account invitation: the wallet's signature over a statement from `walletStatement`. */
   wallet?: WalletSubmit
 }
@@ -338,6 +345,8 @@ export interface MoorNode {
   readonly home: string
   status (): NodeStatus
 
+  /** Proves a claim about a chain through the endpoints config.json names (`claims.<chain>`, docs/claims.md). */
+  verifyClaim (req: { chain: unknown, statement: unknown, block?: unknown }): Promise<ClaimResult>
   /** Wallet links (docs/wallets.md): the statement a wallet signs, for a context this node is in or is to join by wallet. */
   walletStatement (contextId: string, req: WalletStatementRequest): Promise<WalletStatementInfo>
   /** Checks a signed statement and records the link on the context's governance log. */

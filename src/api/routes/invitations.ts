@@ -48,19 +48,19 @@ export function invitationRoutes (components: ApiComponents): Router {
   router.post('/admin/contexts/join', json, async (req, res) => {
     query(req, [])
     const body = object(req.body, 'request body', 'send JSON `{ "invitation": "moorinv3...." }`')
-    only(body, ['invitation', 'rpc', 'freshIdentity', 'wallet'], 'body')
+    only(body, ['invitation', 'rpc', 'freshIdentity', 'wallet', 'identity', 'walletLink'], 'body')
     const invitation = requiredString(body, 'invitation', 'body', MAX_INVITATION_LENGTH)
     const rpc = optionalString(body, 'rpc', 'body')
     const freshIdentity = optionalBoolean(body, 'freshIdentity', 'body') === true
     const wallet = body.wallet === undefined ? undefined : walletBody(body.wallet)
-    await answerWithProgress(req, res, components, 201, async (onProgress) => await node.join(invitation, { onProgress, ...(rpc !== undefined ? { rpc } : {}), ...(freshIdentity ? { freshIdentity } : {}), ...(wallet !== undefined ? { wallet } : {}) }))
+    await answerWithProgress(req, res, components, 201, async (onProgress) => await node.join(invitation, { onProgress, ...(rpc !== undefined ? { rpc } : {}), ...(freshIdentity ? { freshIdentity } : {}), ...(wallet !== undefined ? { wallet } : {}), ...gatedJoin(body) }))
   })
 
   router.post('/admin/contexts/:id/invitations', json, async (req, res) => {
     query(req, [])
     const contextId = hexId(req.params.id, 'params.id')
     const body = object(req.body, 'request body', INVITE_HOW)
-    only(body, ['identity', 'open', 'wallet', 'role', 'expiresInMs', 'maxUses', 'includeRpc'], 'body')
+    only(body, ['identity', 'open', 'wallet', 'role', 'expiresInMs', 'maxUses', 'includeRpc', 'condition'], 'body')
     const identity = optionalHexId(body, 'identity', 'body')
     const open = optionalBoolean(body, 'open', 'body') === true
     const wallet = optionalString(body, 'wallet', 'body', 256)
@@ -77,6 +77,8 @@ export function invitationRoutes (components: ApiComponents): Router {
     if (expiresInMs !== undefined) request.expiresInMs = expiresInMs
     if (maxUses !== undefined) request.maxUses = maxUses
     if (includeRpc !== undefined) request.includeRpc = includeRpc
+    // A claim condition (open invitations): checked by the node (docs/claims.md, "Gated invitations").
+    if (body.condition !== undefined) request.condition = body.condition
     res.status(201).json(await node.invite(contextId, request))
   })
 
@@ -86,4 +88,10 @@ export function invitationRoutes (components: ApiComponents): Router {
   })
 
   return router
+}
+
+/** A gated open invitation's join fields (identity, walletLink): checked by the node (docs/claims.md). */
+function gatedJoin (body: Record<string, unknown>): { identity?: string, walletLink?: { account: string, statement: unknown, proof: unknown } } {
+  const identity = optionalHexId(body, 'identity', 'body')
+  return { ...(identity !== undefined ? { identity } : {}), ...(body.walletLink !== undefined ? { walletLink: body.walletLink as { account: string, statement: unknown, proof: unknown } } : {}) }
 }

@@ -155,8 +155,8 @@ export class Replicator {
     return await this.receiver.receiveDeltas(ctx, deltas, from)
   }
 
-  async receiveOps (ctx: Uint8Array, ops: GovOp[], from: string | null): Promise<void> {
-    await this.receiver.receiveOps(ctx, ops, from)
+  async receiveOps (ctx: Uint8Array, ops: GovOp[], from: string | null, admission = false): Promise<Array<{ op: GovOp, reason: string }>> {
+    return await this.receiver.receiveOps(ctx, ops, from, admission)
   }
 
   // ---- catch-up -------------------------------------------------------------

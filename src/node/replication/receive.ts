@@ -185,8 +185,12 @@ export class Receiver {
     if (this.r.c.governance.answers(ctx, delta.anchor)) queueMicrotask(() => { this.r.chainUpdated(ctx, false) })
   }
 
-  async receiveOps (ctx: Uint8Array, ops: GovOp[], from: string | null): Promise<void> {
+  /** Takes in ops from a peer; answers the gated reveals refused (`admission`: the claimant's own push). */
+  async receiveOps (ctx: Uint8Array, ops: GovOp[], from: string | null, admission = false): Promise<Array<{ op: GovOp, reason: string }>> {
     const gov = this.r.c.governance.offchain
+    // Gated claims are proven against the chain first: a reveal that fails is not stored.
+    const refused = await this.r.c.claimGate?.refusals(gov.state(ctx), ops, { admission }) ?? []
+    if (refused.length > 0) ops = ops.filter((op) => !refused.some((r) => r.op === op))
     // Judged before stored (wallet signatures, then admissible, clock in bounds; missing parents held, bounded).
     const taken = await gov.vetted(ctx, ops)
     const outcome = await this.r.c.store.transaction(() => gov.ingestAll(ctx, taken))
@@ -194,6 +198,7 @@ export class Receiver {
     if (outcome.held && from !== null && this.r.admission.mayTrigger(from, ctx)) {
       this.r.tasks.run('governance sync for held ops', async () => { await this.r.syncGov(from, ctx) }, { context: toHex(ctx), peer: from }, 'debug')
     }
+    return refused
   }
 }
 

@@ -16,6 +16,7 @@ import { PROTOCOLS, SyncAuthError } from '../../sync/wire.ts'
 import { APP_CHUNK_BYTES, PENALTY_FORGED } from '../constants.ts'
 import type { Admission } from './admission.ts'
 import { EMPTY, SyncError, type Parts } from './parts.ts'
+import { CLAIM_REFUSED, ClaimRefusedError } from '../../claims/errors.ts'
 
 export class Streams {
   private readonly r: Parts
@@ -127,7 +128,8 @@ export class Streams {
       this.admission.reject(from, PENALTY_FORGED, 'pushed ops of another author')
       throw new SyncAuthError('only one\'s own ops can be pushed')
     }
-    await this.r.receiveOps(ctx, ops, from)
+    const refused = await this.r.receiveOps(ctx, ops, from, true)
+    if (refused.length > 0) throw new ClaimRefusedError(`${CLAIM_REFUSED}${refused[0]!.reason}`)
     return encode(ops.length)
   }
 }
