@@ -51,28 +51,3 @@ describe('admission of peers to catch-up', () => {
     assert.equal(pa.network.score(pb.network.peerId), 0)
   })
 })
-
-describe('member nodes after a removal', () => {
-  let a: TestNode, b: TestNode, c: TestNode
-  let ctx: string
-
-  before(async () => {
-    [a, b, c] = await Promise.all([startTestNode(), startTestNode(), startTestNode()])
-    ctx = await joinedContext(a, [b, c])
-  })
-  after(async () => { await Promise.all([a.close(), b.close(), c.close()]) })
-
-  it('the removed member\'s node is no longer asked; the others prove themselves again', async () => {
-    const id = Buffer.from(ctx, 'hex')
-    const pa = partsOf(a)
-    const [peerB, peerC] = [b, c].map((t) => partsOf(t).network.peerId) as [string, string]
-    await until('a to know b and c as member nodes', () => pa.replicator.admission.mayAsk(peerB, id) && pa.replicator.admission.mayAsk(peerC, id))
-    await a.node.removeMember(ctx, c.node.getContext(ctx).identity)
-    assert.equal(pa.replicator.admission.mayAsk(peerC, id), false)
-    // b's next heartbeat, sealed under the key rotated at the removal, proves it again; c
-    // cannot seal under that key.
-    await until('a to know b as a member node again', () => pa.replicator.admission.mayAsk(peerB, id), 30_000)
-    assert.equal(pa.replicator.admission.mayAsk(peerC, id), false)
-    assert.ok(!pa.replicator.admission.peersFor(id).includes(peerC))
-  })
-})

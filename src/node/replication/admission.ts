@@ -41,10 +41,6 @@ export class Admission {
   private readonly r: Parts
   /** Per context: peers proven to be member nodes, most recently proven last. */
   private readonly members = new Map<string, Set<string>>()
-  /** Per context: the member identities when its peers were last judged (see `membershipSeen`). */
-  private readonly seen = new Map<string, Set<string>>()
-  /** Per context: the group key that was current when someone left (see `membershipSeen`). */
-  private readonly distrusted = new Map<string, Uint8Array>()
   /** Per context: peers the user named (an invitation's peers), asked during a join. */
   private readonly vouched = new Map<string, Set<string>>()
   private readonly streams = new TokenBuckets(PEER_STREAM_BURST, PEER_STREAMS_PER_S)
@@ -125,16 +121,9 @@ export class Admission {
 
   // ---- asking -------------------------------------------------------------------
 
-  /**
-   * `peer` proved it is a member node of `ctx`: by a request signed as a member, or by
-   * what it sealed under the group key `keyId` — unless that is the key a removed member
-   * still holds (current at the removal, until the rotation lands).
-   */
-  noteMember (ctx: Uint8Array, peer: string, keyId?: Uint8Array): void {
-    const hex = toHex(ctx)
-    const distrusted = this.distrusted.get(hex)
-    if (keyId !== undefined && distrusted !== undefined && equalBytes(keyId, distrusted)) return
-    remember(this.members, hex, peer)
+  /** `peer` proved it is a member node of `ctx`. */
+  noteMember (ctx: Uint8Array, peer: string): void {
+    remember(this.members, toHex(ctx), peer)
   }
 
   /** The user named `peer` for `ctx` (an invitation's peer): it may be asked. */
@@ -168,30 +157,10 @@ export class Admission {
     if (points > 0) this.r.c.network.penalize(peer, points, reason)
   }
 
-  /**
-   * The context's membership may have changed. Which peer runs which identity is not
-   * known (a gossip proof names none), so once anyone left — removed, or this node itself
-   * — no peer counts as a member node until it proves itself again: honest ones do with
-   * their next heartbeat, sealed under the key rotated at the removal, which a removed
-   * member's node cannot seal under (what is sealed under the key it held does not count).
-   */
-  membershipSeen (ctx: Uint8Array, s: GovState | undefined): void {
-    const hex = toHex(ctx)
-    const now = new Set(s === undefined ? [] : s.members.keys())
-    const before = this.seen.get(hex)
-    this.seen.set(hex, now)
-    if (before === undefined || ![...before].some((id) => !now.has(id))) return
-    this.members.delete(hex)
-    const current = this.r.keys.keyring(ctx).current
-    if (current !== undefined) this.distrusted.set(hex, current.id)
-  }
-
   /** The context is gone from this node. */
   forget (ctx: Uint8Array): void {
     this.members.delete(toHex(ctx))
     this.vouched.delete(toHex(ctx))
-    this.seen.delete(toHex(ctx))
-    this.distrusted.delete(toHex(ctx))
   }
 }
 

@@ -59,7 +59,7 @@ export class CatchUp {
     const env = parseEnvelope(frame)
     const plain = openEnvelope(env, this.r.keys.keyById(ctx), ctx)
     const current = this.r.keys.keyring(ctx).current
-    if (current !== undefined && equalBytes(current.id, env.keyId)) this.r.admission.noteMember(ctx, peer, env.keyId)
+    if (current !== undefined && equalBytes(current.id, env.keyId)) this.r.admission.noteMember(ctx, peer)
     return plain
   }
 

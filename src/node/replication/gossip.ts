@@ -145,7 +145,7 @@ export class Gossip {
       // Sealed under the current key by its publisher (gossip is signed by the peer that
       // published it): that peer is a member node.
       const current = keys.keyring(ctx).current
-      if (current !== undefined && equalBytes(current.id, env.keyId)) admission.noteMember(ctx, from, env.keyId)
+      if (current !== undefined && equalBytes(current.id, env.keyId)) admission.noteMember(ctx, from)
       return { kind: env.kind, subject: env.subject, payload }
     } catch (err) {
       // Nothing is applied. A key this node lacks may be a rotation it has not seen yet

@@ -26,7 +26,6 @@ export class Topics {
     const hex = toHex(rec.id)
     const s = c.governance.state(rec.id)
     const member = s !== undefined && roleOf(s, rec.identity) !== undefined
-    this.r.admission.membershipSeen(rec.id, member ? s : undefined)
     if (member && !this.subscribed.has(hex)) {
       this.subscribed.add(hex)
       c.network.subscribe(topicOf(rec.id), (msg) => this.r.gossip.onMessage(rec.id, msg.from, msg.data))
