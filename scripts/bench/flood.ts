@@ -9,35 +9,19 @@
 // client asks the victim's API for the context, one request after another.
 import { spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { readdirSync, statSync } from 'node:fs'
-import { join } from 'node:path'
 import { generateKeyPair } from '../../src/crypto/ed25519.ts'
-import { createOp } from '../../src/governance/offchain/op.ts'
 import { createNetwork, type Network } from '../../src/network/index.ts'
 import { topicOf } from '../../src/node/replication.ts'
 import { sealEnvelope } from '../../src/sync/envelope.ts'
 import { encodeRequest, PROTOCOLS } from '../../src/sync/wire.ts'
 import { converged, fullMesh, NodeProcess, sharedContext } from '../../test/helpers/node-process.ts'
-import type { Figure } from './report.ts'
+import { diskBytes, fakeOps as strangerOps } from '../../test/helpers/stranger.ts'
+import { percentile, type Figure } from './report.ts'
 
 const PHASE_MS = 15_000
 /** Attack messages per second (each about 500 KB, a push about 3 MB). */
 const RATE_PER_S = 40
 const MiB = 1024 * 1024
-
-function percentile (xs: number[], p: number): number {
-  const s = [...xs].sort((a, b) => a - b)
-  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]!
-}
-
-function diskBytes (dir: string): number {
-  let n = 0
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    const p = join(dir, e.name)
-    n += e.isDirectory() ? diskBytes(p) : statSync(p).blocks * 512
-  }
-  return n
-}
 
 /** Sequential GETs of the context for `ms`: each request's latency. */
 async function latencies (url: string, token: string, ctx: string, ms: number): Promise<number[]> {
@@ -111,15 +95,7 @@ async function attack (init: { addr: string, peer: string, ctx: string, rotate: 
   const c = Buffer.from(init.ctx, 'hex')
   const topic = topicOf(c)
   const stranger = generateKeyPair()
-  const fakeOps = (n: number): Uint8Array[] => Array.from({ length: n }, (_, i) => createOp({
-    context: c,
-    author: stranger.publicKey,
-    secretKey: stranger.secretKey,
-    parents: [new Uint8Array(randomBytes(32))],
-    nonce: BigInt(i + 1),
-    hlc: { ms: Date.now(), c: i },
-    action: { type: 'keys', keyId: new Uint8Array(randomBytes(32)), rotate: false, shares: [{ recipient: new Uint8Array(randomBytes(32)), wrapped: new Uint8Array(randomBytes(200_000)) }] }
-  }).bytes)
+  const fakeOps = (n: number): Uint8Array[] => strangerOps(c, stranger, n)
   const attackers: Network[] = []
   let bytes = 0
   let tick = 0

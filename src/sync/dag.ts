@@ -304,6 +304,7 @@ export function * walkBack (store: Store, context: Uint8Array, ids: Uint8Array[]
       }
       done.add(top.hex)
       stack.pop()
+      // Read again rather than kept from the walk: it may pass thousands of 4 MiB deltas.
       const bytes = read(reached.get(top.hex)!.id)
       if (bytes !== undefined) yield bytes
     }

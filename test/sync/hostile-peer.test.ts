@@ -8,32 +8,20 @@
 // and memory, and disconnect and ban it; after a restart it is still asked nothing.
 import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
-import { readdirSync, statSync } from 'node:fs'
-import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { decode, encode } from 'cborg'
 import { concatBytes, utf8 } from '../../src/crypto/bytes.ts'
 import { generateKeyPair } from '../../src/crypto/ed25519.ts'
 import { wrapKey } from '../../src/crypto/keywrap.ts'
 import { seal } from '../../src/crypto/secretbox.ts'
-import { createOp } from '../../src/governance/offchain/op.ts'
 import { createNetwork, type Network } from '../../src/network/index.ts'
 import { topicOf } from '../../src/node/replication.ts'
 import { sealEnvelope } from '../../src/sync/envelope.ts'
 import { encodeRequest, PROTOCOLS } from '../../src/sync/wire.ts'
 import { converged, fullMesh, NodeProcess, roots, sharedContext, until } from '../helpers/node-process.ts'
+import { diskBytes, fakeOps as strangerOps } from '../helpers/stranger.ts'
 
 const MiB = 1024 * 1024
-
-/** Bytes a directory takes on disk. */
-function diskBytes (dir: string): number {
-  let n = 0
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    const p = join(dir, e.name)
-    n += e.isDirectory() ? diskBytes(p) : statSync(p).blocks * 512
-  }
-  return n
-}
 
 describe('a hostile peer in no context', { timeout: 300_000 }, () => {
   let a: NodeProcess, b: NodeProcess
@@ -43,16 +31,7 @@ describe('a hostile peer in no context', { timeout: 300_000 }, () => {
   /** Requests the members sent the hostile peer, by protocol. */
   const asked: string[] = []
 
-  /** Ops with a missing parent, signed by the stranger: `n` of about 200 KB. */
-  const fakeOps = (context: Uint8Array, n: number): Uint8Array[] => Array.from({ length: n }, (_, i) => createOp({
-    context,
-    author: stranger.publicKey,
-    secretKey: stranger.secretKey,
-    parents: [new Uint8Array(randomBytes(32))],
-    nonce: BigInt(i + 1),
-    hlc: { ms: Date.now(), c: i },
-    action: { type: 'keys', keyId: new Uint8Array(randomBytes(32)), rotate: false, shares: [{ recipient: new Uint8Array(randomBytes(32)), wrapped: new Uint8Array(randomBytes(200_000)) }] }
-  }).bytes)
+  const fakeOps = (context: Uint8Array, n: number): Uint8Array[] => strangerOps(context, stranger, n)
 
   before(async () => {
     [a, b] = await Promise.all(['a', 'b'].map(async (name) => await NodeProcess.start({ name, nodeArgs: ['--expose-gc'] })))
