@@ -280,11 +280,17 @@ export function * walkBack (store: Store, context: Uint8Array, ids: Uint8Array[]
   for (const id of stopAt) reach(id, true)
   for (const id of ids) reach(id, false)
   const send: string[] = []
-  // Ends when only the requester's side is left to walk (or the limit is reached).
+  // The requester's side is walked at most WALK_PER_DELTA times the limit: a requester
+  // whose heads are far newer than what it asks for must not make this node walk its whole
+  // history per request. Past that, only what is asked for is walked on; deltas both sides
+  // share may then be sent (the requester skips them).
+  let theirsWalked = 0
+  // Ends when only the requester's side is left to walk, or at the limit.
   while (queue.size > 0 && wanted > 0 && send.length < limit) {
     const hex = queue.pop()!
     const entry = reached.get(hex)!
     entry.walked = true
+    if (entry.theirs && theirsWalked++ >= WALK_PER_DELTA * limit) continue
     if (!entry.theirs) { send.push(hex); wanted-- }
     for (const p of entry.parents) reach(p, entry.theirs)
   }
@@ -310,6 +316,9 @@ export function * walkBack (store: Store, context: Uint8Array, ids: Uint8Array[]
     }
   }
 }
+
+/** How far walkBack walks the requester's side, per delta it may send. */
+const WALK_PER_DELTA = 4
 
 /** A max-heap of delta ids by clock: the newest first. */
 class ClockHeap {

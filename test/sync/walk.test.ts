@@ -58,4 +58,16 @@ describe('deltas a peer lacks (walkBack)', () => {
   it('at most `limit` deltas, the newest of what is lacking, still parents first', () => {
     assert.deepEqual(sent([a5], [], 2), ['a4', 'a5'])
   })
+
+  it('walks the requester\'s side at most four times the limit, and still sends what is asked for', () => {
+    // x is older than a long branch y1 … y20 the requester has: its side is walked newest
+    // first, cut after 4 × 2 steps, so g (shared, behind y1) is not known as the
+    // requester's and comes along with x.
+    const x = write('x', [g])
+    const ys: Delta[] = []
+    for (let i = 0; i < 20; i++) ys.push(write(`y${i + 1}`, [ys[i - 1] ?? g]))
+    assert.deepEqual(sent([x], [ys[19]!], 2), ['g', 'x'])
+    // With room for the whole branch, g is known as the requester's.
+    assert.deepEqual(sent([x], [ys[19]!], 6), ['x'])
+  })
 })
