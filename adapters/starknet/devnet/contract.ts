@@ -36,7 +36,7 @@ export interface EmittedEvent { keys: bigint[], data: bigint[] }
 
 export interface CallContext { chainId: bigint, self: bigint, nowMs: number, blockNumber: number, emit: (e: EmittedEvent) => void }
 
-export interface ContextRecord { state: GovState, keys: Map<string, bigint>, createdBlock: number, creator: Uint8Array }
+export interface ContextRecord { state: GovState, keys: Map<string, bigint>, createdBlock: number, creator: Uint8Array, application: Uint8Array }
 
 /** The contract's storage: one record per context (lib.cairo's maps, grouped by context). */
 export type ContractStorage = Map<string, ContextRecord>
@@ -62,7 +62,7 @@ export class ContextConfigContract {
     if (application.every((b) => b === 0)) fail('BadApplication')
     if (starkKey === 0n || !bindingValid(cx, context, creator, starkKey, binding)) fail('BadBinding', { who: toHex(creator).slice(0, 12) })
     const state = genesisState(context, application, creator)
-    s.set(toHex(context), { state, keys: new Map([[toHex(creator), starkKey]]), createdBlock: cx.blockNumber, creator })
+    s.set(toHex(context), { state, keys: new Map([[toHex(creator), starkKey]]), createdBlock: cx.blockNumber, creator, application })
     const [cl, ch] = split(context)
     cx.emit({ keys: [this.eventKey(EVENT.ContextCreated), cl, ch, ...split(creator)], data: [...split(application)] })
     cx.emit({ keys: [this.eventKey(EVENT.KeyBound), cl, ch, ...split(creator)], data: [starkKey] })
@@ -175,7 +175,7 @@ export function starkVerify (msg: bigint, r: bigint, s: bigint, key: bigint): bo
 
 /** What a client reads back: the context's view (the shared view of src/governance/), its creation block and creator. */
 function stateRecord (rec: ContextRecord): unknown {
-  return { view: viewOf(rec.state), createdBlock: rec.createdBlock, creator: rec.creator }
+  return { view: viewOf(rec.state), genesis: { seq: rec.createdBlock, creator: rec.creator, application: rec.application } }
 }
 
 function split (b: Uint8Array): [bigint, bigint] {
