@@ -147,7 +147,7 @@ export interface RequestContext {
 export async function * request (ctx: RequestContext, peer: string, protocol: string, payload: Uint8Array, options: RequestOptions = {}): AsyncGenerator<Uint8Array, void, undefined> {
   const signal = options.signal ?? AbortSignal.timeout(REQUEST_TIMEOUT_MS)
   const maxFrame = options.maxResponseFrameBytes ?? MAX_RESPONSE_FRAME_BYTES
-  const where = `${protocol} request to ${peer}`
+  const where = `${options.what ?? protocol} request to peer ${peer}`
   let stream: Stream
   try {
     stream = await ctx.open(peer, protocol, signal)

@@ -39,6 +39,8 @@ export interface HandleOptions {
 export interface RequestOptions extends AbortOptions {
   /** Largest response frame accepted (bytes). Default MAX_RESPONSE_FRAME_BYTES. */
   maxResponseFrameBytes?: number
+  /** What is asked, as error messages name it (default: the protocol id). */
+  what?: string
 }
 
 /**

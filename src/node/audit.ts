@@ -39,7 +39,7 @@ export function governanceAudit (governance: Governance, ctx: ContextRecord, que
     threshold: s.threshold,
     activeLimit: s.activeLimit,
     values: [...s.values].map(([k, v]) => valueInfo(new Uint8Array(Buffer.from(k, 'hex')), v)),
-    invitations: [...s.invitations.values()].map(invitationInfo),
+    invitations: [...s.invitations.values()].map((i) => invitationInfo(i, s.members)),
     ops,
     total: history.length
   }

@@ -30,18 +30,30 @@ export function memberInfo (m: MemberRecord): MemberInfo {
   return { identity: toHex(m.identity), role: m.role, capabilities: [...m.capabilities] }
 }
 
-export function invitationInfo (i: InvitationState): InvitationInfo {
+/**
+ * `members`: the context's members now, so that an identity-bound invitation whose invitee
+ * has joined by another one shows as `member` rather than as still waiting.
+ */
+export function invitationInfo (i: InvitationState, members?: ReadonlyMap<string, unknown>, now = Date.now()): InvitationInfo {
+  const invitee = i.target.type === 'identity' ? toHex(i.target.identity) : null
   return {
     id: toHex(i.id),
     kind: i.target.type,
-    invitee: i.target.type === 'identity' ? toHex(i.target.identity) : null,
+    invitee,
     ...(i.target.type === 'account' ? { account: i.target.account } : {}),
     role: i.role,
     expiresAt: i.expiresAt,
     maxUses: i.maxUses,
     uses: i.uses,
     revoked: i.revoked,
-    createdBy: toHex(i.createdBy)
+    createdBy: toHex(i.createdBy),
+    status: i.revoked
+      ? 'revoked'
+      : i.uses >= i.maxUses
+        ? 'used'
+        : i.expiresAt <= now
+          ? 'expired'
+          : invitee !== null && members?.has(invitee) === true ? 'member' : 'live'
   }
 }
 

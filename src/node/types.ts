@@ -187,6 +187,12 @@ export interface InvitationInfo {
   uses: number
   revoked: boolean
   createdBy: string
+  /**
+   * `live`: can still be joined with; `used` (all uses taken), `expired`, `revoked`, or
+   * `member`: an identity-bound invitation whose invitee is already a member (joined with
+   * another invitation), so it will never be used.
+   */
+  status: 'live' | 'used' | 'expired' | 'revoked' | 'member'
 }
 
 /**

@@ -6,6 +6,7 @@ import { decode } from 'cborg'
 import { MoorageError } from '../errors/index.ts'
 import { MAX_DELTA_BYTES } from './delta.ts'
 import type { SnapshotCursor } from './snapshot.ts'
+import { describeProtocol } from './wire.ts'
 
 export class SyncParamsError extends MoorageError {
   static override readonly status: number = 400
@@ -45,7 +46,7 @@ export type InvitationClaim = OpenClaim | WalletClaim
 export interface PushParams { ops: Uint8Array[], claim: InvitationClaim | null }
 
 const bytes = (v: unknown, len?: number): v is Uint8Array => v instanceof Uint8Array && (len === undefined || v.byteLength === len)
-const fail = (protocol: string, why: string): never => { throw new SyncParamsError(`${protocol} params: ${why}`) }
+const fail = (protocol: string, why: string): never => { throw new SyncParamsError(`${describeProtocol(protocol)} request: ${why}`) }
 
 export function isOpenClaim (v: unknown): v is OpenClaim {
   return Array.isArray(v) && v.length === 2 && bytes(v[0], 32) && bytes(v[1], 64)

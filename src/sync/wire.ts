@@ -29,6 +29,22 @@ export const PROTOCOLS = {
 
 export type ProtocolName = keyof typeof PROTOCOLS
 
+/** What each protocol asks for, as error messages name it (protocol ids are internal). */
+const PROTOCOL_WHAT: Record<ProtocolName, string> = {
+  gov: 'governance log',
+  heads: 'heads',
+  deltas: 'deltas',
+  snapshot: 'snapshot',
+  app: 'application download',
+  push: 'governance push'
+}
+
+/** "governance log" for `/moorage/sync/gov/1` (or `gov`); an unknown id as it is. */
+export function describeProtocol (protocol: string): string {
+  const name = protocol in PROTOCOLS ? protocol as ProtocolName : (Object.keys(PROTOCOLS) as ProtocolName[]).find((k) => PROTOCOLS[k] === protocol)
+  return name === undefined ? protocol : PROTOCOL_WHAT[name]
+}
+
 export class SyncAuthError extends MoorageError {
   static override readonly status: number = 403
   override name = 'SyncAuthError'

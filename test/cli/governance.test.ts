@@ -49,12 +49,23 @@ describe('moor membership and governance commands', () => {
     assert.equal(inv.code, 0, inv.stderr)
     assert.match(inv.stdout, /^moorinv3\.[A-Za-z0-9_-]+\n$/)
     assert.match(inv.stderr, new RegExp(`invitation for ${pk} as reader \\(id [0-9a-f]{64}\\), valid until `))
+    // A second invitation for the same identity, never used once the first one is.
+    const spare = await on(a).text('context', 'invite', ctx, '--identity', pk)
+    assert.equal(spare.code, 0, spare.stderr)
+    const spareId = /\(id ([0-9a-f]{64})\)/.exec(spare.stderr)?.[1]
+    assert.ok(spareId !== undefined, spare.stderr)
     const joined = await on(b).text('context', 'join', inv.stdout.trim())
     assert.equal(joined.code, 0, joined.stderr)
     assert.match(joined.stdout, new RegExp(`^joined context ${ctx} as reader\n`))
     assert.match(joined.stderr, /^governance: fetching$/m)
     assert.doesNotMatch(joined.stderr, /\x1b\[/) // no terminal escapes when stderr is not a TTY
     idB = pk
+    // The spare one no longer shows as open: its invitee is a member now.
+    const gov = await on(a).json('context', 'governance', ctx)
+    assert.equal(gov.invitations.find((i: { id: string }) => i.id === spareId)?.status, 'member')
+    assert.equal(gov.invitations.filter((i: { status: string }) => i.status === 'live').length, 0)
+    const text = await on(a).text('context', 'governance', ctx)
+    assert.doesNotMatch(text.stdout, /open invitations:/)
   })
 
   it('context members lists roles and marks this node', async () => {

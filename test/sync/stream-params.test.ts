@@ -11,7 +11,7 @@ import type { KeyPair } from '../../src/crypto/ed25519.ts'
 import { createNetwork, type Network } from '../../src/network/index.ts'
 import type { Identities } from '../../src/node/identities.ts'
 import { PARAMS } from '../../src/sync/params.ts'
-import { encodeRequest, PROTOCOLS, type ProtocolName } from '../../src/sync/wire.ts'
+import { describeProtocol, encodeRequest, PROTOCOLS, type ProtocolName } from '../../src/sync/wire.ts'
 import { appWasm, startTestNode, type TestNode } from '../helpers/node.ts'
 import { until } from '../helpers/until.ts'
 
@@ -101,7 +101,8 @@ describe('stream params, fuzzed, from a real member', { timeout: 240_000 }, () =
         const answer = await ask(net, protocol, params)
         if (!valid) {
           assert.equal(answer.ok, false, `${protocol} ${JSON.stringify(params, (_k, v) => v instanceof Uint8Array ? toHex(v) : v)} was served`)
-          assert.match((answer as { message: string }).message, new RegExp(`^${protocol} params: `))
+          // Named for what it asks, not by its internal protocol id.
+          assert.match((answer as { message: string }).message, new RegExp(`^${describeProtocol(protocol)} request: `))
         }
       }), { numRuns: 40 })
       assert.deepEqual(state(), before)

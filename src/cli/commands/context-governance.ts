@@ -48,7 +48,7 @@ export const contextGovernance: Command = {
       lines.push('values:')
       for (const v of gov.values) lines.push(`  ${JSON.stringify(v.key)} = ${JSON.stringify(v.value)}${v.encoding === 'hex' ? ' (hex)' : ''}`)
     }
-    const live = gov.invitations.filter((i) => !i.revoked && i.uses < i.maxUses && i.expiresAt > Date.now())
+    const live = gov.invitations.filter((i) => i.status === 'live')
     if (live.length > 0) {
       lines.push('open invitations:')
       for (const i of live) lines.push(`  ${short(i.id)} ${i.kind === 'open' ? 'open' : `for ${short(i.invitee ?? '')}`}, ${i.role}, ${i.uses}/${i.maxUses} used, until ${time(i.expiresAt)}`)

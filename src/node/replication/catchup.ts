@@ -13,7 +13,7 @@ import { decodeDelta, peekDelta } from '../../sync/delta.ts'
 import { InvalidEnvelopeError, openEnvelope, parseEnvelope } from '../../sync/envelope.ts'
 import { decodePage, SnapshotImport } from '../../sync/snapshot.ts'
 import { MAX_REQUEST_IDS, parseAppChunk, parseDeltasFrame, parseGovAnswer, parseGovOps, parseHeadsAnswer, SyncParamsError, type InvitationClaim } from '../../sync/params.ts'
-import { encodeRequest, PROTOCOLS } from '../../sync/wire.ts'
+import { describeProtocol, encodeRequest, PROTOCOLS } from '../../sync/wire.ts'
 import { MAX_APPLICATION_BYTES, MAX_GOV_ANSWER_BYTES, MAX_HEADS_ANSWER_BYTES, MAX_SNAPSHOT_IMPORT_BYTES, PENALTY_FORGED, SYNC_BATCH_DELTAS } from '../constants.ts'
 import { SyncError, type Parts, type SyncProgress } from './parts.ts'
 
@@ -51,7 +51,7 @@ export class CatchUp {
     if (me === undefined) throw new NotFoundError(`this node holds no identity in context ${toHex(ctx)}`)
     if (!this.r.admission.mayAsk(peer, ctx)) throw new SyncError(`peer ${peer} is not known as a member node of context ${toHex(ctx)}: not asked`)
     const network = this.r.c.network
-    yield * network.request(peer, protocol, encodeRequest(protocol, ctx, me, network.peerId, params), maxFrameBytes === undefined ? {} : { maxResponseFrameBytes: maxFrameBytes })
+    yield * network.request(peer, protocol, encodeRequest(protocol, ctx, me, network.peerId, params), { what: describeProtocol(protocol), ...(maxFrameBytes === undefined ? {} : { maxResponseFrameBytes: maxFrameBytes }) })
   }
 
   /** Opens an answer frame; one sealed under the current group key proves the peer a member node. */
