@@ -86,6 +86,12 @@ export const starknet: ChainModule = {
     return describe(record)
   },
 
+  walletLink: {
+    async create (init) {
+      const { StarknetWalletVerifier } = await import('./wallet/verifier.ts')
+      return new StarknetWalletVerifier(init.rpc === undefined ? {} : { rpcUrl: init.rpc })
+    }
+  },
   devnet: {
     defaultPort: DEVNET_PORT,
     about: [
