@@ -2,10 +2,11 @@
 // the ContextProxy implementation that every context's proxy clones. deployTo is the one
 // implementation behind scripts/deploy-ethereum.ts, `moor deploy ethereum` (through the
 // chain module, index.ts), and the devnet's deployment (scripts/devnet-ethereum.ts, `moor devnet`).
-import { Contract, ContractFactory, JsonRpcProvider, Wallet, WebSocketProvider, type JsonRpcApiProvider, type Signer } from 'ethers'
+import { Contract, ContractFactory, Wallet, WebSocketProvider, type JsonRpcApiProvider, type Signer } from 'ethers'
 import { InvalidInputError } from '../../src/errors/index.ts'
 import { loadArtifacts } from './artifacts.ts'
 import { EthereumRpcError } from './errors.ts'
+import { QuietJsonRpcProvider } from './rpc.ts'
 
 export interface Deployment {
   chainId: number
@@ -83,7 +84,7 @@ export async function deployTo (init: DeployToInit): Promise<DeploymentRecord> {
   const ws = /^wss?:/i.test(init.rpc)
   const provider: JsonRpcApiProvider = ws
     ? new WebSocketProvider(init.rpc, undefined, { cacheTimeout: -1, staticNetwork: true })
-    : new JsonRpcProvider(init.rpc, undefined, { cacheTimeout: -1, staticNetwork: true })
+    : new QuietJsonRpcProvider(init.rpc)
   try {
     const network = await provider.getNetwork().catch((err: Error) => {
       throw new EthereumRpcError(`cannot reach ${init.rpc}`, { details: err.message, cause: err })

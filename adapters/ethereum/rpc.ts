@@ -2,14 +2,47 @@
 // hashes (for confirmations and reorg checks), eth_call at a block, logs in bounded
 // ranges, receipts. Transport failures are retried a few times with backoff (the shared
 // withRetry) and then surface as EthereumRpcError; a revert is not a transport failure and is passed through.
-import { BrowserProvider, JsonRpcProvider, type Eip1193Provider, type JsonRpcApiProvider, toQuantity } from 'ethers'
+import { BrowserProvider, JsonRpcProvider, Network, type Eip1193Provider, type JsonRpcApiProvider, type JsonRpcError, type JsonRpcPayload, type JsonRpcResult, toQuantity } from 'ethers'
 import { withRetry } from '../../src/async/index.ts'
 import { EthereumRpcError } from './errors.ts'
 
 export type RpcSource = string | Eip1193Provider | JsonRpcApiProvider
 
+/**
+ * An HTTP provider that learns its chain id quietly. ethers' own start-up retries an
+ * unreachable endpoint every second forever, printing a line to the console each time;
+ * this one asks `eth_chainId` once per request until the endpoint answers (the request
+ * fails meanwhile, as every other request does, for the caller to report and back off),
+ * then starts with that network fixed, so ethers never detects it again.
+ */
+export class QuietJsonRpcProvider extends JsonRpcProvider {
+  #network: Network | undefined
+  #started = false
+
+  constructor (url: string, options: { pollingInterval?: number } = {}) {
+    super(url, undefined, { cacheTimeout: -1, batchMaxCount: 1, staticNetwork: true, pollingInterval: options.pollingInterval ?? 500 })
+  }
+
+  override async _start (): Promise<void> {
+    if (!this.#started) {
+      if (this.#network === undefined) {
+        const payload: JsonRpcPayload = { method: 'eth_chainId', params: [], id: 0, jsonrpc: '2.0' }
+        const [answer] = await this._send(payload)
+        if (answer === undefined || 'error' in answer) throw this.getRpcError(payload, (answer as JsonRpcError | undefined) ?? { id: 0, error: { code: -32603, message: 'no answer to eth_chainId' } })
+        this.#network = Network.from(BigInt((answer as JsonRpcResult).result as string))
+      }
+      this.#started = true
+    }
+    await super._start()
+  }
+
+  override async _detectNetwork (): Promise<Network> {
+    return this.#network ?? await super._detectNetwork()
+  }
+}
+
 export function providerFor (source: RpcSource): JsonRpcApiProvider {
-  if (typeof source === 'string') return new JsonRpcProvider(source, undefined, { cacheTimeout: -1, batchMaxCount: 1, pollingInterval: 500 })
+  if (typeof source === 'string') return new QuietJsonRpcProvider(source)
   if (source instanceof JsonRpcProvider || source instanceof BrowserProvider) return source
   if (typeof (source as JsonRpcApiProvider).send === 'function' && typeof (source as JsonRpcApiProvider).getNetwork === 'function') return source as JsonRpcApiProvider
   return new BrowserProvider(source as Eip1193Provider, undefined, { cacheTimeout: -1, pollingInterval: 100 })

@@ -33,4 +33,21 @@ describe('Ethereum endpoint errors', () => {
       rpc.provider.destroy()
     }
   })
+
+  it('a node whose endpoint is down prints nothing of its own: no ethers "failed to detect network" line every second', async () => {
+    const url = `http://127.0.0.1:${await closedPort()}`
+    const printed: string[] = []
+    const log = console.log
+    console.log = (...args: unknown[]) => { printed.push(args.join(' ')) }
+    const rpc = new Rpc(providerFor(url), 3, url)
+    try {
+      // Three attempts with backoff: ethers' own start-up, when it runs, has failed and
+      // printed by the time they are spent.
+      await assert.rejects(rpc.send('eth_blockNumber', []), EthereumRpcError)
+      assert.deepEqual(printed, [])
+    } finally {
+      console.log = log
+      rpc.provider.destroy()
+    }
+  })
 })

@@ -4,10 +4,11 @@
 // so a wallet whose owner changed stops verifying at use time. A signature ending in the
 // EIP-6492 magic suffix wraps (factory, deploy calldata, signature) for a wallet not yet
 // deployed: the validator's creation code deploys it and asks it, all inside one eth_call.
-import { AbiCoder, Contract, hashMessage, JsonRpcProvider, recoverAddress, type Provider } from 'ethers'
+import { AbiCoder, Contract, hashMessage, recoverAddress, type Provider } from 'ethers'
 import type { WalletLink, WalletLinkVerifier } from '../../../src/chain/module.ts'
 import { WalletLinkRefusedError } from '../../../src/wallets/errors.ts'
 import { linkMessage, parseEthereumAccount } from './message.ts'
+import { QuietJsonRpcProvider } from '../rpc.ts'
 
 const MAGIC_1271 = '0x1626ba7e'
 const MAGIC_6492 = '6492649264926492649264926492649264926492649264926492649264926492'
@@ -17,7 +18,7 @@ export class EthereumWalletVerifier implements WalletLinkVerifier {
   readonly #provider: Provider | undefined
 
   constructor (options: { rpcUrl?: string, provider?: Provider } = {}) {
-    this.#provider = options.provider ?? (options.rpcUrl === undefined ? undefined : new JsonRpcProvider(options.rpcUrl, undefined, { staticNetwork: true }))
+    this.#provider = options.provider ?? (options.rpcUrl === undefined ? undefined : new QuietJsonRpcProvider(options.rpcUrl))
   }
 
   handles (account: string): boolean { return parseEthereumAccount(account) !== undefined }
