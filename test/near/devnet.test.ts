@@ -64,19 +64,19 @@ describe('NEAR devnet through near-api-js', () => {
     const salt = new Uint8Array(randomBytes(32))
     const ctx = contextIdFor(admin.publicKey, app, salt)
     const base = { chainId: devnet.chainId, contract: contractId, context: ctx, identity: admin }
-    const created = signRequest({ ...base, nonce: 1n, action: { type: 'create', application: toHex(app), salt: toHex(salt) } })
+    const created = signRequest({ ...base, nonce: 0n, action: { type: 'create', application: toHex(app), salt: toHex(salt) } })
     assert.deepEqual(await mutate(root, created), { context: toHex(ctx), revision: '1' })
     const context = await view('context', { context: toHex(ctx) }) as { creator: string, revision: string, members: number }
     assert.equal(context.creator, toHex(admin.publicKey))
     assert.equal(context.members, 1)
 
     const bob = generateKeyPair()
-    const add = signRequest({ ...base, nonce: 2n, action: { type: 'addMember', identity: toHex(bob.publicKey), role: 'member' } })
+    const add = signRequest({ ...base, nonce: 1n, action: { type: 'addMember', identity: toHex(bob.publicKey), role: 'member' } })
     // Signed by someone else than the identity it names.
-    const forged = { request: add.request, signature: signRequest({ ...base, identity: bob, nonce: 2n, action: {} }).signature }
+    const forged = { request: add.request, signature: signRequest({ ...base, identity: bob, nonce: 1n, action: {} }).signature }
     await assert.rejects(mutate(root, forged), /BadSignature/)
     // Signed for another contract: the same text does not verify here.
-    const elsewhere = signRequest({ ...base, contract: 'other.test.near', nonce: 2n, action: { type: 'addMember', identity: toHex(bob.publicKey), role: 'member' } })
+    const elsewhere = signRequest({ ...base, contract: 'other.test.near', nonce: 1n, action: { type: 'addMember', identity: toHex(bob.publicKey), role: 'member' } })
     await assert.rejects(mutate(root, elsewhere), /BadSignature/)
     assert.equal((await view('member', { context: toHex(ctx), identity: toHex(bob.publicKey) })), null)
 
@@ -86,7 +86,7 @@ describe('NEAR devnet through near-api-js', () => {
     const relayer = new Account('relay.test.near', provider, new KeyPairSigner(relayerKey))
     assert.deepEqual(await mutate(relayer, add), { context: toHex(ctx), revision: '2' })
     await assert.rejects(mutate(root, add), /StaleNonce/)
-    assert.equal(await view('nonce', { context: toHex(ctx), identity: toHex(admin.publicKey) }), '2')
+    assert.equal(await view('nonce', { context: toHex(ctx), identity: toHex(admin.publicKey) }), '1')
     assert.equal((await view('context', { context: toHex(ctx) }) as { revision: string }).revision, '2')
   })
 
