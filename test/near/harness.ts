@@ -23,7 +23,7 @@ export interface NearFixture {
   close: () => Promise<void>
 }
 
-export async function nearFixture (): Promise<NearFixture> {
+export async function nearFixture (relayerCount = 2): Promise<NearFixture> {
   const devnet = await startNearDevnet({ port: 0 })
   const provider = new JsonRpcProvider({ url: devnet.url })
   const root = new Account(devnet.account, provider, KeyPairSigner.fromSecretKey(devnet.key as KeyPairString))
@@ -35,7 +35,8 @@ export async function nearFixture (): Promise<NearFixture> {
     actions: [actions.deployContract(readFileSync(NEAR_CONTRACT_WASM)), actions.functionCall('new', { chain_id: devnet.chainId }, 30n * TGAS, 0n)]
   })
   const relayers: Array<{ account: string, key: string }> = []
-  for (const name of ['relay-a', 'relay-b']) {
+  for (let i = 0; i < Math.max(2, relayerCount); i++) {
+    const name = `relay-${i}`
     const k = KeyPair.fromRandom('ed25519')
     const account = `${name}.${devnet.account}`
     await root.createAccount({ newAccountId: account, publicKey: k.getPublicKey(), nearToTransfer: 100n * NEAR })
