@@ -25,6 +25,7 @@ import {
   type LookupOptions, type Genesis, type Receipt, type Signer, type SubmitOptions
 } from '../../src/governance/anchor.ts'
 import type { InvitationState, ProposalOutcome } from '../../src/governance/acl.ts'
+import { refusedMessage } from '../../src/governance/refusals.ts'
 import { contextIdFor } from '../../src/governance/context-id.ts'
 import type { MemberRecord, ProposalRecord } from '../../src/governance/types.ts'
 import { silentLogger, type Logger } from '../../src/log/index.ts'
@@ -161,7 +162,7 @@ export class EthereumAnchor implements ChainAnchor {
     this.finality = finalityOf(init, DEFAULT_CONFIRMATIONS)
     this.provider = providerFor(init.rpc)
     this.ownsProvider = this.provider !== init.rpc
-    this.rpc = new Rpc(this.provider)
+    this.rpc = new Rpc(this.provider, undefined, typeof init.rpc === 'string' ? init.rpc : undefined)
     this.source = new EvmSource(this.rpc, this.contract, init.logRange ?? DEFAULT_LOG_RANGE)
     this.log = (init.logger ?? silentLogger).child('ethereum')
     this.retries = init.retries ?? DEFAULT_SUBMIT_RETRIES
@@ -475,7 +476,7 @@ export class EthereumAnchor implements ChainAnchor {
       if (!isRevert(err)) throw err
       const revert = revertData(err)
       const { code, text } = r.reasons.refusal(revert, action)
-      throw new GovernanceRejectedError(`${action} refused: ${text}`, { code })
+      throw new GovernanceRejectedError(refusedMessage(action, text), { code })
     }
   }
 
@@ -483,7 +484,7 @@ export class EthereumAnchor implements ChainAnchor {
   private async afterRevert (data: string, action: string, tx: string): Promise<GovernanceRejectedError> {
     try {
       await this.estimate(data, action)
-      return new GovernanceRejectedError(`${action} refused: the transaction reverted on chain (out of gas, or the state changed before it was mined)`, { code: 'Other', details: `transaction ${tx}` })
+      return new GovernanceRejectedError(refusedMessage(action, 'the transaction reverted on chain (out of gas, or the state changed before it was mined)'), { code: 'Other', details: `transaction ${tx}` })
     } catch (err) {
       if (!(err instanceof GovernanceRejectedError)) throw err
       return new GovernanceRejectedError(err.shortMessage, { code: err.code, details: `transaction ${tx}` })

@@ -30,9 +30,9 @@ export interface Artifacts {
 let memo: Promise<Artifacts> | undefined
 
 /** The compiled contracts, from the cache when it matches the sources. */
-export async function loadArtifacts (options: { force?: boolean } = {}): Promise<Artifacts> {
+export async function loadArtifacts (options: { force?: boolean, onCompile?: () => void } = {}): Promise<Artifacts> {
   if (options.force === true) memo = undefined
-  memo ??= build(options.force === true)
+  memo ??= build(options.force === true, options.onCompile)
   try {
     return await memo
   } catch (err) {
@@ -54,7 +54,8 @@ function solcPackageVersion (): string {
   return (createRequire(import.meta.url)('solc/package.json') as { version: string }).version
 }
 
-async function build (force: boolean): Promise<Artifacts> {
+/** `onCompile` is told before a compile (no usable cache): it blocks for a while. */
+async function build (force: boolean, onCompile?: () => void): Promise<Artifacts> {
   const src = sources()
   const version = solcPackageVersion()
   const key = createHash('sha256').update(JSON.stringify({ version, settings: SOLC_SETTINGS, src })).digest('hex')
@@ -64,6 +65,7 @@ async function build (force: boolean): Promise<Artifacts> {
       if (cached.key === key) return cached
     } catch { /* rebuild */ }
   }
+  onCompile?.()
   const { default: solc } = await import('solc')
   const input = {
     language: 'Solidity',

@@ -140,6 +140,7 @@ export function encodeRequest (action: EthereumGovAction, proposalActions?: Ethe
     case 'updateApplication': return enc(['bytes32'], [b32(action.application, 'application id')])
     case 'invite': {
       const inv = action.invitation
+      if (inv.target.type === 'account') throw new InvalidInputError('the context config contract has no wallet-account invitations yet (docs/wallets.md)')
       const [targetKind, target] = inv.target.type === 'identity' ? [TARGET_IDENTITY, b32(inv.target.identity, 'invitee')] : [TARGET_OPEN, b32(inv.target.key, 'invitation key')]
       return enc(['bytes32', 'uint8', 'bytes32', 'uint8', 'uint64', 'uint32'], [b32(inv.id, 'invitation id'), targetKind, target, ROLE_CODES[inv.role] ?? 0, uint(inv.expiresAt, 64, 'expiresAt'), uint(inv.maxUses, 32, 'maxUses')])
     }

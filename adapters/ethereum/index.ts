@@ -116,7 +116,7 @@ export const ethereum: ChainModule = {
     ],
     async launch (init): Promise<LaunchedDevnet> {
       const { launchDevnet } = await import('./devnet/index.ts')
-      const chain = await launchDevnet({ host: init.host, port: init.port, deploy: init.deploy, ...(init.blockTimeMs !== undefined ? { blockTimeMs: init.blockTimeMs } : {}) })
+      const chain = await launchDevnet({ host: init.host, port: init.port, deploy: init.deploy, ...(init.blockTimeMs !== undefined ? { blockTimeMs: init.blockTimeMs } : {}), ...(init.onProgress !== undefined ? { onProgress: init.onProgress } : {}) })
       return {
         rpc: chain.url,
         network: String(chain.chainId),

@@ -30,11 +30,14 @@ const TRANSIENT = /ECONNRESET|ECONNREFUSED|ETIMEDOUT|EAI_AGAIN|socket hang up|ne
 
 export class Rpc {
   readonly provider: JsonRpcApiProvider
+  /** How errors name the endpoint: its URL, when it was given as one. */
+  readonly endpoint: string
   private readonly attempts: number
 
-  constructor (provider: JsonRpcApiProvider, attempts = 3) {
+  constructor (provider: JsonRpcApiProvider, attempts = 3, endpoint?: string) {
     this.provider = provider
     this.attempts = attempts
+    this.endpoint = endpoint ?? 'the given provider'
   }
 
   /** A raw JSON-RPC request, retried on transport errors. */
@@ -46,7 +49,7 @@ export class Rpc {
       })
     } catch (err) {
       if (isRevert(err)) throw err
-      throw new EthereumRpcError(`${method} failed`, { details: (err as Error).message ?? String(err), cause: err })
+      throw endpointError(this.endpoint, method, err)
     }
   }
 
@@ -94,6 +97,22 @@ export class Rpc {
       logs: (r.logs as Array<Record<string, unknown>>).map(toRawLog)
     }
   }
+}
+
+/**
+ * What a user reads when the endpoint fails: which chain and endpoint, what it was asked,
+ * what to check (the raw transport error in the details).
+ */
+export function endpointError (endpoint: string, method: string, err: unknown): EthereumRpcError {
+  const raw = String((err as Error)?.message ?? err)
+  const unreachable = TRANSIENT.test(raw)
+  return new EthereumRpcError(unreachable ? `the Ethereum endpoint ${endpoint} cannot be reached` : `the Ethereum endpoint ${endpoint} failed to answer ${method}`, {
+    details: `${method}: ${raw.split('\n')[0]}`,
+    hint: unreachable
+      ? 'is the chain running? A devnet (`moor devnet`) keeps its chain in memory: once stopped, its contracts and contexts are gone. Check the endpoint (chains.ethereum.rpc in config.json, or --rpc)'
+      : 'check that the endpoint serves the chain the context is on (chains.ethereum.rpc in config.json, or --rpc)',
+    cause: err
+  })
 }
 
 /** True when `err` is an execution revert (with or without data), not a transport failure. */

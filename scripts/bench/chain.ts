@@ -13,7 +13,7 @@ import { toHex } from '../../src/crypto/bytes.ts'
 import { generateKeyPair } from '../../src/crypto/ed25519.ts'
 import { decodeTicket } from '../../src/node/invitation.ts'
 import { fullMesh, NodeProcess, until } from '../../test/helpers/node-process.ts'
-import type { Figure } from './report.ts'
+import { percentile, type Figure } from './report.ts'
 
 /** Hardhat's default accounts #1–#3 (funded on every devnet; public knowledge). */
 const RELAYERS = [
@@ -21,11 +21,6 @@ const RELAYERS = [
   '0x5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804cdab365a',
   '0x7c852118294e51e653712a81e05800f419141751be58f605c371e15141b007a6'
 ]
-
-function percentile (xs: number[], p: number): number {
-  const s = [...xs].sort((a, b) => a - b)
-  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]!
-}
 
 /** Removal → enforcement on every node, `rounds` times, with the nodes polling every `pollMs`. */
 async function revocation (pollMs: number, rounds: number): Promise<{ worst: number[], each: number[] }> {

@@ -3,12 +3,7 @@
 import { serveDevnet } from '../../adapters/ethereum/devnet/index.ts'
 import { verifyClaim } from '../../adapters/ethereum/claims/verify.ts'
 import type { ClaimStatement } from '../../src/claims/types.ts'
-import type { Figure } from './report.ts'
-
-function percentile (xs: number[], p: number): number {
-  const s = [...xs].sort((a, b) => a - b)
-  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]!
-}
+import { percentile, type Figure } from './report.ts'
 
 export async function benchClaims (): Promise<Figure[]> {
   const devnet = await serveDevnet()

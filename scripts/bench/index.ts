@@ -2,6 +2,7 @@
 import { benchChain } from './chain.ts'
 import { benchClaims } from './claims.ts'
 import { benchCore } from './core.ts'
+import { benchFlood } from './flood.ts'
 import { report } from './report.ts'
 import { benchSync } from './sync.ts'
 
@@ -12,6 +13,10 @@ const suites: Record<string, () => Promise<unknown>> = {
     report('sync', figures, extra)
   },
   claims: async () => { report('claims', await benchClaims()) },
+  flood: async () => {
+    const { figures, extra } = await benchFlood()
+    report('flood', figures, extra)
+  },
   chain: async () => {
     const { figures, extra } = await benchChain()
     report('chain', figures, extra)

@@ -28,3 +28,9 @@ export function report (suite: string, figures: Figure[], extra: Record<string, 
 function fmt (n: number): string {
   return n >= 100 ? Math.round(n).toLocaleString('en-US') : n.toFixed(2)
 }
+
+/** The `p`th percentile of `xs` (nearest rank, from below; `xs` need not be sorted). */
+export function percentile (xs: number[], p: number): number {
+  const s = [...xs].sort((a, b) => a - b)
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]!
+}

@@ -19,7 +19,9 @@
 //   GET    /admin/contexts/:id/governance            audit: every op with its verdict and reason
 //   GET    /admin/contexts/:id/sync                  POST (sync now; JSON or SSE progress)
 //   GET    /admin/peers
+//   POST   /admin/chains/reload                      read chains.* and relayer keys again
 //   GET    /admin/identities[?context=<id>]          POST /admin/identities (new unbound identity)
+//   POST   /admin/claims/verify                      prove a claim (claims.<chain> endpoints)
 //   POST   /jsonrpc                                  execute / query
 //
 // A governance change the anchor refuses answers 422 GovernanceRejectedError with the reason.
@@ -39,6 +41,8 @@ import { jsonRpcRoutes } from './jsonrpc.ts'
 import { requireToken } from './middleware/auth.ts'
 import { errorHandler, notFound } from './middleware/errors.ts'
 import { applicationRoutes } from './routes/applications.ts'
+import { claimRoutes } from './routes/claims.ts'
+import { chainRoutes } from './routes/chains.ts'
 import { contextRoutes } from './routes/contexts.ts'
 import { governanceRoutes } from './routes/governance.ts'
 import { identityRoutes } from './routes/identities.ts'
@@ -47,6 +51,7 @@ import { memberRoutes } from './routes/members.ts'
 import { proposalRoutes } from './routes/proposals.ts'
 import { syncRoutes } from './routes/sync.ts'
 import { statusRoutes } from './routes/status.ts'
+import { walletRoutes } from './routes/wallets.ts'
 import { eventRoutes } from './sse.ts'
 import type { ApiComponents } from './types.ts'
 
@@ -155,6 +160,9 @@ function createApp (token: string, components: ApiComponents): Express {
   app.use(governanceRoutes(components))
   app.use(syncRoutes(components))
   app.use(identityRoutes(components))
+  app.use(claimRoutes(components))
+  app.use(chainRoutes(components))
+  app.use(walletRoutes(components))
   app.use(jsonRpcRoutes(components))
   app.use(notFound())
   app.use(errorHandler(components.logger))

@@ -158,6 +158,8 @@ export interface DevnetInit {
   blockTimeMs?: number
   /** Deploy the contracts from the funded dev account. */
   deploy: boolean
+  /** Told what the launch is doing (e.g. a first compile that takes a while), for a status line. */
+  onProgress?: (message: string) => void
 }
 
 export interface LaunchedDevnet {
@@ -193,6 +195,8 @@ export interface WalletLink {
   statement: {
     domain: string, account: string, context: string, identity: string,
     nonce: string, issuedAt: string, expiry: string
+    /** "unlink": the wallet revokes the link (the chain renders another text to sign). */
+    purpose?: 'unlink'
   }
   proof: unknown
 }
@@ -200,6 +204,8 @@ export interface WalletLink {
 export interface WalletLinkVerifier {
   /** Whether this verifier handles the CAIP-10 account's network. */
   handles (account: string): boolean
+  /** The text the wallet signs for `statement`, as the chain's wallets show it. */
+  message (statement: WalletLink['statement']): string
   /** Resolves with the linked CAIP-10 account; throws (with `why`) when the wallet signature does not hold. */
   verify (link: WalletLink, options?: { signal?: AbortSignal }): Promise<{ account: string }>
 }

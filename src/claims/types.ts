@@ -17,7 +17,8 @@ export interface ClaimResult {
   /** The proven value (hex quantity). */
   value: string
   restsOn: RestsOn
-  block: { number: number, hash: string }
+  /** The block the value was proven at; `timestamp` in seconds, as the header gives it. */
+  block: { number: number, hash: string, timestamp: number }
   /** Endpoints whose header hashes agreed (quorum) */
   agreedBy: string[]
   /** A storage layout the value rests on, e.g. "balances at slot 0". */
@@ -30,4 +31,12 @@ export interface ClaimVerifyInit {
   /** A pinned block (number and hash) instead of a quorum. */
   checkpoint?: { number: number, hash: string }
   block?: number | 'latest'
+  /** The network (CAIP-2 reference, e.g. a chain id) every endpoint must serve; unchecked when absent. */
+  network?: string
+}
+
+/** Where a node verifies claims about one chain (config.json `claims.<kind>`): ≥ 2 independent endpoints, or a pinned checkpoint. */
+export interface ClaimEndpoints {
+  rpc: string[]
+  checkpoint?: { number: number, hash: string }
 }

@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs'
 import { MoorageError } from '../errors/index.ts'
 import { parseCommandArgs, usageOf } from './command.ts'
 import type { Command, CommandIO } from './command.ts'
-import { UsageError } from './errors.ts'
+import { NodeResponseError, UsageError } from './errors.ts'
 import { appInstall } from './commands/app-install.ts'
 import { appList } from './commands/app-list.ts'
 import { appRemove } from './commands/app-remove.ts'
@@ -45,6 +45,9 @@ import { node } from './commands/node.ts'
 import { relayerSet } from './commands/relayer-set.ts'
 import { relayerShow } from './commands/relayer-show.ts'
 import { status } from './commands/status.ts'
+import { walletLink } from './commands/wallet-link.ts'
+import { walletList } from './commands/wallet-list.ts'
+import { walletRevoke } from './commands/wallet-revoke.ts'
 
 export const COMMANDS: readonly Command[] = [
   init, node, status,
@@ -53,7 +56,7 @@ export const COMMANDS: readonly Command[] = [
   contextInvite, contextRevokeInvitation, contextJoin, contextLeave, contextMembers, contextRemove, contextRole, contextGrant, contextRevoke,
   contextGovernance, proposalCreate, proposalApprove, proposalList, proposalShow,
   contextSync, contextSyncStatus, peers,
-  identityNew, identityList,
+  identityNew, identityList, walletLink, walletList, walletRevoke,
   call, events,
   devnet, deploy, relayerSet, relayerShow, claimVerify
 ]
@@ -85,7 +88,15 @@ export async function main (argv: string[], io: CommandIO = defaultIO): Promise<
       return EXIT_OK
     }
     const found = findCommand(args)
-    if (found == null) throw unknownCommand(args)
+    if (found == null) {
+      // `moor context --help`: the group's commands, as help (not an error).
+      const group = groupUsage(args[0]!)
+      if (group !== undefined && args.slice(1).every((a) => a === '--help' || a === '-h' || a === '--json' || a.startsWith('--home')) && args.some((a) => a === '--help' || a === '-h')) {
+        io.stdout(group + '\n')
+        return EXIT_OK
+      }
+      throw unknownCommand(args)
+    }
     const { command } = found
     const parsed = parseCommandArgs(command, args.slice(found.words), io.env)
     const usage = usageOf(command)
@@ -96,8 +107,17 @@ export async function main (argv: string[], io: CommandIO = defaultIO): Promise<
     const code = await command.run({ ...parsed, io, usage })
     return code ?? EXIT_OK
   } catch (err) {
+    // With --json a script reads stdout: the error goes there too, as one JSON document.
+    if (argv.includes('--json')) io.stdout(JSON.stringify({ error: errorJson(err) }) + '\n')
     return report(err, io)
   }
+}
+
+/** `{ name, message, details?, hint? }`, as the API answers errors. */
+function errorJson (err: unknown): { name: string, message: string, details?: string, hint?: string } {
+  if (err instanceof NodeResponseError) return { ...err.toJSON(), name: err.remoteName }
+  if (err instanceof MoorageError) return err.toJSON()
+  return { name: (err as Error)?.name ?? 'Error', message: String((err as Error)?.message ?? err) }
 }
 
 /** Prints an error for a human: the message with its Details/Hint lines. */
@@ -130,12 +150,18 @@ function findCommand (args: string[]): { command: Command, words: number } | nul
   return best
 }
 
+/** The commands of a group (`moor context <command>`), or undefined when `word` names none. */
+function groupUsage (word: string): string | undefined {
+  const groupCommands = COMMANDS.filter((c) => c.path.length > 1 && c.path[0] === word)
+  if (groupCommands.length === 0) return undefined
+  return [`Usage: moor ${word} <command>`, '', 'Commands:', ...listing(groupCommands)].join('\n')
+}
+
 function unknownCommand (args: string[]): UsageError {
-  const groupCommands = COMMANDS.filter((c) => c.path.length > 1 && c.path[0] === args[0])
-  if (groupCommands.length > 0) {
+  const group = groupUsage(args[0]!)
+  if (group !== undefined) {
     const sub = args[1]
-    const lines = [`Usage: moor ${args[0]} <command>`, '', 'Commands:', ...listing(groupCommands)]
-    return new UsageError(sub == null || sub.startsWith('-') ? `moor ${args[0]} needs a command` : `unknown command "${args[0]} ${sub}"`, lines.join('\n'))
+    return new UsageError(sub == null || sub.startsWith('-') ? `moor ${args[0]} needs a command` : `unknown command "${args[0]} ${sub}"`, group)
   }
   return new UsageError(`unknown command "${args[0]}"`, overview())
 }

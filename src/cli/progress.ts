@@ -72,7 +72,8 @@ function lineReporter (io: CommandIO): ProgressReporter {
       if (p.phase === phase && d <= decile) return
       phase = p.phase
       decile = d
-      const pct = d === -1 ? '' : ` (${d * 10}%)`
+      // Printed at most once per tenth, with the real percentage (3 of 4 is 75 %, not 70).
+      const pct = d === -1 ? '' : ` (${Math.floor(Math.min(1, p.done / p.total!) * 100)}%)`
       io.stderr(`${LABELS[p.phase]}: ${p.total === null && p.done === 0 ? 'fetching' : amount(p)}${pct}\n`)
     },
     done () {}

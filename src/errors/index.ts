@@ -23,10 +23,18 @@ export class NotFoundError extends MoorageError {
   static override readonly status: number = 404
   override name = 'NotFoundError'
 }
+// 404 — a chain-anchored context its contract no longer has (the chain was reset).
+export class AnchorContextMissingError extends NotFoundError {
+  override name = 'AnchorContextMissingError'
+}
 // 409 — the operation conflicts with current state (already exists, in use).
 export class ConflictError extends MoorageError {
   static override readonly status: number = 409
   override name = 'ConflictError'
+}
+// 403 — this node's identity was removed from the context (by an admin's removeMember).
+export class RemovedFromContextError extends ForbiddenError {
+  override name = 'RemovedFromContextError'
 }
 // 413 — a body or module over the configured size.
 export class PayloadTooLargeError extends MoorageError {

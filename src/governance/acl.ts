@@ -8,6 +8,9 @@ import { verify } from '../crypto/ed25519.ts'
 import type { Capability, GovAction, InvitationSpec, MemberRecord, ProposalAction, ProposalRecord, Role } from './types.ts'
 import { CAPABILITIES, ROLES } from './types.ts'
 import { refusal } from './refusals.ts'
+import { evidenceMismatch } from '../claims/evidence.ts'
+import { cloneBook, dropIdentity, emptyBook, recordAdmissionLink, type LinkBook } from '../wallets/book.ts'
+import { admissionLinkRefusal } from '../wallets/admission.ts'
 
 export interface InvitationState extends InvitationSpec {
   uses: number
@@ -37,6 +40,8 @@ export interface GovState {
   /** Open proposals one identity may have at once. */
   activeLimit: number
   values: Map<string, Uint8Array>
+  /** Wallet links of the context's identities (offchain contexts; src/wallets/book.ts). */
+  wallets: LinkBook
   /** Accepted operations so far. */
   revision: number
 }
@@ -64,6 +69,7 @@ export function stateWith (context: Uint8Array, application: Uint8Array, members
     threshold: DEFAULT_THRESHOLD,
     activeLimit: DEFAULT_ACTIVE_LIMIT,
     values: new Map(),
+    wallets: emptyBook(),
     revision
   }
 }
@@ -77,7 +83,8 @@ export function cloneState (s: GovState): GovState {
     commitments: new Map([...s.commitments].map(([k, m]) => [k, new Map(m)])),
     proposals: new Map([...s.proposals].map(([k, p]) => [k, { ...p, approvals: [...p.approvals] }])),
     history: [...s.history],
-    values: new Map(s.values)
+    values: new Map(s.values),
+    wallets: cloneBook(s.wallets)
   }
 }
 
@@ -179,6 +186,7 @@ function check (s: GovState, a: GovAction, ctx: ApplyContext): string | null {
       if (!Number.isInteger(inv.maxUses) || inv.maxUses < 1) return refusal('MaxUsesNotPositive')
       if (inv.expiresAt <= ctx.at) return refusal('AlreadyExpired')
       if (inv.target.type === 'identity' && member(s, inv.target.identity) !== undefined) return refusal('InviteeIsMember')
+      if (inv.condition !== undefined && inv.target.type !== 'open') return refusal('ConditionNeedsOpenInvitation')
       return null
     }
     case 'revokeInvitation':
@@ -187,7 +195,9 @@ function check (s: GovState, a: GovAction, ctx: ApplyContext): string | null {
     case 'claim': {
       const inv = s.invitations.get(toHex(a.invitation))
       if (inv === undefined) return refusal('NoSuchInvitation')
+      if (inv.target.type === 'account') return admissionLinkRefusal(s.context, inv.target.account, author, a.link, ctx.at) ?? usable(s, inv, author, ctx.at)
       if (inv.target.type !== 'identity') return refusal('OpenInvitationNeedsReveal')
+      if (a.link !== undefined) return 'only a wallet-account invitation is claimed with a wallet link'
       if (!equalBytes(inv.target.identity, author)) return refusal('NamesAnotherIdentity')
       return usable(s, inv, author, ctx.at)
     }
@@ -206,6 +216,13 @@ function check (s: GovState, a: GovAction, ctx: ApplyContext): string | null {
       const committed = s.commitments.get(toHex(a.invitation))?.get(toHex(claimCommitment(a.invitation, author, a.proof)))
       if (committed !== toHex(author)) return refusal('NoMatchingCommitment')
       if (!verify(inv.target.key, claimMessage(s.context, a.invitation, author), a.proof)) return refusal('BadClaimProof')
+      // The chain facts are checked by each admitting node before the op gets here (src/claims/gate.ts);
+      // what the log itself checks is that the evidence is there and names this context and claimant.
+      if (inv.condition !== undefined) {
+        if (a.evidence === undefined) return refusal('ClaimEvidenceMissing')
+        const why = evidenceMismatch(a.evidence, s.context, author)
+        if (why !== null) return refusal('ClaimEvidenceMismatch', { why })
+      }
       return usable(s, inv, author, ctx.at)
     }
     case 'leave': {
@@ -244,7 +261,8 @@ export function pendingInvitees (s: GovState, now: number): Uint8Array[] {
   return out
 }
 
-function usable (s: GovState, inv: InvitationState, claimer: Uint8Array, at: number): string | null {
+/** Why `claimer` cannot use `inv` at `at` (revoked, expired, used up, already a member), or null. */
+export function usable (s: GovState, inv: InvitationState, claimer: Uint8Array, at: number): string | null {
   if (inv.revoked) return refusal('InvitationRevoked')
   if (at > inv.expiresAt) return refusal('InvitationExpired', { time: new Date(inv.expiresAt).toISOString() })
   if (inv.uses >= inv.maxUses) return refusal('NoUsesLeft')
@@ -255,7 +273,7 @@ function usable (s: GovState, inv: InvitationState, claimer: Uint8Array, at: num
 function mutate (s: GovState, a: GovAction, ctx: ApplyContext): void {
   switch (a.type) {
     case 'addMember': s.members.set(toHex(a.identity), { identity: a.identity, role: a.role, capabilities: [] }); return
-    case 'removeMember': s.members.delete(toHex(a.identity)); return
+    case 'removeMember': s.members.delete(toHex(a.identity)); dropIdentity(s.wallets, a.identity); return
     case 'setRole': member(s, a.identity)!.role = a.role; return
     case 'grant': {
       const m = member(s, a.identity)!
@@ -275,6 +293,7 @@ function mutate (s: GovState, a: GovAction, ctx: ApplyContext): void {
       const inv = s.invitations.get(toHex(a.invitation))!
       inv.uses++
       s.members.set(toHex(ctx.author), { identity: ctx.author, role: inv.role, capabilities: [] })
+      if (a.type === 'claim' && a.link !== undefined) recordAdmissionLink(s.wallets, s.context, a.link, ctx.at)
       return
     }
     case 'commitClaim': {
@@ -286,6 +305,7 @@ function mutate (s: GovState, a: GovAction, ctx: ApplyContext): void {
     }
     case 'leave':
       s.members.delete(toHex(ctx.author))
+      dropIdentity(s.wallets, ctx.author)
       // An admin leaving must not leave a threshold no one can reach.
       if (s.threshold > admins(s).length) s.threshold = Math.max(1, admins(s).length)
       return

@@ -43,6 +43,9 @@ const TEXTS = {
   TooManyCommitments: () => 'too many commitments for this invitation',
   NoMatchingCommitment: () => 'no earlier commitment by this identity matches the reveal',
   BadClaimProof: () => 'the claim proof does not verify against the invitation key',
+  ConditionNeedsOpenInvitation: () => 'only an open invitation carries a claim condition',
+  ClaimEvidenceMissing: () => 'the invitation needs a claim, and the reveal carries no evidence (a wallet link and a block)',
+  ClaimEvidenceMismatch: (a) => `the claim evidence does not fit: ${a.why}`,
   InvitationRevoked: () => 'the invitation was revoked',
   InvitationExpired: (a) => `the invitation expired at ${a.time}`,
   NoUsesLeft: () => 'the invitation has no uses left',
@@ -76,6 +79,30 @@ const TEXTS = {
 
 export type RefusalCode = keyof typeof TEXTS
 export const REFUSAL_CODES = Object.keys(TEXTS) as RefusalCode[]
+
+/** What each request is called in an error, in words rather than its action's name. */
+const REQUESTS: Record<string, string> = {
+  addMember: 'adding the member',
+  removeMember: 'the removal',
+  setRole: 'the role change',
+  grant: 'the capability grant',
+  revoke: 'the capability revocation',
+  updateApplication: 'the application update',
+  invite: 'the invitation',
+  revokeInvitation: 'revoking the invitation',
+  claim: 'the claim',
+  commitClaim: 'the claim (its commitment)',
+  revealClaim: 'the claim',
+  leave: 'leaving',
+  propose: 'the proposal',
+  approve: 'the approval',
+  keys: 'sharing the group key'
+}
+
+/** `the role change was refused: <reason>`: the message of a refused request. */
+export function refusedMessage (action: string, reason: string): string {
+  return `${REQUESTS[action] ?? `the ${action} request`} was refused: ${reason}`
+}
 
 /** The text of a refusal (arguments are already rendered: short ids, ISO times). */
 export function refusal (code: RefusalCode, args: Record<string, string | number | bigint> = {}): string {

@@ -1,5 +1,6 @@
 // Governance concepts shared by every anchor (offchain and chains): roles, capabilities,
 // the actions a context identity can request, and what can be asked of an anchor.
+import type { SignedWalletLink } from '../wallets/record.ts'
 
 export const ROLES = ['admin', 'member', 'reader'] as const
 export type Role = typeof ROLES[number]
@@ -16,6 +17,11 @@ export type InvitationTarget =
    * claimer's identity, so a watcher who sees the reveal cannot reuse it.
    */
   | { type: 'open', key: Uint8Array }
+  /**
+   * A wallet account (CAIP-10): claimed by an identity presenting a wallet link made with
+   * that account (src/wallets/); offchain contexts only.
+   */
+  | { type: 'account', account: string }
 
 export interface InvitationSpec {
   id: Uint8Array
@@ -24,6 +30,12 @@ export interface InvitationSpec {
   /** Milliseconds since the epoch; a claim stamped later is rejected. */
   expiresAt: number
   maxUses: number
+  /**
+   * Open invitations only: a claim the claimant must prove (JSON text of a claim condition,
+   * src/claims/condition.ts). Governance keeps it opaque; every admitting node verifies it
+   * against the chain before it takes the reveal in (docs/claims.md).
+   */
+  condition?: string
 }
 
 /** Actions a proposal can carry; they execute together once approvals reach the threshold. */
@@ -60,12 +72,12 @@ export type GovAction =
   | { type: 'updateApplication', application: Uint8Array }
   | { type: 'invite', invitation: InvitationSpec }
   | { type: 'revokeInvitation', invitation: Uint8Array }
-  /** Claims an identity-bound invitation (signed by the invitee). */
-  | { type: 'claim', invitation: Uint8Array }
+  /** Claims an identity-bound invitation (signed by the invitee); a wallet-account invitation's claim carries the claimer's link with that account. */
+  | { type: 'claim', invitation: Uint8Array, link?: SignedWalletLink }
   /** Open invitations, step 1: commit to the claim proof without revealing it (see claimCommitment). */
   | { type: 'commitClaim', invitation: Uint8Array, commitment: Uint8Array }
   /** Open invitations, step 2: reveal the proof; valid only after a matching commitment by the same identity. */
-  | { type: 'revealClaim', invitation: Uint8Array, proof: Uint8Array }
+  | { type: 'revealClaim', invitation: Uint8Array, proof: Uint8Array, /** For a gated invitation: the wallet link and the block the claim is proven at (JSON, src/claims/evidence.ts). */ evidence?: string }
   /** `frontier`: the leaver's data heads, as for removeMember. */
   | { type: 'leave', frontier?: Uint8Array[] }
   | { type: 'propose', proposal: Uint8Array, actions: ProposalAction[] }

@@ -51,6 +51,16 @@ export const REDIAL_STABLE_MS = 2_000
  */
 export const INBOUND_CONNECTION_THRESHOLD = 100
 
+/**
+ * Inbound connections from peers this node has never been connected to: a burst, then so
+ * many a second. A banned flooder comes back under a fresh peer id at no cost; this caps
+ * how often (a new honest peer refused during an attack is retried by its redialer).
+ */
+export const NEW_PEER_INBOUND_BURST = 8
+export const NEW_PEER_INBOUND_PER_S = 0.5
+/** Peers remembered as having been connected (for the budget above). */
+export const MAX_KNOWN_PEERS = 4096
+
 /** Most connections a node keeps. */
 export const MAX_CONNECTIONS = 300
 

@@ -2,7 +2,7 @@
 // (tuned for small meshes), optional mDNS, connection gating, bootstrap peers kept
 // connected, and request/response protocols.
 import { noise } from '@chainsafe/libp2p-noise'
-import { gossipsub, StrictSign } from '@libp2p/gossipsub'
+import { gossipsub, StrictSign, TopicValidatorResult } from '@libp2p/gossipsub'
 import type { GossipSub, Message } from '@libp2p/gossipsub'
 import { identify } from '@libp2p/identify'
 import type { Identify } from '@libp2p/identify'
@@ -16,6 +16,7 @@ import { yamux } from '@libp2p/yamux'
 import { multiaddr } from '@multiformats/multiaddr'
 import type { Multiaddr } from '@multiformats/multiaddr'
 import { createLibp2p } from 'libp2p'
+import { TokenBuckets } from '../async/buckets.ts'
 import { InvalidInputError, PayloadTooLargeError } from '../errors/index.ts'
 import { silentLogger } from '../log/index.ts'
 import type { Logger } from '../log/index.ts'
@@ -44,6 +45,9 @@ class Libp2pNetwork implements Network {
   readonly #handlers = new Map<string, { handler: RequestHandler, options: HandleOptions }>()
   readonly #blocked = new Set<string>()
   readonly #scores = new PeerScores()
+  /** Peers that had a connection with this node (most recent last), and the budget for the others. */
+  readonly #known = new Set<string>()
+  readonly #newInbound = new TokenBuckets(C.NEW_PEER_INBOUND_BURST, C.NEW_PEER_INBOUND_PER_S, 1)
   /** Peers that were connected when blocked: dialled again on unblock. */
   readonly #reconnectOnUnblock = new Set<string>()
   readonly #listeners = new Map<NetworkEvent, Set<(peer: string) => void>>()
@@ -85,7 +89,7 @@ class Libp2pNetwork implements Network {
       streamMuxers: [yamux()],
       connectionGater: {
         denyDialPeer: denyPeer,
-        denyInboundEncryptedConnection: denyPeer,
+        denyInboundEncryptedConnection: (peerId: PeerId): boolean => denyPeer(peerId) || this.#overNewPeerBudget(peerId.toString()),
         denyOutboundEncryptedConnection: denyPeer
       },
       connectionManager: {
@@ -123,6 +127,7 @@ class Libp2pNetwork implements Network {
     })
     node.addEventListener('peer:connect', (evt) => {
       const peer = evt.detail.toString()
+      this.#know(peer)
       this.#log.debug('peer connected', { peer })
       this.#redialer.onConnect(peer)
       this.#emit('peer:connect', peer)
@@ -134,20 +139,19 @@ class Libp2pNetwork implements Network {
       this.#emit('peer:disconnect', peer)
     })
     node.addEventListener('peer:discovery', (evt) => { this.#onDiscovery(evt.detail) })
-    node.services.pubsub.addEventListener('message', (evt) => { this.#onMessage(evt.detail) })
 
     const stop = new AbortController()
     try {
       await node.start()
       for (const [protocol, { handler, options }] of this.#handlers) await this.#register(node, protocol, handler, options, stop.signal)
-      for (const topic of this.#subscriptions.keys()) node.services.pubsub.subscribe(topic)
+      for (const topic of this.#subscriptions.keys()) this.#follow(node, topic)
     } catch (err) {
       try {
         await node.stop()
       } catch {
         // the start error is the one worth reporting
       }
-      throw new NetworkError('cannot start the network', { details: (err as Error).message, cause: err, hint: 'check the listen addresses (is the port in use?)' })
+      throw startError(err)
     }
     this.#node = node
     this.#stop = stop
@@ -201,12 +205,23 @@ class Libp2pNetwork implements Network {
   subscribe (topic: string, handler: MessageHandler): void {
     const fresh = !this.#subscriptions.has(topic)
     this.#subscriptions.set(topic, handler)
-    if (fresh) this.#node?.services.pubsub.subscribe(topic)
+    if (fresh && this.#node !== undefined) this.#follow(this.#node, topic)
+  }
+
+  /**
+   * Subscribes, with the topic's handler as gossipsub's validator: a message is handed to
+   * it before it is forwarded, and goes on to other peers only if the handler accepts it
+   * (a member does not relay an outsider's junk to the other members).
+   */
+  #follow (node: Node, topic: string): void {
+    node.services.pubsub.topicValidators.set(topic, (_source, msg) => this.#onMessage(msg))
+    node.services.pubsub.subscribe(topic)
   }
 
   unsubscribe (topic: string): void {
     if (!this.#subscriptions.delete(topic)) return
     this.#node?.services.pubsub.unsubscribe(topic)
+    this.#node?.services.pubsub.topicValidators.delete(topic)
   }
 
   async publish (topic: string, data: Uint8Array): Promise<number> {
@@ -218,13 +233,8 @@ class Libp2pNetwork implements Network {
       })
     }
     try {
+      await this.#repairOutbound(node, topic)
       const { recipients } = await node.services.pubsub.publish(topic, data)
-      // Nobody got it though subscribers are known: their outbound gossip streams may be
-      // missing (see repairOutbound). Repaired, the message goes out once more — safely,
-      // as nobody received it the first time.
-      if (recipients.length === 0 && await this.#repairOutbound(node, topic) > 0) {
-        return (await node.services.pubsub.publish(topic, data)).recipients.length
-      }
       return recipients.length
     } catch (err) {
       if ((err as Error).message === 'PublishError.NoPeersSubscribedToTopic') return 0
@@ -233,29 +243,31 @@ class Libp2pNetwork implements Network {
   }
 
   /**
-   * Gossipsub opens its outbound stream to a peer when the connection comes up, once; if
-   * that fails (the connection flapped while a block was lifted, say), it never tries
-   * again while the connection lasts: the peer's subscriptions are known, but nothing is
-   * sent to it. Opens the missing streams of a topic's subscribers over their open
-   * connections; returns how many were opened.
+   * Gossipsub opens its outbound stream to a peer once, when the connection comes up, and
+   * forgets it when the stream's `close` event fires. Two races leave a subscriber with no
+   * working stream for as long as the connection lasts, so it hears nothing: opening the
+   * stream fails (the connection flapped while a block was lifted, say), or the stream
+   * closes before gossipsub listens for its close (its connection went away while the open
+   * was resolving), leaving a closed stream on record. Before each publish, replaces the
+   * missing or closed streams of a topic's subscribers over their open connections.
    */
-  async #repairOutbound (node: Node, topic: string): Promise<number> {
+  async #repairOutbound (node: Node, topic: string): Promise<void> {
     // The implementation's own fields (not in the GossipSub interface).
     const pubsub = node.services.pubsub as unknown as {
       getSubscribers: (topic: string) => PeerId[]
-      streamsOutbound: Map<string, unknown>
+      streamsOutbound: Map<string, { rawStream: { status: string } }>
       createOutboundStream: (peer: PeerId, connection: Connection) => Promise<void>
     }
-    let opened = 0
     for (const peer of pubsub.getSubscribers(topic)) {
-      if (pubsub.streamsOutbound.has(peer.toString())) continue
+      const id = peer.toString()
+      const current = pubsub.streamsOutbound.get(id)
+      if (current !== undefined && current.rawStream.status === 'open') continue
       const connection = node.getConnections(peer).find((c) => c.status === 'open')
       if (connection === undefined) continue
-      this.#log.debug('reopening the gossip stream to a subscriber', { peer: peer.toString(), topic })
+      this.#log.debug('reopening the gossip stream to a subscriber', { peer: id, topic, was: current === undefined ? 'missing' : current.rawStream.status })
+      if (current !== undefined) pubsub.streamsOutbound.delete(id)
       await pubsub.createOutboundStream(peer, connection)
-      if (pubsub.streamsOutbound.has(peer.toString())) opened++
     }
-    return opened
   }
 
   topicPeers (topic: string): string[] {
@@ -316,6 +328,7 @@ class Libp2pNetwork implements Network {
   penalize (peer: string, points: number, reason: string): void {
     if (!this.#scores.penalize(peer, points)) return
     this.#log.warn('peer banned: it kept sending rejected material', { peer, reason, forMs: C.PEER_BAN_MS })
+    this.#known.delete(peer)
     const node = this.#node
     if (node === undefined) return
     let target: PeerId
@@ -328,6 +341,19 @@ class Libp2pNetwork implements Network {
   }
 
   /** Blocked by an operator, or banned for its conduct. */
+  #know (peer: string): void {
+    this.#known.delete(peer)
+    this.#known.add(peer)
+    if (this.#known.size > C.MAX_KNOWN_PEERS) this.#known.delete(this.#known.values().next().value!)
+  }
+
+  /** An inbound connection from a peer never connected before, over the budget for those. */
+  #overNewPeerBudget (peer: string): boolean {
+    if (this.#known.has(peer) || this.#newInbound.take('new')) return false
+    this.#log.debug('inbound connection refused: too many new peers at once', { peer })
+    return true
+  }
+
   #refused (peer: string): boolean {
     return this.#blocked.has(peer) || this.#scores.banned(peer)
   }
@@ -352,19 +378,22 @@ class Libp2pNetwork implements Network {
     }
   }
 
-  #onMessage (msg: Message): void {
+  #onMessage (msg: Message): TopicValidatorResult {
     const handler = this.#subscriptions.get(msg.topic)
-    if (handler === undefined) return
+    if (handler === undefined) return TopicValidatorResult.Ignore
     if (msg.type !== 'signed') {
       this.#log.warn('unsigned gossip message dropped', { topic: msg.topic })
-      return
+      return TopicValidatorResult.Reject
     }
     try {
-      handler({ from: msg.from.toString(), topic: msg.topic, data: plain(msg.data) })
+      const verdict = handler({ from: msg.from.toString(), topic: msg.topic, data: plain(msg.data) })
+      return verdict === 'reject' ? TopicValidatorResult.Reject : verdict === 'ignore' ? TopicValidatorResult.Ignore : TopicValidatorResult.Accept
     } catch (err) {
       this.#log.error('gossip handler failed', { topic: msg.topic, error: (err as Error).message })
+      return TopicValidatorResult.Ignore
     }
   }
+
 
   #onDiscovery (info: PeerInfo): void {
     const peer = info.id.toString()
@@ -470,4 +499,20 @@ function parseBootstrap (addrs: string[], self: string): Map<string, string[]> {
     byPeer.set(peer, list)
   }
   return byPeer
+}
+
+/**
+ * Why the host did not start, in one line a user can act on: a p2p port in use is named
+ * with what to do (libp2p's own text advises transport options and carries stacks).
+ */
+function startError (err: unknown): NetworkError {
+  const message = String((err as Error)?.message ?? err)
+  const inUse = /(\/ip[46]\/[^\s:]+\/tcp\/(\d+)): Error: listen EADDRINUSE/.exec(message)
+  if (inUse !== null) {
+    return new NetworkError(`the p2p port ${inUse[2]} is in use (${inUse[1]})`, {
+      cause: err,
+      hint: 'another node on this home, or another program, listens there: stop it, or start this node on another port with `moor node --p2p-port <port>` (0: any free port; `moor init --p2p-port <port> --force` keeps it)'
+    })
+  }
+  return new NetworkError('cannot start the network', { details: message.split('\n')[0], cause: err, hint: 'check the listen addresses in config.json (p2p.listen)' })
 }

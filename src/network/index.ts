@@ -10,6 +10,7 @@ export type {
   HandleOptions,
   InboundMessage,
   MessageHandler,
+  MessageVerdict,
   Network,
   NetworkEvent,
   NetworkInit,

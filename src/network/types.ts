@@ -49,7 +49,15 @@ export interface RequestOptions extends AbortOptions {
  */
 export type RequestHandler = (request: Uint8Array, from: string, signal: AbortSignal) => AsyncIterable<Uint8Array> | Promise<Uint8Array>
 
-export type MessageHandler = (msg: InboundMessage) => void
+/**
+ * What to do with a gossip message, decided before it is passed on: `accept` (deliver and
+ * forward), `reject` (drop; the sender broke the rules) or `ignore` (drop; cannot be
+ * judged here). A handler that returns nothing accepts.
+ */
+export type MessageVerdict = 'accept' | 'reject' | 'ignore'
+
+/** Runs before the message is forwarded, so it must be quick: heavy work goes to the background. */
+export type MessageHandler = (msg: InboundMessage) => MessageVerdict | void
 
 export type NetworkEvent = 'peer:connect' | 'peer:disconnect'
 

@@ -30,6 +30,8 @@ import {
   DEFAULT_MEMORY_PAGES, HOME_DIR_NAME, RUN_FILE, TOKEN_BYTES, TOKEN_FILE
 } from './constants.ts'
 import { CHAIN_MODULES } from './chains.ts'
+import { parseCheckpoint, parseEndpoints, type InvalidClaimError } from '../claims/statement.ts'
+import type { ClaimEndpoints } from '../claims/types.ts'
 
 export interface ApiConfig {
   /** Address the HTTP API binds to; loopback unless config.json says otherwise. */
@@ -74,7 +76,13 @@ export interface NodeConfig {
   limits: LimitsConfig
   logLevel: LogLevel
   chains: ChainsConfig
+  /** Endpoints claims are verified through, by chain kind (`claims.<kind>`, docs/claims.md). */
+  claims: ClaimsConfig
+  /** The domain wallet-link statements name (config.json `domain`; default the API's host:port). */
+  domain?: string
 }
+
+export type ClaimsConfig = Partial<Record<string, ClaimEndpoints>>
 
 export interface InitHomeOptions {
   apiPort?: number
@@ -129,7 +137,8 @@ export function defaultConfig (home: string): NodeConfig {
     p2p: { listen: [DEFAULT_P2P_LISTEN], bootstrap: [], mdns: false },
     limits: { gas: DEFAULT_GAS_LIMIT, memoryPages: DEFAULT_MEMORY_PAGES },
     logLevel: DEFAULT_LOG_LEVEL,
-    chains: {}
+    chains: {},
+    claims: {}
   }
 }
 
@@ -140,7 +149,9 @@ export function serializeConfig (config: NodeConfig): string {
     p2p: config.p2p,
     limits: { gas: config.limits.gas.toString(), memoryPages: config.limits.memoryPages },
     logLevel: config.logLevel,
-    chains: config.chains
+    chains: config.chains,
+    ...(Object.keys(config.claims).length > 0 ? { claims: config.claims } : {}),
+    ...(config.domain !== undefined ? { domain: config.domain } : {})
   }, null, 2) + '\n'
 }
 
@@ -413,7 +424,11 @@ export function isLoopback (host: string): boolean {
 function parseConfig (raw: unknown, home: string, file: string, modules: ChainModules): NodeConfig {
   const config = defaultConfig(home)
   const top = asObject(raw, file, '(top level)')
-  onlyFields(top, ['api', 'p2p', 'limits', 'logLevel', 'chains'], file, '')
+  onlyFields(top, ['api', 'p2p', 'limits', 'logLevel', 'chains', 'domain', 'claims'], file, '')
+  if (top.domain !== undefined) {
+    if (typeof top.domain !== 'string' || !/^[a-z0-9.-]{1,253}(:[0-9]{1,5})?$/i.test(top.domain)) throw fieldError(file, 'domain', 'must be a host name, optionally with :port (what wallet-link statements name)', top.domain)
+    config.domain = top.domain
+  }
   if (top.p2p !== undefined) {
     const p2p = asObject(top.p2p, file, 'p2p')
     onlyFields(p2p, ['listen', 'bootstrap', 'mdns'], file, 'p2p.')
@@ -454,7 +469,27 @@ function parseConfig (raw: unknown, home: string, file: string, modules: ChainMo
     onlyFields(chains, modules.kinds, file, 'chains.')
     for (const [kind, value] of Object.entries(chains)) config.chains[kind] = parseChain(modules.get(kind), value, file)
   }
+  if (top.claims !== undefined) {
+    const claims = asObject(top.claims, file, 'claims')
+    onlyFields(claims, modules.all().filter((m) => m.claims !== undefined).map((m) => m.kind), file, 'claims.')
+    for (const [kind, value] of Object.entries(claims)) config.claims[kind] = parseClaimEndpoints(kind, value, file)
+  }
   return config
+}
+
+/** `claims.<kind>`: { rpc: [urls], checkpoint?: { number, hash } }, checked as the claims layer checks them. */
+function parseClaimEndpoints (kind: string, value: unknown, file: string): ClaimEndpoints {
+  const where = `claims.${kind}`
+  const raw = asObject(value, file, where)
+  onlyFields(raw, ['rpc', 'checkpoint'], file, `${where}.`)
+  const field = <T>(name: string, parse: () => T): T => {
+    try { return parse() } catch (err) { throw fieldError(file, `${where}.${name}`, (err as InvalidClaimError).shortMessage.replace(/^claim [a-z]+: /, ''), raw[name]) }
+  }
+  if (!Array.isArray(raw.rpc)) throw fieldError(file, `${where}.rpc`, 'must be a list of endpoint URLs', raw.rpc)
+  const out: ClaimEndpoints = { rpc: field('rpc', () => parseEndpoints(raw.rpc)) }
+  if (raw.checkpoint !== undefined) out.checkpoint = field('checkpoint', () => parseCheckpoint(raw.checkpoint))
+  if (out.checkpoint === undefined && out.rpc.length < 2) throw fieldError(file, `${where}.rpc`, 'needs ≥ 2 independent endpoints (a quorum) unless a checkpoint is pinned', raw.rpc)
+  return out
 }
 
 /** `chains.<kind>`: rpc, contract (checked by the chain module) and the module's options. */

@@ -61,6 +61,9 @@ export const IDLE_HEARTBEAT_MS = 15_000
 
 /** Upper bound of the random delay before a node rotates or shares a group key (ms). */
 export const KEY_DUTY_DELAY_MS = 300
+/** A background duty that keeps failing is retried after this, doubled per failure up to the max. */
+export const BACKGROUND_BACKOFF_MS = 1_000
+export const BACKGROUND_BACKOFF_MAX_MS = 60_000
 
 /** Most deltas one catch-up request asks for. */
 export const SYNC_BATCH_DELTAS = 20_000
@@ -115,6 +118,12 @@ export const GOSSIP_SYNCS_PER_S = 2
  * costs PENALTY_RATE.
  */
 export const PENALTY_FORGED = 10
+/**
+ * What a forged envelope costs a peer proven a member node of no context: banned at the
+ * third. It has nothing to lose by coming back under a fresh peer id, so the ten strikes a
+ * member node gets would only multiply what a flood costs (docs/security.md, Under a flood).
+ */
+export const PENALTY_FORGED_BY_STRANGER = 34
 export const PENALTY_STALE = 1
 export const PENALTY_RATE = 5
 
@@ -124,6 +133,13 @@ export const MAX_MEMBER_PEERS = 1024
 /** Deltas (and their bytes) held for missing parents per context; beyond, a new one is dropped (a sync fetches it again). */
 export const MAX_HELD_DELTAS = 4096
 export const MAX_HELD_BYTES = 256 * 1024 * 1024
+/**
+ * The share of those one author may fill: a member that floods deltas with made-up parents
+ * fills its own share, and the deltas of the others are still held (it takes four members
+ * colluding to fill the whole buffer).
+ */
+export const MAX_HELD_DELTAS_PER_AUTHOR = 1024
+export const MAX_HELD_BYTES_PER_AUTHOR = 64 * 1024 * 1024
 
 /** Deltas (and their bytes) kept per chain-anchored context while their block is not read yet. */
 export const MAX_WAITING_DELTAS = 4096

@@ -7,6 +7,7 @@ import type { AnchorRef } from './chain/registry.ts'
 import { NotFoundError } from '../errors/index.ts'
 import type { Store } from '../store/index.ts'
 import type { DeltaDag } from '../sync/dag.ts'
+import { removalOf } from './removed.ts'
 import type { ContextInfo, Role } from './types.ts'
 
 export interface ContextRecord {
@@ -103,7 +104,9 @@ export class Contexts {
       rootHash: dag === undefined ? '' : toHex(dag.rootHash),
       heads: (dag?.heads ?? []).map(toHex),
       deltaCount: dag?.count ?? 0,
-      xcallGrants: rec.xcallGrants.map(toHex)
+      xcallGrants: rec.xcallGrants.map(toHex),
+      removed: removalOf(this.governance, rec),
+      anchorMissingSince: this.governance.onChain(rec.id) ? this.governance.chains.missing(rec.id)?.since ?? null : null
     }
   }
 }

@@ -35,6 +35,7 @@ export function invitationInfo (i: InvitationState): InvitationInfo {
     id: toHex(i.id),
     kind: i.target.type,
     invitee: i.target.type === 'identity' ? toHex(i.target.identity) : null,
+    ...(i.target.type === 'account' ? { account: i.target.account } : {}),
     role: i.role,
     expiresAt: i.expiresAt,
     maxUses: i.maxUses,
@@ -83,6 +84,8 @@ export function govActionInfo (a: OpAction): GovActionInfo {
     case 'propose': return { type: a.type, proposal: toHex(a.proposal), actions: a.actions.map((x) => proposalActionInfo(x)) }
     case 'approve': return { type: a.type, proposal: toHex(a.proposal) }
     case 'keys': return { type: a.type, keyId: toHex(a.keyId), rotate: a.rotate, recipients: a.shares.map((s) => toHex(s.recipient)) }
+    case 'linkWallet': return { type: a.type, identity: toHex(a.link.identity), account: a.link.account }
+    case 'unlinkWallet': return { type: a.type, identity: toHex(a.identity), account: a.account, by: a.revocation === undefined ? 'identity' : 'wallet' }
   }
   return { type: 'unknown', name: String((a as { type?: unknown }).type) }
 }
@@ -117,7 +120,7 @@ export function summarize (a: GovActionInfo): string {
     case 'updateApplication': return `moved the context to application ${short(a.application)}`
     case 'invite': return a.kind === 'open'
       ? `opened invitation ${short(a.invitation)} for ${a.maxUses} ${a.role}${a.maxUses === 1 ? '' : 's'}`
-      : `invited ${short(a.invitee ?? '')} as ${a.role}`
+      : a.kind === 'account' ? `invited a wallet account as ${a.role}` : `invited ${short(a.invitee ?? '')} as ${a.role}`
     case 'revokeInvitation': return `revoked invitation ${short(a.invitation)}`
     case 'claim': return `claimed invitation ${short(a.invitation)}`
     case 'commitClaim': return `committed to a claim of open invitation ${short(a.invitation)}`
@@ -128,6 +131,8 @@ export function summarize (a: GovActionInfo): string {
     case 'keys': return a.rotate
       ? `rotated the group key to epoch ${short(a.keyId)} (${a.recipients.length} recipient${a.recipients.length === 1 ? '' : 's'})`
       : `shared group key ${short(a.keyId)} with ${a.recipients.length} identit${a.recipients.length === 1 ? 'y' : 'ies'}`
+    case 'linkWallet': return `linked wallet ${a.account} to ${short(a.identity)}`
+    case 'unlinkWallet': return `unlinked wallet ${a.account} from ${short(a.identity)} (by the ${a.by})`
     case 'unknown': return `a request this node cannot decode (${a.name})`
   }
 }

@@ -151,6 +151,22 @@ export class Governance {
     return { ...rest, stale: true }
   }
 
+  /**
+   * Which rotation made a group key, counting from 1 (the context's first key), as people
+   * read epochs; undefined for a key no rotation here made.
+   */
+  keyEpochNumber (ctx: Uint8Array, keyId: Uint8Array): number | undefined {
+    const events = this.onChain(ctx) ? this.chains.keyShares(ctx) : keyEventsOf(this.offchain.dag(ctx))
+    const hex = toHex(keyId)
+    let n = 0
+    for (const e of events) {
+      if (e.type !== 'keys' || !e.rotate) continue
+      n++
+      if (toHex(e.keyId) === hex) return n
+    }
+    return undefined
+  }
+
   /** Every operation of a context's governance in its order, accepted or not. */
   entries (ctx: Uint8Array): GovEntry[] {
     if (this.onChain(ctx)) {

@@ -3,16 +3,19 @@
 import { join } from 'node:path'
 import { parseHex, toHex, utf8 } from '../crypto/bytes.ts'
 import { ForbiddenError, InvalidInputError, NotFoundError, PayloadTooLargeError } from '../errors/index.ts'
-import { createLogger, type Logger } from '../log/index.ts'
+import { createLogger, silentLogger, type Logger } from '../log/index.ts'
 import { createRuntime } from '../runtime/index.ts'
 import { HybridClock } from '../state/hlc.ts'
-import { clearPrivate } from '../state/private.ts'
 import { openStore, type Store } from '../store/index.ts'
 import { DeltaDag } from '../sync/dag.ts'
 import { Applications } from './applications.ts'
-import { readRelayerKey, type NodeConfig } from './config.ts'
+import { Claims } from '../claims/service.ts'
+import { ClaimGate } from '../claims/gate.ts'
+import { loadConfig, readRelayerKey, type NodeConfig } from './config.ts'
 import { CHAIN_CONFIRM_WAIT_MS, MAX_CALL_ARGS_BYTES, NODE_VERSION } from './constants.ts'
 import { Contexts } from './contexts.ts'
+import { forgetContext } from './forget.ts'
+import { removalOf, removedError } from './removed.ts'
 import { EventBus } from './events.ts'
 import { Executor, type CallResult } from './executor.ts'
 import { submitCallGovernance } from './call-governance.ts'
@@ -26,7 +29,7 @@ import { CHAIN_MODULES } from './chains.ts'
 import { enforceRemovals, enforceRemovalsIn, Governance } from './governance.ts'
 import { generateKeyPair } from '../crypto/ed25519.ts'
 import { loadNodeKeys } from './keys.ts'
-import type { CallGovernanceInfo, Capability, ContextEvent, CreateContextRequest, ExecuteResult, GovernanceQuery, InviteRequest, MoorNode, PeerInfo, ProposalActionInfo, SyncProgressEvent } from './types.ts'
+import type { CallGovernanceInfo, Capability, ChainsReloadInfo, ContextEvent, CreateContextRequest, ExecuteResult, GovernanceQuery, InviteRequest, JoinOptions, MoorNode, PeerInfo, ProposalActionInfo, SyncProgressEvent, SyncStatusInfo } from './types.ts'
 import { createNetwork, type Network } from '../network/index.ts'
 import { Replicator } from './replication.ts'
 import { Membership } from './membership.ts'
@@ -39,6 +42,9 @@ import { invitationInfo } from './describe.ts'
 import { GovernanceRejectedError } from '../governance/anchor.ts'
 import { parseRole, type GovOp } from '../governance/offchain/op.ts'
 import { CAPABILITIES } from '../governance/types.ts'
+import { normalizeAccount } from '../wallets/account.ts'
+import { WalletService } from '../wallets/service.ts'
+import type { WalletStatementRequest, WalletSubmit } from '../wallets/types.ts'
 
 export type * from './types.ts'
 
@@ -65,6 +71,7 @@ export async function createNode (init: NodeInit): Promise<MoorNode> {
   const clock = new HybridClock()
   for (const { value } of store.db.dag.getRange({})) clock.observe((value as { hlc: { ms: number, c: number } }).hlc)
   const applications = new Applications(store, runtime)
+  const claims = new Claims({ modules: init.chainModules ?? CHAIN_MODULES, endpoints: init.config.claims ?? {}, logger: logger.child('claims') })
   const offchain = new OffchainAnchor({ store, clock, logger: logger.child('governance') })
   const chainModules = init.chainModules ?? CHAIN_MODULES
   const registry = new ChainRegistry(chainModules, await chainSettings(init, chainModules), logger.child('chain'))
@@ -86,14 +93,30 @@ export async function createNode (init: NodeInit): Promise<MoorNode> {
     for (const d of deltas) bus.publish({ contextId: toHex(d.context), type: 'delta', kind: 'applied', data: toHex(d.id), deltaId: toHex(d.id), at: d.hlc.ms })
   }
   const network = createNetwork({ seed: keys.node.secretKey, listen: init.config.p2p.listen, bootstrap: init.config.p2p.bootstrap, mdns: init.config.p2p.mdns, logger: logger.child('net') })
-  const replicator = new Replicator({ network, store, dag, governance, contexts, identities, applications, bus, clock, logger: logger.child('sync') })
+  const claimGate = new ClaimGate({ claims, modules: chainModules, logger: logger.child('claims') })
+  const replicator = new Replicator({ network, store, dag, governance, contexts, identities, applications, bus, clock, logger: logger.child('sync'), claimGate })
   const onCommitted = (deltas: Delta[]): void => {
     publishDeltas(deltas)
     replicator.deltasCommitted(deltas)
   }
   const executor = new Executor({ store, dag, runtime, applications, contexts, identities, governance, clock, logger: logger.child('app'), gas: init.config.limits.gas, onCommitted })
   const membership = new Membership({ modules: chainModules, governance, identities, replicator, network, dag, logger: logger.child('membership') })
-  const joiner = new Joiner({ store, governance, registry, identities, contexts, dag, replicator, network, logger: logger.child('membership') })
+  const wallets = new WalletService({
+    domain: init.config.domain ?? `${init.config.api.host}:${init.config.api.port}`,
+    modules: chainModules,
+    rpc: (kind) => registry.defaultRpc(kind),
+    offchain,
+    context: (id) => {
+      const rec = contexts.find(id)
+      return rec === undefined ? undefined : { identity: rec.identity, onChain: isChainAnchor(rec.anchor) }
+    },
+    identity: (ctx, publicKey) => identities.get(ctx ?? UNBOUND, publicKey),
+    newIdentity: async () => await store.transaction(() => identities.createUnbound()),
+    logger: logger.child('wallets')
+  })
+  // Peers' ops with wallet signatures, and wallet-account claimers, are checked by it.
+  offchain.wallets = { vet: async (ctx, ops) => await wallets.vet(ctx, ops), check: async (link) => { await (await wallets.checker()).check(link) } }
+  const joiner = new Joiner({ store, governance, registry, identities, contexts, dag, replicator, network, wallets, claims, logger: logger.child('membership') })
   const governing = new Governing({ store, governance, identities, contexts, applications, replicator, logger: logger.child('governance') })
   const proposals = new Proposals({ governance, identities, modules: chainModules })
   try {
@@ -122,7 +145,8 @@ export async function createNode (init: NodeInit): Promise<MoorNode> {
   }
   const startedAt = Date.now()
   log.info('node started', { home: init.home, nodeId: network.peerId, p2p: network.addresses() })
-  const node = new Node({ home: init.home, store, applications, contexts, identities, governance, registry, executor, dag, bus, network, replicator, membership, joiner, governing, proposals, startedAt, nodeId: network.peerId, log })
+  const readChainSettings = async (): Promise<ChainSettings> => await chainSettings({ ...init, config: await loadConfig(init.home, { logger: silentLogger, modules: chainModules }) }, chainModules)
+  const node = new Node({ home: init.home, readChainSettings, store, applications, contexts, identities, governance, registry, executor, dag, bus, network, replicator, membership, joiner, governing, proposals, wallets, claims, startedAt, nodeId: network.peerId, log })
   // Catch up on every context with whoever is reachable, in the background.
   for (const c of contexts.all()) replicator.tasks.run('catch-up at start', async () => { await replicator.syncAll(c.id) }, { context: toHex(c.id) }, 'debug')
   return node
@@ -130,6 +154,8 @@ export async function createNode (init: NodeInit): Promise<MoorNode> {
 
 interface NodeParts {
   home: string
+  /** config.json `chains.*` and the relayer keys, read from the home now. */
+  readChainSettings: () => Promise<ChainSettings>
   store: Store
   applications: Applications
   contexts: Contexts
@@ -145,6 +171,8 @@ interface NodeParts {
   joiner: Joiner
   governing: Governing
   proposals: Proposals
+  claims: Claims
+  wallets: WalletService
   startedAt: number
   nodeId: string
   log: Logger
@@ -179,6 +207,10 @@ class Node implements MoorNode {
       store: { path: this.p.store.path, schemaVersion: this.p.store.schemaVersion },
       p2p: { peerId: this.p.network.peerId, addresses: this.p.network.addresses(), peers: this.p.network.peers().length }
     }
+  }
+
+  async verifyClaim (req: { chain: unknown, statement: unknown, block?: unknown }) {
+    return await this.p.claims.verify(req.chain, req.statement, { block: req.block })
   }
 
   async installApplication (req: { wasm: Uint8Array, name?: string }) {
@@ -226,7 +258,7 @@ class Node implements MoorNode {
     const result = await this.p.store.transaction(() => settle(() => this.p.store.atomic(() => {
       this.p.identities.create(id, creator)
       if (genesis !== undefined) offchain.persist(genesis)
-      this.p.contexts.put({ id, applicationId: appId, createdAt: Date.now(), identity: creator.publicKey, xcallGrants: [], anchor })
+      this.p.contexts.put({ id, applicationId: appId, createdAt: genesis?.hlc.ms ?? Date.now(), identity: creator.publicKey, xcallGrants: [], anchor })
       this.p.dag.init(id)
       if (!app.methods.includes('init')) return null
       return this.p.executor.mutateInTransaction({ context: id, method: 'init', args, executor: null, readOnly: false })
@@ -277,15 +309,7 @@ class Node implements MoorNode {
       }
       this.p.log.info('left without a leave op', { context: id, reason: (err as Error).message })
     }
-    await this.p.store.transaction(() => {
-      this.p.dag.clear(ctx.id)
-      this.p.governance.offchain.clear(ctx.id)
-      clearPrivate(this.p.store, ctx.id)
-      this.p.identities.clear(ctx.id)
-      this.p.contexts.remove(ctx.id)
-    })
-    if (ctx.anchor.kind !== 'offchain') await this.p.governance.chains.forget(ctx.id)
-    this.p.replicator.refresh(ctx.id)
+    await forgetContext(this.p, ctx)
     this.p.log.info('context deleted', { context: id })
   }
 
@@ -300,10 +324,17 @@ class Node implements MoorNode {
     const role = parseRole(req.role ?? 'member')
     if (req.includeRpc !== undefined && typeof req.includeRpc !== 'boolean') throw new InvalidInputError('includeRpc must be true or false')
     const expiry = { ...(req.expiresInMs !== undefined ? { expiresInMs: req.expiresInMs } : {}), ...(req.includeRpc === true ? { includeRpc: true } : {}) }
+    if (req.wallet !== undefined) {
+      if (req.identity !== undefined || req.open === true) throw new InvalidInputError('an invitation is for an identity, a wallet account, or open: one of them')
+      if (req.maxUses !== undefined && req.maxUses !== 1) throw new InvalidInputError('a wallet-account invitation is used once; maxUses is for open invitations')
+      return await this.p.membership.invite(ctx, { kind: 'account', account: normalizeAccount(this.p.registry.modules, req.wallet), role, ...expiry })
+    }
     if (req.open === true) {
       if (req.identity !== undefined) throw new InvalidInputError('an invitation is either for an identity or open, not both')
-      return await this.p.membership.invite(ctx, { kind: 'open', role, ...expiry, ...(req.maxUses !== undefined ? { maxUses: req.maxUses } : {}) })
+      const condition = req.condition === undefined ? undefined : this.p.claims.condition(req.condition, isChainAnchor(ctx.anchor))
+      return await this.p.membership.invite(ctx, { kind: 'open', role, ...expiry, ...(req.maxUses !== undefined ? { maxUses: req.maxUses } : {}), ...(condition !== undefined ? { condition } : {}) })
     }
+    if (req.condition !== undefined) throw new InvalidInputError('a claim condition is for open invitations')
     if (req.identity === undefined) throw new InvalidInputError('an invitation names the invitee\'s identity, or is open', { hint: 'give `identity` (a public key from `moor identity new` on the invitee\'s node) or `open: true`' })
     if (req.maxUses !== undefined && req.maxUses !== 1) throw new InvalidInputError('an identity-bound invitation is used once; maxUses is for open invitations')
     return await this.p.membership.invite(ctx, { kind: 'identity', identity: id32(req.identity, 'identity'), role, ...expiry })
@@ -314,9 +345,28 @@ class Node implements MoorNode {
     return invitationInfo(await this.p.membership.revokeInvitation(ctx, id32(invitationId, 'invitation id')))
   }
 
-  async join (invitation: string, options: { onProgress?: (p: SyncProgressEvent) => void, rpc?: string } = {}) {
-    const rec = await this.p.joiner.join(invitation, options.onProgress, options.rpc)
+  async join (invitation: string, options: JoinOptions = {}) {
+    const identity = options.identity === undefined ? undefined : id32(options.identity, 'identity')
+    const w = options.walletLink
+    if (w !== undefined && (typeof w !== 'object' || w === null || typeof w.account !== 'string' || w.statement === undefined || w.proof === undefined)) throw new InvalidInputError('walletLink must be { account, statement, proof }', { hint: 'docs/claims.md, "Gated invitations"' })
+    const rec = await this.p.joiner.join(invitation, options, { ...(identity !== undefined ? { identity } : {}), ...(w !== undefined ? { walletLink: w } : {}) })
     return this.p.contexts.info(rec)
+  }
+
+  async walletStatement (contextId: string, req: WalletStatementRequest) {
+    return await this.p.wallets.statement(id32(contextId, 'context id'), req)
+  }
+
+  async linkWallet (contextId: string, submit: WalletSubmit) {
+    return await this.p.wallets.link(id32(contextId, 'context id'), submit)
+  }
+
+  async walletLinks (contextId: string, options: { identity?: string, recheck?: boolean } = {}) {
+    return await this.p.wallets.list(id32(contextId, 'context id'), options)
+  }
+
+  async unlinkWallet (contextId: string, account: string, options: { identity?: string, wallet?: WalletSubmit } = {}) {
+    return await this.p.wallets.revoke(id32(contextId, 'context id'), account, options)
   }
 
   members (contextId: string) {
@@ -380,15 +430,32 @@ class Node implements MoorNode {
     return this.getContext(contextId)
   }
 
-  syncStatus (contextId: string) {
+  async reloadChains (): Promise<ChainsReloadInfo> {
+    const changed = this.p.registry.update(await this.p.readChainSettings())
+    this.p.log.info('chain settings read again', { changed })
+    return {
+      changed,
+      chains: this.p.registry.modules.all().map((m) => {
+        const s = this.p.registry.settingsOf(m.kind)
+        return { kind: m.kind, relayer: s.relayerKey !== undefined, rpc: s.rpc ?? null, contract: s.contract ?? null }
+      })
+    }
+  }
+
+  syncStatus (contextId: string): SyncStatusInfo {
     const ctx = this.p.contexts.get(id32(contextId, 'context id'))
-    return this.p.replicator.status(ctx.id)
+    const removed = removalOf(this.p.governance, ctx)
+    const status = this.p.replicator.status(ctx.id)
+    const keyEpochNumber = status.keyEpoch === null ? null : this.p.governance.keyEpochNumber(ctx.id, Buffer.from(status.keyEpoch, 'hex')) ?? null
+    return { ...status, keyEpochNumber, awaitingKey: status.awaitingKey && removed === null, removed }
   }
 
   async syncContext (contextId: string, options: { onProgress?: (p: SyncProgressEvent) => void } = {}) {
     const ctx = this.p.contexts.get(id32(contextId, 'context id'))
+    const removed = removalOf(this.p.governance, ctx)
+    if (removed !== null) throw removedError(ctx, removed)
     await this.p.replicator.syncAll(ctx.id, options.onProgress)
-    return this.p.replicator.status(ctx.id)
+    return this.syncStatus(contextId)
   }
 
   async grantXcall (target: string, source: string) { return await this.updateGrants(target, source, true) }

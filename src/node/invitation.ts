@@ -12,8 +12,9 @@
 //     anchor      a chain-anchored context only: { kind: the chain module, network: its
 //                 CAIP-2 network id, contract, rpc?: an endpoint, only when the inviter
 //                 chose to include one (`--include-rpc`) }
-//   Room is kept for an invitation naming a wallet account (kind "account", account: a
-//   CAIP-10 id); this version refuses that kind, and any field it does not know.
+//     account     text, kind "account": a wallet account (CAIP-10); claimed by an identity
+//                 presenting a wallet link made with that account (docs/wallets.md)
+//   Any field this version does not know is refused.
 // Older strings are still read: "moorinv2." (a CBOR array [kind, context, invitation,
 // subject, role, expires, peers, anchor?: [kind, network reference, contract, rpc]]) and
 // "moorinv1." (the same, identity-bound, without the kind).
@@ -21,7 +22,7 @@
 // context's governance, which the joiner fetches and verifies (the context id is bound to
 // its creator). An open string is a bearer secret: treat it like a password.
 import { decode, encode } from 'cborg'
-import { formatNetworkId, parseNetworkId } from '../chain/caip.ts'
+import { formatNetworkId, parseAccountId, parseNetworkId } from '../chain/caip.ts'
 import { isRpcUrl } from '../chain/endpoint.ts'
 import { parseId } from '../chain/ids.ts'
 import type { ChainModules } from '../chain/modules.ts'
@@ -37,7 +38,7 @@ const PREFIX = 'moorinv3.'
 const MAX_PEERS = 32
 const MAX_ADDR_LENGTH = 512
 const MAX_TEXT = 64 * 1024
-const FIELDS = ['kind', 'context', 'invitation', 'invitee', 'secret', 'role', 'expires', 'peers', 'anchor']
+const FIELDS = ['kind', 'context', 'invitation', 'invitee', 'secret', 'account', 'role', 'expires', 'peers', 'anchor']
 const ANCHOR_FIELDS = ['kind', 'network', 'contract', 'rpc']
 
 /** A chain anchor as an invitation names it: no endpoint unless the inviter included one. */
@@ -63,7 +64,13 @@ export interface OpenTicket extends TicketBase {
   secret: Uint8Array
 }
 
-export type InvitationTicket = IdentityTicket | OpenTicket
+export interface AccountTicket extends TicketBase {
+  kind: 'account'
+  /** CAIP-10 */
+  account: string
+}
+
+export type InvitationTicket = IdentityTicket | OpenTicket | AccountTicket
 
 /** The key pair of an open invitation: its public key is recorded in the log, its secret key signs claims. */
 export function openInvitationKey (secret: Uint8Array): KeyPair {
@@ -80,7 +87,7 @@ export function encodeTicket (t: InvitationTicket, modules: ChainModules = CHAIN
     kind: t.kind,
     context: t.context,
     invitation: t.invitation,
-    ...(t.kind === 'identity' ? { invitee: t.invitee } : { secret: t.secret }),
+    ...(t.kind === 'identity' ? { invitee: t.invitee } : t.kind === 'account' ? { account: t.account } : { secret: t.secret }),
     role: t.role,
     expires: t.expiresAt,
     peers: t.peers
@@ -126,7 +133,12 @@ function fromMap (v: unknown, modules: ChainModules): InvitationTicket {
   const f = v as Record<string, unknown>
   const unknown = Object.keys(f).find((k) => !FIELDS.includes(k))
   if (unknown !== undefined) return bad(`wrong shape: unknown field ${JSON.stringify(unknown.slice(0, 20))}`)
-  if (f.kind === 'account') return bad('it names a wallet account, which this node cannot claim yet')
+  if (f.kind === 'account') {
+    // Wallet-account invitations are for off-chain contexts only (docs/wallets.md).
+    if (f.invitee !== undefined || f.secret !== undefined || f.anchor !== undefined) return bad('wrong shape')
+    return ticket(f.kind, f.context, f.invitation, f.account, f.role, f.expires, f.peers, undefined)
+  }
+  if (f.account !== undefined) return bad('wrong shape')
   const subject = f.kind === 'identity' ? f.invitee : f.secret
   if ((f.kind === 'identity' && f.secret !== undefined) || (f.kind === 'open' && f.invitee !== undefined)) return bad('wrong shape')
   let anchor: TicketAnchor | undefined
@@ -165,11 +177,13 @@ function chainAnchor (kind: string, network: string, contract: string, rpc: stri
 }
 
 function ticket (kind: unknown, context: unknown, invitation: unknown, subject: unknown, role: unknown, expiresAt: unknown, peers: unknown, anchor: TicketAnchor | undefined): InvitationTicket {
-  if (kind !== 'identity' && kind !== 'open') return bad('unknown kind')
-  if (!isId(context) || !isId(invitation) || !isId(subject)) return bad('ids must be 32 bytes')
+  if (kind !== 'identity' && kind !== 'open' && kind !== 'account') return bad('unknown kind')
+  if (!isId(context) || !isId(invitation)) return bad('ids must be 32 bytes')
+  if (kind === 'account' ? typeof subject !== 'string' || subject.length > 256 || parseAccountId(subject) === undefined : !isId(subject)) return bad(kind === 'account' ? 'the account is not a CAIP-10 id' : 'ids must be 32 bytes')
   if (role !== 'member' && role !== 'reader') return bad('unknown role')
   if (!Number.isSafeInteger(expiresAt) || (expiresAt as number) <= 0) return bad('wrong expiry')
   if (!Array.isArray(peers) || peers.length > MAX_PEERS || !peers.every(isText)) return bad('wrong peer addresses')
   const base: TicketBase = { context, invitation, role, expiresAt: expiresAt as number, peers: peers as string[], ...(anchor !== undefined ? { anchor } : {}) }
-  return kind === 'identity' ? { kind, invitee: subject, ...base } : { kind, secret: subject, ...base }
+  if (kind === 'account') return { kind, account: subject as string, ...base }
+  return kind === 'identity' ? { kind, invitee: subject as Uint8Array, ...base } : { kind, secret: subject as Uint8Array, ...base }
 }

@@ -10,9 +10,10 @@
 // state). A join that fails before its claim leaves nothing behind.
 import { equalBytes, toHex } from '../crypto/bytes.ts'
 import { generateKeyPair, sign, type KeyPair } from '../crypto/ed25519.ts'
-import { ConflictError, ForbiddenError, InvalidInputError, NotFoundError } from '../errors/index.ts'
+import { ConflictError, ForbiddenError, InvalidInputError, NotFoundError, RemovedFromContextError } from '../errors/index.ts'
 import { GovernanceRejectedError } from '../governance/anchor.ts'
 import { claimCommitment, claimMessage } from '../governance/acl.ts'
+import type { InvitationTarget } from '../governance/types.ts'
 import { confirmedView } from './chain/index.ts'
 import type { ChainAnchorRef, ChainRegistry } from './chain/registry.ts'
 import type { Governance } from './governance.ts'
@@ -25,10 +26,24 @@ import { JOIN_POLL_MS, MEMBERSHIP_WAIT_MS } from './constants.ts'
 import type { ContextRecord, Contexts } from './contexts.ts'
 import type { Identities } from './identities.ts'
 import { UNBOUND } from './identities.ts'
-import { decodeTicket, openInvitationKey, type IdentityTicket, type InvitationTicket, type OpenTicket, type TicketAnchor } from './invitation.ts'
+import { decodeTicket, openInvitationKey, type AccountTicket, type IdentityTicket, type OpenTicket, type TicketAnchor } from './invitation.ts'
+import type { WalletClaim } from '../sync/params.ts'
+import type { WalletService } from '../wallets/service.ts'
+import type { WalletSubmit } from '../wallets/types.ts'
+import { normalizeAccount } from '../wallets/account.ts'
+import { WalletLinkRefusedError } from '../wallets/errors.ts'
+import { encodeLink, type SignedWalletLink } from '../wallets/record.ts'
 import { formatNetworkId } from '../chain/caip.ts'
-import type { OpenClaim, Replicator } from './replication.ts'
-import type { SyncProgressEvent } from './types.ts'
+import type { InvitationClaim, OpenClaim, Replicator } from './replication.ts'
+import { forgetContext } from './forget.ts'
+import { removalOf } from './removed.ts'
+import type { JoinOptions, SyncProgressEvent } from './types.ts'
+import type { Claims } from '../claims/service.ts'
+import { conditionStatement, conditionUnmet, describeCondition, parseCondition } from '../claims/condition.ts'
+import { CLAIM_REFUSED, ClaimRefusedError } from '../claims/errors.ts'
+import { encodeEvidence, evidenceMismatch, type ClaimEvidence } from '../claims/evidence.ts'
+import { parseAccountId } from '../chain/caip.ts'
+import { signIdentity } from '../wallets/links.ts'
 
 export interface JoinComponents {
   store: Store
@@ -39,12 +54,24 @@ export interface JoinComponents {
   dag: DeltaDag
   replicator: Replicator
   network: Network
+  /** Proves a gated invitation's claim before the reveal is sent (the block it pins). */
+  claims: Claims
+  wallets: WalletService
   logger: Logger
+}
+
+/** What a claimant of a gated open invitation brings: its identity and its wallet's part of a link. */
+export interface GatedClaim {
+  identity?: Uint8Array
+  walletLink?: { account: string, statement: unknown, proof: unknown }
 }
 
 type Progress = ((p: SyncProgressEvent) => void) | undefined
 
-const REFUSED = 'open invitation refused: '
+const REFUSED = /(?:open|wallet) invitation refused: (.*)/
+
+/** What to try when the invitation's peers do not serve the context. */
+const FIND_MEMBERS_HINT = 'is the inviter\'s node running? If it listens elsewhere now, start this node with `--bootstrap <multiaddr of any member\'s node>` (or `--mdns` on a local network) and join again: the inviter is found by its peer id, and any member\'s node can serve the context'
 
 export class Joiner {
   private readonly c: JoinComponents
@@ -53,13 +80,31 @@ export class Joiner {
     this.c = components
   }
 
-  async join (text: string, onProgress?: Progress, rpc?: string): Promise<ContextRecord> {
+  async join (text: string, options: JoinOptions = {}, gated: GatedClaim = {}): Promise<ContextRecord> {
+    const { onProgress, rpc, wallet } = options
     const t = decodeTicket(text, this.c.registry.modules)
     if (t.expiresAt <= Date.now()) throw new InvalidInputError(`the invitation expired at ${new Date(t.expiresAt).toISOString()}`)
-    if (this.c.contexts.find(t.context) !== undefined) throw new ConflictError(`this node is already in context ${toHex(t.context)}`)
-    const me = t.kind === 'identity' ? this.unbound(t) : generateKeyPair()
+    const existing = this.c.contexts.find(t.context)
+    const removed = existing === undefined ? null : removalOf(this.c.governance, existing)
+    if (existing !== undefined && removed === null) throw new ConflictError(`this node is already in context ${toHex(t.context)}`)
+    if (existing !== undefined && options.freshIdentity !== true) {
+      throw new RemovedFromContextError(`this node was removed from context ${toHex(t.context)} by ${removed!.by} (governance position ${removed!.position})`, {
+        details: 'joining again drops this node\'s copy of the context (as `moor context delete` does) and joins with the invitation\'s identity',
+        hint: 'join again with `moor context join <invitation> --fresh-identity`'
+      })
+    }
+    if (t.kind !== 'account' && wallet !== undefined) throw new InvalidInputError('a wallet signature is for invitations naming a wallet account; this one does not')
+    if (t.kind !== 'open' && (gated.identity !== undefined || gated.walletLink !== undefined)) throw new InvalidInputError('identity and walletLink are for open invitations')
+    const chosen = gated.identity === undefined ? undefined : this.c.identities.get(UNBOUND, gated.identity)
+    if (gated.identity !== undefined && chosen === undefined) throw new NotFoundError(`this node holds no unbound identity ${toHex(gated.identity)}`, { hint: 'make one with `moor identity new`' })
+    const byWallet = t.kind === 'account' ? await this.walletLink(t, wallet) : undefined
+    const me = t.kind === 'identity' ? this.unbound(t) : byWallet?.identity ?? chosen ?? generateKeyPair()
+    if (existing !== undefined) {
+      this.c.logger.info('dropping this node\'s copy of a context it was removed from, to join it again', { context: toHex(t.context), removedBy: removed!.by, position: removed!.position })
+      await forgetContext(this.c, existing)
+    }
     onProgress?.({ phase: 'governance', done: 0, total: null })
-    if (t.anchor !== undefined) {
+    if (t.anchor !== undefined && t.kind !== 'account') {
       const endpoint = this.c.registry.resolve({ kind: t.anchor.kind, rpc: this.endpoint(t.anchor, rpc), contract: t.anchor.contract })
       return await this.joinOnChain(t, { ...t.anchor, rpc: endpoint.rpc }, me, onProgress)
     }
@@ -67,7 +112,9 @@ export class Joiner {
     const endJoin = this.c.replicator.beginJoin(t.context)
     try {
       const peers = await this.dialAll(t.peers)
-      const source = t.kind === 'identity' ? await this.claimBound(t, me, peers) : await this.claimOpen(t, me, peers)
+      const source = t.kind === 'identity'
+        ? await this.claimBound(t, me, peers)
+        : t.kind === 'account' ? await this.claimByWallet(t, me, byWallet!.link, peers) : await this.claimOpen(t, me, peers, gated, chosen !== undefined)
       await this.awaitKey(t.context, source)
       this.c.replicator.refresh(t.context)
       await this.c.replicator.syncWith(source, t.context, onProgress, { joining: true })
@@ -133,12 +180,12 @@ export class Joiner {
     }
     throw new NotFoundError('none of the peers named in the invitation could be reached, and this node knows no other peer', {
       details: `tried ${tried.join('; ') || '(the invitation names no peers)'}`,
-      hint: 'is the inviter\'s node running? If it listens elsewhere now, start this node with `--bootstrap <multiaddr of any member\'s node>` (or `--mdns` on a local network) and join again: the inviter is found by its peer id'
+      hint: FIND_MEMBERS_HINT
     })
   }
 
   /** Fetches the governance log from the first peer that serves it; answers that peer. */
-  private async fetchGovernance (ctx: Uint8Array, me: KeyPair, peers: string[], claim?: OpenClaim): Promise<string> {
+  private async fetchGovernance (ctx: Uint8Array, me: KeyPair, peers: string[], claim?: InvitationClaim): Promise<string> {
     const errors: string[] = []
     for (const peer of peers) {
       try {
@@ -151,28 +198,36 @@ export class Joiner {
       }
     }
     await this.discard(ctx)
-    const refused = errors.map((e) => e.indexOf(REFUSED)).find((i) => i >= 0)
-    const hint = 'is the inviter\'s node running? `--bootstrap <multiaddr of any member\'s node>` (or `--mdns`) lets this node find the context through other members'
+    const refused = errors.map((e) => REFUSED.exec(e)?.[1]).find((r) => r !== undefined)
     if (refused !== undefined) {
-      const reason = errors.find((e) => e.includes(REFUSED))!.slice(refused + REFUSED.length).split('\n')[0]
+      const reason = refused.split('\n')[0]
       throw new ForbiddenError(`the invitation was refused: ${reason}`, { details: errors.join('; ') })
     }
-    throw new NotFoundError(`none of the ${peers.length} peer${peers.length === 1 ? '' : 's'} reached serves this context`, { details: errors.join('; '), hint })
+    throw new NotFoundError(`none of the ${peers.length} peer${peers.length === 1 ? '' : 's'} reached serves this context`, { details: errors.join('; '), hint: FIND_MEMBERS_HINT })
+  }
+
+  /**
+   * Fetches the log (as `me`, showing `claim` when given), checks it has the invitation
+   * `matches` its target, then binds the unbound identity `me` to the context and writes
+   * the local record, ready to claim. Answers the peer that served the log.
+   */
+  private async bindTo (t: IdentityTicket | AccountTicket, me: KeyPair, peers: string[], claim: InvitationClaim | undefined, matches: (target: InvitationTarget) => boolean, what: string): Promise<string> {
+    const source = await this.fetchGovernance(t.context, me, peers, claim)
+    const state = this.c.governance.state(t.context)!
+    const inv = state.invitations.get(toHex(t.invitation))
+    if (inv === undefined || !matches(inv.target)) {
+      await this.discard(t.context)
+      throw new ForbiddenError(`the context has no such ${what}`)
+    }
+    await this.c.store.transaction(() => {
+      this.c.identities.bind(me.publicKey, t.context)
+      this.record(t.context, state.application, me.publicKey)
+    })
+    return source
   }
 
   private async claimBound (t: IdentityTicket, me: KeyPair, peers: string[]): Promise<string> {
-    const source = await this.fetchGovernance(t.context, me, peers)
-    const state = this.c.governance.state(t.context)!
-    const inv = state.invitations.get(toHex(t.invitation))
-    if (inv === undefined || inv.target.type !== 'identity' || !equalBytes(inv.target.identity, t.invitee)) {
-      await this.discard(t.context)
-      throw new ForbiddenError('the context has no such invitation for this identity')
-    }
-    // Bind the identity and create the local record, then claim.
-    await this.c.store.transaction(() => {
-      this.c.identities.bind(t.invitee, t.context)
-      this.record(t.context, state.application, t.invitee)
-    })
+    const source = await this.bindTo(t, me, peers, undefined, (target) => target.type === 'identity' && equalBytes(target.identity, t.invitee), 'invitation for this identity')
     try {
       const claim = await this.sign(t.context, me, { type: 'claim', invitation: t.invitation })
       await this.c.replicator.push(source, t.context, [claim], me)
@@ -183,7 +238,7 @@ export class Joiner {
     return source
   }
 
-  private async claimOpen (t: OpenTicket, me: KeyPair, peers: string[]): Promise<string> {
+  private async claimOpen (t: OpenTicket, me: KeyPair, peers: string[], gated: GatedClaim, premade: boolean): Promise<string> {
     const key = openInvitationKey(t.secret)
     const proof = sign(key.secretKey, claimMessage(t.context, t.invitation, me.publicKey))
     const claim: OpenClaim = [t.invitation, proof]
@@ -194,25 +249,98 @@ export class Joiner {
       await this.discard(t.context)
       throw new ForbiddenError('the context has no such open invitation')
     }
+    let evidence: string | undefined
+    if (inv.condition !== undefined) {
+      try { evidence = await this.evidence(t.context, me, inv.condition, gated) } catch (err) { await this.discard(t.context); throw err }
+    }
     await this.c.store.transaction(() => {
-      this.c.identities.create(t.context, me)
+      if (premade) this.c.identities.bind(me.publicKey, t.context)
+      else this.c.identities.create(t.context, me)
       this.record(t.context, state.application, me.publicKey)
     })
     try {
       // Commit first: the commitment hides the proof until it is pinned in the log.
       const commit = await this.sign(t.context, me, { type: 'commitClaim', invitation: t.invitation, commitment: claimCommitment(t.invitation, me.publicKey, proof) })
       await this.c.replicator.push(source, t.context, [commit], me, claim)
-      const reveal = await this.sign(t.context, me, { type: 'revealClaim', invitation: t.invitation, proof })
-      await this.c.replicator.push(source, t.context, [reveal], me, claim)
-      // The peer's view decides: a concurrent claimer may have taken the last use.
-      await this.c.replicator.syncGov(source, t.context, me, claim)
-      const verdict = this.c.governance.offchain.dag(t.context).verdict(reveal.id)
-      if (verdict?.accepted !== true) throw new GovernanceRejectedError(`the claim was refused: ${verdict?.reason ?? 'the peer did not take it'}`)
+      const reveal = await this.sign(t.context, me, { type: 'revealClaim', invitation: t.invitation, proof, ...(evidence !== undefined ? { evidence } : {}) })
+      try {
+        await this.c.replicator.push(source, t.context, [reveal], me, claim)
+      } catch (err) {
+        // The admitting node proved the claim and found it wanting: say why, plainly.
+        const text = (err as Error).message ?? ''
+        const at = text.indexOf(CLAIM_REFUSED)
+        if (at >= 0) throw new ClaimRefusedError(`the invitation was refused: ${text.slice(at + CLAIM_REFUSED.length).split('\n')[0]!}`, { cause: err })
+        throw err
+      }
+      await this.confirmClaim(source, t.context, me, claim, reveal)
     } catch (err) {
-      await this.discard(t.context)
+      await this.discard(t.context, premade ? me : undefined)
       throw err
     }
     return source
+  }
+
+  /**
+   * The evidence for a gated invitation: the wallet link completed with this identity's
+   * signature, and the block this node proves the claim at (through its own endpoints).
+   * Nothing is sent when the claim does not hold here.
+   */
+  private async evidence (ctx: Uint8Array, me: KeyPair, conditionText: string, gated: GatedClaim): Promise<string> {
+    const condition = parseCondition(conditionText, this.c.registry.modules)
+    const asks = describeCondition(condition)
+    const w = gated.walletLink
+    if (w === undefined) throw new ClaimRefusedError(`this invitation admits only ${asks}`, { hint: 'join with a wallet link naming the context and your identity (`--identity <pk> --wallet-link <file>`, docs/claims.md)' })
+    const account = parseAccountId(w.account)
+    if (account === undefined) throw new InvalidInputError(`walletLink.account ${JSON.stringify(w.account.slice(0, 80))} is not a CAIP-10 account id`)
+    const identitySignature = toHex(signIdentity(me.secretKey, ctx, me.publicKey, w.account))
+    const result = await this.c.claims.verify(condition.chain, conditionStatement(condition, account.address), { network: account.reference })
+    const unmet = conditionUnmet(condition, result, account.address)
+    if (unmet !== null) throw new ClaimRefusedError(`this invitation admits only ${asks}: ${unmet}`)
+    const text = encodeEvidence({ link: { account: w.account, statement: w.statement as ClaimEvidence['link']['statement'], proof: String(w.proof), identitySignature }, block: { number: result.block.number, hash: result.block.hash } })
+    const mismatch = evidenceMismatch(text, ctx, me.publicKey)
+    if (mismatch !== null) throw new InvalidInputError(`the wallet link does not fit this claim: ${mismatch}`, { hint: `its statement must name context ${toHex(ctx)} and identity ${toHex(me.publicKey)}` })
+    return text
+  }
+
+  /**
+   * A wallet-account invitation: the wallet signed a statement this node prepared
+   * (`moor wallet link <context> <account>`) for one of its unbound identities. Answers
+   * the checked link and that identity.
+   */
+  private async walletLink (t: AccountTicket, wallet: WalletSubmit | undefined): Promise<{ link: SignedWalletLink, identity: KeyPair }> {
+    if (wallet === undefined) {
+      throw new InvalidInputError(`this invitation is for wallet account ${t.account}: the join needs a link made with that wallet`, {
+        hint: `run \`moor wallet link ${toHex(t.context)} ${t.account}\`, sign the text it prints with the wallet, then \`moor context join <invitation> --nonce <nonce> --signature <signature>\``
+      })
+    }
+    const made = await this.c.wallets.signedLink(t.context, wallet, false)
+    if (made.link.account !== normalizeAccount(this.c.registry.modules, t.account)) throw new WalletLinkRefusedError('NotInvited', { account: made.link.account, invited: t.account })
+    return made
+  }
+
+  /**
+   * Claims with the link: shown to the inviter's node to be served the log (it checks the
+   * wallet signature too), then carried by the claim, which every member node checks.
+   */
+  private async claimByWallet (t: AccountTicket, me: KeyPair, link: SignedWalletLink, peers: string[]): Promise<string> {
+    const claim: WalletClaim = [t.invitation, 'wallet', encodeLink(link)]
+    const source = await this.bindTo(t, me, peers, claim, (target) => target.type === 'account' && target.account === link.account, 'invitation for this wallet account')
+    try {
+      const op = await this.sign(t.context, me, { type: 'claim', invitation: t.invitation, link })
+      await this.c.replicator.push(source, t.context, [op], me, claim)
+      await this.confirmClaim(source, t.context, me, claim, op)
+    } catch (err) {
+      await this.discard(t.context, me)
+      throw err
+    }
+    return source
+  }
+
+  /** The peer's view decides: a concurrent claimer may have taken the last use, or the peer refused the claim. */
+  private async confirmClaim (source: string, ctx: Uint8Array, me: KeyPair, claim: InvitationClaim, op: GovOp): Promise<void> {
+    await this.c.replicator.syncGov(source, ctx, me, claim)
+    const verdict = this.c.governance.offchain.dag(ctx).verdict(op.id)
+    if (verdict?.accepted !== true) throw new GovernanceRejectedError(`the claim was refused: ${verdict?.reason ?? 'the peer did not take it'}`)
   }
 
   /** Signs and records an op as `me`; answers the op (to push it). */
@@ -227,7 +355,7 @@ export class Joiner {
    * follows the context on the chain, waits for a member to share the group key there,
    * and catches up with the invitation's peers.
    */
-  private async joinOnChain (t: InvitationTicket, ref: ChainAnchorRef, me: KeyPair, onProgress: Progress): Promise<ContextRecord> {
+  private async joinOnChain (t: IdentityTicket | OpenTicket, ref: ChainAnchorRef, me: KeyPair, onProgress: Progress): Promise<ContextRecord> {
     this.c.registry.canSubmit(ref.kind)
     const adapter = await this.c.registry.get(ref)
     const network = await adapter.network()
@@ -256,7 +384,7 @@ export class Joiner {
     await this.c.store.transaction(() => {
       if (t.kind === 'identity') this.c.identities.bind(t.invitee, t.context)
       else this.c.identities.create(t.context, me)
-      this.c.contexts.put({ id: t.context, applicationId: joined.application, createdAt: Date.now(), identity: me.publicKey, xcallGrants: [], anchor: ref })
+      this.c.contexts.put({ id: t.context, applicationId: joined.application, createdAt: this.createdAt(t.context), identity: me.publicKey, xcallGrants: [], anchor: ref })
       this.c.dag.init(t.context)
     })
     this.c.replicator.refresh(t.context)
@@ -292,8 +420,13 @@ export class Joiner {
 
   /** Writes the local context record (inside a transaction). */
   private record (ctx: Uint8Array, application: Uint8Array, identity: Uint8Array): void {
-    this.c.contexts.put({ id: ctx, applicationId: application, createdAt: Date.now(), identity, xcallGrants: [], anchor: { kind: 'offchain' } })
+    this.c.contexts.put({ id: ctx, applicationId: application, createdAt: this.createdAt(ctx), identity, xcallGrants: [], anchor: { kind: 'offchain' } })
     this.c.dag.init(ctx)
+  }
+
+  /** When the context was created (its first governance operation), not when this node joined. */
+  private createdAt (ctx: Uint8Array): number {
+    return this.c.governance.entries(ctx)[0]?.at ?? Date.now()
   }
 
   /**

@@ -20,6 +20,7 @@ import type { ChainModules } from '../chain/modules.ts'
 import type { Replicator } from './replication.ts'
 import { signerOf } from './signer.ts'
 import type { InviteResult } from './types.ts'
+import { WalletLinkRefusedError } from '../wallets/errors.ts'
 
 export interface MembershipComponents {
   /** The chain modules: an invitation names a chain-anchored context's network in its chain's terms. */
@@ -35,7 +36,9 @@ export interface MembershipComponents {
 
 export type InviteRequest =
   | { kind: 'identity', identity: Uint8Array, role: 'member' | 'reader', expiresInMs?: number, includeRpc?: boolean }
-  | { kind: 'open', role: 'member' | 'reader', expiresInMs?: number, maxUses?: number, includeRpc?: boolean }
+  | { kind: 'open', role: 'member' | 'reader', expiresInMs?: number, maxUses?: number, includeRpc?: boolean, /** A claim condition's canonical text (src/claims/condition.ts). */ condition?: string }
+  /** A wallet account (CAIP-10, normalised by its chain module): claimed with a link made with it (src/wallets/admission.ts). */
+  | { kind: 'account', account: string, role: 'member' | 'reader', expiresInMs?: number, includeRpc?: boolean }
 
 export class Membership {
   private readonly c: MembershipComponents
@@ -57,18 +60,21 @@ export class Membership {
     const id = new Uint8Array(randomBytes(32))
     const expiresAt = Date.now() + ttl
     const secret = req.kind === 'open' ? new Uint8Array(randomBytes(32)) : undefined
+    if (req.kind === 'account' && isChainAnchor(ctx.anchor)) throw new WalletLinkRefusedError('NotOnChain')
     const target: InvitationTarget = req.kind === 'identity'
       ? { type: 'identity', identity: req.identity }
-      : { type: 'open', key: openInvitationKey(secret!).publicKey }
+      : req.kind === 'account' ? { type: 'account', account: req.account } : { type: 'open', key: openInvitationKey(secret!).publicKey }
     await this.c.governance.submit(ctx.id, signerOf(this.c.identities, ctx), {
       type: 'invite',
-      invitation: { id, target, role: req.role, expiresAt, maxUses }
+      invitation: { id, target, role: req.role, expiresAt, maxUses, ...(req.kind === 'open' && req.condition !== undefined ? { condition: req.condition } : {}) }
     })
     // Share the group key with an identity-bound invitee now, so it can read as soon as it
     // has claimed (an open claimer gets it once it is a member).
     await this.c.replicator.keyDuties(ctx.id)
     const base = { context: ctx.id, invitation: id, role: req.role, expiresAt, peers: this.c.network.addresses(), ...(isChainAnchor(ctx.anchor) ? { anchor: ticketAnchor(ctx.anchor, req.includeRpc === true) } : {}) }
-    const ticket: InvitationTicket = req.kind === 'identity' ? { kind: 'identity', invitee: req.identity, ...base } : { kind: 'open', secret: secret!, ...base }
+    const ticket: InvitationTicket = req.kind === 'identity'
+      ? { kind: 'identity', invitee: req.identity, ...base }
+      : req.kind === 'account' ? { kind: 'account', account: req.account, ...base } : { kind: 'open', secret: secret!, ...base }
     this.c.logger.info('invitation recorded', { context: toHex(ctx.id), invitation: toHex(id), kind: req.kind, role: req.role, maxUses })
     return { invitation: encodeTicket(ticket, this.c.modules), id: toHex(id), kind: req.kind, role: req.role, expiresAt, maxUses }
   }

@@ -1,6 +1,8 @@
 // The node's public surface: what the API and the CLI call. Ids cross this boundary as
 // lowercase hex strings (applications: sha256 of the WASM; contexts: 32 random bytes;
 // identities: ed25519 public keys).
+import type { ClaimResult } from '../claims/types.ts'
+import type { WalletLinkInfo, WalletStatementInfo, WalletStatementRequest, WalletSubmit } from '../wallets/types.ts'
 
 export interface ApplicationInfo {
   id: string
@@ -36,6 +38,17 @@ export interface ContextInfo {
   deltaCount: number
   /** Contexts allowed to xcall into this one. */
   xcallGrants: string[]
+  /** Set when this node's identity was removed from the context; it no longer syncs. */
+  removed: RemovedInfo | null
+  /** A chain anchor only: since when (ms) the chain has said it has no such context (a reset devnet), else null. */
+  anchorMissingSince: number | null
+}
+
+/** Who removed this node's identity from a context, when (ms) and at which governance position. */
+export interface RemovedInfo {
+  by: string
+  at: number
+  position: number
 }
 
 export interface IdentityInfo {
@@ -134,12 +147,16 @@ export interface InviteRequest {
   identity?: string
   /** Open: whoever holds the invitation string may claim it, up to `maxUses` times. */
   open?: boolean
+  /** Wallet account (CAIP-10): claimed by an identity with a link made with that wallet (offchain contexts). */
+  wallet?: string
   /** Default `member`. Admins are added through proposals. */
   role?: 'member' | 'reader'
   /** Default 7 days. */
   expiresInMs?: number
   /** Open invitations only (default 1); an identity-bound invitation is used once. */
   maxUses?: number
+  /** Open invitations of off-chain contexts: a claim the claimant's linked wallet must prove (docs/claims.md, "Gated invitations"). */
+  condition?: unknown
   /**
    * Chain-anchored contexts: also write this node's RPC endpoint into the string (default
    * false: the joiner uses its own). Only for a public endpoint that holds no provider key.
@@ -151,7 +168,7 @@ export interface InviteResult {
   /** The string to hand to the invitee (`moor context join <invitation>`). */
   invitation: string
   id: string
-  kind: 'identity' | 'open'
+  kind: 'identity' | 'open' | 'account'
   role: 'member' | 'reader'
   expiresAt: number
   maxUses: number
@@ -159,9 +176,11 @@ export interface InviteResult {
 
 export interface InvitationInfo {
   id: string
-  kind: 'identity' | 'open'
+  kind: 'identity' | 'open' | 'account'
   /** The invitee of an identity-bound invitation. */
   invitee: string | null
+  /** The wallet account (CAIP-10) of an account invitation. */
+  account?: string
   role: 'member' | 'reader'
   expiresAt: number
   maxUses: number
@@ -216,7 +235,7 @@ export type GovActionInfo =
   | { type: 'grant', identity: string, capability: Capability }
   | { type: 'revoke', identity: string, capability: Capability }
   | { type: 'updateApplication', application: string }
-  | { type: 'invite', invitation: string, kind: 'identity' | 'open', invitee: string | null, role: 'member' | 'reader', expiresAt: number, maxUses: number }
+  | { type: 'invite', invitation: string, kind: 'identity' | 'open' | 'account', invitee: string | null, role: 'member' | 'reader', expiresAt: number, maxUses: number }
   | { type: 'revokeInvitation', invitation: string }
   | { type: 'claim', invitation: string }
   | { type: 'commitClaim', invitation: string }
@@ -225,6 +244,8 @@ export type GovActionInfo =
   | { type: 'propose', proposal: string, actions: ProposalActionInfo[] }
   | { type: 'approve', proposal: string }
   | { type: 'keys', keyId: string, rotate: boolean, recipients: string[] }
+  | { type: 'linkWallet', identity: string, account: string }
+  | { type: 'unlinkWallet', identity: string, account: string, by: 'identity' | 'wallet' }
   /** A request this node cannot decode (a newer contract's, say). */
   | { type: 'unknown', name: string }
 
@@ -282,8 +303,36 @@ export interface SyncStatusInfo {
   pendingDeltas: number
   lastSync: number | null
   lastError: string | null
+  /** Id (hex) of the group key in force. */
   keyEpoch: string | null
+  /** The same key as a number: 1 for the context's first key, +1 per rotation. */
+  keyEpochNumber: number | null
   awaitingKey: boolean
+  /** Set when this node's identity was removed from the context (then no key is awaited). */
+  removed: RemovedInfo | null
+}
+
+/** After `POST /admin/chains/reload`: the chains whose settings changed, and which have a relayer key now. */
+export interface ChainsReloadInfo {
+  changed: string[]
+  chains: Array<{ kind: string, relayer: boolean, rpc: string | null, contract: string | null }>
+}
+
+export interface JoinOptions {
+  onProgress?: (p: SyncProgressEvent) => void
+  /** A chain-anchored context: the endpoint to use instead of the configured one. */
+  rpc?: string
+  /**
+   * This node was removed from the context: drop its copy (as `context delete` does) and
+   * join anew with the invitation's identity. Without it such a join is refused.
+   */
+  freshIdentity?: boolean
+  /** An open invitation: claim as this unbound identity (from newIdentity) instead of a fresh one. */
+  identity?: string
+  /** A gated open invitation: the wallet's part of a link naming the context and `identity` (docs/claims.md). */
+  walletLink?: { account: string, statement: unknown, proof: unknown }
+  /** A wallet-account invitation: the wallet's signature over a statement from `walletStatement`. */
+  wallet?: WalletSubmit
 }
 
 export interface SyncProgressEvent {
@@ -295,6 +344,16 @@ export interface SyncProgressEvent {
 export interface MoorNode {
   readonly home: string
   status (): NodeStatus
+
+  /** Proves a claim about a chain through the endpoints config.json names (`claims.<chain>`, docs/claims.md). */
+  verifyClaim (req: { chain: unknown, statement: unknown, block?: unknown }): Promise<ClaimResult>
+  /** Wallet links (docs/wallets.md): the statement a wallet signs, for a context this node is in or is to join by wallet. */
+  walletStatement (contextId: string, req: WalletStatementRequest): Promise<WalletStatementInfo>
+  /** Checks a signed statement and records the link on the context's governance log. */
+  linkWallet (contextId: string, submit: WalletSubmit): Promise<WalletLinkInfo>
+  walletLinks (contextId: string, options?: { identity?: string, recheck?: boolean }): Promise<WalletLinkInfo[]>
+  /** By this node's identity (the linked one), or with `wallet` the wallet's signed revocation. */
+  unlinkWallet (contextId: string, account: string, options?: { identity?: string, wallet?: WalletSubmit }): Promise<{ revoked: WalletLinkInfo }>
 
   installApplication (req: InstallApplicationRequest): Promise<ApplicationInfo>
   listApplications (): ApplicationInfo[]
@@ -329,7 +388,7 @@ export interface MoorNode {
    * node's unbound identities; an open one makes a new identity and claims by commit–reveal.
    */
   /** `rpc`: for a chain-anchored context, the endpoint to claim and follow through (else config, else the invitation's). */
-  join (invitation: string, options?: { onProgress?: (p: SyncProgressEvent) => void, rpc?: string }): Promise<ContextInfo>
+  join (invitation: string, options?: JoinOptions): Promise<ContextInfo>
   /** Removes a member; the group key rotates so it cannot read anything written after. */
   removeMember (contextId: string, identity: string): Promise<ContextInfo>
   /** Leaves a context (a `leave` op the other members see), then deletes it locally. */
@@ -357,6 +416,9 @@ export interface MoorNode {
 
   /** Connected peers and the contexts shared with each. */
   peers (): PeerInfo[]
+
+  /** Reads config.json `chains.*` and the relayer keys again: CLI commands that write them tell a running node so. */
+  reloadChains (): Promise<ChainsReloadInfo>
 
   syncStatus (contextId: string): SyncStatusInfo
   /** Catches up with every connected peer now. */

@@ -242,24 +242,125 @@ export class DeltaDag {
 }
 
 /**
- * Deltas a peer lacks, for the `deltas` protocol: starting from `ids`, walk back through
- * parents, stopping at the requester's heads and at deltas known only by id (snapshot).
- * Yields stored wire bytes, children before parents; the receiver holds and cascades.
+ * Deltas a peer lacks, for the `deltas` protocol: the ancestors of `ids` (inclusive) that
+ * are not ancestors of the requester's heads `stopAt`, at most `limit` of them, parents
+ * before children — so the requester applies each as it comes and holds nothing, however
+ * large the deltas (a walk that went out children first made it hold the whole answer).
+ *
+ * Both sides are walked back together, newest clock first: a delta reached from the
+ * requester's heads is one it has, and so is everything behind it. After a fork the
+ * shared history is therefore not sent. A clock that runs against causality (only an
+ * author can write one) costs at most some deltas sent that the requester has. Deltas
+ * known only by id (from a snapshot) end the walk on their path.
  */
 export function * walkBack (store: Store, context: Uint8Array, ids: Uint8Array[], stopAt: Uint8Array[], limit: number): Generator<Uint8Array> {
-  const stop = new Set(stopAt.map(toHex))
-  const seen = new Set<string>()
-  const queue = [...ids]
-  let sent = 0
-  while (queue.length > 0 && sent < limit) {
-    const id = queue.shift()!
-    const hex = toHex(id)
-    if (seen.has(hex) || stop.has(hex)) continue
-    seen.add(hex)
+  const read = (id: Uint8Array): Uint8Array | undefined => {
     const bytes = store.db.deltas.get(key(context, id)) as Uint8Array | undefined
-    if (bytes === undefined || bytes.byteLength === 0) continue
-    sent++
-    yield bytes
-    queue.push(...peekDelta(bytes).parents)
+    return bytes === undefined || bytes.byteLength === 0 ? undefined : bytes
   }
+  // Per delta reached: whether the requester has it, and (for the others) its parents.
+  const reached = new Map<string, { theirs: boolean, walked: boolean, id: Uint8Array, parents: Uint8Array[] }>()
+  const queue = new ClockHeap()
+  let wanted = 0
+  const reach = (id: Uint8Array, theirs: boolean): void => {
+    const hex = toHex(id)
+    const seen = reached.get(hex)
+    if (seen !== undefined) {
+      // Reached from the requester's side too: it has it (counted only if not walked yet).
+      if (theirs && !seen.theirs) { seen.theirs = true; if (!seen.walked) wanted-- }
+      return
+    }
+    const bytes = read(id)
+    if (bytes === undefined) return
+    const peek = peekDelta(bytes)
+    reached.set(hex, { theirs, walked: false, id, parents: peek.parents })
+    if (!theirs) wanted++
+    queue.push(peek.hlc, hex)
+  }
+  for (const id of stopAt) reach(id, true)
+  for (const id of ids) reach(id, false)
+  const send: string[] = []
+  // The requester's side is walked at most WALK_PER_DELTA times the limit: a requester
+  // whose heads are far newer than what it asks for must not make this node walk its whole
+  // history per request. Past that, only what is asked for is walked on; deltas both sides
+  // share may then be sent (the requester skips them).
+  let theirsWalked = 0
+  // Ends when only the requester's side is left to walk, or at the limit.
+  while (queue.size > 0 && wanted > 0 && send.length < limit) {
+    const hex = queue.pop()!
+    const entry = reached.get(hex)!
+    entry.walked = true
+    if (entry.theirs && theirsWalked++ >= WALK_PER_DELTA * limit) continue
+    if (!entry.theirs) { send.push(hex); wanted-- }
+    for (const p of entry.parents) reach(p, entry.theirs)
+  }
+  // Parents first: a depth-first post-order over the deltas to send.
+  const chosen = new Set(send.filter((hex) => !reached.get(hex)!.theirs))
+  const done = new Set<string>()
+  for (const root of chosen) {
+    const stack: Array<{ hex: string, next: number }> = [{ hex: root, next: 0 }]
+    while (stack.length > 0) {
+      const top = stack[stack.length - 1]!
+      if (done.has(top.hex)) { stack.pop(); continue }
+      const parents = reached.get(top.hex)!.parents
+      if (top.next < parents.length) {
+        const p = toHex(parents[top.next++]!)
+        if (chosen.has(p) && !done.has(p)) stack.push({ hex: p, next: 0 })
+        continue
+      }
+      done.add(top.hex)
+      stack.pop()
+      // Read again rather than kept from the walk: it may pass thousands of 4 MiB deltas.
+      const bytes = read(reached.get(top.hex)!.id)
+      if (bytes !== undefined) yield bytes
+    }
+  }
+}
+
+/** How far walkBack walks the requester's side, per delta it may send. */
+const WALK_PER_DELTA = 4
+
+/** A max-heap of delta ids by clock: the newest first. */
+class ClockHeap {
+  private readonly items: Array<{ at: Timestamp, hex: string }> = []
+
+  get size (): number {
+    return this.items.length
+  }
+
+  push (at: Timestamp, hex: string): void {
+    const a = this.items
+    a.push({ at, hex })
+    for (let i = a.length - 1; i > 0;) {
+      const up = (i - 1) >> 1
+      if (!newer(a[i]!.at, a[up]!.at)) break
+      ;[a[i], a[up]] = [a[up]!, a[i]!]
+      i = up
+    }
+  }
+
+  pop (): string | undefined {
+    const a = this.items
+    const top = a[0]
+    const last = a.pop()
+    if (top === undefined || last === undefined) return undefined
+    if (a.length > 0) {
+      a[0] = last
+      for (let i = 0; ;) {
+        const l = 2 * i + 1
+        const r = l + 1
+        let m = i
+        if (l < a.length && newer(a[l]!.at, a[m]!.at)) m = l
+        if (r < a.length && newer(a[r]!.at, a[m]!.at)) m = r
+        if (m === i) break
+        ;[a[i], a[m]] = [a[m]!, a[i]!]
+        i = m
+      }
+    }
+    return top.hex
+  }
+}
+
+function newer (x: Timestamp, y: Timestamp): boolean {
+  return x.ms > y.ms || (x.ms === y.ms && x.c > y.c)
 }

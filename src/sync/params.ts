@@ -39,7 +39,10 @@ export type OpenClaim = [Uint8Array, Uint8Array]
 
 export interface DeltasParams { ids: Uint8Array[], stop: Uint8Array[], limit: number }
 export interface AppParams { app: Uint8Array, offset: number }
-export interface PushParams { ops: Uint8Array[], claim: OpenClaim | null }
+/** A wallet-account invitation's claim: [invitation id, "wallet", the claimer's link (src/wallets/record.ts, checked by the server)]. */
+export type WalletClaim = [Uint8Array, 'wallet', unknown[]]
+export type InvitationClaim = OpenClaim | WalletClaim
+export interface PushParams { ops: Uint8Array[], claim: InvitationClaim | null }
 
 const bytes = (v: unknown, len?: number): v is Uint8Array => v instanceof Uint8Array && (len === undefined || v.byteLength === len)
 const fail = (protocol: string, why: string): never => { throw new SyncParamsError(`${protocol} params: ${why}`) }
@@ -48,6 +51,12 @@ export function isOpenClaim (v: unknown): v is OpenClaim {
   return Array.isArray(v) && v.length === 2 && bytes(v[0], 32) && bytes(v[1], 64)
 }
 
+export function isWalletClaim (v: unknown): v is WalletClaim {
+  return Array.isArray(v) && v.length === 3 && bytes(v[0], 32) && v[1] === 'wallet' && Array.isArray(v[2])
+}
+
+const isClaim = (v: unknown): v is InvitationClaim => isOpenClaim(v) || isWalletClaim(v)
+
 function ids (protocol: string, what: string, v: unknown, max: number): Uint8Array[] {
   if (!Array.isArray(v)) return fail(protocol, `${what} must be a list of 32-byte ids`)
   if (v.length > max) return fail(protocol, `${what} holds ${v.length} ids, more than ${max}`)
@@ -55,10 +64,10 @@ function ids (protocol: string, what: string, v: unknown, max: number): Uint8Arr
   return v
 }
 
-/** gov: null, or an open-invitation claim [invitation id (32 bytes), proof (64 bytes)]. */
-export function parseGovParams (v: unknown): OpenClaim | null {
-  if (v === null || isOpenClaim(v)) return v
-  return fail('gov', 'expected null or [invitation id, proof]')
+/** gov: null, an open-invitation claim [invitation id (32 bytes), proof (64 bytes)], or a wallet claim. */
+export function parseGovParams (v: unknown): InvitationClaim | null {
+  if (v === null || isClaim(v)) return v
+  return fail('gov', 'expected null, [invitation id, proof] or [invitation id, "wallet", link]')
 }
 
 /** heads: null. */
@@ -107,7 +116,7 @@ export function parsePushParams (v: unknown): PushParams {
   if (!Array.isArray(ops) || ops.length === 0 || ops.length > MAX_PUSH_OPS) return fail('push', `ops must be a list of 1 to ${MAX_PUSH_OPS} ops`)
   // Each op's own size bound is checked by its decoder.
   if (!ops.every((o) => bytes(o))) return fail('push', 'each op must be bytes')
-  if (claim !== null && !isOpenClaim(claim)) return fail('push', 'claim must be null or [invitation id, proof]')
+  if (claim !== null && !isClaim(claim)) return fail('push', 'claim must be null, [invitation id, proof] or [invitation id, "wallet", link]')
   return { ops, claim }
 }
 

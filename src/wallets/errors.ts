@@ -16,7 +16,13 @@ const TEXTS = {
   NotYetValid: (a) => `the statement is issued at ${a.issuedAt}, in the future`,
   BadIdentitySignature: () => 'the context identity signature over the account does not verify',
   BadWalletSignature: (a) => `the wallet signature does not verify: ${a.why}`,
-  BadStatement: (a) => `the statement is malformed: ${a.why}`
+  BadStatement: (a) => `the statement is malformed: ${a.why}`,
+  NoLink: (a) => `the invitation is for wallet account ${a.account}: the claim must carry a link made with it`,
+  NotInvited: (a) => `the link is for ${a.account}, the invitation for ${a.invited}`,
+  NotOnChain: () => 'wallet links are kept on the governance log of off-chain contexts; chain-anchored contexts do not take them yet',
+  NotMember: () => 'the identity is not a member of the context',
+  NoSuchLink: () => 'no such wallet link',
+  Unavailable: (a) => `the wallet could not be checked now: ${a.why}`
 } satisfies Record<string, Text>
 
 export type WalletLinkRefusal = keyof typeof TEXTS
@@ -27,5 +33,10 @@ export class WalletLinkRefusedError extends ForbiddenError {
   constructor (code: WalletLinkRefusal, args: Record<string, string> = {}) {
     super(`wallet link refused (${code}): ${TEXTS[code](args)}`)
     this.code = code
+  }
+
+  /** The API's error body carries the code, so clients compare it, never the wording. */
+  override toJSON (): ReturnType<ForbiddenError['toJSON']> & { code: WalletLinkRefusal } {
+    return { ...super.toJSON(), code: this.code }
   }
 }

@@ -5,6 +5,9 @@
 import { toHex } from '../crypto/bytes.ts'
 import { WalletLinkRefusedError } from './errors.ts'
 
+/** Longest validity window of a statement: what a revoked link's replay must be guarded for. */
+export const MAX_LINK_LIFETIME_MS = 366 * 24 * 3600_000
+
 export interface LinkStatement {
   domain: string
   account: string
@@ -13,13 +16,16 @@ export interface LinkStatement {
   nonce: string
   issuedAt: string
   expiry: string
+  /** Absent for a link; "unlink" for the wallet's own revocation of one (a different text to sign). */
+  purpose?: 'unlink'
 }
 
 export function statementFields (a: {
   domain: string, account: string, context: Uint8Array, identity: Uint8Array,
-  nonce: string, issuedAt: Date, expiry: Date
+  nonce: string, issuedAt: Date, expiry: Date, purpose?: 'unlink'
 }): LinkStatement {
   return {
+    ...(a.purpose !== undefined ? { purpose: a.purpose } : {}),
     domain: a.domain,
     account: a.account,
     context: toHex(a.context),
@@ -40,4 +46,6 @@ export function checkStatement (s: LinkStatement): void {
   if (Number.isNaN(Date.parse(s.issuedAt))) bad('issuedAt')
   if (Number.isNaN(Date.parse(s.expiry))) bad('expiry')
   if (Date.parse(s.expiry) <= Date.parse(s.issuedAt)) bad('expiry before issuedAt')
+  if (Date.parse(s.expiry) - Date.parse(s.issuedAt) > MAX_LINK_LIFETIME_MS) bad('a link lasts at most 366 days')
+  if (s.purpose !== undefined && s.purpose !== 'unlink') bad('purpose')
 }

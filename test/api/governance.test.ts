@@ -131,7 +131,7 @@ describe('API membership and governance routes', () => {
     const refused = await b.call('PUT', `/admin/contexts/${ctx}/members/${me}/role`, { body: { role: 'reader' } })
     assert.equal(refused.status, 422)
     assert.equal(refused.json.error.name, 'GovernanceRejectedError')
-    assert.match(refused.json.error.message, /^setRole refused: /)
+    assert.match(refused.json.error.message, /^the role change was refused: /)
   })
 
   it('POST leave: b leaves; a sees it go; b can join again with the open invitation and be removed', async () => {
@@ -182,7 +182,7 @@ describe('API membership and governance routes', () => {
     // Approving a closed proposal is refused with the reason.
     const late = await a.call('POST', `/admin/contexts/${ctx}/proposals/${created.json.id}/approve`)
     assert.equal(late.status, 422)
-    assert.match(late.json.error.message, /^approve refused: no such proposal$/)
+    assert.match(late.json.error.message, /^the approval was refused: no such proposal$/)
   })
 
   it('GET governance lists every op with its verdict; ?rejected and ?limit filter', async () => {
@@ -253,7 +253,7 @@ const CASES: RefusalCase[] = [
   { name: 'an invitation with a short identity', method: 'POST', path: '/admin/contexts/:ctx/invitations', init: { body: { identity: 'abc' } }, status: 400, errorName: 'InvalidInputError', message: /^body\.identity must be a 64-character hex id$/ },
   { name: 'an invitation with an unknown field', method: 'POST', path: '/admin/contexts/:ctx/invitations', init: { body: { open: true, uses: 2 } }, status: 400, errorName: 'InvalidInputError', message: /^unknown field body\.uses$/ },
   { name: 'an invitation into an unknown context', method: 'POST', path: `/admin/contexts/${ZERO_ID}/invitations`, init: { body: { open: true } }, status: 404, errorName: 'NotFoundError', message: /context/ },
-  { name: 'an invitation of an existing member', method: 'POST', path: '/admin/contexts/:ctx/invitations', init: { body: { identity: ':me' } }, status: 422, errorName: 'GovernanceRejectedError', message: /^invite refused: the invitee is already a member$/ },
+  { name: 'an invitation of an existing member', method: 'POST', path: '/admin/contexts/:ctx/invitations', init: { body: { identity: ':me' } }, status: 422, errorName: 'GovernanceRejectedError', message: /^the invitation was refused: the invitee is already a member$/ },
   { name: 'an invitation as a JSON array', method: 'POST', path: '/admin/contexts/:ctx/invitations', init: { body: '[]', headers: JSON_TYPE }, status: 400, errorName: 'InvalidInputError', message: /^request body must be a JSON object$/ },
   // join
   { name: 'a join without an invitation', method: 'POST', path: '/admin/contexts/join', init: { body: {} }, status: 400, errorName: 'InvalidInputError', message: /^missing body\.invitation$/ },
@@ -270,17 +270,17 @@ const CASES: RefusalCase[] = [
   { name: 'a role change to admin', method: 'PUT', path: '/admin/contexts/:ctx/members/:other/role', init: { body: { role: 'admin' } }, status: 400, errorName: 'InvalidInputError', message: /^body\.role must be one of member, reader$/ },
   { name: 'a role change without a role', method: 'PUT', path: '/admin/contexts/:ctx/members/:other/role', init: { body: {} }, status: 400, errorName: 'InvalidInputError', message: /^body\.role must be one of member, reader$/ },
   { name: 'a role change of a non-hex identity', method: 'PUT', path: '/admin/contexts/:ctx/members/me/role', init: { body: { role: 'reader' } }, status: 400, errorName: 'InvalidInputError', message: /^params\.identity must be a 64-character hex id$/ },
-  { name: 'a role change of a non-member', method: 'PUT', path: '/admin/contexts/:ctx/members/:other/role', init: { body: { role: 'reader' } }, status: 422, errorName: 'GovernanceRejectedError', message: /^setRole refused: [0-9a-f]{12} is not a member$/ },
-  { name: 'a role change of the admin', method: 'PUT', path: '/admin/contexts/:ctx/members/:me/role', init: { body: { role: 'member' } }, status: 422, errorName: 'GovernanceRejectedError', message: /^setRole refused: admin roles change through proposals$/ },
+  { name: 'a role change of a non-member', method: 'PUT', path: '/admin/contexts/:ctx/members/:other/role', init: { body: { role: 'reader' } }, status: 422, errorName: 'GovernanceRejectedError', message: /^the role change was refused: [0-9a-f]{12} is not a member$/ },
+  { name: 'a role change of the admin', method: 'PUT', path: '/admin/contexts/:ctx/members/:me/role', init: { body: { role: 'member' } }, status: 422, errorName: 'GovernanceRejectedError', message: /^the role change was refused: admin roles change through proposals$/ },
   { name: 'an unknown capability', method: 'POST', path: '/admin/contexts/:ctx/members/:me/capabilities/Root', status: 400, errorName: 'InvalidInputError', message: /^params\.capability must be one of ManageMembers, ManageApplication, Proxy$/ },
   { name: 'a capability grant with a body', method: 'POST', path: '/admin/contexts/:ctx/members/:me/capabilities/Proxy', init: { body: { why: 'x' } }, status: 400, errorName: 'InvalidInputError', message: /^unknown field body\.why$/ },
   { name: 'a capability grant with a text body', method: 'POST', path: '/admin/contexts/:ctx/members/:me/capabilities/Proxy', init: { body: 'please', headers: { 'content-type': 'text/plain' } }, status: 400, errorName: 'InvalidInputError', message: /^this request takes no body$/ },
   { name: 'a capability grant to a non-member', method: 'POST', path: '/admin/contexts/:ctx/members/:other/capabilities/Proxy', status: 422, errorName: 'GovernanceRejectedError', message: /is not a member$/ },
-  { name: 'removing a non-member', method: 'DELETE', path: '/admin/contexts/:ctx/members/:other', status: 422, errorName: 'GovernanceRejectedError', message: /^removeMember refused: [0-9a-f]{12} is not a member$/ },
+  { name: 'removing a non-member', method: 'DELETE', path: '/admin/contexts/:ctx/members/:other', status: 422, errorName: 'GovernanceRejectedError', message: /^the removal was refused: [0-9a-f]{12} is not a member$/ },
   { name: 'removing the admin', method: 'DELETE', path: '/admin/contexts/:ctx/members/:me', status: 422, errorName: 'GovernanceRejectedError', message: /removeAdmin proposal/ },
   { name: 'removing a non-hex identity', method: 'DELETE', path: '/admin/contexts/:ctx/members/zz', status: 400, errorName: 'InvalidInputError', message: /^params\.identity must be a 64-character hex id$/ },
   { name: 'leaving an unknown context', method: 'POST', path: `/admin/contexts/${ZERO_ID}/leave`, status: 404, errorName: 'NotFoundError', message: /context/ },
-  { name: 'the last admin leaving', method: 'POST', path: '/admin/contexts/:ctx/leave', status: 422, errorName: 'GovernanceRejectedError', message: /^leave refused: the last admin cannot leave/ },
+  { name: 'the last admin leaving', method: 'POST', path: '/admin/contexts/:ctx/leave', status: 422, errorName: 'GovernanceRejectedError', message: /^leaving was refused: the last admin cannot leave/ },
   // application
   { name: 'an application update without an id', method: 'PUT', path: '/admin/contexts/:ctx/application', init: { body: {} }, status: 400, errorName: 'InvalidInputError', message: /^missing body\.applicationId$/ },
   { name: 'an application update to an unknown application', method: 'PUT', path: '/admin/contexts/:ctx/application', init: { body: { applicationId: ZERO_ID } }, status: 404, errorName: 'NotFoundError', message: /is not installed/ },

@@ -3,7 +3,7 @@
 // (a finality tag) on the change feed, over the in-memory chain.
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { SerialSender, TimeoutError, sleep, withRetry, withTimeout } from '../../src/chain/kit/index.ts'
+import { ChangeFeed, SerialSender, TimeoutError, sleep, withRetry, withTimeout } from '../../src/chain/kit/index.ts'
 import { generateKeyPair } from '../../src/crypto/ed25519.ts'
 import type { AnchorChange } from '../../src/governance/anchor.ts'
 import { silentLogger } from '../../src/log/index.ts'
@@ -132,5 +132,35 @@ describe('reorgs on the change feed', () => {
     await until('the change on the new branch', () => seen.at(-1)?.id === r.id && seen.at(-1)?.accepted === true)
     assert.equal((await anchor.viewAt(context)).members.length, 2)
     await anchor.close()
+  })
+})
+
+describe('a change feed whose endpoint is down', () => {
+  it('warns once, polls less and less often, and says once when it works again', async () => {
+    const lines: Array<[string, string]> = []
+    const record = (level: string) => (msg: string) => { lines.push([level, msg]) }
+    const logger = { debug: record('debug'), info: record('info'), warn: record('warn'), error: record('error'), child: () => logger }
+    const polls: number[] = []
+    let down = true
+    const source = {
+      head: async () => { polls.push(Date.now()); if (down) throw new Error('connect ECONNREFUSED 127.0.0.1:8545'); return 5 },
+      idAt: async (seq: number) => `id${seq}`,
+      changes: async () => []
+    }
+    const feed = new ChangeFeed({ source, finality: { confirmations: 1 }, pollIntervalMs: 10, reorgDepth: 4, range: 100, logger })
+    const stop = feed.watch(generateKeyPair().publicKey, () => {})
+    try {
+      await until('six failed polls', () => polls.length >= 6, 10_000, 5)
+      assert.deepEqual(lines.filter(([l]) => l !== 'debug'), [['warn', 'change feed poll failed']])
+      // Each wait is at least double the one before (10, 20, 40, … ms): timers never fire early.
+      const gaps = polls.slice(1, 6).map((t, i) => t - polls[i]!)
+      for (let i = 1; i < gaps.length; i++) assert.ok(gaps[i]! >= 10 * 2 ** i - 1, `gap ${i}: ${gaps.join(', ')} ms`)
+      down = false
+      await until('the feed to recover', () => lines.some(([, m]) => m === 'change feed works again'), 10_000, 5)
+      assert.deepEqual(lines.filter(([l]) => l !== 'debug'), [['warn', 'change feed poll failed'], ['info', 'change feed works again']])
+    } finally {
+      stop()
+      feed.close()
+    }
   })
 })

@@ -1,37 +1,23 @@
 import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
-import { createServer, type Server } from 'node:http'
 import { serveDevnet, type DevnetServer } from '../../adapters/ethereum/devnet/index.ts'
 import { verifyClaim, mappingSlot } from '../../adapters/ethereum/claims/verify.ts'
+import { lyingProxy as startProxy, type LyingProxy } from './proxy.ts'
 
 let devnet: DevnetServer
-const proxies: Server[] = []
+const proxies: LyingProxy[] = []
 
-/** An HTTP proxy in front of the devnet that rewrites answers to `method`. */
+/** A proxy in front of the devnet that rewrites answers to `method`. */
 async function lyingProxy (method: string, alter: (result: any) => any): Promise<string> {
-  const server = createServer((req, res) => {
-    let body = ''
-    req.on('data', (c) => { body += c })
-    req.on('end', () => {
-      void (async () => {
-        const up = await fetch(devnet.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body })
-        const answer = await up.json() as { result: unknown }
-        if (JSON.parse(body).method === method) answer.result = alter(answer.result)
-        res.setHeader('content-type', 'application/json')
-        res.end(JSON.stringify(answer))
-      })()
-    })
-  })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  proxies.push(server)
-  const addr = server.address() as { port: number }
-  return `http://127.0.0.1:${addr.port}`
+  const p = await startProxy(devnet.url, { method, alter })
+  proxies.push(p)
+  return p.url
 }
 
 const ACCOUNT = '0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266' // a funded devnet account
 
 before(async () => { devnet = await serveDevnet() })
-after(async () => { for (const p of proxies) p.close(); await devnet.close() })
+after(async () => { for (const p of proxies) await p.close(); await devnet.close() })
 
 test('a balance proven against a header agreed by two endpoints', async () => {
   const r = await verifyClaim({ kind: 'balance', account: ACCOUNT }, { endpoints: [devnet.url, devnet.url] })
@@ -68,6 +54,35 @@ test('a lying endpoint that alters a block hash or header is rejected, and disag
   try {
     await assert.rejects(verifyClaim({ kind: 'balance', account: ACCOUNT }, { endpoints: [devnet.url, other.url] }), { name: 'EndpointDisagreementError' })
   } finally { await other.close() }
+})
+
+test('an endpoint that answers junk (header fields, proof shapes) is rejected with the reason, never a TypeError', async () => {
+  const junk: Array<[string, (r: any) => any, RegExp]> = [
+    ['eth_getBlockByNumber', (b) => ({ ...b, stateRoot: 42 }), /malformed block header field stateRoot/],
+    ['eth_getBlockByNumber', (b) => ({ ...b, number: 'soon' }), /malformed block header field number/],
+    ['eth_getBlockByNumber', () => 'a block', /malformed block header/],
+    ['eth_getBlockByNumber', () => null, /has no such block/],
+    ['eth_getProof', (p) => ({ ...p, accountProof: 'nope' }), /malformed account proof/],
+    ['eth_getProof', (p) => ({ ...p, accountProof: [...p.accountProof.slice(0, -1), '0xzz'] }), /malformed account proof node/],
+    ['eth_getProof', (p) => ({ ...p, balance: { big: true } }), /malformed balance/],
+    ['eth_getProof', (p) => ({ ...p, storageProof: [] }), /malformed storage proof list/],
+    ['eth_getProof', () => [], /malformed eth_getProof answer/]
+  ]
+  for (const [method, alter, reason] of junk) {
+    const liar = await lyingProxy(method, alter)
+    const statement = method === 'eth_getProof' && reason.source.includes('storage') ? { kind: 'storage' as const, account: ACCOUNT, slot: '0x0' } : { kind: 'balance' as const, account: ACCOUNT }
+    await assert.rejects(verifyClaim(statement, { endpoints: [devnet.url, liar] }), (err: Error) => {
+      assert.equal(err.name, 'ClaimRejectedError', err.stack)
+      assert.match(err.message, reason)
+      assert.ok(err.message.includes(liar), 'the message names the endpoint')
+      return true
+    })
+  }
+})
+
+test('every endpoint of the quorum proves the value: a liar second in the list is caught too', async () => {
+  const liar = await lyingProxy('eth_getProof', (r) => ({ ...r, balance: '0x1' }))
+  await assert.rejects(verifyClaim({ kind: 'balance', account: ACCOUNT }, { endpoints: [devnet.url, liar] }), { name: 'ClaimRejectedError', message: new RegExp(`${liar} stated a value its proof does not support`) })
 })
 
 test('a pinned checkpoint: the header must hash to it', async () => {
@@ -119,4 +134,8 @@ test('moor claim verify --json proves a balance; a lying endpoint gives an error
   const bad = await moor(['claim', 'verify', 'ethereum', JSON.stringify({ kind: 'balance', account: ACCOUNT }), '--rpc', `${liar},${devnet.url}`, '--json'])
   assert.notEqual(bad.code, 0)
   assert.match(bad.stdout + bad.stderr, /ClaimRejectedError|proof does not support/)
+  const typo = await moor(['claim', 'verify', 'ethereum', '{"kind":"balance","acount":"0x1"}', '--rpc', `${devnet.url},${devnet.url}`])
+  assert.notEqual(typo.code, 0)
+  assert.match(typo.stderr, /claim statement: balance takes account; unknown field "acount"/)
+  assert.doesNotMatch(typo.stderr, /TypeError|SyntaxError|at .*\.ts:/)
 })

@@ -3,6 +3,7 @@ import { statSync } from 'node:fs'
 import { after, before, describe, it } from 'node:test'
 import { capabilityArg, durationArg } from '../../src/cli/command.ts'
 import { main } from '../../src/cli/index.ts'
+import { writeRunFile } from '../../src/cli/runfile.ts'
 import { freePort, moor } from '../helpers/cli.ts'
 import { tempDir } from '../helpers/tmp.ts'
 
@@ -81,14 +82,48 @@ describe('moor command line', () => {
     assert.equal(JSON.parse(again.stdout).created, false)
   })
 
+  it('init --force on a home whose node is running says it needs a restart to use the new ports', async () => {
+    const home = `${dir.path}/home-running`
+    assert.equal((await moor(['init', '--home', home])).code, 0)
+    // This test process stands for the running node: the run file names a live pid.
+    await writeRunFile(home, { pid: process.pid, url: 'http://127.0.0.1:1', startedAt: Date.now() })
+    const port = String(await freePort())
+    const res = await moor(['init', '--home', home, '--api-port', port, '--force'])
+    assert.equal(res.code, 0, res.stderr)
+    assert.match(res.stdout, new RegExp(`^a node is running on this home \\(pid ${process.pid}\\): it uses the new ports once restarted`, 'm'))
+    const json = JSON.parse((await moor(['init', '--home', home, '--api-port', String(await freePort()), '--force', '--json'])).stdout)
+    assert.equal(json.restartNeeded, process.pid)
+  })
+
   it('a command that needs the node says how to start it when none answers', async () => {
     const home = `${dir.path}/home-down`
     const port = await freePort()
     assert.equal((await moor(['init', '--home', home, '--api-port', String(port)])).code, 0)
     const res = await moor(['status', '--home', home, '--json'])
     assert.equal(res.code, 1)
-    assert.equal(res.stdout, '')
     assert.match(res.stderr, new RegExp(`^error: no node answers at http://127\\.0\\.0\\.1:${port} — start it with \`moor node --home ${home}\``))
+    // With --json the error is also the one JSON document on stdout, the exit code the same.
+    const doc = JSON.parse(res.stdout)
+    assert.equal(doc.error.name, 'NodeNotRunningError')
+    assert.match(doc.error.message, /^no node answers at /)
+    assert.match(doc.error.hint ?? doc.error.message, /moor node --home/)
+  })
+
+  it('--json usage errors print { error } on stdout and keep exit code 2', async () => {
+    const res = await moor(['call', '--json'])
+    assert.equal(res.code, 2)
+    assert.deepEqual(Object.keys(JSON.parse(res.stdout)), ['error'])
+    assert.equal(JSON.parse(res.stdout).error.name, 'UsageError')
+    assert.match(JSON.parse(res.stdout).error.message, /missing arguments/)
+  })
+
+  it('`moor <group> --help` lists the group\'s commands and exits 0', async () => {
+    for (const group of ['context', 'app', 'relayer']) {
+      const res = await moor([group, '--help'])
+      assert.equal(res.code, 0, res.stderr)
+      assert.equal(res.stderr, '')
+      assert.match(res.stdout, new RegExp(`^Usage: moor ${group} <command>\n\nCommands:\n  moor ${group} `))
+    }
   })
 
   it('a command on a home without config.json says to run moor init', async () => {
@@ -121,8 +156,8 @@ describe('moor membership and governance command lines', () => {
   }
 
   const usageErrors: Array<[string[], RegExp, RegExp]> = [
-    [['context', 'invite', ID], /give --identity <public-key> or --open/, /^Usage: moor context invite <ctx>/m],
-    [['context', 'invite', ID, '--open', '--identity', ID], /--identity and --open exclude each other/, /^Usage: moor context invite/m],
+    [['context', 'invite', ID], /give --identity <public-key>, --wallet <account> or --open/, /^Usage: moor context invite <ctx>/m],
+    [['context', 'invite', ID, '--open', '--identity', ID], /--identity, --wallet and --open exclude each other/, /^Usage: moor context invite/m],
     [['context', 'invite', ID, '--open', '--expires', '7days'], /--expires must be a duration like 7d, 12h, 30m or 1d12h/, /^Usage: moor context invite/m],
     [['context', 'invite', ID, '--open', '--expires', '0d'], /--expires must be a duration/, /^Usage: moor context invite/m],
     [['context', 'invite', ID, '--open', '--max-uses', '0'], /--max-uses must be an integer from 1 to 64/, /^Usage: moor context invite/m],
@@ -130,7 +165,7 @@ describe('moor membership and governance command lines', () => {
     [['context', 'invite', ID, '--open', '--role', 'admin'], /--role must be member or reader/, /Hint: admins are added through proposals/],
     [['context', 'invite', ID, '--identity', 'bob'], /--identity must be a 64-character hex id/, /^Usage: moor context invite/m],
     [['context', 'revoke-invitation', 'abababababababababababababababababababababababababababababababab'], /missing argument/, /^Usage: moor context revoke-invitation <ctx> <invitation-id>$/m],
-    [['context', 'join'], /missing argument: expected <invitation>/, /^Usage: moor context join <invitation> \[--rpc <url>\]$/m],
+    [['context', 'join'], /missing argument: expected <invitation>/, /^Usage: moor context join <invitation> \[--rpc <url>\] \[--fresh-identity\] \[--nonce <nonce> --signature <signature>\]$/m],
     [['context', 'leave', 'x'], /<ctx> must be a 64-character hex id/, /^Usage: moor context leave <ctx>$/m],
     [['context', 'members'], /missing argument: expected <ctx>/, /^Usage: moor context members <ctx>$/m],
     [['context', 'remove', ID], /missing argument: expected <ctx> <identity>/, /^Usage: moor context remove/m],

@@ -60,9 +60,11 @@ describe('moor deploy, devnet and relayer', () => {
       [['deploy', 'near', '--rpc', devnet.url], { MOOR_ETH_KEY: KEY_A }, /unsupported chain "near"\nDetails: supported: ethereum/],
       [['deploy', 'ethereum'], { MOOR_ETH_KEY: KEY_A }, /missing --rpc <url>/],
       [['deploy', 'ethereum', '--rpc', 'ftp://127.0.0.1:1'], { MOOR_ETH_KEY: KEY_A }, /"--rpc" must be an http\(s\):\/\/ or ws\(s\):\/\/ URL/],
-      [['deploy', 'ethereum', '--rpc', devnet.url, '--out', out], {}, /no deployer key: set \$MOOR_ETH_KEY/],
-      [['deploy', 'ethereum', '--rpc', devnet.url, '--out', out, '--key', '0x1234'], {}, /--key is not an EVM private key/],
-      [['deploy', 'ethereum', '--rpc', devnet.url, '--out', out], { MOOR_ETH_KEY: 'nope' }, /\$MOOR_ETH_KEY is not an EVM private key/],
+      [['deploy', 'ethereum', '--rpc', devnet.url, '--out', out], {}, /no deployer key given: set \$MOOR_ETH_KEY or pass --key-file <path>/],
+      [['deploy', 'ethereum', '--rpc', devnet.url, '--out', out, '--key', KEY_A], {}, /the deployer key is not taken from the command line/],
+      [['deploy', 'ethereum', '--rpc', devnet.url, '--out', out, '--key-file', keyFile], {}, /does not hold an EVM private key/],
+      [['deploy', 'ethereum', '--rpc', devnet.url, '--out', out, '--replace'], { MOOR_ETH_KEY: KEY_A }, /--replace only applies with --configure/],
+      [['deploy', 'ethereum', '--rpc', devnet.url, '--out', out], { MOOR_ETH_KEY: 'nope' }, /\$MOOR_ETH_KEY does not hold an EVM private key/],
       [['deploy', 'ethereum', '--rpc', devnet.url, '--out', join(dir.path, 'missing-dir', 'd.json')], { MOOR_ETH_KEY: KEY_A }, /--out must name a file in an existing directory/],
       [['deploy', 'ethereum', '--rpc', devnet.url, '--out', dir.path], { MOOR_ETH_KEY: KEY_A }, /--out must name a file in an existing directory/],
       [['deploy', 'ethereum', '--rpc', devnet.url, '--bogus'], { MOOR_ETH_KEY: KEY_A }, /Unknown option '--bogus'/],
@@ -139,11 +141,13 @@ describe('moor deploy, devnet and relayer', () => {
     assert.equal(existsSync(nohome), false)
     assert.equal(await rpc<string>(devnet.url, 'eth_blockNumber'), block)
 
-    // With --configure (and the key as a flag), as a human reads it.
+    // With --configure (and the key from a file), as a human reads it.
     const home = join(dir.path, 'home-deploy')
     assert.equal((await moor(['init', '--home', home])).code, 0)
     const out2 = join(dir.path, 'deployment-2.json')
-    const configured = await moor(['deploy', 'ethereum', '--rpc', devnet.url, '--key', KEY_A, '--out', out2, '--configure', '--home', home], { env: NO_KEYS })
+    const keyFile = join(dir.path, 'deployer-key')
+    writeFileSync(keyFile, KEY_A + '\n', { mode: 0o600 })
+    const configured = await moor(['deploy', 'ethereum', '--rpc', devnet.url, '--key-file', keyFile, '--out', out2, '--configure', '--home', home], { env: NO_KEYS })
     assert.equal(configured.code, 0, configured.stderr)
     const contract = (JSON.parse(readFileSync(out2, 'utf8')) as { contract: string }).contract
     assert.notEqual(contract, printed.contract)
@@ -153,6 +157,21 @@ describe('moor deploy, devnet and relayer', () => {
     assert.deepEqual(JSON.parse(readFileSync(join(home, 'config.json'), 'utf8')).chains, { ethereum: { rpc: devnet.url, contract } })
     assert.deepEqual((await loadConfig(home)).chains.ethereum, { rpc: devnet.url, contract, confirmations: 1, pollIntervalMs: 1000 })
     assert.equal(existsSync(join(home, 'keys', 'ethereum-relayer.key')), false, 'deploy does not set the relayer key')
+
+    // A second --configure would point the home elsewhere: refused before anything is sent,
+    // unless --replace says so.
+    const configBefore = readFileSync(join(home, 'config.json'), 'utf8')
+    const blockBefore = await rpc<string>(devnet.url, 'eth_blockNumber')
+    const again = await moor(['deploy', 'ethereum', '--rpc', devnet.url, '--out', join(dir.path, 'd3.json'), '--configure', '--home', home], { env: { ...NO_KEYS, MOOR_ETH_KEY: KEY_A } })
+    assert.equal(again.code, 1)
+    assert.match(again.stderr, new RegExp(`^error: config\\.json already names a contract for ethereum: ${contract} \\(via ${devnet.url}\\)\n(.*\n)*Hint: pass --replace`))
+    assert.equal(readFileSync(join(home, 'config.json'), 'utf8'), configBefore)
+    assert.equal(await rpc<string>(devnet.url, 'eth_blockNumber'), blockBefore)
+    const replaced = await moor(['deploy', 'ethereum', '--rpc', devnet.url, '--out', join(dir.path, 'd3.json'), '--configure', '--replace', '--home', home, '--json'], { env: { ...NO_KEYS, MOOR_ETH_KEY: KEY_A } })
+    assert.equal(replaced.code, 0, replaced.stderr)
+    const third = JSON.parse(replaced.stdout) as { contract: string, node: null }
+    assert.equal(third.node, null, 'no node runs on the home')
+    assert.equal(JSON.parse(readFileSync(join(home, 'config.json'), 'utf8')).chains.ethereum.contract, third.contract)
   })
 
   it('deploy ethereum to an endpoint nobody serves fails with exit 1 and writes nothing', async () => {
@@ -176,7 +195,7 @@ describe('moor deploy, devnet and relayer', () => {
 
     const set = await moor(['relayer', 'set', 'ethereum', '--home', home, '--json'], { env: { ...NO_KEYS, MOOR_ETH_KEY: KEY_A } })
     assert.equal(set.code, 0, set.stderr)
-    assert.deepEqual(JSON.parse(set.stdout), { chain: 'ethereum', address: addressA, file })
+    assert.deepEqual(JSON.parse(set.stdout), { chain: 'ethereum', address: addressA, file, node: null })
     assert.equal(statSync(file).mode & 0o777, 0o600)
     assert.equal(statSync(join(home, 'keys')).mode & 0o777, 0o700)
     assert.equal(readFileSync(file, 'utf8'), KEY_A + '\n')
@@ -258,5 +277,7 @@ describe('moor deploy, devnet and relayer', () => {
     }
     assert.deepEqual(await exited, { code: 0, signal: null }, stderr)
     assert.equal(stdout.trim().split('\n').length, 1, 'exactly one line of JSON')
+    // What it was doing meanwhile, on stderr (a first start also says it is compiling).
+    assert.match(stderr, /^Ethereum devnet: loading…\n(Ethereum devnet: compiling the contracts .*\n)?Ethereum devnet: starting…\nEthereum devnet: deploying the contracts…\n/)
   })
 })

@@ -82,7 +82,7 @@ describe('moor membership and governance commands', () => {
     const res = await on(b).text('context', 'role', ctx, me, 'reader')
     assert.equal(res.code, 1)
     assert.equal(res.stdout, '')
-    assert.match(res.stderr, /^error: setRole refused: admin roles change through proposals$/m)
+    assert.match(res.stderr, /^error: the role change was refused: admin roles change through proposals$/m)
   })
 
   let pid: string
@@ -156,7 +156,7 @@ describe('moor membership and governance commands', () => {
     // The last admin cannot leave.
     const last = await on(a).text('context', 'leave', ctx)
     assert.equal(last.code, 1)
-    assert.match(last.stderr, /^error: leave refused: the last admin cannot leave/)
+    assert.match(last.stderr, /^error: leaving was refused: the last admin cannot leave/)
     assert.match(last.stderr, /Hint: .*moor context delete/)
   })
 })

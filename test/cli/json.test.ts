@@ -74,8 +74,11 @@ describe('moor --json output', () => {
   it('call reports an application error with exit 1', async () => {
     const res = await moor(['call', ctx, 'nope', '--home', api.home, '--json'])
     assert.equal(res.code, 1)
-    assert.equal(res.stdout, '')
     assert.match(res.stderr, /^error: the application has no method "nope"/)
+    // With --json, stdout holds the error as the node named it.
+    const { error } = JSON.parse(res.stdout)
+    assert.equal(error.name, 'MethodNotFoundError')
+    assert.match(error.message, /^the application has no method "nope"/)
   })
 
   it('context grant-xcall, revoke-xcall', async () => {

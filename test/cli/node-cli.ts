@@ -2,8 +2,13 @@
 // processes talks to it over HTTP. Used by the tests that follow the README as a new user.
 import assert from 'node:assert/strict'
 import { spawn, type ChildProcess } from 'node:child_process'
+import { readFileSync } from 'node:fs'
 import { MOOR_BIN, moor, type CliResult } from '../helpers/cli.ts'
 import { until } from '../helpers/until.ts'
+
+// Started with the V8 flags the launcher would re-execute itself with, so that the child is
+// the node itself: a SIGKILL of a launcher would leave its node running, holding the pipes.
+const NODE_FLAGS = JSON.parse(readFileSync(new URL('../../bin/node-flags.json', import.meta.url), 'utf8')) as string[]
 
 export interface NodeInfo { url: string, nodeId: string, p2p: string[], pid: number }
 
@@ -16,7 +21,7 @@ export class MoorNode {
 
   private constructor (home: string, args: string[], env: NodeJS.ProcessEnv) {
     this.home = home
-    this.child = spawn(process.execPath, [MOOR_BIN, 'node', '--home', home, '--json', ...args], {
+    this.child = spawn(process.execPath, [...NODE_FLAGS, MOOR_BIN, 'node', '--home', home, '--json', ...args], {
       env: { ...process.env, MOOR_HOME: '', MOOR_LOG: 'info', ...env },
       stdio: ['ignore', 'pipe', 'pipe']
     })

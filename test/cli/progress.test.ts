@@ -41,4 +41,11 @@ describe('progress reporting', () => {
     assert.equal(lines.length, 13)
     assert.ok(!c.err().includes('\x1b'))
   })
+
+  it('plain lines give the real percentage of small totals (3 of 4 is 75 %)', () => {
+    const c = capture(false)
+    const p = progressReporter(c.io)
+    for (let i = 0; i <= 4; i++) p.update({ phase: 'snapshot', done: i, total: 4 })
+    assert.deepEqual(c.err().trim().split('\n'), ['snapshot: 0/4 (0%)', 'snapshot: 1/4 (25%)', 'snapshot: 2/4 (50%)', 'snapshot: 3/4 (75%)', 'snapshot: 4/4 (100%)'])
+  })
 })

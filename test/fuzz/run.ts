@@ -80,7 +80,8 @@ export async function runTarget (target: FuzzTarget, options: FuzzOptions): Prom
       }
       return true
     })
-    fc.assert(property, { numRuns: options.runs, seed, ...(options.path !== undefined ? { path: options.path } : {}) })
+    // A replay is the one input at `path`: fast-check would otherwise go on from there for `runs` more.
+    fc.assert(property, { seed, ...(options.path !== undefined ? { path: options.path, numRuns: 1 } : { numRuns: options.runs }) })
   } finally {
     await target.teardown?.(ctx)
   }

@@ -25,6 +25,7 @@ import { silentLogger } from '../../src/log/index.ts'
 import { FrameTooLargeError, MalformedFrameError } from '../../src/network/errors.ts'
 import { dataFrame, decodeLength, endFrame, errorFrame, parseResponseFrame, tooLargeFrame } from '../../src/network/frames.ts'
 import { decodeTicket, encodeTicket, type InvitationTicket } from '../../src/node/invitation.ts'
+import { ClockDriftError } from '../../src/state/hlc.ts'
 import { rootId, STAMP_LENGTH } from '../../src/state/ids.ts'
 import { openStore, type Store } from '../../src/store/index.ts'
 import { DeltaDag } from '../../src/sync/dag.ts'
@@ -32,6 +33,7 @@ import { createDelta, decodeDelta, type Delta } from '../../src/sync/delta.ts'
 import { InvalidEnvelopeError, openEnvelope, parseEnvelope, sealEnvelope, ENVELOPE_KINDS } from '../../src/sync/envelope.ts'
 import { decodePage, encodePage, exportSnapshot, SnapshotImport } from '../../src/sync/snapshot.ts'
 import { decodeRequest, encodeRequest, PROTOCOLS, SyncAuthError } from '../../src/sync/wire.ts'
+import { PARAMS, parseAppChunk, parseBeat, parseDeltasFrame, parseGovAnswer, parseGovOps, parseHeadsAnswer, SyncParamsError } from '../../src/sync/params.ts'
 import { tempDir } from '../helpers/tmp.ts'
 import { bytesMix, cborValue, concat, hex, mutated, mutatedTree } from './mutate.ts'
 
@@ -304,7 +306,7 @@ const receiveTarget: FuzzTarget<DeltaCtx, Uint8Array> = {
   show: hex,
   check: (ctx, bytes) => {
     const before = dagSummary(ctx)
-    const outcome = refusesOnly([InvalidDeltaError, InvalidSignatureError], () => {
+    const outcome = refusesOnly([InvalidDeltaError, InvalidSignatureError, ClockDriftError], () => {
       const d = decodeDelta(bytes)
       canonicalDelta(ctx, bytes, d)
       return ctx.store!.transactionSync(() => ctx.dag!.receive(d))
@@ -488,7 +490,38 @@ const apiTarget: FuzzTarget<null, { check: number, value: unknown }> = {
 // them typed or throws one of its errors, e.g.
 //   ['deltas', validateDeltasParams, [InvalidStreamParamsError], [[[id(1)], [], 256]]],
 type ParamsLine = [protocol: string, validate: (params: unknown) => unknown, errors: ErrorClass[], examples: unknown[]]
-export const STREAM_PARAMS: ParamsLine[] = []
+const pid = new Uint8Array(32).fill(7)
+export const STREAM_PARAMS: ParamsLine[] = [
+  ['gov', PARAMS.gov, [SyncParamsError], [null, [pid, new Uint8Array(64)]]],
+  ['heads', PARAMS.heads, [SyncParamsError], [null]],
+  ['deltas', PARAMS.deltas, [SyncParamsError], [[[pid], [], 256], [[pid, pid], [pid], 1]]],
+  ['snapshot', PARAMS.snapshot, [SyncParamsError], [{ phase: 'children', after: new Uint8Array(64) }, { phase: 'heads', after: null }]],
+  ['app', PARAMS.app, [SyncParamsError], [[pid, 0], [pid, 1_048_576]]],
+  ['push', PARAMS.push, [SyncParamsError], [[[new Uint8Array(100)], null], [[new Uint8Array(100)], [pid, new Uint8Array(64)]]]]
+]
+
+// Answers and gossip payloads read on the requesting side: one line each, [name, parser,
+// honest encodings to mutate]. Bytes in, a checked value or SyncParamsError out.
+type AnswerLine = [name: string, parse: (bytes: Uint8Array) => unknown, examples: Uint8Array[]]
+export const ANSWERS: AnswerLine[] = [
+  ['heads', parseHeadsAnswer, [encode([[pid], 3, pid, pid])]],
+  ['deltas', parseDeltasFrame, [encode([new Uint8Array(120), new Uint8Array(80)])]],
+  ['app', (b) => parseAppChunk(b, 1024), [encode([10, new Uint8Array(4)])]],
+  ['gov', parseGovAnswer, [encode([new Uint8Array(80), new Uint8Array(200)])]],
+  ['gov-ops', parseGovOps, [encode([new Uint8Array(150)])]],
+  ['beat', parseBeat, [encode([[pid], [pid], 1, pid])]]
+]
+
+function answerTarget ([name, parse, examples]: AnswerLine): FuzzTarget<null, Uint8Array> {
+  return {
+    name: `answer-${name}`,
+    decoder: `${name} answer (sync/params.ts)`,
+    setup: () => null,
+    inputs: () => bytesMix(examples, [mutatedTree(examples.map((e) => decode(e))).map((t) => encode(t))]),
+    show: hex,
+    check: (_ctx, bytes) => { refusesOnly([SyncParamsError], () => parse(bytes)) }
+  }
+}
 
 function paramsTarget ([protocol, validate, errors, examples]: ParamsLine): FuzzTarget<null, unknown> {
   return {
@@ -511,5 +544,6 @@ export const TARGETS: FuzzTarget[] = [
   snapshotTarget,
   ticketTarget,
   apiTarget,
-  ...STREAM_PARAMS.map(paramsTarget)
+  ...STREAM_PARAMS.map(paramsTarget),
+  ...ANSWERS.map(answerTarget)
 ]

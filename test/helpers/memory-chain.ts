@@ -20,7 +20,7 @@ import {
 } from '../../src/governance/anchor.ts'
 import { viewOf } from '../../src/governance/offchain/index.ts'
 import { contextIdFor, encodeAction } from '../../src/governance/offchain/op.ts'
-import { refusal, type RefusalCode } from '../../src/governance/refusals.ts'
+import { refusal, refusedMessage, type RefusalCode } from '../../src/governance/refusals.ts'
 import type { GovAction } from '../../src/governance/types.ts'
 import { silentLogger, type Logger } from '../../src/log/index.ts'
 
@@ -44,7 +44,7 @@ function requestBytes (r: Omit<Request, 'signature'>): Uint8Array {
 }
 
 function refused (code: RefusalCode, action: string, args: Record<string, string | number | bigint> = {}): GovernanceRejectedError {
-  return new GovernanceRejectedError(`${action} refused: ${refusal(code, args)}`, { code })
+  return new GovernanceRejectedError(refusedMessage(action, refusal(code, args)), { code })
 }
 
 export interface MemoryChainInit {
@@ -116,7 +116,7 @@ export class MemoryChain {
     if (s === undefined) throw refused('UnknownContext', what, { context: toHex(r.context).slice(0, 12) })
     const next = cloneState(s)
     const reason = applyRequest(next, r.action, { author: r.identity, nonce: r.nonce, at: block.time })
-    if (reason !== null) throw new GovernanceRejectedError(`${what} refused: ${reason}`)
+    if (reason !== null) throw new GovernanceRejectedError(refusedMessage(what, reason))
     this.states.set(toHex(r.context), next)
     block.applied.push({ tx, context: toHex(r.context), author: r.identity, nonce: r.nonce, action: r.action, revision: next.revision })
     this.push(block, tx, r)

@@ -40,6 +40,11 @@ describe('invitation strings', () => {
     assert.deepEqual(decodeTicket(encodeTicket(withRpc)), withRpc)
   })
 
+  it('a wallet-account invitation names a CAIP-10 account and reads back', () => {
+    const t = { kind: 'account' as const, account: 'eip155:1:0x' + 'ab'.repeat(20), ...base }
+    assert.deepEqual(decodeTicket(encodeTicket(t)), t)
+  })
+
   it('derives the open invitation key as keyPairFromSeed(sha256(secret))', () => {
     assert.deepEqual(openInvitationKey(b(4)), keyPairFromSeed(sha256(b(4))))
   })
@@ -58,7 +63,8 @@ describe('invitation strings', () => {
     ['a payload that is not CBOR', 'moorinv3.AAAA', /payload is not valid|wrong shape/],
     ['a v3 array', str(['open', b(1), b(2), b(3), 'member', 1, []], 'moorinv3.'), /wrong shape/],
     ['a v3 unknown field', str({ ...v3, extra: 1 }, 'moorinv3.'), /unknown field "extra"/],
-    ['a v3 wallet-account invitation', str({ ...v3, kind: 'account' }, 'moorinv3.'), /names a wallet account/],
+    ['a v3 wallet-account invitation with a secret', str({ ...v3, kind: 'account', account: 'eip155:1:0x' + '11'.repeat(20) }, 'moorinv3.'), /wrong shape/],
+    ['a v3 wallet-account invitation without a CAIP-10 account', str({ kind: 'account', context: b(1), invitation: b(2), account: 'nope', role: 'member', expires: 1, peers: [] }, 'moorinv3.'), /not a CAIP-10 id/],
     ['a v3 open invitation with an invitee', str({ ...v3, invitee: b(5) }, 'moorinv3.'), /wrong shape/],
     ['a v3 anchor without a CAIP-2 network', str({ ...v3, anchor: { kind: 'ethereum', network: '31337', contract: CONTRACT } }, 'moorinv3.'), /not a CAIP-2 id/],
     ['a v3 anchor under another namespace', str({ ...v3, anchor: { kind: 'ethereum', network: 'solana:1', contract: CONTRACT } }, 'moorinv3.'), /network is under eip155:/],

@@ -59,4 +59,12 @@ describe('values at the 4 MiB cap', { timeout: 600_000 }, () => {
     assert.equal(b.node.getContext(ctx).rootHash, want.rootHash, 'the fresh joiner has another state')
     assert.equal(b.node.syncStatus(ctx).deltaCount, VALUES + 1)
   })
+
+  it(`${VALUES} values of 4 MiB: a member that has history catches up by deltas`, async () => {
+    const want = a.node.getContext(ctx).rootHash
+    await c.node.syncContext(ctx)
+    await until('c to catch up by deltas', () => c.node.getContext(ctx).rootHash === want, 300_000)
+    assert.equal(c.node.syncStatus(ctx).deltaCount, VALUES + 1)
+    assert.equal(c.node.syncStatus(ctx).pendingDeltas, 0)
+  })
 })

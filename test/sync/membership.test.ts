@@ -45,9 +45,11 @@ describe('membership across nodes', () => {
     await until('rotation', () => a.node.syncStatus(ctx).keyEpoch !== epochBefore && a.node.syncStatus(ctx).keyEpoch !== null)
     const written = await a.node.execute({ contextId: ctx, method: 'set', args: new TextEncoder().encode('{"key":"after-removal","value":"hidden"}') })
     await new Promise((r) => setTimeout(r, 1500))
-    // b learnt of its removal, holds no key for the new epoch, and never got the delta.
+    // b learnt of its removal (and says so rather than wait for a key), holds no key for
+    // the new epoch, and never got the delta.
     const sb = b.node.syncStatus(ctx)
-    assert.equal(sb.awaitingKey, true)
+    assert.equal(sb.removed?.by, a.node.getContext(ctx).identity)
+    assert.equal(sb.awaitingKey, false)
     assert.ok(!sb.heads.includes(written.deltaId!))
     assert.notEqual(sb.rootHash, a.node.getContext(ctx).rootHash)
     // Its node refuses to act in the context any more.

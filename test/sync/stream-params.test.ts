@@ -44,12 +44,17 @@ describe('stream params, fuzzed, from a real member', { timeout: 240_000 }, () =
     return { root: info.rootHash, deltas: info.deltaCount, members: t.node.members(ctx), gov: JSON.stringify(t.node.governance(ctx)) }
   }
 
-  /** A fresh bare peer connected to the node (a peer is banned after ten forged requests, by design). */
+  /**
+   * A fresh bare peer connected to the node (a peer is banned after ten forged requests, by
+   * design). The node dials it: inbound connections from new peers are budgeted, and this
+   * test needs more of them than a flooder would be let in.
+   */
   const freshPeer = async (): Promise<Network> => {
     const net = createNetwork({ seed: randomBytes(32) })
     peers.push(net)
     await net.start()
-    await net.dial(t.node.status().p2p.addresses[0]!)
+    await (t.node as unknown as { p: { network: Network } }).p.network.dial(net.addresses()[0]!)
+    await until('the peer to see the node', () => net.peers().includes(t.node.status().p2p.peerId))
     return net
   }
 

@@ -120,6 +120,8 @@ export interface LaunchDevnetInit {
   blockTimeMs?: number
   /** Deploy the contracts from the dev account (default true). */
   deploy?: boolean
+  /** Told what it is doing (compiling, starting, deploying), for a status line. */
+  onProgress?: (message: string) => void
 }
 
 export interface LaunchedDevnet {
@@ -144,7 +146,9 @@ export interface LaunchedDevnet {
 export async function launchDevnet (init: LaunchDevnetInit = {}): Promise<LaunchedDevnet> {
   const deploy = init.deploy ?? true
   // Compile (or load the cache) before the server exists: a cold compile blocks for a while.
-  if (deploy) await loadArtifacts()
+  const say = init.onProgress ?? (() => {})
+  if (deploy) await loadArtifacts({ onCompile: () => { say('compiling the contracts (once, until they change; this takes a while)…') } })
+  say('starting…')
   const server = await serveDevnet({
     host: init.host ?? '127.0.0.1',
     port: init.port ?? 8545,
@@ -161,6 +165,7 @@ export async function launchDevnet (init: LaunchDevnetInit = {}): Promise<Launch
   }
   if (deploy) {
     try {
+      say('deploying the contracts…')
       launched.deployment = await deployTo({ rpc: server.url, key: DEVNET_RELAYER_KEY })
     } catch (err) {
       await server.close()

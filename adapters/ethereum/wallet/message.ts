@@ -18,13 +18,16 @@ export function linkMessage (statement: WalletLink['statement']): string {
   return new SiweMessage({
     domain: statement.domain,
     address: account.address,
-    statement: `Link this wallet to context identity ${statement.identity} in context ${statement.context}.`,
+    // An unlink statement reads differently, so a link's signature can never pass for a revocation.
+    statement: statement.purpose === 'unlink'
+      ? `Revoke the link of this wallet to context identity ${statement.identity} in context ${statement.context}.`
+      : `Link this wallet to context identity ${statement.identity} in context ${statement.context}.`,
     uri: `https://${statement.domain}`,
     version: '1',
     chainId: account.chainId,
     nonce: statement.nonce,
     issuedAt: statement.issuedAt,
     expirationTime: statement.expiry,
-    resources: [`moorage:context:${statement.context}`, `moorage:identity:${statement.identity}`]
+    resources: [`moorage:context:${statement.context}`, `moorage:identity:${statement.identity}`, ...(statement.purpose === 'unlink' ? ['moorage:unlink'] : [])]
   }).prepareMessage()
 }

@@ -22,6 +22,8 @@ export class EthereumWalletVerifier implements WalletLinkVerifier {
 
   handles (account: string): boolean { return parseEthereumAccount(account) !== undefined }
 
+  message (statement: WalletLink['statement']): string { return linkMessage(statement) }
+
   async verify (link: WalletLink): Promise<{ account: string }> {
     const account = parseEthereumAccount(link.account)
     const bad = (why: string): never => { throw new WalletLinkRefusedError('BadWalletSignature', { why }) }

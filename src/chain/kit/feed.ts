@@ -21,6 +21,7 @@
 import { toHex } from '../../crypto/bytes.ts'
 import type { Logger } from '../../log/index.ts'
 import type { AnchorChange, ChainChange, ChainWatchOptions, Finality, Position } from '../../governance/anchor.ts'
+import { Failures } from '../../async/failures.ts'
 import { confirmedPosition, type HeadSource } from './position.ts'
 
 /** What a chain adapter gives the feed: where the chain stands, and its changes by range. */
@@ -55,6 +56,9 @@ interface Watcher {
   from: number | undefined
 }
 
+/** The longest a failing feed waits between polls. */
+const FEED_BACKOFF_MAX_MS = 60_000
+
 export class ChangeFeed {
   private readonly init: FeedInit
   private readonly watchers = new Map<string, Set<Watcher>>()
@@ -65,10 +69,14 @@ export class ChangeFeed {
   private timer: NodeJS.Timeout | undefined
   private running: Promise<void> | undefined
   private again = false
+  /** Polls that fail (the endpoint down) back off from one poll interval, doubling to a minute. */
+  private readonly failures: Failures
+  private backoffMs = 0
   private closed = false
 
   constructor (init: FeedInit) {
     this.init = init
+    this.failures = new Failures({ baseMs: init.pollIntervalMs, maxMs: Math.max(init.pollIntervalMs, FEED_BACKOFF_MAX_MS) })
   }
 
   watch (context: Uint8Array, listener: Listener, options: ChainWatchOptions = {}): () => void {
@@ -132,8 +140,14 @@ export class ChangeFeed {
           return
         }
         if (await this.step()) this.again = true
+        const after = this.failures.succeeded('poll')
+        if (after !== undefined) this.init.logger.info('change feed works again', { after })
       } catch (err) {
-        this.init.logger.warn('change feed poll failed', { error: (err as Error).message })
+        // Once per change of error, and polled less often while it lasts (an endpoint down).
+        const f = this.failures.failed('poll', err)
+        this.backoffMs = f.delayMs
+        if (f.news) this.init.logger.warn('change feed poll failed', { error: f.error, note: 'retried with backoff; logged again when the error changes or the feed recovers' })
+        else this.init.logger.debug('change feed poll failed again', { error: f.error, failures: f.failures })
       }
     })()
     try {
@@ -143,7 +157,9 @@ export class ChangeFeed {
       if (!this.closed && this.watchers.size > 0) {
         const now = this.again
         this.again = false
-        this.schedule(now ? 0 : this.init.pollIntervalMs)
+        const backoff = this.backoffMs
+        this.backoffMs = 0
+        this.schedule(backoff > 0 ? Math.max(backoff, this.init.pollIntervalMs) : now ? 0 : this.init.pollIntervalMs)
       }
     }
   }

@@ -1,6 +1,9 @@
-// moor claim verify <chain> <statement-json> --rpc <url,url> [--checkpoint <number>:<hash>]
-// — prove a statement about chain state from untrusted endpoints (docs/claims.md).
-import type { ClaimStatement, ClaimVerifyInit } from '../../claims/types.ts'
+// moor claim verify <chain> <statement-json> [--rpc <url,url>] [--checkpoint <number>:<hash>] [--block <n>]
+// — prove a statement about chain state from untrusted endpoints (docs/claims.md). Without
+// --rpc, the endpoints (and checkpoint) of config.json's `claims.<chain>` are used.
+import { parseClaimStatementText, parseVerifyInit } from '../../claims/statement.ts'
+import { loadConfig } from '../../node/config.ts'
+import { silentLogger } from '../../log/index.ts'
 import { chainArg } from '../command.ts'
 import type { Command } from '../command.ts'
 import { UsageError } from '../errors.ts'
@@ -9,32 +12,31 @@ import { fields, printJson, printLines } from '../output.ts'
 export const claimVerify: Command = {
   path: ['claim', 'verify'],
   group: 'Chains',
-  synopsis: 'claim verify <chain> <statement-json> --rpc <url,url> [--checkpoint <n>:<hash>]',
+  synopsis: 'claim verify <chain> <statement-json> [--rpc <url,url>] [--checkpoint <n>:<hash>] [--block <n>]',
   summary: 'Prove a balance, storage slot, token balance, NFT owner or code hash from proofs.',
   optionHelp: [
-    ['--rpc <urls>', 'comma-separated JSON-RPC endpoints; ≥ 2 must agree on the block'],
-    ['--checkpoint <n>:<hash>', 'a pinned block instead of a quorum']
+    ['--rpc <urls>', 'comma-separated JSON-RPC endpoints; ≥ 2 must agree on the block\n(default: claims.<chain>.rpc in config.json)'],
+    ['--checkpoint <n>:<hash>', 'a pinned block instead of a quorum (default: claims.<chain>.checkpoint)'],
+    ['--block <n>', 'prove at this block (default: the latest)']
   ],
   notes: ['Statements: {"kind":"balance","account":…}, {"kind":"storage","account":…,"slot":…}, {"kind":"token-balance","token":…,"holder":…,"slotIndex":k}, {"kind":"nft-owner","token":…,"tokenId":…,"slotIndex":k}, {"kind":"code-hash","account":…}.'],
-  options: { rpc: { type: 'string' }, checkpoint: { type: 'string' } },
+  options: { rpc: { type: 'string' }, checkpoint: { type: 'string' }, block: { type: 'string' } },
   positionals: { min: 2, max: 2, names: '<chain> <statement-json>' },
   async run (ctx) {
-    const m = chainArg(ctx.positionals[0], ctx.usage)
-    if (m.claims === undefined) throw new UsageError(`${m.kind} has no claim verifier`, ctx.usage)
-    let statement: ClaimStatement
-    try { statement = JSON.parse(ctx.positionals[1]!) as ClaimStatement } catch { throw new UsageError('<statement-json> is not JSON', ctx.usage) }
-    const rpc = ctx.values.rpc as string | undefined
-    if (rpc === undefined) throw new UsageError('missing --rpc <url,url>', ctx.usage)
-    const init: ClaimVerifyInit = { endpoints: rpc.split(',').map((u) => u.trim()).filter((u) => u !== '') }
-    const cp = ctx.values.checkpoint as string | undefined
-    if (cp !== undefined) {
-      const [n, hash] = cp.split(':')
-      if (n === undefined || hash === undefined || !/^\d+$/.test(n)) throw new UsageError('--checkpoint is <number>:<hash>', ctx.usage)
-      init.checkpoint = { number: Number(n), hash }
+    const m = chainArg(ctx.positionals[0], ctx.usage, (x) => x.claims !== undefined)
+    const statement = parseClaimStatementText(ctx.positionals[1]!, m.account)
+    let rpc: unknown = ctx.values.rpc
+    let checkpoint: unknown = ctx.values.checkpoint
+    if (rpc === undefined) {
+      const configured = (await loadConfig(ctx.home, { logger: silentLogger })).claims[m.kind]
+      if (configured === undefined) throw new UsageError(`no --rpc, and ${ctx.home}/config.json has no claims.${m.kind}`, ctx.usage, { hint: `pass --rpc <url,url>, or set claims.${m.kind}.rpc (docs/claims.md)` })
+      rpc = configured.rpc
+      checkpoint ??= configured.checkpoint
     }
-    const r = await m.claims.verify(statement, init)
+    const init = parseVerifyInit({ endpoints: rpc, checkpoint, block: ctx.values.block })
+    const r = await m.claims!.verify(statement, init)
     if (ctx.json) { printJson(ctx, r); return 0 }
-    printLines(ctx, fields([['value', r.value], ['rests on', r.restsOn], ['block', `${r.block.number} ${r.block.hash}`], ...(r.assumes !== undefined ? [['assumes', r.assumes] as [string, string]] : [])]))
+    printLines(ctx, fields([['value', r.value], ['rests on', r.restsOn], ['block', `${r.block.number} ${r.block.hash}`], ['agreed by', r.agreedBy.join(', ')], ...(r.assumes !== undefined ? [['assumes', r.assumes] as [string, string]] : [])]))
     return 0
   }
 }

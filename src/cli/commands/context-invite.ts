@@ -1,4 +1,4 @@
-// moor context invite <ctx> (--identity <pk> | --open) [--role member|reader]
+// moor context invite <ctx> (--identity <pk> | --wallet <account> | --open) [--role member|reader]
 //                           [--expires <duration>] [--max-uses <n>] [--include-rpc]
 
 import type { InviteResult } from '../../node/types.ts'
@@ -11,10 +11,11 @@ import { printJson, time } from '../output.ts'
 export const contextInvite: Command = {
   path: ['context', 'invite'],
   group: 'Members',
-  synopsis: 'context invite <ctx> (--identity <public-key> | --open) [--role member|reader] [--expires <duration>] [--max-uses <n>] [--include-rpc]',
+  synopsis: 'context invite <ctx> (--identity <public-key> | --wallet <account> | --open) [--role member|reader] [--expires <duration>] [--max-uses <n>] [--include-rpc]',
   summary: 'Invite into a context; prints the invitation string to hand to the invitee.',
   optionHelp: [
     ['--identity <public-key>', 'identity-bound: only this identity may join\n(the invitee makes it with `moor identity new`)'],
+    ['--wallet <account>', 'a wallet account (CAIP-10, e.g. eip155:1:0x…): whoever presents a link\nmade with that wallet may join (off-chain contexts)'],
     ['--open', 'open: whoever holds the string may join (a bearer secret)'],
     ['--role <role>', 'member (read and write, the default) or reader (read only)'],
     ['--expires <duration>', 'how long it stays valid: 7d (default), 12h, 30m, 1d12h'],
@@ -28,16 +29,17 @@ export const contextInvite: Command = {
     'names the chain\'s network, not an endpoint: the joiner uses its own (--rpc or config.json),',
     'unless --include-rpc put this node\'s in.'
   ],
-  options: { identity: { type: 'string' }, open: { type: 'boolean' }, role: { type: 'string' }, expires: { type: 'string' }, 'max-uses': { type: 'string' }, 'include-rpc': { type: 'boolean' } },
+  options: { identity: { type: 'string' }, wallet: { type: 'string' }, open: { type: 'boolean' }, role: { type: 'string' }, expires: { type: 'string' }, 'max-uses': { type: 'string' }, 'include-rpc': { type: 'boolean' } },
   positionals: { min: 1, max: 1, names: '<ctx>' },
   async run (ctx) {
     const contextId = hexArg(ctx.positionals[0], '<ctx>', ctx.usage)
     const v = ctx.values
     const open = v.open === true
-    if (open && v.identity !== undefined) throw new UsageError('--identity and --open exclude each other', ctx.usage)
-    if (!open && v.identity === undefined) throw new UsageError('give --identity <public-key> or --open', ctx.usage)
-    if (!open && v['max-uses'] !== undefined) throw new UsageError('--max-uses is for open invitations', ctx.usage, { details: 'an identity-bound invitation is used once' })
-    const body: Record<string, unknown> = open ? { open: true } : { identity: hexArg(v.identity as string, '--identity', ctx.usage) }
+    const targets = [v.identity !== undefined, v.wallet !== undefined, open].filter(Boolean).length
+    if (targets > 1) throw new UsageError('--identity, --wallet and --open exclude each other', ctx.usage)
+    if (targets === 0) throw new UsageError('give --identity <public-key>, --wallet <account> or --open', ctx.usage)
+    if (!open && v['max-uses'] !== undefined) throw new UsageError('--max-uses is for open invitations', ctx.usage, { details: 'an identity-bound or wallet-account invitation is used once' })
+    const body: Record<string, unknown> = open ? { open: true } : v.wallet !== undefined ? { wallet: v.wallet } : { identity: hexArg(v.identity as string, '--identity', ctx.usage) }
     if (v.role !== undefined) body.role = roleArg(v.role as string, '--role', ctx.usage)
     if (v.expires !== undefined) body.expiresInMs = durationArg(v.expires as string, '--expires', ctx.usage)
     if (v['max-uses'] !== undefined) body.maxUses = positiveIntArg(v['max-uses'] as string, '--max-uses', ctx.usage, 64)
@@ -49,8 +51,11 @@ export const contextInvite: Command = {
       return 0
     }
     ctx.io.stdout(inv.invitation + '\n')
-    const who = inv.kind === 'open' ? `open invitation for ${inv.maxUses} ${inv.role}${inv.maxUses === 1 ? '' : 's'}` : `invitation for ${body.identity as string} as ${inv.role}`
-    ctx.io.stderr(`${who} (id ${inv.id}), valid until ${time(inv.expiresAt)}\nthe invitee runs: moor context join <invitation>\n`)
+    const who = inv.kind === 'open' ? `open invitation for ${inv.maxUses} ${inv.role}${inv.maxUses === 1 ? '' : 's'}` : `invitation for ${(body.identity ?? body.wallet) as string} as ${inv.role}`
+    const joins = inv.kind === 'account'
+      ? `moor wallet link ${contextId} ${body.wallet as string}, signs the text with that wallet, then moor context join <invitation> --nonce <nonce> --signature <signature>`
+      : 'moor context join <invitation>'
+    ctx.io.stderr(`${who} (id ${inv.id}), valid until ${time(inv.expiresAt)}\nthe invitee runs: ${joins}\n`)
     if (inv.kind === 'open') ctx.io.stderr('whoever holds an open invitation can join with it: share it like a password\n')
     return 0
   }

@@ -23,8 +23,9 @@ export const contextList: Command = {
       printLines(ctx, ['no contexts (create one with `moor context create --app <id>`)'])
       return 0
     }
-    printLines(ctx, table(['ID', 'APPLICATION', 'MEMBERS', 'DELTAS', 'ROOT HASH'], contexts.map((c) => [
-      c.id, c.applicationId.slice(0, 16), String(c.members.length), String(c.deltaCount), c.rootHash.slice(0, 16)
+    printLines(ctx, table(['ID', 'APPLICATION', 'MEMBERS', 'DELTAS', 'ROOT HASH', 'STATE'], contexts.map((c) => [
+      c.id, c.applicationId.slice(0, 16), String(c.members.length), String(c.deltaCount), c.rootHash.slice(0, 16),
+      c.anchorMissingSince !== null ? 'gone from its chain' : c.removed === null ? 'member' : `removed by ${c.removed.by.slice(0, 16)}…`
     ])))
     return 0
   }

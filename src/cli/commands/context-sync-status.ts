@@ -5,6 +5,7 @@ import { NodeClient } from '../client.ts'
 import { hexArg } from '../command.ts'
 import type { Command } from '../command.ts'
 import { duration, fields, printJson, printLines } from '../output.ts'
+import { removedLine } from './context-show.ts'
 
 export const contextSyncStatus: Command = {
   path: ['context', 'sync-status'],
@@ -28,7 +29,8 @@ export function describeSync (s: SyncStatusInfo): string[] {
     ['root hash', s.rootHash || '(empty)'],
     ['deltas', `${s.deltaCount}${s.pendingDeltas > 0 ? ` (${s.pendingDeltas} waiting for their parents)` : ''}`],
     ['heads', s.heads.length === 0 ? '(none)' : s.heads.join(', ')],
-    ['group key', s.awaitingKey ? 'waiting for a member to share it' : `epoch ${s.keyEpoch ?? ''}`],
+    ...(s.removed === null ? [] : [['removed', removedLine(s.removed)] as [string, string]]),
+    ['group key', s.removed !== null ? '(none: removed)' : s.awaitingKey ? 'waiting for a member to share it' : `epoch ${s.keyEpochNumber ?? '?'} (key ${(s.keyEpoch ?? '').slice(0, 16)}…)`],
     ['last sync', s.lastSync === null ? 'never' : `${duration(Date.now() - s.lastSync)} ago`],
     ['last error', s.lastError ?? '(none)']
   ])

@@ -15,28 +15,34 @@ import type { Command } from '../command.ts'
 import { UsageError } from '../errors.ts'
 import { fields, printJson, printLines } from '../output.ts'
 import { statusLine } from '../progress.ts'
+import { reloadLine, reloadRunningNode } from '../reload.ts'
+import { KEY_OPTIONS, readChainKey } from '../secret-key.ts'
+import { ConflictError } from '../../errors/index.ts'
 
 export const deploy: Command = {
   path: ['deploy'],
   group: 'Chains',
-  synopsis: 'deploy <chain> --rpc <url> [--key <key>] [--out <file>] [--configure]',
+  synopsis: 'deploy <chain> --rpc <url> [--key-file <path>] [--out <file>] [--configure [--replace]]',
   summary: 'Deploy a chain\'s context config contracts through an endpoint.',
   optionHelp: [
     ['--rpc <url>', 'JSON-RPC endpoint: http(s):// or ws(s)://'],
-    ['--key <key>', 'the deployer\'s private key (its account pays);\nbetter: set the chain\'s variable (below), which keeps it out of shell history'],
+    ['--key-file <path>', 'read the deployer\'s key (its account pays) from this file;\nelse from the chain\'s variable (below)'],
     ['--out <file>', 'where to write the deployment (default ./<chain>-deployment.json)'],
-    ['--configure', 'write chains.<chain> { rpc, contract } to the home\'s config.json\n(the home must be initialised: `moor init`)']
+    ['--configure', 'write chains.<chain> { rpc, contract } to the home\'s config.json\n(the home must be initialised: `moor init`); a running node takes it at once'],
+    ['--replace', 'with --configure: replace a contract config.json already names']
   ],
   notes: [
     `Supported chains: ${CHAIN_MODULES.kinds.join(', ')}. A local chain to deploy to: \`moor devnet <chain> --no-deploy\`.`,
-    ...CHAIN_MODULES.all().map((m) => `${m.kind}: the key is ${m.payer.description}, from --key or $${m.payer.inputEnv}.`),
+    ...CHAIN_MODULES.all().map((m) => `${m.kind}: the key is ${m.payer.description}, from --key-file or $${m.payer.inputEnv}.`),
+    'The key is never taken from the command line: it would stay in shell history.',
     'The node pays for its requests from its relayer key, set apart: `moor relayer set <chain>`.'
   ],
   options: {
+    ...KEY_OPTIONS,
     rpc: { type: 'string' },
-    key: { type: 'string' },
     out: { type: 'string' },
-    configure: { type: 'boolean' }
+    configure: { type: 'boolean' },
+    replace: { type: 'boolean' }
   },
   positionals: { min: 1, max: 1, names: '<chain>' },
   async run (ctx) {
@@ -49,16 +55,22 @@ export const deploy: Command = {
     } catch (err) {
       throw new UsageError((err as Error).message, ctx.usage)
     }
-    const fromFlag = ctx.values.key as string | undefined
-    const text = (fromFlag ?? ctx.io.env[m.payer.inputEnv] ?? '').trim()
-    if (text === '') throw new UsageError(`no deployer key: set $${m.payer.inputEnv} (or pass --key <key>)`, ctx.usage)
-    const key = m.payer.parse(text)
-    if (key === undefined) {
-      throw new UsageError(`${fromFlag !== undefined ? '--key' : `$${m.payer.inputEnv}`} is not ${m.payer.description}`, ctx.usage, { hint: m.payer.hint })
-    }
+    const key = readChainKey(ctx, m, 'the deployer key')
     const out = outputFileArg((ctx.values.out as string | undefined) ?? deploymentFileName(m.kind), '--out', ctx.usage)
     const configure = ctx.values.configure === true
-    if (configure) await loadConfig(ctx.home) // the home exists and its config is valid, before anything is spent
+    const replace = ctx.values.replace === true
+    if (replace && !configure) throw new UsageError('--replace only applies with --configure', ctx.usage)
+    if (configure) {
+      // The home exists, its config is valid and says nothing we would overwrite unasked,
+      // before anything is spent.
+      const configured = (await loadConfig(ctx.home)).chains[m.kind]
+      if (configured !== undefined && !replace) {
+        throw new ConflictError(`config.json already names a contract for ${m.kind}: ${configured.contract} (via ${configured.rpc})`, {
+          details: 'contexts created on it stay there; new ones would go to the contract deployed now',
+          hint: `pass --replace to point the home at the new contract, or deploy without --configure`
+        })
+      }
+    }
 
     const status = statusLine(ctx.io)
     status.set(`connecting to ${rpc}…`)
@@ -71,9 +83,10 @@ export const deploy: Command = {
     const { record } = deployed
     const file = writeDeploymentFile(out, record)
     if (configure) await configureChain(ctx.home, m.kind, { rpc: record.rpc, contract: record.contract })
+    const node = configure ? await reloadRunningNode(ctx.home) : null
 
     if (ctx.json) {
-      printJson(ctx, { ...record, file, configured: configure ? ctx.home : null })
+      printJson(ctx, { ...record, file, configured: configure ? ctx.home : null, node })
       return 0
     }
     const lines = [
@@ -81,7 +94,7 @@ export const deploy: Command = {
       ...fields([...deployed.fields, ['written to', file]]).map((l) => '  ' + l)
     ]
     if (configure) {
-      lines.push(`configured ${ctx.home}: chains.${m.kind} { rpc, contract } in config.json (a running node reads it at start: restart it)`)
+      lines.push(`configured ${ctx.home}: chains.${m.kind} { rpc, contract } in config.json`, ...reloadLine(node))
     } else {
       lines.push(`point a node at it with --configure, or set chains.${m.kind} in its config.json`)
     }

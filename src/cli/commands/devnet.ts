@@ -14,6 +14,8 @@ import { chainArg, outputFileArg, portArg, positiveIntArg } from '../command.ts'
 import type { Command, CommandContext } from '../command.ts'
 import { UsageError } from '../errors.ts'
 import { fields, printLines } from '../output.ts'
+import { statusLine } from '../progress.ts'
+import { reloadLine, reloadRunningNode } from '../reload.ts'
 
 const withDevnet = (m: ChainModule): boolean => m.devnet !== undefined
 
@@ -87,10 +89,15 @@ export const devnet: Command = {
     const chains: Array<{ m: ChainModule, chain: LaunchedDevnet }> = []
     const closeAll = async (): Promise<void> => { await Promise.allSettled(chains.map(async ({ chain }) => { await chain.close() })) }
     const signals = closeOnSignal(closeAll)
+    const status = statusLine(ctx.io)
     try {
       for (const m of modules) {
-        chains.push({ m, chain: await m.devnet!.launch({ host, port: port ?? m.devnet!.defaultPort, deploy, ...(blockTimeMs !== undefined ? { blockTimeMs } : {}) }) })
+        // Progress on stderr: a first start may compile the contracts for a while.
+        const say = (message: string): void => { status.set(`${m.title} devnet: ${message}`) }
+        say('loading…')
+        chains.push({ m, chain: await m.devnet!.launch({ host, port: port ?? m.devnet!.defaultPort, deploy, ...(blockTimeMs !== undefined ? { blockTimeMs } : {}), onProgress: say }) })
       }
+      status.done()
       const infos: DevnetInfo[] = []
       for (const { m, chain } of chains) {
         const file = out !== undefined && chain.deployment !== undefined ? writeDeploymentFile(out, chain.deployment.record) : undefined
@@ -100,13 +107,15 @@ export const devnet: Command = {
         }
         infos.push({ m, chain, file: file ?? null, configured: configure ? ctx.home : null })
       }
+      const node = configure ? await reloadRunningNode(ctx.home) : null
       if (ctx.json) {
-        const docs = infos.map(jsonOf)
+        const docs = infos.map((i) => ({ ...jsonOf(i), ...(configure ? { node } : {}) }))
         ctx.io.stdout(JSON.stringify(docs.length === 1 ? docs[0] : { devnets: docs }) + '\n')
       } else {
-        printHuman(ctx, infos, host)
+        printHuman(ctx, infos, host, reloadLine(node))
       }
     } catch (err) {
+      status.done()
       signals.cancel()
       await closeAll()
       throw err
@@ -138,7 +147,7 @@ function jsonOf ({ m, chain, file, configured }: DevnetInfo): Record<string, unk
   }
 }
 
-function printHuman (ctx: CommandContext, infos: DevnetInfo[], host: string): void {
+function printHuman (ctx: CommandContext, infos: DevnetInfo[], host: string, reloaded: string[]): void {
   const lines: string[] = []
   for (const { m, chain, file, configured } of infos) {
     const contract = chain.deployment?.record.contract
@@ -149,8 +158,7 @@ function printHuman (ctx: CommandContext, infos: DevnetInfo[], host: string): vo
     if (file !== null) pairs.push(['deployment', file])
     lines.push(chain.title, ...fields(pairs).map((l) => '  ' + l), '', ...chain.notes)
     if (configured !== null) {
-      lines.push('', `configured ${configured}: chains.${m.kind} { rpc, contract } in config.json, the dev key as relayer key`,
-        '(a running node reads config.json at start: restart it)')
+      lines.push('', `configured ${configured}: chains.${m.kind} { rpc, contract } in config.json, the dev key as relayer key`, ...reloaded)
     } else if (contract !== undefined) {
       lines.push('', `point a node at it with \`moor devnet --configure --home <dir>\`, or set chains.${m.kind} in its config.json`)
     }

@@ -7,6 +7,7 @@ import { urlFor } from '../client.ts'
 import { DEFAULT_API_HOST, DEFAULT_API_PORT } from '../../node/constants.ts'
 import { portArg } from '../command.ts'
 import type { Command } from '../command.ts'
+import { readRunFile } from '../runfile.ts'
 import { printJson, printLines } from '../output.ts'
 
 export const init: Command = {
@@ -52,8 +53,10 @@ export const init: Command = {
       api: config.api,
       p2p: { listen: config.p2p.listen }
     }
+    // Ports and hosts are taken at start: a node running on the home keeps the old ones.
+    const running = existed && created ? await readRunFile(ctx.home) : null
     if (ctx.json) {
-      printJson(ctx, result)
+      printJson(ctx, { ...result, ...(running !== null ? { restartNeeded: running.pid } : {}) })
     } else if (created) {
       printLines(ctx, [
         existed ? `updated ${ctx.home} (every other field of config.json and the token kept)` : `initialised ${ctx.home}`,
@@ -62,7 +65,9 @@ export const init: Command = {
         `  api:    ${urlFor(config.api.host, config.api.port)}`,
         `  p2p:    ${config.p2p.listen.join(' ')}`,
         '',
-        `start the node with: moor node --home ${ctx.home}`
+        running !== null
+          ? `a node is running on this home (pid ${running.pid}): it uses the new ports once restarted (stop it, then \`moor node --home ${ctx.home}\`)`
+          : `start the node with: moor node --home ${ctx.home}`
       ])
     } else {
       const options = apiPort !== undefined || apiHost !== undefined || p2pPort !== undefined

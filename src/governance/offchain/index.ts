@@ -11,10 +11,13 @@ import type { HybridClock } from '../../state/hlc.ts'
 import { key, prefixRange, type Store } from '../../store/index.ts'
 import { GovernanceRejectedError, type Anchor, type AnchorChange, type AnchorOptions, type GovernanceView, type Receipt, type Signer, type SubmitOptions } from '../anchor.ts'
 import type { GovState } from '../acl.ts'
+import { refusedMessage } from '../refusals.ts'
 import type { GovAction } from '../types.ts'
 import { HeldBuffer } from '../../sync/held.ts'
 import { GovernanceLog } from './log.ts'
 import { contextIdFor, createOp, decodeOp, type GovOp, type OpAction } from './op.ts'
+import type { SignedWalletLink } from '../../wallets/record.ts'
+import { carriesWallet } from '../../wallets/vet.ts'
 
 const KNOWN = Uint8Array.of(0)
 /** Where older versions kept held ops on disk, without bound; cleared on load. */
@@ -59,6 +62,13 @@ export class OffchainAnchor implements Anchor {
   private readonly refused = new Map<string, Set<string>>()
   /** Told of every op that becomes part of a log (local or from a peer), after its verdict. */
   onAdopt: ((ops: GovOp[]) => void) | undefined
+  /**
+   * What needs more than the log: the wallet signatures ops carry, checked before ops from
+   * a peer are judged (`vet` answers those that may go on), and a wallet-account claimer's
+   * link before the log is served to it (`check` throws the refusal). Set by the node
+   * (src/wallets/service.ts); without it such ops and claims are refused.
+   */
+  wallets: { vet (ctx: Uint8Array, ops: GovOp[]): Promise<GovOp[]>, check (link: SignedWalletLink): Promise<void> } | undefined
 
   constructor (init: OffchainInit) {
     this.store = init.store
@@ -144,7 +154,7 @@ export class OffchainAnchor implements Anchor {
     const trial = log.fork()
     trial.add(op)
     const verdict = trial.verdict(op.id)!
-    if (!verdict.accepted) throw new GovernanceRejectedError(`${action.type} refused: ${verdict.reason ?? 'unknown reason'}`)
+    if (!verdict.accepted) throw new GovernanceRejectedError(refusedMessage(action.type, verdict.reason ?? 'unknown reason'))
     return op
   }
 
@@ -183,6 +193,11 @@ export class OffchainAnchor implements Anchor {
     if (adopted.length === 0) return
     this.releaseHeld(adopted)
     try { this.onAdopt?.(adopted) } catch (err) { this.log.warn('governance hook failed', { error: (err as Error).message }) }
+  }
+
+  /** The ops of a peer that may be judged (see `vet`). */
+  async vetted (context: Uint8Array, ops: GovOp[]): Promise<GovOp[]> {
+    return this.wallets === undefined ? ops.filter((op) => !carriesWallet(op)) : await this.wallets.vet(context, ops)
   }
 
   /** Every op of a context's log, as stored wire bytes. */

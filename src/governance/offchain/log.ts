@@ -18,6 +18,7 @@
 // had seen); a stranger's op never does.
 import { compareBytes, equalBytes, toHex } from '../../crypto/bytes.ts'
 import { applyAction, cloneState, genesisState, roleOf, type GovState } from '../acl.ts'
+import { applyWalletAction } from '../../wallets/book.ts'
 import { contextIdFor, type GovOp, type KeyShareAction } from './op.ts'
 
 export interface Verdict {
@@ -225,6 +226,7 @@ export class GovernanceLog {
     const ctx = { author: op.author, nonce: op.nonce, at: op.hlc.ms }
     if (op.action.type === 'genesis') return 'only one genesis'
     if (op.action.type === 'keys') return applyKeys(s, op.action, ctx)
+    if (op.action.type === 'linkWallet' || op.action.type === 'unlinkWallet') return applyWallet(s, op.action, ctx)
     return applyAction(s, op.action, ctx)
   }
 
@@ -291,6 +293,17 @@ export class GovernanceLog {
     if (this.tail.length > 0) this.evaluate()
     return this.order.map((op) => ({ op, verdict: this.verdicts.get(toHex(op.id))! }))
   }
+}
+
+/** Wallet links and revocations (src/wallets/book.ts); nonces as for every op. */
+function applyWallet (s: GovState, a: Parameters<typeof applyWalletAction>[2], ctx: { author: Uint8Array, nonce: bigint, at: number }): string | null {
+  const last = s.nonces.get(toHex(ctx.author)) ?? 0n
+  if (ctx.nonce <= last) return `stale nonce ${ctx.nonce}: the last accepted nonce is ${last}`
+  const why = applyWalletAction(s.wallets, s.context, a, ctx.author, ctx.at, (id) => roleOf(s, id) !== undefined)
+  if (why !== null) return why
+  s.nonces.set(toHex(ctx.author), ctx.nonce)
+  s.revision++
+  return null
 }
 
 /** Key shares and rotations: any member may share keys with members; they change no roles. */

@@ -10,6 +10,9 @@ import { sign, verify } from '../../crypto/ed25519.ts'
 import { InvalidInputError, InvalidSignatureError, MoorageError } from '../../errors/index.ts'
 import type { Timestamp } from '../../state/hlc.ts'
 import { CAPABILITIES, type Capability, type GovAction, type KeyShareAction, type ProposalAction, type Role } from '../types.ts'
+import { parseAccountId } from '../../chain/caip.ts'
+import type { WalletAction } from '../../wallets/book.ts'
+import { decodeLink, decodeRevocation, encodeLink, encodeRevocation } from '../../wallets/record.ts'
 
 // Shared with every anchor (src/governance/), kept importable from here.
 export { contextIdFor } from '../context-id.ts'
@@ -30,7 +33,7 @@ export interface GenesisAction {
   salt: Uint8Array
 }
 
-export type OpAction = GovAction | KeyShareAction | GenesisAction
+export type OpAction = GovAction | KeyShareAction | GenesisAction | WalletAction
 
 export interface GovOp {
   id: Uint8Array
@@ -99,13 +102,16 @@ export function encodeAction (a: OpAction): unknown[] {
     case 'updateApplication': return ['updateApplication', a.application]
     case 'invite': {
       const i = a.invitation
-      const target = i.target.type === 'identity' ? i.target.identity : i.target.key
-      return ['invite', i.id, i.target.type, target, i.role, i.expiresAt, i.maxUses]
+      const target = i.target.type === 'identity' ? i.target.identity : i.target.type === 'open' ? i.target.key : i.target.account
+      const invite = ['invite', i.id, i.target.type, target, i.role, i.expiresAt, i.maxUses]
+      return i.condition === undefined ? invite : [...invite, i.condition]
     }
     case 'revokeInvitation': return ['revokeInvitation', a.invitation]
-    case 'claim': return ['claim', a.invitation]
+    case 'claim': return a.link === undefined ? ['claim', a.invitation] : ['claim', a.invitation, encodeLink(a.link)]
+    case 'linkWallet': return ['linkWallet', encodeLink(a.link)]
+    case 'unlinkWallet': return a.revocation === undefined ? ['unlinkWallet', a.identity, a.account] : ['unlinkWallet', a.identity, a.account, encodeRevocation(a.revocation)]
     case 'commitClaim': return ['commitClaim', a.invitation, a.commitment]
-    case 'revealClaim': return ['revealClaim', a.invitation, a.proof]
+    case 'revealClaim': return a.evidence === undefined ? ['revealClaim', a.invitation, a.proof] : ['revealClaim', a.invitation, a.proof, a.evidence]
     case 'leave': return a.frontier === undefined ? ['leave'] : ['leave', sortIds(a.frontier)]
     case 'propose': return ['propose', a.proposal, a.actions.map(encodeProposalAction)]
     case 'approve': return ['approve', a.proposal]
@@ -129,8 +135,13 @@ function bad (msg: string): never {
 }
 const bytes32 = (v: unknown, what: string): Uint8Array => (v instanceof Uint8Array && v.byteLength === 32 ? v : bad(`${what} must be 32 bytes`))
 const blob = (v: unknown, what: string, max = 64 * 1024): Uint8Array => (v instanceof Uint8Array && v.byteLength <= max ? v : bad(`${what} must be bytes of at most ${max}`))
+const text = (v: unknown, what: string, max: number): string => (typeof v === 'string' && v.length > 0 && v.length <= max ? v : bad(`${what} must be text of 1 to ${max} characters`))
+/** Longest claim condition of an invitation, and longest claim evidence of a reveal (JSON text). */
+export const MAX_CONDITION_CHARS = 2048
+export const MAX_EVIDENCE_CHARS = 16 * 1024
 const int = (v: unknown, what: string): number => (Number.isSafeInteger(v) && (v as number) >= 0 ? v as number : bad(`${what} must be a non-negative integer`))
 const role = (v: unknown): 'member' | 'reader' => (v === 'member' || v === 'reader' ? v : bad(`role must be member or reader, got ${String(v)}`))
+const account = (v: unknown): string => (typeof v === 'string' && v.length <= 256 && parseAccountId(v) !== undefined ? v : bad('an account must be a CAIP-10 id'))
 const cap = (v: unknown): Capability => (CAPABILITIES.includes(v as Capability) ? v as Capability : bad(`unknown capability ${String(v)}`))
 
 /** Most data heads a removal records (a DAG has few heads; more would be a forgery). */
@@ -163,16 +174,29 @@ export function decodeAction (raw: unknown): OpAction {
     case 'revoke': arity(3); return { type: 'revoke', identity: bytes32(a[1], 'identity'), capability: cap(a[2]) }
     case 'updateApplication': arity(2); return { type: 'updateApplication', application: bytes32(a[1], 'application') }
     case 'invite': {
-      arity(7)
+      if (a.length !== 8) arity(7)
       const target = a[2] === 'identity'
         ? { type: 'identity' as const, identity: bytes32(a[3], 'invitee') }
-        : a[2] === 'open' ? { type: 'open' as const, key: bytes32(a[3], 'invitation key') } : bad('invitation target must be identity or open')
-      return { type: 'invite', invitation: { id: bytes32(a[1], 'invitation id'), target, role: role(a[4]), expiresAt: int(a[5], 'expiresAt'), maxUses: int(a[6], 'maxUses') } }
+        : a[2] === 'open'
+          ? { type: 'open' as const, key: bytes32(a[3], 'invitation key') }
+          : a[2] === 'account' ? { type: 'account' as const, account: account(a[3]) } : bad('invitation target must be identity, open or account')
+      const invitation = { id: bytes32(a[1], 'invitation id'), target, role: role(a[4]), expiresAt: int(a[5], 'expiresAt'), maxUses: int(a[6], 'maxUses') }
+      return { type: 'invite', invitation: a.length === 8 ? { ...invitation, condition: text(a[7], 'condition', MAX_CONDITION_CHARS) } : invitation }
     }
     case 'revokeInvitation': arity(2); return { type: 'revokeInvitation', invitation: bytes32(a[1], 'invitation') }
-    case 'claim': arity(2); return { type: 'claim', invitation: bytes32(a[1], 'invitation') }
+    case 'claim':
+      if (a.length === 3) return { type: 'claim', invitation: bytes32(a[1], 'invitation'), link: decodeLink(a[2], bad) }
+      arity(2); return { type: 'claim', invitation: bytes32(a[1], 'invitation') }
+    case 'linkWallet': arity(2); return { type: 'linkWallet', link: decodeLink(a[1], bad) }
+    case 'unlinkWallet':
+      if (a.length === 4) return { type: 'unlinkWallet', identity: bytes32(a[1], 'identity'), account: account(a[2]), revocation: decodeRevocation(a[3], bad) }
+      arity(3); return { type: 'unlinkWallet', identity: bytes32(a[1], 'identity'), account: account(a[2]) }
     case 'commitClaim': arity(3); return { type: 'commitClaim', invitation: bytes32(a[1], 'invitation'), commitment: bytes32(a[2], 'commitment') }
-    case 'revealClaim': arity(3); return { type: 'revealClaim', invitation: bytes32(a[1], 'invitation'), proof: blob(a[2], 'proof', 64) }
+    case 'revealClaim': {
+      if (a.length !== 4) arity(3)
+      const reveal = { type: 'revealClaim' as const, invitation: bytes32(a[1], 'invitation'), proof: blob(a[2], 'proof', 64) }
+      return a.length === 4 ? { ...reveal, evidence: text(a[3], 'evidence', MAX_EVIDENCE_CHARS) } : reveal
+    }
     case 'leave':
       if (a.length === 2) return { type: 'leave', frontier: frontier(a[1]) }
       arity(1); return { type: 'leave' }

@@ -14,8 +14,8 @@
 // learnt past the newest stored position still on the chain is dropped and read again.
 import { TimeoutError, until, withTimeout } from '../../async/index.ts'
 import { toHex } from '../../crypto/bytes.ts'
-import { NotFoundError } from '../../errors/index.ts'
-import type { ChainAction, ChainAnchor, ChainChange, ChainGovernanceView, Genesis, Position, Receipt, Signer } from '../../governance/anchor.ts'
+import { AnchorContextMissingError, MoorageError, NotFoundError, type MoorageErrorOptions } from '../../errors/index.ts'
+import { GovernanceRejectedError, type ChainAction, type ChainAnchor, type ChainChange, type ChainGovernanceView, type Genesis, type Position, type Receipt, type Signer } from '../../governance/anchor.ts'
 import { cloneState, type GovState } from '../../governance/acl.ts'
 import type { KeyShareAction } from '../../governance/offchain/op.ts'
 import type { Logger } from '../../log/index.ts'
@@ -52,6 +52,8 @@ interface Tracked {
   watching: number
   /** Waiters for a revision (submit's read-your-writes). */
   waiters: Array<{ revision: number, done: () => void }>
+  /** Set once the chain said it has no such context (a devnet that restarted, say). */
+  missing?: { since: number }
 }
 
 export interface ChainGovernanceInit {
@@ -201,7 +203,19 @@ export class ChainGovernance {
   async submit (ctx: Uint8Array, signer: Signer, action: ChainAction, options: { signal?: AbortSignal } = {}): Promise<Receipt> {
     const t = this.require(ctx)
     this.c.registry.canSubmit(t.ref.kind)
-    const receipt = await t.adapter.submit(ctx, signer, action, options)
+    // Asked of the registry at use, not the adapter the context was followed with: the
+    // relayer key may have changed since (`moor relayer set` reloads a running node).
+    const adapter = await this.c.registry.get(t.ref)
+    let receipt: Receipt
+    try {
+      receipt = await adapter.submit(ctx, signer, action, options)
+    } catch (err) {
+      if (err instanceof GovernanceRejectedError && err.code === 'UnknownContext') {
+        this.markMissing(t, true)
+        throw this.missingError(t, err)
+      }
+      throw withContext(err, t.hex)
+    }
     await this.settled(t, receipt.revision)
     return receipt
   }
@@ -328,10 +342,31 @@ export class ChainGovernance {
     })
   }
 
+  /** Since when the chain has said it has no such context (undefined while it has it). */
+  missing (ctx: Uint8Array): { since: number } | undefined {
+    return this.tracked.get(toHex(ctx))?.missing
+  }
+
+  private markMissing (t: Tracked, missing: boolean): void {
+    if (missing === (t.missing !== undefined)) return
+    t.missing = missing ? { since: Date.now() } : undefined
+    if (missing) this.c.logger.warn('the chain has no such context any more (a devnet that restarted loses its contexts)', { context: t.hex, contract: t.ref.contract, rpc: t.ref.rpc })
+    else this.c.logger.info('the chain has the context again', { context: t.hex })
+  }
+
+  private missingError (t: Tracked, cause?: unknown): AnchorContextMissingError {
+    return new AnchorContextMissingError(`context ${t.hex} is not on its ${t.ref.kind} contract ${t.ref.contract} (via ${t.ref.rpc}) any more`, {
+      hint: `the chain behind ${t.ref.rpc} does not have it: a devnet keeps its chain in memory, and restarting it loses every context. Point the node at the chain that has it, or drop the context here with \`moor context delete ${t.hex}\``,
+      cause
+    })
+  }
+
   /** Takes the chain's view of what is not kept by position (invitations, proposals, thresholds) when it matches the timeline. */
   private async refreshView (t: Tracked): Promise<void> {
     const found = await t.adapter.lookup(t.ctx)
-    if (!found.found || this.tracked.get(t.hex) !== t) return
+    if (this.tracked.get(t.hex) !== t) return
+    this.markMissing(t, !found.found && found.missing === 'no-context')
+    if (!found.found) return
     const v = found.value
     if (v.revision !== t.timeline.state.revision) return
     const mine = JSON.stringify(entryOf(v.position, t.timeline.state).members.map((m) => [toHex(m.identity), m.role]).sort())
@@ -404,4 +439,14 @@ function u64 (n: number): Uint8Array {
 function seqOfKey (k: unknown): number {
   const b = k as Uint8Array
   return Number(new DataView(b.buffer, b.byteOffset + 33, 8).getBigUint64(0))
+}
+
+/**
+ * A failure of the chain itself (its endpoint, 5xx) also names the context the request was
+ * for; the error keeps its class and name. Refusals and input errors are passed as they are.
+ */
+function withContext (err: unknown, context: string): unknown {
+  if (!(err instanceof MoorageError) || err instanceof GovernanceRejectedError || err.status < 500 || err.shortMessage.includes(context)) return err
+  const Class = err.constructor as new (message: string, options: MoorageErrorOptions) => MoorageError
+  return new Class(`${err.shortMessage} (context ${context})`, { details: err.details, hint: err.hint, cause: err })
 }

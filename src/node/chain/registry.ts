@@ -47,9 +47,11 @@ export type ChainSettings = Partial<Record<ChainKind, ChainNodeSettings>>
 
 export class ChainRegistry {
   readonly modules: ChainModules
-  private readonly settings: ChainSettings
+  private settings: ChainSettings
   private readonly logger: Logger
   private readonly adapters = new Map<string, Promise<ChainAnchor>>()
+  /** Anchors made under settings since replaced: contexts followed with them still read through them. */
+  private readonly retired: Array<Promise<ChainAnchor>> = []
 
   constructor (modules: ChainModules, settings: ChainSettings, logger: Logger) {
     this.modules = modules
@@ -99,6 +101,27 @@ export class ChainRegistry {
     return await adapter
   }
 
+  /**
+   * New settings (config.json and relayer keys read again by a running node); answers the
+   * kinds whose settings changed. Their anchors are made afresh at next use, so requests go
+   * out with the new relayer key and options.
+   */
+  update (settings: ChainSettings): ChainKind[] {
+    const changed = this.modules.all().map((m) => m.kind).filter((kind) => JSON.stringify(this.settings[kind] ?? {}) !== JSON.stringify(settings[kind] ?? {}))
+    this.settings = settings
+    for (const [id, adapter] of [...this.adapters]) {
+      if (!changed.includes(id.slice(0, id.indexOf('|')))) continue
+      this.adapters.delete(id)
+      this.retired.push(adapter)
+    }
+    return changed
+  }
+
+  /** This node's settings for a chain (empty when it has none). */
+  settingsOf (kind: ChainKind): ChainNodeSettings {
+    return this.settings[kind] ?? {}
+  }
+
   /** This node's configured endpoint for a chain, if any. */
   defaultRpc (kind: ChainKind): string | undefined {
     return this.settings[kind]?.rpc
@@ -107,7 +130,7 @@ export class ChainRegistry {
   /** Refuses, with what to do, when this node cannot pay for requests on a chain. */
   canSubmit (kind: ChainKind): void {
     const m = this.modules.get(kind)
-    if (this.settings[m.kind]?.relayerKey === undefined) {
+    if (this.settingsOf(m.kind).relayerKey === undefined) {
       throw new InvalidInputError(`this node has no ${m.kind} relayer key: it cannot pay for requests on the chain`, {
         hint: `store one with \`${m.payer.inputEnv}=… moor relayer set ${m.kind}\`${m.devnet !== undefined ? ' (on the devnet, `moor devnet` prints a funded key)' : ''}, or set $${m.payer.env}`
       })
@@ -115,7 +138,7 @@ export class ChainRegistry {
   }
 
   async close (): Promise<void> {
-    const adapters = [...this.adapters.values()]
+    const adapters = [...this.adapters.values(), ...this.retired.splice(0)]
     this.adapters.clear()
     await Promise.allSettled(adapters.map(async (a) => { await (await a).close() }))
   }

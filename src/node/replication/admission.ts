@@ -18,16 +18,21 @@
 // score, then a ban); see the PENALTY_* constants.
 import { equalBytes, toHex } from '../../crypto/bytes.ts'
 import { checkOpenClaim, pendingInvitees, roleOf, type GovState } from '../../governance/acl.ts'
-import { isOpenClaim, SyncParamsError } from '../../sync/params.ts'
+import { isOpenClaim, isWalletClaim, SyncParamsError } from '../../sync/params.ts'
+import { WalletLinkRefusedError } from '../../wallets/errors.ts'
+import type { SignedWalletLink } from '../../wallets/record.ts'
+import { walletClaimCheck } from '../../wallets/admission.ts'
 import { decodeRequest, PROTOCOLS, StaleRequestError, SyncAuthError, SyncRateLimitError, type SyncRequest } from '../../sync/wire.ts'
 import { GOSSIP_SYNC_BURST, GOSSIP_SYNCS_PER_S, MAX_MEMBER_PEERS, PEER_STREAM_BURST, PEER_STREAMS_PER_S, PENALTY_FORGED, PENALTY_RATE, PENALTY_STALE } from '../constants.ts'
-import { TokenBuckets } from './limits.ts'
+import { TokenBuckets } from '../../async/buckets.ts'
 import type { Parts } from './parts.ts'
 
 export interface Admitted<P> {
   ctx: Uint8Array
   identity: Uint8Array
   params: P
+  /** A wallet-account claimer's link: its wallet signature is still to be checked (`checkWallet`). */
+  wallet?: SignedWalletLink
 }
 
 const NOT_ADMITTED = 'not a member of this context'
@@ -65,7 +70,8 @@ export class Admission {
       throw err
     }
     const s = this.r.c.governance.state(req.context)
-    if (s === undefined || this.r.c.contexts.find(req.context) === undefined || !this.serves(s, protocol, req, from, invitees)) {
+    const served = s === undefined || this.r.c.contexts.find(req.context) === undefined ? false : this.serves(s, protocol, req, from, invitees)
+    if (served === false) {
       this.reject(from, PENALTY_STALE, NOT_ADMITTED)
       throw new SyncAuthError(NOT_ADMITTED)
     }
@@ -76,17 +82,36 @@ export class Admission {
       if (err instanceof SyncParamsError) this.reject(from, PENALTY_FORGED, err.shortMessage)
       throw err
     }
-    if (roleOf(s, req.identity) !== undefined) this.noteMember(req.context, from)
-    return { ctx: req.context, identity: req.identity, params }
+    if (roleOf(s!, req.identity) !== undefined) this.noteMember(req.context, from)
+    return { ctx: req.context, identity: req.identity, params, ...(served !== true ? { wallet: served } : {}) }
+  }
+
+  /** Checks a wallet-account claimer's wallet signature (after `admit`); throws SyncAuthError with the reason. */
+  async checkWallet (link: SignedWalletLink, from: string): Promise<void> {
+    const wallets = this.r.c.governance.offchain.wallets
+    if (wallets === undefined) throw new SyncAuthError('wallet invitation refused: this node cannot check wallet links')
+    try {
+      await wallets.check(link)
+    } catch (err) {
+      if (!(err instanceof WalletLinkRefusedError)) throw err
+      this.reject(from, PENALTY_FORGED, err.shortMessage)
+      throw new SyncAuthError(`wallet invitation refused: ${err.shortMessage}`)
+    }
   }
 
   /** Whether the requester's identity may use the protocol at the context's current governance. */
-  private serves (s: GovState, protocol: string, req: SyncRequest, from: string, invitees: boolean): boolean {
+  private serves (s: GovState, protocol: string, req: SyncRequest, from: string, invitees: boolean): boolean | SignedWalletLink {
     if (roleOf(s, req.identity) !== undefined) return true
     if (!invitees) return false
     if (s.nonces.has(toHex(req.identity))) return true
     if (pendingInvitees(s, Date.now()).some((id) => equalBytes(id, req.identity))) return true
     const claim = protocol === PROTOCOLS.push && Array.isArray(req.params) ? req.params[1] : req.params
+    if (isWalletClaim(claim)) {
+      const r = walletClaimCheck(s, claim[0], req.identity, claim[2], Date.now())
+      if ('link' in r) return r.link
+      this.reject(from, PENALTY_FORGED, r.why)
+      throw new SyncAuthError(`wallet invitation refused: ${r.why}`)
+    }
     if (!isOpenClaim(claim)) return false
     const why = checkOpenClaim(s, claim[0], req.identity, claim[1], Date.now())
     if (why === null) return true
@@ -104,6 +129,12 @@ export class Admission {
   /** The user named `peer` for `ctx` (an invitation's peer): it may be asked. */
   vouch (ctx: Uint8Array, peer: string): void {
     remember(this.vouched, toHex(ctx), peer)
+  }
+
+  /** Whether `peer` is a proven member node of any context. */
+  knownAnywhere (peer: string): boolean {
+    for (const set of this.members.values()) if (set.has(peer)) return true
+    return false
   }
 
   mayAsk (peer: string, ctx: Uint8Array): boolean {

@@ -12,7 +12,7 @@ import { decodeOp, type GovOp } from '../../governance/offchain/op.ts'
 import { decodeDelta, peekDelta } from '../../sync/delta.ts'
 import { InvalidEnvelopeError, openEnvelope, parseEnvelope } from '../../sync/envelope.ts'
 import { decodePage, SnapshotImport } from '../../sync/snapshot.ts'
-import { MAX_REQUEST_IDS, parseAppChunk, parseDeltasFrame, parseGovAnswer, parseGovOps, parseHeadsAnswer, SyncParamsError, type OpenClaim } from '../../sync/params.ts'
+import { MAX_REQUEST_IDS, parseAppChunk, parseDeltasFrame, parseGovAnswer, parseGovOps, parseHeadsAnswer, SyncParamsError, type InvitationClaim } from '../../sync/params.ts'
 import { encodeRequest, PROTOCOLS } from '../../sync/wire.ts'
 import { MAX_APPLICATION_BYTES, MAX_GOV_ANSWER_BYTES, MAX_HEADS_ANSWER_BYTES, MAX_SNAPSHOT_IMPORT_BYTES, PENALTY_FORGED, SYNC_BATCH_DELTAS } from '../constants.ts'
 import { SyncError, type Parts, type SyncProgress } from './parts.ts'
@@ -67,7 +67,7 @@ export class CatchUp {
    * Fetches a context's governance log from `peer` (as a member, or as `asIdentity`, an
    * invitee; a claimer of an open invitation passes its `claim` = [invitation id, proof]).
    */
-  async syncGov (peer: string, ctx: Uint8Array, asIdentity?: KeyPair, claim?: OpenClaim): Promise<void> {
+  async syncGov (peer: string, ctx: Uint8Array, asIdentity?: KeyPair, claim?: InvitationClaim): Promise<void> {
     const me = asIdentity ?? this.r.keys.me(ctx)
     if (me === undefined) return
     const ops: GovOp[] = []
@@ -153,22 +153,25 @@ export class CatchUp {
     for (let round = 0; round < 64 && missing.length > 0; round++) {
       const stop = (c.dag.info(ctx)?.heads ?? []).slice(0, MAX_REQUEST_IDS)
       let received = 0
+      let taken = 0
       for await (const frame of this.r.ask(peer, PROTOCOLS.deltas, ctx, [missing.slice(0, MAX_REQUEST_IDS), stop, SYNC_BATCH_DELTAS])) {
         const raw = parseDeltasFrame(this.openFrame(peer, ctx, frame))
         received += raw.length
         if (received > SYNC_BATCH_DELTAS) throw new SyncParamsError(`deltas answer: more than the ${SYNC_BATCH_DELTAS} deltas asked for`)
-        // The peer walks back breadth-first from what we lack and stops only at our exact
-        // heads, so after a fork (a partition, a write lost in a crash) it would send the
-        // whole shared history. A frame of deltas we all have means the walk is inside
-        // that history: stop the stream there; whatever is still missing (held deltas'
-        // parents) is asked for by the next round.
+        // Parents come before children (see walkBack), so each applies as it comes. A
+        // delta this node has (a clock that ran against causality, or an older peer that
+        // sends children first) is skipped; one whose parents are missing is held.
         const fresh = raw.filter((bytes) => !c.dag.has(ctx, peekDelta(bytes).id))
-        if (fresh.length > 0) await this.r.receiveDeltas(ctx, fresh.map(decodeDelta).reverse(), null)
+        if (fresh.length > 0) await this.r.receiveDeltas(ctx, fresh.map(decodeDelta), null)
+        taken += fresh.length
         done += raw.length
         onProgress?.({ phase: 'deltas', done, total: remote.count })
-        if (fresh.length === 0) break
       }
-      missing = c.dag.missingParents(ctx)
+      // An answer stops at its byte budget: ask again for what is still missing (from
+      // this node's new heads), and for the parents of what is held.
+      // A round that brought nothing new ends it: the peer has no more for us.
+      if (taken === 0) break
+      missing = lacking()
     }
   }
 
@@ -255,7 +258,7 @@ export class CatchUp {
   }
 
   /** Sends this node's own governance ops of a context directly to a peer (a joiner's claim). */
-  async push (peer: string, ctx: Uint8Array, ops: GovOp[], asIdentity: KeyPair, claim?: OpenClaim): Promise<void> {
+  async push (peer: string, ctx: Uint8Array, ops: GovOp[], asIdentity: KeyPair, claim?: InvitationClaim): Promise<void> {
     for await (const _ of this.r.ask(peer, PROTOCOLS.push, ctx, [ops.map((o) => o.bytes), claim ?? null], asIdentity)) { /* ack */ }
   }
 

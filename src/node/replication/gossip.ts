@@ -1,6 +1,7 @@
 // Gossip on the context topics: new deltas and governance ops going out, the periodic
 // heartbeat (root hash and heads) that lets a peer notice what it missed, and what comes
 // in — opened under the group key, then handed to the receiver or answered by a sync.
+import type { MessageVerdict } from '../../network/index.ts'
 import { encode } from 'cborg'
 import { equalBytes, toHex } from '../../crypto/bytes.ts'
 import { DecryptionError } from '../../errors/index.ts'
@@ -8,7 +9,7 @@ import { decodeOp, type GovOp } from '../../governance/offchain/op.ts'
 import { decodeDelta, type Delta } from '../../sync/delta.ts'
 import { openEnvelope, parseEnvelope, type EnvelopeKind } from '../../sync/envelope.ts'
 import { parseBeat } from '../../sync/params.ts'
-import { HEARTBEAT_MS, IDLE_HEARTBEAT_MS, PENALTY_FORGED, PENALTY_STALE } from '../constants.ts'
+import { HEARTBEAT_MS, IDLE_HEARTBEAT_MS, PENALTY_FORGED, PENALTY_FORGED_BY_STRANGER, PENALTY_STALE } from '../constants.ts'
 import { EMPTY, SyncError, topicOf, type Parts } from './parts.ts'
 
 /** Key ids (and peers per key id) remembered per context while this node waits for a key. */
@@ -87,8 +88,17 @@ export class Gossip {
   }
 
   /** A message on a context's topic (called by the network, which logs what throws). */
-  onMessage (ctx: Uint8Array, from: string, data: Uint8Array): void {
-    this.r.tasks.run('handling a gossip message', async () => { await this.handle(ctx, from, data) }, { context: toHex(ctx), from })
+  /**
+   * A gossip message on the context's topic, judged before gossipsub forwards it: one that
+   * does not open under a group key this node holds is not passed on (`reject` when it is
+   * forged or junk, `ignore` when it names a key this node lacks); one that opens is
+   * applied in the background.
+   */
+  onMessage (ctx: Uint8Array, from: string, data: Uint8Array): MessageVerdict {
+    const opened = this.open(ctx, from, data)
+    if (typeof opened === 'string') return opened
+    this.r.tasks.run('handling a gossip message', async () => { await this.apply(ctx, from, opened) }, { context: toHex(ctx), from })
+    return 'accept'
   }
 
   /** Governance changed (the keyring is read again): sync with the peers whose messages waited for a key now held. */
@@ -123,23 +133,20 @@ export class Gossip {
     this.missed.delete(toHex(ctx))
   }
 
-  private async handle (ctx: Uint8Array, from: string, data: Uint8Array): Promise<void> {
-    const { c, log, keys, admission } = this.r
+  /** Opens an envelope from the topic, or says why not (logged, the sender penalised). */
+  private open (ctx: Uint8Array, from: string, data: Uint8Array): Opened | 'reject' | 'ignore' {
+    const { log, keys, admission } = this.r
     const hex = toHex(ctx)
-    let kind: EnvelopeKind
-    let payload: Uint8Array
-    let subject: Uint8Array
     let keyId: Uint8Array | undefined
     try {
       const env = parseEnvelope(data)
       keyId = env.keyId
-      kind = env.kind
-      subject = env.subject
-      payload = openEnvelope(env, keys.keyById(ctx), ctx)
+      const payload = openEnvelope(env, keys.keyById(ctx), ctx)
       // Sealed under the current key by its publisher (gossip is signed by the peer that
       // published it): that peer is a member node.
       const current = keys.keyring(ctx).current
       if (current !== undefined && equalBytes(current.id, env.keyId)) admission.noteMember(ctx, from)
+      return { kind: env.kind, subject: env.subject, payload }
     } catch (err) {
       // Nothing is applied. A key this node lacks may be a rotation it has not seen yet
       // (fetch the governance log from the peer, if it is a known member node); a
@@ -154,12 +161,17 @@ export class Gossip {
         } else if (!admission.mayAsk(from, ctx)) {
           admission.reject(from, PENALTY_STALE, reason)
         }
-      } else {
-        log.warn('rejected a message from a peer', { context: hex, from, reason })
-        admission.reject(from, PENALTY_FORGED, reason)
+        return 'ignore'
       }
-      return
+      log.warn('rejected a message from a peer', { context: hex, from, reason })
+      admission.reject(from, admission.knownAnywhere(from) ? PENALTY_FORGED : PENALTY_FORGED_BY_STRANGER, reason)
+      return 'reject'
     }
+  }
+
+  private async apply (ctx: Uint8Array, from: string, { kind, subject, payload }: Opened): Promise<void> {
+    const { c, log, admission } = this.r
+    const hex = toHex(ctx)
     try {
       if (kind === 'delta') {
         const delta = decodeDelta(payload)
@@ -182,3 +194,5 @@ export class Gossip {
     }
   }
 }
+
+interface Opened { kind: EnvelopeKind, subject: Uint8Array, payload: Uint8Array }

@@ -14,7 +14,7 @@ import type { KeyringView } from '../../governance/group-keys.ts'
 import type { GovOp } from '../../governance/offchain/op.ts'
 import type { Logger } from '../../log/index.ts'
 import type { Delta } from '../../sync/delta.ts'
-import type { OpenClaim } from '../../sync/params.ts'
+import type { InvitationClaim } from '../../sync/params.ts'
 import { Background } from '../background.ts'
 import { Admission } from './admission.ts'
 import { CatchUp } from './catchup.ts'
@@ -26,7 +26,7 @@ import { Streams } from './streams.ts'
 import { Topics } from './topics.ts'
 
 export { SyncError, topicOf, type ReplicationComponents, type SyncProgress, type SyncStatus } from './parts.ts'
-export type { OpenClaim } from '../../sync/params.ts'
+export type { InvitationClaim, OpenClaim } from '../../sync/params.ts'
 
 export class Replicator {
   readonly c: ReplicationComponents
@@ -155,8 +155,8 @@ export class Replicator {
     return await this.receiver.receiveDeltas(ctx, deltas, from)
   }
 
-  async receiveOps (ctx: Uint8Array, ops: GovOp[], from: string | null): Promise<void> {
-    await this.receiver.receiveOps(ctx, ops, from)
+  async receiveOps (ctx: Uint8Array, ops: GovOp[], from: string | null, admission = false): Promise<Array<{ op: GovOp, reason: string }>> {
+    return await this.receiver.receiveOps(ctx, ops, from, admission)
   }
 
   // ---- catch-up -------------------------------------------------------------
@@ -170,7 +170,7 @@ export class Replicator {
    * invitee; a claimer of an open invitation passes its `claim` = [invitation id, proof]).
    * A peer asked as an invitee is one the invitation named: it may be asked again.
    */
-  async syncGov (peer: string, ctx: Uint8Array, asIdentity?: KeyPair, claim?: OpenClaim): Promise<void> {
+  async syncGov (peer: string, ctx: Uint8Array, asIdentity?: KeyPair, claim?: InvitationClaim): Promise<void> {
     if (asIdentity !== undefined) this.admission.vouch(ctx, peer)
     await this.client.syncGov(peer, ctx, asIdentity, claim)
   }
@@ -186,7 +186,7 @@ export class Replicator {
   }
 
   /** Sends this node's own governance ops of a context directly to a peer (a joiner's claim). */
-  async push (peer: string, ctx: Uint8Array, ops: GovOp[], asIdentity: KeyPair, claim?: OpenClaim): Promise<void> {
+  async push (peer: string, ctx: Uint8Array, ops: GovOp[], asIdentity: KeyPair, claim?: InvitationClaim): Promise<void> {
     this.admission.vouch(ctx, peer)
     await this.client.push(peer, ctx, ops, asIdentity, claim)
   }

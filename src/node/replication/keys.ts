@@ -69,7 +69,7 @@ export class Keys {
     if (this.duties.has(hex) || this.stopped) return
     const timer = setTimeout(() => {
       this.duties.delete(hex)
-      this.r.tasks.run('key duty', async () => { await this.r.keyDuties(ctx) }, { context: hex })
+      this.r.tasks.run('key duty', async () => { await this.r.keyDuties(ctx) }, { context: hex }, 'warn', { backoff: true })
     }, delay)
     timer.unref?.()
     this.duties.set(hex, timer)

@@ -1,5 +1,6 @@
 // What the replication jobs share: their components, the names they reach each other by
 // (through the facade, so that one entry point per operation exists), and small helpers.
+import type { ClaimGate } from '../../claims/gate.ts'
 import { concatBytes, toHex, utf8 } from '../../crypto/bytes.ts'
 import { sha256 } from '../../crypto/hash.ts'
 import { MoorageError } from '../../errors/index.ts'
@@ -28,9 +29,11 @@ export interface ReplicationComponents {
   clock: HybridClock
   logger: Logger
   heartbeatMs?: number
+  /** Checks the claims of gated open invitations before their reveals are taken in (src/claims/gate.ts). */
+  claimGate?: Pick<ClaimGate, 'refusals'>
 }
 
-export type SyncStatus = SyncStatusInfo
+export type SyncStatus = Omit<SyncStatusInfo, 'removed' | 'keyEpochNumber'>
 export type SyncProgress = SyncProgressEvent
 
 export class SyncError extends MoorageError {

@@ -8,7 +8,8 @@ import type { GovOp } from '../../governance/offchain/op.ts'
 import type { ReceiveOutcome } from '../../sync/dag.ts'
 import type { Delta } from '../../sync/delta.ts'
 import { prefixRange } from '../../store/index.ts'
-import { MAX_HELD_BYTES, MAX_HELD_DELTAS, MAX_WAITING_BYTES, MAX_WAITING_DELTAS } from '../constants.ts'
+import { peekDelta } from '../../sync/delta.ts'
+import { MAX_HELD_BYTES, MAX_HELD_BYTES_PER_AUTHOR, MAX_HELD_DELTAS, MAX_HELD_DELTAS_PER_AUTHOR, MAX_WAITING_BYTES, MAX_WAITING_DELTAS } from '../constants.ts'
 import type { Parts } from './parts.ts'
 
 const DEFERRED = 'its governance point is not known yet'
@@ -120,34 +121,47 @@ export class Receiver {
     return { applied, rejected }
   }
 
-  /** Deltas held for missing parents in a context, as counted so far (see `held`). */
-  private readonly heldTally = new Map<string, { count: number, bytes: number }>()
+  /** Deltas held for missing parents in a context, as counted so far (see `held`): in all and per author. */
+  private readonly heldTally = new Map<string, HeldTally>()
 
   /** The held deltas of a context: read from the store on first use, then kept up to date. */
-  private held (ctx: Uint8Array, reread = false): { count: number, bytes: number } {
+  private held (ctx: Uint8Array, reread = false): HeldTally {
     const hex = toHex(ctx)
     let t = this.heldTally.get(hex)
     if (t === undefined || reread) {
-      t = { count: 0, bytes: 0 }
-      for (const { value } of this.r.c.store.db.pending.getRange(prefixRange(ctx))) { t.count++; t.bytes += (value as Uint8Array).byteLength }
+      t = { count: 0, bytes: 0, byAuthor: new Map() }
+      for (const { value } of this.r.c.store.db.pending.getRange(prefixRange(ctx))) {
+        const bytes = value as Uint8Array
+        tally(t, toHex(peekDelta(bytes).author), bytes.byteLength)
+      }
       this.heldTally.set(hex, t)
     }
     return t
   }
 
   private roomToHold (ctx: Uint8Array, d: Delta): boolean {
-    const fits = (t: { count: number, bytes: number }): boolean => t.count < MAX_HELD_DELTAS && t.bytes + d.bytes.byteLength <= MAX_HELD_BYTES
+    const size = d.bytes.byteLength
+    const author = toHex(d.author)
+    const fits = (t: HeldTally): boolean => {
+      const mine = t.byAuthor.get(author) ?? { count: 0, bytes: 0 }
+      return t.count < MAX_HELD_DELTAS && t.bytes + size <= MAX_HELD_BYTES &&
+        mine.count < MAX_HELD_DELTAS_PER_AUTHOR && mine.bytes + size <= MAX_HELD_BYTES_PER_AUTHOR
+    }
     // The tally only errs high (a held delta the DAG rejects on release is not seen here):
-    // read the store again before refusing.
-    return fits(this.held(ctx)) || fits(this.held(ctx, true))
+    // read the store again before refusing, unless the author is over its share by the
+    // tally already (a flood of one author's orphans must not cost a store scan each).
+    if (fits(this.held(ctx))) return true
+    const mine = this.held(ctx).byAuthor.get(author)
+    if (mine !== undefined && mine.count >= MAX_HELD_DELTAS_PER_AUTHOR) return false
+    return fits(this.held(ctx, true))
   }
 
   private countHeld (ctx: Uint8Array, d: Delta, out: ReceiveOutcome): void {
     const t = this.held(ctx)
-    if (out.status === 'held') { t.count++; t.bytes += d.bytes.byteLength }
+    if (out.status === 'held') tally(t, toHex(d.author), d.bytes.byteLength)
     // Every delta a cascade applied after the first came out of the held ones.
     if (out.status === 'applied') {
-      for (const x of out.applied.slice(1)) { t.count = Math.max(0, t.count - 1); t.bytes = Math.max(0, t.bytes - x.bytes.byteLength) }
+      for (const x of out.applied.slice(1)) tally(t, toHex(x.author), -x.bytes.byteLength)
     }
   }
 
@@ -171,13 +185,31 @@ export class Receiver {
     if (this.r.c.governance.answers(ctx, delta.anchor)) queueMicrotask(() => { this.r.chainUpdated(ctx, false) })
   }
 
-  async receiveOps (ctx: Uint8Array, ops: GovOp[], from: string | null): Promise<void> {
+  /** Takes in ops from a peer; answers the gated reveals refused (`admission`: the claimant's own push). */
+  async receiveOps (ctx: Uint8Array, ops: GovOp[], from: string | null, admission = false): Promise<Array<{ op: GovOp, reason: string }>> {
     const gov = this.r.c.governance.offchain
-    // Judged before stored (admissible, clock in bounds; missing parents held, bounded).
-    const outcome = await this.r.c.store.transaction(() => gov.ingestAll(ctx, ops))
+    // Gated claims are proven against the chain first: a reveal that fails is not stored.
+    const refused = await this.r.c.claimGate?.refusals(gov.state(ctx), ops, { admission }) ?? []
+    if (refused.length > 0) ops = ops.filter((op) => !refused.some((r) => r.op === op))
+    // Judged before stored (wallet signatures, then admissible, clock in bounds; missing parents held, bounded).
+    const taken = await gov.vetted(ctx, ops)
+    const outcome = await this.r.c.store.transaction(() => gov.ingestAll(ctx, taken))
     if (outcome.added.length > 0) gov.adopt(outcome.added)
     if (outcome.held && from !== null && this.r.admission.mayTrigger(from, ctx)) {
       this.r.tasks.run('governance sync for held ops', async () => { await this.r.syncGov(from, ctx) }, { context: toHex(ctx), peer: from }, 'debug')
     }
+    return refused
   }
+}
+
+interface Tally { count: number, bytes: number }
+interface HeldTally extends Tally { byAuthor: Map<string, Tally> }
+
+/** Adds one held delta of `bytes` by `author` to the tally (negative bytes: takes one out). */
+function tally (t: HeldTally, author: string, bytes: number): void {
+  const sign = bytes < 0 ? -1 : 1
+  const mine = t.byAuthor.get(author) ?? { count: 0, bytes: 0 }
+  for (const x of [t, mine]) { x.count = Math.max(0, x.count + sign); x.bytes = Math.max(0, x.bytes + bytes) }
+  if (mine.count === 0) t.byAuthor.delete(author)
+  else t.byAuthor.set(author, mine)
 }

@@ -16,6 +16,7 @@ import { PROTOCOLS, SyncAuthError } from '../../sync/wire.ts'
 import { APP_CHUNK_BYTES, PENALTY_FORGED } from '../constants.ts'
 import type { Admission } from './admission.ts'
 import { EMPTY, SyncError, type Parts } from './parts.ts'
+import { CLAIM_REFUSED, ClaimRefusedError } from '../../claims/errors.ts'
 
 export class Streams {
   private readonly r: Parts
@@ -43,7 +44,8 @@ export class Streams {
   }
 
   private readonly serveGov = async (bytes: Uint8Array, from: string): Promise<Uint8Array> => {
-    const { ctx, identity } = this.admission.admit(PROTOCOLS.gov, bytes, from, true, parseGovParams)
+    const { ctx, identity, wallet } = this.admission.admit(PROTOCOLS.gov, bytes, from, true, parseGovParams)
+    if (wallet !== undefined) await this.admission.checkWallet(wallet, from)
     const aad = concatBytes(utf8('moorage:gov-session:v1'), ctx)
     const session = new Uint8Array(randomBytes(32))
     return encode([wrapKey(session, identity, aad), seal(session, encode(this.r.c.governance.offchain.opsBytes(ctx)), aad)])
@@ -113,7 +115,8 @@ export class Streams {
   }
 
   private readonly servePush = async (bytes: Uint8Array, from: string): Promise<Uint8Array> => {
-    const { ctx, identity, params } = this.admission.admit(PROTOCOLS.push, bytes, from, true, parsePushParams)
+    const { ctx, identity, params, wallet } = this.admission.admit(PROTOCOLS.push, bytes, from, true, parsePushParams)
+    if (wallet !== undefined) await this.admission.checkWallet(wallet, from)
     let ops
     try {
       ops = params.ops.map(decodeOp)
@@ -125,7 +128,8 @@ export class Streams {
       this.admission.reject(from, PENALTY_FORGED, 'pushed ops of another author')
       throw new SyncAuthError('only one\'s own ops can be pushed')
     }
-    await this.r.receiveOps(ctx, ops, from)
+    const refused = await this.r.receiveOps(ctx, ops, from, true)
+    if (refused.length > 0) throw new ClaimRefusedError(`${CLAIM_REFUSED}${refused[0]!.reason}`)
     return encode(ops.length)
   }
 }

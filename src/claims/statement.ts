@@ -1,0 +1,139 @@
+// Claim statements and verification options as the CLI, the API, config.json and
+// invitation conditions give them: checked field by field before any endpoint is asked,
+// so a bad one is an InvalidClaimError naming the field, never a SyntaxError/TypeError.
+// Accounts and contracts are checked with the chain module's own id rule.
+import type { IdRule } from '../chain/module.ts'
+import { isRpcUrl } from '../chain/endpoint.ts'
+import { parseId } from '../chain/ids.ts'
+import { InvalidInputError } from '../errors/index.ts'
+import type { ClaimStatement, ClaimVerifyInit } from './types.ts'
+
+export class InvalidClaimError extends InvalidInputError {
+  override name = 'InvalidClaimError'
+}
+
+/** Longest statement text taken (a statement is a few short fields). */
+export const MAX_STATEMENT_TEXT = 4096
+/** Most endpoints one verification asks. */
+export const MAX_ENDPOINTS = 8
+/** Largest mapping slot index taken (a contract's declared state variables). */
+export const MAX_SLOT_INDEX = 2 ** 32 - 1
+
+const UINT256_MAX = 2n ** 256n - 1n
+
+const FIELDS: Record<ClaimStatement['kind'], readonly string[]> = {
+  balance: ['account'],
+  storage: ['account', 'slot'],
+  'token-balance': ['token', 'holder', 'slotIndex'],
+  'nft-owner': ['token', 'tokenId', 'slotIndex'],
+  'code-hash': ['account']
+}
+export const STATEMENT_KINDS = Object.keys(FIELDS) as Array<ClaimStatement['kind']>
+
+const STATEMENT_HINT = 'e.g. {"kind":"token-balance","token":"0x…","holder":"0x…","slotIndex":0}; docs/claims.md lists every kind'
+
+export function bad (why: string, hint = STATEMENT_HINT, what = 'statement'): never {
+  throw new InvalidClaimError(`claim ${what}: ${why}`, { hint })
+}
+const badOption = (why: string, hint?: string): never => bad(why, hint ?? 'docs/claims.md, "Options"', 'options')
+
+export function shown (v: unknown): string {
+  let s: string
+  try { s = v === undefined ? 'nothing' : JSON.stringify(v) ?? String(v) } catch { s = typeof v }
+  return s.length > 60 ? s.slice(0, 57) + '…' : s
+}
+
+export function isRecord (v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v)
+}
+
+/** A uint256 given as a decimal string, a 0x hex string or a safe JSON integer; as a bigint. */
+export function parseUint256 (v: unknown, field: string): bigint {
+  let n: bigint | undefined
+  if (typeof v === 'number' && Number.isSafeInteger(v) && v >= 0) n = BigInt(v)
+  else if (typeof v === 'string' && (/^[0-9]{1,78}$/.test(v) || /^0x[0-9a-fA-F]{1,64}$/.test(v))) n = BigInt(v)
+  if (n === undefined || n > UINT256_MAX) return bad(`"${field}" must be a uint256 (decimal or 0x hex), got ${shown(v)}`)
+  return n
+}
+
+export function id (rule: IdRule, v: unknown, field: string): string {
+  const parsed = parseId(rule, v)
+  if (parsed === undefined) return bad(`"${field}" must be ${rule.description}, got ${shown(v)}`)
+  return parsed
+}
+
+/** A statement object as parsed JSON gives it; `account` is the chain's account/contract rule. */
+export function parseClaimStatement (v: unknown, account: IdRule): ClaimStatement {
+  if (!isRecord(v)) return bad(`must be a JSON object, got ${shown(v)}`)
+  const kind = v.kind
+  if (typeof kind !== 'string' || !(kind in FIELDS)) return bad(`"kind" must be one of ${STATEMENT_KINDS.join(', ')}, got ${shown(kind)}`)
+  const allowed = FIELDS[kind as ClaimStatement['kind']]
+  const extra = Object.keys(v).find((k) => k !== 'kind' && !allowed.includes(k))
+  if (extra !== undefined) return bad(`${kind} takes ${allowed.join(', ')}; unknown field ${shown(extra)}`)
+  const missing = allowed.find((k) => v[k] === undefined)
+  if (missing !== undefined) return bad(`${kind} needs "${missing}"`)
+  switch (kind as ClaimStatement['kind']) {
+    case 'balance': return { kind: 'balance', account: id(account, v.account, 'account') }
+    case 'code-hash': return { kind: 'code-hash', account: id(account, v.account, 'account') }
+    case 'storage': return { kind: 'storage', account: id(account, v.account, 'account'), slot: '0x' + parseUint256(v.slot, 'slot').toString(16) }
+    case 'token-balance': return { kind: 'token-balance', token: id(account, v.token, 'token'), holder: id(account, v.holder, 'holder'), slotIndex: slotIndex(v.slotIndex) }
+    case 'nft-owner': return { kind: 'nft-owner', token: id(account, v.token, 'token'), tokenId: parseUint256(v.tokenId, 'tokenId').toString(), slotIndex: slotIndex(v.slotIndex) }
+  }
+}
+
+export function slotIndex (v: unknown): number {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > MAX_SLOT_INDEX) {
+    return bad(`"slotIndex" must be an integer from 0 to ${MAX_SLOT_INDEX} (the mapping's position among the contract's state variables), got ${shown(v)}`)
+  }
+  return v
+}
+
+/** A statement as JSON text (the CLI's argument). */
+export function parseClaimStatementText (text: string, account: IdRule): ClaimStatement {
+  if (text.length > MAX_STATEMENT_TEXT) return bad(`longer than ${MAX_STATEMENT_TEXT} characters`)
+  let v: unknown
+  try { v = JSON.parse(text) } catch (err) { return bad(`not JSON (${(err as Error).message})`) }
+  return parseClaimStatement(v, account)
+}
+
+/** A block: "latest" or a block number. */
+export function parseBlock (v: unknown): number | 'latest' {
+  if (v === 'latest') return v
+  if (typeof v === 'number' && Number.isSafeInteger(v) && v >= 0) return v
+  if (typeof v === 'string' && /^[0-9]{1,15}$/.test(v)) return Number(v)
+  return badOption(`"block" must be "latest" or a block number, got ${shown(v)}`, 'omit it for the latest block')
+}
+
+/** A pinned checkpoint { number, hash } (the hash's shape is the chain's, checked by its verifier). */
+export function parseCheckpoint (v: unknown): { number: number, hash: string } {
+  if (typeof v === 'string') {
+    const m = /^([0-9]{1,15}):(0x[0-9a-fA-F]{1,128})$/.exec(v)
+    if (m === null) return badOption(`checkpoint must be <number>:<0x hash>, got ${shown(v)}`, 'e.g. 19000000:0xabc…')
+    return { number: Number(m[1]), hash: m[2]!.toLowerCase() }
+  }
+  if (!isRecord(v) || Object.keys(v).some((k) => k !== 'number' && k !== 'hash')) return badOption(`checkpoint must be { "number", "hash" }, got ${shown(v)}`)
+  if (typeof v.number !== 'number' || !Number.isSafeInteger(v.number) || v.number < 0) return badOption(`checkpoint "number" must be a block number, got ${shown(v.number)}`)
+  if (typeof v.hash !== 'string' || !/^0x[0-9a-fA-F]{1,128}$/.test(v.hash)) return badOption(`checkpoint "hash" must be a 0x hex hash, got ${shown(v.hash)}`)
+  return { number: v.number, hash: v.hash.toLowerCase() }
+}
+
+/** Endpoints: 1 to MAX_ENDPOINTS http(s)/ws(s) URLs (comma-separated text or a list). */
+export function parseEndpoints (v: unknown): string[] {
+  const list = typeof v === 'string' ? v.split(',').map((u) => u.trim()).filter((u) => u !== '') : v
+  if (!Array.isArray(list) || list.length === 0) return badOption('endpoints must be a non-empty list of URLs', 'give ≥ 2 independent endpoints, or 1 with a pinned checkpoint')
+  if (list.length > MAX_ENDPOINTS) return badOption(`at most ${MAX_ENDPOINTS} endpoints, got ${list.length}`)
+  const wrong = list.find((u) => !isRpcUrl(u))
+  if (wrong !== undefined) return badOption(`endpoint ${shown(wrong)} is not an http(s):// or ws(s):// URL`)
+  return list as string[]
+}
+
+/** Verification options: endpoints, and an optional checkpoint and block. */
+export function parseVerifyInit (v: { endpoints: unknown, checkpoint?: unknown, block?: unknown }): ClaimVerifyInit {
+  const init: ClaimVerifyInit = { endpoints: parseEndpoints(v.endpoints) }
+  if (v.checkpoint !== undefined) init.checkpoint = parseCheckpoint(v.checkpoint)
+  if (v.block !== undefined) init.block = parseBlock(v.block)
+  if (init.checkpoint !== undefined && init.block !== undefined && init.block !== init.checkpoint.number) {
+    return badOption(`a checkpoint pins block ${init.checkpoint.number}; "block" ${init.block} is another`, 'omit "block" with a checkpoint')
+  }
+  return init
+}
