@@ -56,6 +56,13 @@ export const near: ChainModule = {
   },
   endpoints: { [DEVNET_CHAIN_ID]: `http://127.0.0.1:${DEVNET_PORT}`, testnet: 'https://rpc.testnet.near.org', mainnet: 'https://rpc.mainnet.near.org' },
 
+  walletLink: {
+    async create (init) {
+      const { NearWalletVerifier } = await import('./wallet/verifier.ts')
+      return new NearWalletVerifier(init.rpc === undefined ? {} : { rpcUrl: init.rpc })
+    }
+  },
+
   async createAnchor (init) {
     const { NearAnchor } = await import('./anchor.ts')
     // Without a payer the anchor still reads; the node refuses requests before they get here.
