@@ -3,12 +3,15 @@
 //   apps/<name>/assembly/index.ts  ->  apps/<name>/build/<name>.wasm
 //   test/fixtures/apps/<name>.ts   ->  test/fixtures/apps/build/<name>.wasm
 //
-// Usage: node scripts/build-apps.ts [--force] [name ...]
+//   contracts/near/assembly/       ->  contracts/near/build/context_config.wasm (scripts/build-near.ts)
+//
+// Usage: node scripts/build-apps.ts [--force] [name ...] (name `near` for the NEAR contract)
 // Outputs newer than all of their inputs (the entry, the app's assembly/ folder, the SDK,
 // this script and the compiler version) are skipped. Runs on `npm install` (prepare) and
 // before the tests.
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { buildNearContract } from './build-near.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const SDK_DIR = path.join(ROOT, 'sdk', 'assemblyscript');
@@ -143,11 +146,19 @@ async function main(): Promise<number> {
   if (only.length > 0) {
     targets = targets.filter((t) => only.includes(t.name) || only.includes(t.name.replace(/^fixture:/, '')));
   }
-  if (targets.length === 0) {
+  let failed = 0;
+  // The NEAR context config contract has its own flags and checks (scripts/build-near.ts).
+  if (only.length === 0 || only.includes('near')) {
+    const problem = await buildNearContract(force);
+    if (problem !== null) {
+      failed++;
+      console.error(`build-apps: near contract FAILED\n${problem}`);
+    }
+  }
+  if (targets.length === 0 && failed === 0) {
     console.log('build-apps: nothing to build');
     return 0;
   }
-  let failed = 0;
   for (const t of targets) {
     const out = path.relative(ROOT, t.output);
     if (!force && isUpToDate(t)) {

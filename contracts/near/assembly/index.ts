@@ -132,6 +132,7 @@ export function invitation (): void { returnText(views.invitation(args())); }
 export function commitment (): void { returnText(views.commitment(args())); }
 export function proposals (): void { returnText(views.proposals(args())); }
 export function proposal (): void { returnText(views.proposal(args())); }
+export function history (): void { returnText(views.history(args())); }
 export function proposal_outcome (): void { returnText(views.proposalOutcome(args())); }
 export function values (): void { returnText(views.values(args())); }
 export function value (): void { returnText(views.value(args())); }

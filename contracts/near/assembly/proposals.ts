@@ -194,12 +194,12 @@ function execute (c: Context, id: Uint8Array, actionsText: Uint8Array, time: u64
   for (let i = 0; i < actions.items.length; i++) {
     const why = check(c, s, actions.items[i]);
     if (why.length > 0) {
-      setDecided(c.id, id, '{"outcome":"failed","reason":' + q(why) + ',"at":"' + time.toString() + '"}');
+      setDecided(c, id, '{"outcome":"failed","reason":' + q(why) + ',"at":"' + time.toString() + '"}');
       emit('proposal_failed', '{' + ctxField(c) + ',"proposal":' + qh(id) + ',"reason":' + q(why) + ',"at":"' + time.toString() + '"}');
       return;
     }
   }
-  setDecided(c.id, id, '{"outcome":"executed","at":"' + time.toString() + '"}');
+  setDecided(c, id, '{"outcome":"executed","at":"' + time.toString() + '"}');
   for (let i = 0; i < actions.items.length; i++) run(c, id, i, actions.items[i]);
   emit('proposal_executed', '{' + ctxField(c) + ',"proposal":' + qh(id) + ',"at":"' + time.toString() + '"}');
 }

@@ -152,7 +152,8 @@ function create (ctxId: Uint8Array, creator: Uint8Array, nonce: u64, a: JValue):
   }
   if (loadContext(ctxId) !== null) fail('ContextExists: context ' + hex(ctxId) + ' exists already');
   if (isZero(application)) fail('BadApplication: the application id must be 32 bytes, not all zero');
-  if (nonce == 0) fail('StaleNonce: nonce 0 of ' + short(creator) + ' is not above its last accepted nonce 0');
+  // Creation spends no nonce (as on every anchor): the context id can be created only once.
+  if (nonce != 0) badRequest('a create request carries nonce 0');
   const c = new Context();
   c.id = ctxId;
   c.application = application;
@@ -161,7 +162,6 @@ function create (ctxId: Uint8Array, creator: Uint8Array, nonce: u64, a: JValue):
   c.createdHeight = blockHeight();
   c.createdAt = nowMs();
   c.admins = 1;
-  setNonce(ctxId, creator, nonce);
   emit('context_created', '{' + ctxField(c) + ',"creator":' + qh(creator) + ',"application":' + qh(application) + ',"salt":' + qh(salt) + '}');
   memberAdded(c, creator, ROLE_ADMIN);
   c.save();

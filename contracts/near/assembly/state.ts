@@ -8,6 +8,7 @@
 //   "o" ctx id         open proposals of author  "d" ctx id   decided proposal's outcome
 //   "v" ctx key        value (idx, bytes)        "V" ctx idx  value key at index
 //   "k" ctx recipient  latest key share          "s" account  prepaid storage balance
+//   "D" ctx idx        decided proposal id at index (the history, in order)
 //   "cfg"              chain id (set once by `new`)
 // Lists are dense 1-based indexes with swap-remove, as in the Solidity contracts.
 import { storageHas, storageRead, storageRemove, storageWrite, utf8, U128, fail } from './env';
@@ -84,6 +85,8 @@ export class Context {
   invitations: u32 = 0;
   proposals: u32 = 0;
   values: u32 = 0;
+  /** Decided proposals (executed or failed), listed in order under "D". */
+  decided: u32 = 0;
   /** What the context holds, in yoctoNEAR (funded with `fund`, spent by proposals). */
   balance: U128 = new U128();
   /** Id of the newest group key a member rotated to (all zero before any). */
@@ -91,7 +94,7 @@ export class Context {
 
   save (): void {
     const w = new Writer().raw(this.application).raw(this.creator).u64(this.revision).u64(this.createdHeight).u64(this.createdAt)
-      .u32(this.admins).u32(this.threshold).u32(this.activeLimit).u32(this.members).u32(this.invitations).u32(this.proposals).u32(this.values)
+      .u32(this.admins).u32(this.threshold).u32(this.activeLimit).u32(this.members).u32(this.invitations).u32(this.proposals).u32(this.values).u32(this.decided)
       .u128(this.balance).raw(this.keyId);
     storageWrite(tagKey('C', this.id, new Uint8Array(0)), w.done());
   }
@@ -115,6 +118,7 @@ export function loadContext (id: Uint8Array): Context | null {
   c.invitations = r.u32();
   c.proposals = r.u32();
   c.values = r.u32();
+  c.decided = r.u32();
   c.balance = r.u128();
   c.keyId = r.raw(32);
   return c;
@@ -312,8 +316,16 @@ export function decided (ctx: Uint8Array, id: Uint8Array): Uint8Array | null {
   return storageRead(tagKey('d', ctx, id));
 }
 
-export function setDecided (ctx: Uint8Array, id: Uint8Array, outcomeJson: string): void {
-  storageWrite(tagKey('d', ctx, id), utf8(outcomeJson));
+export function setDecided (c: Context, id: Uint8Array, outcomeJson: string): void {
+  storageWrite(tagKey('d', c.id, id), utf8(outcomeJson));
+  c.decided += 1;
+  storageWrite(tagKey('D', c.id, idxBytes(c.decided)), id);
+}
+
+export function decidedAt (ctx: Uint8Array, index: u32): Uint8Array {
+  const v = storageRead(tagKey('D', ctx, idxBytes(index)));
+  if (v === null) fail('CorruptState: decided index ' + index.toString() + ' is empty');
+  return v!;
 }
 
 // ---- Values ----

@@ -4,7 +4,7 @@ import { JValue, hex, hexField, id32Field, onlyKeys, q, qh, has, u32Field, field
 import { fail, text } from './env';
 import {
   capNames, chainId, decided, invitationAt, lastNonce, loadContext, loadInvitation, loadKeyShare, loadMember, loadProposal, memberAt,
-  proposalAt, roleName, storageBalance, valueKeyAt, valueOf, Context, commitmentKey, TARGET_IDENTITY
+  proposalAt, decidedAt, roleName, storageBalance, valueKeyAt, valueOf, Context, commitmentKey, TARGET_IDENTITY
 } from './state';
 import { storageHas } from './env';
 import { contextIdFor, MAX_REQUEST_BYTES } from './requests';
@@ -40,7 +40,7 @@ export function context (a: JValue): string {
   return '{"context":' + qh(c.id) + ',"application":' + qh(c.application) + ',"creator":' + qh(c.creator) + ',"revision":"' + c.revision.toString() +
     '","createdHeight":"' + c.createdHeight.toString() + '","createdAt":"' + c.createdAt.toString() + '","admins":' + c.admins.toString() +
     ',"threshold":' + c.threshold.toString() + ',"activeLimit":' + c.activeLimit.toString() + ',"members":' + c.members.toString() +
-    ',"invitations":' + c.invitations.toString() + ',"proposals":' + c.proposals.toString() + ',"values":' + c.values.toString() +
+    ',"invitations":' + c.invitations.toString() + ',"proposals":' + c.proposals.toString() + ',"values":' + c.values.toString() + ',"decided":' + c.decided.toString() +
     ',"balance":"' + c.balance.toString() + '","keyId":' + (c.keyId.every((b: u8) => b == 0) ? 'null' : qh(c.keyId)) + '}';
 }
 
@@ -135,6 +135,21 @@ export function proposalOutcome (a: JValue): string {
   onlyKeys(a, ['context', 'proposal'], 'the arguments');
   const d = decided(id32Field(a, 'context'), id32Field(a, 'proposal'));
   return d === null ? 'null' : text(d);
+}
+
+/** The decided proposals in order: `[{"proposal", "outcome", "reason"?, "at"}]`. */
+export function history (a: JValue): string {
+  onlyKeys(a, ['context', 'offset', 'limit'], 'the arguments');
+  const c = ctx(a);
+  if (c === null) return 'null';
+  const r = page(a, c.decided);
+  let out = '[';
+  for (let i = r[0]; i < r[1]; i++) {
+    const id = decidedAt(c.id, i + 1);
+    const d = text(decided(c.id, id)!);
+    out += (i > r[0] ? ',' : '') + '{"proposal":' + qh(id) + ',' + d.slice(1);
+  }
+  return out + ']';
 }
 
 export function values (a: JValue): string {
