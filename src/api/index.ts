@@ -1,6 +1,8 @@
 // The node's HTTP front end (express 5): admin REST, JSON-RPC and SSE.
 //
 //   GET    /health                                   no token; { ok: true }
+//   GET    /openapi.json                             no token; OpenAPI 3.1 of the mounted routes
+//   GET    /metrics                                  Prometheus text (src/api/metrics.ts)
 //   GET    /admin/status
 //   GET    /admin/applications                       POST /admin/applications (WASM upload)
 //   GET    /admin/applications/:id                   DELETE /admin/applications/:id
@@ -38,7 +40,9 @@ import type { Logger } from '../log/index.ts'
 import type { MoorNode } from '../node/types.ts'
 import { SSE_HEARTBEAT_MS } from './constants.ts'
 import { jsonRpcRoutes } from './jsonrpc.ts'
+import { apiMetrics } from './metrics.ts'
 import { requireToken } from './middleware/auth.ts'
+import { openApiDocument } from './openapi/document.ts'
 import { errorHandler, notFound } from './middleware/errors.ts'
 import { applicationRoutes } from './routes/applications.ts'
 import { claimRoutes } from './routes/claims.ts'
@@ -148,8 +152,12 @@ function createApp (token: string, components: ApiComponents): Express {
   app.disable('x-powered-by')
   app.set('json replacer', (_key: string, value: unknown) => typeof value === 'bigint' ? value.toString() : value)
 
+  const metrics = apiMetrics(components.node)
+  app.use(metrics.middleware)
   app.get('/health', (_req, res) => { res.json({ ok: true }) })
+  app.get('/openapi.json', (_req, res) => { res.json(openApiDocument(app, components.node.status().version)) })
   app.use(requireToken({ token, home: components.node.home }))
+  app.use(metrics.routes)
   app.use(statusRoutes(components))
   app.use(applicationRoutes(components))
   app.use(eventRoutes(components))

@@ -42,7 +42,7 @@ export const RPC_NODE_ERROR = -32000
 type RpcId = string | number | null
 
 /** The RPC methods and whether each runs read-only. */
-const METHODS: Record<string, { readOnly: boolean }> = {
+export const METHODS: Record<string, { readOnly: boolean }> = {
   execute: { readOnly: false },
   query: { readOnly: true }
 }

@@ -1,5 +1,6 @@
 // In-process fan-out of context events to subscribers (the SSE stream, tests).
 import type { ContextEvent } from './types.ts'
+import { countDeltaEvent } from '../log/metrics.ts'
 
 export class EventBus {
   private readonly listeners = new Map<string, Set<(e: ContextEvent) => void>>()
@@ -15,6 +16,7 @@ export class EventBus {
   }
 
   publish (event: ContextEvent): void {
+    if (event.type === 'delta') countDeltaEvent(event.kind)
     for (const listener of this.listeners.get(event.contextId) ?? []) {
       try { listener(event) } catch { /* a failing subscriber must not affect others */ }
     }

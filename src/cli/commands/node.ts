@@ -7,7 +7,8 @@
 
 import { ConflictError } from '../../errors/index.ts'
 import { createLogger } from '../../log/index.ts'
-import type { Logger, LogLevel } from '../../log/index.ts'
+import { LOG_FORMATS } from '../../log/index.ts'
+import type { Logger, LogFormat, LogLevel } from '../../log/index.ts'
 import { checkAddrs, initHome, loadConfig, p2pListen, readToken, tokenPath } from '../../node/config.ts'
 import { DEFAULT_P2P_HOST } from '../../node/constants.ts'
 import { isIP } from 'node:net'
@@ -26,7 +27,7 @@ export const node: Command = {
   path: ['node'],
   aliases: [['start']],
   group: 'Node',
-  synopsis: 'node [--api-port <port>] [--api-host <host>] [--p2p-port <port>] [--p2p-host <ip>] [--bootstrap <multiaddr>]... [--mdns] [--log-level <level>]',
+  synopsis: 'node [--api-port <port>] [--api-host <host>] [--p2p-port <port>] [--p2p-host <ip>] [--bootstrap <multiaddr>]... [--mdns] [--log-level <level>] [--log-format text|json]',
   summary: 'Run the node and its HTTP API (creating the home first if needed) until Ctrl-C.',
   optionHelp: [
     ['--api-port <port>', 'listen on this port instead of config.json\'s (0: any free port);\nalso written to config.json when the home is created'],
@@ -35,7 +36,8 @@ export const node: Command = {
     ['--p2p-host <ip>', 'peer-to-peer listen address (default 127.0.0.1)'],
     ['--bootstrap <multiaddr>', 'a peer to connect to and keep connected, /ip4/…/tcp/…/p2p/<id>;\nrepeatable; added to config.json p2p.bootstrap for this run'],
     ['--mdns', 'discover peers on the local network'],
-    ['--log-level <level>', 'debug, info, warn, error or silent (default: $MOOR_LOG, else\nconfig.json\'s logLevel); logs go to stderr']
+    ['--log-level <level>', 'debug, info, warn, error or silent (default: $MOOR_LOG, else\nconfig.json\'s logLevel); logs go to stderr'],
+    ['--log-format <format>', 'text (default, or $MOOR_LOG_FORMAT) or json: one JSON object per line\nwith time, level, component, msg, context and peer']
   ],
   notes: ['The API URL and the token file are printed at start; other commands find the node through the home.'],
   options: {
@@ -45,7 +47,8 @@ export const node: Command = {
     'p2p-host': { type: 'string' },
     bootstrap: { type: 'string', multiple: true },
     mdns: { type: 'boolean' },
-    'log-level': { type: 'string' }
+    'log-level': { type: 'string' },
+    'log-format': { type: 'string' }
   },
   positionals: { min: 0, max: 0, names: 'no arguments' },
   async run (ctx) {
@@ -55,6 +58,10 @@ export const node: Command = {
     if (flagLevel !== undefined && !LEVELS.includes(flagLevel as LogLevel)) {
       throw new UsageError(`--log-level must be one of ${LEVELS.join(', ')}`, ctx.usage)
     }
+    const format = ctx.values['log-format'] as LogFormat | undefined
+    if (format !== undefined && !LOG_FORMATS.includes(format)) {
+      throw new UsageError(`--log-format must be one of ${LOG_FORMATS.join(', ')}`, ctx.usage)
+    }
     const home = ctx.home
     const p2pPort = portArg(ctx.values['p2p-port'], '--p2p-port', ctx.usage)
 
@@ -63,7 +70,7 @@ export const node: Command = {
       ...(apiHost !== undefined ? { apiHost } : {}),
       ...(p2pPort !== undefined ? { p2pPort } : {})
     })
-    const bootLogger = createLogger({ level: levelOf(flagLevel, ctx.io.env, 'info') })
+    const bootLogger = createLogger({ level: levelOf(flagLevel, ctx.io.env, 'info'), format })
     const config = await loadConfig(home, { logger: bootLogger.child('config') })
     if (apiPort !== undefined) config.api.port = apiPort
     if (apiHost !== undefined) config.api.host = apiHost
@@ -82,7 +89,7 @@ export const node: Command = {
       }
     }
     if (ctx.values.mdns === true) config.p2p.mdns = true
-    const logger = createLogger({ level: levelOf(flagLevel, ctx.io.env, config.logLevel) })
+    const logger = createLogger({ level: levelOf(flagLevel, ctx.io.env, config.logLevel), format })
     if (created) logger.info('created home', { home })
     if (p2pPort === undefined && config.p2p.listen.some((a) => listenPort(a) === 0)) {
       logger.warn('the p2p port is chosen anew at every start (port 0 in p2p.listen): invitations made before a restart name an address that no longer answers', {

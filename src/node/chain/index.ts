@@ -23,6 +23,7 @@ import { key, prefixRange, type Store } from '../../store/index.ts'
 import type { ChainChangeRecord, ChainMeta } from './records.ts'
 import type { ChainAnchorRef, ChainRegistry } from './registry.ts'
 import { decodePoint, encodePoint, entryOf, stateOfEntry, stateOfView, Timeline, type Entry } from './timeline.ts'
+import { setChainPosition } from '../../log/metrics.ts'
 
 export type { ChainChangeRecord } from './records.ts'
 
@@ -295,6 +296,7 @@ export class ChainGovernance {
   private async onPosition (t: Tracked, p: Position): Promise<void> {
     if (this.tracked.get(t.hex) !== t) return
     t.through = p
+    setChainPosition(t.ref.kind, t.hex, p.seq)
     await this.c.store.transaction(() => { this.putMeta(t) })
     this.c.onUpdate(t.ctx, { changed: false })
   }

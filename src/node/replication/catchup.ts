@@ -16,6 +16,7 @@ import { MAX_REQUEST_IDS, parseAppChunk, parseDeltasFrame, parseGovAnswer, parse
 import { describeProtocol, encodeRequest, PROTOCOLS } from '../../sync/wire.ts'
 import { MAX_APPLICATION_BYTES, MAX_GOV_ANSWER_BYTES, MAX_HEADS_ANSWER_BYTES, MAX_SNAPSHOT_IMPORT_BYTES, PENALTY_FORGED, SYNC_BATCH_DELTAS } from '../constants.ts'
 import { SyncError, type Parts, type SyncProgress } from './parts.ts'
+import { countSyncRun } from '../../log/metrics.ts'
 
 export class CatchUp {
   private readonly r: Parts
@@ -94,6 +95,7 @@ export class CatchUp {
     // While a join is under way it runs the catch-up itself (reporting progress); syncs
     // that heartbeats or new connections would start meanwhile wait for it to finish.
     if (this.joining.has(hex) && options.joining !== true) return
+    countSyncRun()
     const key = `${hex}/${peer}`
     const busy = this.running.get(key)
     if (busy !== undefined) return await busy

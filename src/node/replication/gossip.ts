@@ -11,6 +11,7 @@ import { openEnvelope, parseEnvelope, type EnvelopeKind } from '../../sync/envel
 import { parseBeat } from '../../sync/params.ts'
 import { HEARTBEAT_MS, IDLE_HEARTBEAT_MS, PENALTY_FORGED, PENALTY_FORGED_BY_STRANGER, PENALTY_STALE } from '../constants.ts'
 import { EMPTY, SyncError, topicOf, type Parts } from './parts.ts'
+import { countDeltasSent } from '../../log/metrics.ts'
 
 /** Key ids (and peers per key id) remembered per context while this node waits for a key. */
 const MISSED_KEYS = 8
@@ -43,6 +44,7 @@ export class Gossip {
 
   /** Local deltas became durable: send them to the context's members. */
   deltasCommitted (deltas: Delta[]): void {
+    countDeltasSent(deltas.length)
     for (const d of deltas) this.r.tasks.run('publishing a delta', async () => await this.r.topics.publish(d.context, 'delta', d.id, d.bytes), { context: toHex(d.context) })
   }
 

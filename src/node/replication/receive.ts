@@ -11,6 +11,7 @@ import { prefixRange } from '../../store/index.ts'
 import { peekDelta } from '../../sync/delta.ts'
 import { MAX_HELD_BYTES, MAX_HELD_BYTES_PER_AUTHOR, MAX_HELD_DELTAS, MAX_HELD_DELTAS_PER_AUTHOR, MAX_WAITING_BYTES, MAX_WAITING_DELTAS } from '../constants.ts'
 import type { Parts } from './parts.ts'
+import { countDeltaRejected } from '../../log/metrics.ts'
 
 const DEFERRED = 'its governance point is not known yet'
 const HELD_FULL = 'too many deltas held for missing parents'
@@ -103,6 +104,7 @@ export class Receiver {
       }
       if (!r.ok) {
         rejected++
+        countDeltaRejected(r.reason)
         log.warn('rejected delta', { context: toHex(ctx), delta: toHex(r.delta.id), author: toHex(r.delta.author), reason: r.reason })
         continue
       }
