@@ -76,7 +76,7 @@ describe('node home and config', () => {
     ['fractional memory', { limits: { memoryPages: 1.5 } }, /"limits\.memoryPages" must be an integer from 1 to 65536/],
     ['a bad log level', { logLevel: 'loud' }, /"logLevel" must be one of debug, info, warn, error, silent/],
     ['chains that is not an object', { chains: [] }, /"chains" must be a JSON object/],
-    ['an unknown chain', { chains: { near: {} } }, /unknown field "chains\.near"$/],
+    ['an unknown chain', { chains: { solana: {} } }, /unknown field "chains\.solana"$/],
     ['chains.ethereum that is not an object', { chains: { ethereum: 'http://x' } }, /"chains\.ethereum" must be a JSON object/],
     ['an unknown chains.ethereum field', { chains: { ethereum: { ...ETH, relayer: '0x' } } }, /unknown field "chains\.ethereum\.relayer"$/],
     ['chains.ethereum without rpc', { chains: { ethereum: { contract: ETH.contract } } }, /"chains\.ethereum\.rpc" must be an http\(s\):\/\/ or ws\(s\):\/\/ URL/],

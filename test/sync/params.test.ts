@@ -23,9 +23,9 @@ describe('catch-up params and answers', () => {
   })
 
   it('names what is wrong', () => {
-    assert.throws(() => PARAMS.app([id, -Infinity]), { name: 'SyncParamsError', message: 'app params: offset must be an integer ≥ 0' })
-    assert.throws(() => PARAMS.deltas([[], [], 0]), { name: 'SyncParamsError', message: /^deltas params: limit must be an integer from 1 to / })
-    assert.throws(() => PARAMS.snapshot({ phase: 'other', after: null }), { name: 'SyncParamsError', message: /^snapshot params: phase must be one of / })
+    assert.throws(() => PARAMS.app([id, -Infinity]), { name: 'SyncParamsError', message: 'application download request: offset must be an integer ≥ 0' })
+    assert.throws(() => PARAMS.deltas([[], [], 0]), { name: 'SyncParamsError', message: /^deltas request: limit must be an integer from 1 to / })
+    assert.throws(() => PARAMS.snapshot({ phase: 'other', after: null }), { name: 'SyncParamsError', message: /^snapshot request: phase must be one of / })
     assert.throws(() => parseAppChunk(encode([2048, new Uint8Array(4)]), 1024), { name: 'SyncParamsError', message: 'application answer: size must be an integer from 1 to 1024' })
   })
 })
