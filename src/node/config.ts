@@ -14,8 +14,7 @@
 
 import { randomBytes } from 'node:crypto'
 import { access, chmod, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises'
-import { createServer, isIP } from 'node:net'
-import type { AddressInfo } from 'node:net'
+import { isIP } from 'node:net'
 import { homedir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { checkRpcUrl } from '../chain/endpoint.ts'
@@ -24,6 +23,7 @@ import type { ChainModule, ChainOptions } from '../chain/module.ts'
 import type { ChainModules } from '../chain/modules.ts'
 import { ConflictError, InvalidInputError } from '../errors/index.ts'
 import { createLogger, silentLogger } from '../log/index.ts'
+import { freeTcpPort } from '../network/ports.ts'
 import type { Logger, LogLevel } from '../log/index.ts'
 import {
   CONFIG_FILE, DEFAULT_API_HOST, DEFAULT_API_PORT, DEFAULT_P2P_HOST, DEFAULT_P2P_LISTEN, DEFAULT_GAS_LIMIT, DEFAULT_LOG_LEVEL,
@@ -224,18 +224,6 @@ async function updateConfig (home: string, options: InitHomeOptions): Promise<bo
 /** The multiaddr a node listens on for peers, from an IP address and a port. */
 export function p2pListen (host: string, port: number): string {
   return `/${isIP(host) === 6 ? 'ip6' : 'ip4'}/${host}/tcp/${port}`
-}
-
-/** A TCP port nothing listens on right now (the kernel's choice). */
-export async function freeTcpPort (host: string): Promise<number> {
-  return await new Promise((resolve, reject) => {
-    const server = createServer()
-    server.once('error', reject)
-    server.listen(0, host, () => {
-      const { port } = server.address() as AddressInfo
-      server.close(() => { resolve(port) })
-    })
-  })
 }
 
 async function usableToken (home: string): Promise<boolean> {

@@ -1,7 +1,7 @@
 // Runs `bin/moor.js` in a child process (the same Node as the tests) and collects its output.
 
 import { execFile } from 'node:child_process'
-import { createServer } from 'node:net'
+import { freeTcpPort } from '../../src/network/ports.ts'
 import { fileURLToPath } from 'node:url'
 
 export const MOOR_BIN = fileURLToPath(new URL('../../bin/moor.js', import.meta.url))
@@ -26,13 +26,7 @@ export async function moor (args: string[], options: { env?: NodeJS.ProcessEnv, 
 }
 
 /** A TCP port nothing listens on right now. */
+/** A port for a test's server to keep (below the ephemeral range: see src/network/ports.ts). */
 export async function freePort (): Promise<number> {
-  return await new Promise((resolve, reject) => {
-    const server = createServer()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number }
-      server.close(() => { resolve(port) })
-    })
-  })
+  return await freeTcpPort('127.0.0.1')
 }
