@@ -86,6 +86,7 @@ export function verifyPath (h: Hash2, root: bigint, key: bigint, nodes: Readonly
     if (cur === 0n) return 0n
     const node = nodes.get(cur)
     if (node === undefined) throw new ProofError(`the proof has no node ${'0x' + cur.toString(16)} (depth ${depth})`)
+    if (Object.values(node).some((v) => typeof v === 'bigint' && (v < 0n || v >= P))) throw new ProofError(`node ${'0x' + cur.toString(16)} holds a value that is not a felt`)
     if (nodeHash(h, node) !== cur) throw new ProofError(`node ${'0x' + cur.toString(16)} does not hash to its name`)
     if ('left' in node) { cur = bit(key, depth) === 0 ? node.left : node.right; depth++; continue }
     if (!Number.isInteger(node.length) || node.length < 1 || node.length > HEIGHT - depth || node.path < 0n || node.path >= (1n << BigInt(node.length))) throw new ProofError(`edge node ${'0x' + cur.toString(16)} has an impossible path`)

@@ -13,7 +13,7 @@ import { ClaimRejectedError, EndpointDisagreementError } from '../../../src/clai
 import { InvalidClaimError } from '../../../src/claims/statement.ts'
 import { StarknetRpcError } from '../errors.ts'
 import { STRK_TOKEN } from '../felts.ts'
-import { ProofError, contractLeaf, erc20BalanceKeys, pedersen, stateCommitment, verifyPath, type MerkleNode } from '../trie.ts'
+import { P, ProofError, contractLeaf, erc20BalanceKeys, pedersen, stateCommitment, verifyPath, type MerkleNode } from '../trie.ts'
 import type { StarknetStatement } from './statement.ts'
 
 const TIMEOUT_MS = 15_000
@@ -46,7 +46,7 @@ async function result (url: string, method: string, params: Record<string, unkno
 
 /** A felt field of an endpoint's answer; ClaimRejectedError naming the endpoint and the field. */
 function feltOf (url: string, v: unknown, field: string): bigint {
-  if (typeof v !== 'string' || !FELT.test(v)) throw new ClaimRejectedError(`${url} sent a malformed ${field}`, { details: `got ${JSON.stringify(v)?.slice(0, 80)}` })
+  if (typeof v !== 'string' || !FELT.test(v) || BigInt(v) >= P) throw new ClaimRejectedError(`${url} sent a malformed ${field}`, { details: `got ${JSON.stringify(v)?.slice(0, 80)}` })
   return BigInt(v)
 }
 
