@@ -32,6 +32,7 @@ export function hashTree (t: HashTree): Uint8Array {
     case 2: return sha256(LABELED, t[1], hashTree(t[2]))
     case 3: return sha256(LEAF, t[1])
     case 4: return t[1]
+    default: throw new Error('not a hash tree node')
   }
 }
 

@@ -85,7 +85,7 @@ export class Canister {
   readonly instructions = new Map<string, number>()
   private prepared!: Prepared
   private instance!: WebAssembly.Instance
-  private stable = new Uint8Array(0)
+  private stable: Uint8Array = new Uint8Array(0)
   private stablePages = 0n
   private ctx: Context | undefined
   private readonly init: CanisterInit
@@ -144,7 +144,7 @@ export class Canister {
       if (this.prepared.memory64) {
         const mem = this.memory()
         const need = memory.byteLength - mem.buffer.byteLength
-        if (need > 0) mem.grow(this.pages(need / PAGE))
+        if (need > 0) mem.grow(this.pages(need / PAGE) as number) // a bigint for 64-bit memories
         new Uint8Array(mem.buffer).set(new Uint8Array(memory))
       }
       this.start()
