@@ -7,6 +7,7 @@ import { hashOfMap, Cbor } from '@dfinity/agent'
 import { Principal } from '@dfinity/principal'
 import { authenticate, Refused } from './auth.ts'
 import { label } from './certificate.ts'
+import { manage } from './management.ts'
 import type { Subnet } from './subnet.ts'
 import type { Outcome } from './vm.ts'
 
@@ -46,22 +47,30 @@ export async function route (subnet: Subnet, method: string, path: string, body:
 
 function checkTarget (subnet: Subnet, content: Record<string, unknown>, ecid: Uint8Array): Uint8Array {
   const cid = content.canister_id as Uint8Array
-  if (Buffer.from(cid).equals(Buffer.from(MANAGEMENT))) throw new Refused(400, 'the management canister is not served by the devnet: install canisters through its API')
   if (!Buffer.from(cid).equals(Buffer.from(ecid))) throw new Refused(400, `canister_id ${Principal.fromUint8Array(cid).toText()} is not the effective canister id ${Principal.fromUint8Array(ecid).toText()}`)
   if (subnet.canister(cid) === undefined) throw new Refused(400, `Canister ${Principal.fromUint8Array(cid).toText()} not found`)
   return cid
 }
 
-function call (subnet: Subnet, envelope: unknown, ecid: Uint8Array, sync: boolean): Answer {
+async function call (subnet: Subnet, envelope: unknown, ecid: Uint8Array, sync: boolean): Promise<Answer> {
   const now = subnet.now()
   const { requestId, sender, content } = authenticate(envelope, now, 'call', ecid)
-  const cid = checkTarget(subnet, content, ecid)
+  const management = Buffer.from(content.canister_id as Uint8Array).equals(Buffer.from(MANAGEMENT))
+  if (management) {
+    if (!subnet.inRange(ecid)) throw new Refused(400, `the effective canister id ${Principal.fromUint8Array(ecid).toText()} is not on this subnet`)
+  } else checkTarget(subnet, content, ecid)
   const hex = Buffer.from(requestId).toString('hex')
   if (!subnet.requests.has(hex)) {
-    const canister = subnet.canister(cid)!
-    const outcome: Outcome = canister.hasMethod('update', content.method_name as string)
-      ? canister.run({ kind: 'update', method: content.method_name as string, arg: content.arg as Uint8Array, caller: sender, timeNs: now })
-      : { status: 'rejected', rejectCode: 3, rejectMessage: `Canister ${canister.idText} has no update method '${content.method_name as string}'`, errorCode: 'IC0536', instructions: 0, logs: [] }
+    const method = content.method_name as string
+    const arg = content.arg as Uint8Array
+    let outcome: Outcome
+    if (management) outcome = await manage(subnet, method, arg, sender, ecid)
+    else {
+      const canister = subnet.canister(ecid)!
+      outcome = !canister.installed || canister.hasMethod('update', method)
+        ? canister.run({ kind: 'update', method, arg, caller: sender, timeNs: now })
+        : { status: 'rejected', rejectCode: 3, rejectMessage: `Canister ${canister.idText} has no update method '${method}'`, errorCode: 'IC0536', instructions: 0, logs: [] }
+    }
     subnet.requests.set(hex, { sender, outcome })
   }
   if (!sync) return { status: 202, body: new Uint8Array(0) }
@@ -74,6 +83,7 @@ function query (subnet: Subnet, envelope: unknown, ecid: Uint8Array): Answer {
   const cid = checkTarget(subnet, content, ecid)
   const canister = subnet.canister(cid)!
   const method = content.method_name as string
+  if (!canister.installed) throw new Refused(400, `Canister ${canister.idText} is empty (it has no Wasm module)`)
   // A query may also call an update method; it runs as a query and its changes are dropped.
   const certificate = subnet.certificate([[new TextEncoder().encode('canister'), cid, new TextEncoder().encode('certified_data')]])
   const kindOf = canister.hasMethod('query', method) ? 'query' : 'update'
@@ -109,5 +119,5 @@ function readState (subnet: Subnet, envelope: unknown, ecid: Uint8Array | undefi
     }
     checked.push(labels)
   }
-  return cbor({ certificate: subnet.certificate(checked) })
+  return cbor({ certificate: subnet.certificate(checked, sender) })
 }

@@ -72,13 +72,14 @@ export async function launchReplica (init: ReplicaInit = {}): Promise<Replica> {
     rootKey: subnet.rootKey.der,
     installCanister: async (wasm, arg, controller) => {
       const owner = controller === undefined ? new Uint8Array([4]) : Principal.fromText(controller).toUint8Array()
-      const c = await subnet.install(wasm, arg ?? EMPTY_ARGS, owner)
+      const c = await subnet.serial(async () => await subnet.install(wasm, arg ?? EMPTY_ARGS, owner))
       init.onProgress?.(`installed canister ${c.idText}`)
       return c.idText
     },
     upgradeCanister: async (id, wasm, arg) => {
       const c = find(id)
-      await c.upgrade(wasm, arg ?? EMPTY_ARGS, c.controllers[0] ?? new Uint8Array([4]), subnet.now())
+      // As dfx does: keep main memory for a module that declares enhanced orthogonal persistence.
+      await subnet.serial(async () => { await c.upgrade(wasm, arg ?? EMPTY_ARGS, c.controllers[0] ?? new Uint8Array([4]), subnet.now(), c.persistentMemory) })
       init.onProgress?.(`upgraded canister ${id}`)
     },
     instructions: (id, method) => subnet.canisters.get(id)?.instructions.get(method),
@@ -111,7 +112,7 @@ async function serve (subnet: Subnet, req: IncomingMessage, res: ServerResponse)
     const body = await readBody(req)
     answer = body === undefined
       ? { status: 413, body: `the request exceeds ${MAX_BODY_BYTES} bytes` }
-      : await route(subnet, req.method ?? 'GET', new URL(req.url ?? '/', 'http://x').pathname, body)
+      : await subnet.serial(async () => await route(subnet, req.method ?? 'GET', new URL(req.url ?? '/', 'http://x').pathname, body))
   } catch (e) {
     answer = { status: 500, body: `internal error: ${(e as Error).message}` }
   }

@@ -43,6 +43,7 @@ export class Subnet {
   readonly requests = new Map<string, RequestStatus>()
   readonly tamper: Tamper = { certificates: false, clockSkewMs: 0 }
   private nextIndex = 0n
+  private queue: Promise<unknown> = Promise.resolve()
   private lastTime = 0n
   onPrint?: (line: string) => void
 
@@ -50,6 +51,13 @@ export class Subnet {
     this.nodeDer = new Uint8Array([...ED25519_DER, ...this.nodeKey.publicKey])
     this.nodeId = Principal.selfAuthenticating(this.nodeDer).toUint8Array()
     this.id = Principal.selfAuthenticating(this.rootKey.der).toUint8Array()
+  }
+
+  /** Runs `fn` after every earlier one: messages execute one at a time, installs included. */
+  async serial<T> (fn: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(fn, fn)
+    this.queue = run.catch(() => undefined)
+    return await run
   }
 
   /** The replica's time in ns: wall-clock, strictly increasing. */
@@ -68,17 +76,29 @@ export class Subnet {
     return new DataView(id.buffer, id.byteOffset).getBigUint64(0) <= RANGE_END
   }
 
-  async install (wasm: Uint8Array, arg: Uint8Array, controller: Uint8Array): Promise<Canister> {
-    const id = canisterId(this.nextIndex)
+  /** A new empty canister with the next id. */
+  create (controllers: Uint8Array[]): Canister {
+    const id = canisterId(this.nextIndex++)
     const idText = Principal.fromUint8Array(id).toText()
-    const c = await Canister.install({ id, idText, controllers: [controller], subnet: this.id, rootKey: this.rootKey.der, onPrint: (l) => this.onPrint?.(l) }, wasm, arg, controller, this.now())
-    this.nextIndex++
+    const c = Canister.empty({ id, idText, controllers, subnet: this.id, rootKey: this.rootKey.der, onPrint: (l) => this.onPrint?.(l) })
     this.canisters.set(idText, c)
     return c
   }
 
+  /** A new canister running `wasm`; nothing is left behind if canister_init fails. */
+  async install (wasm: Uint8Array, arg: Uint8Array, controller: Uint8Array): Promise<Canister> {
+    const c = this.create([controller])
+    try {
+      await c.installCode(wasm, arg, controller, this.now())
+    } catch (e) {
+      this.canisters.delete(c.idText)
+      throw e
+    }
+    return c
+  }
+
   /** The state tree; request statuses only for `requests` (hex ids), to keep it small. */
-  private state (requests: string[], timeNs: bigint): StateNode {
+  private state (requests: string[], timeNs: bigint, reader: Uint8Array | undefined): StateNode {
     const canisters = new Map<string, StateNode>()
     for (const c of this.canisters.values()) {
       const node = new Map<string, StateNode>([
@@ -86,8 +106,12 @@ export class Subnet {
         ['module_hash', c.moduleHash],
         ['controllers', Cbor.encode(c.controllers)]
       ])
-      const candid = c.exportsCandid
-      if (candid !== undefined) node.set('metadata', new Map<string, StateNode>([['candid:service', utf8(candid)]]))
+      // Private metadata is for controllers only, as on the IC.
+      const candid = c.candid()
+      if (candid !== undefined && (candid.isPublic || (reader !== undefined && c.controllers.some((p) => Buffer.from(p).equals(Buffer.from(reader)))))) {
+        node.set('metadata', new Map<string, StateNode>([['candid:service', utf8(candid.text)]]))
+      }
+      if (!c.installed) node.delete('module_hash')
       canisters.set(label(c.id), node)
     }
     const statuses = new Map<string, StateNode>()
@@ -118,12 +142,12 @@ export class Subnet {
     ])
   }
 
-  /** A certificate over the state with only `paths` (byte labels) kept; `time` is always in. */
-  certificate (paths: Uint8Array[][]): Uint8Array {
+  /** A certificate over the state with only `paths` (byte labels) kept; `time` is always in. `reader` is who asks. */
+  certificate (paths: Uint8Array[][], reader?: Uint8Array): Uint8Array {
     const requests = paths.filter((p) => label(p[0]!) === 'request_status' && p[1] !== undefined).map((p) => Buffer.from(p[1]!).toString('hex'))
     const time = this.now() + BigInt(this.tamper.clockSkewMs) * 1_000_000n
     const wanted = [['time'], ...paths.map((p) => p.map((l) => label(l)))]
-    const tree = toTree(this.state(requests, time), wanted)
+    const tree = toTree(this.state(requests, time, reader), wanted)
     const cert = certify(tree, this.rootKey)
     if (!this.tamper.certificates) return cert
     const decoded = Cbor.decode<{ tree: HashTree, signature: Uint8Array }>(cert)

@@ -83,8 +83,8 @@ export class Canister {
   globalTimer = 0n
   /** Instructions of each method's last run. */
   readonly instructions = new Map<string, number>()
-  private prepared!: Prepared
-  private instance!: WebAssembly.Instance
+  private prepared: Prepared | undefined
+  private instance: WebAssembly.Instance | undefined
   private stable: Uint8Array = new Uint8Array(0)
   private stablePages = 0n
   private ctx: Context | undefined
@@ -97,51 +97,92 @@ export class Canister {
     this.init = init
   }
 
-  /** Installs `wasm` and runs canister_init with `arg`; throws (installing nothing) if that traps. */
+  /** A canister with no code yet (what create_canister makes). */
+  static empty (init: CanisterInit): Canister {
+    return new Canister(init)
+  }
+
+  /** Installs `wasm` and runs canister_init with `arg` (the IC's install mode). */
   static async install (init: CanisterInit, wasm: Uint8Array, arg: Uint8Array, caller: Uint8Array, timeNs: bigint): Promise<Canister> {
     const c = new Canister(init)
-    await c.load(wasm)
-    c.start()
-    const out = c.run({ kind: 'init', method: 'canister_init', arg, caller, timeNs })
-    if (out.status !== 'replied') throw new Error(`canister_init failed: ${out.rejectMessage ?? ''}`)
+    await c.installCode(wasm, arg, caller, timeNs)
     return c
   }
 
-  get exportsCandid (): string | undefined {
-    const s = this.prepared.custom.get('icp:public candid:service') ?? this.prepared.custom.get('icp:private candid:service')
-    return s === undefined ? undefined : new TextDecoder().decode(s)
+  get installed (): boolean { return this.instance !== undefined }
+
+  /** The Candid service the module declares (its candid:service section), and whether it is public. */
+  candid (): { text: string, isPublic: boolean } | undefined {
+    if (this.prepared === undefined) return undefined
+    const pub = this.prepared.custom.get('icp:public candid:service')
+    const priv = this.prepared.custom.get('icp:private candid:service')
+    const s = pub ?? priv
+    return s === undefined ? undefined : { text: new TextDecoder().decode(s), isPublic: pub !== undefined }
+  }
+
+  /** Whether the module asks for its main memory to be kept across upgrades (Motoko EOP). */
+  get persistentMemory (): boolean {
+    return this.prepared?.custom.has('icp:private enhanced-orthogonal-persistence') === true || this.prepared?.custom.has('icp:public enhanced-orthogonal-persistence') === true
   }
 
   hasMethod (kind: 'update' | 'query', method: string): boolean {
-    return typeof this.instance.exports[`canister_${kind} ${method}`] === 'function'
+    return this.instance !== undefined && typeof this.instance.exports[`canister_${kind} ${method}`] === 'function'
   }
 
   private async load (wasm: Uint8Array): Promise<void> {
-    this.prepared = prepare(wasm)
-    const ic0 = this.imports()
-    for (const i of WebAssembly.Module.imports(this.prepared.module)) {
+    const prepared = prepare(wasm)
+    const ic0 = this.imports(() => prepared)
+    for (const i of WebAssembly.Module.imports(prepared.module)) {
       if (i.module !== 'ic0') throw new Error(`the module imports ${i.module}.${i.name}; a canister imports only from ic0`)
       ic0[i.name] ??= () => { throw new Trap(`ic0.${i.name} is not supported by the devnet`) }
     }
-    this.instance = await WebAssembly.instantiate(this.prepared.module, { ic0 })
+    this.instance = await WebAssembly.instantiate(prepared.module, { ic0 })
+    this.prepared = prepared
     this.moduleHash = sha256(wasm)
   }
 
   /**
-   * Replaces the code: pre_upgrade on the old instance, then the new module, then
-   * post_upgrade with `arg`. Stable memory persists; main memory persists too when the new
-   * module is 64-bit (Motoko's enhanced orthogonal persistence asks for exactly that,
-   * `wasm_memory_persistence = opt keep`). Any trap puts the old canister back.
+   * install (or reinstall): fresh main and stable memory, then canister_init with `arg`.
+   * If that traps, the canister is as it was before.
    */
-  async upgrade (wasm: Uint8Array, arg: Uint8Array, caller: Uint8Array, timeNs: bigint): Promise<void> {
+  async installCode (wasm: Uint8Array, arg: Uint8Array, caller: Uint8Array, timeNs: bigint): Promise<void> {
+    const old = this.saveCode()
+    const before = this.instance === undefined ? undefined : this.snapshot()
+    try {
+      this.stable = new Uint8Array(0)
+      this.stablePages = 0n
+      this.certifiedData = new Uint8Array(0)
+      await this.load(wasm)
+      this.start()
+      const out = this.run({ kind: 'init', method: 'canister_init', arg, caller, timeNs })
+      if (out.status !== 'replied') throw new Error(`canister_init failed: ${out.rejectMessage ?? ''}`)
+      this.version++
+    } catch (e) {
+      this.restoreCode(old, before)
+      throw e
+    }
+  }
+
+  /**
+   * Replaces the code: pre_upgrade on the old instance, then the new module, then
+   * post_upgrade with `arg`. Stable memory persists; main memory persists when `keepMemory`
+   * (the upgrade option wasm_memory_persistence = opt keep), which Motoko's enhanced
+   * orthogonal persistence requires: as on the IC, a module that declares it cannot be
+   * upgraded without that option. Any trap puts the old canister back.
+   */
+  async upgrade (wasm: Uint8Array, arg: Uint8Array, caller: Uint8Array, timeNs: bigint, keepMemory?: boolean, skipPreUpgrade = false): Promise<void> {
+    if (this.instance === undefined) throw new Error(`canister ${this.idText} is empty: install code before upgrading it`)
+    if (keepMemory !== true && this.persistentMemory) {
+      throw new Error('Missing upgrade option: Enhanced orthogonal persistence requires the `wasm_memory_persistence` upgrade option (keep).')
+    }
     const before = this.snapshot()
-    const old = { prepared: this.prepared, instance: this.instance, hash: this.moduleHash }
-    const pre = this.run({ kind: 'pre_upgrade', method: 'canister_pre_upgrade', arg: new Uint8Array(0), caller, timeNs })
-    if (pre.status !== 'replied') throw new Error(`canister_pre_upgrade failed: ${pre.rejectMessage ?? ''}`)
+    const old = this.saveCode()
+    const pre = skipPreUpgrade ? undefined : this.run({ kind: 'pre_upgrade', method: 'canister_pre_upgrade', arg: new Uint8Array(0), caller, timeNs })
+    if (pre !== undefined && pre.status !== 'replied') throw new Error(`canister_pre_upgrade failed: ${pre.rejectMessage ?? ''}`)
     const memory = this.memory().buffer.slice(0)
     try {
       await this.load(wasm)
-      if (this.prepared.memory64) {
+      if (keepMemory === true) {
         const mem = this.memory()
         const need = memory.byteLength - mem.buffer.byteLength
         if (need > 0) mem.grow(this.pages(need / PAGE) as number) // a bigint for 64-bit memories
@@ -152,16 +193,30 @@ export class Canister {
       if (post.status !== 'replied') throw new Error(`canister_post_upgrade failed: ${post.rejectMessage ?? ''}`)
       this.version++
     } catch (e) {
-      this.prepared = old.prepared
-      this.instance = old.instance
-      this.moduleHash = old.hash
-      this.restore(before)
+      this.restoreCode(old, before)
       throw e
     }
   }
 
+  private saveCode (): { prepared: Prepared | undefined, instance: WebAssembly.Instance | undefined, hash: Uint8Array, stable: Uint8Array, stablePages: bigint, certifiedData: Uint8Array } {
+    return { prepared: this.prepared, instance: this.instance, hash: this.moduleHash, stable: this.stable, stablePages: this.stablePages, certifiedData: this.certifiedData }
+  }
+
+  private restoreCode (old: ReturnType<Canister['saveCode']>, before: Snapshot | undefined): void {
+    this.prepared = old.prepared
+    this.instance = old.instance
+    this.moduleHash = old.hash
+    this.stable = old.stable
+    this.stablePages = old.stablePages
+    this.certifiedData = old.certifiedData
+    if (before !== undefined) this.restore(before)
+  }
+
   /** Runs one message; a trap (or a query, always) rolls the canister back. */
   run (msg: Message): Outcome {
+    if (this.instance === undefined) {
+      return { status: 'rejected', rejectCode: 5, rejectMessage: `Canister ${this.idText} is empty (it has no Wasm module)`, errorCode: 'IC0537', instructions: 0, logs: [] }
+    }
     const entry = msg.kind === 'update' || msg.kind === 'query' ? `canister_${msg.entry ?? msg.kind} ${msg.method}` : msg.method
     const fn = this.instance.exports[entry]
     const logs: string[] = []
@@ -202,21 +257,21 @@ export class Canister {
 
   /** The module's start function, run as the IC runs it: on the memory the canister starts with. */
   private start (): void {
-    const fn = this.instance.exports[START_EXPORT]
+    const fn = this.instance?.exports[START_EXPORT]
     if (typeof fn === 'function') (fn as () => void)()
   }
 
   private memory (): WebAssembly.Memory {
-    for (const v of Object.values(this.instance.exports)) if (v instanceof WebAssembly.Memory) return v
+    for (const v of Object.values(this.instance!.exports)) if (v instanceof WebAssembly.Memory) return v
     throw new Error('the canister exports no memory')
   }
 
-  private pages (n: number): number | bigint { return this.prepared.memory64 ? BigInt(n) : n }
+  private pages (n: number): number | bigint { return this.prepared!.memory64 ? BigInt(n) : n }
 
   private snapshot (): Snapshot {
     return {
       memory: new Uint8Array(this.memory().buffer.slice(0)),
-      globals: this.prepared.globals.map((g) => (this.instance.exports[GLOBAL_EXPORT_PREFIX + g] as WebAssembly.Global).value as number | bigint),
+      globals: this.prepared!.globals.map((g) => (this.instance!.exports[GLOBAL_EXPORT_PREFIX + g] as WebAssembly.Global).value as number | bigint),
       stable: this.stable,
       stablePages: this.stablePages,
       certifiedData: this.certifiedData
@@ -228,14 +283,15 @@ export class Canister {
     const bytes = new Uint8Array(mem.buffer)
     bytes.set(s.memory)
     bytes.fill(0, s.memory.length) // pages the message grew stay, zeroed (memory cannot shrink)
-    this.prepared.globals.forEach((g, i) => { (this.instance.exports[GLOBAL_EXPORT_PREFIX + g] as WebAssembly.Global).value = s.globals[i]! })
+    this.prepared!.globals.forEach((g, i) => { (this.instance!.exports[GLOBAL_EXPORT_PREFIX + g] as WebAssembly.Global).value = s.globals[i]! })
     this.stable = s.stable
     this.stablePages = s.stablePages
     this.certifiedData = s.certifiedData
   }
 
-  private imports (): Record<string, (...args: Array<number | bigint>) => number | bigint | undefined> {
-    const I = (n: number | bigint): number | bigint => this.prepared.memory64 ? BigInt(n) : Number(n)
+  /** The ic0 functions for the module `prepared` returns (the one being loaded). */
+  private imports (prepared: () => Prepared): Record<string, (...args: Array<number | bigint>) => number | bigint | undefined> {
+    const I = (n: number | bigint): number | bigint => prepared().memory64 ? BigInt(n) : Number(n)
     const mem = (): Uint8Array => new Uint8Array(this.memory().buffer)
     const ctx = (): Context => { if (this.ctx === undefined) throw new Trap('no message is running'); return this.ctx }
     const read = (src: number | bigint, size: number | bigint): Uint8Array => {
@@ -345,7 +401,7 @@ export class Canister {
       time: () => ctx().msg.timeNs,
       global_timer_set: (t) => { const old = this.globalTimer; this.globalTimer = BigInt(t!); return old },
       performance_counter: () => {
-        const counter = this.instance.exports[COUNTER_EXPORT] as WebAssembly.Global
+        const counter = this.instance!.exports[COUNTER_EXPORT] as WebAssembly.Global
         return ctx().limit - (counter.value as bigint)
       },
       debug_print: (src, size) => {
