@@ -38,7 +38,7 @@ export async function route (subnet: Subnet, method: string, path: string, body:
     }
     if (endpoint === 'read_state') return readState(subnet, envelope, target)
     if (endpoint === 'query') return query(subnet, envelope, target)
-    return call(subnet, envelope, target, version === 'v3')
+    return await call(subnet, envelope, target, version === 'v3')
   } catch (e) {
     if (e instanceof Refused) return { status: e.status, body: e.message }
     return { status: 500, body: `internal error: ${(e as Error).message}` }
