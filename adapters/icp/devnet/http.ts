@@ -7,6 +7,7 @@ import { hashOfMap, Cbor } from '@dfinity/agent'
 import { Principal } from '@dfinity/principal'
 import { authenticate, Refused } from './auth.ts'
 import { label } from './certificate.ts'
+import { executeIngress } from './execution.ts'
 import { manage } from './management.ts'
 import type { Subnet } from './subnet.ts'
 import type { Outcome } from './vm.ts'
@@ -68,7 +69,7 @@ async function call (subnet: Subnet, envelope: unknown, ecid: Uint8Array, sync: 
     else {
       const canister = subnet.canister(ecid)!
       outcome = !canister.installed || canister.hasMethod('update', method)
-        ? canister.run({ kind: 'update', method, arg, caller: sender, timeNs: now })
+        ? await executeIngress(subnet, canister, method, arg, sender)
         : { status: 'rejected', rejectCode: 3, rejectMessage: `Canister ${canister.idText} has no update method '${method}'`, errorCode: 'IC0536', instructions: 0, logs: [] }
     }
     subnet.requests.set(hex, { sender, outcome })
@@ -87,9 +88,12 @@ function query (subnet: Subnet, envelope: unknown, ecid: Uint8Array): Answer {
   // A query may also call an update method; it runs as a query and its changes are dropped.
   const certificate = subnet.certificate([[new TextEncoder().encode('canister'), cid, new TextEncoder().encode('certified_data')]])
   const kindOf = canister.hasMethod('query', method) ? 'query' : 'update'
-  const outcome = canister.hasMethod(kindOf, method)
+  const ran = canister.hasMethod(kindOf, method)
     ? canister.run({ kind: 'query', method, arg: content.arg as Uint8Array, caller: sender, timeNs: now, certificate, entry: kindOf })
-    : { status: 'rejected' as const, rejectCode: 3, rejectMessage: `Canister ${canister.idText} has no query method '${method}'`, errorCode: 'IC0406', instructions: 0, logs: [] }
+    : undefined
+  const outcome: { status: string, reply?: Uint8Array, rejectCode?: number, rejectMessage?: string, errorCode?: string } = ran === undefined
+    ? { status: 'rejected', rejectCode: 3, rejectMessage: `Canister ${canister.idText} has no query method '${method}'`, errorCode: 'IC0406' }
+    : ran.status === 'none' ? { status: 'rejected', rejectCode: 5, rejectMessage: `Canister ${canister.idText} did not reply to the call`, errorCode: 'IC0506' } : ran
   const timestamp = now
   const fields: Record<string, unknown> = outcome.status === 'replied'
     ? { status: 'replied', reply: { arg: outcome.reply! } }

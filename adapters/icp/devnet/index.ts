@@ -8,10 +8,12 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import { Principal } from '@dfinity/principal'
 import { ConflictError } from '../../../src/errors/index.ts'
+import { fireTimers } from './execution.ts'
 import { route } from './http.ts'
 import { Subnet } from './subnet.ts'
 
 const MAX_BODY_BYTES = 8 * 1024 * 1024
+const TIMER_TICK_MS = 100
 
 export interface ReplicaInit {
   /** 127.0.0.1 unless told otherwise. */
@@ -62,6 +64,9 @@ export async function launchReplica (init: ReplicaInit = {}): Promise<Replica> {
   const port = typeof address === 'object' && address !== null ? address.port : wanted
   const url = `http://${hostName}:${port}`
   init.onProgress?.(`ICP devnet on ${url}, subnet ${Principal.fromUint8Array(subnet.id).toText()}`)
+  // Global timers fire after each ingress message and, between messages, within TIMER_TICK_MS.
+  const timers = setInterval(() => { void subnet.serial(async () => { await fireTimers(subnet) }) }, TIMER_TICK_MS)
+  timers.unref()
   const find = (id: string) => {
     const c = subnet.canisters.get(id)
     if (c === undefined) throw new Error(`no canister ${id} on the devnet`)
@@ -89,6 +94,7 @@ export async function launchReplica (init: ReplicaInit = {}): Promise<Replica> {
     },
     subnet,
     close: async () => {
+      clearInterval(timers)
       server.closeAllConnections()
       await new Promise<void>((resolve) => { server.close(() => { resolve() }) })
     }

@@ -35,8 +35,8 @@ interface InstallArgsValue {
 const reply = (bytes: ArrayBuffer | Uint8Array): Outcome => ({ status: 'replied', reply: new Uint8Array(bytes), instructions: 0, logs: [] })
 const reject = (message: string, errorCode = 'IC0503', rejectCode = 5): Outcome => ({ status: 'rejected', rejectCode, rejectMessage: message, errorCode, instructions: 0, logs: [] })
 
-/** The management canister's answer to `method`; `ecid` is the request's effective canister id. */
-export async function manage (subnet: Subnet, method: string, arg: Uint8Array, caller: Uint8Array, ecid: Uint8Array): Promise<Outcome> {
+/** The management canister's answer to `method`; `ecid` is an ingress request's effective canister id (undefined for a canister's call). */
+export async function manage (subnet: Subnet, method: string, arg: Uint8Array, caller: Uint8Array, ecid: Uint8Array | undefined): Promise<Outcome> {
   try {
     switch (method) {
       case 'provisional_create_canister_with_cycles':
@@ -85,8 +85,8 @@ class Rejection extends Error {
   constructor (message: string, errorCode: string) { super(message); this.errorCode = errorCode }
 }
 
-function target (subnet: Subnet, id: Principal, caller: Uint8Array, ecid: Uint8Array, method: string): NonNullable<ReturnType<Subnet['canister']>> {
-  if (!Buffer.from(id.toUint8Array()).equals(Buffer.from(ecid))) throw new Rejection(`the effective canister id ${Principal.fromUint8Array(ecid).toText()} is not ${id.toText()}`, 'IC0512')
+function target (subnet: Subnet, id: Principal, caller: Uint8Array, ecid: Uint8Array | undefined, method: string): NonNullable<ReturnType<Subnet['canister']>> {
+  if (ecid !== undefined && !Buffer.from(id.toUint8Array()).equals(Buffer.from(ecid))) throw new Rejection(`the effective canister id ${Principal.fromUint8Array(ecid).toText()} is not ${id.toText()}`, 'IC0512')
   const c = subnet.canister(id.toUint8Array())
   if (c === undefined) throw new Rejection(`Canister ${id.toText()} not found`, 'IC0301')
   if (!c.controllers.some((p) => Buffer.from(p).equals(Buffer.from(caller)))) {

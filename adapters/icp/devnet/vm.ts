@@ -19,10 +19,24 @@ export const LIMITS = { update: 40_000_000_000, query: 5_000_000_000, install: 3
 const COUNTER_START = 1n << 60n
 const CYCLE_BALANCE = 3_000_000_000_000n
 
-export type EntryKind = 'init' | 'update' | 'query' | 'pre_upgrade' | 'post_upgrade'
+export type EntryKind = 'init' | 'update' | 'query' | 'pre_upgrade' | 'post_upgrade' | 'callback' | 'cleanup' | 'timer'
+
+/** A function in the canister's table and its environment, as call_new names them. */
+export interface Closure { fun: number | bigint, env: number | bigint }
+
+/** A call the canister made (call_new … call_perform); delivered only if its message commits. */
+export interface OutgoingCall {
+  callee: Uint8Array
+  method: string
+  arg: Uint8Array
+  reply: Closure
+  reject: Closure
+  cleanup?: Closure
+}
 
 export interface Message {
   kind: EntryKind
+  /** The method (for a callback: the method whose call context it runs in). */
   method: string
   arg: Uint8Array
   caller: Uint8Array
@@ -31,6 +45,18 @@ export interface Message {
   certificate?: Uint8Array
   /** The export to run when it differs from `kind`: an update method run as a query. */
   entry?: 'update' | 'query'
+  /** A callback's closure, and the response it gets: a reply (in `arg`) or a reject. */
+  closure?: Closure
+  reject?: { code: number, message: string }
+  /** Whether the message's call context can still be answered (callbacks after a reply cannot). */
+  canReply?: boolean
+}
+
+/** What one message did: answered its call context, or not (yet), and the calls it made. */
+export interface Execution extends Omit<Outcome, 'status'> {
+  status: 'replied' | 'rejected' | 'none'
+  trapped: boolean
+  calls: OutgoingCall[]
 }
 
 export interface Outcome {
@@ -54,6 +80,9 @@ interface Context {
   rejected?: string
   logs: string[]
   limit: bigint
+  canReply: boolean
+  building?: OutgoingCall & { data: Uint8Array[] }
+  calls: OutgoingCall[]
 }
 
 interface Snapshot {
@@ -62,6 +91,7 @@ interface Snapshot {
   stable: Uint8Array
   stablePages: bigint
   certifiedData: Uint8Array
+  globalTimer: bigint
 }
 
 export interface CanisterInit {
@@ -155,7 +185,7 @@ export class Canister {
       await this.load(wasm)
       this.start()
       const out = this.run({ kind: 'init', method: 'canister_init', arg, caller, timeNs })
-      if (out.status !== 'replied') throw new Error(`canister_init failed: ${out.rejectMessage ?? ''}`)
+      if (out.trapped) throw new Error(`canister_init failed: ${out.rejectMessage ?? ''}`)
       this.version++
     } catch (e) {
       this.restoreCode(old, before)
@@ -178,7 +208,7 @@ export class Canister {
     const before = this.snapshot()
     const old = this.saveCode()
     const pre = skipPreUpgrade ? undefined : this.run({ kind: 'pre_upgrade', method: 'canister_pre_upgrade', arg: new Uint8Array(0), caller, timeNs })
-    if (pre !== undefined && pre.status !== 'replied') throw new Error(`canister_pre_upgrade failed: ${pre.rejectMessage ?? ''}`)
+    if (pre !== undefined && pre.trapped) throw new Error(`canister_pre_upgrade failed: ${pre.rejectMessage ?? ''}`)
     const memory = this.memory().buffer.slice(0)
     try {
       await this.load(wasm)
@@ -190,7 +220,7 @@ export class Canister {
       }
       this.start()
       const post = this.run({ kind: 'post_upgrade', method: 'canister_post_upgrade', arg, caller, timeNs })
-      if (post.status !== 'replied') throw new Error(`canister_post_upgrade failed: ${post.rejectMessage ?? ''}`)
+      if (post.trapped) throw new Error(`canister_post_upgrade failed: ${post.rejectMessage ?? ''}`)
       this.version++
     } catch (e) {
       this.restoreCode(old, before)
@@ -212,25 +242,41 @@ export class Canister {
     if (before !== undefined) this.restore(before)
   }
 
-  /** Runs one message; a trap (or a query, always) rolls the canister back. */
-  run (msg: Message): Outcome {
-    if (this.instance === undefined) {
-      return { status: 'rejected', rejectCode: 5, rejectMessage: `Canister ${this.idText} is empty (it has no Wasm module)`, errorCode: 'IC0537', instructions: 0, logs: [] }
-    }
-    const entry = msg.kind === 'update' || msg.kind === 'query' ? `canister_${msg.entry ?? msg.kind} ${msg.method}` : msg.method
-    const fn = this.instance.exports[entry]
+  /** Runs one message; a trap (or a query, always) rolls the canister back and drops its calls. */
+  run (msg: Message): Execution {
     const logs: string[] = []
+    const none = { instructions: 0, logs, trapped: false, calls: [] }
+    if (this.instance === undefined) {
+      return { ...none, status: 'rejected', rejectCode: 5, rejectMessage: `Canister ${this.idText} is empty (it has no Wasm module)`, errorCode: 'IC0537' }
+    }
+    let fn: unknown
+    if (msg.kind === 'callback' || msg.kind === 'cleanup') {
+      const table = Object.values(this.instance.exports).find((v) => v instanceof WebAssembly.Table) as WebAssembly.Table | undefined
+      let f: ((env: number | bigint) => void) | null | undefined
+      try {
+        // Motoko's 64-bit modules have a 64-bit table, indexed by BigInt.
+        f = table?.get((this.prepared!.memory64 ? BigInt(msg.closure!.fun) : Number(msg.closure!.fun)) as number)
+      } catch {
+        f = undefined
+      }
+      if (typeof f === 'function') fn = () => { f(msg.closure!.env) }
+    } else {
+      const entry = msg.kind === 'update' || msg.kind === 'query' ? `canister_${msg.entry ?? msg.kind} ${msg.method}` : msg.kind === 'timer' ? 'canister_global_timer' : msg.method
+      fn = this.instance.exports[entry]
+    }
     if (typeof fn !== 'function') {
       if (msg.kind === 'update' || msg.kind === 'query') {
-        return { status: 'rejected', rejectCode: 3, rejectMessage: `Canister ${this.idText} has no ${msg.kind} method '${msg.method}'`, errorCode: msg.kind === 'query' ? 'IC0406' : 'IC0536', instructions: 0, logs }
+        return { ...none, status: 'rejected', rejectCode: 3, rejectMessage: `Canister ${this.idText} has no ${msg.kind} method '${msg.method}'`, errorCode: msg.kind === 'query' ? 'IC0406' : 'IC0536' }
       }
-      return { status: 'replied', reply: new Uint8Array(0), instructions: 0, logs }
+      if (msg.kind === 'callback') return { ...none, status: 'rejected', trapped: true, rejectCode: 5, rejectMessage: `Canister ${this.idText}: callback ${msg.closure!.fun} is not a function in its table`, errorCode: 'IC0503' }
+      return { ...none, status: 'none' }
     }
-    const limit = BigInt(msg.kind === 'query' ? LIMITS.query : msg.kind === 'update' ? LIMITS.update : LIMITS.install)
+    const limit = BigInt(msg.kind === 'query' ? LIMITS.query : msg.kind === 'update' || msg.kind === 'callback' || msg.kind === 'cleanup' || msg.kind === 'timer' ? LIMITS.update : LIMITS.install)
     const before = this.snapshot()
     const counter = this.instance.exports[COUNTER_EXPORT] as WebAssembly.Global
     counter.value = limit
-    const ctx: Context = { msg, reply: [], replied: false, logs, limit }
+    const canReply = msg.canReply ?? (msg.kind === 'update' || msg.kind === 'query')
+    const ctx: Context = { msg, reply: [], replied: false, logs, limit, canReply, calls: [] }
     this.ctx = ctx
     let failure: string | undefined
     try {
@@ -246,13 +292,13 @@ export class Canister {
     const instructions = Number(limit - (counter.value as bigint))
     counter.value = COUNTER_START
     if (msg.kind === 'update' || msg.kind === 'query') this.instructions.set(msg.method, instructions)
+    else if (msg.kind === 'callback' || msg.kind === 'cleanup') this.instructions.set(msg.method, (this.instructions.get(msg.method) ?? 0) + instructions)
     if (failure !== undefined || msg.kind === 'query') this.restore(before)
-    if (failure !== undefined) return { status: 'rejected', rejectCode: 5, rejectMessage: failure, errorCode: 'IC0503', instructions, logs }
-    if (ctx.rejected !== undefined) return { status: 'rejected', rejectCode: 4, rejectMessage: ctx.rejected, errorCode: 'IC0406', instructions, logs }
-    if (msg.kind === 'update' || msg.kind === 'query') {
-      if (!ctx.replied) return { status: 'rejected', rejectCode: 5, rejectMessage: `Canister ${this.idText} did not reply to the call`, errorCode: 'IC0506', instructions, logs }
-    }
-    return { status: 'replied', reply: concat(ctx.reply), instructions, logs }
+    if (failure !== undefined) return { status: 'rejected', trapped: true, rejectCode: 5, rejectMessage: failure, errorCode: 'IC0503', instructions, logs, calls: [] }
+    const done = { instructions, logs, trapped: false, calls: msg.kind === 'query' ? [] : ctx.calls }
+    if (ctx.rejected !== undefined) return { ...done, status: 'rejected', rejectCode: 4, rejectMessage: ctx.rejected, errorCode: 'IC0406' }
+    if (ctx.replied) return { ...done, status: 'replied', reply: concat(ctx.reply) }
+    return { ...done, status: 'none' }
   }
 
   /** The module's start function, run as the IC runs it: on the memory the canister starts with. */
@@ -274,7 +320,8 @@ export class Canister {
       globals: this.prepared!.globals.map((g) => (this.instance!.exports[GLOBAL_EXPORT_PREFIX + g] as WebAssembly.Global).value as number | bigint),
       stable: this.stable,
       stablePages: this.stablePages,
-      certifiedData: this.certifiedData
+      certifiedData: this.certifiedData,
+      globalTimer: this.globalTimer
     }
   }
 
@@ -287,6 +334,7 @@ export class Canister {
     this.stable = s.stable
     this.stablePages = s.stablePages
     this.certifiedData = s.certifiedData
+    this.globalTimer = s.globalTimer
   }
 
   /** The ic0 functions for the module `prepared` returns (the one being loaded). */
@@ -311,8 +359,15 @@ export class Canister {
       new DataView(b.buffer).setBigUint64(8, v >> 64n, true)
       copyOut(b, dst, 0, 16)
     }
-    const inMessage = (): boolean => { const k = ctx().msg.kind; return k === 'update' || k === 'query' }
+    const inMessage = (): boolean => ctx().canReply
     const methodName = (): Uint8Array => new TextEncoder().encode(ctx().msg.method)
+    const trap = (m: string): never => { throw new Trap(m) }
+    const rejectMsg = (): Uint8Array => {
+      const r = ctx().msg.reject
+      if (ctx().msg.kind !== 'callback' || r === undefined) throw new Trap('msg_reject_msg outside a reject callback')
+      return new TextEncoder().encode(r.message)
+    }
+    const building = (): OutgoingCall & { data: Uint8Array[] } => ctx().building ?? trap('no call is being built: call_new first')
     const stableWrite = (): void => {
       // Copy on first write, so that a snapshot taken before the message stays intact.
       if (this.ctxStableCopied !== this.ctx) { this.stable = this.stable.slice(); this.ctxStableCopied = this.ctx }
@@ -336,9 +391,9 @@ export class Canister {
         if (!inMessage() || ctx().replied || ctx().rejected !== undefined) throw new Trap('msg_reject: already replied or no reply is possible here')
         ctx().rejected = new TextDecoder().decode(read(src!, size!)); return undefined
       },
-      msg_reject_code: () => { throw new Trap('msg_reject_code outside a reject callback') },
-      msg_reject_msg_size: () => { throw new Trap('msg_reject_msg_size outside a reject callback') },
-      msg_reject_msg_copy: () => { throw new Trap('msg_reject_msg_copy outside a reject callback') },
+      msg_reject_code: () => ctx().msg.kind === 'callback' ? (ctx().msg.reject?.code ?? 0) : trap('msg_reject_code outside a callback'),
+      msg_reject_msg_size: () => I(rejectMsg().length),
+      msg_reject_msg_copy: (dst, off, size) => { copyOut(rejectMsg(), dst!, off!, size!); return undefined },
       msg_deadline: () => 0n,
       accept_message: () => undefined,
       msg_cycles_available128: (dst) => { write128(dst!, 0n); return undefined },
@@ -356,12 +411,29 @@ export class Canister {
       subnet_self_copy: (dst, off, size) => { copyOut(this.init.subnet, dst!, off!, size!); return undefined },
       root_key_size: () => I(this.init.rootKey.length),
       root_key_copy: (dst, off, size) => { copyOut(this.init.rootKey, dst!, off!, size!); return undefined },
-      call_new: () => undefined,
-      call_on_cleanup: () => undefined,
-      call_data_append: () => undefined,
-      call_with_best_effort_response: () => undefined,
-      call_cycles_add128: () => undefined,
-      call_perform: () => 2, // SYS_TRANSIENT: the devnet routes no inter-canister calls
+      call_new: (calleeSrc, calleeSize, nameSrc, nameSize, replyFun, replyEnv, rejectFun, rejectEnv) => {
+        const k = ctx().msg.kind
+        if (k === 'query' || k === 'init' || k === 'pre_upgrade' || k === 'post_upgrade' || k === 'cleanup') throw new Trap(`call_new cannot be called in ${k}`)
+        ctx().building = {
+          callee: read(calleeSrc!, calleeSize!),
+          method: new TextDecoder().decode(read(nameSrc!, nameSize!)),
+          arg: new Uint8Array(0),
+          data: [],
+          reply: { fun: replyFun!, env: replyEnv! },
+          reject: { fun: rejectFun!, env: rejectEnv! }
+        }
+        return undefined
+      },
+      call_on_cleanup: (fun, env) => { building().cleanup = { fun: fun!, env: env! }; return undefined },
+      call_data_append: (src, size) => { building().data.push(read(src!, size!)); return undefined },
+      call_with_best_effort_response: () => { building(); return undefined },
+      call_cycles_add128: () => { building(); return undefined },
+      call_perform: () => {
+        const b = building()
+        ctx().building = undefined
+        ctx().calls.push({ callee: b.callee, method: b.method, arg: concat(b.data), reply: b.reply, reject: b.reject, cleanup: b.cleanup })
+        return 0
+      },
       cost_call: (_a, _b, dst) => { write128(dst!, 0n); return undefined },
       cost_create_canister: (dst) => { write128(dst!, 0n); return undefined },
       cost_http_request: (_a, _b, dst) => { write128(dst!, 0n); return undefined },
@@ -398,7 +470,7 @@ export class Canister {
         this.stable.set(data, o); return undefined
       },
       stable64_read: (dst, offset, size) => { copyOut(this.stable, dst!, offset!, size!); return undefined },
-      time: () => ctx().msg.timeNs,
+      time: () => this.ctx?.msg.timeNs ?? BigInt(Date.now()) * 1_000_000n,
       global_timer_set: (t) => { const old = this.globalTimer; this.globalTimer = BigInt(t!); return old },
       performance_counter: () => {
         const counter = this.instance!.exports[COUNTER_EXPORT] as WebAssembly.Global
