@@ -1,14 +1,14 @@
 // Runs a canister's real WASM with the IC's `ic0` system API: message data, caller and
 // method name, reply / reject, traps, 64-bit stable memory, certified data and data
 // certificates, time, the canister's own id, cycles answered with plausible constants, debug
-// printing, the performance counter, and a global-timer setting that is recorded but not
-// fired. Inter-canister calls are refused at call_perform (the devnet routes none), so a
-// Motoko `await` on another canister fails with an error the canister sees.
+// printing, the performance counter, the global timer, and outgoing calls (call_new …
+// call_perform), which a message only hands back: execution.ts delivers them and runs the
+// callbacks, each as a message of its own.
 //
-// A message that traps leaves nothing behind: main memory, mutable globals, stable memory
-// and certified data are put back as they were before it. Queries always run that way, on
-// state that is thrown away afterwards. Pointers and sizes are i64 for a 64-bit module
-// (Motoko's enhanced orthogonal persistence) and i32 otherwise.
+// A message that traps leaves nothing behind: main memory, mutable globals, stable memory,
+// certified data, the timer and its calls are put back or dropped. Queries always run that
+// way, on state that is thrown away afterwards. Pointers and sizes are i64 for a 64-bit
+// module (Motoko's enhanced orthogonal persistence) and i32 otherwise.
 import { sha256 } from '../../../src/crypto/hash.ts'
 import { COUNTER_EXPORT, GLOBAL_EXPORT_PREFIX, START_EXPORT, prepare, type Prepared } from './wasm.ts'
 
