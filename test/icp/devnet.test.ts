@@ -4,7 +4,7 @@
 // data, and the refusals the replica makes and agent-js makes.
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
-import { Actor, CanisterStatus, Certificate, Cbor, Expiry, HttpAgent, polling, SignIdentity, type ActorSubclass, type HashTree, type Identity, type PublicKey, type Signature } from '@dfinity/agent'
+import { Actor, CanisterStatus, Certificate, Cbor, check_canister_ranges, Expiry, HttpAgent, polling, SignIdentity, type ActorSubclass, type HashTree, type Identity, type PublicKey, type Signature } from '@dfinity/agent'
 import { IDL } from '@dfinity/candid'
 import { DelegationChain, DelegationIdentity, Ed25519KeyIdentity } from '@dfinity/identity'
 import { Secp256k1KeyIdentity } from '@dfinity/identity-secp256k1'
@@ -108,6 +108,32 @@ describe('ICP devnet through agent-js', () => {
     const subnet = status.get('subnet') as { subnetId: string, nodeKeys: Map<string, Uint8Array> }
     assert.equal(subnet.subnetId, Principal.selfAuthenticating(replica.rootKey).toText())
     assert.equal(subnet.nodeKeys.size, 1)
+  })
+
+  it('answers a subnet read_state with the subnet\'s keys and canister ranges', async () => {
+    const agent = await agentFor(Ed25519KeyIdentity.generate())
+    const subnetId = Principal.selfAuthenticating(replica.rootKey)
+    const utf8 = (s: string): Uint8Array => new TextEncoder().encode(s)
+    const request = await agent.createReadStateRequest({ paths: [[utf8('subnet'), subnetId.toUint8Array(), utf8('canister_ranges')], [utf8('subnet'), subnetId.toUint8Array(), utf8('public_key')]] })
+    const res = await fetch(`${replica.url}/api/v2/subnet/${subnetId.toText()}/read_state`, { method: 'POST', headers: { 'content-type': 'application/cbor' }, body: Cbor.encode((request as { body: unknown }).body) as Uint8Array<ArrayBuffer> })
+    assert.equal(res.status, 200)
+    const { certificate } = Cbor.decode<{ certificate: Uint8Array }>(new Uint8Array(await res.arrayBuffer()))
+    const cert = await Certificate.create({ certificate, rootKey: replica.rootKey, canisterId: Principal.fromText(canisterId) })
+    assert.ok(check_canister_ranges({ canisterId: Principal.fromText(canisterId), subnetId, tree: cert.cert.tree }))
+    const key = cert.lookup_path(['subnet', subnetId.toUint8Array(), 'public_key'])
+    assert.deepEqual(new Uint8Array((key as { value: Uint8Array }).value), replica.rootKey)
+    const wrong = await fetch(`${replica.url}/api/v2/subnet/aaaaa-aa/read_state`, { method: 'POST', body: Cbor.encode((request as { body: unknown }).body) as Uint8Array<ArrayBuffer> })
+    assert.equal(wrong.status, 404)
+  })
+
+  it('runs a query on state it then throws away, even an update method called as a query', async () => {
+    const agent = await agentFor()
+    const counter = Actor.createActor<Counter>(idlFactory, { agent, canisterId })
+    const before = await counter.get()
+    const res = await agent.query(canisterId, { methodName: 'inc', arg: IDL.encode([], []) })
+    assert.equal(res.status, 'replied')
+    assert.deepEqual(IDL.decode([IDL.Nat], (res as { reply: { arg: Uint8Array } }).reply.arg), [before + 1n])
+    assert.equal(await counter.get(), before)
   })
 
   it('hands a query the data certificate over the canister\'s certified data', async () => {

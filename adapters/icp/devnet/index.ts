@@ -52,6 +52,8 @@ export async function launchReplica (init: ReplicaInit = {}): Promise<Replica> {
   const subnet = new Subnet()
   subnet.onPrint = init.onProgress
   const server: Server = createServer((req, res) => { void serve(subnet, req, res) })
+  // Longer than clients keep idle sockets (undici: 4 s), so a client never reuses one the server is closing.
+  server.keepAliveTimeout = 65_000
   const wanted = init.port ?? 0
   const hostName = init.host ?? '127.0.0.1'
   await new Promise<void>((resolve, reject) => {
