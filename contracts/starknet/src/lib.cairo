@@ -287,7 +287,7 @@ pub mod ContextConfig {
             assert(!inv.revoked, 'InvitationRevoked');
             assert(self.now_ms() <= inv.expires_at, 'InvitationExpired');
             assert(inv.uses < inv.max_uses, 'NoUsesLeft');
-            assert(self.members.read((context, claimer)).role == 0, 'AlreadyAMember');
+            assert(self.members.read((context, claimer)).role == 0, 'ClaimerIsMember');
         }
 
         fn admit(ref self: ContractState, context: u256, id: u256, mut inv: Invitation, claimer: u256) {
@@ -300,7 +300,7 @@ pub mod ContextConfig {
             let (c, author, kind, p) = (req.context, req.identity, req.kind, req.payload);
             if kind == ADD_MEMBER {
                 let (id, role) = (read_u256(p, 0), read_u8(p, 2));
-                assert(role == ROLE_MEMBER || role == ROLE_READER, 'AdminChangeNeedsProposal');
+                assert(role == ROLE_MEMBER || role == ROLE_READER, 'AdminAddNeedsProposal');
                 self.need(c, author, CAP_MANAGE_MEMBERS);
                 assert(self.members.read((c, id)).role == 0, 'AlreadyMember');
                 self.add_member(c, id, role);
@@ -308,21 +308,21 @@ pub mod ContextConfig {
                 let id = read_u256(p, 0);
                 let role = self.members.read((c, id)).role;
                 assert(role != 0, 'NotMember');
-                assert(role != ROLE_ADMIN, 'AdminChangeNeedsProposal');
+                assert(role != ROLE_ADMIN, 'AdminRemoveNeedsProposal');
                 self.need(c, author, CAP_MANAGE_MEMBERS);
                 self.remove_member(c, id);
             } else if kind == SET_ROLE {
                 let (id, role) = (read_u256(p, 0), read_u8(p, 2));
                 let mut m = self.members.read((c, id));
                 assert(m.role != 0, 'NotMember');
-                assert(m.role != ROLE_ADMIN && (role == ROLE_MEMBER || role == ROLE_READER), 'AdminChangeNeedsProposal');
+                assert(m.role != ROLE_ADMIN && (role == ROLE_MEMBER || role == ROLE_READER), 'AdminRoleNeedsProposal');
                 self.need(c, author, CAP_MANAGE_MEMBERS);
                 m.role = role;
                 self.members.write((c, id), m);
             } else if kind == GRANT || kind == REVOKE {
                 let (id, cap) = (read_u256(p, 0), read_u8(p, 2));
                 assert(cap == CAP_MANAGE_MEMBERS || cap == CAP_MANAGE_APPLICATION || cap == CAP_PROXY, 'UnknownCapability');
-                assert(self.members.read((c, author)).role == ROLE_ADMIN, 'OnlyAdmins');
+                assert(self.members.read((c, author)).role == ROLE_ADMIN, 'OnlyAdminsCapabilities');
                 let mut m = self.members.read((c, id));
                 assert(m.role != 0, 'NotMember');
                 m.caps = if kind == GRANT { m.caps | cap } else { m.caps & (ALL_CAPS ^ cap) };
@@ -370,7 +370,7 @@ pub mod ContextConfig {
                 let commitment = read_u256(p, 2);
                 let inv = self.invitations.read((c, id));
                 assert(inv.kind != 0, 'NoSuchInvitation');
-                assert(inv.kind == TARGET_OPEN, 'NotOpenInvitation');
+                assert(inv.kind == TARGET_OPEN, 'CommitNeedsOpenInvitation');
                 self.usable(c, inv, author);
                 // Keyed by claimer too: nobody can overwrite or use another identity's commitment.
                 self.commitments.write(commit_slot(c, id, commitment, author), true);
@@ -399,12 +399,12 @@ pub mod ContextConfig {
                 self.need(c, author, CAP_PROXY);
                 self.propose(c, author, read_u256(p, 0), p.slice(2, p.len() - 2));
             } else if kind == APPROVE {
-                assert(self.members.read((c, author)).role == ROLE_ADMIN, 'OnlyAdmins');
+                assert(self.members.read((c, author)).role == ROLE_ADMIN, 'OnlyAdminsApprove');
                 self.approve(c, author, read_u256(p, 0), p.slice(2, p.len() - 2));
             } else if kind == SHARE_KEYS {
                 // Any member shares group keys; readers may only re-share, never rotate.
                 let role = self.members.read((c, author)).role;
-                assert(role != 0, 'NotMember');
+                assert(role != 0, 'KeysNotMember');
                 assert(!(role == ROLE_READER && *p[2] != 0), 'ReaderCannotRotate');
             } else {
                 assert(false, 'UnknownRequest');
@@ -464,11 +464,14 @@ pub mod ContextConfig {
                 let kind: u8 = (*actions[at]).try_into().unwrap();
                 if kind == 0 { // SET_THRESHOLD (threshold)
                     let t: u32 = (*actions[at + 1]).try_into().unwrap();
-                    assert(t >= 1 && t <= self.admins.read(c), 'ThresholdExceedsAdmins');
+                    assert(t >= 1, 'ThresholdNotPositive');
+                    assert(t <= self.admins.read(c), 'ThresholdExceedsAdmins');
                     self.threshold.write(c, t);
                     at += 2;
                 } else if kind == 1 { // SET_ACTIVE_LIMIT (limit)
-                    self.active_limit.write(c, (*actions[at + 1]).try_into().unwrap());
+                    let limit: u32 = (*actions[at + 1]).try_into().unwrap();
+                    assert(limit >= 1, 'LimitNotPositive');
+                    self.active_limit.write(c, limit);
                     at += 2;
                 } else if kind == 2 { // ADD_ADMIN (identity)
                     let id = read_u256(actions, at + 1);
@@ -499,7 +502,7 @@ pub mod ContextConfig {
                     }
                     at += 3;
                 } else {
-                    assert(false, 'UnknownAction');
+                    assert(false, 'UnknownProposalAction');
                 }
                 i += 1;
             };
