@@ -11,6 +11,7 @@ import {
 } from './constants.ts'
 import type { DeploymentRecord } from './deploy.ts'
 import { isAddress, isPrivateKey } from './ids.ts'
+import { ETHEREUM_KINDS, parseEthereumStatement, type EthereumStatement } from './claims/statement.ts'
 
 export type { EthereumInit, EthereumGovernanceView, EthereumProposalRecord, PreparedRequest } from './anchor.ts'
 export type { EthereumGovAction, EthereumProposalAction } from './encoding.ts'
@@ -67,9 +68,12 @@ export const ethereum: ChainModule = {
   // The devnet `moor devnet` runs, at its usual address.
   endpoints: { [String(DEVNET_CHAIN_ID)]: `http://127.0.0.1:${DEVNET_PORT}` },
   claims: {
+    kinds: ETHEREUM_KINDS,
+    parse: (statement) => parseEthereumStatement(statement, address),
     async verify (statement, init) {
       const { verifyClaim } = await import('./claims/verify.ts')
-      return await verifyClaim(statement, init)
+      // What parse gave: one of Ethereum's statements.
+      return await verifyClaim(statement as unknown as EthereumStatement, init)
     }
   },
 

@@ -9,6 +9,7 @@ import { DEFAULT_POLL_INTERVAL_MS, DEVNET_ACCOUNT, DEVNET_CHAIN_ID, DEVNET_PORT,
 import type { NearDeploymentRecord } from './deploy.ts'
 import { isAccountId, parsePayer } from './ids.ts'
 import { secretKeyFromSeed } from './keys.ts'
+import { NEAR_KINDS, parseNearStatement, type NearStatement } from './claims/statement.ts'
 
 export type { NearInit } from './anchor.ts'
 export type { NearDeploymentRecord } from './deploy.ts'
@@ -55,6 +56,16 @@ export const near: ChainModule = {
     account: async (key: string) => parsePayer(key)?.account ?? ''
   },
   endpoints: { [DEVNET_CHAIN_ID]: `http://127.0.0.1:${DEVNET_PORT}`, testnet: 'https://rpc.testnet.near.org', mainnet: 'https://rpc.mainnet.near.org' },
+
+  // Agreement of ≥ 2 endpoints at a final block, labelled `quorum`: not a proof (docs/claims.md).
+  claims: {
+    kinds: NEAR_KINDS,
+    parse: (statement) => parseNearStatement(statement, account),
+    async verify (statement, init) {
+      const { verifyNearClaim } = await import('./claims/verify.ts')
+      return await verifyNearClaim(statement as unknown as NearStatement, init)
+    }
+  },
 
   walletLink: {
     async create (init) {

@@ -6,6 +6,8 @@ import { hash, shortString } from 'starknet'
 export const REQUEST_DOMAIN = BigInt(shortString.encodeShortString('moorage:starknet:request:v1'))
 export const BIND_DOMAIN = BigInt(shortString.encodeShortString('moorage:starknet:bind:v1'))
 const MASK128 = (1n << 128n) - 1n
+/** The STRK fee token's address (mainnet, Sepolia, and the devnet). */
+export const STRK_TOKEN = 0x04718f5a0fc34cc1af16a1cdee98ffb20c31f5cd61d6ab07201858f4287c938dn
 
 export const hex = (v: bigint): string => '0x' + v.toString(16)
 

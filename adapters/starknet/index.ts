@@ -3,6 +3,7 @@
 // See docs/starknet.md, and docs/chains.md for what a chain module is. This file stays
 // light: starknet.js, the anchor, the deployment and the devnet load on first use.
 import type { ChainModule, Deployed, LaunchedDevnet } from '../../src/chain/module.ts'
+import { STARKNET_KINDS, parseStarknetStatement, type StarknetStatement } from './claims/statement.ts'
 
 const DEVNET_PORT = 5050
 /** The Stark curve's order: a private key is a scalar below it. */
@@ -84,6 +85,16 @@ export const starknet: ChainModule = {
       ...(init.signal !== undefined ? { signal: init.signal } : {})
     })
     return describe(record)
+  },
+
+  // Storage proofs against the agreed state root where endpoints serve them, else agreement (docs/claims.md).
+  claims: {
+    kinds: STARKNET_KINDS,
+    parse: (statement) => parseStarknetStatement(statement, felt),
+    async verify (statement, init) {
+      const { verifyStarknetClaim } = await import('./claims/verify.ts')
+      return await verifyStarknetClaim(statement as unknown as StarknetStatement, init)
+    }
   },
 
   walletLink: {

@@ -2,7 +2,7 @@
 // endpoints + Merkle-Patricia checks) against the EDR devnet behind JSON-RPC on 127.0.0.1.
 import { serveDevnet } from '../../adapters/ethereum/devnet/index.ts'
 import { verifyClaim } from '../../adapters/ethereum/claims/verify.ts'
-import type { ClaimStatement } from '../../src/claims/types.ts'
+import type { EthereumStatement as ClaimStatement } from '../../adapters/ethereum/claims/statement.ts'
 import { percentile, type Figure } from './report.ts'
 
 export async function benchClaims (): Promise<Figure[]> {

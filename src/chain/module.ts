@@ -43,7 +43,7 @@ export interface ChainModule {
   readonly devnet?: DevnetLauncher
   /** Checks wallet links (a wallet account and a context identity that belong together), asking the chain through `rpc` when given (contract wallets). */
   readonly walletLink?: { create (init: { rpc?: string }): Promise<WalletLinkVerifier> }
-  /** Proves claims about chain state (balances, slots, tokens, code hashes). */
+  /** Proves claims about chain state (the kinds are the chain's: balances, storage, tokens, views…). */
   readonly claims?: ClaimVerifier
 }
 
@@ -212,6 +212,10 @@ export interface WalletLinkVerifier {
 
 /** Proves a statement about chain state from untrusted endpoints (docs/claims.md). */
 export interface ClaimVerifier {
-  /** The proven value and what it rests on; throws ClaimRejectedError / EndpointDisagreementError. */
+  /** The statement kinds this chain proves, each with its fields (besides `kind`), in the order they are written. */
+  readonly kinds: Readonly<Record<string, readonly string[]>>
+  /** A statement as given (parsed JSON), checked field by field; InvalidClaimError naming the field. */
+  parse (statement: unknown): ClaimStatement
+  /** The value and what it rests on; throws ClaimRejectedError / EndpointDisagreementError. */
   verify (statement: ClaimStatement, init: ClaimVerifyInit): Promise<ClaimResult>
 }

@@ -8,6 +8,8 @@
 //   template: { "kind": "token-balance", "token", "slotIndex", "min" }   balance ≥ min (ERC-20, or ERC-721 counts)
 //             { "kind": "nft-owner", "token", "tokenId", "slotIndex" }   owner = the wallet
 //             { "kind": "balance", "min" }                                native balance ≥ min
+// A condition is taken only for a chain whose verifier proves the statement it stands for
+// (the module's `claims.kinds`); the statement is then checked by that module's parser.
 import { parseNetworkId } from '../chain/caip.ts'
 import type { ChainModules } from '../chain/modules.ts'
 import { bad as fail, id, isRecord, parseUint256, shown, slotIndex } from './statement.ts'
@@ -65,7 +67,14 @@ export function parseCondition (v: unknown, modules: ChainModules): ClaimConditi
     case 'nft-owner': claim = { kind, token: id(m.contract, c.token, 'token'), tokenId: parseUint256(c.tokenId, 'tokenId').toString(), slotIndex: slotIndex(c.slotIndex) }; break
     case 'balance': claim = { kind, min: min() }; break
   }
-  return { chain: m.kind, network: `${network.namespace}:${network.reference}`, claim }
+  const out = { chain: m.kind, network: `${network.namespace}:${network.reference}`, claim }
+  // The statement it stands for must be one this chain proves, with these fields.
+  const sample = conditionStatement(out, '')
+  const fields = m.claims.kinds[sample.kind]
+  if (fields === undefined || fields.length !== Object.keys(sample).length - 1 || !Object.keys(sample).every((k) => k === 'kind' || fields.includes(k))) {
+    return bad(`${m.kind} claims do not prove a ${kind} statement of this shape (${m.kind} proves ${Object.keys(m.claims.kinds).join(', ')})`)
+  }
+  return out
 }
 
 /** The canonical text stored in the invite op. */
@@ -87,7 +96,8 @@ export function conditionUnmet (c: ClaimCondition, result: ClaimResult, address:
   if (c.claim.kind === 'nft-owner') {
     return result.value.toLowerCase() === address.toLowerCase() ? null : `token ${c.claim.tokenId} of ${c.claim.token} is owned by ${result.value}, not ${address} (block ${result.block.number})`
   }
-  const value = BigInt(result.value)
+  let value: bigint
+  try { value = BigInt(result.value) } catch { return `the proven value ${result.value} is not an amount (block ${result.block.number})` }
   return value >= BigInt(c.claim.min) ? null : `${address} holds ${value}, the invitation needs ≥ ${c.claim.min} (block ${result.block.number})`
 }
 

@@ -51,7 +51,7 @@ export class Claims {
       const known = this.#init.modules.all().filter((x) => x.claims !== undefined).map((x) => x.kind)
       throw new InvalidClaimError(`claim statement: "chain" must be one of ${known.join(', ') || '(none)'}`, { details: `got ${JSON.stringify(chain)?.slice(0, 40) ?? typeof chain}` })
     }
-    return { chain: m.kind, statement: parseClaimStatement(statement, m.account) }
+    return { chain: m.kind, statement: parseClaimStatement(statement, m.claims) }
   }
 
   /** Proves `statement` about `chain` through this node's endpoints (at `block`, default the latest). */

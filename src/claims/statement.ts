@@ -1,8 +1,8 @@
 // Claim statements and verification options as the CLI, the API, config.json and
 // invitation conditions give them: checked field by field before any endpoint is asked,
 // so a bad one is an InvalidClaimError naming the field, never a SyntaxError/TypeError.
-// Accounts and contracts are checked with the chain module's own id rule.
-import type { IdRule } from '../chain/module.ts'
+// Which kinds exist and how each field reads is the chain module's (`claims.kinds`, `claims.parse`).
+import type { ClaimVerifier, IdRule } from '../chain/module.ts'
 import { isRpcUrl } from '../chain/endpoint.ts'
 import { parseId } from '../chain/ids.ts'
 import { InvalidInputError } from '../errors/index.ts'
@@ -21,16 +21,7 @@ export const MAX_SLOT_INDEX = 2 ** 32 - 1
 
 const UINT256_MAX = 2n ** 256n - 1n
 
-const FIELDS: Record<ClaimStatement['kind'], readonly string[]> = {
-  balance: ['account'],
-  storage: ['account', 'slot'],
-  'token-balance': ['token', 'holder', 'slotIndex'],
-  'nft-owner': ['token', 'tokenId', 'slotIndex'],
-  'code-hash': ['account']
-}
-export const STATEMENT_KINDS = Object.keys(FIELDS) as Array<ClaimStatement['kind']>
-
-const STATEMENT_HINT = 'e.g. {"kind":"token-balance","token":"0x…","holder":"0x…","slotIndex":0}; docs/claims.md lists every kind'
+const STATEMENT_HINT = 'docs/claims.md lists every chain\'s statement kinds'
 
 export function bad (why: string, hint = STATEMENT_HINT, what = 'statement'): never {
   throw new InvalidClaimError(`claim ${what}: ${why}`, { hint })
@@ -62,23 +53,25 @@ export function id (rule: IdRule, v: unknown, field: string): string {
   return parsed
 }
 
-/** A statement object as parsed JSON gives it; `account` is the chain's account/contract rule. */
-export function parseClaimStatement (v: unknown, account: IdRule): ClaimStatement {
-  if (!isRecord(v)) return bad(`must be a JSON object, got ${shown(v)}`)
+/**
+ * The kind and fields of a statement object, checked against a chain's kinds (kind → its
+ * fields): a known kind, every field present, none other. The chain then checks each field.
+ */
+export function statementFields (v: unknown, kinds: Readonly<Record<string, readonly string[]>>, hint = STATEMENT_HINT): { kind: string, fields: Record<string, unknown> } {
+  if (!isRecord(v)) return bad(`must be a JSON object, got ${shown(v)}`, hint)
   const kind = v.kind
-  if (typeof kind !== 'string' || !(kind in FIELDS)) return bad(`"kind" must be one of ${STATEMENT_KINDS.join(', ')}, got ${shown(kind)}`)
-  const allowed = FIELDS[kind as ClaimStatement['kind']]
+  if (typeof kind !== 'string' || !Object.hasOwn(kinds, kind)) return bad(`"kind" must be one of ${Object.keys(kinds).join(', ')}, got ${shown(kind)}`, hint)
+  const allowed = kinds[kind]!
   const extra = Object.keys(v).find((k) => k !== 'kind' && !allowed.includes(k))
-  if (extra !== undefined) return bad(`${kind} takes ${allowed.join(', ')}; unknown field ${shown(extra)}`)
+  if (extra !== undefined) return bad(`${kind} takes ${allowed.join(', ')}; unknown field ${shown(extra)}`, hint)
   const missing = allowed.find((k) => v[k] === undefined)
-  if (missing !== undefined) return bad(`${kind} needs "${missing}"`)
-  switch (kind as ClaimStatement['kind']) {
-    case 'balance': return { kind: 'balance', account: id(account, v.account, 'account') }
-    case 'code-hash': return { kind: 'code-hash', account: id(account, v.account, 'account') }
-    case 'storage': return { kind: 'storage', account: id(account, v.account, 'account'), slot: '0x' + parseUint256(v.slot, 'slot').toString(16) }
-    case 'token-balance': return { kind: 'token-balance', token: id(account, v.token, 'token'), holder: id(account, v.holder, 'holder'), slotIndex: slotIndex(v.slotIndex) }
-    case 'nft-owner': return { kind: 'nft-owner', token: id(account, v.token, 'token'), tokenId: parseUint256(v.tokenId, 'tokenId').toString(), slotIndex: slotIndex(v.slotIndex) }
-  }
+  if (missing !== undefined) return bad(`${kind} needs "${missing}"`, hint)
+  return { kind, fields: v }
+}
+
+/** A statement object as parsed JSON gives it, checked by the chain's verifier. */
+export function parseClaimStatement (v: unknown, verifier: Pick<ClaimVerifier, 'parse'>): ClaimStatement {
+  return verifier.parse(v)
 }
 
 export function slotIndex (v: unknown): number {
@@ -89,11 +82,11 @@ export function slotIndex (v: unknown): number {
 }
 
 /** A statement as JSON text (the CLI's argument). */
-export function parseClaimStatementText (text: string, account: IdRule): ClaimStatement {
+export function parseClaimStatementText (text: string, verifier: Pick<ClaimVerifier, 'parse'>): ClaimStatement {
   if (text.length > MAX_STATEMENT_TEXT) return bad(`longer than ${MAX_STATEMENT_TEXT} characters`)
   let v: unknown
   try { v = JSON.parse(text) } catch (err) { return bad(`not JSON (${(err as Error).message})`) }
-  return parseClaimStatement(v, account)
+  return parseClaimStatement(v, verifier)
 }
 
 /** A block: "latest" or a block number. */

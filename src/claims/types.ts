@@ -1,34 +1,37 @@
-// Chain-neutral claim types: what is stated, and what the answer rests on.
+// Chain-neutral claim types: what is stated, and what the answer rests on. Which statement
+// kinds exist, and what their fields are, is each chain module's (its `claims.kinds`).
 
-/** What a verified claim rests on: a proof against a header agreed by a quorum, or a pinned checkpoint. */
-export type RestsOn = 'proof+quorum' | 'proof+checkpoint'
+/**
+ * What a verified claim rests on:
+ * - `proof+quorum`: a proof checked locally against a root in a block that ≥ 2 endpoints agree on;
+ * - `proof+checkpoint`: a proof against a root in a pinned block;
+ * - `quorum`: no proof: ≥ 2 endpoints agreed on the block and on the value. Agreement, not a proof.
+ */
+export type RestsOn = 'proof+quorum' | 'proof+checkpoint' | 'quorum'
 
-export type ClaimStatement =
-  | { kind: 'balance', account: string }
-  | { kind: 'storage', account: string, slot: string }
-  /** balanceOf(holder) read from the mapping at `slotIndex` (Solidity layout): rests on that assumed layout. */
-  | { kind: 'token-balance', token: string, holder: string, slotIndex: number }
-  /** ownerOf(tokenId) read from the owners mapping at `slotIndex`: rests on that assumed layout. */
-  | { kind: 'nft-owner', token: string, tokenId: string, slotIndex: number }
-  | { kind: 'code-hash', account: string }
+/** A statement as its chain module's `claims.parse` checked it: a kind that module declares, and its fields. */
+export interface ClaimStatement {
+  readonly kind: string
+  readonly [field: string]: string | number
+}
 
 export interface ClaimResult {
   statement: ClaimStatement
-  /** The proven value (hex quantity). */
+  /** The proven (or agreed) value, as text in the chain's own form (a 0x quantity, a decimal amount, base64 bytes…). */
   value: string
   restsOn: RestsOn
-  /** The block the value was proven at; `timestamp` in seconds, as the header gives it. */
+  /** The block the value was read at; `hash` as the chain writes it; `timestamp` in seconds. */
   block: { number: number, hash: string, timestamp: number }
-  /** Endpoints whose header hashes agreed (quorum) */
+  /** Endpoints that agreed on the block (and, for `quorum`, on the value) */
   agreedBy: string[]
-  /** A storage layout the value rests on, e.g. "balances at slot 0". */
+  /** What else the value rests on, e.g. an assumed storage layout ("balances at slot 0"). */
   assumes?: string
 }
 
 export interface ClaimVerifyInit {
-  /** JSON-RPC endpoints; ≥ 2 must agree on the header unless a checkpoint is pinned. */
+  /** JSON-RPC endpoints; ≥ 2 must agree on the block unless a checkpoint is pinned. */
   endpoints: string[]
-  /** A pinned block (number and hash) instead of a quorum. */
+  /** A pinned block (number and hash) instead of a quorum (chains whose verifier supports it). */
   checkpoint?: { number: number, hash: string }
   block?: number | 'latest'
   /** The network (CAIP-2 reference, e.g. a chain id) every endpoint must serve; unchecked when absent. */

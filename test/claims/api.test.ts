@@ -100,7 +100,7 @@ test('POST /admin/claims/verify: a bad request is a 400 naming the field, and ne
   const cases: Array<[unknown, RegExp]> = [
     [[], /request body must be a JSON object/],
     [{ chain: 'ethereum', statement: { kind: 'balance', account: ACCOUNT }, rpc: 'http://evil' }, /unknown field body\.rpc/],
-    [{ chain: 'near', statement: { kind: 'balance', account: ACCOUNT } }, /"chain" must be one of ethereum/],
+    [{ chain: 'solana', statement: { kind: 'balance', account: ACCOUNT } }, /"chain" must be one of ethereum/],
     [{ chain: 'ethereum', statement: '{"kind":"balance"}' }, /claim statement: must be a JSON object/],
     [{ chain: 'ethereum', statement: { kind: 'balance', account: '0x12' } }, /"account" must be an address/],
     [{ chain: 'ethereum', statement: { kind: 'nft-owner', token: ACCOUNT, tokenId: '-1', slotIndex: 2 } }, /"tokenId" must be a uint256/],

@@ -6,8 +6,8 @@ export interface LyingProxy {
   url: string
   /** Forward to this upstream instead (another chain: endpoints then disagree). */
   upstream: string
-  /** Rewrites the result of `method`; undefined: honest. */
-  lie: { method: string, alter: (result: any) => any } | undefined
+  /** Rewrites the result of `method` (or answers `error` instead); undefined: honest. */
+  lie: { method: string, alter: (result: any) => any, error?: unknown } | undefined
   close: () => Promise<void>
 }
 
@@ -19,9 +19,11 @@ export async function lyingProxy (upstream: string, lie?: LyingProxy['lie']): Pr
     req.on('end', () => {
       void (async () => {
         const up = await fetch(proxy.upstream, { method: 'POST', headers: { 'content-type': 'application/json' }, body })
-        const answer = await up.json() as { result: unknown }
+        const answer = await up.json() as { result?: unknown, error?: unknown }
         const l = proxy.lie
-        if (l !== undefined && JSON.parse(body).method === l.method) answer.result = l.alter(answer.result)
+        if (l !== undefined && JSON.parse(body).method === l.method) {
+          if (l.error !== undefined) { delete answer.result; answer.error = l.error } else answer.result = l.alter(answer.result)
+        }
         res.setHeader('content-type', 'application/json')
         res.end(JSON.stringify(answer))
       })().catch((err: unknown) => { res.statusCode = 502; res.end(String(err)) })

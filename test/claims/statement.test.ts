@@ -6,7 +6,7 @@ import fc from 'fast-check'
 import { ethereum } from '../../adapters/ethereum/index.ts'
 import { InvalidClaimError, parseClaimStatement, parseClaimStatementText, parseVerifyInit } from '../../src/claims/statement.ts'
 
-const rule = ethereum.account
+const rule = ethereum.claims!
 const address = fc.uint8Array({ minLength: 20, maxLength: 20 }).map((b) => '0x' + Buffer.from(b).toString('hex'))
 const uint = fc.bigInt({ min: 0n, max: 2n ** 256n - 1n })
 const statement = fc.oneof(

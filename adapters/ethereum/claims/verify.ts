@@ -6,7 +6,8 @@ import { RLP } from '@ethereumjs/rlp'
 import { verifyMerkleProof } from '@ethereumjs/mpt'
 import { bytesToHex, hexToBytes, setLengthLeft, bigIntToUnpaddedBytes, KECCAK256_NULL, KECCAK256_RLP } from '@ethereumjs/util'
 import { keccak_256 as keccak256 } from '@noble/hashes/sha3.js'
-import type { ClaimResult, ClaimStatement, ClaimVerifyInit } from '../../../src/claims/types.ts'
+import type { ClaimResult, ClaimVerifyInit } from '../../../src/claims/types.ts'
+import type { EthereumStatement } from './statement.ts'
 import { ClaimRejectedError, EndpointDisagreementError } from '../../../src/claims/errors.ts'
 import { InvalidClaimError } from '../../../src/claims/statement.ts'
 import { Rpc, providerFor } from '../rpc.ts'
@@ -64,7 +65,7 @@ export function mappingSlot (key: string, index: number): Hex {
   return bytesToHex(keccak256(buf)) as Hex
 }
 
-export async function verifyClaim (statement: ClaimStatement, init: ClaimVerifyInit): Promise<ClaimResult> {
+export async function verifyClaim (statement: EthereumStatement, init: ClaimVerifyInit): Promise<ClaimResult> {
   if (statement.kind === 'token-balance') {
     const r = await verifyStorage({ kind: 'storage', account: statement.token, slot: mappingSlot(statement.holder, statement.slotIndex) }, init)
     return { ...r, statement, assumes: `balances at slot ${statement.slotIndex}` }
@@ -79,7 +80,7 @@ export async function verifyClaim (statement: ClaimStatement, init: ClaimVerifyI
   return await verifyStorage(statement, init)
 }
 
-type PlainStatement = Exclude<ClaimStatement, { kind: 'token-balance' | 'nft-owner' }>
+type PlainStatement = Exclude<EthereumStatement, { kind: 'token-balance' | 'nft-owner' }>
 
 /** Every endpoint must serve the claim's network (a token address on another chain is another token). */
 async function checkNetwork (init: ClaimVerifyInit): Promise<void> {

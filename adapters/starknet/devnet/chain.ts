@@ -4,9 +4,13 @@
 // ECDSA signature over the Poseidon transaction hash), execution with revert (fees and the
 // nonce are spent, state changes are not), events, and finality: a transaction lands in
 // the PRE_CONFIRMED block, which closes (ACCEPTED_ON_L2) on the next turn of the event
-// loop, and closed blocks reach ACCEPTED_ON_L1 after `l1DelayMs`.
+// loop, and closed blocks reach ACCEPTED_ON_L1 after `l1DelayMs`. Each closed block keeps
+// its felt state, from which the real state tries (../trie.ts) and its `new_root` are built
+// on first use, for starknet_getStorageAt and starknet_getStorageProof.
 import { createHash } from 'node:crypto'
 import { ec, hash, shortString } from 'starknet'
+import { STRK_TOKEN } from '../felts.ts'
+import { buildTrie, classLeaf, contractLeaf, erc20BalanceKeys, pedersen, poseidon, stateCommitment, type Trie } from '../trie.ts'
 import { ContextConfigContract, Revert, cloneStorage, starkVerify, type ContractStorage, type EmittedEvent } from './contract.ts'
 
 export const CHAIN_ID = BigInt(shortString.encodeShortString('SN_MOORAGE_DEVNET'))
@@ -19,6 +23,17 @@ export const UDC_ADDRESSES = [0x041a78e741e5af2fec34b695679bc6891742439f7afb8484
 export const GAS_PRICES = { l1: 100_000_000_000n, l1Data: 1_000_000n, l2: 10_000_000n }
 export const VALID = BigInt(shortString.encodeShortString('VALID'))
 export const PUBLIC_KEY_SLOT = BigInt(hash.starknetKeccak('Account_public_key'))
+/** The STRK fee token, at its mainnet address: an OpenZeppelin-style ERC-20 whose balances are the accounts' fee balances. */
+export const STRK_ADDRESS = STRK_TOKEN
+export const ERC20_CLASS_HASH = BigInt(hash.starknetKeccak('moorage:devnet:erc20'))
+/** The classes trie's compiled class hashes: stand-ins (no Sierra is compiled here), fixed so every run agrees. */
+const COMPILED_CLASS_HASHES = new Map([ACCOUNT_CLASS_HASH, CONFIG_CLASS_HASH, ERC20_CLASS_HASH].map((c) => [c, BigInt(hash.starknetKeccak('moorage:devnet:casm:' + c.toString(16)))]))
+
+/** One contract as the state commitment sees it: its class, nonce and felt storage (key → value). */
+export interface FeltContract { classHash: bigint, nonce: bigint, storage: Map<bigint, bigint> }
+
+/** A block's state tries: the global root and what starknet_getStorageProof answers from. */
+export interface StateTries { root: bigint, contracts: Trie, classes: Trie, storage: Map<bigint, Trie>, state: Map<bigint, FeltContract> }
 
 /** A JSON-RPC error of the Starknet spec (code and message as the spec has them). */
 export class RpcFailure extends Error {
@@ -70,6 +85,8 @@ export interface Block {
   txs: Tx[]
   /** Contract storage after this block. */
   storage: Map<bigint, ContractStorage>
+  /** Every contract's felt state after this block, taken when it closed. */
+  state?: Map<bigint, FeltContract>
 }
 
 export interface Account { address: bigint, publicKey: bigint, privateKey: bigint, nonce: bigint, balance: bigint }
@@ -108,6 +125,8 @@ export class DevnetChain {
   private closing = false
   private readonly timers = new Set<NodeJS.Timeout>()
   private closed = false
+  private readonly triesMemo = new WeakMap<Block, StateTries>()
+  private readonly storageMemo = new Map<string, Trie>()
 
   constructor (init: DevnetChainInit = {}) {
     this.l1DelayMs = init.l1DelayMs ?? 50
@@ -262,10 +281,56 @@ export class DevnetChain {
     throw new RpcFailure(21, 'Requested entrypoint does not exist in the contract')
   }
 
-  /** The class at an address in a block's state: a dev account's, the config contract's, or none. */
+  /** The class at an address in a block's state: a dev account's, the fee token's, the config contract's, or none. */
   classOf (block: Block, at: bigint): bigint | undefined {
     if (this.accounts.has(at)) return ACCOUNT_CLASS_HASH
+    if (at === STRK_ADDRESS) return ERC20_CLASS_HASH
     return block.storage.has(at) ? CONFIG_CLASS_HASH : undefined
+  }
+
+  /**
+   * The felt state of a block: accounts (class, nonce, `Account_public_key`), the fee token
+   * (`ERC20_balances` as (low, high)), config contracts (class only: their state is kept as
+   * records, not laid out in felt storage, so their storage root is 0).
+   */
+  feltState (block: Block): Map<bigint, FeltContract> {
+    if (block.state !== undefined) return block.state
+    const out = new Map<bigint, FeltContract>()
+    const token = new Map<bigint, bigint>()
+    for (const a of this.accounts.values()) {
+      out.set(a.address, { classHash: ACCOUNT_CLASS_HASH, nonce: a.nonce, storage: new Map([[PUBLIC_KEY_SLOT, a.publicKey]]) })
+      const [low, high] = erc20BalanceKeys(a.address)
+      token.set(low, a.balance & ((1n << 128n) - 1n))
+      token.set(high, a.balance >> 128n)
+    }
+    out.set(STRK_ADDRESS, { classHash: ERC20_CLASS_HASH, nonce: 0n, storage: token })
+    for (const at of block.storage.keys()) out.set(at, { classHash: CONFIG_CLASS_HASH, nonce: 0n, storage: new Map() })
+    return out
+  }
+
+  /** A closed block's state tries, built on first use (a storage trie seen before is reused). */
+  tries (block: Block): StateTries {
+    let t = this.triesMemo.get(block)
+    if (t !== undefined) return t
+    const state = this.feltState(block)
+    const storage = new Map<bigint, Trie>()
+    const leaves = new Map<bigint, bigint>()
+    for (const [at, c] of state) {
+      const text = [...c.storage].map(([k, v]) => `${k.toString(16)}=${v.toString(16)}`).sort().join(',')
+      let trie = this.storageMemo.get(text)
+      if (trie === undefined) {
+        trie = buildTrie(pedersen, c.storage)
+        if (this.storageMemo.size > 4096) this.storageMemo.clear()
+        this.storageMemo.set(text, trie)
+      }
+      storage.set(at, trie)
+      leaves.set(at, contractLeaf(c.classHash, trie.root, c.nonce))
+    }
+    const contracts = buildTrie(pedersen, leaves)
+    const classes = buildTrie(poseidon, new Map([...COMPILED_CLASS_HASHES].map(([c, compiled]) => [c, classLeaf(compiled)])))
+    t = { root: stateCommitment(contracts.root, classes.root), contracts, classes, storage, state }
+    this.triesMemo.set(block, t)
+    return t
   }
 
   close (): void {
@@ -303,6 +368,7 @@ export class DevnetChain {
   private closeBlock (): void {
     const b = this.pending
     b.status = 'ACCEPTED_ON_L2'
+    b.state = this.feltState(b)
     b.hash = BigInt(hash.computePoseidonHashOnElements([b.parent, BigInt(b.number), BigInt(b.timestamp), ...b.txs.map((t) => t.hash)]))
     this.blocks.push(this.newBlock(b.hash))
     const timer = setTimeout(() => { this.timers.delete(timer); b.status = 'ACCEPTED_ON_L1' }, this.l1DelayMs)

@@ -3,7 +3,8 @@
 // bounded (1 MiB, 64 requests a batch).
 import { createServer, type IncomingMessage, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { CHAIN_ID, GAS_PRICES, PUBLIC_KEY_SLOT, RpcFailure, usageOf, type Block, type DevnetChain, type InvokeV3, type Resources, type Tx } from './chain.ts'
+import { proofOf, type MerkleNode, type Trie } from '../trie.ts'
+import { CHAIN_ID, GAS_PRICES, RpcFailure, usageOf, type Block, type DevnetChain, type InvokeV3, type Resources, type Tx } from './chain.ts'
 import { hash } from 'starknet'
 
 export const SPEC_VERSION = '0.9.0'
@@ -48,11 +49,46 @@ function invokeOf (raw: unknown): InvokeV3 {
 
 const prices = { l1_gas_price: { price_in_fri: hx(GAS_PRICES.l1), price_in_wei: hx(GAS_PRICES.l1 / 1000n) }, l2_gas_price: { price_in_fri: hx(GAS_PRICES.l2), price_in_wei: hx(GAS_PRICES.l2 / 1000n) }, l1_data_gas_price: { price_in_fri: hx(GAS_PRICES.l1Data), price_in_wei: hx(GAS_PRICES.l1Data / 1000n) } }
 
-function blockHeader (b: Block): Record<string, unknown> {
+function blockHeader (chain: DevnetChain, b: Block): Record<string, unknown> {
   const head = { block_number: b.number, timestamp: b.timestamp, sequencer_address: '0x1', ...prices, l1_da_mode: 'BLOB', starknet_version: '0.14.0' }
   return b.status === 'PRE_CONFIRMED'
     ? head
-    : { status: b.status, block_hash: hx(b.hash), parent_hash: hx(b.parent), new_root: hx(b.hash), ...head }
+    : { status: b.status, block_hash: hx(b.hash), parent_hash: hx(b.parent), new_root: hx(chain.tries(b).root), ...head }
+}
+
+/** Most keys (classes, contracts and storage keys together) one storage proof answers. */
+const MAX_PROOF_KEYS = 100
+
+type ProofNodes = Array<{ node_hash: string, node: Record<string, unknown> }>
+function nodesOf (trie: Trie, keys: bigint[]): ProofNodes {
+  const seen = new Map<bigint, MerkleNode>()
+  for (const k of keys) for (const { hash: h, node } of proofOf(trie, k)) seen.set(h, node)
+  return [...seen].map(([h, n]) => ({ node_hash: hx(h), node: 'left' in n ? { left: hx(n.left), right: hx(n.right) } : { path: hx(n.path), length: n.length, child: hx(n.child) } }))
+}
+
+/** starknet_getStorageProof: the paths to the asked leaves in the block's classes, contracts and storage tries. */
+function storageProof (chain: DevnetChain, p: Params): unknown {
+  const b = chain.block(param(p, 'block_id', 0))
+  if (b.status === 'PRE_CONFIRMED') throw new RpcFailure(-32602, 'Invalid params: a pre_confirmed block has no state root yet')
+  const classHashes = felts(param(p, 'class_hashes', 1) ?? [], 'class_hashes')
+  const addresses = felts(param(p, 'contract_addresses', 2) ?? [], 'contract_addresses')
+  const rawKeys = (param(p, 'contracts_storage_keys', 3) ?? []) as unknown
+  if (!Array.isArray(rawKeys)) throw new RpcFailure(-32602, 'Invalid params: contracts_storage_keys is not an array')
+  const storageKeys = rawKeys.map((x: unknown, i) => ({ address: felt((x as Record<string, unknown>)?.contract_address, `contracts_storage_keys[${i}].contract_address`), keys: felts((x as Record<string, unknown>)?.storage_keys, `contracts_storage_keys[${i}].storage_keys`) }))
+  if (classHashes.length + addresses.length + storageKeys.reduce((n, s) => n + s.keys.length, 0) > MAX_PROOF_KEYS) throw new RpcFailure(-32602, `Invalid params: at most ${MAX_PROOF_KEYS} keys`)
+  const t = chain.tries(b)
+  return {
+    classes_proof: nodesOf(t.classes, classHashes),
+    contracts_proof: {
+      nodes: nodesOf(t.contracts, addresses),
+      contract_leaves_data: addresses.map((a) => {
+        const c = t.state.get(a)
+        return { nonce: hx(c?.nonce ?? 0n), class_hash: hx(c?.classHash ?? 0n), storage_root: hx(t.storage.get(a)?.root ?? 0n) }
+      })
+    },
+    contracts_storage_proofs: storageKeys.map((s) => nodesOf(t.storage.get(s.address) ?? { root: 0n, nodes: new Map() }, s.keys)),
+    global_roots: { contracts_tree_root: hx(t.contracts.root), classes_tree_root: hx(t.classes.root), block_hash: hx(b.hash) }
+  }
 }
 
 function feeEstimate (usage: ReturnType<typeof usageOf>): Record<string, unknown> {
@@ -96,11 +132,11 @@ export function handle (chain: DevnetChain, method: string, p: Params): unknown 
     case 'starknet_syncing': return false
     case 'starknet_getBlockWithTxHashes': {
       const b = chain.block(param(p, 'block_id', 0))
-      return { ...blockHeader(b), transactions: b.txs.map((t) => hx(t.hash)) }
+      return { ...blockHeader(chain, b), transactions: b.txs.map((t) => hx(t.hash)) }
     }
     case 'starknet_getBlockWithTxs': {
       const b = chain.block(param(p, 'block_id', 0))
-      return { ...blockHeader(b), transactions: b.txs.map((t) => ({ transaction_hash: hx(t.hash), type: 'INVOKE', version: '0x3', ...jsonTx(t.body) })) }
+      return { ...blockHeader(chain, b), transactions: b.txs.map((t) => ({ transaction_hash: hx(t.hash), type: 'INVOKE', version: '0x3', ...jsonTx(t.body) })) }
     }
     case 'starknet_getNonce': {
       const b = chain.block(param(p, 'block_id', 0))
@@ -121,12 +157,11 @@ export function handle (chain: DevnetChain, method: string, p: Params): unknown 
       const at = felt(param(p, 'contract_address', 0), 'contract_address')
       const key = felt(param(p, 'key', 1), 'key')
       const b = chain.block(param(p, 'block_id', 2))
-      const a = chain.accounts.get(at)
-      if (a !== undefined) return hx(key === PUBLIC_KEY_SLOT ? a.publicKey : 0n)
-      if (!b.storage.has(at)) throw new RpcFailure(20, 'Contract not found')
-      // Not modelled: the contract's storage layout (reads go through its views). Every slot reads 0.
-      return '0x0'
+      const c = chain.feltState(b).get(at)
+      if (c === undefined) throw new RpcFailure(20, 'Contract not found')
+      return hx(c.storage.get(key) ?? 0n)
     }
+    case 'starknet_getStorageProof': return storageProof(chain, p)
     case 'starknet_call': {
       const req = param(p, 'request', 0) as Record<string, unknown>
       const b = chain.block(param(p, 'block_id', 1))

@@ -13,18 +13,18 @@ export const claimVerify: Command = {
   path: ['claim', 'verify'],
   group: 'Chains',
   synopsis: 'claim verify <chain> <statement-json> [--rpc <url,url>] [--checkpoint <n>:<hash>] [--block <n>]',
-  summary: 'Prove a balance, storage slot, token balance, NFT owner or code hash from proofs.',
+  summary: 'Prove a statement about chain state (a balance, storage, a token balance…) from proofs or agreeing endpoints.',
   optionHelp: [
     ['--rpc <urls>', 'comma-separated JSON-RPC endpoints; ≥ 2 must agree on the block\n(default: claims.<chain>.rpc in config.json)'],
     ['--checkpoint <n>:<hash>', 'a pinned block instead of a quorum (default: claims.<chain>.checkpoint)'],
     ['--block <n>', 'prove at this block (default: the latest)']
   ],
-  notes: ['Statements: {"kind":"balance","account":…}, {"kind":"storage","account":…,"slot":…}, {"kind":"token-balance","token":…,"holder":…,"slotIndex":k}, {"kind":"nft-owner","token":…,"tokenId":…,"slotIndex":k}, {"kind":"code-hash","account":…}.'],
+  notes: ['Statement kinds are the chain\'s (docs/claims.md), e.g. {"kind":"balance","account":…}; a wrong kind lists the chain\'s kinds.'],
   options: { rpc: { type: 'string' }, checkpoint: { type: 'string' }, block: { type: 'string' } },
   positionals: { min: 2, max: 2, names: '<chain> <statement-json>' },
   async run (ctx) {
     const m = chainArg(ctx.positionals[0], ctx.usage, (x) => x.claims !== undefined)
-    const statement = parseClaimStatementText(ctx.positionals[1]!, m.account)
+    const statement = parseClaimStatementText(ctx.positionals[1]!, m.claims!)
     let rpc: unknown = ctx.values.rpc
     let checkpoint: unknown = ctx.values.checkpoint
     if (rpc === undefined) {
@@ -36,7 +36,7 @@ export const claimVerify: Command = {
     const init = parseVerifyInit({ endpoints: rpc, checkpoint, block: ctx.values.block })
     const r = await m.claims!.verify(statement, init)
     if (ctx.json) { printJson(ctx, r); return 0 }
-    printLines(ctx, fields([['value', r.value], ['rests on', r.restsOn], ['block', `${r.block.number} ${r.block.hash}`], ['agreed by', r.agreedBy.join(', ')], ...(r.assumes !== undefined ? [['assumes', r.assumes] as [string, string]] : [])]))
+    printLines(ctx, fields([['value', r.value], ['rests on', r.restsOn === 'quorum' ? 'quorum (the endpoints agreed; no proof was checked)' : r.restsOn], ['block', `${r.block.number} ${r.block.hash}`], ['agreed by', r.agreedBy.join(', ')], ...(r.assumes !== undefined ? [['assumes', r.assumes] as [string, string]] : [])]))
     return 0
   }
 }
