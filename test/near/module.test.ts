@@ -23,6 +23,18 @@ describe('NEAR chain module', () => {
     assert.equal(near.payer.parse(key.slice(0, -3) + (key.endsWith('111') ? '222' : '111')), undefined)
   })
 
+  it('CAIP-10 ids of NEAR accounts with _ are taken; the module\'s account rule decides, not CAIP-10\'s character set', async () => {
+    const { parseAccountId } = await import('../../src/chain/caip.ts')
+    const { normalizeAccount } = await import('../../src/wallets/account.ts')
+    assert.deepEqual(parseAccountId('near:testnet:alice_bob.testnet'), { namespace: 'near', reference: 'testnet', address: 'alice_bob.testnet' })
+    assert.equal(normalizeAccount(CHAIN_MODULES, 'near:testnet:alice_bob.testnet'), 'near:testnet:alice_bob.testnet')
+    // The module refuses what is not one of its ids, whatever CAIP-10's envelope allows.
+    for (const bad of ['near:testnet:Alice.testnet', 'near:testnet:a__b.testnet', 'eip155:1:0xab_cd']) {
+      assert.throws(() => normalizeAccount(CHAIN_MODULES, bad), { name: 'WalletLinkRefusedError' }, bad)
+    }
+    for (const bad of ['near:testnet:a b', 'near:testnet:', 'near:testnet:' + 'a'.repeat(129), 'near:testnet:ä']) assert.equal(parseAccountId(bad), undefined, bad)
+  })
+
   it('launches the devnet with the contract deployed; the module\'s anchor creates a context on it', async () => {
     const launched = await near.devnet!.launch({ host: '127.0.0.1', port: 0, deploy: true })
     try {

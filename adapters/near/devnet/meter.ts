@@ -83,7 +83,7 @@ function skipImmediates (r: Reader, op: number): void {
   if (op === 0x0e) { const n = r.u32(); for (let i = 0; i <= n; i++) r.u32(); return }
   if (op === 0x11) { r.u32(); r.u32(); return }
   if (op >= 0x20 && op <= 0x24) { r.u32(); return }
-  if (op >= 0x28 && op <= 0x3e) { r.u32(); r.u32(); return }
+  if (op >= 0x28 && op <= 0x3e) { r.u32(); r.skipLeb(); return } // align, offset (u64 under memory64)
   if (op === 0x3f || op === 0x40) { r.byte(); return }
   if (op === 0x41 || op === 0x42) { r.skipLeb(); return }
   if (op === 0x43) { r.skip(4); return }
@@ -130,8 +130,15 @@ function meterBody (body: Uint8Array, global: number, opCost: bigint): number[] 
   return out
 }
 
-function section (id: number, content: number[]): number[] {
-  return [id, ...uleb(content.length), ...content]
+/** Appends without spreading: spreading a large array overflows the call stack. */
+function append (out: number[], bytes: ArrayLike<number>): void {
+  for (let i = 0; i < bytes.length; i++) out.push(bytes[i]!)
+}
+
+function section (id: number, content: ArrayLike<number>): number[] {
+  const out = [id, ...uleb(content.length)]
+  append(out, content)
+  return out
 }
 
 /** The module with gas metering; `opCost` is gas per instruction. */
@@ -168,17 +175,17 @@ export function meterModule (wasm: Uint8Array, opCost: bigint): Uint8Array {
   let wroteGlobal = false
   for (const s of sections) {
     if (!wroteGlobal && s.id > 6 && s.id !== 0) {
-      out.push(...section(6, [...uleb(1), ...newGlobal]))
+      append(out, section(6, [...uleb(1), ...newGlobal]))
       wroteGlobal = true
     }
     if (s.id === 6) {
       const sr = new Reader(s.content); const n = sr.u32()
-      out.push(...section(6, [...uleb(n + 1), ...s.content.subarray(sr.pos), ...newGlobal]))
+      append(out, section(6, [...uleb(n + 1), ...s.content.subarray(sr.pos), ...newGlobal]))
       wroteGlobal = true
     } else if (s.id === 7) {
       const sr = new Reader(s.content); const n = sr.u32()
       const name = [...new TextEncoder().encode(GAS_EXPORT)]
-      out.push(...section(7, [...uleb(n + 1), ...s.content.subarray(sr.pos), ...uleb(name.length), ...name, 0x03, ...uleb(gasGlobal)]))
+      append(out, section(7, [...uleb(n + 1), ...s.content.subarray(sr.pos), ...uleb(name.length), ...name, 0x03, ...uleb(gasGlobal)]))
     } else if (s.id === 10) {
       const sr = new Reader(s.content); const n = sr.u32()
       const bodies: number[] = [...uleb(n)]
@@ -186,11 +193,12 @@ export function meterModule (wasm: Uint8Array, opCost: bigint): Uint8Array {
         const size = sr.u32()
         const metered = meterBody(s.content.subarray(sr.pos, sr.pos + size), gasGlobal, opCost)
         sr.skip(size)
-        bodies.push(...uleb(metered.length), ...metered)
+        append(bodies, uleb(metered.length))
+        append(bodies, metered)
       }
-      out.push(...section(10, bodies))
+      append(out, section(10, bodies))
     } else {
-      out.push(...section(s.id, [...s.content]))
+      append(out, section(s.id, s.content))
     }
   }
   return new Uint8Array(out)
