@@ -13,7 +13,8 @@ import { defaultConfig, initHome, readToken } from '../../src/node/config.ts'
 import { createNode } from '../../src/node/index.ts'
 import { instrument } from '../../src/runtime/instrument.ts'
 import { isAllowedImport } from '../../src/runtime/abi.ts'
-import type { Figure } from './report.ts'
+import { limits } from './limits.ts'
+import { against, percentile, type Figure } from './report.ts'
 
 const ROOT = join(import.meta.dirname, '..', '..')
 const kvWasm = readFileSync(join(ROOT, 'apps/kv-store/build/kv-store.wasm'))
@@ -141,10 +142,40 @@ function meteringOverhead (): { ratio: number, details: Record<string, number> }
   return { ratio: worst, details }
 }
 
+/** One node, no peer: `n` sequential `set`s (ms each) and `n` queries (µs each) through node.execute. */
+async function sequential (n: number): Promise<{ setMs: number[], queryUs: number[] }> {
+  const home = mkdtempSync(join(tmpdir(), 'moor-bench-seq-'))
+  const node = await createNode({ home, config: defaultConfig(home), logger: silentLogger })
+  try {
+    const app = await node.installApplication({ wasm: kvWasm })
+    const ctx = await node.createContext({ applicationId: app.id })
+    const setMs: number[] = []
+    for (let i = 0; i < n + 50; i++) {
+      const t0 = performance.now()
+      await node.execute({ contextId: ctx.id, method: 'set', args: utf8(`{"key":"k${i}","value":"value-${i}"}`) })
+      if (i >= 50) setMs.push(performance.now() - t0)
+    }
+    const queryUs: number[] = []
+    for (let i = 0; i < n * 10; i++) {
+      const t0 = performance.now()
+      await node.execute({ contextId: ctx.id, method: 'get', args: utf8(`{"key":"k${i % n}"}`), readOnly: true })
+      queryUs.push((performance.now() - t0) * 1000)
+    }
+    return { setMs, queryUs }
+  } finally {
+    await node.stop()
+    rmSync(home, { recursive: true, force: true })
+  }
+}
+
 export async function benchCore (): Promise<Figure[]> {
   const figures: Figure[] = []
+  const floor = await limits()
+  const seq = await sequential(500)
+  figures.push(against({ name: 'kv set through node.execute, sequential, p50 (WASM+CRDT+sign+LMDB, fsync)', value: percentile(seq.setMs, 50), unit: 'ms', notes: `p99 ${percentile(seq.setMs, 99).toFixed(2)} ms` }, { name: 'raw LMDB durable put', value: floor.lmdbPutMs, unit: 'ms' }))
+  figures.push(against({ name: 'kv get (query) through node.execute, p50', value: percentile(seq.queryUs, 50), unit: 'µs' }, { name: 'bare WASM call', value: floor.wasmCallUs, unit: 'µs' }))
   const rate = await inProcess(30_000, IN_PROCESS_IN_FLIGHT)
-  figures.push({ name: 'kv set in-process (WASM+CRDT+LMDB, fsync)', value: rate, unit: 'mutations/s', goal: '≥ 20000', met: rate >= 20_000, notes: `${IN_PROCESS_IN_FLIGHT} calls in flight, new keys, group commit` })
+  figures.push(against({ name: 'kv set in-process (WASM+CRDT+LMDB, fsync)', value: rate, unit: 'mutations/s', goal: '≥ 20000', met: rate >= 20_000, notes: `${IN_PROCESS_IN_FLIGHT} calls in flight, new keys, group commit` }, { name: 'raw LMDB batched puts', value: floor.lmdbBatchedPerSec, unit: '/s' }, true))
   const http = await overHttp(8, 64)
   figures.push({ name: 'kv set over HTTP JSON-RPC (64 connections)', value: http, unit: 'req/s', goal: '≥ 5000', met: http >= 5000 })
   const m = meteringOverhead()

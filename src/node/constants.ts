@@ -56,6 +56,19 @@ export const MAX_BATCH_CALLS = 512
  */
 export const HEARTBEAT_MS = 1_000
 
+/**
+ * Deltas committed while a context's gossip is busy wait at most this long after its
+ * previous message and go out together, one message for many (ms). A delta of a context
+ * that has published nothing for this long goes out at once, alone: a quiet context pays
+ * no delay, and a busy one sends a message per this interval rather than one per write
+ * (each costs a signature, its checks and a copy per mesh peer on every member node).
+ */
+export const PUBLISH_LINGER_MS = 3
+
+/** Most deltas, and bytes of deltas, one gossip message carries. */
+export const PUBLISH_MAX_DELTAS = 256
+export const PUBLISH_MAX_BYTES = 1024 * 1024
+
 /** Heartbeat of a context whose heads and topic peers have not changed (ms). */
 export const IDLE_HEARTBEAT_MS = 15_000
 

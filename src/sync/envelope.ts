@@ -8,7 +8,7 @@ import { concatBytes, equalBytes, toHex, utf8 } from '../crypto/bytes.ts'
 import { open, seal } from '../crypto/secretbox.ts'
 import { DecryptionError, MoorageError } from '../errors/index.ts'
 
-export const ENVELOPE_KINDS = ['delta', 'gov', 'beat', 'frame'] as const
+export const ENVELOPE_KINDS = ['delta', 'gov', 'beat', 'frame', 'deltas'] as const
 export type EnvelopeKind = typeof ENVELOPE_KINDS[number]
 
 export class InvalidEnvelopeError extends MoorageError {

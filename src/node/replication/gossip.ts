@@ -2,20 +2,23 @@
 // heartbeat (root hash and heads) that lets a peer notice what it missed, and what comes
 // in — opened under the group key, then handed to the receiver or answered by a sync.
 import type { MessageVerdict } from '../../network/index.ts'
-import { encode } from 'cborg'
+import { decode, encode } from 'cborg'
 import { equalBytes, toHex } from '../../crypto/bytes.ts'
 import { DecryptionError } from '../../errors/index.ts'
 import { decodeOp, type GovOp } from '../../governance/offchain/op.ts'
 import { decodeDelta, type Delta } from '../../sync/delta.ts'
 import { openEnvelope, parseEnvelope, type EnvelopeKind } from '../../sync/envelope.ts'
 import { parseBeat } from '../../sync/params.ts'
-import { HEARTBEAT_MS, IDLE_HEARTBEAT_MS, PENALTY_FORGED, PENALTY_FORGED_BY_STRANGER, PENALTY_STALE } from '../constants.ts'
+import { HEARTBEAT_MS, IDLE_HEARTBEAT_MS, PENALTY_FORGED, PENALTY_FORGED_BY_STRANGER, PENALTY_STALE, PUBLISH_LINGER_MS, PUBLISH_MAX_BYTES, PUBLISH_MAX_DELTAS } from '../constants.ts'
 import { EMPTY, SyncError, topicOf, type Parts } from './parts.ts'
 import { countDeltasSent } from '../../log/metrics.ts'
 
 /** Key ids (and peers per key id) remembered per context while this node waits for a key. */
 const MISSED_KEYS = 8
 const MISSED_PEERS = 32
+
+/** A context's deltas waiting to go out, and when its last gossip message did. */
+interface Outbox { ctx: Uint8Array, deltas: Delta[], last: number, cancel: (() => void) | undefined, sending: boolean }
 
 export class Gossip {
   private readonly r: Parts
@@ -28,6 +31,7 @@ export class Gossip {
    */
   private readonly missed = new Map<string, Map<string, Set<string>>>()
   private timer: ReturnType<typeof setInterval> | undefined
+  private readonly outbox = new Map<string, Outbox>()
 
   constructor (r: Parts) {
     this.r = r
@@ -40,12 +44,56 @@ export class Gossip {
 
   stop (): void {
     if (this.timer !== undefined) clearInterval(this.timer)
+    for (const box of this.outbox.values()) box.cancel?.()
+    this.outbox.clear()
   }
 
-  /** Local deltas became durable: send them to the context's members. */
+  /**
+   * Local deltas became durable: they go to the context's members beside the caller's
+   * acknowledgement (never before it: sealing and signing run in a later turn), those of
+   * a busy context batched (PUBLISH_LINGER_MS).
+   */
   deltasCommitted (deltas: Delta[]): void {
     countDeltasSent(deltas.length)
-    for (const d of deltas) this.r.tasks.run('publishing a delta', async () => await this.r.topics.publish(d.context, 'delta', d.id, d.bytes), { context: toHex(d.context) })
+    for (const d of deltas) {
+      const hex = toHex(d.context)
+      let box = this.outbox.get(hex)
+      if (box === undefined) this.outbox.set(hex, box = { ctx: d.context, deltas: [], last: -Infinity, cancel: undefined, sending: false })
+      box.deltas.push(d)
+      this.schedule(hex, box)
+    }
+  }
+
+  private schedule (hex: string, box: Outbox): void {
+    if (box.cancel !== undefined || box.sending || box.deltas.length === 0) return
+    const wait = box.last + PUBLISH_LINGER_MS - performance.now()
+    if (wait <= 0) {
+      const t = setImmediate(() => { this.flush(hex, box) })
+      box.cancel = () => { clearImmediate(t) }
+    } else {
+      const t = setTimeout(() => { this.flush(hex, box) }, wait)
+      box.cancel = () => { clearTimeout(t) }
+    }
+  }
+
+  /** Sends what waits in a context's outbox: one delta as `delta`, more as one `deltas` message. */
+  private flush (hex: string, box: Outbox): void {
+    box.cancel = undefined
+    let bytes = 0
+    let n = 0
+    while (n < box.deltas.length && n < PUBLISH_MAX_DELTAS && (n === 0 || bytes + box.deltas[n]!.bytes.byteLength <= PUBLISH_MAX_BYTES)) bytes += box.deltas[n++]!.bytes.byteLength
+    const batch = box.deltas.splice(0, n)
+    box.last = performance.now()
+    box.sending = true
+    this.r.tasks.run('publishing deltas', async () => {
+      try {
+        if (batch.length === 1) await this.r.topics.publish(box.ctx, 'delta', batch[0]!.id, batch[0]!.bytes)
+        else await this.r.topics.publish(box.ctx, 'deltas', EMPTY, encode(batch.map((d) => d.bytes)))
+      } finally {
+        box.sending = false
+        this.schedule(hex, box)
+      }
+    }, { context: hex })
   }
 
   /**
@@ -133,6 +181,8 @@ export class Gossip {
   /** The context is gone from this node. */
   forget (ctx: Uint8Array): void {
     this.missed.delete(toHex(ctx))
+    this.outbox.get(toHex(ctx))?.cancel?.()
+    this.outbox.delete(toHex(ctx))
   }
 
   /** Opens an envelope from the topic, or says why not (logged, the sender penalised). */
@@ -180,6 +230,10 @@ export class Gossip {
         if (!equalBytes(delta.id, subject) || !equalBytes(delta.context, ctx)) throw new SyncError('delta does not match its envelope')
         const { rejected } = await this.r.receiveDeltas(ctx, [delta], from)
         if (rejected > 0) admission.reject(from, PENALTY_STALE, 'rejected delta')
+      } else if (kind === 'deltas') {
+        const deltas = decodeDeltaBatch(payload, ctx)
+        const { rejected } = await this.r.receiveDeltas(ctx, deltas, from)
+        if (rejected > 0) admission.reject(from, PENALTY_STALE, 'rejected delta')
       } else if (kind === 'gov') {
         const op = decodeOp(payload)
         if (!equalBytes(op.id, subject) || !equalBytes(op.context, ctx)) throw new SyncError('governance op does not match its envelope')
@@ -198,3 +252,21 @@ export class Gossip {
 }
 
 interface Opened { kind: EnvelopeKind, subject: Uint8Array, payload: Uint8Array }
+
+/** A `deltas` message's payload: a CBOR array of 2…PUBLISH_MAX_DELTAS encoded deltas of `ctx`. */
+function decodeDeltaBatch (payload: Uint8Array, ctx: Uint8Array): Delta[] {
+  let list: unknown
+  try {
+    list = decode(payload, { strict: true, allowUndefined: false, allowIndefinite: false })
+  } catch (err) {
+    throw new SyncError(`delta batch is not CBOR: ${(err as Error).message}`)
+  }
+  if (!Array.isArray(list) || list.length < 2 || list.length > PUBLISH_MAX_DELTAS || !list.every((b) => b instanceof Uint8Array)) {
+    throw new SyncError(`a delta batch is an array of 2 to ${PUBLISH_MAX_DELTAS} encoded deltas`)
+  }
+  return (list as Uint8Array[]).map((bytes) => {
+    const delta = decodeDelta(bytes)
+    if (!equalBytes(delta.context, ctx)) throw new SyncError('a delta of the batch is for another context')
+    return delta
+  })
+}

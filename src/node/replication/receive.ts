@@ -9,14 +9,14 @@ import type { ReceiveOutcome } from '../../sync/dag.ts'
 import type { Delta } from '../../sync/delta.ts'
 import { prefixRange } from '../../store/index.ts'
 import { peekDelta } from '../../sync/delta.ts'
-import { MAX_HELD_BYTES, MAX_HELD_BYTES_PER_AUTHOR, MAX_HELD_DELTAS, MAX_HELD_DELTAS_PER_AUTHOR, MAX_WAITING_BYTES, MAX_WAITING_DELTAS } from '../constants.ts'
+import { PUBLISH_MAX_DELTAS, MAX_HELD_BYTES, MAX_HELD_BYTES_PER_AUTHOR, MAX_HELD_DELTAS, MAX_HELD_DELTAS_PER_AUTHOR, MAX_WAITING_BYTES, MAX_WAITING_DELTAS } from '../constants.ts'
 import type { Parts } from './parts.ts'
 import { countDeltaRejected } from '../../log/metrics.ts'
 
 const DEFERRED = 'its governance point is not known yet'
 const HELD_FULL = 'too many deltas held for missing parents'
-/** Most deltas from gossip applied in a synchronous transaction (see receiveDeltas). */
-const GOSSIP_SYNC_APPLY_MAX = 4
+/** Most deltas from gossip applied in a synchronous transaction (see receiveDeltas): a batched message's. */
+const GOSSIP_SYNC_APPLY_MAX = PUBLISH_MAX_DELTAS
 
 type ApplyResult = { ok: true, out: ReceiveOutcome } | { ok: false, reason: string, delta: Delta }
 
@@ -84,7 +84,8 @@ export class Receiver {
     // A delta from gossip commits in a transaction of its own, at once: joining the next
     // batched transaction costs several hand-offs between the main thread and LMDB's
     // writer thread, which on a busy machine were most of a hop's latency (p50 of the
-    // 5-process propagation benchmark about a third lower). Catch-up batches stay batched.
+    // 5-process propagation benchmark about a third lower). A batched message's deltas
+    // share that transaction; catch-up batches stay batched.
     const results = from !== null && deltas.length <= GOSSIP_SYNC_APPLY_MAX
       ? c.store.transactionSync(apply)
       : await c.store.transaction(apply)
