@@ -4,14 +4,16 @@
 //   test/fixtures/apps/<name>.ts   ->  test/fixtures/apps/build/<name>.wasm
 //
 //   contracts/near/assembly/       ->  contracts/near/build/context_config.wasm (scripts/build-near.ts)
+//   src/api/ui/                    ->  src/api/ui/build/app.js, the admin page (scripts/build-ui.ts)
 //
-// Usage: node scripts/build-apps.ts [--force] [name ...] (name `near` for the NEAR contract)
+// Usage: node scripts/build-apps.ts [--force] [name ...] (name `near` for the NEAR contract, `ui` for the page)
 // Outputs newer than all of their inputs (the entry, the app's assembly/ folder, the SDK,
 // this script and the compiler version) are skipped. Runs on `npm install` (prepare) and
 // before the tests.
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { buildNearContract } from './build-near.ts';
+import { buildUi } from './build-ui.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const SDK_DIR = path.join(ROOT, 'sdk', 'assemblyscript');
@@ -153,6 +155,13 @@ async function main(): Promise<number> {
     if (problem !== null) {
       failed++;
       console.error(`build-apps: near contract FAILED\n${problem}`);
+    }
+  }
+  if (only.length === 0 || only.includes('ui')) {
+    const problem = await buildUi(force);
+    if (problem !== null) {
+      failed++;
+      console.error(`build-apps: admin page FAILED\n${problem}`);
     }
   }
   if (targets.length === 0 && failed === 0) {

@@ -1,5 +1,7 @@
 // The node's HTTP front end (express 5): admin REST, JSON-RPC and SSE.
 //
+//   GET    /                                         no token; the admin page's static shell (ui/)
+//   GET    /ui/app.js, /ui/app.css                   no token; its bundle and styles
 //   GET    /health                                   no token; { ok: true }
 //   GET    /openapi.json                             no token; OpenAPI 3.1 of the mounted routes
 //   GET    /metrics                                  Prometheus text (src/api/metrics.ts)
@@ -27,7 +29,7 @@
 //   POST   /jsonrpc                                  execute / query
 //
 // A governance change the anchor refuses answers 422 GovernanceRejectedError with the reason.
-// Every route but /health needs `Authorization: Bearer <token>`. Errors answer with the
+// Every route but the page, /health and /openapi.json needs `Authorization: Bearer <token>`. Errors answer with the
 // MoorageError's status and `{ error: { name, message, details?, hint? } }`.
 
 import { createServer } from 'node:http'
@@ -57,6 +59,7 @@ import { syncRoutes } from './routes/sync.ts'
 import { statusRoutes } from './routes/status.ts'
 import { walletRoutes } from './routes/wallets.ts'
 import { eventRoutes } from './sse.ts'
+import { uiRoutes } from './ui/serve.ts'
 import type { ApiComponents } from './types.ts'
 
 export interface ApiServerInit {
@@ -154,6 +157,7 @@ function createApp (token: string, components: ApiComponents): Express {
 
   const metrics = apiMetrics(components.node)
   app.use(metrics.middleware)
+  app.use(uiRoutes())
   app.get('/health', (_req, res) => { res.json({ ok: true }) })
   app.get('/openapi.json', (_req, res) => { res.json(openApiDocument(app, components.node.status().version)) })
   app.use(requireToken({ token, home: components.node.home }))

@@ -41,6 +41,11 @@ export class PayloadTooLargeError extends MoorageError {
   static override readonly status: number = 413
   override name = 'PayloadTooLargeError'
 }
+// 503 — a part of the node that was not built (the admin page's bundle).
+export class NotBuiltError extends MoorageError {
+  static override readonly status: number = 503
+  override name = 'NotBuiltError'
+}
 
 // Store
 export class SchemaVersionError extends MoorageError {

@@ -7,10 +7,11 @@
 
 import type { Express } from 'express'
 import { METHODS } from '../jsonrpc.ts'
+import { UI_PATHS } from '../ui/serve.ts'
 import { mountedRoutes, openApiPath } from './routes.ts'
 
 /** Paths answered without the admin token. */
-export const PUBLIC_PATHS: ReadonlySet<string> = new Set(['/health', '/openapi.json'])
+export const PUBLIC_PATHS: ReadonlySet<string> = new Set(['/health', '/openapi.json', ...UI_PATHS])
 
 const ERROR_BODY = {
   type: 'object',
