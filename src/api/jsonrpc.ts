@@ -29,7 +29,9 @@ import type { ExecuteRequest, ExecuteResult } from '../node/types.ts'
 import { MAX_METHOD_LENGTH } from './constants.ts'
 import { toMoorageError } from './middleware/errors.ts'
 import type { ApiComponents } from './types.ts'
-import { jsonBytes, kind, object, only, optionalHexId, requiredHexId, requiredString } from './validate.ts'
+import { ANY_JSON, check, hexIdSchema } from './schema.ts'
+import type { Schema } from './schema.ts'
+import { jsonBytes, kind, only } from './validate.ts'
 import { jsonBody } from './middleware/body.ts'
 
 export const RPC_PARSE_ERROR = -32700
@@ -46,6 +48,34 @@ export const METHODS: Record<string, { readOnly: boolean }> = {
   execute: { readOnly: false },
   query: { readOnly: true }
 }
+
+/** The params of both methods. */
+export const RPC_PARAMS: Schema = {
+  type: 'object',
+  description: 'params is an object: { "contextId": "<64 hex>", "method": "<name>", "args": <any JSON> }',
+  required: ['contextId', 'method'],
+  additionalProperties: false,
+  properties: {
+    contextId: hexIdSchema('the context to call'),
+    method: { type: 'string', minLength: 1, maxLength: MAX_METHOD_LENGTH, description: 'the application method' },
+    args: { ...ANY_JSON, description: 'sent to the method as UTF-8 JSON' },
+    executor: hexIdSchema('the identity to call as (default: this node\'s in the context)')
+  }
+}
+
+/** The request envelope (checked by checkEnvelope, whose refusals are JSON-RPC errors), for the document. */
+export const RPC_REQUEST: Schema = {
+  type: 'object',
+  required: ['jsonrpc', 'id', 'method', 'params'],
+  additionalProperties: false,
+  properties: {
+    jsonrpc: { type: 'string', enum: ['2.0'] },
+    id: { description: 'a string, a number or null' },
+    method: { type: 'string', enum: Object.keys(METHODS) },
+    params: RPC_PARAMS
+  }
+}
+
 
 /** A failure with its JSON-RPC code and HTTP status. */
 class RpcFailure {
@@ -175,14 +205,10 @@ function checkParams (method: string, rawParams: unknown): ExecuteRequest {
     }))
   }
   try {
-    const params = object(rawParams, 'params', 'params is an object: { "contextId": "<64 hex>", "method": "<name>", "args": <any JSON> }')
-    only(params, ['contextId', 'method', 'args', 'executor'], 'params')
-    const contextId = requiredHexId(params, 'contextId', 'params')
-    const appMethod = requiredString(params, 'method', 'params', MAX_METHOD_LENGTH)
-    const executor = optionalHexId(params, 'executor', 'params')
-    const request: ExecuteRequest = { contextId, method: appMethod, readOnly: spec.readOnly }
+    const params = check(RPC_PARAMS, rawParams, 'params') as { contextId: string, method: string, args?: unknown, executor?: string }
+    const request: ExecuteRequest = { contextId: params.contextId, method: params.method, readOnly: spec.readOnly }
     if (params.args !== undefined) request.args = jsonBytes(params.args)
-    if (executor !== undefined) request.executor = executor
+    if (params.executor !== undefined) request.executor = params.executor
     return request
   } catch (err) {
     if (err instanceof MoorageError) throw new RpcFailure(RPC_INVALID_PARAMS, 400, err)

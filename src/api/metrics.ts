@@ -8,7 +8,7 @@ import type { RequestHandler } from 'express'
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
 import { processRegistry } from '../log/metrics.ts'
 import type { MoorNode } from '../node/types.ts'
-import { query } from './validate.ts'
+import { validated } from './schema.ts'
 
 let defaultsOn = false
 
@@ -58,8 +58,7 @@ export function apiMetrics (node: MoorNode): ApiMetrics {
     next()
   }
   const routes = Router()
-  routes.get('/metrics', async (req, res) => {
-    query(req, [])
+  routes.get('/metrics', validated({}), async (_req, res) => {
     const text = await processRegistry.metrics() + '\n' + await registry.metrics()
     res.type(processRegistry.contentType).send(text)
   })

@@ -10,14 +10,14 @@
 import { Router, type Response } from 'express'
 import type { ContextEvent } from '../node/types.ts'
 import { SSE_MAX_BUFFERED_BYTES } from './constants.ts'
+import { CONTEXT_PARAMS } from './routes/contexts.ts'
+import { input, validated } from './schema.ts'
 import type { ApiComponents } from './types.ts'
-import { hexId, query } from './validate.ts'
 
 export function eventRoutes ({ node, logger, streams, heartbeatMs }: ApiComponents): Router {
   const router = Router()
-  router.get('/admin/contexts/:id/events', (req, res) => {
-    query(req, [])
-    const contextId = hexId(req.params.id, 'params.id')
+  router.get('/admin/contexts/:id/events', validated({ params: CONTEXT_PARAMS }), (_req, res) => {
+    const contextId: string = input(res).params.id
     node.getContext(contextId) // 404 before the stream starts
 
     startEventStream(res)

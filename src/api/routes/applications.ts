@@ -10,36 +10,48 @@
 import express, { Router } from 'express'
 import { InvalidInputError } from '../../errors/index.ts'
 import { MAX_WASM_BYTES, MAX_WASM_JSON_BYTES } from '../constants.ts'
+import { check, hexIdSchema, input, NAME_SCHEMA, validated } from '../schema.ts'
+import type { Schema } from '../schema.ts'
 import type { ApiComponents } from '../types.ts'
-import { base64Wasm, hexId, kind, name, object, only, query, wasmModule } from '../validate.ts'
+import { base64Wasm, kind, wasmModule } from '../validate.ts'
 import { jsonBody } from '../middleware/body.ts'
 
 const HOW = 'send the module as the raw body with `Content-Type: application/wasm` (name in ?name=), or as JSON `{ "wasm": "<base64>", "name": "..." }`'
+
+export const UPLOAD_JSON: Schema = {
+  type: 'object',
+  description: HOW,
+  required: ['wasm'],
+  additionalProperties: false,
+  properties: {
+    wasm: { type: 'string', contentEncoding: 'base64', description: 'the module as base64' },
+    name: NAME_SCHEMA
+  }
+}
+
+const APP_PARAMS = { id: hexIdSchema('the application id (sha256 of the module)') }
 
 export function applicationRoutes ({ node }: ApiComponents): Router {
   const router = Router()
   const rawWasm = express.raw({ type: 'application/wasm', limit: MAX_WASM_BYTES })
   const json = jsonBody(MAX_WASM_JSON_BYTES)
 
-  router.get('/admin/applications', (req, res) => {
-    query(req, [])
+  router.get('/admin/applications', validated({}), (_req, res) => {
     res.json({ applications: node.listApplications() })
   })
 
-  router.post('/admin/applications', rawWasm, json, async (req, res) => {
-    const q = query(req, ['name'])
+  // The raw form and the JSON form are told apart by Content-Type, so the route checks its body.
+  router.post('/admin/applications', rawWasm, json, validated({ query: { name: NAME_SCHEMA }, body: UPLOAD_JSON, rawBody: 'application/wasm' }), async (req, res) => {
     let wasm: Uint8Array
-    let appName = q.name === undefined ? undefined : name(q.name, 'query.name')
+    let appName: string | undefined = input(res).query.name
     if (Buffer.isBuffer(req.body)) {
       wasm = wasmModule(new Uint8Array(req.body.buffer, req.body.byteOffset, req.body.byteLength), 'request body')
     } else if (req.is('application/json') !== false && req.body !== undefined) {
-      const body = object(req.body, 'request body', HOW)
-      only(body, ['wasm', 'name'], 'body')
-      if (body.wasm === undefined) throw new InvalidInputError('missing body.wasm', { details: 'body.wasm must be the module as base64', hint: HOW })
+      const body = check(UPLOAD_JSON, req.body, 'body') as { wasm: unknown, name?: string }
       wasm = base64Wasm(body.wasm, 'body.wasm')
       if (body.name !== undefined) {
         if (appName !== undefined) throw new InvalidInputError('the name is given twice', { details: 'give either query.name or body.name' })
-        appName = name(body.name, 'body.name')
+        appName = body.name
       }
     } else {
       throw new InvalidInputError('no module in the request', {
@@ -51,14 +63,12 @@ export function applicationRoutes ({ node }: ApiComponents): Router {
     res.status(201).json(app)
   })
 
-  router.get('/admin/applications/:id', (req, res) => {
-    query(req, [])
-    res.json(node.getApplication(hexId(req.params.id, 'params.id')))
+  router.get('/admin/applications/:id', validated({ params: APP_PARAMS }), (_req, res) => {
+    res.json(node.getApplication(input(res).params.id))
   })
 
-  router.delete('/admin/applications/:id', async (req, res) => {
-    query(req, [])
-    await node.removeApplication(hexId(req.params.id, 'params.id'))
+  router.delete('/admin/applications/:id', validated({ params: APP_PARAMS }), async (_req, res) => {
+    await node.removeApplication(input(res).params.id)
     res.status(204).end()
   })
 

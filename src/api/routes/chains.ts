@@ -5,14 +5,12 @@
 
 import { Router } from 'express'
 import { jsonBody } from '../middleware/body.ts'
+import { validated } from '../schema.ts'
 import type { ApiComponents } from '../types.ts'
-import { noBody, query } from '../validate.ts'
 
 export function chainRoutes ({ node }: ApiComponents): Router {
   const router = Router()
-  router.post('/admin/chains/reload', jsonBody(), async (req, res) => {
-    query(req, [])
-    noBody(req)
+  router.post('/admin/chains/reload', jsonBody(), validated({ body: 'none' }), async (_req, res) => {
     res.json(await node.reloadChains())
   })
   return router

@@ -7,21 +7,20 @@
 //       rejected operations; `limit` keeps the last n.
 
 import { Router } from 'express'
-import type { GovernanceQuery } from '../../node/types.ts'
+import { input, validated } from '../schema.ts'
 import type { ApiComponents } from '../types.ts'
-import { hexId, query, queryFlag, queryInteger } from '../validate.ts'
+import { CONTEXT_PARAMS } from './contexts.ts'
+
+const AUDIT_QUERY = {
+  rejected: { type: 'boolean', description: 'only rejected operations' },
+  limit: { type: 'integer', minimum: 1, maximum: 1_000_000, description: 'only the last n operations' }
+} as const
 
 export function governanceRoutes ({ node }: ApiComponents): Router {
   const router = Router()
-  router.get('/admin/contexts/:id/governance', (req, res) => {
-    const q = query(req, ['rejected', 'limit'])
-    const contextId = hexId(req.params.id, 'params.id')
-    const options: GovernanceQuery = {}
-    const rejected = queryFlag(q.rejected, 'query.rejected')
-    if (rejected !== undefined) options.rejected = rejected
-    const limit = queryInteger(q.limit, 'query.limit', 1, 1_000_000)
-    if (limit !== undefined) options.limit = limit
-    res.json(node.governance(contextId, options))
+  router.get('/admin/contexts/:id/governance', validated({ params: CONTEXT_PARAMS, query: AUDIT_QUERY }), (_req, res) => {
+    const { params, query } = input(res)
+    res.json(node.governance(params.id, query))
   })
   return router
 }

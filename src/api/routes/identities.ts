@@ -7,28 +7,25 @@
 //        invites it (`POST /admin/contexts/:id/invitations { identity }`). No body.
 
 import { Router } from 'express'
+import { hexIdSchema, input, validated } from '../schema.ts'
 import type { ApiComponents } from '../types.ts'
-import { hexId, noBody, query } from '../validate.ts'
 import { jsonBody } from '../middleware/body.ts'
 
 export function identityRoutes ({ node }: ApiComponents): Router {
   const router = Router()
   const json = jsonBody()
 
-  router.get('/admin/identities', (req, res) => {
-    const q = query(req, ['context'])
-    if (q.context === undefined) {
+  router.get('/admin/identities', validated({ query: { context: hexIdSchema('only this context\'s identities') } }), (_req, res) => {
+    const contextId: string | undefined = input(res).query.context
+    if (contextId === undefined) {
       res.json({ identities: node.listIdentities() })
       return
     }
-    const contextId = hexId(q.context, 'query.context')
     node.getContext(contextId) // NotFoundError for an unknown context
     res.json({ identities: node.listIdentities(contextId) })
   })
 
-  router.post('/admin/identities', json, async (req, res) => {
-    query(req, [])
-    noBody(req)
+  router.post('/admin/identities', json, validated({ body: 'none' }), async (_req, res) => {
     res.status(201).json(await node.newIdentity())
   })
 

@@ -15,50 +15,51 @@
 
 import { Router } from 'express'
 import { CAPABILITIES } from '../../governance/types.ts'
+import type { Capability } from '../../node/types.ts'
+import { hexIdSchema, input, validated } from '../schema.ts'
+import type { Schema } from '../schema.ts'
 import type { ApiComponents } from '../types.ts'
-import { hexId, noBody, object, oneOf, only, query } from '../validate.ts'
 import { jsonBody } from '../middleware/body.ts'
+import { CONTEXT_PARAMS } from './contexts.ts'
+
+const MEMBER_PARAMS = { ...CONTEXT_PARAMS, identity: hexIdSchema('the member\'s identity') }
+
+export const SET_ROLE: Schema = {
+  type: 'object',
+  description: 'send JSON `{ "role": "member" }` or `{ "role": "reader" }`',
+  required: ['role'],
+  additionalProperties: false,
+  properties: { role: { type: 'string', enum: ['member', 'reader'], description: 'admins are added and removed through proposals (addAdmin, removeAdmin)' } }
+}
 
 export function memberRoutes ({ node }: ApiComponents): Router {
   const router = Router()
   const json = jsonBody()
-  const ids = (params: Record<string, string | undefined>): [string, string] => [hexId(params.id, 'params.id'), hexId(params.identity, 'params.identity')]
 
-  router.get('/admin/contexts/:id/members', (req, res) => {
-    query(req, [])
-    res.json({ members: node.members(hexId(req.params.id, 'params.id')) })
+  router.get('/admin/contexts/:id/members', validated({ params: CONTEXT_PARAMS }), (_req, res) => {
+    res.json({ members: node.members(input(res).params.id) })
   })
 
-  router.put('/admin/contexts/:id/members/:identity/role', json, async (req, res) => {
-    query(req, [])
-    const [contextId, identity] = ids(req.params)
-    const body = object(req.body, 'request body', 'send JSON `{ "role": "member" }` or `{ "role": "reader" }`')
-    only(body, ['role'], 'body')
-    const role = oneOf(body.role, 'body.role', ['member', 'reader'] as const, 'admins are added and removed through proposals (addAdmin, removeAdmin)')
-    res.json(await node.setRole(contextId, identity, role))
+  router.put('/admin/contexts/:id/members/:identity/role', json, validated({ params: MEMBER_PARAMS, body: SET_ROLE }), async (_req, res) => {
+    const { params, body } = input<{ role: 'member' | 'reader' }>(res)
+    res.json(await node.setRole(params.id, params.identity, body.role))
   })
 
+  const capability = validated({ params: { ...MEMBER_PARAMS, capability: { type: 'string', enum: CAPABILITIES } }, body: 'none' })
   for (const method of ['post', 'delete'] as const) {
-    router[method]('/admin/contexts/:id/members/:identity/capabilities/:capability', json, async (req, res) => {
-      query(req, [])
-      noBody(req)
-      const [contextId, identity] = ids(req.params)
-      const capability = oneOf(req.params.capability, 'params.capability', CAPABILITIES)
-      res.json(method === 'post' ? await node.grant(contextId, identity, capability) : await node.revoke(contextId, identity, capability))
+    router[method]('/admin/contexts/:id/members/:identity/capabilities/:capability', json, capability, async (_req, res) => {
+      const { id, identity, capability } = input(res).params as { id: string, identity: string, capability: Capability }
+      res.json(method === 'post' ? await node.grant(id, identity, capability) : await node.revoke(id, identity, capability))
     })
   }
 
-  router.delete('/admin/contexts/:id/members/:identity', json, async (req, res) => {
-    query(req, [])
-    noBody(req)
-    const [contextId, identity] = ids(req.params)
-    res.json(await node.removeMember(contextId, identity))
+  router.delete('/admin/contexts/:id/members/:identity', json, validated({ params: MEMBER_PARAMS, body: 'none' }), async (_req, res) => {
+    const { params } = input(res)
+    res.json(await node.removeMember(params.id, params.identity))
   })
 
-  router.post('/admin/contexts/:id/leave', json, async (req, res) => {
-    query(req, [])
-    noBody(req)
-    await node.leave(hexId(req.params.id, 'params.id'))
+  router.post('/admin/contexts/:id/leave', json, validated({ params: CONTEXT_PARAMS, body: 'none' }), async (_req, res) => {
+    await node.leave(input(res).params.id)
     res.status(204).end()
   })
 

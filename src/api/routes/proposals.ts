@@ -17,81 +17,83 @@ import { InvalidInputError } from '../../errors/index.ts'
 import { MAX_PROPOSAL_ACTIONS } from '../../governance/acl.ts'
 import type { ProposalActionInfo } from '../../node/types.ts'
 import { MAX_VALUE_BYTES, MAX_VALUE_KEY_BYTES } from '../../node/proposals.ts'
+import { hexIdSchema, input, validated } from '../schema.ts'
+import type { Schema } from '../schema.ts'
 import type { ApiComponents } from '../types.ts'
-import { hexId, integer, kind, noBody, object, oneOf, only, query, requiredHexId } from '../validate.ts'
 import { jsonBody } from '../middleware/body.ts'
+import { CONTEXT_PARAMS } from './contexts.ts'
 
-const ACTION_TYPES = ['setThreshold', 'setActiveLimit', 'addAdmin', 'removeAdmin', 'setValue', 'deleteProposal'] as const
 const HOW = 'send JSON `{ "actions": [{ "type": "addAdmin", "identity": "<64 hex>" }] }`'
+
+/** One action of a proposal: its `type` and fields. */
+function actionSchema (type: string, fields: Record<string, Schema>): Schema {
+  return { type: 'object', required: ['type', ...Object.keys(fields).filter((f) => f !== 'encoding')], additionalProperties: false, properties: { type: { type: 'string', enum: [type] }, ...fields } }
+}
+
+const COUNT: Schema = { type: 'integer', minimum: 1, maximum: 1_000_000 }
+// setValue's sizes are in bytes of the encoding named: checked in the handler.
+const BYTES: Schema = { type: 'string', description: `UTF-8, or hex with "encoding": "hex"; keys 1..${MAX_VALUE_KEY_BYTES} bytes, values up to ${MAX_VALUE_BYTES}` }
+
+export const ACTION: Schema = {
+  description: 'a governance action',
+  discriminator: { propertyName: 'type' },
+  oneOf: [
+    actionSchema('setThreshold', { threshold: COUNT }),
+    actionSchema('setActiveLimit', { limit: COUNT }),
+    actionSchema('addAdmin', { identity: hexIdSchema() }),
+    actionSchema('removeAdmin', { identity: hexIdSchema() }),
+    actionSchema('setValue', { key: BYTES, value: BYTES, encoding: { type: 'string', enum: ['utf8', 'hex'] } }),
+    actionSchema('deleteProposal', { proposal: hexIdSchema() })
+  ]
+}
+
+export const PROPOSE: Schema = {
+  type: 'object',
+  description: HOW,
+  required: ['actions'],
+  additionalProperties: false,
+  properties: { actions: { type: 'array', minItems: 1, maxItems: MAX_PROPOSAL_ACTIONS, items: ACTION, description: HOW } }
+}
+
+const PROPOSAL_PARAMS = { ...CONTEXT_PARAMS, pid: hexIdSchema('the proposal id') }
 
 export function proposalRoutes ({ node }: ApiComponents): Router {
   const router = Router()
   const json = jsonBody()
 
-  router.get('/admin/contexts/:id/proposals', (req, res) => {
-    query(req, [])
-    res.json({ proposals: node.proposals(hexId(req.params.id, 'params.id')) })
+  router.get('/admin/contexts/:id/proposals', validated({ params: CONTEXT_PARAMS }), (_req, res) => {
+    res.json({ proposals: node.proposals(input(res).params.id) })
   })
 
-  router.post('/admin/contexts/:id/proposals', json, async (req, res) => {
-    query(req, [])
-    const contextId = hexId(req.params.id, 'params.id')
-    const body = object(req.body, 'request body', HOW)
-    only(body, ['actions'], 'body')
-    if (body.actions === undefined) throw new InvalidInputError('missing body.actions', { hint: HOW })
-    if (!Array.isArray(body.actions) || body.actions.length === 0 || body.actions.length > MAX_PROPOSAL_ACTIONS) {
-      throw new InvalidInputError(`body.actions must be an array of 1 to ${MAX_PROPOSAL_ACTIONS} actions`, { details: `got ${kind(body.actions)}`, hint: HOW })
-    }
-    const actions = body.actions.map((a: unknown, i: number) => action(a, `body.actions[${i}]`))
-    res.status(201).json(await node.propose(contextId, actions))
+  router.post('/admin/contexts/:id/proposals', json, validated({ params: CONTEXT_PARAMS, body: PROPOSE }), async (_req, res) => {
+    const { params, body } = input<{ actions: ProposalActionInfo[] }>(res)
+    body.actions.forEach((a, i) => { if (a.type === 'setValue') checkValue(a, `body.actions[${i}]`) })
+    res.status(201).json(await node.propose(params.id, body.actions))
   })
 
-  router.get('/admin/contexts/:id/proposals/:pid', (req, res) => {
-    query(req, [])
-    res.json(node.proposal(hexId(req.params.id, 'params.id'), hexId(req.params.pid, 'params.pid')))
+  router.get('/admin/contexts/:id/proposals/:pid', validated({ params: PROPOSAL_PARAMS }), (_req, res) => {
+    const { params } = input(res)
+    res.json(node.proposal(params.id, params.pid))
   })
 
-  router.post('/admin/contexts/:id/proposals/:pid/approve', json, async (req, res) => {
-    query(req, [])
-    noBody(req)
-    res.json(await node.approve(hexId(req.params.id, 'params.id'), hexId(req.params.pid, 'params.pid')))
+  router.post('/admin/contexts/:id/proposals/:pid/approve', json, validated({ params: PROPOSAL_PARAMS, body: 'none' }), async (_req, res) => {
+    const { params } = input(res)
+    res.json(await node.approve(params.id, params.pid))
   })
 
   return router
 }
 
-function action (value: unknown, where: string): ProposalActionInfo {
-  const a = object(value, where)
-  const type = oneOf(a.type, `${where}.type`, ACTION_TYPES)
-  switch (type) {
-    case 'setThreshold':
-      only(a, ['type', 'threshold'], where)
-      return { type, threshold: integer(a.threshold, `${where}.threshold`, 1, 1_000_000) }
-    case 'setActiveLimit':
-      only(a, ['type', 'limit'], where)
-      return { type, limit: integer(a.limit, `${where}.limit`, 1, 1_000_000) }
-    case 'addAdmin':
-    case 'removeAdmin':
-      only(a, ['type', 'identity'], where)
-      return { type, identity: requiredHexId(a, 'identity', where) }
-    case 'deleteProposal':
-      only(a, ['type', 'proposal'], where)
-      return { type, proposal: requiredHexId(a, 'proposal', where) }
-    case 'setValue': {
-      only(a, ['type', 'key', 'value', 'encoding'], where)
-      const encoding = a.encoding === undefined ? 'utf8' : oneOf(a.encoding, `${where}.encoding`, ['utf8', 'hex'] as const)
-      const bytes = (field: 'key' | 'value', max: number, allowEmpty: boolean): string => {
-        const v = a[field]
-        if (typeof v !== 'string') throw new InvalidInputError(`${where}.${field} must be a string`, { details: `got ${kind(v)}` })
-        if (!allowEmpty && v.length === 0) throw new InvalidInputError(`${where}.${field} must not be empty`)
-        if (encoding === 'hex' && !/^([0-9a-fA-F]{2})*$/.test(v)) throw new InvalidInputError(`${where}.${field} must be hex (encoding is hex)`)
-        const size = encoding === 'hex' ? v.length / 2 : Buffer.byteLength(v, 'utf8')
-        if (size > max) throw new InvalidInputError(`${where}.${field} is longer than ${max} bytes`)
-        return v
-      }
-      const out: ProposalActionInfo = { type, key: bytes('key', MAX_VALUE_KEY_BYTES, false), value: bytes('value', MAX_VALUE_BYTES, true) }
-      if (a.encoding !== undefined) out.encoding = encoding
-      return out
-    }
+/** A setValue's key and value: sizes in bytes of its encoding, hex when it says so. */
+function checkValue (a: Extract<ProposalActionInfo, { type: 'setValue' }>, where: string): void {
+  const encoding = a.encoding ?? 'utf8'
+  const bytes = (field: 'key' | 'value', max: number, allowEmpty: boolean): void => {
+    const v = a[field]
+    if (!allowEmpty && v.length === 0) throw new InvalidInputError(`${where}.${field} must not be empty`)
+    if (encoding === 'hex' && !/^([0-9a-fA-F]{2})*$/.test(v)) throw new InvalidInputError(`${where}.${field} must be hex (encoding is hex)`)
+    const size = encoding === 'hex' ? v.length / 2 : Buffer.byteLength(v, 'utf8')
+    if (size > max) throw new InvalidInputError(`${where}.${field} is longer than ${max} bytes`)
   }
+  bytes('key', MAX_VALUE_KEY_BYTES, false)
+  bytes('value', MAX_VALUE_BYTES, true)
 }

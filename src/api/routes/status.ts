@@ -1,13 +1,12 @@
 // GET /admin/status — the node's facts and counters.
 
 import { Router } from 'express'
+import { validated } from '../schema.ts'
 import type { ApiComponents } from '../types.ts'
-import { query } from '../validate.ts'
 
 export function statusRoutes ({ node }: ApiComponents): Router {
   const router = Router()
-  router.get('/admin/status', (req, res) => {
-    query(req, [])
+  router.get('/admin/status', validated({}), (_req, res) => {
     res.json(node.status())
   })
   return router

@@ -10,8 +10,9 @@
 
 import { Router } from 'express'
 import { answerWithProgress } from '../progress.ts'
+import { input, validated } from '../schema.ts'
 import type { ApiComponents } from '../types.ts'
-import { hexId, noBody, query } from '../validate.ts'
+import { CONTEXT_PARAMS } from './contexts.ts'
 import { jsonBody } from '../middleware/body.ts'
 
 export function syncRoutes (components: ApiComponents): Router {
@@ -19,21 +20,17 @@ export function syncRoutes (components: ApiComponents): Router {
   const router = Router()
   const json = jsonBody()
 
-  router.get('/admin/contexts/:id/sync', (req, res) => {
-    query(req, [])
-    res.json(node.syncStatus(hexId(req.params.id, 'params.id')))
+  router.get('/admin/contexts/:id/sync', validated({ params: CONTEXT_PARAMS }), (_req, res) => {
+    res.json(node.syncStatus(input(res).params.id))
   })
 
-  router.post('/admin/contexts/:id/sync', json, async (req, res) => {
-    query(req, [])
-    noBody(req)
-    const contextId = hexId(req.params.id, 'params.id')
+  router.post('/admin/contexts/:id/sync', json, validated({ params: CONTEXT_PARAMS, body: 'none' }), async (req, res) => {
+    const contextId: string = input(res).params.id
     node.getContext(contextId) // 404 before a stream starts
     await answerWithProgress(req, res, components, 200, async (onProgress) => await node.syncContext(contextId, { onProgress }))
   })
 
-  router.get('/admin/peers', (req, res) => {
-    query(req, [])
+  router.get('/admin/peers', validated({}), (_req, res) => {
     res.json({ peers: node.peers() })
   })
 

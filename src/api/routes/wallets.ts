@@ -19,65 +19,74 @@
 //          (a statement with purpose "unlink")                -> { revoked: WalletLinkInfo }
 
 import { Router } from 'express'
+import { check, hexIdSchema, input, validated } from '../schema.ts'
+import type { Schema } from '../schema.ts'
 import type { ApiComponents } from '../types.ts'
-import { hexId, object, oneOf, only, optionalHexId, optionalInteger, query, queryFlag, requiredString } from '../validate.ts'
 import { jsonBody } from '../middleware/body.ts'
 import { MAX_LINK_LIFETIME_MS } from '../../wallets/statement.ts'
 import { MAX_PROOF_CHARS } from '../../wallets/record.ts'
 import type { WalletStatementRequest, WalletSubmit } from '../../wallets/types.ts'
+import { CONTEXT_PARAMS } from './contexts.ts'
 
-const SUBMIT_HOW = 'send JSON `{ "nonce": "<from …/wallets/statement>", "signature": "0x…" }`'
+const NONCE: Schema = { type: 'string', minLength: 1, maxLength: 64, description: 'from …/wallets/statement' }
+const SIGNATURE: Schema = { type: 'string', minLength: 1, maxLength: MAX_PROOF_CHARS, description: 'the wallet\'s signature over the statement\'s message' }
 
-/** `{ nonce, signature }` from a body. */
-export function walletSubmit (body: Record<string, unknown>, where: string): WalletSubmit {
-  return { nonce: requiredString(body, 'nonce', where, 64), signature: requiredString(body, 'signature', where, MAX_PROOF_CHARS) }
+/** `{ nonce, signature }`: a wallet's signature over a statement of this node. */
+export const WALLET_SUBMIT: Schema = {
+  type: 'object',
+  description: 'send JSON `{ "nonce": "<from …/wallets/statement>", "signature": "0x…" }`',
+  required: ['nonce', 'signature'],
+  additionalProperties: false,
+  properties: { nonce: NONCE, signature: SIGNATURE }
+}
+
+export const WALLET_STATEMENT: Schema = {
+  type: 'object',
+  description: 'send JSON `{ "account": "eip155:1:0x…" }`',
+  required: ['account'],
+  additionalProperties: false,
+  properties: {
+    account: { type: 'string', minLength: 1, maxLength: 256, description: 'the wallet account (CAIP-10)' },
+    identity: hexIdSchema('the identity to link (default: this node\'s in the context)'),
+    expiresInMs: { type: 'integer', minimum: 60_000, maximum: MAX_LINK_LIFETIME_MS },
+    purpose: { type: 'string', enum: ['unlink'], description: 'leave it out for a link' }
+  }
+}
+
+export const WALLET_UNLINK: Schema = {
+  type: 'object',
+  description: 'send `{ "identity": "<64 hex>" }`, or the wallet\'s `{ "nonce", "signature" }` over an unlink statement',
+  additionalProperties: false,
+  properties: { identity: hexIdSchema('this node\'s identity whose link to drop'), nonce: NONCE, signature: SIGNATURE }
 }
 
 export function walletRoutes ({ node }: ApiComponents): Router {
   const router = Router()
   const json = jsonBody()
 
-  router.post('/admin/contexts/:id/wallets/statement', json, async (req, res) => {
-    query(req, [])
-    const contextId = hexId(req.params.id, 'params.id')
-    const body = object(req.body, 'request body', 'send JSON `{ "account": "eip155:1:0x…" }`')
-    only(body, ['account', 'identity', 'expiresInMs', 'purpose'], 'body')
-    const request: WalletStatementRequest = { account: requiredString(body, 'account', 'body', 256) }
-    const identity = optionalHexId(body, 'identity', 'body')
-    const expiresInMs = optionalInteger(body, 'expiresInMs', 'body', 60_000, MAX_LINK_LIFETIME_MS)
-    if (identity !== undefined) request.identity = identity
-    if (expiresInMs !== undefined) request.expiresInMs = expiresInMs
-    if (body.purpose !== undefined) request.purpose = oneOf(body.purpose, 'body.purpose', ['unlink'] as const, 'leave it out for a link')
-    res.status(201).json(await node.walletStatement(contextId, request))
+  router.post('/admin/contexts/:id/wallets/statement', json, validated({ params: CONTEXT_PARAMS, body: WALLET_STATEMENT }), async (_req, res) => {
+    const { params, body } = input<WalletStatementRequest>(res)
+    res.status(201).json(await node.walletStatement(params.id, body))
   })
 
-  router.post('/admin/contexts/:id/wallets', json, async (req, res) => {
-    query(req, [])
-    const contextId = hexId(req.params.id, 'params.id')
-    const body = object(req.body, 'request body', SUBMIT_HOW)
-    only(body, ['nonce', 'signature'], 'body')
-    res.status(201).json(await node.linkWallet(contextId, walletSubmit(body, 'body')))
+  router.post('/admin/contexts/:id/wallets', json, validated({ params: CONTEXT_PARAMS, body: WALLET_SUBMIT }), async (_req, res) => {
+    const { params, body } = input<WalletSubmit>(res)
+    res.status(201).json(await node.linkWallet(params.id, body))
   })
 
-  router.get('/admin/contexts/:id/wallets', async (req, res) => {
-    const q = query(req, ['identity', 'recheck'])
-    const contextId = hexId(req.params.id, 'params.id')
-    const options: { identity?: string, recheck?: boolean } = {}
-    if (q.identity !== undefined) options.identity = hexId(q.identity, 'query.identity')
-    const recheck = queryFlag(q.recheck, 'query.recheck')
-    if (recheck !== undefined) options.recheck = recheck
-    res.json({ links: await node.walletLinks(contextId, options) })
+  const listQuery = { identity: hexIdSchema('only this identity\'s links'), recheck: { type: 'boolean', description: 'ask each wallet again now' } } as const
+  router.get('/admin/contexts/:id/wallets', validated({ params: CONTEXT_PARAMS, query: listQuery }), async (_req, res) => {
+    const { params, query } = input(res)
+    res.json({ links: await node.walletLinks(params.id, query) })
   })
 
-  router.delete('/admin/contexts/:id/wallets/:account', json, async (req, res) => {
-    query(req, [])
-    const contextId = hexId(req.params.id, 'params.id')
-    const account = String(req.params.account)
-    const body = req.body === undefined || (typeof req.body === 'object' && req.body !== null && Object.keys(req.body as object).length === 0) ? {} : object(req.body, 'request body')
-    only(body, ['identity', 'nonce', 'signature'], 'body')
-    const identity = optionalHexId(body, 'identity', 'body')
-    const wallet = body.nonce !== undefined || body.signature !== undefined ? walletSubmit(body, 'body') : undefined
-    res.json(await node.unlinkWallet(contextId, account, { ...(identity !== undefined ? { identity } : {}), ...(wallet !== undefined ? { wallet } : {}) }))
+  const unlinkParams = { ...CONTEXT_PARAMS, account: { type: 'string', minLength: 1, maxLength: 256, description: 'the wallet account (CAIP-10)' } } as const
+  router.delete('/admin/contexts/:id/wallets/:account', json, validated({ params: unlinkParams, body: WALLET_UNLINK, bodyOptional: true }), async (_req, res) => {
+    const { params, body } = input<{ identity?: string, nonce?: string, signature?: string } | undefined>(res)
+    const options: { identity?: string, wallet?: WalletSubmit } = {}
+    if (body?.identity !== undefined) options.identity = body.identity
+    if (body?.nonce !== undefined || body?.signature !== undefined) options.wallet = check(WALLET_SUBMIT, { nonce: body.nonce, signature: body.signature }, 'body') as WalletSubmit
+    res.json(await node.unlinkWallet(params.id, params.account, options))
   })
 
   return router

@@ -8,7 +8,7 @@ import { join } from 'node:path'
 import { Router } from 'express'
 import type { Response } from 'express'
 import { NotBuiltError } from '../../errors/index.ts'
-import { query } from '../validate.ts'
+import { validated } from '../schema.ts'
 
 export const UI_DIR = import.meta.dirname
 export const UI_BUILD_DIR = join(UI_DIR, 'build')
@@ -37,14 +37,12 @@ export const UI_PATHS: readonly string[] = ['/', ...Object.keys(ASSETS)]
 export function uiRoutes (): Router {
   const router = Router()
   const shell = readFileSync(join(UI_DIR, 'index.html'))
-  router.get('/', (req, res) => {
-    query(req, [])
+  router.get('/', validated({}), (_req, res) => {
     secure(res)
     res.type('html').send(shell)
   })
   for (const [path, asset] of Object.entries(ASSETS)) {
-    router.get(path, (req, res) => {
-      query(req, [])
+    router.get(path, validated({}), (_req, res) => {
       if (!existsSync(asset.file)) {
         throw new NotBuiltError('the admin page is not built', { hint: 'run `node scripts/build-ui.ts` (npm install and npm test run it)' })
       }
