@@ -42,8 +42,6 @@ export interface RouteSchema {
   bodyOptional?: boolean
   /** Also accepts a raw body of this media type; the route then checks the body itself (either form). */
   rawBody?: string
-  /** What the route answers (for the document). */
-  summary?: string
 }
 
 export const HEX_ID_PATTERN = '^[0-9a-fA-F]{64}$'
@@ -103,13 +101,16 @@ function checkObject (schema: Schema, value: unknown, where: string): Record<str
 
 function checkString (schema: Schema, value: unknown, where: string): unknown {
   if (schema.enum !== undefined) return oneOf(value, where, schema.enum, schema.description)
+  if (schema.pattern !== undefined) {
+    // The pattern's validator names the kind of field ("a 64-character hex id") for any wrong value.
+    const validator = PATTERNS[schema.pattern]
+    if (validator === undefined) throw new Error(`schema pattern ${schema.pattern} has no validator in PATTERNS`)
+    return validator(value, where)
+  }
   if (typeof value !== 'string') throw new InvalidInputError(`${where} must be a string`, { details: `got ${kind(value)}` })
   if (value.length < (schema.minLength ?? 0)) throw new InvalidInputError(`${where} must not be empty`)
   if (schema.maxLength !== undefined && value.length > schema.maxLength) throw new InvalidInputError(`${where} is longer than ${schema.maxLength} characters`)
-  if (schema.pattern === undefined) return value
-  const validator = PATTERNS[schema.pattern]
-  if (validator === undefined) throw new Error(`schema pattern ${schema.pattern} has no validator in PATTERNS`)
-  return validator(value, where)
+  return value
 }
 
 function checkOneOf (schema: Schema, value: unknown, where: string): unknown {

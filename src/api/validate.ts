@@ -29,40 +29,12 @@ export function only (obj: Record<string, unknown>, allowed: readonly string[], 
   }
 }
 
-export function requiredString (obj: Record<string, unknown>, key: string, where: string, max = 1024): string {
-  const value = obj[key]
-  if (value === undefined) throw missing(where, key, 'a string')
-  return checkString(value, `${where}.${key}`, max)
-}
-
-export function optionalString (obj: Record<string, unknown>, key: string, where: string, max = 1024): string | undefined {
-  const value = obj[key]
-  return value === undefined ? undefined : checkString(value, `${where}.${key}`, max)
-}
-
 /** A 64-character hex id, returned lowercased. */
 export function hexId (value: unknown, field: string): string {
   if (typeof value !== 'string' || !HEX_ID.test(value)) {
     throw new InvalidInputError(`${field} must be a 64-character hex id`, { details: `got ${kind(value)}` })
   }
   return value.toLowerCase()
-}
-
-export function requiredHexId (obj: Record<string, unknown>, key: string, where: string): string {
-  if (obj[key] === undefined) throw missing(where, key, 'a 64-character hex id')
-  return hexId(obj[key], `${where}.${key}`)
-}
-
-export function optionalHexId (obj: Record<string, unknown>, key: string, where: string): string | undefined {
-  return obj[key] === undefined ? undefined : hexId(obj[key], `${where}.${key}`)
-}
-
-/** An optional boolean field. */
-export function optionalBoolean (obj: Record<string, unknown>, key: string, where: string): boolean | undefined {
-  const value = obj[key]
-  if (value === undefined) return undefined
-  if (typeof value !== 'boolean') throw new InvalidInputError(`${where}.${key} must be true or false`, { details: `got ${kind(value)}` })
-  return value
 }
 
 /** An integer from `min` to `max` (a JSON number). */
@@ -77,10 +49,6 @@ export function integer (value: unknown, field: string, min: number, max: number
 export function queryInteger (value: string | undefined, field: string, min: number, max: number): number | undefined {
   if (value === undefined) return undefined
   return integer(/^[0-9]{1,16}$/.test(value) ? Number(value) : value, field, min, max)
-}
-
-export function optionalInteger (obj: Record<string, unknown>, key: string, where: string, min: number, max: number): number | undefined {
-  return obj[key] === undefined ? undefined : integer(obj[key], `${where}.${key}`, min, max)
 }
 
 /** One of a fixed set of strings. */
@@ -188,6 +156,3 @@ function checkString (value: unknown, field: string, max: number): string {
   return value
 }
 
-function missing (where: string, key: string, what: string): InvalidInputError {
-  return new InvalidInputError(`missing ${where}.${key}`, { details: `${where}.${key} must be ${what}` })
-}

@@ -16,6 +16,12 @@ import { Uint8ArrayList } from 'uint8arraylist'
 import { nesting } from '../../src/api/middleware/body.ts'
 import { MAX_JSON_DEPTH } from '../../src/api/constants.ts'
 import * as v from '../../src/api/validate.ts'
+import { RPC_PARAMS } from '../../src/api/jsonrpc.ts'
+import { CREATE_CONTEXT } from '../../src/api/routes/contexts.ts'
+import { INVITE, JOIN } from '../../src/api/routes/invitations.ts'
+import { PROPOSE } from '../../src/api/routes/proposals.ts'
+import { WALLET_STATEMENT } from '../../src/api/routes/wallets.ts'
+import { check, hexIdSchema, NAME_SCHEMA } from '../../src/api/schema.ts'
 import { equalBytes, toHex, utf8 } from '../../src/crypto/bytes.ts'
 import { generateKeyPair, sign, type KeyPair } from '../../src/crypto/ed25519.ts'
 import { sha256 } from '../../src/crypto/hash.ts'
@@ -435,21 +441,24 @@ const cborSample = ['identity', new Uint8Array(32), new Uint8Array(32), new Uint
 const replacer = (_k: string, value: unknown): unknown => value instanceof Uint8Array ? hex(value) : value
 
 // ---------------------------------------------------------------------------------------
-// API bodies (src/api/validate.ts): the checks every route runs on parsed JSON, path and
+// API bodies (src/api/validate.ts, src/api/schema.ts): the checks every route runs on parsed JSON, path and
 // query strings, with any JSON value (bounded in depth, as the body parser bounds it).
 
 type Check = (value: unknown) => unknown
 const API_CHECKS: Array<[string, Check]> = [
   ['object', (x) => v.object(x, 'request body')],
   ['only', (x) => { v.only(v.object(x, 'body'), ['applicationId', 'initArgs', 'anchor'], 'body') }],
-  ['requiredString', (x) => v.requiredString(v.object(x, 'body'), 'invitation', 'body', 16 * 1024)],
-  ['optionalString', (x) => v.optionalString(v.object(x, 'body'), 'rpc', 'body')],
   ['hexId', (x) => v.hexId(x, 'params.id')],
-  ['requiredHexId', (x) => v.requiredHexId(v.object(x, 'body'), 'applicationId', 'body')],
-  ['optionalHexId', (x) => v.optionalHexId(v.object(x, 'body'), 'identity', 'body')],
-  ['optionalBoolean', (x) => v.optionalBoolean(v.object(x, 'body'), 'open', 'body')],
   ['integer', (x) => v.integer(x, 'body.maxUses', 1, 1000)],
-  ['optionalInteger', (x) => v.optionalInteger(v.object(x, 'body'), 'expiresInMs', 'body', 1, 2 ** 40)],
+  // The routes' request schemas (src/api/schema.ts), as the routes check them.
+  ['check CREATE_CONTEXT', (x) => check(CREATE_CONTEXT, x, 'body')],
+  ['check JOIN', (x) => check(JOIN, x, 'body')],
+  ['check INVITE', (x) => check(INVITE, x, 'body')],
+  ['check PROPOSE', (x) => check(PROPOSE, x, 'body')],
+  ['check WALLET_STATEMENT', (x) => check(WALLET_STATEMENT, x, 'body')],
+  ['check RPC_PARAMS', (x) => check(RPC_PARAMS, x, 'params')],
+  ['check hexIdSchema', (x) => check(hexIdSchema(), x, 'params.id')],
+  ['check NAME_SCHEMA', (x) => check(NAME_SCHEMA, x, 'query.name')],
   ['queryInteger', (x) => v.queryInteger(typeof x === 'string' ? x : JSON.stringify(x), 'query.limit', 1, 1_000_000)],
   ['queryFlag', (x) => v.queryFlag(typeof x === 'string' ? x : JSON.stringify(x), 'query.rejected')],
   ['oneOf', (x) => v.oneOf(x, 'body.role', ['member', 'reader'])],

@@ -1,14 +1,14 @@
 // GET /openapi.json — an OpenAPI 3.1 document of the node's HTTP API, made from the app's
-// mounted routes (src/api/openapi/routes.ts) and the JSON-RPC method table (jsonrpc.ts),
-// so it cannot list a route that does not exist nor miss one that does.
-//
-// Request bodies are not described field by field: the routes check their input with
-// imperative validators (validate.ts), not schemas, and a hand-kept copy here would drift.
+// mounted routes (src/api/openapi/routes.ts) and the schemas their validators check
+// (src/api/schema.ts), and for /jsonrpc the envelope and params of jsonrpc.ts: it cannot
+// list a route that does not exist, miss one that does, or describe input a route refuses.
 
 import type { Express } from 'express'
-import { METHODS } from '../jsonrpc.ts'
+import { RPC_REQUEST } from '../jsonrpc.ts'
+import type { Schema } from '../schema.ts'
 import { UI_PATHS } from '../ui/serve.ts'
 import { mountedRoutes, openApiPath } from './routes.ts'
+import type { MountedRoute } from './routes.ts'
 
 /** Paths answered without the admin token. */
 export const PUBLIC_PATHS: ReadonlySet<string> = new Set(['/health', '/openapi.json', ...UI_PATHS])
@@ -30,26 +30,6 @@ const ERROR_BODY = {
   }
 }
 
-const RPC_REQUEST = {
-  type: 'object',
-  required: ['jsonrpc', 'id', 'method', 'params'],
-  properties: {
-    jsonrpc: { const: '2.0' },
-    id: { type: ['string', 'number', 'null'] },
-    method: { enum: Object.keys(METHODS) },
-    params: {
-      type: 'object',
-      required: ['contextId', 'method'],
-      properties: {
-        contextId: { type: 'string', pattern: '^[0-9a-fA-F]{64}$' },
-        method: { type: 'string' },
-        args: {},
-        executor: { type: 'string', pattern: '^[0-9a-fA-F]{64}$' }
-      }
-    }
-  }
-}
-
 export function openApiDocument (app: Express, version: string): Record<string, unknown> {
   const paths: Record<string, Record<string, unknown>> = {}
   for (const route of mountedRoutes(app)) {
@@ -63,13 +43,11 @@ export function openApiDocument (app: Express, version: string): Record<string, 
         default: { description: 'an error', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } }
       }
     }
-    if (params.length > 0) {
-      operation.parameters = params.map((name) => ({ name, in: 'path', required: true, schema: { type: 'string' } }))
-    }
+    const parameters = parametersOf(route, params)
+    if (parameters.length > 0) operation.parameters = parameters
+    const requestBody = requestBodyOf(route)
+    if (requestBody !== undefined) operation.requestBody = requestBody
     if (PUBLIC_PATHS.has(route.path)) operation.security = []
-    if (route.path === '/jsonrpc') {
-      operation.requestBody = { required: true, content: { 'application/json': { schema: { $ref: '#/components/schemas/JsonRpcRequest' } } } }
-    }
     paths[path] ??= {}
     paths[path][method] = operation
   }
@@ -81,9 +59,34 @@ export function openApiDocument (app: Express, version: string): Record<string, 
     paths,
     components: {
       securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'the admin token in <home>/token' } },
-      schemas: { Error: ERROR_BODY, JsonRpcRequest: RPC_REQUEST }
+      schemas: { Error: ERROR_BODY, JsonRpcRequest: RPC_REQUEST as Record<string, unknown> }
     }
   }
+}
+
+/** Path parameters (each named in the path) and query parameters, with their schemas. */
+function parametersOf (route: MountedRoute, pathParams: string[]): Array<Record<string, unknown>> {
+  const schemas = route.schema?.params ?? {}
+  return [
+    ...pathParams.map((name) => ({ name, in: 'path', required: true, ...describedSchema(schemas[name] ?? { type: 'string' }) })),
+    ...Object.entries(route.schema?.query ?? {}).map(([name, schema]) => ({ name, in: 'query', required: false, ...describedSchema(schema) }))
+  ]
+}
+
+/** A parameter's description lifted out of its schema (where OpenAPI shows it). */
+function describedSchema (schema: Schema): { schema: Schema, description?: string } {
+  const { description, ...rest } = schema
+  return description !== undefined ? { schema: rest, description } : { schema: rest }
+}
+
+function requestBodyOf (route: MountedRoute): Record<string, unknown> | undefined {
+  // /jsonrpc checks its envelope itself, to answer in JSON-RPC form (jsonrpc.ts).
+  if (route.path === '/jsonrpc') return { required: true, content: { 'application/json': { schema: { $ref: '#/components/schemas/JsonRpcRequest' } } } }
+  const { body, bodyOptional, rawBody } = route.schema ?? {}
+  if (body === undefined || body === 'none') return undefined
+  const content: Record<string, unknown> = { 'application/json': { schema: body } }
+  if (rawBody !== undefined) content[rawBody] = {}
+  return { required: bodyOptional !== true, content, ...(rawBody !== undefined ? { description: `JSON, or the raw ${rawBody} bytes` } : {}) }
 }
 
 function operationId (method: string, path: string): string {

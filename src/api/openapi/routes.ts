@@ -1,18 +1,22 @@
 // The routes an express app has mounted, read from its router stack: the one list the
-// OpenAPI document is made from, so a new route is documented by being mounted.
+// OpenAPI document is made from, so a new route is documented by being mounted, with the
+// schema its `validated(…)` middleware checks (schema.ts).
 
 import type { Express } from 'express'
+import type { RouteSchema } from '../schema.ts'
 
 export interface MountedRoute {
   /** Upper-case HTTP method. */
   method: string
   /** The express path, `/admin/contexts/:id`. */
   path: string
+  /** What the route's validator checks; undefined: the route has none. */
+  schema?: RouteSchema
 }
 
 interface Layer {
-  route?: { path: unknown, methods: Record<string, boolean> }
-  handle?: { stack?: Layer[] }
+  route?: { path: unknown, methods: Record<string, boolean>, stack: Layer[] }
+  handle?: { stack?: Layer[], schema?: RouteSchema }
 }
 
 export function mountedRoutes (app: Express): MountedRoute[] {
@@ -27,7 +31,8 @@ export function mountedRoutes (app: Express): MountedRoute[] {
           const key = `${method.toUpperCase()} ${layer.route.path}`
           if (seen.has(key)) continue
           seen.add(key)
-          out.push({ method: method.toUpperCase(), path: layer.route.path })
+          const schema = layer.route.stack.find((l) => l.handle?.schema !== undefined)?.handle?.schema
+          out.push({ method: method.toUpperCase(), path: layer.route.path, ...(schema !== undefined ? { schema } : {}) })
         }
       } else if (layer.handle?.stack != null) {
         walk(layer.handle.stack)
