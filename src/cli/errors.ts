@@ -35,3 +35,8 @@ export class NodeResponseError extends MoorageError {
     this.remoteName = typeof remote.name === 'string' ? remote.name : 'Error'
   }
 }
+
+/** A node `moor devnet --nodes` runs did not start or did not reach the others. */
+export class DevnetNodeError extends MoorageError {
+  override name = 'DevnetNodeError'
+}
