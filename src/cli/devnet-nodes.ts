@@ -113,24 +113,29 @@ async function startNode (name: string, home: string, bootstrap: string[], init:
   })
   const info = await new Promise<StartedInfo>((resolve, reject) => {
     const timer = setTimeout(() => { fail(`${name} did not start within ${START_TIMEOUT_MS / 1000} s`) }, START_TIMEOUT_MS)
+    let settled = false
     const fail = (message: string): void => {
+      if (settled) return
+      settled = true
       clearTimeout(timer)
       child.kill('SIGKILL')
       reject(new DevnetNodeError(message, { details: early.trim().slice(-4000), hint: `its home is ${home}; \`moor node --home ${home}\` shows the same start` }))
     }
+    // One JSON document (maybe over several lines) once it serves.
     child.stdout!.on('data', (d: Buffer) => {
       stdout += d.toString()
-      const nl = stdout.indexOf('\n')
-      if (nl < 0) return
-      clearTimeout(timer)
-      try {
-        resolve(JSON.parse(stdout.slice(0, nl)) as StartedInfo)
-      } catch {
-        fail(`${name} printed something else than its address`)
+      let parsed: StartedInfo
+      try { parsed = JSON.parse(stdout) as StartedInfo } catch {
+        if (stdout.length > MAX_START_OUTPUT) fail(`${name} printed something else than its address`)
+        return
       }
+      settled = true
+      clearTimeout(timer)
+      resolve(parsed)
     })
     child.once('exit', (code, signal) => { fail(`${name} exited while starting (${signal ?? `code ${String(code)}`})`) })
   })
+  child.once('exit', (code, signal) => { init.onLog(name, `stopped (${signal ?? `exit code ${String(code)}`})`) })
   return { child, info }
 }
 
