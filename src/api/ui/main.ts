@@ -11,7 +11,7 @@ import { Login } from './views/login.ts'
 import { PeersView } from './views/peers.ts'
 import { short } from './views/parts.ts'
 
-/** How often the header's counts are re-read. */
+/** How often the header's counts are re-read (and at every change of view). */
 const STATUS_REFRESH_MS = 5000
 
 type Route = { view: 'contexts' } | { view: 'context', id: string } | { view: 'peers' } | { view: 'claims' }
@@ -32,7 +32,7 @@ function App (): VNode {
     read()
     const timer = setInterval(read, STATUS_REFRESH_MS)
     return () => { clearInterval(timer) }
-  }, [authed])
+  }, [authed, route])
 
   if (!authed || status === null) {
     return html`<${Login} error=${error} onToken=${(t: string) => { token.set(t); setError(null); setAuthed(true) }}/>`
