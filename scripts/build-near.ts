@@ -57,11 +57,14 @@ export async function checkNearModule (bytes: Uint8Array<ArrayBuffer>): Promise<
   return null
 }
 
-/** Builds the contract unless it is up to date; returns an error text or null. */
-export async function buildNearContract (force = false): Promise<string | null> {
+/**
+ * Builds the contract unless it is up to date; returns an error text or null. `say` gets the
+ * one line of what it did (a deployment passes a no-op: `moor devnet --json` owns stdout).
+ */
+export async function buildNearContract (force = false, say: (line: string) => void = console.log): Promise<string | null> {
   const rel = path.relative(ROOT, NEAR_CONTRACT_WASM)
   if (!force && upToDate()) {
-    console.log(`build-near: context_config up to date (${rel})`)
+    say(`build-near: context_config up to date (${rel})`)
     return null
   }
   const started = performance.now()
@@ -76,7 +79,7 @@ export async function buildNearContract (force = false): Promise<string | null> 
     rmSync(NEAR_CONTRACT_WASM, { force: true }) // never leave a bad module that looks up to date
     return problem
   }
-  console.log(`build-near: context_config -> ${rel} (${statSync(NEAR_CONTRACT_WASM).size} bytes, ${Math.round(performance.now() - started)} ms)`)
+  say(`build-near: context_config -> ${rel} (${statSync(NEAR_CONTRACT_WASM).size} bytes, ${Math.round(performance.now() - started)} ms)`)
   return null
 }
 

@@ -23,7 +23,7 @@ export interface NearDeploymentRecord {
 const TGAS = 10n ** 12n
 
 export async function deployNear (init: { rpc: string, account: string, key: string, funding?: bigint, name?: string, onDeploying?: (info: { chainId: string, deployer: string, balance: bigint }) => void }): Promise<NearDeploymentRecord> {
-  const problem = await buildNearContract()
+  const problem = await buildNearContract(false, () => {})
   if (problem !== null) throw new NearRpcError(`the NEAR contract does not build: ${problem}`)
   const provider = new JsonRpcProvider({ url: init.rpc })
   const deployer = new Account(init.account, provider, KeyPairSigner.fromSecretKey(init.key as KeyPairString))
