@@ -21,7 +21,7 @@ const NODE_FLAGS = JSON.parse(readFileSync(new URL('../../bin/node-flags.json', 
 const START_TIMEOUT_MS = 60_000
 /** Longest a node may take to stop on SIGTERM before it is killed. */
 const STOP_TIMEOUT_MS = 20_000
-/** Most output kept from a node that has not printed its address yet (for the error). */
+/** Most output kept from a node that has not printed its address yet (for the error), and longest log line. */
 const MAX_START_OUTPUT = 64 * 1024
 
 /** A devnet the nodes are configured for. */
@@ -51,16 +51,25 @@ export interface DevnetNodesInit {
 }
 
 export interface DevnetNodes {
-  nodes: DevnetNode[]
   /** Parent of the homes. */
   dir: string
+  /** The nodes, once every one sees every other (rejects if one does not start). */
+  ready: Promise<DevnetNode[]>
+  /** Stops the nodes started so far, also while `ready` is pending. */
   close: () => Promise<void>
 }
 
-export async function startDevnetNodes (init: DevnetNodesInit): Promise<DevnetNodes> {
+export function startDevnetNodes (init: DevnetNodesInit): DevnetNodes {
   const children: ChildProcess[] = []
-  const close = async (): Promise<void> => { await Promise.allSettled(children.map(stop)) }
-  try {
+  let closed = false
+  let closing: Promise<unknown> | undefined
+  // Once: a second SIGTERM would make a node exit without a clean stop.
+  const close = async (): Promise<void> => {
+    closed = true
+    closing ??= Promise.allSettled(children.map(stop))
+    await closing
+  }
+  const start = async (): Promise<DevnetNode[]> => {
     const nodes: DevnetNode[] = []
     for (let i = 1; i <= init.count; i++) {
       const name = `node${i}`
@@ -73,24 +82,24 @@ export async function startDevnetNodes (init: DevnetNodesInit): Promise<DevnetNo
         await writeRelayerKey(home, chain.kind, chain.key)
       }
       await readToken(home)
+      if (closed) throw new DevnetNodeError('stopped while the nodes were starting')
       init.onProgress(`${name}: starting…`)
       const bootstrap = nodes.flatMap((n) => ['--bootstrap', n.p2p[0]!])
-      const { child, info } = await startNode(name, home, bootstrap, init)
+      const { child, started } = startNode(name, home, bootstrap, init)
       children.push(child)
-      nodes.push({ name, home, token: tokenPath(home), ...info })
+      nodes.push({ name, home, token: tokenPath(home), ...await started })
     }
     init.onProgress('waiting for the nodes to connect to each other…')
     await connected(nodes)
-    return { nodes, dir: init.dir, close }
-  } catch (err) {
-    await close()
-    throw err
+    return nodes
   }
+  const ready = start().catch(async (err: unknown) => { await close(); throw err })
+  return { dir: init.dir, ready, close }
 }
 
 interface StartedInfo { url: string, nodeId: string, p2p: string[], pid: number }
 
-async function startNode (name: string, home: string, bootstrap: string[], init: DevnetNodesInit): Promise<{ child: ChildProcess, info: StartedInfo }> {
+function startNode (name: string, home: string, bootstrap: string[], init: DevnetNodesInit): { child: ChildProcess, started: Promise<StartedInfo> } {
   const env: NodeJS.ProcessEnv = { ...process.env, MOOR_HOME: '', MOOR_LOG: init.logLevel, MOOR_REEXEC: '1' }
   // A key in the environment would win over the dev key stored in the home.
   for (const m of CHAIN_MODULES.all()) delete env[m.payer.env]
@@ -110,8 +119,9 @@ async function startNode (name: string, home: string, bootstrap: string[], init:
       init.onLog(name, pending.slice(0, nl))
       pending = pending.slice(nl + 1)
     }
+    if (pending.length > MAX_START_OUTPUT) { init.onLog(name, pending); pending = '' }
   })
-  const info = await new Promise<StartedInfo>((resolve, reject) => {
+  const started = new Promise<StartedInfo>((resolve, reject) => {
     const timer = setTimeout(() => { fail(`${name} did not start within ${START_TIMEOUT_MS / 1000} s`) }, START_TIMEOUT_MS)
     let settled = false
     const fail = (message: string): void => {
@@ -136,7 +146,7 @@ async function startNode (name: string, home: string, bootstrap: string[], init:
     child.once('exit', (code, signal) => { fail(`${name} exited while starting (${signal ?? `code ${String(code)}`})`) })
   })
   child.once('exit', (code, signal) => { init.onLog(name, `stopped (${signal ?? `exit code ${String(code)}`})`) })
-  return { child, info }
+  return { child, started }
 }
 
 /** Resolves once every node lists every other among its peers. */
@@ -146,8 +156,13 @@ async function connected (nodes: DevnetNode[]): Promise<void> {
     const token = await readToken(node.home)
     const others = nodes.filter((n) => n !== node).map((n) => n.nodeId)
     for (;;) {
-      const res = await fetch(`${node.url}/admin/peers`, { headers: { authorization: `Bearer ${token}` } })
-      const peers = ((await res.json()) as { peers?: Array<{ peerId: string }> }).peers?.map((p) => p.peerId) ?? []
+      let peers: string[]
+      try {
+        const res = await fetch(`${node.url}/admin/peers`, { headers: { authorization: `Bearer ${token}` } })
+        peers = ((await res.json()) as { peers?: Array<{ peerId: string }> }).peers?.map((p) => p.peerId) ?? []
+      } catch (err) {
+        throw new DevnetNodeError(`${node.name} stopped answering at ${node.url}`, { details: (err as Error).message })
+      }
       if (others.every((id) => peers.includes(id))) break
       if (Date.now() > deadline) {
         throw new DevnetNodeError(`${node.name} did not connect to every other node within ${START_TIMEOUT_MS / 1000} s`, { details: `it sees ${peers.length === 0 ? 'no peer' : peers.join(', ')}` })

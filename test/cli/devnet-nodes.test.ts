@@ -3,7 +3,7 @@
 // anchored context, share it; Ctrl-C (SIGINT) stops everything and exits 0.
 import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
-import { readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { after, describe, it } from 'node:test'
 import { DEVNET_RELAYER_KEY } from '../../adapters/ethereum/constants.ts'
@@ -99,5 +99,27 @@ describe('moor devnet --nodes', () => {
     }
     assert.match(stderr, /\[node1\] stopped \(exit code 0\)/)
     assert.equal(stdout.trim().split('\n').length, 1, 'one line of JSON')
+  })
+
+  it('Ctrl-C while the nodes are starting stops the ones started, and exits 130', async () => {
+    const homes = join(dir.path, 'interrupted')
+    const child = spawn(process.execPath, [MOOR_BIN, 'devnet', 'ethereum', '--port', '0', '--nodes', '3', '--dir', homes], {
+      env: { ...process.env, MOOR_HOME: '', MOOR_ETH_KEY: '', MOOR_ETH_RELAYER_KEY: '' },
+      stdio: ['ignore', 'pipe', 'pipe']
+    })
+    let stderr = ''
+    child.stderr.on('data', (d: Buffer) => { stderr += d.toString() })
+    const exited = new Promise<{ code: number | null, signal: NodeJS.Signals | null }>((resolve) => { child.once('exit', (code, signal) => { resolve({ code, signal }) }) })
+    await until('node2 to be starting', () => {
+      if (child.exitCode !== null) throw new Error(`moor devnet exited (${child.exitCode}): ${stderr}`)
+      return stderr.includes('node2: starting')
+    }, 180_000, 20)
+    const first = JSON.parse(readFileSync(join(homes, 'node1', 'node.json'), 'utf8')) as { pid: number }
+    child.kill('SIGINT')
+    assert.deepEqual(await exited, { code: 130, signal: null }, stderr)
+    assert.equal(alive(first.pid), false, 'node1 stopped')
+    for (const name of ['node1', 'node2', 'node3']) assert.equal(existsSync(join(homes, name, 'node.json')), false, `${name} is not running`)
+    assert.doesNotMatch(stderr, /^error:/m, 'an interruption is not an error')
+    assert.doesNotMatch(stderr, /second SIGTERM/, 'each node is stopped once')
   })
 })

@@ -105,6 +105,7 @@ export const devnet: Command = {
 
     const chains: Array<{ m: ChainModule, chain: LaunchedDevnet }> = []
     let nodes: DevnetNodes | undefined
+    let started: { nodes: DevnetNode[], dir: string, temporary: boolean } | undefined
     let tempDir: string | undefined
     const closeAll = async (): Promise<void> => {
       await nodes?.close()
@@ -122,7 +123,7 @@ export const devnet: Command = {
       }
       if (nodeCount !== undefined) {
         const dir = dirArg !== undefined ? resolve(dirArg) : (tempDir = await mkdtemp(join(tmpdir(), 'moor-devnet-')))
-        nodes = await startDevnetNodes({
+        nodes = startDevnetNodes({
           count: nodeCount,
           dir,
           chains: chains.flatMap(({ m, chain }) => chain.deployment !== undefined ? [{ kind: m.kind, rpc: chain.rpc, contract: chain.deployment.record.contract, key: chain.key }] : []),
@@ -130,6 +131,7 @@ export const devnet: Command = {
           onLog: (name, line) => { status.done(); ctx.io.stderr(`[${name}] ${line}\n`) },
           onProgress: (message) => { status.set(`nodes: ${message}`) }
         })
+        started = { nodes: await nodes.ready, dir: nodes.dir, temporary: tempDir !== undefined }
       }
       status.done()
       const infos: DevnetInfo[] = []
@@ -142,7 +144,6 @@ export const devnet: Command = {
         infos.push({ m, chain, file: file ?? null, configured: configure ? ctx.home : null })
       }
       const node = configure ? await reloadRunningNode(ctx.home) : null
-      const started = nodes !== undefined ? { nodes: nodes.nodes, dir: nodes.dir, temporary: tempDir !== undefined } : undefined
       if (ctx.json) {
         const docs = infos.map((i) => ({ ...jsonOf(i), ...(configure ? { node } : {}) }))
         ctx.io.stdout(JSON.stringify(started !== undefined ? { devnets: docs, nodes: started.nodes, dir: started.dir } : docs.length === 1 ? docs[0] : { devnets: docs }) + '\n')
@@ -151,6 +152,8 @@ export const devnet: Command = {
       }
     } catch (err) {
       status.done()
+      // Ctrl-C while starting: what failed was stopped on purpose.
+      if (signals.received()) { await signals.stopped; return 130 }
       signals.cancel()
       await closeAll()
       throw err
@@ -223,16 +226,16 @@ function nodeLines (infos: DevnetInfo[], { nodes, dir, temporary }: { nodes: Dev
 
 /**
  * `stopped` resolves once the first SIGINT/SIGTERM has closed the devnets (a second signal
- * exits at once); `cancel` removes the handlers.
+ * exits at once); `cancel` removes the handlers; `received` says whether a signal came.
  */
-function closeOnSignal (close: () => Promise<void>): { stopped: Promise<void>, cancel: () => void } {
+function closeOnSignal (close: () => Promise<void>): { stopped: Promise<void>, cancel: () => void, received: () => boolean } {
   let onSignal = (): void => {}
+  let received = false
   const cancel = (): void => {
     process.off('SIGINT', onSignal)
     process.off('SIGTERM', onSignal)
   }
   const stopped = new Promise<void>((resolve, reject) => {
-    let received = false
     onSignal = (): void => {
       if (received) process.exit(130)
       received = true
@@ -241,5 +244,5 @@ function closeOnSignal (close: () => Promise<void>): { stopped: Promise<void>, c
   })
   process.on('SIGINT', onSignal)
   process.on('SIGTERM', onSignal)
-  return { stopped, cancel }
+  return { stopped, cancel, received: () => received }
 }
