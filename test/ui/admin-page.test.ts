@@ -117,6 +117,9 @@ describe('admin page', () => {
     await row.waitFor({ state: 'detached' })
     assert.equal(a.node.members(ctx).some((m) => m.identity === bIdentity), false)
     await until('B knows it was removed', () => b.node.getContext(ctx).removed !== null)
+    // The removal rotated the group key: the facts show A holding the new one.
+    assert.equal(a.node.syncStatus(ctx).awaitingKey, false)
+    await page.locator('dd.key-epoch', { hasText: new RegExp(`^${a.node.syncStatus(ctx).keyEpochNumber} *$`) }).waitFor()
     await page.getByRole('button', { name: 'Governance audit' }).click()
     await page.locator('table.audit tbody tr').first().waitFor()
     assert.ok(await page.locator('table.audit tbody tr').count() >= 6)

@@ -50,7 +50,7 @@ export function ContextView ({ id, back }: { id: string, back: () => void }): VN
       <dt>Anchor</dt><dd>${c.anchor.kind}${c.anchor.network !== undefined ? html` · ${c.anchor.network} · contract <${Id} id=${c.anchor.contract}/>` : null}</dd>
       <dt>Governance position</dt><dd>${gov.data !== null ? `${gov.data.total} ops · revision ${gov.data.revision} · threshold ${gov.data.threshold}` : '…'}</dd>
       <dt>This node</dt><dd><${Id} id=${c.identity}/> ${c.removed !== null ? html`<span class="error">removed by ${c.removed.by.slice(0, 12)}… at ${when(c.removed.at)}</span>` : null}</dd>
-      <dt>Key epoch</dt><dd>${s?.keyEpochNumber ?? '—'} ${s?.awaitingKey === true ? html`<span class="muted">(awaiting the key)</span>` : null}</dd>
+      <dt>Key epoch</dt><dd class="key-epoch">${s?.keyEpochNumber ?? '—'} ${s?.awaitingKey === true ? html`<span class="muted">(awaiting the key)</span>` : null}</dd>
       <dt>Root hash</dt><dd class="root-hash"><${Id} id=${c.rootHash} n=${24}/></dd>
       <dt>Heads</dt><dd>${c.heads.map((h: string) => html`<${Id} id=${h}/> `)}</dd>
       <dt>Deltas</dt><dd class="delta-count">${c.deltaCount}</dd>
