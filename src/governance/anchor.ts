@@ -144,8 +144,11 @@ export interface Genesis {
 export interface ChainWatchOptions {
   /** Deliver the context's changes from this position on first, then the live ones, with no gap. */
   from?: number | undefined
-  /** Told the position the feed has read up to, once every change up to it was delivered. */
-  onPosition?: ((position: Position) => void) | undefined
+  /**
+   * Told the position the feed has read up to, once every change up to it was delivered,
+   * and how many positions that is behind the newest one that counts (when the feed knows).
+   */
+  onPosition?: ((position: Position, behind?: number) => void) | undefined
 }
 
 /** Where to read a chain view: the confirmed head (default) or a past position. */

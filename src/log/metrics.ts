@@ -34,6 +34,13 @@ const chainPosition = new Gauge({
   registers: [processRegistry]
 })
 
+const chainLag = new Gauge({
+  name: 'moor_chain_feed_lag',
+  help: 'How many positions a chain-anchored context\'s feed position is behind the newest one that counts under the chain\'s finality (0: caught up)',
+  labelNames: ['chain', 'context'] as const,
+  registers: [processRegistry]
+})
+
 /** A delta event of the node's bus: `applied` is a local commit, `received` one from a peer. */
 export function countDeltaEvent (kind: string): void {
   if (kind === 'applied') deltas.inc({ event: 'committed' })
@@ -52,8 +59,9 @@ export function countSyncRun (): void {
   syncRuns.inc()
 }
 
-export function setChainPosition (chain: string, context: string, seq: number): void {
+export function setChainPosition (chain: string, context: string, seq: number, behind?: number): void {
   chainPosition.set({ chain, context }, seq)
+  if (behind !== undefined) chainLag.set({ chain, context }, behind)
 }
 
 /** A reason as a label of bounded variety: hex ids and numbers become `…`, at most 80 characters. */

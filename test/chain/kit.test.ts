@@ -105,6 +105,28 @@ describe('declared finality on the change feed', () => {
   })
 })
 
+describe('the change feed\'s position', () => {
+  it('tells a watcher how far behind the newest counted position it is, down to 0 once caught up', async () => {
+    const chain = new MemoryChain()
+    const anchor = new MemoryAnchor(chain, { feedRange: 10 })
+    const admin = generateKeyPair()
+    const { context } = await anchor.createContext({ application: new Uint8Array(32).fill(4), creator: admin })
+    const told: Array<{ seq: number, behind: number | undefined }> = []
+    anchor.watch(context, () => {}, { onPosition: (p, behind) => { told.push({ seq: p.seq, behind }) } })
+    await until('the feed at the head', () => told.at(-1)?.seq === chain.head())
+    assert.equal(told.at(-1)!.behind, 0)
+    // 35 positions at once: the feed reads them ten at a time, each step saying what is left.
+    chain.mine(35)
+    const head = chain.head()
+    await until('the feed at the new head', () => told.at(-1)?.seq === head)
+    const steps = told.filter((t) => t.seq > head - 35)
+    assert.ok(steps.length >= 4, `${steps.length} steps`)
+    for (const t of steps) assert.equal(t.behind, head - t.seq, `at ${t.seq}`)
+    assert.ok(steps.some((t) => (t.behind ?? 0) >= 10), 'it was told it was behind')
+    await anchor.close()
+  })
+})
+
 describe('reorgs on the change feed', () => {
   it('a reorg deeper than the remembered window undoes what the feed remembers, and the feed reads on', async () => {
     const chain = new MemoryChain()

@@ -245,6 +245,8 @@ export interface MemoryAnchorInit {
   finalityTag?: string
   pollIntervalMs?: number
   txTimeoutMs?: number
+  /** Most positions the feed reads at once (default 100). */
+  feedRange?: number
   logger?: Logger
 }
 
@@ -275,7 +277,7 @@ export class MemoryAnchor implements ChainAnchor {
       finality: this.finality,
       pollIntervalMs: this.pollIntervalMs,
       reorgDepth: init.reorgDepth ?? 64,
-      range: 100,
+      range: init.feedRange ?? 100,
       logger: (init.logger ?? silentLogger).child('memory-chain'),
       // A new feed starts at the newest position this anchor wrote at, so nothing after it is missed.
       lastSeen: () => this.lastSeen

@@ -17,7 +17,8 @@
 // from that position up to the feed's are read and delivered to it alone, so it sees
 // every change once, with no gap between the history and the live feed. A watcher may
 // also follow the feed's position (`onPosition`): told after each poll that advanced,
-// once the changes up to that position were delivered.
+// once the changes up to that position were delivered, and how many positions it is behind
+// the newest one that counts.
 import { toHex } from '../../crypto/bytes.ts'
 import type { Logger } from '../../log/index.ts'
 import type { AnchorChange, ChainChange, ChainWatchOptions, Finality, Position } from '../../governance/anchor.ts'
@@ -51,7 +52,7 @@ type Listener = (change: AnchorChange) => void
 
 interface Watcher {
   listener: Listener
-  onPosition: ((p: Position) => void) | undefined
+  onPosition: ((p: Position, behind: number) => void) | undefined
   /** History still to deliver from this position; undefined once caught up. */
   from: number | undefined
 }
@@ -64,6 +65,8 @@ export class ChangeFeed {
   private readonly watchers = new Map<string, Set<Watcher>>()
   private readonly told = new WeakMap<Watcher, number>()
   private cursor: Position | undefined
+  /** The newest position that counted at the last poll. */
+  private confirmedSeq = 0
   private marks: Position[] = []
   private delivered: Delivered[] = []
   private timer: NodeJS.Timeout | undefined
@@ -169,6 +172,7 @@ export class ChangeFeed {
     const { source } = this.init
     const confirmed = await confirmedPosition(source, this.init.finality)
     if (confirmed === undefined) return false
+    this.confirmedSeq = confirmed.seq
     if (this.cursor === undefined) {
       const start = Math.min(this.init.lastSeen?.() ?? confirmed.seq, confirmed.seq)
       const id = start === confirmed.seq ? confirmed.id : await source.idAt(start)
@@ -240,7 +244,7 @@ export class ChangeFeed {
   private tellOne (w: Watcher, cursor: Position): void {
     if (w.onPosition === undefined || w.from !== undefined || this.told.get(w) === cursor.seq) return
     this.told.set(w, cursor.seq)
-    try { w.onPosition({ ...cursor }) } catch (err) { this.init.logger.warn('anchor watcher failed', { error: (err as Error).message }) }
+    try { w.onPosition({ ...cursor }, Math.max(0, this.confirmedSeq - cursor.seq)) } catch (err) { this.init.logger.warn('anchor watcher failed', { error: (err as Error).message }) }
   }
 
   private async rollback (): Promise<void> {

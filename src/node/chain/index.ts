@@ -129,7 +129,7 @@ export class ChainGovernance {
     const live = (): boolean => t.watching === watching && this.tracked.get(t.hex) === t
     t.unwatch = t.adapter.watch(t.ctx, (change) => { this.enqueue(t, async () => { if (live()) await this.onChange(t, change as ChainChange) }) }, {
       from,
-      onPosition: (p) => { this.enqueue(t, async () => { if (live()) await this.onPosition(t, p) }) }
+      onPosition: (p, behind) => { this.enqueue(t, async () => { if (live()) await this.onPosition(t, p, behind) }) }
     })
   }
 
@@ -293,10 +293,10 @@ export class ChainGovernance {
     t.current = t.timeline.state
   }
 
-  private async onPosition (t: Tracked, p: Position): Promise<void> {
+  private async onPosition (t: Tracked, p: Position, behind: number | undefined): Promise<void> {
     if (this.tracked.get(t.hex) !== t) return
     t.through = p
-    setChainPosition(t.ref.kind, t.hex, p.seq)
+    setChainPosition(t.ref.kind, t.hex, p.seq, behind)
     await this.c.store.transaction(() => { this.putMeta(t) })
     this.c.onUpdate(t.ctx, { changed: false })
   }
