@@ -57,13 +57,19 @@ export const near: ChainModule = {
   },
   endpoints: { [DEVNET_CHAIN_ID]: `http://127.0.0.1:${DEVNET_PORT}`, testnet: 'https://rpc.testnet.near.org', mainnet: 'https://rpc.mainnet.near.org' },
 
-  // Agreement of ≥ 2 endpoints at a final block, labelled `quorum`: not a proof (docs/claims.md).
+  // State: agreement of ≥ 2 endpoints at a final block (`quorum`, not a proof); outcomes:
+  // the light client from a pinned checkpoint (`light-client`) (docs/claims.md).
   claims: {
     kinds: NEAR_KINDS,
     parse: (statement) => parseNearStatement(statement, account),
     async verify (statement, init) {
+      const s = statement as unknown as NearStatement
+      if (s.kind === 'outcome') {
+        const { verifyNearOutcome } = await import('./claims/outcome.ts')
+        return await verifyNearOutcome(s, init)
+      }
       const { verifyNearClaim } = await import('./claims/verify.ts')
-      return await verifyNearClaim(statement as unknown as NearStatement, init)
+      return await verifyNearClaim(s, init)
     }
   },
 
