@@ -69,15 +69,17 @@ function path (v: unknown, what: string): MerklePathItem[] {
 function innerLite (v: unknown): BlockHeaderInnerLiteView {
   if (!isRec(v)) return reject('malformed inner_lite')
   if (typeof v.height !== 'number' || !Number.isSafeInteger(v.height) || v.height < 0) reject('malformed inner_lite.height')
-  if (typeof v.timestamp_nanosec !== 'string' || !DIGITS.test(v.timestamp_nanosec) || BigInt(v.timestamp_nanosec) >= 2n ** 64n) reject('malformed inner_lite.timestamp_nanosec')
+  // Older nodes write the nanoseconds as a string in `timestamp`; newer ones in `timestamp_nanosec` too.
+  const ns = v.timestamp_nanosec ?? (typeof v.timestamp === 'string' ? v.timestamp : undefined)
+  if (typeof ns !== 'string' || !DIGITS.test(ns) || BigInt(ns) >= 2n ** 64n) reject('malformed inner_lite.timestamp_nanosec')
   return {
     height: v.height as number,
     epoch_id: hashField(v.epoch_id, 'inner_lite.epoch_id'),
     next_epoch_id: hashField(v.next_epoch_id, 'inner_lite.next_epoch_id'),
     prev_state_root: hashField(v.prev_state_root, 'inner_lite.prev_state_root'),
     outcome_root: hashField(v.outcome_root, 'inner_lite.outcome_root'),
-    timestamp: Number(v.timestamp_nanosec),
-    timestamp_nanosec: v.timestamp_nanosec as string,
+    timestamp: Number(ns),
+    timestamp_nanosec: ns as string,
     next_bp_hash: hashField(v.next_bp_hash, 'inner_lite.next_bp_hash'),
     block_merkle_root: hashField(v.block_merkle_root, 'inner_lite.block_merkle_root')
   }
@@ -115,7 +117,7 @@ function signature (v: unknown, i: number): string | null {
 export function parseBlockView (v: unknown): LightClientBlockView {
   if (!isRec(v)) return reject('malformed light-client block')
   const lite = parseBlockLite(v)
-  if (!Array.isArray(v.approvals_after_next) || v.approvals_after_next.length > MAX_PRODUCERS) reject('malformed approvals_after_next')
+  if (!Array.isArray(v.approvals_after_next) || v.approvals_after_next.length > 2 * MAX_PRODUCERS) reject('malformed approvals_after_next')
   return {
     ...lite,
     next_block_inner_hash: hashField(v.next_block_inner_hash, 'next_block_inner_hash'),
@@ -147,10 +149,11 @@ export function acceptBlock (head: LightClientHead, view: LightClientBlockView):
   if (lite.epoch_id === headLite.next_epoch_id && view.next_bps === null) reject(`block ${lite.height} starts a new epoch but names no next block producers`)
   const producers = head.producers.get(lite.epoch_id)
   if (producers === undefined) return reject(`the block producers of epoch ${lite.epoch_id} (block ${lite.height}) are not known to the light client: it trusts producers from the epoch after its checkpoint on`, 'pin a checkpoint from an earlier epoch, or wait until the chain is in the next epoch')
-  if (view.approvals_after_next.length > producers.length) reject(`block ${lite.height} has ${view.approvals_after_next.length} approvals for ${producers.length} block producers`)
   const message = approvalMessage(next, lite.height + 2)
   let total = 0n
   let approved = 0n
+  // Approvals pair with the epoch's producers by position; at an epoch's edge nearcore's list also
+  // holds the next epoch's approvers, after them, which count for nothing here.
   for (let i = 0; i < producers.length; i++) {
     const bp = producers[i]!
     const stake = BigInt(bp.stake)
