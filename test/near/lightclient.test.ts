@@ -18,6 +18,14 @@ import { base58Encode } from '../../adapters/near/base58.ts'
 import { generateKeyPair } from '../../src/crypto/ed25519.ts'
 import { sha256 } from '../../src/crypto/hash.ts'
 import type { ClaimVerifyInit } from '../../src/claims/types.ts'
+import { readFileSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { createApiServer } from '../../src/api/index.ts'
+import { silentLogger } from '../../src/log/index.ts'
+import { initHome, loadConfig, readToken } from '../../src/node/config.ts'
+import { createNode } from '../../src/node/index.ts'
+import { moor } from '../helpers/cli.ts'
+import { tempDir } from '../helpers/tmp.ts'
 import { lyingProxy, type LyingProxy } from '../claims/proxy.ts'
 import { nearFixture, type NearFixture } from './harness.ts'
 
@@ -181,4 +189,45 @@ test('the checkpoint: needed, its header must hash to it, and the chain must hav
   while (chain.epochOf(chain.final.height - 1) !== chain.epochOf(chain.final.height) || chain.epochOf(chain.final.height - 1) !== chain.epochOf(chain.head.height - 2)) await f.devnet.fastForward(1)
   const same = chain.blockAt(chain.final.height - 1)!
   await assert.rejects(followFromCheckpoint(rpcOf(f.devnet.url), { number: same.height, hash: same.hash }), rejected(/block producers of epoch \w+ \(block \d+\) are not known to the light client/))
+})
+
+test('through a node (claims.near with a checkpoint) and the CLI: an outcome rests on the light client, a balance still on agreement', async () => {
+  const home = tempDir('moor-near-lightclient-')
+  try {
+    await initHome(home.path, { apiPort: 0, p2pPort: 0 })
+    const file = join(home.path, 'config.json')
+    writeFileSync(file, JSON.stringify({ ...JSON.parse(readFileSync(file, 'utf8')), claims: { near: { rpc: [f.devnet.url, liar.url], checkpoint } } }))
+    const token = await readToken(home.path)
+    const node = await createNode({ home: home.path, config: await loadConfig(home.path, { logger: silentLogger }), logger: silentLogger })
+    const server = createApiServer({ node, host: '127.0.0.1', port: 0, token, logger: silentLogger })
+    const url = (await server.listen()).url
+    try {
+      const ask = async (statement: unknown): Promise<{ status: number, json: any }> => {
+        const res = await fetch(`${url}/admin/claims/verify`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ chain: 'near', statement }) })
+        return { status: res.status, json: await res.json() }
+      }
+      const ok = await ask(outcome('transaction', tx, relayer))
+      assert.equal(ok.status, 200, JSON.stringify(ok.json))
+      assert.equal(ok.json.restsOn, 'light-client')
+      assert.equal(ok.json.block.hash, f.devnet.chain.txs.get(tx)!.blockHash)
+      assert.equal((await ask({ kind: 'balance', account: relayer })).json.restsOn, 'quorum')
+      try {
+        liar.lie = { method: 'EXPERIMENTAL_light_client_proof', alter: (p: LightClientProofView) => ({ ...p, block_proof: [] }) }
+        // The first endpoint answers; the second (lying) one is not needed, so the claim holds.
+        assert.equal((await ask(outcome('transaction', tx, relayer))).status, 200)
+      } finally { liar.lie = undefined }
+    } finally {
+      await server.close()
+      await node.stop()
+    }
+    const cli = await moor(['claim', 'verify', 'near', JSON.stringify(outcome('transaction', tx, relayer)), '--rpc', liar.url, '--checkpoint', `${checkpoint.number}:${checkpoint.hash}`])
+    assert.equal(cli.code, 0, cli.stderr)
+    assert.match(cli.stdout, /rests on:\s+light-client \(a proof against headers signed by > 2\/3 of the block producers' stake, followed from the checkpoint\)/)
+    liar.lie = { method: 'EXPERIMENTAL_light_client_proof', alter: (p: LightClientProofView) => ({ ...p, block_proof: [] }) }
+    try {
+      const lie = await moor(['claim', 'verify', 'near', JSON.stringify(outcome('transaction', tx, relayer)), '--rpc', liar.url, '--checkpoint', `${checkpoint.number}:${checkpoint.hash}`])
+      assert.notEqual(lie.code, 0)
+      assert.match(lie.stderr, /does not lead to the head's block_merkle_root/)
+    } finally { liar.lie = undefined }
+  } finally { home.cleanup() }
 })
