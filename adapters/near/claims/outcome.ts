@@ -27,7 +27,7 @@ export function outcomeValue (o: ExecutionOutcomeView): string {
 async function proveAt (url: string, s: OutcomeStatement, checkpoint: { number: number, hash: string }): Promise<ClaimResult> {
   const rpc = async (method: string, params: unknown): Promise<unknown> => {
     const a = await call(url, method, params)
-    if (!a.ok) throw new ClaimRejectedError(`${url} answered ${method} with ${a.cause}`)
+    if (!a.ok) throw new ClaimRejectedError(`${url} answered ${method} with ${a.cause}`, a.cause === 'UNKNOWN_BLOCK' ? { hint: 'the endpoint has no such block: is the checkpoint a final block of this chain?' } : {})
     return a.result
   }
   const head = await followFromCheckpoint(rpc, checkpoint)

@@ -6,6 +6,27 @@ import { ClaimRejectedError } from '../../../src/claims/errors.ts'
 import { NearRpcError } from '../errors.ts'
 
 const TIMEOUT_MS = 15_000
+/** Largest answer read (a light-client proof carries an outcome's return value, up to a few MB as base64). */
+const MAX_ANSWER_BYTES = 16 * 1024 * 1024
+
+/** The body as text, refused beyond MAX_ANSWER_BYTES without reading the rest. */
+async function boundedText (res: Response): Promise<string> {
+  if (res.body === null) return ''
+  const reader = res.body.getReader()
+  const chunks: Uint8Array[] = []
+  let size = 0
+  for (;;) {
+    const { done, value } = await reader.read()
+    if (done) break
+    size += value.byteLength
+    if (size > MAX_ANSWER_BYTES) {
+      await reader.cancel()
+      throw new Error(`the answer exceeds ${MAX_ANSWER_BYTES} bytes`)
+    }
+    chunks.push(value)
+  }
+  return Buffer.concat(chunks).toString('utf8')
+}
 
 export type Answer = { ok: true, result: unknown } | { ok: false, cause: string }
 
@@ -15,7 +36,7 @@ export async function call (url: string, method: string, params: unknown): Promi
   try {
     const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ jsonrpc: '2.0', id: 'moorage', method, params }), signal: AbortSignal.timeout(TIMEOUT_MS) })
     if (!res.ok) throw new Error(`HTTP ${res.status}`)
-    body = await res.json()
+    body = JSON.parse(await boundedText(res))
   } catch (err) {
     throw new NearRpcError(`NEAR endpoint ${url} failed on ${method}: ${(err as Error).message}`, { cause: err })
   }
