@@ -8,6 +8,7 @@
 import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
+import { JsonRpcProvider } from 'near-api-js'
 import { near } from '../../adapters/near/index.ts'
 import { startNearDevnet } from '../../adapters/near/devnet/index.ts'
 import { call } from '../../adapters/near/claims/rpc.ts'
@@ -87,6 +88,13 @@ test('a transaction\'s and a receipt\'s outcome are proven from the checkpoint, 
   assert.ok(epochs >= 2, `the head is ${epochs} epochs after the checkpoint`)
   assert.ok(counts.get('next_light_client_block')! > epochs, 'one step per epoch, then the empty answer')
   assert.equal(head.hash, f.devnet.chain.blockAt(head.block.inner_lite.height)!.hash)
+
+  // near-api-js reads the same answers unmodified.
+  const provider = new JsonRpcProvider({ url: f.devnet.url })
+  const first = await provider.nextLightClientBlock({ last_block_hash: checkpoint.hash }) as unknown as LightClientBlockView
+  assert.equal(first.inner_lite.epoch_id, f.devnet.chain.blockAt(first.inner_lite.height)!.lite.epoch_id)
+  const proof = await provider.lightClientProof({ type: 'transaction', transaction_hash: tx, sender_id: relayer, light_client_head: head.hash } as never) as unknown as LightClientProofView
+  assert.equal(proof.outcome_proof.block_hash, record.blockHash)
 
   // Another signer's transaction of that hash does not exist.
   await assert.rejects(verify(outcome('transaction', tx, f.relayers[1]!.account), { endpoints: [f.devnet.url], checkpoint }), { name: 'ClaimRejectedError', message: /knows no transaction/ })
