@@ -188,10 +188,18 @@ test('a forged set of next block producers is rejected', async () => {
 test('the checkpoint: needed, its header must hash to it, and the chain must have left its epoch', async () => {
   await assert.rejects(verify(outcome('transaction', tx, relayer), { endpoints: [f.devnet.url] }), { name: 'InvalidClaimError', message: /light client, which starts from a pinned checkpoint/ })
   await assert.rejects(verify(outcome('transaction', tx, relayer), { endpoints: [f.devnet.url], checkpoint: { number: checkpoint.number, hash: f.devnet.chain.blockAt(checkpoint.number + 1)!.hash } }), rejected(/is at height \d+, not \d+/))
+  // A new endpoint (the heads followed are kept per endpoint and checkpoint).
+  const fresh = await lyingProxy(f.devnet.url)
   try {
-    liar.lie = { method: 'EXPERIMENTAL_light_client_block_proof', alter: (r: { block_header_lite: LightClientBlockView }) => ({ ...r, block_header_lite: { ...r.block_header_lite, inner_lite: { ...r.block_header_lite.inner_lite, next_bp_hash: hashText(sha256(Buffer.from('x'))) } } }) }
-    await assert.rejects(verify(outcome('transaction', tx, relayer), { endpoints: [liar.url], checkpoint }), rejected(/the header served for the checkpoint hashes to \w+, not to the pinned/))
-  } finally { liar.lie = undefined }
+    fresh.lie = { method: 'EXPERIMENTAL_light_client_block_proof', alter: (r: { block_header_lite: LightClientBlockView }) => ({ ...r, block_header_lite: { ...r.block_header_lite, inner_lite: { ...r.block_header_lite.inner_lite, next_bp_hash: hashText(sha256(Buffer.from('x'))) } } }) }
+    await assert.rejects(verify(outcome('transaction', tx, relayer), { endpoints: [fresh.url], checkpoint }), rejected(/the header served for the checkpoint hashes to \w+, not to the pinned/))
+    fresh.lie = undefined
+    assert.equal((await verify(outcome('transaction', tx, relayer), { endpoints: [fresh.url], checkpoint })).restsOn, 'light-client')
+    // The next claim goes on from the head followed: the checkpoint's header is not asked again.
+    fresh.lie = { method: 'EXPERIMENTAL_light_client_block_proof', alter: () => 'junk' }
+    await f.devnet.fastForward(EPOCH)
+    assert.equal((await verify(outcome('transaction', tx, relayer), { endpoints: [fresh.url], checkpoint })).restsOn, 'light-client')
+  } finally { await fresh.close() }
   // A checkpoint in the final block's epoch: the producers of that epoch are not trusted.
   const chain = f.devnet.chain
   while (chain.epochOf(chain.final.height - 1) !== chain.epochOf(chain.final.height) || chain.epochOf(chain.final.height - 1) !== chain.epochOf(chain.head.height - 2)) await f.devnet.fastForward(1)

@@ -9,8 +9,8 @@ import type { ClaimResult, ClaimVerifyInit } from '../../../src/claims/types.ts'
 import { ClaimRejectedError } from '../../../src/claims/errors.ts'
 import { InvalidClaimError } from '../../../src/claims/statement.ts'
 import { NearRpcError } from '../errors.ts'
-import { followFromCheckpoint } from '../lightclient/follow.ts'
-import { parseProof, proveOutcome } from '../lightclient/verify.ts'
+import { followFrom, followFromCheckpoint } from '../lightclient/follow.ts'
+import { parseProof, proveOutcome, type LightClientHead } from '../lightclient/verify.ts'
 import type { ExecutionOutcomeView } from '../lightclient/views.ts'
 import { call, checkNetwork } from './rpc.ts'
 import type { NearStatement } from './statement.ts'
@@ -24,13 +24,30 @@ export function outcomeValue (o: ExecutionOutcomeView): string {
   return JSON.stringify({ executor: o.executor_id, status, logs: o.logs, receiptIds: o.receipt_ids, gasBurnt: o.gas_burnt, tokensBurnt: o.tokens_burnt })
 }
 
+/**
+ * Heads already followed, by endpoint and checkpoint: the next claim goes on from there
+ * (a head was accepted by the same checks, so it is as trusted as the checkpoint).
+ */
+const heads = new Map<string, LightClientHead>()
+const MAX_HEADS = 32
+
+async function follow (url: string, rpc: (method: string, params: unknown) => Promise<unknown>, checkpoint: { number: number, hash: string }): Promise<LightClientHead> {
+  const key = `${url} ${checkpoint.number}:${checkpoint.hash}`
+  const known = heads.get(key)
+  const head = known === undefined ? await followFromCheckpoint(rpc, checkpoint) : await followFrom(rpc, known)
+  heads.delete(key)
+  if (heads.size >= MAX_HEADS) heads.delete(heads.keys().next().value!)
+  heads.set(key, head)
+  return head
+}
+
 async function proveAt (url: string, s: OutcomeStatement, checkpoint: { number: number, hash: string }): Promise<ClaimResult> {
   const rpc = async (method: string, params: unknown): Promise<unknown> => {
     const a = await call(url, method, params)
     if (!a.ok) throw new ClaimRejectedError(`${url} answered ${method} with ${a.cause}`, a.cause === 'UNKNOWN_BLOCK' ? { hint: 'the endpoint has no such block: is the checkpoint a final block of this chain?' } : {})
     return a.result
   }
-  const head = await followFromCheckpoint(rpc, checkpoint)
+  const head = await follow(url, rpc, checkpoint)
   const a = await call(url, 'EXPERIMENTAL_light_client_proof', s.type === 'transaction'
     ? { type: 'transaction', transaction_hash: s.id, sender_id: s.account, light_client_head: head.hash }
     : { type: 'receipt', receipt_id: s.id, receiver_id: s.account, light_client_head: head.hash })

@@ -12,6 +12,7 @@ export type LightClientRpc = (method: string, params: unknown) => Promise<unknow
 /** Most light-client blocks followed in one go (about one per epoch: ~12 h on mainnet). */
 export const MAX_STEPS = 4096
 
+/** The head the checkpoint gives, followed to the endpoint's latest final block. */
 export async function followFromCheckpoint (rpc: LightClientRpc, checkpoint: { number: number, hash: string }, maxSteps = MAX_STEPS): Promise<LightClientHead> {
   // Any later block serves as the head of the header's proof: only the header is used.
   const final = await rpc('block', { finality: 'final' }) as { header?: { hash?: unknown } } | undefined
@@ -19,7 +20,12 @@ export async function followFromCheckpoint (rpc: LightClientRpc, checkpoint: { n
   if (typeof finalHash !== 'string') throw new LightClientError('malformed block answer (header.hash)')
   if (finalHash === checkpoint.hash) throw new LightClientError(`the chain has no final block after the checkpoint ${checkpoint.number} yet`, { hint: 'try again in a few seconds' })
   const served = await rpc('EXPERIMENTAL_light_client_block_proof', { block_hash: checkpoint.hash, light_client_head: finalHash }) as { block_header_lite?: unknown } | undefined
-  let head = checkpointHead(parseBlockLite(served?.block_header_lite), checkpoint)
+  return await followFrom(rpc, checkpointHead(parseBlockLite(served?.block_header_lite), checkpoint), maxSteps)
+}
+
+/** A head this light client accepted (or a checkpoint's), followed to the endpoint's latest final block. */
+export async function followFrom (rpc: LightClientRpc, start: LightClientHead, maxSteps = MAX_STEPS): Promise<LightClientHead> {
+  let head = start
   for (let step = 0; step < maxSteps; step++) {
     const next = await rpc('next_light_client_block', { last_block_hash: head.hash })
     if (next === undefined || next === null || (typeof next === 'object' && Object.keys(next).length === 0)) return head
