@@ -17,6 +17,7 @@ import {
 import { Overlay, VersionedStore, type AccessKey, type Account, type Permission, type StateReader } from './store.ts'
 import { runFunctionCall, type CallOutcome, type FunctionCallErrorView, type PromiseResult, type ReceiptAction } from './vm.ts'
 import { BlockProducers } from './producers.ts'
+import { DEVNET_EPOCH_LENGTH, DEVNET_PRODUCERS } from '../constants.ts'
 import {
   MerkleAccumulator, ZERO_HASH, approvalMessage, blockProducersHash, combine, hashBytes, hashText, innerHash, innerLiteHash, merklePath, merkleRoot, outcomeLeaf
 } from '../lightclient/hashes.ts'
@@ -150,7 +151,7 @@ export class Chain {
 
   constructor (init: ChainInit) {
     this.init = init
-    this.producers = new BlockProducers({ chainId: init.chainId, count: init.producers ?? 4, epochLength: init.epochLength ?? 20, offline: init.offlineProducers ?? [] })
+    this.producers = new BlockProducers({ chainId: init.chainId, count: init.producers ?? DEVNET_PRODUCERS, epochLength: init.epochLength ?? DEVNET_EPOCH_LENGTH, offline: init.offlineProducers ?? [] })
     const genesis = new Overlay(this.store.at(0))
     const key = init.genesisKey
     genesis.set(`a:${init.genesisAccount}`, { amount: init.genesisBalance, locked: 0n, codeHash: EMPTY_CODE_HASH, storageUsage: ACCOUNT_BYTES + accessKeyBytes(key, 'FullAccess') } satisfies Account)
@@ -211,8 +212,8 @@ export class Chain {
       next_epoch_id: prev === undefined ? hashText(ZERO_HASH) : this.epochId(epoch + 1),
       // The devnet keeps no state trie: no state root.
       prev_state_root: hashText(ZERO_HASH),
-      // One shard: the block's outcome tree has one leaf, sha256 of the shard's outcome root.
-      outcome_root: hashText(merkleRoot([sha256(merkleRoot(content.outcomeLeaves))])),
+      // One shard: the block's outcome tree is one leaf, sha256 of the shard's outcome root.
+      outcome_root: hashText(sha256(merkleRoot(content.outcomeLeaves))),
       timestamp: Number(timestampNs),
       timestamp_nanosec: String(timestampNs),
       next_bp_hash: hashText(blockProducersHash(this.producers.of(epoch + 1))),
@@ -220,13 +221,13 @@ export class Chain {
     }
     // The rest of the header is the devnet's own (nearcore's has chunk roots, approvals, …).
     const innerRestHash = baseEncode(sha256(new TextEncoder().encode(JSON.stringify([this.init.chainId, content.txs, content.receipts, String(content.gasBurnt)]))))
-    const hashB = combine(combine(innerLiteHash(lite), hashBytes(innerRestHash)), hashBytes(prevHash))
-    const hash = hashText(hashB)
+    const digest = combine(combine(innerLiteHash(lite), hashBytes(innerRestHash)), hashBytes(prevHash))
+    const hash = hashText(digest)
     const block: Block = { height, hash, prevHash, timestampNs, ...content, lite, innerRestHash }
     this.blocks.push(block)
     this.byHash.set(hash, block)
-    this.blockTree.push(hashB)
-    this.blockHashes.push(hashB)
+    this.blockTree.push(digest)
+    this.blockHashes.push(digest)
     for (const id of content.outcomeIds) this.outcomeBlock.set(id, height)
     return block
   }
