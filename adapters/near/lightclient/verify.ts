@@ -50,11 +50,11 @@ export interface LightClientHead {
 }
 
 type Rec = Record<string, unknown>
-const reject = (why: string, details?: string): never => { throw new LightClientError(why, details === undefined ? {} : { details }) }
+const reject = (why: string, more: { details?: string, hint?: string } = {}): never => { throw new LightClientError(why, more) }
 const isRec = (v: unknown): v is Rec => typeof v === 'object' && v !== null && !Array.isArray(v)
 
 function hashField (v: unknown, what: string): string {
-  if (typeof v !== 'string' || !HASH_RE.test(v) || base58Decode(v).length !== 32) return reject(`malformed ${what}: not a base58 32-byte hash`, String(v).slice(0, 60))
+  if (typeof v !== 'string' || !HASH_RE.test(v) || base58Decode(v).length !== 32) return reject(`malformed ${what}: not a base58 32-byte hash`, { details: String(v).slice(0, 60) })
   return v
 }
 
@@ -148,7 +148,7 @@ export function acceptBlock (head: LightClientHead, view: LightClientBlockView):
   if (lite.epoch_id !== headLite.epoch_id && lite.epoch_id !== headLite.next_epoch_id) reject(`block ${lite.height} is in epoch ${lite.epoch_id}, neither the head's epoch nor the next`)
   if (lite.epoch_id === headLite.next_epoch_id && view.next_bps === null) reject(`block ${lite.height} starts a new epoch but names no next block producers`)
   const producers = head.producers.get(lite.epoch_id)
-  if (producers === undefined) return reject(`the block producers of epoch ${lite.epoch_id} (block ${lite.height}) are not known to the light client: it trusts producers from the epoch after its checkpoint on`, 'pin a checkpoint from an earlier epoch, or wait until the chain is in the next epoch')
+  if (producers === undefined) return reject(`the block producers of epoch ${lite.epoch_id} (block ${lite.height}) are not known to the light client: it trusts producers from the epoch after its checkpoint on`, { hint: 'pin a checkpoint from an earlier epoch, or wait until the chain is in the next epoch' })
   const message = approvalMessage(next, lite.height + 2)
   let total = 0n
   let approved = 0n
@@ -160,7 +160,7 @@ export function acceptBlock (head: LightClientHead, view: LightClientBlockView):
     total += stake
     const sig = view.approvals_after_next[i]
     if (sig === null || sig === undefined) continue
-    if (!ed25519Verify(hashBytes(bp.public_key.slice(8)), message, base58Decode(sig.slice(8)))) reject(`the approval of ${bp.account_id} on block ${lite.height} does not verify`, 'the block, its next block or the approval was altered')
+    if (!ed25519Verify(hashBytes(bp.public_key.slice(8)), message, base58Decode(sig.slice(8)))) reject(`the approval of ${bp.account_id} on block ${lite.height} does not verify`, { hint: 'the block, its next block or the approval was altered' })
     approved += stake
   }
   if (approved <= total * 2n / 3n) reject(`block ${lite.height} is approved by ${approved} of ${total} stake, not more than 2/3`)
