@@ -24,7 +24,7 @@ export interface ClaimResult {
   restsOn: RestsOn
   /** The block the value was read at; `hash` as the chain writes it; `timestamp` in seconds. */
   block: { number: number, hash: string, timestamp: number }
-  /** Endpoints that agreed on the block (and, for `quorum`, on the value) */
+  /** Endpoints that agreed on the block (and, for `quorum`, on the value); for `light-client`, the one that served the proof */
   agreedBy: string[]
   /** What else the value rests on, e.g. an assumed storage layout ("balances at slot 0"). */
   assumes?: string

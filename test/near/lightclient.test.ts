@@ -188,6 +188,8 @@ test('a forged set of next block producers is rejected', async () => {
 test('the checkpoint: needed, its header must hash to it, and the chain must have left its epoch', async () => {
   await assert.rejects(verify(outcome('transaction', tx, relayer), { endpoints: [f.devnet.url] }), { name: 'InvalidClaimError', message: /light client, which starts from a pinned checkpoint/ })
   await assert.rejects(verify(outcome('transaction', tx, relayer), { endpoints: [f.devnet.url], checkpoint: { number: checkpoint.number, hash: f.devnet.chain.blockAt(checkpoint.number + 1)!.hash } }), rejected(/is at height \d+, not \d+/))
+  const genesis = f.devnet.chain.blocks[0]!
+  await assert.rejects(verify(outcome('transaction', tx, relayer), { endpoints: [f.devnet.url], checkpoint: { number: genesis.height, hash: genesis.hash } }), rejected(/names no next epoch \(a genesis block\)/))
   // A new endpoint (the heads followed are kept per endpoint and checkpoint).
   const fresh = await lyingProxy(f.devnet.url)
   try {

@@ -131,6 +131,8 @@ export function checkpointHead (header: LightClientBlockLiteView, pinned: { numb
   const hash = hashText(blockHash(header))
   if (hash !== pinned.hash) reject(`the header served for the checkpoint hashes to ${hash}, not to the pinned ${pinned.hash}`)
   if (header.inner_lite.height !== pinned.number) reject(`the checkpoint ${pinned.hash} is at height ${header.inner_lite.height}, not ${pinned.number}`)
+  // A genesis header cannot name the epoch after it (that epoch's id is its own hash).
+  if (header.inner_lite.epoch_id === header.inner_lite.next_epoch_id) reject(`the checkpoint ${pinned.number} names no next epoch (a genesis block): the light client cannot start there`, { hint: 'pin a later final block' })
   return { hash, block: header, producers: new Map() }
 }
 

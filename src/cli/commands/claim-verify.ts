@@ -43,7 +43,7 @@ export const claimVerify: Command = {
     const init = parseVerifyInit({ endpoints: rpc, checkpoint, block: ctx.values.block })
     const r = await m.claims!.verify(statement, init)
     if (ctx.json) { printJson(ctx, r); return 0 }
-    printLines(ctx, fields([['value', r.value], ['rests on', RESTS_ON[r.restsOn] ?? r.restsOn], ['block', `${r.block.number} ${r.block.hash}`], ['agreed by', r.agreedBy.join(', ')], ...(r.assumes !== undefined ? [['assumes', r.assumes] as [string, string]] : [])]))
+    printLines(ctx, fields([['value', r.value], ['rests on', RESTS_ON[r.restsOn] ?? r.restsOn], ['block', `${r.block.number} ${r.block.hash}`], [r.restsOn === 'light-client' ? 'served by' : 'agreed by', r.agreedBy.join(', ')], ...(r.assumes !== undefined ? [['assumes', r.assumes] as [string, string]] : [])]))
     return 0
   }
 }
