@@ -201,6 +201,12 @@ test('the checkpoint: needed, its header must hash to it, and the chain must hav
     fresh.lie = { method: 'EXPERIMENTAL_light_client_block_proof', alter: () => 'junk' }
     await f.devnet.fastForward(EPOCH)
     assert.equal((await verify(outcome('transaction', tx, relayer), { endpoints: [fresh.url], checkpoint })).restsOn, 'light-client')
+    // An endpoint without the checkpoint's block (not archival) gives way to the next one.
+    fresh.lie = { method: 'EXPERIMENTAL_light_client_block_proof', alter: (r) => r, error: { name: 'HANDLER_ERROR', cause: { name: 'UNKNOWN_BLOCK', info: {} }, code: -32000, message: 'Server error' } }
+    const pruned = { number: checkpoint.number + 1, hash: f.devnet.chain.blockAt(checkpoint.number + 1)!.hash }
+    await assert.rejects(verify(outcome('transaction', tx, relayer), { endpoints: [fresh.url], checkpoint: pruned }), { name: 'NearRpcError', message: /has no block asked for by EXPERIMENTAL_light_client_block_proof/ })
+    const served = await verify(outcome('transaction', tx, relayer), { endpoints: [fresh.url, f.devnet.url], checkpoint: pruned })
+    assert.deepEqual(served.agreedBy, [f.devnet.url])
   } finally { await fresh.close() }
   // A checkpoint in the final block's epoch: the producers of that epoch are not trusted.
   const chain = f.devnet.chain

@@ -44,7 +44,9 @@ async function follow (url: string, rpc: (method: string, params: unknown) => Pr
 async function proveAt (url: string, s: OutcomeStatement, checkpoint: { number: number, hash: string }): Promise<ClaimResult> {
   const rpc = async (method: string, params: unknown): Promise<unknown> => {
     const a = await call(url, method, params)
-    if (!a.ok) throw new ClaimRejectedError(`${url} answered ${method} with ${a.cause}`, a.cause === 'UNKNOWN_BLOCK' ? { hint: 'the endpoint has no such block: is the checkpoint a final block of this chain?' } : {})
+    // An endpoint without the block (not archival, or behind) cannot answer: the next one may.
+    if (!a.ok && a.cause === 'UNKNOWN_BLOCK') throw new NearRpcError(`${url} has no block asked for by ${method}`, { hint: 'is the checkpoint a final block of this chain? non-archival nodes keep about 5 epochs: use an archival endpoint, or a more recent checkpoint' })
+    if (!a.ok) throw new ClaimRejectedError(`${url} answered ${method} with ${a.cause}`)
     return a.result
   }
   const head = await follow(url, rpc, checkpoint)
