@@ -97,7 +97,10 @@ test('statements are checked field by field before any endpoint is asked', () =>
     [{ kind: 'view', contract: 'a.near', method: 'get', args: '{nope' }, /"args" must be JSON text/],
     [{ kind: 'view', contract: 'a.near', method: 'get' }, /view needs "args"/],
     [{ kind: 'storage', contract: 'a.near', key: '***' }, /"key" must be a storage key in base64/],
-    [{ kind: 'balance', account: 'a.near', slot: 1 }, /unknown field "slot"/]
+    [{ kind: 'balance', account: 'a.near', slot: 1 }, /unknown field "slot"/],
+    [{ kind: 'outcome', type: 'tx', id: '1'.repeat(32), account: 'a.near' }, /"type" must be "transaction" or "receipt"/],
+    [{ kind: 'outcome', type: 'receipt', id: '0x12', account: 'a.near' }, /"id" must be the receipt hash in base58/],
+    [{ kind: 'outcome', type: 'transaction', id: '1'.repeat(32), account: 'A' }, /"account" must be a NEAR account id/]
   ]
   for (const [s, message] of bad) assert.throws(() => near.claims!.parse(s), (err: Error) => err.name === 'InvalidClaimError' && message.test(err.message), JSON.stringify(s))
   assert.deepEqual(near.claims!.parse({ kind: 'view', contract: 'a.near', method: 'get', args: '{ "a" : 1 }' }), { kind: 'view', contract: 'a.near', method: 'get', args: '{"a":1}' })

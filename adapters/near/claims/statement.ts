@@ -24,7 +24,7 @@ export const NEAR_KINDS: Record<NearStatement['kind'], readonly string[]> = {
   outcome: ['type', 'id', 'account']
 }
 
-const HINT = 'e.g. {"kind":"view","contract":"config.test.near","method":"config","args":"{}"}; docs/claims.md lists every kind'
+const HINT = 'e.g. {"kind":"view","contract":"config.test.near","method":"config","args":"{}"} or {"kind":"outcome","type":"transaction","id":"<base58 hash>","account":"<signer>"}; docs/claims.md lists every kind'
 /** Longest view arguments taken (a view's JSON arguments are short). */
 const MAX_ARGS = 2048
 const METHOD = /^[A-Za-z_][A-Za-z0-9_]{0,255}$/
