@@ -9,6 +9,7 @@
 import { ACCOUNT_BYTES, GAS_PRICE, NONCE_RANGE, STORAGE_PRICE_PER_BYTE, TX_VALIDITY_BLOCKS } from './fees.ts'
 import { EMPTY_CODE_HASH, InvalidTxError, accessKeyView, receiptOutcomeView as outcomeOf, txOutcomeView, type Block, type Chain, type ReceiptOutcome, type TxRecord } from './chain.ts'
 import type { AccessKey, Account } from './store.ts'
+import { hashText, merkleRoot } from '../lightclient/hashes.ts'
 
 export const PROTOCOL_VERSION = 73
 const WAIT_LEVELS = ['NONE', 'INCLUDED', 'EXECUTED_OPTIMISTIC', 'INCLUDED_FINAL', 'EXECUTED', 'FINAL'] as const
@@ -170,7 +171,8 @@ function blockView (chain: Chain, b: Block): unknown {
       gas_limit: 1_000_000_000_000_000,
       balance_burnt: String(b.gasBurnt * GAS_PRICE),
       tx_root: EMPTY_CODE_HASH,
-      outcome_root: EMPTY_CODE_HASH,
+      // The shard's outcome root (the block's is sha256 of it).
+      outcome_root: hashText(merkleRoot(b.outcomeLeaves)),
       prev_state_root: EMPTY_CODE_HASH,
       encoded_length: 0,
       signature: 'ed25519:1111111111111111111111111111111111111111111111111111111111111111'
