@@ -33,7 +33,7 @@ export const u256 = (v: bigint): [bigint, bigint] => [v & MASK128, v >> 128n]
 export const LAYOUT = {
   Member: ['role', 'caps', 'index'],
   Invitation: ['kind', 'role', 'revoked', 'max_uses', 'uses', 'expires_at', 'target', 'created_by'],
-  Proposal: ['author', 'actions_hash', 'created_at', 'index', 'approvals']
+  Proposal: ['author', 'created_at', 'index', 'approvals', 'actions_len']
 } as const
 const WIDE = new Set(['target', 'created_by', 'author'])
 export type StructName = keyof typeof LAYOUT

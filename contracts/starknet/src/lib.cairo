@@ -505,7 +505,7 @@ pub mod ContextConfig {
                 // Keyed by claimer too: nobody can overwrite or use another identity's commitment.
                 let slot = commit_slot(c, id, commitment, author);
                 let count = self.commitment_count.read((c, id));
-                assert(self.commitments.read(slot) || count < MAX_COMMITMENTS, 'TooManyCommitments');
+                assert(count < MAX_COMMITMENTS, 'TooManyCommitments');
                 self.usable(c, inv, author);
                 if !self.commitments.read(slot) {
                     self.commitments.write(slot, true);
