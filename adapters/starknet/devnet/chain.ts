@@ -10,8 +10,8 @@
 import { createHash } from 'node:crypto'
 import { ec, hash, shortString } from 'starknet'
 import { STRK_TOKEN } from '../felts.ts'
-import { buildTrie, classLeaf, contractLeaf, erc20BalanceKeys, pedersen, poseidon, stateCommitment, type Trie } from '../trie.ts'
-import { ContextConfig, Revert, check_ecdsa_signature as starkVerify, dispatch, isExternal, type EmittedEvent } from './contract.ts'
+import { buildTrie, classLeaf, contractLeaf, erc20BalanceKeys, pedersen, poseidon, stateCommitment, type Hash2, type Trie } from '../trie.ts'
+import { ContextConfig, Revert, check_ecdsa_signature, dispatch, isExternal, type EmittedEvent } from './contract.ts'
 import { FeltStore } from './storage.ts'
 
 export const CHAIN_ID = BigInt(shortString.encodeShortString('SN_MOORAGE_DEVNET'))
@@ -127,6 +127,18 @@ export class DevnetChain {
   private closed = false
   private readonly triesMemo = new WeakMap<Block, StateTries>()
   private readonly storageMemo = new Map<string, Trie>()
+  private readonly hashes = new Map<string, bigint>()
+  /** Pedersen, remembered: a block's tries share almost every node with the last block's, so only changed paths are hashed. */
+  private readonly pedersen: Hash2 = (a, b) => {
+    const k = `${a.toString(36)}:${b.toString(36)}`
+    let v = this.hashes.get(k)
+    if (v === undefined) {
+      v = pedersen(a, b)
+      if (this.hashes.size >= 500_000) this.hashes.clear()
+      this.hashes.set(k, v)
+    }
+    return v
+  }
 
   constructor (init: DevnetChainInit = {}) {
     this.l1DelayMs = init.l1DelayMs ?? 50
@@ -205,7 +217,7 @@ export class DevnetChain {
       if (account.balance < max) throw new RpcFailure(54, 'Account balance is smaller than the transaction\'s maximal fee')
     }
     // The OpenZeppelin account's __validate__: Stark ECDSA over the transaction hash by its key.
-    if (!opts.skipValidate && (tx.signature.length !== 2 || !starkVerify(txHash, tx.signature[0]!, tx.signature[1]!, account.publicKey))) {
+    if (!opts.skipValidate && (tx.signature.length !== 2 || !check_ecdsa_signature(txHash, account.publicKey, tx.signature[0]!, tx.signature[1]!))) {
       throw new RpcFailure(55, 'Account validation failed', 'the signature does not verify against the account\'s public key')
     }
     return { account, hash: txHash, usage }
@@ -264,7 +276,7 @@ export class DevnetChain {
         // OpenZeppelin: is_valid_signature(hash, signature: Array<felt252>) -> 'VALID' or 0.
         const [h, n, ...sig] = data
         if (h === undefined || n === undefined || Number(n) !== sig.length) throw new RpcFailure(40, 'Contract error', { revert_error: 'Failed to deserialize param #2' })
-        return [sig.length === 2 && starkVerify(h, sig[0]!, sig[1]!, account.publicKey) ? VALID : 0n]
+        return [sig.length === 2 && check_ecdsa_signature(h, account.publicKey, sig[0]!, sig[1]!) ? VALID : 0n]
       }
       if (selector === sel('get_public_key') || selector === sel('getPublicKey')) return [account.publicKey]
       throw new RpcFailure(21, 'Requested entrypoint does not exist in the contract')
@@ -319,14 +331,14 @@ export class DevnetChain {
       const text = [...c.storage].map(([k, v]) => `${k.toString(16)}=${v.toString(16)}`).sort().join(',')
       let trie = this.storageMemo.get(text)
       if (trie === undefined) {
-        trie = buildTrie(pedersen, c.storage)
+        trie = buildTrie(this.pedersen, c.storage)
         if (this.storageMemo.size > 4096) this.storageMemo.clear()
         this.storageMemo.set(text, trie)
       }
       storage.set(at, trie)
       leaves.set(at, contractLeaf(c.classHash, trie.root, c.nonce))
     }
-    const contracts = buildTrie(pedersen, leaves)
+    const contracts = buildTrie(this.pedersen, leaves)
     const classes = buildTrie(poseidon, new Map([...COMPILED_CLASS_HASHES].map(([c, compiled]) => [c, classLeaf(compiled)])))
     t = { root: stateCommitment(contracts.root, classes.root), contracts, classes, storage, state }
     this.triesMemo.set(block, t)
