@@ -336,7 +336,7 @@ export class DevnetChain {
         this.storageMemo.set(text, trie)
       }
       storage.set(at, trie)
-      leaves.set(at, contractLeaf(c.classHash, trie.root, c.nonce))
+      leaves.set(at, contractLeaf(c.classHash, trie.root, c.nonce, this.pedersen))
     }
     const contracts = buildTrie(this.pedersen, leaves)
     const classes = buildTrie(poseidon, new Map([...COMPILED_CLASS_HASHES].map(([c, compiled]) => [c, classLeaf(compiled)])))
