@@ -357,7 +357,7 @@ export class ContextConfig {
       if (role === ROLE_ADMIN) this.set_admins(c, admins - 1n)
     } else if (kind === KIND.PROPOSE) {
       this.need(c, author, CAP_PROXY)
-      this.propose(c, author, read_u256(p, 0), slice(p, 2, p.length - 2))
+      this.propose(c, author, read_u256(p, 0), slice(p, 2, u32_sub(p.length, 2)))
     } else if (kind === KIND.APPROVE) {
       this.approve(c, author, read_u256(p, 0))
     } else if (kind === KIND.SHARE_KEYS) {
@@ -591,6 +591,12 @@ function read_u32 (p: readonly bigint[], i: number): bigint { return read_uint(p
 function slice (p: readonly bigint[], start: number, len: number): bigint[] {
   if (start < 0 || len < 0 || start + len > p.length) panic('Index out of bounds')
   return p.slice(start, start + len)
+}
+
+/** u32 subtraction: below zero panics as Cairo's does. */
+function u32_sub (a: number, b: number): number {
+  if (a < b) panic('u32_sub Overflow')
+  return a - b
 }
 
 function bytes_len (p: readonly bigint[], i: number): number { return 1 + Number((read_u32(p, i) + 30n) / 31n) }

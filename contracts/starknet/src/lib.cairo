@@ -78,7 +78,7 @@ pub trait IContextConfig<T> {
 
 #[starknet::contract]
 pub mod ContextConfig {
-    use core::dict::Felt252Dict;
+    use core::dict::{Felt252Dict, Felt252DictTrait};
     use core::ecdsa::check_ecdsa_signature;
     use core::poseidon::poseidon_hash_span;
     use core::sha256::compute_sha256_byte_array;
@@ -643,7 +643,7 @@ pub mod ContextConfig {
         /// earlier actions leave it: admins added or demoted, proposals already deleted.
         fn check_actions(self: @ContractState, c: u256, actions: Span<felt252>) -> felt252 {
             let mut roles: Felt252Dict<u8> = Default::default(); // identity => role + 1, once changed here
-            let mut deleted: Felt252Dict<bool> = Default::default();
+            let mut deleted: Felt252Dict<u8> = Default::default(); // proposal => 1, once deleted here
             let mut admins = self.admins.read(c);
             let count = read_u32(actions, 0);
             let mut at: u32 = 1;
@@ -673,7 +673,7 @@ pub mod ContextConfig {
                     }
                 } else if kind == DELETE_PROPOSAL {
                     let pid = read_u256(actions, at + 1);
-                    if self.proposals.read((c, pid)).index == 0 || deleted.get(id_key(pid)) { reason = 'NoProposalToDelete'; } else { deleted.insert(id_key(pid), true); }
+                    if self.proposals.read((c, pid)).index == 0 || deleted.get(id_key(pid)) == 1 { reason = 'NoProposalToDelete'; } else { deleted.insert(id_key(pid), 1); }
                 }
                 at += action_len(actions, at);
                 i += 1;
