@@ -108,3 +108,28 @@ describe('contracts/starknet/scenarios.json on the devnet contract', () => {
     })
   }
 })
+
+describe('the port reads calldata as Cairo\'s Serde does', () => {
+  it('a value out of its type\'s range, or calldata too short or too long, fails to deserialize and writes nothing', () => {
+    const s = new FeltStore()
+    ContextConfig.construct(s, [0n])
+    const cx: CallContext = { chainId: CHAIN, self: SELF, timestamp: 1, blockNumber: 1, emit: () => { throw new Error('nothing may be emitted') } }
+    const before = [...s.storageEntries()]
+    const good = [1n, 0n, 2n, 0n, 3n, 0n, 5n, 0n]
+    const cases: Array<[bigint[], string]> = [
+      [[1n << 128n, ...good.slice(1)], 'Failed to deserialize param #1'],
+      [good.slice(0, 5), 'Failed to deserialize param #3'],
+      [[...good.slice(0, 7), 1n], 'Failed to deserialize param #5'],
+      [[...good, 9n], 'Failed to deserialize param #5']
+    ]
+    for (const [cd, reason] of cases) {
+      assert.throws(() => dispatch(s, cx, sel('create_context'), cd), (err: unknown) => err instanceof Revert && err.reason === reason, reason)
+    }
+    // execute: a nonce wider than u64, a kind wider than u8.
+    const req = [1n, 0n, 2n, 0n]
+    assert.throws(() => dispatch(s, cx, sel('execute'), [...req, 1n << 64n, 0n, 0n, 0n, 0n]), (err: unknown) => err instanceof Revert && err.reason === 'Failed to deserialize param #1')
+    assert.throws(() => dispatch(s, cx, sel('execute'), [...req, 1n, 256n, 0n, 0n, 0n]), (err: unknown) => err instanceof Revert && err.reason === 'Failed to deserialize param #1')
+    assert.throws(() => dispatch(s, cx, sel('no_such_entry'), []), (err: unknown) => err instanceof Revert && /Entry point not found/.test(err.reason))
+    assert.deepEqual([...s.storageEntries()], before)
+  })
+})
