@@ -30,3 +30,6 @@ export const DEVNET_SEED_HEX = '6d6f6f726167652d6e6561722d6465766e65742d67656e65
 export const DEVNET_CONTRACT = 'config.test.near'
 /** Blocks `final` lags the head by on the devnet. */
 export const DEVNET_FINALITY_LAG = 2
+/** The devnet's block producers and the blocks per epoch (a light client follows one step per epoch). */
+export const DEVNET_PRODUCERS = 4
+export const DEVNET_EPOCH_LENGTH = 20

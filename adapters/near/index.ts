@@ -57,13 +57,19 @@ export const near: ChainModule = {
   },
   endpoints: { [DEVNET_CHAIN_ID]: `http://127.0.0.1:${DEVNET_PORT}`, testnet: 'https://rpc.testnet.near.org', mainnet: 'https://rpc.mainnet.near.org' },
 
-  // Agreement of ≥ 2 endpoints at a final block, labelled `quorum`: not a proof (docs/claims.md).
+  // State: agreement of ≥ 2 endpoints at a final block (`quorum`, not a proof); outcomes:
+  // the light client from a pinned checkpoint (`light-client`) (docs/claims.md).
   claims: {
     kinds: NEAR_KINDS,
     parse: (statement) => parseNearStatement(statement, account),
     async verify (statement, init) {
+      const s = statement as unknown as NearStatement
+      if (s.kind === 'outcome') {
+        const { verifyNearOutcome } = await import('./claims/outcome.ts')
+        return await verifyNearOutcome(s, init)
+      }
       const { verifyNearClaim } = await import('./claims/verify.ts')
-      return await verifyNearClaim(statement as unknown as NearStatement, init)
+      return await verifyNearClaim(s, init)
     }
   },
 
@@ -106,9 +112,9 @@ export const near: ChainModule = {
     devKey: DEV_PAYER,
     about: [
       'near: a TypeScript host running the real context config WASM with NEAR\'s host',
-      '  functions, behind nearcore\'s JSON-RPC (not nearcore: one shard, no validators;',
-      '  docs/near.md). The funded dev account test.near and its key are public knowledge,',
-      '  for this devnet only.'
+      '  functions, behind nearcore\'s JSON-RPC (not nearcore: one shard, block producers',
+      '  that sign every block but no consensus; docs/near.md). The funded dev account',
+      '  test.near and its key are public knowledge, for this devnet only.'
     ],
     async launch (init): Promise<LaunchedDevnet> {
       const [{ startNearDevnet }, { deployNear }] = await Promise.all([import('./devnet/index.ts'), import('./deploy.ts')])
@@ -128,7 +134,7 @@ export const near: ChainModule = {
         ...(deployment !== undefined ? { deployment: describeDeployment(deployment) } : {}),
         info: { chainId: d.chainId },
         title: 'NEAR devnet (TypeScript host running the real contract WASM, in memory)',
-        fields: [['chain id', d.chainId]],
+        fields: [['chain id', d.chainId], ['block producers', `${d.chain.producers.init.count}, epochs of ${d.chain.epochLength} blocks (light-client RPC served)`]],
         contractNote: '(context config)',
         accountNote: '(1,000,000,000 NEAR)',
         notes: [

@@ -76,9 +76,3 @@ export function bindingSignature (f: readonly bigint[]): Uint8Array | undefined 
   if (f.length !== 4 || f.some((x) => x >> 128n !== 0n)) return undefined
   return new Uint8Array([...feltsU256(f[0]!, f[1]!), ...feltsU256(f[2]!, f[3]!)])
 }
-
-/** Request kinds (lib.cairo). */
-export const KINDS: Record<string, number> = {
-  addMember: 0, removeMember: 1, setRole: 2, grant: 3, revoke: 4, updateApplication: 5, invite: 6, revokeInvitation: 7,
-  claim: 8, commitClaim: 9, revealClaim: 10, leave: 11, propose: 12, approve: 13, keys: 14
-}

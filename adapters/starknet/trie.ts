@@ -109,8 +109,8 @@ export function stateCommitment (contractsRoot: bigint, classesRoot: bigint): bi
 }
 
 /** A contract's leaf in the contracts trie: H(H(H(class_hash, storage_root), nonce), 0), Pedersen. */
-export function contractLeaf (classHash: bigint, storageRoot: bigint, nonce: bigint): bigint {
-  return pedersen(pedersen(pedersen(classHash, storageRoot), nonce), 0n)
+export function contractLeaf (classHash: bigint, storageRoot: bigint, nonce: bigint, h: Hash2 = pedersen): bigint {
+  return h(h(h(classHash, storageRoot), nonce), 0n)
 }
 
 /** A class's leaf in the classes trie: Poseidon('CONTRACT_CLASS_LEAF_V0', compiled_class_hash). */

@@ -97,17 +97,21 @@ export function parseBlock (v: unknown): number | 'latest' {
   return badOption(`"block" must be "latest" or a block number, got ${shown(v)}`, 'omit it for the latest block')
 }
 
+/** A checkpoint's hash as chains write them: 0x hex, or base58 (case matters there, so only hex is lower-cased). */
+const CHECKPOINT_HASH = /^(?:0x[0-9a-fA-F]{1,128}|[1-9A-HJ-NP-Za-km-z]{32,90})$/
+const hashText = (h: string): string => h.startsWith('0x') ? h.toLowerCase() : h
+
 /** A pinned checkpoint { number, hash } (the hash's shape is the chain's, checked by its verifier). */
 export function parseCheckpoint (v: unknown): { number: number, hash: string } {
   if (typeof v === 'string') {
-    const m = /^([0-9]{1,15}):(0x[0-9a-fA-F]{1,128})$/.exec(v)
-    if (m === null) return badOption(`checkpoint must be <number>:<0x hash>, got ${shown(v)}`, 'e.g. 19000000:0xabc…')
-    return { number: Number(m[1]), hash: m[2]!.toLowerCase() }
+    const m = /^([0-9]{1,15}):(.*)$/.exec(v)
+    if (m === null || !CHECKPOINT_HASH.test(m[2]!)) return badOption(`checkpoint must be <number>:<hash> (0x hex, or base58), got ${shown(v)}`, 'e.g. 19000000:0xabc…')
+    return { number: Number(m[1]), hash: hashText(m[2]!) }
   }
   if (!isRecord(v) || Object.keys(v).some((k) => k !== 'number' && k !== 'hash')) return badOption(`checkpoint must be { "number", "hash" }, got ${shown(v)}`)
   if (typeof v.number !== 'number' || !Number.isSafeInteger(v.number) || v.number < 0) return badOption(`checkpoint "number" must be a block number, got ${shown(v.number)}`)
-  if (typeof v.hash !== 'string' || !/^0x[0-9a-fA-F]{1,128}$/.test(v.hash)) return badOption(`checkpoint "hash" must be a 0x hex hash, got ${shown(v.hash)}`)
-  return { number: v.number, hash: v.hash.toLowerCase() }
+  if (typeof v.hash !== 'string' || !CHECKPOINT_HASH.test(v.hash)) return badOption(`checkpoint "hash" must be a 0x hex or base58 hash, got ${shown(v.hash)}`)
+  return { number: v.number, hash: hashText(v.hash) }
 }
 
 /** Endpoints: 1 to MAX_ENDPOINTS http(s)/ws(s) URLs (comma-separated text or a list). */

@@ -5,9 +5,11 @@
  * What a verified claim rests on:
  * - `proof+quorum`: a proof checked locally against a root in a block that ≥ 2 endpoints agree on;
  * - `proof+checkpoint`: a proof against a root in a pinned block;
- * - `quorum`: no proof: ≥ 2 endpoints agreed on the block and on the value. Agreement, not a proof.
+ * - `quorum`: no proof: ≥ 2 endpoints agreed on the block and on the value. Agreement, not a proof;
+ * - `light-client`: a proof against a header chain followed here from a pinned checkpoint, each
+ *   header signed by the chain's block producers (more than 2/3 of their stake).
  */
-export type RestsOn = 'proof+quorum' | 'proof+checkpoint' | 'quorum'
+export type RestsOn = 'proof+quorum' | 'proof+checkpoint' | 'quorum' | 'light-client'
 
 /** A statement as its chain module's `claims.parse` checked it: a kind that module declares, and its fields. */
 export interface ClaimStatement {
@@ -22,7 +24,7 @@ export interface ClaimResult {
   restsOn: RestsOn
   /** The block the value was read at; `hash` as the chain writes it; `timestamp` in seconds. */
   block: { number: number, hash: string, timestamp: number }
-  /** Endpoints that agreed on the block (and, for `quorum`, on the value) */
+  /** Endpoints that agreed on the block (and, for `quorum`, on the value); for `light-client`, the one that served the proof */
   agreedBy: string[]
   /** What else the value rests on, e.g. an assumed storage layout ("balances at slot 0"). */
   assumes?: string

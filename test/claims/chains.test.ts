@@ -67,7 +67,7 @@ test('POST /admin/claims/verify: a NEAR balance rests on agreement, a Starknet b
   // A kind the chain does not prove, named with the chain's own kinds.
   const wrong = await verify({ chain: 'near', statement: { kind: 'nft-owner', token: 'a.near', tokenId: '1', slotIndex: 0 } })
   assert.equal(wrong.status, 400)
-  assert.match(wrong.json.error.message, /"kind" must be one of balance, code-hash, view, storage/)
+  assert.match(wrong.json.error.message, /"kind" must be one of balance, code-hash, view, storage, outcome/)
 })
 
 test('POST /admin/claims/verify: a lying endpoint is a 502 (NEAR: disagreement) or a 422 (Starknet: a proof that does not hold), never a value', async () => {
@@ -108,6 +108,6 @@ test('gated-invitation conditions: a native balance for NEAR and Starknet; a sta
   const { CHAIN_MODULES } = await import('../../src/node/chains.ts')
   assert.deepEqual(parseCondition({ chain: 'near', network: 'near:testnet', claim: { kind: 'balance', min: '5' } }, CHAIN_MODULES).claim, { kind: 'balance', min: '5' })
   assert.equal(parseCondition({ chain: 'starknet', network: 'starknet:SN_MAIN', claim: { kind: 'balance', min: '1' } }, CHAIN_MODULES).chain, 'starknet')
-  assert.throws(() => parseCondition({ chain: 'near', network: 'near:testnet', claim: { kind: 'nft-owner', token: 'nft.near', tokenId: '1', slotIndex: 2 } }, CHAIN_MODULES), { name: 'InvalidClaimError', message: /near claims do not prove a nft-owner statement of this shape \(near proves balance, code-hash, view, storage\)/ })
+  assert.throws(() => parseCondition({ chain: 'near', network: 'near:testnet', claim: { kind: 'nft-owner', token: 'nft.near', tokenId: '1', slotIndex: 2 } }, CHAIN_MODULES), { name: 'InvalidClaimError', message: /near claims do not prove a nft-owner statement of this shape \(near proves balance, code-hash, view, storage, outcome\)/ })
   assert.throws(() => parseCondition({ chain: 'starknet', network: 'starknet:SN_MAIN', claim: { kind: 'token-balance', token: '0x1', slotIndex: 0, min: '1' } }, CHAIN_MODULES), { name: 'InvalidClaimError', message: /starknet claims do not prove a token-balance statement of this shape/ })
 })

@@ -59,7 +59,7 @@ test('the messages a user sees for common mistakes', () => {
   assert.throws(() => parseClaimStatement({ kind: 'storage', account: '0x' + '1'.repeat(40), slot: '0x' + 'f'.repeat(65) }, rule), { message: /"slot" must be a uint256/ })
   assert.throws(() => parseClaimStatement({ kind: 'nft-owner', token: '0x' + '1'.repeat(40), tokenId: '7', slotIndex: 1.5 }, rule), { message: /"slotIndex" must be an integer/ })
   assert.throws(() => parseVerifyInit({ endpoints: 'ftp://x' }), { message: /^claim options: endpoint "ftp:\/\/x" is not an http/ })
-  assert.throws(() => parseVerifyInit({ endpoints: 'http://a', checkpoint: '12' }), { message: /checkpoint must be <number>:<0x hash>/ })
+  assert.throws(() => parseVerifyInit({ endpoints: 'http://a', checkpoint: '12' }), { message: /checkpoint must be <number>:<hash>/ })
   assert.throws(() => parseVerifyInit({ endpoints: 'http://a,http://b', block: 'soon' }), { message: /"block" must be "latest" or a block number/ })
   assert.deepEqual(parseVerifyInit({ endpoints: ' http://a , http://b ', checkpoint: '12:0xAB' }), { endpoints: ['http://a', 'http://b'], checkpoint: { number: 12, hash: '0xab' } })
 })

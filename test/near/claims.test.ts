@@ -76,26 +76,31 @@ test('a lying endpoint (value, view result, block hash, other block) fails the c
   } finally { liar.lie = undefined }
 })
 
-test('another chain, one endpoint, the same endpoint twice or a checkpoint: no value', async () => {
+test('another chain, one endpoint or the same endpoint twice: no value; a checkpoint leaves a state claim on agreement', async () => {
   const other: NearDevnet = await startNearDevnet({ port: 0 })
   try {
     await assert.rejects(verifyNearClaim(parse({ kind: 'balance', account: 'test.near' }), { endpoints: [honest.url, other.url] }), { name: 'EndpointDisagreementError' })
   } finally { await other.close() }
   await assert.rejects(verifyNearClaim(parse({ kind: 'balance', account: 'test.near' }), { endpoints: [honest.url] }), { name: 'ClaimRejectedError', message: /at least 2 endpoints/ })
   await assert.rejects(verifyNearClaim(parse({ kind: 'balance', account: 'test.near' }), { endpoints: [honest.url, honest.url] }), { name: 'InvalidClaimError', message: /named twice/ })
-  await assert.rejects(verifyNearClaim(parse({ kind: 'balance', account: 'test.near' }), { endpoints, checkpoint: { number: 3, hash: '0x00' } }), { name: 'InvalidClaimError', message: /agreeing, not on a proof/ })
+  // A checkpoint (the light client's, for outcome claims) leaves a state claim on agreement.
+  await assert.rejects(verifyNearClaim(parse({ kind: 'balance', account: 'test.near' }), { endpoints: [honest.url], checkpoint: { number: 3, hash: '1'.repeat(32) } }), { name: 'ClaimRejectedError', message: /at least 2 endpoints/ })
+  assert.equal((await verifyNearClaim(parse({ kind: 'balance', account: 'test.near' }), { endpoints, checkpoint: { number: 3, hash: '1'.repeat(32) } })).restsOn, 'quorum')
   await assert.rejects(verifyNearClaim(parse({ kind: 'balance', account: 'test.near' }), { endpoints, network: 'mainnet' }), { name: 'ClaimRejectedError', message: /serves chain moorage-devnet/ })
 })
 
 test('statements are checked field by field before any endpoint is asked', () => {
   const bad: Array<[unknown, RegExp]> = [
-    [{ kind: 'storage-slot', contract: 'a.near' }, /"kind" must be one of balance, code-hash, view, storage/],
+    [{ kind: 'storage-slot', contract: 'a.near' }, /"kind" must be one of balance, code-hash, view, storage, outcome/],
     [{ kind: 'balance', account: 'A.near' }, /"account" must be a NEAR account id/],
     [{ kind: 'view', contract: 'a.near', method: 'get value', args: '{}' }, /"method" must be a function name/],
     [{ kind: 'view', contract: 'a.near', method: 'get', args: '{nope' }, /"args" must be JSON text/],
     [{ kind: 'view', contract: 'a.near', method: 'get' }, /view needs "args"/],
     [{ kind: 'storage', contract: 'a.near', key: '***' }, /"key" must be a storage key in base64/],
-    [{ kind: 'balance', account: 'a.near', slot: 1 }, /unknown field "slot"/]
+    [{ kind: 'balance', account: 'a.near', slot: 1 }, /unknown field "slot"/],
+    [{ kind: 'outcome', type: 'tx', id: '1'.repeat(32), account: 'a.near' }, /"type" must be "transaction" or "receipt"/],
+    [{ kind: 'outcome', type: 'receipt', id: '0x12', account: 'a.near' }, /"id" must be the receipt hash in base58/],
+    [{ kind: 'outcome', type: 'transaction', id: '1'.repeat(32), account: 'A' }, /"account" must be a NEAR account id/]
   ]
   for (const [s, message] of bad) assert.throws(() => near.claims!.parse(s), (err: Error) => err.name === 'InvalidClaimError' && message.test(err.message), JSON.stringify(s))
   assert.deepEqual(near.claims!.parse({ kind: 'view', contract: 'a.near', method: 'get', args: '{ "a" : 1 }' }), { kind: 'view', contract: 'a.near', method: 'get', args: '{"a":1}' })

@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs'
 import { Account, JsonRpcProvider, KeyPair, KeyPairSigner, actions, type KeyPairString } from 'near-api-js'
 import { NearAnchor, refusalOf } from '../../adapters/near/anchor.ts'
-import { startNearDevnet, type NearDevnet } from '../../adapters/near/devnet/index.ts'
+import { startNearDevnet, type NearDevnet, type NearDevnetInit } from '../../adapters/near/devnet/index.ts'
 import type { RefusalCode } from '../../src/governance/refusals.ts'
 import { NEAR_CONTRACT_WASM } from '../../scripts/build-near.ts'
 
@@ -23,8 +23,8 @@ export interface NearFixture {
   close: () => Promise<void>
 }
 
-export async function nearFixture (relayerCount = 2): Promise<NearFixture> {
-  const devnet = await startNearDevnet({ port: 0 })
+export async function nearFixture (relayerCount = 2, init: NearDevnetInit = {}): Promise<NearFixture> {
+  const devnet = await startNearDevnet({ port: 0, ...init })
   const provider = new JsonRpcProvider({ url: devnet.url })
   const root = new Account(devnet.account, provider, KeyPairSigner.fromSecretKey(devnet.key as KeyPairString))
   const contract = `cfg.${devnet.account}`

@@ -11,6 +11,9 @@ import { verifyStarknetClaim } from '../../adapters/starknet/claims/verify.ts'
 import { CONFIG_CLASS_HASH, PUBLIC_KEY_SLOT, STRK_ADDRESS } from '../../adapters/starknet/devnet/chain.ts'
 import { serveDevnet } from '../../adapters/starknet/devnet/index.ts'
 import { erc20BalanceKeys, pedersen, stateCommitment, verifyPath } from '../../adapters/starknet/trie.ts'
+import { mapAddress, u256 } from '../../adapters/starknet/devnet/storage.ts'
+import { bytesToBig } from '../../adapters/starknet/felts.ts'
+import { generateKeyPair } from '../../src/crypto/ed25519.ts'
 import { lyingProxy, type LyingProxy } from '../claims/proxy.ts'
 import { starknetFixture, type StarknetFixture } from './harness.ts'
 
@@ -69,6 +72,24 @@ test('balances, a token balance, a nonce, a class hash and a storage key are pro
   assert.equal((await verifyStarknetClaim(parse({ kind: 'storage', contract: payer, key: '0x1234' }), { endpoints })).value, '0x0')
   assert.equal((await verifyStarknetClaim(parse({ kind: 'nonce', contract: '0x777' }), { endpoints })).value, '0x0')
   assert.equal((await verifyStarknetClaim(parse({ kind: 'balance', account: '0x777' }), { endpoints })).value, '0x0')
+})
+
+test('a context on the config contract is proven slot by slot: its revision and a member\'s role, in lib.cairo\'s layout', async () => {
+  honest()
+  const anchor = f.anchor()
+  const admin = generateKeyPair(); const bob = generateKeyPair()
+  const { context } = await anchor.createContext({ application: new Uint8Array(32).fill(3), creator: admin })
+  await anchor.submit(context, admin, { type: 'addMember', identity: bob.publicKey, role: 'reader' })
+  const c = u256(bytesToBig(context))
+  const slot = async (name: string, key: bigint[]): Promise<bigint> => {
+    const v = await verifyStarknetClaim(parse({ kind: 'storage', contract: f.contract, key: hx(mapAddress(name, key)) }), { endpoints })
+    assert.equal(v.restsOn, 'proof+quorum')
+    return BigInt(v.value)
+  }
+  assert.equal(await slot('revision', c), 2n)
+  // members[(context, bob)] = Member { role, caps, index }: role 3 (reader) in the struct's first slot.
+  assert.equal(await slot('members', [...c, ...u256(bytesToBig(bob.publicKey))]), 3n)
+  assert.equal(await slot('members', [...c, ...u256(bytesToBig(generateKeyPair().publicKey))]), 0n)
 })
 
 test('a pinned checkpoint: one endpoint, the block must hash to it', async () => {

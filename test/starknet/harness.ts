@@ -4,7 +4,8 @@ import { StarknetAnchor, revertReason } from '../../adapters/starknet/anchor.ts'
 import { deployTo } from '../../adapters/starknet/deploy.ts'
 import { serveDevnet, type ServedDevnet } from '../../adapters/starknet/devnet/index.ts'
 import type { Payer } from '../../adapters/starknet/keys.ts'
-import { refusalCodeOf, type RefusalCode } from '../../src/governance/refusals.ts'
+import { refusalCodeOfRevert } from '../../adapters/starknet/reasons.ts'
+import type { RefusalCode } from '../../src/governance/refusals.ts'
 
 export interface StarknetFixture {
   devnet: ServedDevnet
@@ -39,11 +40,11 @@ export async function starknetFixture (): Promise<StarknetFixture> {
       try {
         const sent = await other.execute([{ contractAddress: contract, entrypoint: 'execute', calldata: data }], { tip: 0n })
         const r = await provider.waitForTransaction(sent.transaction_hash, { retryInterval: 20 }) as unknown as { execution_status: string, revert_reason?: string }
-        return r.execution_status === 'SUCCEEDED' ? 'accepted' : (refusalCodeOf(r.revert_reason ?? '') ?? 'Other')
+        return r.execution_status === 'SUCCEEDED' ? 'accepted' : (refusalCodeOfRevert(r.revert_reason ?? '') ?? 'Other')
       } catch (err) {
         const reason = revertReason(err)
         if (reason === undefined) throw err
-        return refusalCodeOf(reason) ?? 'Other'
+        return refusalCodeOfRevert(reason) ?? 'Other'
       }
     },
     close: async () => {

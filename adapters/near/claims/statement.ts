@@ -2,6 +2,7 @@
 // Checked field by field with the module's account rule before any endpoint is asked.
 import type { IdRule } from '../../../src/chain/module.ts'
 import { bad, id, shown, statementFields } from '../../../src/claims/statement.ts'
+import { base58Decode } from '../base58.ts'
 
 export type NearStatement =
   /** The account's liquid balance (view_account `amount`), in yoctoNEAR. */
@@ -12,18 +13,22 @@ export type NearStatement =
   | { kind: 'view', contract: string, method: string, args: string }
   /** The value at one key of a contract's storage (view_state), both base64; "" when absent. */
   | { kind: 'storage', contract: string, key: string }
+  /** A transaction's (at its signer `account`) or a receipt's (at its receiver `account`) outcome, proven by the light client. */
+  | { kind: 'outcome', type: 'transaction' | 'receipt', id: string, account: string }
 
 export const NEAR_KINDS: Record<NearStatement['kind'], readonly string[]> = {
   balance: ['account'],
   'code-hash': ['account'],
   view: ['contract', 'method', 'args'],
-  storage: ['contract', 'key']
+  storage: ['contract', 'key'],
+  outcome: ['type', 'id', 'account']
 }
 
-const HINT = 'e.g. {"kind":"view","contract":"config.test.near","method":"config","args":"{}"}; docs/claims.md lists every kind'
+const HINT = 'e.g. {"kind":"view","contract":"config.test.near","method":"config","args":"{}"} or {"kind":"outcome","type":"transaction","id":"<base58 hash>","account":"<signer>"}; docs/claims.md lists every kind'
 /** Longest view arguments taken (a view's JSON arguments are short). */
 const MAX_ARGS = 2048
 const METHOD = /^[A-Za-z_][A-Za-z0-9_]{0,255}$/
+const HASH = /^[1-9A-HJ-NP-Za-km-z]{32,44}$/
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/
 
 export function parseNearStatement (v: unknown, account: IdRule): NearStatement {
@@ -42,6 +47,11 @@ export function parseNearStatement (v: unknown, account: IdRule): NearStatement 
     case 'storage': {
       if (typeof f.key !== 'string' || f.key.length === 0 || f.key.length > 4096 || !BASE64.test(f.key)) return bad(`"key" must be a storage key in base64, got ${shown(f.key)}`, HINT)
       return { kind: 'storage', contract: id(account, f.contract, 'contract'), key: f.key }
+    }
+    case 'outcome': {
+      if (f.type !== 'transaction' && f.type !== 'receipt') return bad(`"type" must be "transaction" or "receipt", got ${shown(f.type)}`, HINT)
+      if (typeof f.id !== 'string' || !HASH.test(f.id) || base58Decode(f.id).length !== 32) return bad(`"id" must be the ${f.type} hash in base58, got ${shown(f.id)}`, HINT)
+      return { kind: 'outcome', type: f.type, id: f.id, account: id(account, f.account, 'account') }
     }
   }
 }

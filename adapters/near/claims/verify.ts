@@ -1,6 +1,6 @@
-// Verifies NEAR claims by agreement: NEAR's RPC gives no proof this node can check here
-// (light-client proofs are not served by the devnet, and view_state proofs need NEAR's
-// trie and a header chain), so a value rests on every configured endpoint (≥ 2, distinct)
+// Verifies NEAR state claims by agreement: NEAR's light-client proofs cover execution
+// outcomes (claims/outcome.ts), not state, and view_state proofs need NEAR's trie, which is
+// not checked here; so a state value rests on every configured endpoint (≥ 2, distinct)
 // agreeing on the final block at that height and on the value read at that block's hash.
 // The result says so (`restsOn: "quorum"`): agreement, not a proof. One endpoint that
 // answers otherwise makes the claim fail with both answers named, never a value.
@@ -8,40 +8,13 @@ import type { ClaimResult, ClaimVerifyInit } from '../../../src/claims/types.ts'
 import { ClaimRejectedError, EndpointDisagreementError } from '../../../src/claims/errors.ts'
 import { InvalidClaimError } from '../../../src/claims/statement.ts'
 import { NearRpcError } from '../errors.ts'
+import { call, checkNetwork } from './rpc.ts'
 import type { NearStatement } from './statement.ts'
 
-const TIMEOUT_MS = 15_000
+type StateStatement = Exclude<NearStatement, { kind: 'outcome' }>
+
 const HASH = /^[1-9A-HJ-NP-Za-km-z]{32,44}$/
 const DIGITS = /^[0-9]{1,40}$/
-
-type Answer = { ok: true, result: unknown } | { ok: false, cause: string }
-
-/** One JSON-RPC call; a handler error (unknown account, failed view) is an answer, the rest a NearRpcError. */
-async function call (url: string, method: string, params: unknown): Promise<Answer> {
-  let body: unknown
-  try {
-    const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ jsonrpc: '2.0', id: 'moorage', method, params }), signal: AbortSignal.timeout(TIMEOUT_MS) })
-    if (!res.ok) throw new Error(`HTTP ${res.status}`)
-    body = await res.json()
-  } catch (err) {
-    throw new NearRpcError(`NEAR endpoint ${url} failed on ${method}: ${(err as Error).message}`, { cause: err })
-  }
-  const b = body as { result?: unknown, error?: { name?: unknown, cause?: { name?: unknown } } } | null
-  if (b === null || typeof b !== 'object') throw new ClaimRejectedError(`${url} sent a malformed JSON-RPC answer to ${method}`)
-  if (b.error !== undefined) {
-    const cause = b.error?.cause?.name
-    if (b.error?.name === 'HANDLER_ERROR' && typeof cause === 'string') return { ok: false, cause }
-    throw new NearRpcError(`NEAR endpoint ${url} failed on ${method}`, { details: JSON.stringify(b.error)?.slice(0, 300) })
-  }
-  return { ok: true, result: b.result }
-}
-
-async function result (url: string, method: string, params: unknown): Promise<Record<string, unknown>> {
-  const a = await call(url, method, params)
-  if (!a.ok) throw new NearRpcError(`NEAR endpoint ${url} failed on ${method}: ${a.cause}`)
-  if (a.result === null || typeof a.result !== 'object') throw new ClaimRejectedError(`${url} sent a malformed ${method} answer`)
-  return a.result as Record<string, unknown>
-}
 
 interface BlockRef { number: number, hash: string, timestamp: number }
 
@@ -72,19 +45,10 @@ async function agreedBlock (init: ClaimVerifyInit): Promise<BlockRef> {
   return first
 }
 
-async function checkNetwork (init: ClaimVerifyInit): Promise<void> {
-  if (init.network === undefined) return
-  await Promise.all(init.endpoints.map(async (url) => {
-    const id = (await result(url, 'status', [])).chain_id
-    if (typeof id !== 'string') throw new ClaimRejectedError(`${url} sent a malformed chain id`)
-    if (id !== init.network) throw new ClaimRejectedError(`${url} serves chain ${id}, the claim is about chain ${init.network}`, { hint: 'claims.<chain>.rpc must name endpoints of the network the claim is about' })
-  }))
-}
-
 const b64 = (text: string): string => Buffer.from(text, 'utf8').toString('base64')
 
 /** The value one endpoint states at `block` (by hash), or the error it answers, as text to compare. */
-async function stated (url: string, s: NearStatement, block: BlockRef): Promise<string> {
+async function stated (url: string, s: StateStatement, block: BlockRef): Promise<string> {
   const at = { block_id: block.hash }
   const account = s.kind === 'balance' || s.kind === 'code-hash' ? s.account : s.contract
   const params = s.kind === 'view'
@@ -113,8 +77,7 @@ async function stated (url: string, s: NearStatement, block: BlockRef): Promise<
   }
 }
 
-export async function verifyNearClaim (statement: NearStatement, init: ClaimVerifyInit): Promise<ClaimResult> {
-  if (init.checkpoint !== undefined) throw new InvalidClaimError('claim options: NEAR claims rest on endpoints agreeing, not on a proof: a pinned checkpoint would leave the value on one endpoint\'s word', { hint: 'give ≥ 2 independent endpoints instead (docs/claims.md)' })
+export async function verifyNearClaim (statement: StateStatement, init: ClaimVerifyInit): Promise<ClaimResult> {
   if (init.endpoints.length < 2) throw new ClaimRejectedError('a quorum needs at least 2 endpoints', { hint: 'configure a second independent endpoint (NEAR claims rest on agreement)' })
   if (new Set(init.endpoints).size !== init.endpoints.length) throw new InvalidClaimError('claim options: an endpoint is named twice; the same endpoint twice is not a quorum', { hint: 'give ≥ 2 independent endpoints' })
   await checkNetwork(init)

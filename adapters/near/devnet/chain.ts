@@ -3,8 +3,10 @@
 // permission, the block hash), receipts executed in the blocks after the transaction
 // (promises and their callbacks in later blocks still), gas bought at the gas price and
 // refunded when unused, storage staking, and blocks whose `final` lags `optimistic`.
-// One shard, one block producer, no validators: this is a host for the real contract WASM,
-// not nearcore.
+// Headers are hashed as nearcore hashes them (borsh of the light-client parts, the block
+// Merkle root, the outcome root over the block's outcomes), with block producers whose
+// approvals a light client checks (producers.ts). One shard, no consensus: the producers
+// sign every block; this is a host for the real contract WASM, not nearcore.
 import { PublicKey, baseEncode, decodeSignedTransaction } from 'near-api-js'
 import { sha256 } from '../../../src/crypto/hash.ts'
 import { verify as ed25519Verify } from '../../../src/crypto/ed25519.ts'
@@ -14,6 +16,12 @@ import {
 } from './fees.ts'
 import { Overlay, VersionedStore, type AccessKey, type Account, type Permission, type StateReader } from './store.ts'
 import { runFunctionCall, type CallOutcome, type FunctionCallErrorView, type PromiseResult, type ReceiptAction } from './vm.ts'
+import { BlockProducers } from './producers.ts'
+import { DEVNET_EPOCH_LENGTH, DEVNET_PRODUCERS } from '../constants.ts'
+import {
+  MerkleAccumulator, ZERO_HASH, approvalMessage, blockProducersHash, combine, hashBytes, hashText, innerHash, innerLiteHash, merklePath, merkleRoot, outcomeLeaf
+} from '../lightclient/hashes.ts'
+import type { BlockHeaderInnerLiteView, ExecutionOutcomeView, LightClientBlockLiteView, LightClientBlockView, MerklePathItem } from '../lightclient/views.ts'
 
 export const EMPTY_CODE_HASH = '11111111111111111111111111111111'
 const ACCOUNT_RE = /^(([a-z\d]+[-_])*[a-z\d]+\.)*([a-z\d]+[-_])*[a-z\d]+$/
@@ -35,6 +43,12 @@ export interface Block {
   txs: string[]
   receipts: string[]
   gasBurnt: bigint
+  /** nearcore's light-client header parts. */
+  lite: BlockHeaderInnerLiteView
+  innerRestHash: string
+  /** Outcomes executed in this block (its transactions', then its receipts'), and their leaves in the outcome tree. */
+  outcomeIds: string[]
+  outcomeLeaves: Uint8Array[]
 }
 
 /** An action as it travels in a receipt (a transaction's actions converted, or a contract's). */
@@ -108,6 +122,10 @@ export interface ChainInit {
   finalityLag: number
   /** Gas one call may burn in wall-clock terms is bounded by the meter; this bounds a block's receipts. */
   maxReceiptsPerBlock?: number
+  /** Block producers (4), blocks per epoch (20), producers that never approve (none). */
+  producers?: number
+  epochLength?: number
+  offlineProducers?: readonly number[]
 }
 
 const b64 = (b: Uint8Array): string => Buffer.from(b).toString('base64')
@@ -124,15 +142,22 @@ export class Chain {
   private receipts: Receipt[] = []
   private timeOffsetNs = 0n
   private readonly listeners = new Set<() => void>()
+  readonly producers: BlockProducers
+  /** Every block hash so far: the block Merkle tree's leaves. */
+  private readonly blockTree = new MerkleAccumulator()
+  private readonly blockHashes: Uint8Array[] = []
+  private readonly outcomeBlock = new Map<string, number>()
+  private readonly approvals = new Map<number, Array<string | null>>()
 
   constructor (init: ChainInit) {
     this.init = init
+    this.producers = new BlockProducers({ chainId: init.chainId, count: init.producers ?? DEVNET_PRODUCERS, epochLength: init.epochLength ?? DEVNET_EPOCH_LENGTH, offline: init.offlineProducers ?? [] })
     const genesis = new Overlay(this.store.at(0))
     const key = init.genesisKey
     genesis.set(`a:${init.genesisAccount}`, { amount: init.genesisBalance, locked: 0n, codeHash: EMPTY_CODE_HASH, storageUsage: ACCOUNT_BYTES + accessKeyBytes(key, 'FullAccess') } satisfies Account)
     genesis.set(`k:${init.genesisAccount}:${key}`, { nonce: 0n, permission: 'FullAccess' } satisfies AccessKey)
     this.store.commit(GENESIS_HEIGHT, genesis.changes)
-    this.append({ txs: [], receipts: [], gasBurnt: 0n })
+    this.append({ txs: [], receipts: [], gasBurnt: 0n, outcomeIds: [], outcomeLeaves: [] })
   }
 
   get head (): Block { return this.blocks.at(-1)! }
@@ -161,15 +186,92 @@ export class Chain {
     return prev === undefined || wall > prev.timestampNs ? wall : prev.timestampNs + 1_000_000n
   }
 
-  private append (content: Pick<Block, 'txs' | 'receipts' | 'gasBurnt'>, timestampNs = this.nextTime()): Block {
+  get epochLength (): number { return this.producers.init.epochLength }
+  epochOf (height: number): number { return Math.floor((height - GENESIS_HEIGHT) / this.epochLength) }
+
+  /**
+   * An epoch's id as nearcore makes it: the hash of the last block of the epoch before the
+   * previous one (the first epoch: zeros; the second: the genesis hash).
+   */
+  private epochId (epoch: number): string {
+    if (epoch === 0) return hashText(ZERO_HASH)
+    if (epoch === 1) return this.blocks[0]!.hash
+    return this.blockAt(GENESIS_HEIGHT + (epoch - 1) * this.epochLength - 1)!.hash
+  }
+
+  /** Makes the block: its light-client header parts, then its hash as nearcore computes it. */
+  private append (content: Pick<Block, 'txs' | 'receipts' | 'gasBurnt' | 'outcomeIds' | 'outcomeLeaves'>, timestampNs = this.nextTime()): Block {
     const prev = this.blocks.at(-1)
     const height = prev === undefined ? GENESIS_HEIGHT : prev.height + 1
     const prevHash = prev?.hash ?? EMPTY_CODE_HASH
-    const hash = baseEncode(sha256(new TextEncoder().encode(JSON.stringify([this.init.chainId, height, prevHash, String(timestampNs), content.txs, content.receipts]))))
-    const block: Block = { height, hash, prevHash, timestampNs, ...content }
+    const epoch = this.epochOf(height)
+    const lite: BlockHeaderInnerLiteView = {
+      height,
+      epoch_id: this.epochId(epoch),
+      // The genesis header cannot name its own hash.
+      next_epoch_id: prev === undefined ? hashText(ZERO_HASH) : this.epochId(epoch + 1),
+      // The devnet keeps no state trie: no state root.
+      prev_state_root: hashText(ZERO_HASH),
+      // One shard: the block's outcome tree is one leaf, sha256 of the shard's outcome root.
+      outcome_root: hashText(sha256(merkleRoot(content.outcomeLeaves))),
+      timestamp: Number(timestampNs),
+      timestamp_nanosec: String(timestampNs),
+      next_bp_hash: hashText(blockProducersHash(this.producers.of(epoch + 1))),
+      block_merkle_root: hashText(this.blockTree.root())
+    }
+    // The rest of the header is the devnet's own (nearcore's has chunk roots, approvals, …).
+    const innerRestHash = baseEncode(sha256(new TextEncoder().encode(JSON.stringify([this.init.chainId, content.txs, content.receipts, String(content.gasBurnt)]))))
+    const digest = combine(combine(innerLiteHash(lite), hashBytes(innerRestHash)), hashBytes(prevHash))
+    const hash = hashText(digest)
+    const block: Block = { height, hash, prevHash, timestampNs, ...content, lite, innerRestHash }
     this.blocks.push(block)
     this.byHash.set(hash, block)
+    this.blockTree.push(digest)
+    this.blockHashes.push(digest)
+    for (const id of content.outcomeIds) this.outcomeBlock.set(id, height)
     return block
+  }
+
+  liteView (b: Block): LightClientBlockLiteView {
+    return { prev_block_hash: b.prevHash, inner_rest_hash: b.innerRestHash, inner_lite: b.lite }
+  }
+
+  /** The approvals of `b` by its epoch's producers: over the block after it, for the height after that; undefined until that block exists. */
+  approvalsAfterNext (b: Block): Array<string | null> | undefined {
+    const next = this.blockAt(b.height + 1)
+    if (next === undefined || this.blockAt(b.height + 2) === undefined) return undefined
+    let a = this.approvals.get(b.height)
+    if (a === undefined) {
+      a = this.producers.approve(approvalMessage(hashBytes(next.hash), b.height + 2))
+      this.approvals.set(b.height, a)
+    }
+    return a
+  }
+
+  /** `b` as next_light_client_block shows it (it needs the two blocks after it). */
+  lightClientBlock (b: Block): LightClientBlockView | undefined {
+    const approvals = this.approvalsAfterNext(b)
+    const next = this.blockAt(b.height + 1)
+    if (approvals === undefined || next === undefined) return undefined
+    return {
+      ...this.liteView(b),
+      next_block_inner_hash: hashText(innerHash(next.lite, hashBytes(next.innerRestHash))),
+      next_bps: this.producers.of(this.epochOf(b.height) + 1),
+      approvals_after_next: approvals
+    }
+  }
+
+  /** The path of `b`'s hash to `head`'s block_merkle_root (which covers the blocks before head). */
+  blockProof (b: Block, head: Block): MerklePathItem[] {
+    return merklePath(this.blockHashes.slice(0, head.height - GENESIS_HEIGHT), b.height - GENESIS_HEIGHT)
+  }
+
+  /** Where an outcome (a transaction's or a receipt's) is, and its path in the block's shard outcome root. */
+  outcomeProof (id: string): { block: Block, proof: MerklePathItem[] } | undefined {
+    const height = this.outcomeBlock.get(id)
+    if (height === undefined) return undefined
+    const block = this.blockAt(height)!
+    return { block, proof: merklePath(block.outcomeLeaves, block.outcomeIds.indexOf(id)) }
   }
 
   /** Checks a signed transaction against the head and queues it for the next block; returns its hash. */
@@ -294,7 +396,12 @@ export class Chain {
       gasBurnt += outcome.gasBurnt
     }
     this.store.commit(height, working.changes)
-    const block = this.append({ txs: txHashes, receipts: ran, gasBurnt }, timestampNs)
+    const outcomeIds = [...txHashes, ...blockOutcomes.map((o) => o.id)]
+    const outcomeLeaves = [
+      ...txHashes.map((h) => outcomeLeaf(h, txOutcomeView(this.txs.get(h)!))),
+      ...blockOutcomes.map((o) => outcomeLeaf(o.id, receiptOutcomeView(o)))
+    ]
+    const block = this.append({ txs: txHashes, receipts: ran, gasBurnt, outcomeIds, outcomeLeaves }, timestampNs)
     for (const h of txHashes) this.txs.get(h)!.blockHash = block.hash
     for (const o of blockOutcomes) {
       o.blockHash = block.hash
@@ -568,5 +675,31 @@ export function accessKeyView (k: AccessKey): { nonce: number, permission: unkno
   return {
     nonce: Number(k.nonce),
     permission: p === 'FullAccess' ? 'FullAccess' : { FunctionCall: { allowance: p.FunctionCall.allowance === null ? null : String(p.FunctionCall.allowance), receiver_id: p.FunctionCall.receiver_id, method_names: p.FunctionCall.method_names } }
+  }
+}
+
+/** A transaction's outcome (its conversion into a receipt) as nearcore's RPC shows it; what its outcome hash covers. */
+export function txOutcomeView (tx: Pick<TxRecord, 'receiptId' | 'gasBurnt' | 'signer'>): ExecutionOutcomeView {
+  return {
+    logs: [],
+    receipt_ids: [tx.receiptId],
+    gas_burnt: Number(tx.gasBurnt),
+    tokens_burnt: String(tx.gasBurnt * GAS_PRICE),
+    executor_id: tx.signer,
+    status: { SuccessReceiptId: tx.receiptId },
+    metadata: { version: 1, gas_profile: null }
+  }
+}
+
+/** A receipt's outcome as nearcore's RPC shows it; what its outcome hash covers. */
+export function receiptOutcomeView (o: ReceiptOutcome): ExecutionOutcomeView {
+  return {
+    logs: o.logs,
+    receipt_ids: o.receiptIds,
+    gas_burnt: Number(o.gasBurnt),
+    tokens_burnt: String(o.gasBurnt * GAS_PRICE),
+    executor_id: o.executor,
+    status: o.status,
+    metadata: { version: 1, gas_profile: null }
   }
 }

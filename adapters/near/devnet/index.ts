@@ -30,6 +30,10 @@ export interface NearDevnetInit {
   key?: string
   /** How long send_tx / tx wait before TIMEOUT_ERROR (ms). */
   waitTimeoutMs?: number
+  /** Block producers (4), blocks per epoch (20), producers that never approve (none): what a light client checks. */
+  producers?: number
+  epochLength?: number
+  offlineProducers?: readonly number[]
 }
 
 export interface NearDevnet {
@@ -54,7 +58,16 @@ export async function startNearDevnet (init: NearDevnetInit = {}): Promise<NearD
   const account = init.account ?? DEVNET_ACCOUNT
   const key = init.key ?? DEVNET_KEY
   const lag = init.finalityLag ?? DEVNET_FINALITY_LAG
-  const chain = new Chain({ chainId, genesisAccount: account, genesisKey: publicKeyOf(key), genesisBalance: 1_000_000_000n * NEAR, finalityLag: lag })
+  const chain = new Chain({
+    chainId,
+    genesisAccount: account,
+    genesisKey: publicKeyOf(key),
+    genesisBalance: 1_000_000_000n * NEAR,
+    finalityLag: lag,
+    ...(init.producers === undefined ? {} : { producers: init.producers }),
+    ...(init.epochLength === undefined ? {} : { epochLength: init.epochLength }),
+    ...(init.offlineProducers === undefined ? {} : { offlineProducers: init.offlineProducers })
+  })
   let lastWork = chain.head.height
   let timer: NodeJS.Timeout | undefined
   let heartbeat: NodeJS.Timeout | undefined

@@ -2,11 +2,14 @@
 // near-api-js 7 parses): status, block, chunk, gas_price, query (view_account,
 // view_access_key, view_access_key_list, call_function, view_state, view_code), send_tx /
 // broadcast_tx_commit / broadcast_tx_async with the wait_until levels, tx,
-// EXPERIMENTAL_tx_status, EXPERIMENTAL_protocol_config, and the sandbox's
-// sandbox_fast_forward. Errors use nearcore's structured form (name, cause, info, data).
+// EXPERIMENTAL_tx_status, EXPERIMENTAL_protocol_config, the light client's
+// next_light_client_block, EXPERIMENTAL_light_client_proof,
+// EXPERIMENTAL_light_client_block_proof and EXPERIMENTAL_validators_ordered, and the
+// sandbox's sandbox_fast_forward. Errors use nearcore's structured form (name, cause, info, data).
 import { ACCOUNT_BYTES, GAS_PRICE, NONCE_RANGE, STORAGE_PRICE_PER_BYTE, TX_VALIDITY_BLOCKS } from './fees.ts'
-import { EMPTY_CODE_HASH, InvalidTxError, accessKeyView, type Block, type Chain, type ReceiptOutcome, type TxRecord } from './chain.ts'
+import { EMPTY_CODE_HASH, InvalidTxError, accessKeyView, receiptOutcomeView as outcomeOf, txOutcomeView, type Block, type Chain, type ReceiptOutcome, type TxRecord } from './chain.ts'
 import type { AccessKey, Account } from './store.ts'
+import { hashText, merkleRoot } from '../lightclient/hashes.ts'
 
 export const PROTOCOL_VERSION = 73
 const WAIT_LEVELS = ['NONE', 'INCLUDED', 'EXECUTED_OPTIMISTIC', 'INCLUDED_FINAL', 'EXECUTED', 'FINAL'] as const
@@ -56,6 +59,13 @@ export async function handle (host: RpcHost, method: string, params: Params): Pr
       if (!chain.txs.has(hash)) throw handlerError('UNKNOWN_TRANSACTION', { requested_transaction_hash: hash })
       return await awaitTx(host, hash, wait, method === 'EXPERIMENTAL_tx_status')
     }
+    case 'next_light_client_block': return nextLightClientBlock(chain, p)
+    case 'EXPERIMENTAL_light_client_proof': return lightClientProof(chain, p)
+    case 'EXPERIMENTAL_light_client_block_proof': return lightClientBlockProof(chain, p)
+    case 'EXPERIMENTAL_validators_ordered': {
+      const b = p.block_id === undefined || p.block_id === null ? chain.head : resolveBlock(chain, p)
+      return chain.producers.of(chain.epochOf(b.height))
+    }
     case 'sandbox_fast_forward': {
       const n = Number(p.delta_height)
       if (!Number.isInteger(n) || n < 1 || n > 10_000) throw parseError('delta_height must be an integer from 1 to 10000')
@@ -85,7 +95,7 @@ function status (chain: Chain): unknown {
     rpc_addr: null,
     validator_account_id: null,
     validator_public_key: null,
-    validators: [],
+    validators: chain.producers.of(chain.epochOf(head.height)).map((v) => ({ account_id: v.account_id, is_slashed: false })),
     version: { version: 'moorage-near-devnet', build: 'typescript', rustc_version: 'none' },
     sync_info: {
       latest_block_hash: head.hash,
@@ -96,8 +106,8 @@ function status (chain: Chain): unknown {
       earliest_block_height: chain.blocks[0]!.height,
       earliest_block_time: new Date(Number(chain.blocks[0]!.timestampNs / 1_000_000n)).toISOString(),
       syncing: false,
-      epoch_id: EMPTY_CODE_HASH,
-      epoch_start_height: chain.blocks[0]!.height
+      epoch_id: head.lite.epoch_id,
+      epoch_start_height: chain.blocks[0]!.height + chain.epochOf(head.height) * chain.epochLength
     },
     uptime_sec: 0
   }
@@ -124,6 +134,9 @@ function resolveBlock (chain: Chain, p: Record<string, unknown>): Block {
 const chunkHash = (b: Block): string => b.hash
 
 function blockView (chain: Chain, b: Block): unknown {
+  // Block h carries the approvals of h - 1 for height h (those a light client reads as h - 2's approvals after next).
+  const before = chain.blockAt(b.height - 2)
+  const approvals = before === undefined ? [] : chain.approvalsAfterNext(before) ?? []
   return {
     author: chain.init.genesisAccount,
     header: {
@@ -133,16 +146,18 @@ function blockView (chain: Chain, b: Block): unknown {
       prev_hash: b.prevHash,
       timestamp: Number(b.timestampNs),
       timestamp_nanosec: String(b.timestampNs),
-      epoch_id: EMPTY_CODE_HASH,
-      next_epoch_id: EMPTY_CODE_HASH,
+      epoch_id: b.lite.epoch_id,
+      next_epoch_id: b.lite.next_epoch_id,
+      prev_state_root: b.lite.prev_state_root,
+      outcome_root: b.lite.outcome_root,
       chunks_included: 1,
       gas_price: String(GAS_PRICE),
       total_supply: String(chain.init.genesisBalance),
       last_final_block: chain.blockAt(Math.max(chain.blocks[0]!.height, b.height - chain.init.finalityLag))!.hash,
       last_ds_final_block: chain.blockAt(Math.max(chain.blocks[0]!.height, b.height - 1))!.hash,
-      next_bp_hash: EMPTY_CODE_HASH,
-      block_merkle_root: EMPTY_CODE_HASH,
-      approvals: [],
+      next_bp_hash: b.lite.next_bp_hash,
+      block_merkle_root: b.lite.block_merkle_root,
+      approvals,
       signature: 'ed25519:1111111111111111111111111111111111111111111111111111111111111111',
       latest_protocol_version: PROTOCOL_VERSION
     },
@@ -156,7 +171,8 @@ function blockView (chain: Chain, b: Block): unknown {
       gas_limit: 1_000_000_000_000_000,
       balance_burnt: String(b.gasBurnt * GAS_PRICE),
       tx_root: EMPTY_CODE_HASH,
-      outcome_root: EMPTY_CODE_HASH,
+      // The shard's outcome root (the block's is sha256 of it).
+      outcome_root: hashText(merkleRoot(b.outcomeLeaves)),
       prev_state_root: EMPTY_CODE_HASH,
       encoded_length: 0,
       signature: 'ed25519:1111111111111111111111111111111111111111111111111111111111111111'
@@ -193,11 +209,11 @@ function protocolConfig (chain: Chain, b: Block): unknown {
     genesis_height: chain.blocks[0]!.height,
     genesis_time: new Date(Number(chain.blocks[0]!.timestampNs / 1_000_000n)).toISOString(),
     block_height: b.height,
-    epoch_length: 43_200,
+    epoch_length: chain.epochLength,
     min_gas_price: String(GAS_PRICE),
     max_gas_price: String(GAS_PRICE),
     transaction_validity_period: TX_VALIDITY_BLOCKS,
-    num_block_producer_seats: 1,
+    num_block_producer_seats: chain.producers.init.count,
     runtime_config: {
       storage_amount_per_byte: String(STORAGE_PRICE_PER_BYTE),
       account_creation_config: { min_allowed_top_level_account_length: 65, registrar_account_id: 'registrar' },
@@ -317,21 +333,8 @@ function txView (tx: TxRecord): unknown {
   return { signer_id: tx.signer, public_key: tx.publicKey, nonce: Number(tx.nonce), receiver_id: tx.receiver, actions: tx.actionsView, signature: tx.signature, hash: tx.hash, priority_fee: 0 }
 }
 
-function receiptOutcomeView (o: ReceiptOutcome): unknown {
-  return {
-    id: o.id,
-    block_hash: o.blockHash,
-    proof: [],
-    outcome: {
-      logs: o.logs,
-      receipt_ids: o.receiptIds,
-      gas_burnt: Number(o.gasBurnt),
-      tokens_burnt: String(o.gasBurnt * GAS_PRICE),
-      executor_id: o.executor,
-      status: o.status,
-      metadata: { version: 1, gas_profile: null }
-    }
-  }
+function receiptOutcomeView (chain: Chain, o: ReceiptOutcome): unknown {
+  return { id: o.id, block_hash: o.blockHash, proof: chain.outcomeProof(o.id)?.proof ?? [], outcome: outcomeOf(o) }
 }
 
 function outcomeView (chain: Chain, tx: TxRecord, withReceipts: boolean): unknown {
@@ -346,18 +349,68 @@ function outcomeView (chain: Chain, tx: TxRecord, withReceipts: boolean): unknow
     transaction_outcome: {
       id: tx.hash,
       block_hash: tx.blockHash,
-      proof: [],
-      outcome: {
-        logs: [],
-        receipt_ids: [tx.receiptId],
-        gas_burnt: Number(tx.gasBurnt),
-        tokens_burnt: String(tx.gasBurnt * GAS_PRICE),
-        executor_id: tx.signer,
-        status: { SuccessReceiptId: tx.receiptId },
-        metadata: { version: 1, gas_profile: null }
-      }
+      proof: chain.outcomeProof(tx.hash)?.proof ?? [],
+      outcome: txOutcomeView(tx)
     },
-    receipts_outcome: outcomes.map(receiptOutcomeView),
+    receipts_outcome: outcomes.map((o) => receiptOutcomeView(chain, o)),
     ...(withReceipts ? { receipts: outcomes.map((o) => ({ receipt_id: o.id, receiver_id: o.executor, predecessor_id: '', receipt: {} })) } : {})
   }
+}
+
+/**
+ * The light-client block after `last_block_hash`: the final block, or, when that is more
+ * than an epoch ahead, the last block of the epoch after the known one (a light client
+ * cannot skip an epoch); `{}` when there is nothing newer.
+ */
+function nextLightClientBlock (chain: Chain, p: Record<string, unknown>): unknown {
+  const last = chain.blockByHash(String(p.last_block_hash ?? ''))
+  if (last === undefined) throw handlerError('UNKNOWN_BLOCK', { block_reference: { block_id: p.last_block_hash } })
+  const genesis = chain.blocks[0]!.height
+  // A light-client block needs its next two blocks (the approvals after next).
+  const final = chain.blockAt(Math.min(chain.final.height, chain.head.height - 2))
+  if (final === undefined || final.height <= last.height) return {}
+  const known = chain.epochOf(last.height)
+  const target = chain.epochOf(final.height) > known + 1 ? chain.blockAt(genesis + (known + 2) * chain.epochLength - 1)! : final
+  return chain.lightClientBlock(target)
+}
+
+function lightClientHead (chain: Chain, p: Record<string, unknown>): Block {
+  const head = chain.blockByHash(String(p.light_client_head ?? ''))
+  if (head === undefined) throw handlerError('UNKNOWN_BLOCK', { block_reference: { block_id: p.light_client_head } })
+  return head
+}
+
+function lightClientProof (chain: Chain, p: Record<string, unknown>): unknown {
+  const head = lightClientHead(chain, p)
+  let id: string
+  let outcome: unknown
+  if (p.type === 'transaction') {
+    id = String(p.transaction_hash ?? '')
+    const tx = chain.txs.get(id)
+    if (tx === undefined || tx.signer !== p.sender_id || tx.blockHash === '') throw handlerError('UNKNOWN_TRANSACTION_OR_RECEIPT', { transaction_or_receipt_id: id })
+    outcome = txOutcomeView(tx)
+  } else if (p.type === 'receipt') {
+    id = String(p.receipt_id ?? '')
+    const o = chain.outcomes.get(id)
+    if (o === undefined || o.executor !== p.receiver_id) throw handlerError('UNKNOWN_TRANSACTION_OR_RECEIPT', { transaction_or_receipt_id: id })
+    outcome = outcomeOf(o)
+  } else {
+    throw parseError('type must be "transaction" or "receipt"')
+  }
+  const where = chain.outcomeProof(id)!
+  if (where.block.height >= head.height) throw handlerError('NOT_CONFIRMED', { transaction_or_receipt_id: id })
+  return {
+    outcome_proof: { proof: where.proof, block_hash: where.block.hash, id, outcome },
+    // One shard: the block's outcome tree is that shard's leaf alone.
+    outcome_root_proof: [],
+    block_header_lite: chain.liteView(where.block),
+    block_proof: chain.blockProof(where.block, head)
+  }
+}
+
+function lightClientBlockProof (chain: Chain, p: Record<string, unknown>): unknown {
+  const head = lightClientHead(chain, p)
+  const block = chain.blockByHash(String(p.block_hash ?? ''))
+  if (block === undefined || block.height >= head.height) throw handlerError('UNKNOWN_BLOCK', { block_reference: { block_id: p.block_hash } })
+  return { block_header_lite: chain.liteView(block), block_proof: chain.blockProof(block, head) }
 }

@@ -10,8 +10,9 @@
 import { createHash } from 'node:crypto'
 import { ec, hash, shortString } from 'starknet'
 import { STRK_TOKEN } from '../felts.ts'
-import { buildTrie, classLeaf, contractLeaf, erc20BalanceKeys, pedersen, poseidon, stateCommitment, type Trie } from '../trie.ts'
-import { ContextConfigContract, Revert, cloneStorage, starkVerify, type ContractStorage, type EmittedEvent } from './contract.ts'
+import { buildTrie, classLeaf, contractLeaf, erc20BalanceKeys, pedersen, poseidon, stateCommitment, type Hash2, type Trie } from '../trie.ts'
+import { ContextConfig, Revert, check_ecdsa_signature, dispatch, isExternal, type EmittedEvent } from './contract.ts'
+import { FeltStore } from './storage.ts'
 
 export const CHAIN_ID = BigInt(shortString.encodeShortString('SN_MOORAGE_DEVNET'))
 /** Labels of the devnet's built-in classes (not hashes of compiled classes: nothing is compiled here). */
@@ -84,7 +85,7 @@ export interface Block {
   status: BlockStatus
   txs: Tx[]
   /** Contract storage after this block. */
-  storage: Map<bigint, ContractStorage>
+  storage: Map<bigint, FeltStore>
   /** Every contract's felt state after this block, taken when it closed. */
   state?: Map<bigint, FeltContract>
 }
@@ -119,7 +120,6 @@ export class DevnetChain {
   readonly accounts = new Map<bigint, Account>()
   readonly blocks: Block[] = []
   readonly txs = new Map<bigint, Tx>()
-  private readonly config = new ContextConfigContract((name) => BigInt(hash.getSelectorFromName(name)))
   private readonly l1DelayMs: number
   private skewMs = 0
   private closing = false
@@ -127,6 +127,18 @@ export class DevnetChain {
   private closed = false
   private readonly triesMemo = new WeakMap<Block, StateTries>()
   private readonly storageMemo = new Map<string, Trie>()
+  private readonly hashes = new Map<string, bigint>()
+  /** Pedersen, remembered: a block's tries share almost every node with the last block's, so only changed paths are hashed. */
+  private readonly pedersen: Hash2 = (a, b) => {
+    const k = `${a.toString(36)}:${b.toString(36)}`
+    let v = this.hashes.get(k)
+    if (v === undefined) {
+      v = pedersen(a, b)
+      if (this.hashes.size >= 500_000) this.hashes.clear()
+      this.hashes.set(k, v)
+    }
+    return v
+  }
 
   constructor (init: DevnetChainInit = {}) {
     this.l1DelayMs = init.l1DelayMs ?? 50
@@ -205,15 +217,15 @@ export class DevnetChain {
       if (account.balance < max) throw new RpcFailure(54, 'Account balance is smaller than the transaction\'s maximal fee')
     }
     // The OpenZeppelin account's __validate__: Stark ECDSA over the transaction hash by its key.
-    if (!opts.skipValidate && (tx.signature.length !== 2 || !starkVerify(txHash, tx.signature[0]!, tx.signature[1]!, account.publicKey))) {
+    if (!opts.skipValidate && (tx.signature.length !== 2 || !check_ecdsa_signature(txHash, account.publicKey, tx.signature[0]!, tx.signature[1]!))) {
       throw new RpcFailure(55, 'Account validation failed', 'the signature does not verify against the account\'s public key')
     }
     return { account, hash: txHash, usage }
   }
 
   /** Runs the account's __execute__ on a copy of the storage: the events, or the revert reason. */
-  run (tx: InvokeV3, block: Block): { storage: Map<bigint, ContractStorage>, events: TxEvent[], reverted?: string } {
-    const storage = new Map([...block.storage].map(([a, s]) => [a, cloneStorage(s)]))
+  run (tx: InvokeV3, block: Block): { storage: Map<bigint, FeltStore>, events: TxEvent[], reverted?: string } {
+    const storage = new Map([...block.storage].map(([a, s]) => [a, s.clone()]))
     const events: TxEvent[] = []
     try {
       const cd = tx.calldata
@@ -264,21 +276,21 @@ export class DevnetChain {
         // OpenZeppelin: is_valid_signature(hash, signature: Array<felt252>) -> 'VALID' or 0.
         const [h, n, ...sig] = data
         if (h === undefined || n === undefined || Number(n) !== sig.length) throw new RpcFailure(40, 'Contract error', { revert_error: 'Failed to deserialize param #2' })
-        return [sig.length === 2 && starkVerify(h, sig[0]!, sig[1]!, account.publicKey) ? VALID : 0n]
+        return [sig.length === 2 && check_ecdsa_signature(h, account.publicKey, sig[0]!, sig[1]!) ? VALID : 0n]
       }
       if (selector === sel('get_public_key') || selector === sel('getPublicKey')) return [account.publicKey]
       throw new RpcFailure(21, 'Requested entrypoint does not exist in the contract')
     }
-    const s = block.storage.get(to) ?? new Map()
+    const external = isExternal(selector)
+    if (external === undefined) throw new RpcFailure(21, 'Requested entrypoint does not exist in the contract')
+    const s = block.storage.get(to)!
     try {
-      for (const name of ['nonce_of', 'key_of', 'revision_of', 'get_context'] as const) {
-        if (selector === sel(name)) return this.config[name](s, data)
-      }
+      // A call never changes state: an external function runs on a copy.
+      return dispatch(external ? s.clone() : s, { chainId: CHAIN_ID, self: to, timestamp: block.timestamp, blockNumber: block.number, emit: () => {} }, selector, data)
     } catch (err) {
       if (err instanceof Revert) throw new RpcFailure(40, 'Contract error', { revert_error: err.reason })
       throw err
     }
-    throw new RpcFailure(21, 'Requested entrypoint does not exist in the contract')
   }
 
   /** The class at an address in a block's state: a dev account's, the fee token's, the config contract's, or none. */
@@ -290,8 +302,8 @@ export class DevnetChain {
 
   /**
    * The felt state of a block: accounts (class, nonce, `Account_public_key`), the fee token
-   * (`ERC20_balances` as (low, high)), config contracts (class only: their state is kept as
-   * records, not laid out in felt storage, so their storage root is 0).
+   * (`ERC20_balances` as (low, high)), config contracts (class and their felt storage, laid
+   * out as lib.cairo's `struct Storage`).
    */
   feltState (block: Block): Map<bigint, FeltContract> {
     if (block.state !== undefined) return block.state
@@ -304,7 +316,7 @@ export class DevnetChain {
       token.set(high, a.balance >> 128n)
     }
     out.set(STRK_ADDRESS, { classHash: ERC20_CLASS_HASH, nonce: 0n, storage: token })
-    for (const at of block.storage.keys()) out.set(at, { classHash: CONFIG_CLASS_HASH, nonce: 0n, storage: new Map() })
+    for (const [at, store] of block.storage) out.set(at, { classHash: CONFIG_CLASS_HASH, nonce: 0n, storage: new Map(store.storageEntries()) })
     return out
   }
 
@@ -319,14 +331,14 @@ export class DevnetChain {
       const text = [...c.storage].map(([k, v]) => `${k.toString(16)}=${v.toString(16)}`).sort().join(',')
       let trie = this.storageMemo.get(text)
       if (trie === undefined) {
-        trie = buildTrie(pedersen, c.storage)
+        trie = buildTrie(this.pedersen, c.storage)
         if (this.storageMemo.size > 4096) this.storageMemo.clear()
         this.storageMemo.set(text, trie)
       }
       storage.set(at, trie)
-      leaves.set(at, contractLeaf(c.classHash, trie.root, c.nonce))
+      leaves.set(at, contractLeaf(c.classHash, trie.root, c.nonce, this.pedersen))
     }
-    const contracts = buildTrie(pedersen, leaves)
+    const contracts = buildTrie(this.pedersen, leaves)
     const classes = buildTrie(poseidon, new Map([...COMPILED_CLASS_HASHES].map(([c, compiled]) => [c, classLeaf(compiled)])))
     t = { root: stateCommitment(contracts.root, classes.root), contracts, classes, storage, state }
     this.triesMemo.set(block, t)
@@ -338,7 +350,7 @@ export class DevnetChain {
     for (const t of this.timers) clearTimeout(t)
   }
 
-  private invoke (storage: Map<bigint, ContractStorage>, block: Block, caller: bigint, to: bigint, selector: bigint, data: bigint[], emit: (e: TxEvent) => void): void {
+  private invoke (storage: Map<bigint, FeltStore>, block: Block, caller: bigint, to: bigint, selector: bigint, data: bigint[], emit: (e: TxEvent) => void): void {
     if (UDC_ADDRESSES.includes(to) && selector === sel('deployContract')) {
       // deployContract(class_hash, salt, unique / from_zero, calldata: Array<felt252>)
       const [classHash, salt, unique, n] = data as [bigint, bigint, bigint, bigint]
@@ -346,16 +358,15 @@ export class DevnetChain {
       const calldata = data.slice(4, 4 + Number(n))
       const address = udcAddress(to, caller, classHash, salt, unique, calldata)
       if (this.accounts.has(address) || storage.has(address)) throw new Revert('a contract is deployed at that address already')
-      storage.set(address, new Map())
+      const store = new FeltStore()
+      ContextConfig.construct(store, calldata)
+      storage.set(address, store)
       emit({ from: to, keys: [sel('ContractDeployed')], data: [address, caller, unique, classHash, BigInt(calldata.length), ...calldata, salt] })
       return
     }
     const s = storage.get(to)
     if (s === undefined) throw new Revert(`no contract at ${to.toString(16)}`)
-    const cx = { chainId: CHAIN_ID, self: to, nowMs: block.timeMs, blockNumber: block.number, emit: (e: EmittedEvent) => emit({ ...e, from: to }) }
-    if (selector === sel('create_context')) { this.config.create_context(s, cx, data); return }
-    if (selector === sel('execute')) { this.config.execute(s, cx, data); return }
-    throw new Revert('Entry point not found in contract')
+    dispatch(s, { chainId: CHAIN_ID, self: to, timestamp: block.timestamp, blockNumber: block.number, emit: (e: EmittedEvent) => emit({ ...e, from: to }) }, selector, data)
   }
 
   private newBlock (parent: bigint): Block {

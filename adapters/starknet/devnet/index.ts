@@ -1,6 +1,7 @@
 // The Starknet devnet: a protocol-faithful test host (docs/starknet.md). starknet.js talks to
 // it unmodified over JSON-RPC 0.9; account signatures, nonces and resource bounds are
-// checked; the context config contract's semantics run in TypeScript (contract.ts).
+// checked; the context config contract runs as a function-by-function TypeScript port of
+// contracts/starknet/src/lib.cairo (contract.ts) on Cairo's storage layout (storage.ts).
 import { DevnetChain, devKey, type DevnetChainInit } from './chain.ts'
 import { serveRpc } from './rpc.ts'
 

@@ -19,11 +19,20 @@ export function varBase (name: string): bigint {
   return b
 }
 
-/** The address of Map entry `name[key]`, where `key` is the key's Serde felts. */
+const addresses = new Map<string, bigint>()
+
+/** The address of Map entry `name[key]`, where `key` is the key's Serde felts (remembered: Pedersen is slow in JavaScript). */
 export function mapAddress (name: string, key: readonly bigint[]): bigint {
-  let h = varBase(name)
-  for (const k of key) h = BigInt(hash.computePedersenHash(h, k))
-  return h % ADDRESS_BOUND
+  const memo = `${name}:${key.map((k) => k.toString(36)).join(':')}`
+  let a = addresses.get(memo)
+  if (a === undefined) {
+    let h = varBase(name)
+    for (const k of key) h = BigInt(hash.computePedersenHash(h, k))
+    a = h % ADDRESS_BOUND
+    if (addresses.size >= 200_000) addresses.clear()
+    addresses.set(memo, a)
+  }
+  return a
 }
 
 /** A u256 key or value as Cairo serialises it: (low, high). */
@@ -33,7 +42,7 @@ export const u256 = (v: bigint): [bigint, bigint] => [v & MASK128, v >> 128n]
 export const LAYOUT = {
   Member: ['role', 'caps', 'index'],
   Invitation: ['kind', 'role', 'revoked', 'max_uses', 'uses', 'expires_at', 'target', 'created_by'],
-  Proposal: ['author', 'actions_hash', 'created_at', 'index', 'approvals']
+  Proposal: ['author', 'created_at', 'index', 'approvals', 'actions_len']
 } as const
 const WIDE = new Set(['target', 'created_by', 'author'])
 export type StructName = keyof typeof LAYOUT

@@ -44,11 +44,20 @@ pub struct Invitation {
 }
 
 #[derive(Drop, Serde, Copy, starknet::Store)]
-pub struct Proposal { pub author: u256, pub actions_hash: felt252, pub created_at: u64, pub index: u32, pub approvals: u32 }
+pub struct Proposal { pub author: u256, pub created_at: u64, pub index: u32, pub approvals: u32, pub actions_len: u32 }
+
+/// An open proposal as the views return it: its approvers (current admins or not) and its actions' felts.
+#[derive(Drop, Serde)]
+pub struct ProposalView { pub id: u256, pub author: u256, pub created_at: u64, pub approvers: Array<u256>, pub actions: Array<felt252> }
+
+/// What the per-context views return first: (application, revision, threshold, active_limit, created_block).
+#[derive(Drop, Serde, Copy)]
+pub struct Settings { pub application: u256, pub revision: u64, pub threshold: u32, pub active_limit: u32, pub created_block: u64 }
 
 #[starknet::interface]
 pub trait IEd25519Verifier<T> {
-    fn verify(self: @T, key: u256, r: u256, s: u256, message: Span<felt252>) -> bool;
+    /// Whether (r, s) is key's ed25519 signature over `message` (the bytes, verbatim).
+    fn verify(self: @T, key: u256, r: u256, s: u256, message: ByteArray) -> bool;
 }
 
 #[starknet::interface]
@@ -59,18 +68,23 @@ pub trait IContextConfig<T> {
     fn key_of(self: @T, context: u256, identity: u256) -> felt252;
     fn role_of(self: @T, context: u256, identity: u256) -> u8;
     fn revision_of(self: @T, context: u256) -> u64;
+    fn settings_of(self: @T, context: u256) -> Settings;
+    fn members_of(self: @T, context: u256) -> Array<(u256, Member)>;
+    fn invitations_of(self: @T, context: u256) -> Array<(u256, Invitation)>;
+    fn proposals_of(self: @T, context: u256) -> Array<ProposalView>;
     fn request_hash(self: @T, req: Request) -> felt252;
-    fn binding_message(self: @T, context: u256, stark_key: felt252) -> Span<felt252>;
+    fn binding_message(self: @T, context: u256, stark_key: felt252) -> ByteArray;
 }
 
 #[starknet::contract]
 pub mod ContextConfig {
+    use core::dict::{Felt252Dict, Felt252DictTrait};
     use core::ecdsa::check_ecdsa_signature;
     use core::poseidon::poseidon_hash_span;
     use core::sha256::compute_sha256_byte_array;
     use starknet::storage::{Map, StorageMapReadAccess, StorageMapWriteAccess};
     use starknet::{ContractAddress, get_block_timestamp, get_contract_address, get_tx_info};
-    use super::{IEd25519VerifierDispatcher, IEd25519VerifierDispatcherTrait, Invitation, Member, Proposal, Request};
+    use super::{IEd25519VerifierDispatcher, IEd25519VerifierDispatcherTrait, Invitation, Member, Proposal, ProposalView, Request, Settings};
 
     pub const ROLE_ADMIN: u8 = 1;
     pub const ROLE_MEMBER: u8 = 2;
@@ -80,6 +94,8 @@ pub mod ContextConfig {
     pub const CAP_PROXY: u8 = 4;
     pub const ALL_CAPS: u8 = 7;
     // Request kinds, as in ContextConfig.sol; payload = the listed fields, u256 as (low, high).
+    // Felts after the listed fields are not read here; they travel in the Applied event for
+    // the nodes (a removal's or a leave's frontier: count, then u256 heads).
     pub const ADD_MEMBER: u8 = 0; // (identity, role)
     pub const REMOVE_MEMBER: u8 = 1; // (identity)
     pub const SET_ROLE: u8 = 2; // (identity, role)
@@ -92,13 +108,21 @@ pub mod ContextConfig {
     pub const COMMIT_CLAIM: u8 = 9; // (id, commitment)
     pub const REVEAL_CLAIM: u8 = 10; // (id, r, s)  ed25519 proof by the open invitation's key
     pub const LEAVE: u8 = 11; // ()
-    pub const PROPOSE: u8 = 12; // (id, actions...)
-    pub const APPROVE: u8 = 13; // (id, actions...)
+    pub const PROPOSE: u8 = 12; // (id, actions)  actions = (count, then per action: kind, fields)
+    pub const APPROVE: u8 = 13; // (id)
     pub const SHARE_KEYS: u8 = 14; // (key id, rotate, shares...)  never stored: read from the event
     pub const TARGET_IDENTITY: u8 = 1;
     pub const TARGET_OPEN: u8 = 2;
+    // Proposal actions.
+    pub const SET_THRESHOLD: u8 = 0; // (threshold)
+    pub const SET_ACTIVE_LIMIT: u8 = 1; // (limit)
+    pub const ADD_ADMIN: u8 = 2; // (identity)
+    pub const REMOVE_ADMIN: u8 = 3; // (identity)
+    pub const SET_VALUE: u8 = 4; // (key bytes, value bytes), each (length, 31-byte big-endian chunks)
+    pub const DELETE_PROPOSAL: u8 = 5; // (proposal)
     pub const DEFAULT_ACTIVE_LIMIT: u32 = 10;
     pub const MAX_ACTIONS: u32 = 16;
+    pub const MAX_COMMITMENTS: u32 = 64;
     pub const REQUEST_DOMAIN: felt252 = 'moorage:starknet:request:v1';
     pub const BIND_DOMAIN: felt252 = 'moorage:starknet:bind:v1';
 
@@ -118,15 +142,22 @@ pub mod ContextConfig {
         invitations: Map<(u256, u256), Invitation>,
         invitation_ids: Map<(u256, u32), u256>,
         invitation_count: Map<u256, u32>,
-        // poseidon(context, invitation, commitment, claimer) => committed
+        // commit_slot(context, invitation, commitment, claimer) => committed
         commitments: Map<felt252, bool>,
+        commitment_count: Map<(u256, u256), u32>,
         threshold: Map<u256, u32>,
         active_limit: Map<u256, u32>,
         proposals: Map<(u256, u256), Proposal>,
+        proposal_ids: Map<(u256, u32), u256>,
+        proposal_count: Map<u256, u32>,
+        proposal_actions: Map<(u256, u256, u32), felt252>,
+        approvers: Map<(u256, u256, u32), u256>,
         approved: Map<(u256, u256, u256), bool>,
+        // Open proposals per (context, author): the active-proposal limit is an author's.
+        open_by: Map<(u256, u256), u32>,
         // A decided proposal id is spent for good: a replayed propose + approve is refused.
         decided: Map<(u256, u256), bool>,
-        open_proposals: Map<u256, u32>,
+        // poseidon(key felts) => poseidon(value felts); the bytes are in the ValueSet event.
         values: Map<(u256, felt252), felt252>,
     }
 
@@ -136,6 +167,9 @@ pub mod ContextConfig {
         ContextCreated: ContextCreated,
         KeyBound: KeyBound,
         Applied: Applied,
+        ProposalExecuted: ProposalExecuted,
+        ProposalFailed: ProposalFailed,
+        ValueSet: ValueSet,
     }
 
     #[derive(Drop, starknet::Event)]
@@ -148,6 +182,13 @@ pub mod ContextConfig {
         #[key] pub context: u256, #[key] pub identity: u256,
         pub nonce: u64, pub revision: u64, pub kind: u8, pub payload: Span<felt252>,
     }
+    #[derive(Drop, starknet::Event)]
+    pub struct ProposalExecuted { #[key] pub context: u256, #[key] pub proposal: u256, pub at: u64 }
+    /// A decided proposal whose actions could not all run: none ran; `reason` is the refusal code.
+    #[derive(Drop, starknet::Event)]
+    pub struct ProposalFailed { #[key] pub context: u256, #[key] pub proposal: u256, pub reason: felt252, pub at: u64 }
+    #[derive(Drop, starknet::Event)]
+    pub struct ValueSet { #[key] pub context: u256, pub key: Span<felt252>, pub value: Span<felt252> }
 
     #[constructor]
     fn constructor(ref self: ContractState, verifier: ContractAddress) {
@@ -177,10 +218,10 @@ pub mod ContextConfig {
             context
         }
 
-        /// Performs a request signed (r, s) by the acting identity's bound Stark key. `binding`
-        /// is empty, or (for an identity with no key yet in this context) the ed25519 binding of
-        /// `signature`'s key, given as the 5th signature felt (the public key). Returns the
-        /// context's revision after the request.
+        /// Performs a request signed (r, s) by the acting identity's bound Stark key, given as
+        /// signature = (r, s, key). `binding` is empty, or (for an identity with no key yet in
+        /// this context) the ed25519 binding of that key. Returns the context's revision after
+        /// the request.
         fn execute(ref self: ContractState, req: Request, signature: Span<felt252>, binding: Span<felt252>) -> u64 {
             assert(self.revision.read(req.context) != 0, 'UnknownContext');
             assert(signature.len() == 3, 'BadSignature');
@@ -211,6 +252,53 @@ pub mod ContextConfig {
         fn role_of(self: @ContractState, context: u256, identity: u256) -> u8 { self.members.read((context, identity)).role }
         fn revision_of(self: @ContractState, context: u256) -> u64 { self.revision.read(context) }
 
+        fn settings_of(self: @ContractState, context: u256) -> Settings {
+            Settings {
+                application: self.application.read(context), revision: self.revision.read(context), threshold: self.threshold.read(context),
+                active_limit: self.active_limit.read(context), created_block: self.created_block.read(context),
+            }
+        }
+
+        fn members_of(self: @ContractState, context: u256) -> Array<(u256, Member)> {
+            let mut out = array![];
+            let n = self.member_count.read(context);
+            let mut i: u32 = 1;
+            while i <= n {
+                let id = self.member_ids.read((context, i));
+                out.append((id, self.members.read((context, id))));
+                i += 1;
+            };
+            out
+        }
+
+        fn invitations_of(self: @ContractState, context: u256) -> Array<(u256, Invitation)> {
+            let mut out = array![];
+            let n = self.invitation_count.read(context);
+            let mut i: u32 = 1;
+            while i <= n {
+                let id = self.invitation_ids.read((context, i));
+                out.append((id, self.invitations.read((context, id))));
+                i += 1;
+            };
+            out
+        }
+
+        fn proposals_of(self: @ContractState, context: u256) -> Array<ProposalView> {
+            let mut out = array![];
+            let n = self.proposal_count.read(context);
+            let mut i: u32 = 1;
+            while i <= n {
+                let id = self.proposal_ids.read((context, i));
+                let p = self.proposals.read((context, id));
+                let mut approvers = array![];
+                let mut j: u32 = 0;
+                while j < p.approvals { approvers.append(self.approvers.read((context, id, j))); j += 1; };
+                out.append(ProposalView { id, author: p.author, created_at: p.created_at, approvers, actions: self.actions_of(context, id, p.actions_len) });
+                i += 1;
+            };
+            out
+        }
+
         /// Poseidon(domain, chain id, this contract, context, identity, nonce, kind, Poseidon(payload)).
         fn request_hash(self: @ContractState, req: Request) -> felt252 {
             let chain_id = get_tx_info().unbox().chain_id;
@@ -221,24 +309,50 @@ pub mod ContextConfig {
             ].span())
         }
 
-        /// What an identity signs (ed25519) to bind `stark_key` as its key in `context`.
-        fn binding_message(self: @ContractState, context: u256, stark_key: felt252) -> Span<felt252> {
+        /// What an identity signs (ed25519) to bind `stark_key` as its key in `context`:
+        /// (domain, chain id, this contract, context.low, context.high, stark_key), each felt
+        /// as 32 big-endian bytes.
+        fn binding_message(self: @ContractState, context: u256, stark_key: felt252) -> ByteArray {
             let chain_id = get_tx_info().unbox().chain_id;
-            array![BIND_DOMAIN, chain_id, get_contract_address().into(), context.low.into(), context.high.into(), stark_key].span()
+            let mut b: ByteArray = "";
+            for f in array![BIND_DOMAIN, chain_id, get_contract_address().into(), context.low.into(), context.high.into(), stark_key] {
+                append_u256(ref b, f.into());
+            };
+            b
         }
+    }
+
+    fn append_u256(ref b: ByteArray, v: u256) {
+        b.append_word(v.high.into(), 16);
+        b.append_word(v.low.into(), 16);
+    }
+
+    fn sha256_u256(bytes: @ByteArray) -> u256 {
+        let w = compute_sha256_byte_array(bytes);
+        let mut acc: u256 = 0;
+        for word in w.span() { acc = acc * 0x100000000 + (*word).into(); };
+        acc
     }
 
     fn context_id_for(creator: u256, application: u256, salt: u256) -> u256 {
         // sha256("moorage:context:v1" ‖ creator ‖ application ‖ salt), as src/governance/context-id.ts.
         let mut bytes: ByteArray = "moorage:context:v1";
-        for v in array![creator, application, salt] {
-            bytes.append_word(v.high.into(), 16);
-            bytes.append_word(v.low.into(), 16);
-        };
-        let w = compute_sha256_byte_array(@bytes);
-        let mut acc: u256 = 0;
-        for word in w.span() { acc = acc * 0x100000000 + (*word).into(); };
-        acc
+        for v in array![creator, application, salt] { append_u256(ref bytes, v); };
+        sha256_u256(@bytes)
+    }
+
+    /// sha256("moorage:commit:v1" ‖ invitation ‖ claimer ‖ r ‖ s): claimCommitment of src/governance/acl.ts.
+    fn claim_commitment(id: u256, claimer: u256, r: u256, s: u256) -> u256 {
+        let mut bytes: ByteArray = "moorage:commit:v1";
+        for v in array![id, claimer, r, s] { append_u256(ref bytes, v); };
+        sha256_u256(@bytes)
+    }
+
+    /// "moorage:claim:v1" ‖ context ‖ invitation ‖ claimer: claimMessage of src/governance/acl.ts.
+    fn claim_message(c: u256, id: u256, claimer: u256) -> ByteArray {
+        let mut bytes: ByteArray = "moorage:claim:v1";
+        for v in array![c, id, claimer] { append_u256(ref bytes, v); };
+        bytes
     }
 
     fn read_u256(p: Span<felt252>, at: u32) -> u256 {
@@ -246,6 +360,22 @@ pub mod ContextConfig {
     }
 
     fn read_u8(p: Span<felt252>, at: u32) -> u8 { (*p[at]).try_into().unwrap() }
+
+    fn read_u32(p: Span<felt252>, at: u32) -> u32 { (*p[at]).try_into().unwrap() }
+
+    /// How many felts a byte string takes at `at`: its length, then ceil(length / 31) chunks.
+    fn bytes_len(p: Span<felt252>, at: u32) -> u32 { 1 + (read_u32(p, at) + 30) / 31 }
+
+    /// The felts one proposal action takes at `at` (its kind included).
+    fn action_len(actions: Span<felt252>, at: u32) -> u32 {
+        let kind = read_u8(actions, at);
+        if kind == SET_THRESHOLD || kind == SET_ACTIVE_LIMIT { 2 }
+        else if kind == ADD_ADMIN || kind == REMOVE_ADMIN || kind == DELETE_PROPOSAL { 3 }
+        else if kind == SET_VALUE { let k = bytes_len(actions, at + 1); 1 + k + bytes_len(actions, at + 1 + k) }
+        else { panic_with_felt252('UnknownProposalAction') }
+    }
+
+    fn id_key(id: u256) -> felt252 { poseidon_hash_span(array![id.low.into(), id.high.into()].span()) }
 
     #[generate_trait]
     impl Internal of InternalTrait {
@@ -279,6 +409,7 @@ pub mod ContextConfig {
             let mut last = self.members.read((context, last_id));
             last.index = index;
             self.members.write((context, last_id), last);
+            self.member_ids.write((context, n), 0);
             self.member_count.write(context, n - 1);
             self.members.write((context, id), Member { role: 0, caps: 0, index: 0 });
         }
@@ -338,7 +469,7 @@ pub mod ContextConfig {
                 let target = read_u256(p, 3);
                 let role = read_u8(p, 5);
                 let expires_at: u64 = (*p[6]).try_into().unwrap();
-                let max_uses: u32 = (*p[7]).try_into().unwrap();
+                let max_uses: u32 = read_u32(p, 7);
                 self.need(c, author, CAP_MANAGE_MEMBERS);
                 assert(self.invitations.read((c, id)).kind == 0, 'InvitationExists');
                 assert(role == ROLE_MEMBER || role == ROLE_READER, 'InvitationRole');
@@ -371,22 +502,26 @@ pub mod ContextConfig {
                 let inv = self.invitations.read((c, id));
                 assert(inv.kind != 0, 'NoSuchInvitation');
                 assert(inv.kind == TARGET_OPEN, 'CommitNeedsOpenInvitation');
-                self.usable(c, inv, author);
                 // Keyed by claimer too: nobody can overwrite or use another identity's commitment.
-                self.commitments.write(commit_slot(c, id, commitment, author), true);
+                let slot = commit_slot(c, id, commitment, author);
+                let count = self.commitment_count.read((c, id));
+                assert(count < MAX_COMMITMENTS, 'TooManyCommitments');
+                self.usable(c, inv, author);
+                if !self.commitments.read(slot) {
+                    self.commitments.write(slot, true);
+                    self.commitment_count.write((c, id), count + 1);
+                }
             } else if kind == REVEAL_CLAIM {
                 let id = read_u256(p, 0);
                 let (r, s) = (read_u256(p, 2), read_u256(p, 4));
                 let inv = self.invitations.read((c, id));
                 assert(inv.kind != 0, 'NoSuchInvitation');
                 assert(inv.kind == TARGET_OPEN, 'NotOpenInvitation');
-                let slot = commit_slot(c, id, poseidon_hash_span(array![id.low.into(), id.high.into(), author.low.into(), author.high.into(), r.low.into(), r.high.into(), s.low.into(), s.high.into()].span()).into(), author);
+                let slot = commit_slot(c, id, claim_commitment(id, author, r, s), author);
                 assert(self.commitments.read(slot), 'NoMatchingCommitment');
-                let message = array!['moorage:claim:v1', c.low.into(), c.high.into(), id.low.into(), id.high.into(), author.low.into(), author.high.into()].span();
                 let verifier = IEd25519VerifierDispatcher { contract_address: self.verifier.read() };
-                assert(verifier.verify(inv.target, r, s, message), 'BadClaimProof');
+                assert(verifier.verify(inv.target, r, s, claim_message(c, id, author)), 'BadClaimProof');
                 self.usable(c, inv, author);
-                self.commitments.write(slot, false);
                 self.admit(c, id, inv, author);
             } else if kind == LEAVE {
                 let role = self.members.read((c, author)).role;
@@ -399,8 +534,7 @@ pub mod ContextConfig {
                 self.need(c, author, CAP_PROXY);
                 self.propose(c, author, read_u256(p, 0), p.slice(2, p.len() - 2));
             } else if kind == APPROVE {
-                assert(self.members.read((c, author)).role == ROLE_ADMIN, 'OnlyAdminsApprove');
-                self.approve(c, author, read_u256(p, 0), p.slice(2, p.len() - 2));
+                self.approve(c, author, read_u256(p, 0));
             } else if kind == SHARE_KEYS {
                 // Any member shares group keys; readers may only re-share, never rotate.
                 let role = self.members.read((c, author)).role;
@@ -419,91 +553,171 @@ pub mod ContextConfig {
             if self.threshold.read(c) > admins && admins > 0 { self.threshold.write(c, admins); }
         }
 
+        fn actions_of(self: @ContractState, c: u256, id: u256, len: u32) -> Array<felt252> {
+            let mut out = array![];
+            let mut i: u32 = 0;
+            while i < len { out.append(self.proposal_actions.read((c, id, i))); i += 1; };
+            out
+        }
+
         fn propose(ref self: ContractState, c: u256, author: u256, id: u256, actions: Span<felt252>) {
             assert(self.proposals.read((c, id)).index == 0, 'ProposalExists');
             assert(!self.decided.read((c, id)), 'ProposalSpent');
-            let count: u32 = (*actions[0]).try_into().unwrap();
+            let count = read_u32(actions, 0);
             assert(count >= 1 && count <= MAX_ACTIONS, 'ActionCount');
-            let open = self.open_proposals.read(c);
+            // The actions must parse to exactly their felts (an unknown kind is refused here).
+            let mut at: u32 = 1;
+            let mut i: u32 = 0;
+            while i < count { at += action_len(actions, at); i += 1; };
+            assert(at == actions.len(), 'ActionCount');
+            let open = self.open_by.read((c, author));
             assert(open < self.active_limit.read(c), 'ActiveLimitReached');
-            let index = open + 1;
-            self.open_proposals.write(c, index);
-            self.proposals.write((c, id), Proposal { author, actions_hash: poseidon_hash_span(actions), created_at: self.now_ms(), index, approvals: 0 });
+            self.open_by.write((c, author), open + 1);
+            let index = self.proposal_count.read(c) + 1;
+            self.proposal_count.write(c, index);
+            self.proposal_ids.write((c, index), id);
+            let mut j: u32 = 0;
+            while j < actions.len() { self.proposal_actions.write((c, id, j), *actions[j]); j += 1; };
+            self.proposals.write((c, id), Proposal { author, created_at: self.now_ms(), index, approvals: 0, actions_len: actions.len() });
             // The author's proposal counts as its approval when the author is an admin.
-            if self.members.read((c, author)).role == ROLE_ADMIN { self.count_approval(c, author, id, actions); }
+            if self.members.read((c, author)).role == ROLE_ADMIN { self.count_approval(c, author, id); }
         }
 
-        fn approve(ref self: ContractState, c: u256, approver: u256, id: u256, actions: Span<felt252>) {
+        fn approve(ref self: ContractState, c: u256, approver: u256, id: u256) {
             let p = self.proposals.read((c, id));
             assert(p.index != 0, 'NoSuchProposal');
+            assert(self.members.read((c, approver)).role == ROLE_ADMIN, 'OnlyAdminsApprove');
             assert(!self.approved.read((c, id, approver)), 'AlreadyApproved');
-            assert(poseidon_hash_span(actions) == p.actions_hash, 'ActionsMismatch');
-            self.count_approval(c, approver, id, actions);
+            self.count_approval(c, approver, id);
         }
 
-        fn count_approval(ref self: ContractState, c: u256, approver: u256, id: u256, actions: Span<felt252>) {
+        /// Records the approval; decides the proposal once the approvals of identities that
+        /// are admins now reach the threshold (a removed admin's approval no longer counts).
+        fn count_approval(ref self: ContractState, c: u256, approver: u256, id: u256) {
             self.approved.write((c, id, approver), true);
             let mut p = self.proposals.read((c, id));
+            self.approvers.write((c, id, p.approvals), approver);
             p.approvals += 1;
             self.proposals.write((c, id), p);
-            if p.approvals >= self.threshold.read(c) {
-                self.decided.write((c, id), true);
-                self.proposals.write((c, id), Proposal { author: 0, actions_hash: 0, created_at: 0, index: 0, approvals: 0 });
-                self.open_proposals.write(c, self.open_proposals.read(c) - 1);
+            let mut counted: u32 = 0;
+            let mut i: u32 = 0;
+            while i < p.approvals {
+                if self.members.read((c, self.approvers.read((c, id, i)))).role == ROLE_ADMIN { counted += 1; }
+                i += 1;
+            };
+            if counted >= self.threshold.read(c) { self.decide(c, id); }
+        }
+
+        /// Closes a proposal for good and runs its actions all or none: when one would fail,
+        /// none runs and ProposalFailed names why (as the shared reducer's `failed` outcome).
+        fn decide(ref self: ContractState, c: u256, id: u256) {
+            let p = self.proposals.read((c, id));
+            let actions = self.actions_of(c, id, p.actions_len).span();
+            self.decided.write((c, id), true);
+            self.drop_proposal(c, id);
+            let reason = self.check_actions(c, actions);
+            if reason == 0 {
                 self.run_actions(c, actions);
+                self.emit(ProposalExecuted { context: c, proposal: id, at: self.now_ms() });
+            } else {
+                self.emit(ProposalFailed { context: c, proposal: id, reason, at: self.now_ms() });
             }
         }
 
-        /// Runs a decided proposal's actions: (count, then per action: kind, fields...).
+        /// Takes an open proposal out of the list (the last one moves into its place).
+        fn drop_proposal(ref self: ContractState, c: u256, id: u256) {
+            let p = self.proposals.read((c, id));
+            let n = self.proposal_count.read(c);
+            let last_id = self.proposal_ids.read((c, n));
+            self.proposal_ids.write((c, p.index), last_id);
+            let mut last = self.proposals.read((c, last_id));
+            last.index = p.index;
+            self.proposals.write((c, last_id), last);
+            self.proposal_ids.write((c, n), 0);
+            self.proposal_count.write(c, n - 1);
+            self.open_by.write((c, p.author), self.open_by.read((c, p.author)) - 1);
+            self.proposals.write((c, id), Proposal { author: 0, created_at: 0, index: 0, approvals: 0, actions_len: 0 });
+        }
+
+        /// Why the actions cannot all run, in order (0: they can), against the state as the
+        /// earlier actions leave it: admins added or demoted, proposals already deleted.
+        fn check_actions(self: @ContractState, c: u256, actions: Span<felt252>) -> felt252 {
+            let mut roles: Felt252Dict<u8> = Default::default(); // identity => role + 1, once changed here
+            let mut deleted: Felt252Dict<u8> = Default::default(); // proposal => 1, once deleted here
+            let mut admins = self.admins.read(c);
+            let count = read_u32(actions, 0);
+            let mut at: u32 = 1;
+            let mut i: u32 = 0;
+            let mut reason: felt252 = 0;
+            while i < count && reason == 0 {
+                let kind = read_u8(actions, at);
+                if kind == SET_THRESHOLD {
+                    let t = read_u32(actions, at + 1);
+                    if t < 1 { reason = 'ThresholdNotPositive'; } else if t > admins { reason = 'ThresholdExceedsAdmins'; }
+                } else if kind == SET_ACTIVE_LIMIT {
+                    if read_u32(actions, at + 1) < 1 { reason = 'LimitNotPositive'; }
+                } else if kind == ADD_ADMIN || kind == REMOVE_ADMIN {
+                    let id = read_u256(actions, at + 1);
+                    let k = id_key(id);
+                    let changed = roles.get(k);
+                    let role = if changed == 0 { self.members.read((c, id)).role } else { changed - 1 };
+                    if kind == ADD_ADMIN {
+                        if role != ROLE_ADMIN { admins += 1; roles.insert(k, ROLE_ADMIN + 1); }
+                    } else if role != ROLE_ADMIN {
+                        reason = 'NotAdmin';
+                    } else if admins == 1 {
+                        reason = 'LastAdmin';
+                    } else {
+                        admins -= 1;
+                        roles.insert(k, ROLE_MEMBER + 1);
+                    }
+                } else if kind == DELETE_PROPOSAL {
+                    let pid = read_u256(actions, at + 1);
+                    if self.proposals.read((c, pid)).index == 0 || deleted.get(id_key(pid)) == 1 { reason = 'NoProposalToDelete'; } else { deleted.insert(id_key(pid), 1); }
+                }
+                at += action_len(actions, at);
+                i += 1;
+            };
+            reason
+        }
+
+        /// Runs a decided proposal's actions, which check_actions passed.
         /// CALL and TRANSFER (funds held for the context) are not in this version: see docs/starknet.md.
         fn run_actions(ref self: ContractState, c: u256, actions: Span<felt252>) {
-            let count: u32 = (*actions[0]).try_into().unwrap();
+            let count = read_u32(actions, 0);
             let mut at: u32 = 1;
             let mut i: u32 = 0;
             while i < count {
-                let kind: u8 = (*actions[at]).try_into().unwrap();
-                if kind == 0 { // SET_THRESHOLD (threshold)
-                    let t: u32 = (*actions[at + 1]).try_into().unwrap();
-                    assert(t >= 1, 'ThresholdNotPositive');
-                    assert(t <= self.admins.read(c), 'ThresholdExceedsAdmins');
-                    self.threshold.write(c, t);
-                    at += 2;
-                } else if kind == 1 { // SET_ACTIVE_LIMIT (limit)
-                    let limit: u32 = (*actions[at + 1]).try_into().unwrap();
-                    assert(limit >= 1, 'LimitNotPositive');
-                    self.active_limit.write(c, limit);
-                    at += 2;
-                } else if kind == 2 { // ADD_ADMIN (identity)
+                let kind = read_u8(actions, at);
+                if kind == SET_THRESHOLD {
+                    self.threshold.write(c, read_u32(actions, at + 1));
+                } else if kind == SET_ACTIVE_LIMIT {
+                    self.active_limit.write(c, read_u32(actions, at + 1));
+                } else if kind == ADD_ADMIN {
                     let id = read_u256(actions, at + 1);
                     let mut m = self.members.read((c, id));
                     if m.role != ROLE_ADMIN {
                         if m.role == 0 { self.add_member(c, id, ROLE_ADMIN); } else { m.role = ROLE_ADMIN; self.members.write((c, id), m); }
                         self.set_admins(c, self.admins.read(c) + 1);
                     }
-                    at += 3;
-                } else if kind == 3 { // REMOVE_ADMIN (identity)
+                } else if kind == REMOVE_ADMIN {
                     let id = read_u256(actions, at + 1);
                     let mut m = self.members.read((c, id));
-                    assert(m.role == ROLE_ADMIN, 'NotAdmin');
-                    assert(self.admins.read(c) > 1, 'LastAdmin');
                     m.role = ROLE_MEMBER;
                     self.members.write((c, id), m);
                     self.set_admins(c, self.admins.read(c) - 1);
-                    at += 3;
-                } else if kind == 4 { // SET_VALUE (key hash, value hash)
-                    self.values.write((c, *actions[at + 1]), *actions[at + 2]);
-                    at += 3;
-                } else if kind == 5 { // DELETE_PROPOSAL (proposal)
+                } else if kind == SET_VALUE {
+                    let k = bytes_len(actions, at + 1);
+                    let key = actions.slice(at + 1, k);
+                    let value = actions.slice(at + 1 + k, bytes_len(actions, at + 1 + k));
+                    self.values.write((c, poseidon_hash_span(key)), poseidon_hash_span(value));
+                    self.emit(ValueSet { context: c, key, value });
+                } else if kind == DELETE_PROPOSAL {
                     let pid = read_u256(actions, at + 1);
-                    if self.proposals.read((c, pid)).index != 0 {
-                        self.proposals.write((c, pid), Proposal { author: 0, actions_hash: 0, created_at: 0, index: 0, approvals: 0 });
-                        self.decided.write((c, pid), true);
-                        self.open_proposals.write(c, self.open_proposals.read(c) - 1);
-                    }
-                    at += 3;
-                } else {
-                    assert(false, 'UnknownProposalAction');
+                    self.decided.write((c, pid), true);
+                    self.drop_proposal(c, pid);
                 }
+                at += action_len(actions, at);
                 i += 1;
             };
         }

@@ -8,6 +8,13 @@ import { chainArg } from '../command.ts'
 import type { Command } from '../command.ts'
 import { UsageError } from '../errors.ts'
 import { fields, printJson, printLines } from '../output.ts'
+import type { RestsOn } from '../../claims/types.ts'
+
+/** What each kind of result rests on, said plainly. */
+const RESTS_ON: Partial<Record<RestsOn, string>> = {
+  quorum: 'quorum (the endpoints agreed; no proof was checked)',
+  'light-client': 'light-client (a proof against headers signed by > 2/3 of the block producers\' stake, followed from the checkpoint)'
+}
 
 export const claimVerify: Command = {
   path: ['claim', 'verify'],
@@ -16,7 +23,7 @@ export const claimVerify: Command = {
   summary: 'Prove a statement about chain state (a balance, storage, a token balance…) from proofs or agreeing endpoints.',
   optionHelp: [
     ['--rpc <urls>', 'comma-separated JSON-RPC endpoints; ≥ 2 must agree on the block\n(default: claims.<chain>.rpc in config.json)'],
-    ['--checkpoint <n>:<hash>', 'a pinned block instead of a quorum (default: claims.<chain>.checkpoint)'],
+    ['--checkpoint <n>:<hash>', 'a pinned block you trust: instead of a quorum, or where a light client starts (default: claims.<chain>.checkpoint)'],
     ['--block <n>', 'prove at this block (default: the latest)']
   ],
   notes: ['Statement kinds are the chain\'s (docs/claims.md), e.g. {"kind":"balance","account":…}; a wrong kind lists the chain\'s kinds.'],
@@ -36,7 +43,7 @@ export const claimVerify: Command = {
     const init = parseVerifyInit({ endpoints: rpc, checkpoint, block: ctx.values.block })
     const r = await m.claims!.verify(statement, init)
     if (ctx.json) { printJson(ctx, r); return 0 }
-    printLines(ctx, fields([['value', r.value], ['rests on', r.restsOn === 'quorum' ? 'quorum (the endpoints agreed; no proof was checked)' : r.restsOn], ['block', `${r.block.number} ${r.block.hash}`], ['agreed by', r.agreedBy.join(', ')], ...(r.assumes !== undefined ? [['assumes', r.assumes] as [string, string]] : [])]))
+    printLines(ctx, fields([['value', r.value], ['rests on', RESTS_ON[r.restsOn] ?? r.restsOn], ['block', `${r.block.number} ${r.block.hash}`], [r.restsOn === 'light-client' ? 'served by' : 'agreed by', r.agreedBy.join(', ')], ...(r.assumes !== undefined ? [['assumes', r.assumes] as [string, string]] : [])]))
     return 0
   }
 }

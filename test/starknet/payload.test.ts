@@ -1,0 +1,68 @@
+// lib.cairo's per-kind request payloads (adapters/starknet/payload.ts): every request a node
+// sends comes back from its Applied event as the same action; what the contract does not take
+// is refused before anything is sent; a payload that does not decode is no action.
+import assert from 'node:assert/strict'
+import { randomBytes } from 'node:crypto'
+import { describe, it } from 'node:test'
+import { decodeRequest, encodeRequest } from '../../adapters/starknet/payload.ts'
+import { InvalidInputError } from '../../src/errors/index.ts'
+import type { ChainAction } from '../../src/governance/anchor.ts'
+
+const id = (): Uint8Array => new Uint8Array(randomBytes(32))
+
+describe('starknet request payloads', () => {
+  it('every request round-trips through its felts', () => {
+    const actions: ChainAction[] = [
+      { type: 'addMember', identity: id(), role: 'reader' },
+      { type: 'removeMember', identity: id(), frontier: [id(), id()] },
+      { type: 'removeMember', identity: id() },
+      { type: 'setRole', identity: id(), role: 'member' },
+      { type: 'grant', identity: id(), capability: 'Proxy' },
+      { type: 'revoke', identity: id(), capability: 'ManageApplication' },
+      { type: 'updateApplication', application: id() },
+      { type: 'invite', invitation: { id: id(), target: { type: 'identity', identity: id() }, role: 'member', expiresAt: Date.now() + 60_000, maxUses: 3 } },
+      { type: 'invite', invitation: { id: id(), target: { type: 'open', key: id() }, role: 'reader', expiresAt: Date.now(), maxUses: 1 } },
+      { type: 'revokeInvitation', invitation: id() },
+      { type: 'claim', invitation: id() },
+      { type: 'commitClaim', invitation: id(), commitment: id() },
+      { type: 'revealClaim', invitation: id(), proof: new Uint8Array(randomBytes(64)) },
+      { type: 'leave', frontier: [id()] },
+      { type: 'leave' },
+      {
+        type: 'propose',
+        proposal: id(),
+        actions: [
+          { type: 'setThreshold', threshold: 2 }, { type: 'setActiveLimit', limit: 5 }, { type: 'addAdmin', identity: id() }, { type: 'removeAdmin', identity: id() },
+          { type: 'setValue', key: new TextEncoder().encode('topic'), value: new Uint8Array(randomBytes(100)) }, { type: 'deleteProposal', proposal: id() }
+        ]
+      },
+      { type: 'approve', proposal: id() },
+      { type: 'keys', keyId: id(), rotate: true, shares: [{ recipient: id(), wrapped: new Uint8Array(randomBytes(80)) }, { recipient: id(), wrapped: new Uint8Array(0) }] }
+    ]
+    for (const a of actions) {
+      const { kind, payload } = encodeRequest(a)
+      assert.deepEqual(decodeRequest(kind, payload), a, a.type)
+    }
+  })
+
+  it('what the contract does not take is refused before anything is sent', () => {
+    const refused: ChainAction[] = [
+      { type: 'invite', invitation: { id: id(), target: { type: 'account', account: 'eip155:1:0x' + '1'.repeat(40) }, role: 'member', expiresAt: 1, maxUses: 1 } },
+      { type: 'invite', invitation: { id: id(), target: { type: 'open', key: id() }, role: 'member', expiresAt: 1, maxUses: 1, condition: '{}' } },
+      { type: 'revealClaim', invitation: id(), proof: new Uint8Array(64), evidence: '{}' },
+      { type: 'propose', proposal: id(), actions: [{ type: 'transfer', to: '0x1', amount: 1n } as never] },
+      { type: 'propose', proposal: id(), actions: [{ type: 'setThreshold', threshold: -1 }] },
+      { type: 'addMember', identity: new Uint8Array(31), role: 'member' }
+    ]
+    for (const a of refused) assert.throws(() => encodeRequest(a), InvalidInputError, a.type)
+  })
+
+  it('a payload that does not decode is no action: short, long, out of range, unknown kind', () => {
+    const { kind, payload } = encodeRequest({ type: 'addMember', identity: id(), role: 'member' })
+    assert.equal(decodeRequest(kind, payload.slice(0, 2)), undefined)
+    assert.equal(decodeRequest(kind, [...payload, 0n]), undefined)
+    assert.equal(decodeRequest(kind, [1n << 128n, 0n, 2n]), undefined)
+    assert.equal(decodeRequest(kind, [payload[0]!, payload[1]!, 9n]), undefined)
+    assert.equal(decodeRequest(99, payload), undefined)
+  })
+})
