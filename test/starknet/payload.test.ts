@@ -9,6 +9,8 @@ import { InvalidInputError } from '../../src/errors/index.ts'
 import type { ChainAction } from '../../src/governance/anchor.ts'
 
 const id = (): Uint8Array => new Uint8Array(randomBytes(32))
+/** A call's data: felts as 32-byte big-endian words (the selector, then the calldata). */
+const words = (...f: bigint[]): Uint8Array => new Uint8Array(f.flatMap((v) => [...Buffer.from(v.toString(16).padStart(64, '0'), 'hex')]))
 
 describe('starknet request payloads', () => {
   it('every request round-trips through its felts', () => {
@@ -36,6 +38,14 @@ describe('starknet request payloads', () => {
           { type: 'setValue', key: new TextEncoder().encode('topic'), value: new Uint8Array(randomBytes(100)) }, { type: 'deleteProposal', proposal: id() }
         ]
       },
+      {
+        type: 'propose',
+        proposal: id(),
+        actions: [
+          { type: 'transfer', to: '0x' + '0'.repeat(63) + '7', amount: 2n ** 200n + 5n },
+          { type: 'call', target: '0x' + 'ab'.repeat(31).padStart(64, '0'), data: words(0x1234n, 1n, 2n ** 250n) } as never
+        ]
+      },
       { type: 'approve', proposal: id() },
       { type: 'keys', keyId: id(), rotate: true, shares: [{ recipient: id(), wrapped: new Uint8Array(randomBytes(80)) }, { recipient: id(), wrapped: new Uint8Array(0) }] }
     ]
@@ -50,7 +60,13 @@ describe('starknet request payloads', () => {
       { type: 'invite', invitation: { id: id(), target: { type: 'account', account: 'eip155:1:0x' + '1'.repeat(40) }, role: 'member', expiresAt: 1, maxUses: 1 } },
       { type: 'invite', invitation: { id: id(), target: { type: 'open', key: id() }, role: 'member', expiresAt: 1, maxUses: 1, condition: '{}' } },
       { type: 'revealClaim', invitation: id(), proof: new Uint8Array(64), evidence: '{}' },
-      { type: 'propose', proposal: id(), actions: [{ type: 'transfer', to: '0x1', amount: 1n } as never] },
+      { type: 'propose', proposal: id(), actions: [{ type: 'transfer', to: '0x0', amount: 1n } as never] },
+      { type: 'propose', proposal: id(), actions: [{ type: 'transfer', to: 'alice.near', amount: 1n } as never] },
+      { type: 'propose', proposal: id(), actions: [{ type: 'transfer', to: '0x1', amount: 2n ** 256n } as never] },
+      { type: 'propose', proposal: id(), actions: [{ type: 'call', target: '0x1', value: 1n, data: words(1n) } as never] },
+      { type: 'propose', proposal: id(), actions: [{ type: 'call', target: '0x1' } as never] },
+      { type: 'propose', proposal: id(), actions: [{ type: 'call', target: '0x1', data: new Uint8Array(33) } as never] },
+      { type: 'propose', proposal: id(), actions: [{ type: 'call', target: '0x1', data: words(2n ** 252n) } as never] },
       { type: 'propose', proposal: id(), actions: [{ type: 'setThreshold', threshold: -1 }] },
       { type: 'addMember', identity: new Uint8Array(31), role: 'member' }
     ]
