@@ -92,8 +92,13 @@ function bytes (b: Uint8Array): bigint[] {
   return packBytes(b)
 }
 
+/** A request the Starknet contract takes: the shared ones, a proposal also with the chain's call and transfer actions. */
+export type StarknetAction =
+  | Exclude<ChainAction, { type: 'propose' }>
+  | { type: 'propose', proposal: Uint8Array, actions: Array<ProposalAction | ChainProposalAction> }
+
 /** (kind, payload) of `action` for lib.cairo's `execute`. */
-export function encodeRequest (action: ChainAction): { kind: number, payload: bigint[] } {
+export function encodeRequest (action: StarknetAction): { kind: number, payload: bigint[] } {
   const kind = KINDS[action.type]
   if (kind === undefined) return unsupported(`${action.type} requests`)
   const payload = ((): bigint[] => {

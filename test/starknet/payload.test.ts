@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
 import { describe, it } from 'node:test'
-import { decodeRequest, encodeRequest } from '../../adapters/starknet/payload.ts'
+import { decodeRequest, encodeRequest, type StarknetAction } from '../../adapters/starknet/payload.ts'
 import { InvalidInputError } from '../../src/errors/index.ts'
 import type { ChainAction } from '../../src/governance/anchor.ts'
 
@@ -14,7 +14,7 @@ const words = (...f: bigint[]): Uint8Array => new Uint8Array(f.flatMap((v) => [.
 
 describe('starknet request payloads', () => {
   it('every request round-trips through its felts', () => {
-    const actions: ChainAction[] = [
+    const actions: StarknetAction[] = [
       { type: 'addMember', identity: id(), role: 'reader' },
       { type: 'removeMember', identity: id(), frontier: [id(), id()] },
       { type: 'removeMember', identity: id() },
