@@ -1,7 +1,8 @@
 // The Moorage context config contract for Starknet: contexts, members, roles, capabilities,
 // application, revisions, per-identity nonces, invitations (identity-bound, and open ones
 // claimed by commit then reveal), and per-context governance (proposals, approvals,
-// threshold, active-proposal limit, values). Same semantics as contracts/ethereum/
+// threshold, active-proposal limit, values, and the context's STRK: funded in, paid out and
+// calls made by proposals). Same semantics as contracts/ethereum/
 // (ContextConfig.sol + ContextProxy.sol); refusals carry the names of src/governance/acl.ts.
 //
 // NOT COMPILED HERE: no Cairo compiler (scarb) is reachable on the machines this was
