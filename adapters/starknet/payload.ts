@@ -9,6 +9,7 @@ import { InvalidInputError } from '../../src/errors/index.ts'
 import type { ChainAction } from '../../src/governance/anchor.ts'
 import { CAPABILITIES, type Capability, type ChainProposalAction, type ProposalAction, type Role } from '../../src/governance/types.ts'
 import { bigToBytes, bytesToBig, feltsU256, packBytes, u256Felts, unpackBytes } from './felts.ts'
+import { P } from './trie.ts'
 
 /** Request kinds (lib.cairo). */
 export const KINDS: Record<string, number> = {
@@ -20,7 +21,6 @@ const ROLE: Record<Role, bigint> = { admin: 1n, member: 2n, reader: 3n }
 const ROLE_NAMES: Record<string, Role> = { 1: 'admin', 2: 'member', 3: 'reader' }
 const CAP: Record<Capability, bigint> = { ManageMembers: 1n, ManageApplication: 2n, Proxy: 4n }
 const ACTION = { setThreshold: 0n, setActiveLimit: 1n, addAdmin: 2n, removeAdmin: 3n, setValue: 4n, deleteProposal: 5n, call: 6n, transfer: 7n } as const
-const FELT_PRIME = 2n ** 251n + 17n * 2n ** 192n
 export const TARGET_IDENTITY = 1n
 export const TARGET_OPEN = 2n
 /** Largest byte string (a value, a wrapped key share) a payload carries. */
@@ -44,7 +44,7 @@ const frontier = (heads: Uint8Array[] | undefined): bigint[] => [BigInt(heads?.l
 
 function address (text: string, what: string): bigint {
   const v = /^0x[0-9a-fA-F]{1,64}$/.test(text) ? BigInt(text) : -1n
-  if (v <= 0n || v >= FELT_PRIME) throw new InvalidInputError(`${what} must be a Starknet address (0x and up to 64 hex digits, below the field prime)`)
+  if (v <= 0n || v >= P) throw new InvalidInputError(`${what} must be a Starknet address (0x and up to 64 hex digits, below the field prime)`)
   return v
 }
 
@@ -61,7 +61,7 @@ function call (a: Extract<ChainProposalAction, { type: 'call' }>): bigint[] {
   const felts: bigint[] = []
   for (let i = 0; i < data.byteLength; i += 32) {
     const f = bytesToBig(data.subarray(i, i + 32))
-    if (f >= FELT_PRIME) throw new InvalidInputError(`the call's felt ${i / 32} is not below the field prime`)
+    if (f >= P) throw new InvalidInputError(`the call's felt ${i / 32} is not below the field prime`)
     felts.push(f)
   }
   if (felts.length - 1 > MAX_CALL_FELTS) throw new InvalidInputError(`a call carries at most ${MAX_CALL_FELTS} calldata felts`)
