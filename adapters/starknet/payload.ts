@@ -8,7 +8,7 @@
 import { InvalidInputError } from '../../src/errors/index.ts'
 import type { ChainAction } from '../../src/governance/anchor.ts'
 import { CAPABILITIES, type Capability, type ChainProposalAction, type ProposalAction, type Role } from '../../src/governance/types.ts'
-import { bigToBytes, bytesToBig, feltsU256, packBytes, u256Felts, unpackBytes } from './felts.ts'
+import { bigToBytes, bytesToBig, packBytes, u256Felts, unpackBytes } from './felts.ts'
 import { P } from './trie.ts'
 
 /** Request kinds (lib.cairo). */
@@ -141,7 +141,7 @@ class Felts {
   felt (): bigint { if (this.at >= this.f.length) throw new Malformed(); return this.f[this.at++]! }
   small (bits = 32): number { const v = this.felt(); if (v >> BigInt(bits) !== 0n) throw new Malformed(); return Number(v) }
   u256 (): bigint { const low = this.felt(); const high = this.felt(); if (low >> 128n !== 0n || high >> 128n !== 0n) throw new Malformed(); return (high << 128n) | low }
-  id (): Uint8Array { const low = this.felt(); const high = this.felt(); if (low >> 128n !== 0n || high >> 128n !== 0n) throw new Malformed(); return feltsU256(low, high) }
+  id (): Uint8Array { return bigToBytes(this.u256()) }
   bytes (): Uint8Array {
     const n = this.small(); const words = Math.ceil(n / 31)
     if (this.at + words > this.f.length) throw new Malformed()

@@ -145,13 +145,13 @@ export class DevnetChain {
   constructor (init: DevnetChainInit = {}) {
     this.l1DelayMs = init.l1DelayMs ?? 50
     const token = new FeltStore()
-    const chain = this
+    const balance = (holder: bigint): bigint => balanceOf(this.pending.storage.get(STRK_ADDRESS)!, holder)
     for (let i = 0; i < (init.accounts ?? 4); i++) {
       const privateKey = devKey(i)
       const publicKey = BigInt(ec.starkCurve.getStarkKey('0x' + privateKey.toString(16)))
       const address = accountAddress(publicKey)
       setBalance(token, address, 10n ** 24n)
-      this.accounts.set(address, { address, publicKey, privateKey, nonce: 0n, get balance () { return balanceOf(chain.pending.storage.get(STRK_ADDRESS)!, address) } })
+      this.accounts.set(address, { address, publicKey, privateKey, nonce: 0n, get balance () { return balance(address) } })
     }
     this.blocks.push(this.newBlock(0n))
     this.pending.storage = new Map([[STRK_ADDRESS, token]])
