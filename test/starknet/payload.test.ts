@@ -4,8 +4,10 @@
 import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
 import { describe, it } from 'node:test'
+import { hash } from 'starknet'
 import { decodeRequest, encodeRequest, type StarknetAction } from '../../adapters/starknet/payload.ts'
 import { InvalidInputError } from '../../src/errors/index.ts'
+import { parseProposalActions } from '../../src/node/proposals.ts'
 import type { ChainAction } from '../../src/governance/anchor.ts'
 
 const id = (): Uint8Array => new Uint8Array(randomBytes(32))
@@ -71,6 +73,24 @@ describe('starknet request payloads', () => {
       { type: 'addMember', identity: new Uint8Array(31), role: 'member' }
     ]
     for (const a of refused) assert.throws(() => encodeRequest(a), InvalidInputError, a.type)
+  })
+
+  it('call and transfer actions in the REST API\'s JSON form encode for the contract', () => {
+    const selector = hash.getSelectorFromName('revision_of')
+    const data = Buffer.from(words(BigInt(selector), 5n, 0n)).toString('hex')
+    const actions = parseProposalActions([
+      { type: 'transfer', to: '0x7', amount: '1000000000000000000' },
+      { type: 'call', target: '0x' + '12'.repeat(20), data }
+    ] as never)
+    const { kind, payload } = encodeRequest({ type: 'propose', proposal: id(), actions })
+    const back = decodeRequest(kind, payload) as { actions: unknown[] }
+    assert.deepEqual(back.actions, [
+      { type: 'transfer', to: '0x' + '7'.padStart(64, '0'), amount: 10n ** 18n },
+      { type: 'call', target: '0x' + '12'.repeat(20).padStart(64, '0'), data: new Uint8Array(Buffer.from(data, 'hex')) }
+    ])
+    // The API's default value is 0; any other value has no meaning on Starknet.
+    const paid = parseProposalActions([{ type: 'call', target: '0x1', value: '5', data }] as never)
+    assert.throws(() => encodeRequest({ type: 'propose', proposal: id(), actions: paid }), /carries no value/)
   })
 
   it('a payload that does not decode is no action: short, long, out of range, unknown kind', () => {
