@@ -13,7 +13,7 @@ import { toHex } from '../../src/crypto/bytes.ts'
 import { sign } from '../../src/crypto/ed25519.ts'
 import { NotFoundError } from '../../src/errors/index.ts'
 import {
-  GovernanceRejectedError, type AnchorChange, type AnchorOptions, type ChainAction, type ChainAnchor, type ChainChange, type ChainGovernanceView,
+  GovernanceRejectedError, type AnchorChange, type AnchorOptions, type ChainAnchor, type ChainChange, type ChainGovernanceView,
   type ChainWatchOptions, type GovernanceView, type Lookup, type LookupOptions, type Receipt, type Signer, type SubmitOptions
 } from '../../src/governance/anchor.ts'
 import { contextIdFor } from '../../src/governance/context-id.ts'
@@ -23,7 +23,7 @@ import type { InvitationState, ProposalOutcome } from '../../src/governance/acl.
 import { silentLogger, type Logger } from '../../src/log/index.ts'
 import { bindingFelts, bindingMessage, bytesToBig, feltsU256, hex, requestHash, u256Felts } from './felts.ts'
 import { identityStarkKey, type Payer } from './keys.ts'
-import { TARGET_IDENTITY, actionsOf, bytesOf, decodeRequest, encodeRequest } from './payload.ts'
+import { TARGET_IDENTITY, actionsOf, bytesOf, decodeRequest, encodeRequest, type StarknetAction } from './payload.ts'
 import { refusalCodeOfRevert, refusalText } from './reasons.ts'
 
 const selector = (name: string): bigint => BigInt(hash.getSelectorFromName(name))
@@ -132,7 +132,7 @@ export class StarknetAnchor implements ChainAnchor {
     return { context, receipt: { id: tx, revision: 1 } }
   }
 
-  async submit (context: Uint8Array, signer: Signer, action: ChainAction, options?: SubmitOptions): Promise<Receipt> {
+  async submit (context: Uint8Array, signer: Signer, action: StarknetAction, options?: SubmitOptions): Promise<Receipt> {
     return await this.queue.run(`${toHex(context)}:${toHex(signer.publicKey)}`, async () => {
       options?.signal?.throwIfAborted()
       const calldata = await this.prepare(context, signer, action, options?.nonce)
@@ -144,7 +144,7 @@ export class StarknetAnchor implements ChainAnchor {
   }
 
   /** The calldata of execute(req, signature, binding) for `action` by `signer` (lib.cairo's Serde). */
-  async prepare (context: Uint8Array, signer: Signer, action: ChainAction, nonce?: bigint): Promise<bigint[]> {
+  async prepare (context: Uint8Array, signer: Signer, action: StarknetAction, nonce?: bigint): Promise<bigint[]> {
     const { kind, payload } = encodeRequest(action)
     const key = identityStarkKey(signer.secretKey)
     const pair = [...u256Felts(context), ...u256Felts(signer.publicKey)]

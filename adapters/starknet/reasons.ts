@@ -17,6 +17,8 @@ export function refusalText (code: RefusalCode, known: { who?: string, nonce?: b
   const who = known.who ?? 'the signer'
   return refusal(code, {
     who, nonce: known.nonce ?? '?', last: 'at least as high', context: 'named', key: 'another key', capability: 'needed', kind: 'given',
-    what: 'change', time: 'its expiry', max: 16, open: 'as many', limit: 'the limit', threshold: 'the new one', admins: 'fewer admins'
+    what: 'change', time: 'its expiry', max: 16, open: 'as many', limit: 'the limit', threshold: 'the new one', admins: 'fewer admins',
+    amount: 'more than the context\'s funds (or', to: 'address 0)', target: 'the target',
+    ...(code === 'CallFailed' ? { detail: 'a context may not call the STRK token, the config contract or address 0' } : {})
   })
 }

@@ -12,7 +12,10 @@ const read = (p: string): string => readFileSync(new URL(`../../${p}`, import.me
 const RENAMED: Record<string, string> = {
   constructor: 'construct', // `constructor` is a TypeScript class's own constructor
   append_u256: 'bytesOf', // appends one u256's bytes; the port concatenates them all at once
-  verify: 'ed25519_verify' // IEd25519Verifier.verify: a contract call in Cairo, a TypeScript check here
+  verify: 'ed25519_verify', // IEd25519Verifier.verify: a contract call in Cairo, a TypeScript check here
+  // IERC20's transfer and transfer_from, declared in Cairo for its dispatcher: the port calls the token through call_contract
+  transfer: 'call_contract',
+  transfer_from: 'call_contract'
 }
 // Panics Cairo's core library raises (out-of-bounds index, a failed unwrap, u32 underflow), written out in the port.
 const CORE_PANICS = new Set(['Index out of bounds', 'Option::unwrap failed.', 'u32_sub Overflow'])

@@ -68,6 +68,9 @@ describe('contracts/starknet/scenarios.json on the devnet contract', () => {
         if (field === 'identity') return who.get(v as string)!.publicKey
         if (field === 'proposal') return sha256(new TextEncoder().encode(v as string))
         if (field === 'key' || field === 'value') return new TextEncoder().encode(v as string)
+        if (field === 'amount') return BigInt(v as string)
+        if (field === 'data') return new Uint8Array(Buffer.from(v as string, 'hex'))
+        if (field === 'target' && v === 'self') return hex(SELF)
         return v
       }
       const actionOf = (a: Step['action']): ChainAction => {

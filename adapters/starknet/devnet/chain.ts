@@ -10,9 +10,10 @@
 import { createHash } from 'node:crypto'
 import { ec, hash, shortString } from 'starknet'
 import { STRK_TOKEN } from '../felts.ts'
-import { buildTrie, classLeaf, contractLeaf, erc20BalanceKeys, pedersen, poseidon, stateCommitment, type Hash2, type Trie } from '../trie.ts'
-import { ContextConfig, Revert, check_ecdsa_signature, dispatch, isExternal, type EmittedEvent } from './contract.ts'
+import { buildTrie, classLeaf, contractLeaf, pedersen, poseidon, stateCommitment, type Hash2, type Trie } from '../trie.ts'
+import { ContextConfig, Revert, check_ecdsa_signature, dispatch, isExternal, type CallContext, type EmittedEvent } from './contract.ts'
 import { FeltStore } from './storage.ts'
+import { balanceOf, setBalance, tokenDispatch, tokenIsExternal } from './token.ts'
 
 export const CHAIN_ID = BigInt(shortString.encodeShortString('SN_MOORAGE_DEVNET'))
 /** Labels of the devnet's built-in classes (not hashes of compiled classes: nothing is compiled here). */
@@ -24,7 +25,7 @@ export const UDC_ADDRESSES = [0x041a78e741e5af2fec34b695679bc6891742439f7afb8484
 export const GAS_PRICES = { l1: 100_000_000_000n, l1Data: 1_000_000n, l2: 10_000_000n }
 export const VALID = BigInt(shortString.encodeShortString('VALID'))
 export const PUBLIC_KEY_SLOT = BigInt(hash.starknetKeccak('Account_public_key'))
-/** The STRK fee token, at its mainnet address: an OpenZeppelin-style ERC-20 whose balances are the accounts' fee balances. */
+/** The STRK fee token, at its mainnet address: an OpenZeppelin-style ERC-20 (token.ts) holding the accounts' fee balances and the contexts' funds. */
 export const STRK_ADDRESS = STRK_TOKEN
 export const ERC20_CLASS_HASH = BigInt(hash.starknetKeccak('moorage:devnet:erc20'))
 /** The classes trie's compiled class hashes: stand-ins (no Sierra is compiled here), fixed so every run agrees. */
@@ -90,7 +91,8 @@ export interface Block {
   state?: Map<bigint, FeltContract>
 }
 
-export interface Account { address: bigint, publicKey: bigint, privateKey: bigint, nonce: bigint, balance: bigint }
+/** A dev account; `balance` is its STRK balance in the PRE_CONFIRMED block's token storage. */
+export interface Account { address: bigint, publicKey: bigint, privateKey: bigint, nonce: bigint, readonly balance: bigint }
 
 export interface DevnetChainInit {
   /** How many funded accounts (default 4). */
@@ -142,13 +144,17 @@ export class DevnetChain {
 
   constructor (init: DevnetChainInit = {}) {
     this.l1DelayMs = init.l1DelayMs ?? 50
+    const token = new FeltStore()
+    const balance = (holder: bigint): bigint => balanceOf(this.pending.storage.get(STRK_ADDRESS)!, holder)
     for (let i = 0; i < (init.accounts ?? 4); i++) {
       const privateKey = devKey(i)
       const publicKey = BigInt(ec.starkCurve.getStarkKey('0x' + privateKey.toString(16)))
       const address = accountAddress(publicKey)
-      this.accounts.set(address, { address, publicKey, privateKey, nonce: 0n, balance: 10n ** 24n })
+      setBalance(token, address, 10n ** 24n)
+      this.accounts.set(address, { address, publicKey, privateKey, nonce: 0n, get balance () { return balance(address) } })
     }
     this.blocks.push(this.newBlock(0n))
+    this.pending.storage = new Map([[STRK_ADDRESS, token]])
     this.closeBlock()
     this.blocks[0]!.status = 'ACCEPTED_ON_L1'
   }
@@ -254,8 +260,10 @@ export class DevnetChain {
     const block = this.pending
     const out = this.run(tx, block)
     account.nonce++
-    account.balance -= usage.fee
-    block.storage = out.storage
+    // The fee, from the token's storage (a copy: a reverted run hands back the block's own).
+    const token = out.storage.get(STRK_ADDRESS)!.clone()
+    setBalance(token, account.address, balanceOf(token, account.address) - usage.fee)
+    block.storage = new Map(out.storage).set(STRK_ADDRESS, token)
     const t: Tx = { hash: txHash, body: tx, block: block.number, index: block.txs.length, events: out.events, usage, ...(out.reverted !== undefined ? { reverted: out.reverted } : {}) }
     block.txs.push(t)
     this.txs.set(txHash, t)
@@ -281,12 +289,14 @@ export class DevnetChain {
       if (selector === sel('get_public_key') || selector === sel('getPublicKey')) return [account.publicKey]
       throw new RpcFailure(21, 'Requested entrypoint does not exist in the contract')
     }
-    const external = isExternal(selector)
+    const token = cls === ERC20_CLASS_HASH
+    const external = token ? tokenIsExternal(selector) : isExternal(selector)
     if (external === undefined) throw new RpcFailure(21, 'Requested entrypoint does not exist in the contract')
     const s = block.storage.get(to)!
     try {
-      // A call never changes state: an external function runs on a copy.
-      return dispatch(external ? s.clone() : s, { chainId: CHAIN_ID, self: to, timestamp: block.timestamp, blockNumber: block.number, emit: () => {} }, selector, data)
+      // A call never changes state: an external function runs on a copy (and calls no other contract).
+      const cx: CallContext = { chainId: CHAIN_ID, self: to, caller: 0n, timestamp: block.timestamp, blockNumber: block.number, emit: () => {} }
+      return (token ? tokenDispatch : dispatch)(external ? s.clone() : s, cx, selector, data)
     } catch (err) {
       if (err instanceof Revert) throw new RpcFailure(40, 'Contract error', { revert_error: err.reason })
       throw err
@@ -308,15 +318,10 @@ export class DevnetChain {
   feltState (block: Block): Map<bigint, FeltContract> {
     if (block.state !== undefined) return block.state
     const out = new Map<bigint, FeltContract>()
-    const token = new Map<bigint, bigint>()
     for (const a of this.accounts.values()) {
       out.set(a.address, { classHash: ACCOUNT_CLASS_HASH, nonce: a.nonce, storage: new Map([[PUBLIC_KEY_SLOT, a.publicKey]]) })
-      const [low, high] = erc20BalanceKeys(a.address)
-      token.set(low, a.balance & ((1n << 128n) - 1n))
-      token.set(high, a.balance >> 128n)
     }
-    out.set(STRK_ADDRESS, { classHash: ERC20_CLASS_HASH, nonce: 0n, storage: token })
-    for (const [at, store] of block.storage) out.set(at, { classHash: CONFIG_CLASS_HASH, nonce: 0n, storage: new Map(store.storageEntries()) })
+    for (const [at, store] of block.storage) out.set(at, { classHash: at === STRK_ADDRESS ? ERC20_CLASS_HASH : CONFIG_CLASS_HASH, nonce: 0n, storage: new Map(store.storageEntries()) })
     return out
   }
 
@@ -350,7 +355,7 @@ export class DevnetChain {
     for (const t of this.timers) clearTimeout(t)
   }
 
-  private invoke (storage: Map<bigint, FeltStore>, block: Block, caller: bigint, to: bigint, selector: bigint, data: bigint[], emit: (e: TxEvent) => void): void {
+  private invoke (storage: Map<bigint, FeltStore>, block: Block, caller: bigint, to: bigint, selector: bigint, data: readonly bigint[], emit: (e: TxEvent) => void): bigint[] {
     if (UDC_ADDRESSES.includes(to) && selector === sel('deployContract')) {
       // deployContract(class_hash, salt, unique / from_zero, calldata: Array<felt252>)
       const [classHash, salt, unique, n] = data as [bigint, bigint, bigint, bigint]
@@ -362,11 +367,21 @@ export class DevnetChain {
       ContextConfig.construct(store, calldata)
       storage.set(address, store)
       emit({ from: to, keys: [sel('ContractDeployed')], data: [address, caller, unique, classHash, BigInt(calldata.length), ...calldata, salt] })
-      return
+      return [address]
     }
     const s = storage.get(to)
     if (s === undefined) throw new Revert(`no contract at ${to.toString(16)}`)
-    dispatch(s, { chainId: CHAIN_ID, self: to, timestamp: block.timestamp, blockNumber: block.number, emit: (e: EmittedEvent) => emit({ ...e, from: to }) }, selector, data)
+    // The token or a config contract; a contract's calls out (call_contract_syscall) run here too, with it as the caller.
+    const cx: CallContext = {
+      chainId: CHAIN_ID,
+      self: to,
+      caller,
+      timestamp: block.timestamp,
+      blockNumber: block.number,
+      emit: (e: EmittedEvent) => emit({ ...e, from: to }),
+      call: (target, sel2, cd) => this.invoke(storage, block, to, target, sel2, cd, emit)
+    }
+    return (to === STRK_ADDRESS ? tokenDispatch : dispatch)(s, cx, selector, data)
   }
 
   private newBlock (parent: bigint): Block {

@@ -6,8 +6,8 @@
 // runs this where a real network runs the compiled Cairo.
 //
 // What stands in for Starknet here: the ed25519 verifier contract (IEd25519Verifier) is
-// a TypeScript check, not a contract call; the syscalls (chain id, own address, block
-// number and timestamp, emit) come from the devnet's CallContext.
+// a TypeScript check, not a contract call; the syscalls (chain id, own and caller address,
+// block number and timestamp, emit, call_contract) come from the devnet's CallContext.
 import { ec, hash, shortString } from 'starknet'
 import { verify } from '../../../src/crypto/ed25519.ts'
 import { sha256 } from '../../../src/crypto/hash.ts'
@@ -30,8 +30,20 @@ const assert = (cond: boolean, short: string): void => { if (!cond) panic(short)
 /** An event as the contract emits it: keys (the selector first) and data. */
 export interface EmittedEvent { keys: bigint[], data: bigint[] }
 
-/** The syscalls: get_tx_info().chain_id, get_contract_address, get_block_number, get_block_timestamp, emit. */
-export interface CallContext { chainId: bigint, self: bigint, blockNumber: number, timestamp: number, emit: (e: EmittedEvent) => void }
+/**
+ * The syscalls: get_tx_info().chain_id, get_contract_address, get_caller_address,
+ * get_block_number, get_block_timestamp, emit, and call_contract_syscall (a Revert when the
+ * callee fails; absent in a read, where no contract is called).
+ */
+export interface CallContext {
+  chainId: bigint
+  self: bigint
+  caller?: bigint
+  blockNumber: number
+  timestamp: number
+  emit: (e: EmittedEvent) => void
+  call?: (to: bigint, selector: bigint, calldata: readonly bigint[]) => bigint[]
+}
 
 type Member = StructValue<'Member'>
 type Invitation = StructValue<'Invitation'>
@@ -50,7 +62,9 @@ export const KIND = {
 } as const
 export const TARGET_IDENTITY = 1n
 export const TARGET_OPEN = 2n
-export const ACTION = { SET_THRESHOLD: 0n, SET_ACTIVE_LIMIT: 1n, ADD_ADMIN: 2n, REMOVE_ADMIN: 3n, SET_VALUE: 4n, DELETE_PROPOSAL: 5n } as const
+export const ACTION = { SET_THRESHOLD: 0n, SET_ACTIVE_LIMIT: 1n, ADD_ADMIN: 2n, REMOVE_ADMIN: 3n, SET_VALUE: 4n, DELETE_PROPOSAL: 5n, CALL: 6n, TRANSFER: 7n } as const
+/** The STRK token, whose transfers the contract makes for a context's funds. */
+export const STRK_TOKEN = 0x04718f5a0fc34cc1af16a1cdee98ffb20c31f5cd61d6ab07201858f4287c938dn
 const DEFAULT_ACTIVE_LIMIT = 10n
 const MAX_ACTIONS = 16n
 const MAX_COMMITMENTS = 64n
@@ -140,6 +154,17 @@ export class ContextConfig {
     this.emit('Applied', key2(req.context, req.identity), [req.nonce, revision, req.kind, BigInt(req.payload.length), ...req.payload])
     return revision
   }
+
+  fund (context: bigint, amount: bigint): void {
+    assert(this.store.read('revision', u256(context)) !== 0n, 'UnknownContext')
+    assert(amount !== 0n, 'BadAmount')
+    const from = this.cx.caller ?? 0n
+    assert(this.call_contract(STRK_TOKEN, selector('transfer_from'), [from, this.cx.self, ...u256(amount)])[0] !== 0n, 'FundingFailed')
+    this.store.writeU256('funds', u256(context), this.store.readU256('funds', u256(context)) + amount)
+    this.emit('Funded', [...u256(context)], [from, ...u256(amount)])
+  }
+
+  funds_of (context: bigint): bigint { return this.store.readU256('funds', u256(context)) }
 
   nonce_of (context: bigint, identity: bigint): bigint { return this.store.read('nonces', key2(context, identity)) }
   key_of (context: bigint, identity: bigint): bigint { return this.store.read('keys', key2(context, identity)) }
@@ -458,6 +483,8 @@ export class ContextConfig {
     const roles = new Map<bigint, bigint>() // Felt252Dict: identity => role + 1, once changed here
     const deleted = new Set<bigint>()
     let admins = this.store.read('admins', u256(c))
+    const funds = this.store.readU256('funds', u256(c))
+    let spent = 0n
     const count = read_u32(actions, 0)
     let pos = 1
     let i = 0n
@@ -487,6 +514,14 @@ export class ContextConfig {
       } else if (kind === ACTION.DELETE_PROPOSAL) {
         const pid = read_u256(actions, pos + 1)
         if (this.proposal(c, pid).index === 0n || deleted.has(id_key(pid))) reason = short('NoProposalToDelete'); else deleted.add(id_key(pid))
+      } else if (kind === ACTION.TRANSFER) {
+        // Only the context's own funds: the contract holds every context's STRK.
+        const amount = read_u256(actions, pos + 2)
+        if (at(actions, pos + 1) === 0n || amount > funds - spent) reason = short('TransferFailed'); else spent += amount
+      } else if (kind === ACTION.CALL) {
+        // Not the token (a call could move other contexts' STRK) nor this contract.
+        const target = at(actions, pos + 1)
+        if (target === 0n || target === STRK_TOKEN || target === this.cx.self) reason = short('CallFailed')
       }
       pos += action_len(actions, pos)
       i += 1n
@@ -526,9 +561,33 @@ export class ContextConfig {
         const pid = read_u256(actions, pos + 1)
         this.store.write('decided', key2(c, pid), 1n)
         this.drop_proposal(c, pid)
+      } else if (kind === ACTION.TRANSFER) {
+        const to = at(actions, pos + 1)
+        const amount = read_u256(actions, pos + 2)
+        this.store.writeU256('funds', u256(c), this.store.readU256('funds', u256(c)) - amount)
+        assert(this.call_contract(STRK_TOKEN, selector('transfer'), [to, ...u256(amount)])[0] !== 0n, 'TransferFailed')
+        this.emit('Transferred', [...u256(c)], [to, ...u256(amount)])
+      } else if (kind === ACTION.CALL) {
+        const target = at(actions, pos + 1)
+        const sel = at(actions, pos + 2)
+        const calldata = slice(actions, pos + 4, Number(read_u32(actions, pos + 3)))
+        let result: bigint[]
+        try {
+          result = this.call_contract(target, sel, calldata)
+        } catch (err) {
+          if (err instanceof Revert) panic('CallFailed')
+          throw err
+        }
+        this.emit('Called', [...u256(c)], [target, sel, BigInt(result.length), ...result])
       }
       pos += action_len(actions, pos)
     }
+  }
+
+  /** call_contract_syscall (a dispatcher's call unwraps it: the callee's panic is the caller's). */
+  private call_contract (to: bigint, sel: bigint, calldata: bigint[]): bigint[] {
+    if (this.cx.call === undefined) throw new Revert('call_contract_syscall is not available in a read')
+    return this.cx.call(to, sel, calldata)
   }
 
   // ---- Storage reads of lib.cairo's structs ----
@@ -606,6 +665,8 @@ function action_len (actions: readonly bigint[], i: number): number {
   if (kind === ACTION.SET_THRESHOLD || kind === ACTION.SET_ACTIVE_LIMIT) return 2
   if (kind === ACTION.ADD_ADMIN || kind === ACTION.REMOVE_ADMIN || kind === ACTION.DELETE_PROPOSAL) return 3
   if (kind === ACTION.SET_VALUE) { const k = bytes_len(actions, i + 1); return 1 + k + bytes_len(actions, i + 1 + k) }
+  if (kind === ACTION.TRANSFER) return 4
+  if (kind === ACTION.CALL) return 4 + Number(read_u32(actions, i + 3))
   return panic('UnknownProposalAction')
 }
 
@@ -644,6 +705,8 @@ const ENTRY: Record<string, { external: boolean, run: (self: ContextConfig, r: S
       return [self.execute(req, signature, binding)]
     }
   },
+  fund: { external: true, run: (self, r) => { const c = r.u256(); const a = r.next().u256(); r.end(); self.fund(c, a); return [] } },
+  funds_of: { external: false, run: (self, r) => { const c = r.u256(); r.end(); return u256(self.funds_of(c)) } },
   nonce_of: { external: false, run: (self, r) => { const c = r.u256(); const i = r.next().u256(); r.end(); return [self.nonce_of(c, i)] } },
   key_of: { external: false, run: (self, r) => { const c = r.u256(); const i = r.next().u256(); r.end(); return [self.key_of(c, i)] } },
   role_of: { external: false, run: (self, r) => { const c = r.u256(); const i = r.next().u256(); r.end(); return [self.role_of(c, i)] } },

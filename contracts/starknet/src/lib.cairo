@@ -1,7 +1,8 @@
 // The Moorage context config contract for Starknet: contexts, members, roles, capabilities,
 // application, revisions, per-identity nonces, invitations (identity-bound, and open ones
 // claimed by commit then reveal), and per-context governance (proposals, approvals,
-// threshold, active-proposal limit, values). Same semantics as contracts/ethereum/
+// threshold, active-proposal limit, values, and the context's STRK: funded in, paid out and
+// calls made by proposals). Same semantics as contracts/ethereum/
 // (ContextConfig.sol + ContextProxy.sol); refusals carry the names of src/governance/acl.ts.
 //
 // NOT COMPILED HERE: no Cairo compiler (scarb) is reachable on the machines this was
@@ -60,10 +61,19 @@ pub trait IEd25519Verifier<T> {
     fn verify(self: @T, key: u256, r: u256, s: u256, message: ByteArray) -> bool;
 }
 
+/// The STRK token's part the contract uses (OpenZeppelin's ERC-20).
+#[starknet::interface]
+pub trait IERC20<T> {
+    fn transfer(ref self: T, recipient: starknet::ContractAddress, amount: u256) -> bool;
+    fn transfer_from(ref self: T, sender: starknet::ContractAddress, recipient: starknet::ContractAddress, amount: u256) -> bool;
+}
+
 #[starknet::interface]
 pub trait IContextConfig<T> {
     fn create_context(ref self: T, creator: u256, application: u256, salt: u256, stark_key: felt252, binding: Span<felt252>) -> u256;
     fn execute(ref self: T, req: Request, signature: Span<felt252>, binding: Span<felt252>) -> u64;
+    fn fund(ref self: T, context: u256, amount: u256);
+    fn funds_of(self: @T, context: u256) -> u256;
     fn nonce_of(self: @T, context: u256, identity: u256) -> u64;
     fn key_of(self: @T, context: u256, identity: u256) -> felt252;
     fn role_of(self: @T, context: u256, identity: u256) -> u8;
@@ -83,8 +93,9 @@ pub mod ContextConfig {
     use core::poseidon::poseidon_hash_span;
     use core::sha256::compute_sha256_byte_array;
     use starknet::storage::{Map, StorageMapReadAccess, StorageMapWriteAccess};
-    use starknet::{ContractAddress, get_block_timestamp, get_contract_address, get_tx_info};
-    use super::{IEd25519VerifierDispatcher, IEd25519VerifierDispatcherTrait, Invitation, Member, Proposal, ProposalView, Request, Settings};
+    use starknet::syscalls::call_contract_syscall;
+    use starknet::{ContractAddress, get_block_timestamp, get_caller_address, get_contract_address, get_tx_info};
+    use super::{IERC20Dispatcher, IERC20DispatcherTrait, IEd25519VerifierDispatcher, IEd25519VerifierDispatcherTrait, Invitation, Member, Proposal, ProposalView, Request, Settings};
 
     pub const ROLE_ADMIN: u8 = 1;
     pub const ROLE_MEMBER: u8 = 2;
@@ -120,6 +131,11 @@ pub mod ContextConfig {
     pub const REMOVE_ADMIN: u8 = 3; // (identity)
     pub const SET_VALUE: u8 = 4; // (key bytes, value bytes), each (length, 31-byte big-endian chunks)
     pub const DELETE_PROPOSAL: u8 = 5; // (proposal)
+    pub const CALL: u8 = 6; // (target, selector, calldata: (length, felts))  from this contract's address
+    pub const TRANSFER: u8 = 7; // (to, amount u256)  STRK out of the context's funds
+    /// The STRK token (the same address on mainnet, Sepolia and the devnet). A context's funds
+    /// are STRK sent in with `fund`, kept apart per context in `funds`.
+    pub const STRK_TOKEN: felt252 = 0x04718f5a0fc34cc1af16a1cdee98ffb20c31f5cd61d6ab07201858f4287c938d;
     pub const DEFAULT_ACTIVE_LIMIT: u32 = 10;
     pub const MAX_ACTIONS: u32 = 16;
     pub const MAX_COMMITMENTS: u32 = 64;
@@ -159,6 +175,8 @@ pub mod ContextConfig {
         decided: Map<(u256, u256), bool>,
         // poseidon(key felts) => poseidon(value felts); the bytes are in the ValueSet event.
         values: Map<(u256, felt252), felt252>,
+        // STRK held for each context: what `fund` brought in less what TRANSFER actions sent out.
+        funds: Map<u256, u256>,
     }
 
     #[event]
@@ -170,6 +188,9 @@ pub mod ContextConfig {
         ProposalExecuted: ProposalExecuted,
         ProposalFailed: ProposalFailed,
         ValueSet: ValueSet,
+        Funded: Funded,
+        Transferred: Transferred,
+        Called: Called,
     }
 
     #[derive(Drop, starknet::Event)]
@@ -189,6 +210,13 @@ pub mod ContextConfig {
     pub struct ProposalFailed { #[key] pub context: u256, #[key] pub proposal: u256, pub reason: felt252, pub at: u64 }
     #[derive(Drop, starknet::Event)]
     pub struct ValueSet { #[key] pub context: u256, pub key: Span<felt252>, pub value: Span<felt252> }
+
+    #[derive(Drop, starknet::Event)]
+    pub struct Funded { #[key] pub context: u256, pub from: ContractAddress, pub amount: u256 }
+    #[derive(Drop, starknet::Event)]
+    pub struct Transferred { #[key] pub context: u256, pub to: ContractAddress, pub amount: u256 }
+    #[derive(Drop, starknet::Event)]
+    pub struct Called { #[key] pub context: u256, pub target: ContractAddress, pub selector: felt252, pub result: Span<felt252> }
 
     #[constructor]
     fn constructor(ref self: ContractState, verifier: ContractAddress) {
@@ -246,6 +274,20 @@ pub mod ContextConfig {
             self.emit(Applied { context: req.context, identity: req.identity, nonce: req.nonce, revision, kind: req.kind, payload: req.payload });
             revision
         }
+
+        /// Moves `amount` STRK from the caller (who approved this contract for it) into the
+        /// context's funds, which only its TRANSFER actions spend.
+        fn fund(ref self: ContractState, context: u256, amount: u256) {
+            assert(self.revision.read(context) != 0, 'UnknownContext');
+            assert(amount != 0, 'BadAmount');
+            let from = get_caller_address();
+            let token = IERC20Dispatcher { contract_address: STRK_TOKEN.try_into().unwrap() };
+            assert(token.transfer_from(from, get_contract_address(), amount), 'FundingFailed');
+            self.funds.write(context, self.funds.read(context) + amount);
+            self.emit(Funded { context, from, amount });
+        }
+
+        fn funds_of(self: @ContractState, context: u256) -> u256 { self.funds.read(context) }
 
         fn nonce_of(self: @ContractState, context: u256, identity: u256) -> u64 { self.nonces.read((context, identity)) }
         fn key_of(self: @ContractState, context: u256, identity: u256) -> felt252 { self.keys.read((context, identity)) }
@@ -372,6 +414,8 @@ pub mod ContextConfig {
         if kind == SET_THRESHOLD || kind == SET_ACTIVE_LIMIT { 2 }
         else if kind == ADD_ADMIN || kind == REMOVE_ADMIN || kind == DELETE_PROPOSAL { 3 }
         else if kind == SET_VALUE { let k = bytes_len(actions, at + 1); 1 + k + bytes_len(actions, at + 1 + k) }
+        else if kind == TRANSFER { 4 }
+        else if kind == CALL { 4 + read_u32(actions, at + 3) }
         else { panic_with_felt252('UnknownProposalAction') }
     }
 
@@ -645,6 +689,8 @@ pub mod ContextConfig {
             let mut roles: Felt252Dict<u8> = Default::default(); // identity => role + 1, once changed here
             let mut deleted: Felt252Dict<u8> = Default::default(); // proposal => 1, once deleted here
             let mut admins = self.admins.read(c);
+            let funds = self.funds.read(c);
+            let mut spent: u256 = 0;
             let count = read_u32(actions, 0);
             let mut at: u32 = 1;
             let mut i: u32 = 0;
@@ -674,6 +720,14 @@ pub mod ContextConfig {
                 } else if kind == DELETE_PROPOSAL {
                     let pid = read_u256(actions, at + 1);
                     if self.proposals.read((c, pid)).index == 0 || deleted.get(id_key(pid)) == 1 { reason = 'NoProposalToDelete'; } else { deleted.insert(id_key(pid), 1); }
+                } else if kind == TRANSFER {
+                    // Only the context's own funds: the contract holds every context's STRK.
+                    let amount = read_u256(actions, at + 2);
+                    if *actions[at + 1] == 0 || amount > funds - spent { reason = 'TransferFailed'; } else { spent += amount; }
+                } else if kind == CALL {
+                    // Not the token (a call could move other contexts' STRK) nor this contract.
+                    let target = *actions[at + 1];
+                    if target == 0 || target == STRK_TOKEN || target == get_contract_address().into() { reason = 'CallFailed'; }
                 }
                 at += action_len(actions, at);
                 i += 1;
@@ -681,8 +735,8 @@ pub mod ContextConfig {
             reason
         }
 
-        /// Runs a decided proposal's actions, which check_actions passed.
-        /// CALL and TRANSFER (funds held for the context) are not in this version: see docs/starknet.md.
+        /// Runs a decided proposal's actions, which check_actions passed. A call that fails
+        /// panics (CallFailed), and so the whole request reverts: see docs/starknet.md.
         fn run_actions(ref self: ContractState, c: u256, actions: Span<felt252>) {
             let count = read_u32(actions, 0);
             let mut at: u32 = 1;
@@ -716,6 +770,21 @@ pub mod ContextConfig {
                     let pid = read_u256(actions, at + 1);
                     self.decided.write((c, pid), true);
                     self.drop_proposal(c, pid);
+                } else if kind == TRANSFER {
+                    let to: ContractAddress = (*actions[at + 1]).try_into().unwrap();
+                    let amount = read_u256(actions, at + 2);
+                    self.funds.write(c, self.funds.read(c) - amount);
+                    let token = IERC20Dispatcher { contract_address: STRK_TOKEN.try_into().unwrap() };
+                    assert(token.transfer(to, amount), 'TransferFailed');
+                    self.emit(Transferred { context: c, to, amount });
+                } else if kind == CALL {
+                    let target: ContractAddress = (*actions[at + 1]).try_into().unwrap();
+                    let selector = *actions[at + 2];
+                    let calldata = actions.slice(at + 4, read_u32(actions, at + 3));
+                    match call_contract_syscall(target, selector, calldata) {
+                        Result::Ok(result) => self.emit(Called { context: c, target, selector, result }),
+                        Result::Err(_) => panic_with_felt252('CallFailed'),
+                    }
                 }
                 at += action_len(actions, at);
                 i += 1;
