@@ -10,7 +10,7 @@ import { NotFoundError } from '../../errors/index.ts'
 import { roleOf } from '../../governance/acl.ts'
 import { decodeOp, type GovOp } from '../../governance/offchain/op.ts'
 import { decodeDelta, peekDelta } from '../../sync/delta.ts'
-import { InvalidEnvelopeError, openEnvelope, parseEnvelope } from '../../sync/envelope.ts'
+import { InvalidEnvelopeError, parseEnvelope } from '../../sync/envelope.ts'
 import { decodePage, SnapshotImport } from '../../sync/snapshot.ts'
 import { MAX_REQUEST_IDS, parseAppChunk, parseDeltasFrame, parseGovAnswer, parseGovOps, parseHeadsAnswer, SyncParamsError, type InvitationClaim } from '../../sync/params.ts'
 import { describeProtocol, encodeRequest, PROTOCOLS } from '../../sync/wire.ts'
@@ -58,7 +58,8 @@ export class CatchUp {
   /** Opens an answer frame; one sealed under the current group key proves the peer a member node. */
   private openFrame (peer: string, ctx: Uint8Array, frame: Uint8Array): Uint8Array {
     const env = parseEnvelope(frame)
-    const plain = openEnvelope(env, this.r.keys.keyById(ctx), ctx)
+    if (env.kind !== 'frame') throw new InvalidEnvelopeError(`an answer frame came as a ${env.kind} envelope`)
+    const plain = this.r.keys.ratchets.open(ctx, env, this.r.keys.epochs(ctx))
     const current = this.r.keys.keyring(ctx).current
     if (current !== undefined && equalBytes(current.id, env.keyId)) this.r.admission.noteMember(ctx, peer)
     return plain

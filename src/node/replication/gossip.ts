@@ -1,13 +1,14 @@
 // Gossip on the context topics: new deltas and governance ops going out, the periodic
 // heartbeat (root hash and heads) that lets a peer notice what it missed, and what comes
-// in — opened under the group key, then handed to the receiver or answered by a sync.
+// in — opened with the sender's message key (src/sync/ratchet/), then handed to the receiver or answered by a sync.
 import type { MessageVerdict } from '../../network/index.ts'
 import { decode, encode } from 'cborg'
 import { equalBytes, toHex } from '../../crypto/bytes.ts'
 import { DecryptionError } from '../../errors/index.ts'
 import { decodeOp, type GovOp } from '../../governance/offchain/op.ts'
 import { decodeDelta, type Delta } from '../../sync/delta.ts'
-import { openEnvelope, parseEnvelope, type EnvelopeKind } from '../../sync/envelope.ts'
+import { InvalidEnvelopeError, parseEnvelope, type EnvelopeKind } from '../../sync/envelope.ts'
+import { StaleMessageError } from '../../sync/ratchet/index.ts'
 import { parseBeat } from '../../sync/params.ts'
 import { HEARTBEAT_MS, IDLE_HEARTBEAT_MS, PENALTY_FORGED, PENALTY_FORGED_BY_STRANGER, PENALTY_STALE, PUBLISH_LINGER_MS, PUBLISH_MAX_BYTES, PUBLISH_MAX_DELTAS } from '../constants.ts'
 import { EMPTY, SyncError, topicOf, type Parts } from './parts.ts'
@@ -193,7 +194,8 @@ export class Gossip {
     try {
       const env = parseEnvelope(data)
       keyId = env.keyId
-      const payload = openEnvelope(env, keys.keyById(ctx), ctx)
+      if (env.kind === 'frame') throw new InvalidEnvelopeError('stream frames do not go on the topic')
+      const payload = keys.ratchets.open(ctx, env, keys.epochs(ctx))
       // Sealed under the current key by its publisher (gossip is signed by the peer that
       // published it): that peer is a member node.
       const current = keys.keyring(ctx).current
@@ -205,6 +207,14 @@ export class Gossip {
       // malformed envelope or one that does not open under the key it names is forged or
       // corrupt: rejected, with the reason, at warn level.
       const reason = (err as Error).message
+      if (err instanceof StaleMessageError) {
+        // A duplicate, or a message whose key this node no longer keeps (too late, too far
+        // ahead, an epoch out of the window): nothing to hold against the sender; what it
+        // carried, if missing here, comes by catch-up.
+        log.debug('gossip message whose key is gone', { context: hex, from, reason })
+        if (admission.mayTrigger(from, ctx)) this.r.tasks.run('sync after a stale message', async () => { await this.r.syncWith(from, ctx) }, { context: hex, peer: from }, 'debug')
+        return 'ignore'
+      }
       if (err instanceof DecryptionError && reason.startsWith('no group key')) {
         log.info('gossip message under a group key this node does not hold', { context: hex, from, reason })
         if (keyId !== undefined && admission.mayAsk(from, ctx)) this.noteMissed(hex, toHex(keyId), from)

@@ -6,6 +6,7 @@ import { toHex } from '../../crypto/bytes.ts'
 import type { KeyPair } from '../../crypto/ed25519.ts'
 import { pendingInvitees, roleOf } from '../../governance/acl.ts'
 import { newGroupKey, shareAction, type KeyringView } from '../../governance/group-keys.ts'
+import { Ratchets, type EpochKey } from '../../sync/ratchet/index.ts'
 import { KEY_DUTY_DELAY_MS } from '../constants.ts'
 import { dedupe, type Parts } from './parts.ts'
 
@@ -17,9 +18,12 @@ export class Keys {
   /** The key duty under way per context: duties run one at a time, each seeing what the last one shared. */
   private readonly running = new Map<string, Promise<void>>()
   private stopped = false
+  /** The sending and receiving chains of every context's retained epochs. */
+  readonly ratchets: Ratchets
 
   constructor (r: Parts) {
     this.r = r
+    this.ratchets = new Ratchets(r.c.encryption)
   }
 
   stop (): void {
@@ -42,11 +46,22 @@ export class Keys {
     this.keyCache.set(hex, cache)
     const ring = me === undefined ? { known: new Map(), holders: new Map(), stale: false } : this.r.c.governance.keyring(ctx, me, cache)
     this.keyrings.set(hex, ring)
+    // Chains of epochs that fell out of the retained window are wiped now.
+    this.ratchets.retain(ctx, new Set(this.retainedIds(ring)))
     return ring
   }
 
   keyById (ctx: Uint8Array): (id: string) => Uint8Array | undefined {
     return (id) => this.keyring(ctx).known.get(id)?.key
+  }
+
+  /** The epochs this node holds, in the order they came (the newest last). */
+  epochs (ctx: Uint8Array): EpochKey[] {
+    return [...this.keyring(ctx).known.values()]
+  }
+
+  private retainedIds (ring: KeyringView): string[] {
+    return [...ring.known.keys()].slice(-this.ratchets.retainedEpochs)
   }
 
   /** Governance changed: the keyring is read again on next use. */
@@ -58,6 +73,7 @@ export class Keys {
   forget (ctx: Uint8Array): void {
     this.keyrings.delete(toHex(ctx))
     this.keyCache.delete(toHex(ctx))
+    this.ratchets.forget(ctx)
   }
 
   /**
@@ -99,10 +115,12 @@ export class Keys {
     if (role === undefined) return
     const ring = this.keyring(ctx)
     const members = [...s.members.values()].map((m) => m.identity)
-    if ((ring.latest === undefined || ring.stale) && role !== 'reader') {
+    // A new epoch: none yet, a member left, or the one in force is due (by age or messages).
+    const due = ring.current !== undefined && this.ratchets.due(ctx, ring.current)
+    if ((ring.latest === undefined || ring.stale || due) && role !== 'reader') {
       const { action } = newGroupKey(ctx, members)
       await c.governance.shareKeys(ctx, me, action)
-      log.info('rotated the group key', { context: toHex(ctx) })
+      log.info('rotated the group key', { context: toHex(ctx), ...(due ? { reason: 'scheduled' } : {}) })
       return
     }
     const current = ring.current

@@ -1,15 +1,14 @@
 // The serving side of the catch-up protocols (see src/sync/wire.ts): each handler admits
-// the requester first, then answers from the store under the context's group key (the
-// governance log under a session key wrapped for the requester, who may be an invitee).
+// the requester first, then answers from the store under the frame key of the epoch in
+// force (src/sync/ratchet/); the governance log under a session key wrapped for the
+// requester, who may be an invitee.
 import { randomBytes } from 'node:crypto'
 import { encode } from 'cborg'
 import { concatBytes, equalBytes, utf8 } from '../../crypto/bytes.ts'
 import { wrapKey } from '../../crypto/keywrap.ts'
 import { seal } from '../../crypto/secretbox.ts'
-import type { GroupKey } from '../../governance/group-keys.ts'
 import { decodeOp } from '../../governance/offchain/op.ts'
 import { walkBack } from '../../sync/dag.ts'
-import { sealEnvelope } from '../../sync/envelope.ts'
 import { encodePage, exportSnapshot } from '../../sync/snapshot.ts'
 import { DELTA_FRAME_BYTES, DELTA_FRAME_COUNT, DELTAS_ANSWER_BYTES, parseAppParams, parseDeltasParams, parseGovParams, parseHeadsParams, parsePushParams, parseSnapshotParams, SyncParamsError } from '../../sync/params.ts'
 import { PROTOCOLS, SyncAuthError } from '../../sync/wire.ts'
@@ -37,10 +36,12 @@ export class Streams {
     await n.handle(PROTOCOLS.push, this.servePush)
   }
 
-  private frameKey (ctx: Uint8Array): GroupKey {
+  /** Seals answer frames under the frame key of the epoch in force. */
+  private frameSealer (ctx: Uint8Array): (payload: Uint8Array) => Uint8Array {
     const key = this.r.keys.keyring(ctx).current
     if (key === undefined) throw new SyncError('no current group key on this node yet; retry shortly')
-    return key
+    const ratchets = this.r.keys.ratchets
+    return (payload) => ratchets.seal(ctx, key, EMPTY, 'frame', EMPTY, payload)
   }
 
   private readonly serveGov = async (bytes: Uint8Array, from: string): Promise<Uint8Array> => {
@@ -57,7 +58,7 @@ export class Streams {
     const info = c.dag.info(ctx)!
     const rec = c.contexts.get(ctx)
     const app = c.governance.state(ctx)?.application ?? rec.applicationId
-    return sealEnvelope('frame', ctx, this.frameKey(ctx), EMPTY, encode([info.heads, info.count, info.rootHash, app]))
+    return this.frameSealer(ctx)(encode([info.heads, info.count, info.rootHash, app]))
   }
 
   /**
@@ -66,7 +67,7 @@ export class Streams {
    */
   private readonly serveDeltas = (bytes: Uint8Array, from: string): AsyncIterable<Uint8Array> => {
     const { ctx, params } = this.admission.admit(PROTOCOLS.deltas, bytes, from, false, parseDeltasParams)
-    const key = this.frameKey(ctx)
+    const sealFrame = this.frameSealer(ctx)
     const store = this.r.c.store
     return (async function * () {
       let batch: Uint8Array[] = []
@@ -75,7 +76,7 @@ export class Streams {
       for (const d of walkBack(store, ctx, params.ids, params.stop, params.limit)) {
         if (total >= DELTAS_ANSWER_BYTES) break
         if (batch.length > 0 && (batch.length >= DELTA_FRAME_COUNT || size + d.byteLength > DELTA_FRAME_BYTES)) {
-          yield sealEnvelope('frame', ctx, key, EMPTY, encode(batch))
+          yield sealFrame(encode(batch))
           batch = []
           size = 0
         }
@@ -83,19 +84,19 @@ export class Streams {
         size += d.byteLength
         total += d.byteLength
       }
-      if (batch.length > 0) yield sealEnvelope('frame', ctx, key, EMPTY, encode(batch))
+      if (batch.length > 0) yield sealFrame(encode(batch))
     })()
   }
 
   private readonly serveSnapshot = (bytes: Uint8Array, from: string): AsyncIterable<Uint8Array> => {
     const { ctx, params } = this.admission.admit(PROTOCOLS.snapshot, bytes, from, false, parseSnapshotParams)
-    const key = this.frameKey(ctx)
+    const sealFrame = this.frameSealer(ctx)
     const store = this.r.c.store
     // Heads and clock go out under this node's signed statement (snapshot.ts).
     const me = this.r.keys.me(ctx)
     return (async function * () {
       for (const page of exportSnapshot(store, ctx, params, me)) {
-        yield sealEnvelope('frame', ctx, key, EMPTY, encodePage(page))
+        yield sealFrame(encodePage(page))
       }
     })()
   }
@@ -106,10 +107,10 @@ export class Streams {
     if (s === undefined || !equalBytes(s.application, params.app)) throw new SyncParamsError('app params: that application is not this context\'s')
     const wasm = this.r.c.applications.wasm(params.app)
     if (params.offset > wasm.byteLength) throw new SyncParamsError(`app params: offset ${params.offset} is past the module's ${wasm.byteLength} bytes`)
-    const key = this.frameKey(ctx)
+    const sealFrame = this.frameSealer(ctx)
     return (async function * () {
       for (let at = params.offset; at < wasm.byteLength; at += APP_CHUNK_BYTES) {
-        yield sealEnvelope('frame', ctx, key, EMPTY, encode([wasm.byteLength, wasm.subarray(at, at + APP_CHUNK_BYTES)]))
+        yield sealFrame(encode([wasm.byteLength, wasm.subarray(at, at + APP_CHUNK_BYTES)]))
       }
     })()
   }

@@ -1,0 +1,17 @@
+// Defaults of the ratchet (docs/encryption.md); the rotation ones are config.json
+// `encryption.*` (src/node/config.ts).
+
+/** A context's epoch rotates once it is this old (ms), counted from when a node first held it. */
+export const ROTATE_EVERY_MS = 60 * 60 * 1000
+/** ... or once this many messages were sealed or opened under it on a node. */
+export const ROTATE_AFTER_MESSAGES = 10_000
+/** Epochs whose messages a node still opens: the current one and the ones before it. */
+export const RETAINED_EPOCHS = 2
+/** Most message keys a chain steps over for one message (a longer gap is left to catch-up). */
+export const MAX_SKIP = 2_000
+/** Skipped message keys kept per node, in all. */
+export const MAX_SKIPPED_KEYS = 10_000
+/** How long a skipped message key is kept (ms). */
+export const MAX_SKIPPED_AGE_MS = 10 * 60 * 1000
+/** Receiving chains kept per epoch (the least recently used go first). */
+export const MAX_CHAINS_PER_EPOCH = 1_024
