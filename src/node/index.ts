@@ -94,7 +94,7 @@ export async function createNode (init: NodeInit): Promise<MoorNode> {
   }
   const network = createNetwork({ seed: keys.node.secretKey, listen: init.config.p2p.listen, bootstrap: init.config.p2p.bootstrap, mdns: init.config.p2p.mdns, logger: logger.child('net') })
   const claimGate = new ClaimGate({ claims, modules: chainModules, logger: logger.child('claims') })
-  const replicator = new Replicator({ network, store, dag, governance, contexts, identities, applications, bus, clock, logger: logger.child('sync'), claimGate })
+  const replicator = new Replicator({ network, store, dag, governance, contexts, identities, applications, bus, clock, logger: logger.child('sync'), claimGate, encryption: init.config.encryption })
   const onCommitted = (deltas: Delta[]): void => {
     publishDeltas(deltas)
     replicator.deltasCommitted(deltas)

@@ -103,6 +103,7 @@ export class Ratchets {
     let recv = st.receiving.get(chainHex)
     if (recv === undefined) recv = { key: chainStart(epoch.key, ctx, env.sender, env.chain), index: 0 }
     // An earlier message of the chain: its key was kept when a later one came first.
+    if (process.env.RDEBUG) console.log("open", env.kind, env.index, recv.index, this.skipped.size)
     if (env.index < recv.index) {
       const mk = this.skipped.take(skipId)
       if (mk === undefined) throw new StaleMessageError(`message ${env.index} of its chain was opened already, or its key expired`)
