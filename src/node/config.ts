@@ -12,7 +12,6 @@
 // a missing one takes its default from constants.ts; an unknown one is an error, so that a
 // typo never silently falls back to a default.
 
-import { ROTATE_AFTER_MESSAGES, ROTATE_EVERY_MS } from '../sync/ratchet/constants.ts'
 import { randomBytes } from 'node:crypto'
 import { access, chmod, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises'
 import { isIP } from 'node:net'
@@ -33,6 +32,7 @@ import {
 import { CHAIN_MODULES } from './chains.ts'
 import { parseCheckpoint, parseEndpoints, type InvalidClaimError } from '../claims/statement.ts'
 import type { ClaimEndpoints } from '../claims/types.ts'
+import { ROTATE_AFTER_MESSAGES, ROTATE_EVERY_MS } from '../sync/ratchet/constants.ts'
 
 export interface ApiConfig {
   /** Address the HTTP API binds to; loopback unless config.json says otherwise. */

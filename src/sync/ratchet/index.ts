@@ -36,6 +36,11 @@ export class StaleMessageError extends DecryptionError {
   override name = 'StaleMessageError'
 }
 
+/** Where a skipped message key is kept: context, epoch, sender, chain, index. */
+function skipId (ctx: Uint8Array, at: Pick<Envelope, 'keyId' | 'sender' | 'chain' | 'index'>): string {
+  return `${toHex(ctx)}/${toHex(at.keyId)}/${toHex(at.sender)}${toHex(at.chain)}/${at.index}`
+}
+
 interface Sending { chain: Uint8Array, state: ChainState }
 
 interface EpochState {
@@ -99,21 +104,20 @@ export class Ratchets {
     const st = this.epoch(ctx, epoch)
     if (!RATCHETED_KINDS.has(env.kind)) return openEnvelope(env, st.frame, ctx)
     const chainHex = toHex(env.sender) + toHex(env.chain)
-    const skipId = `${toHex(ctx)}/${id}/${chainHex}/${env.index}`
+    const skipped = skipId(ctx, env)
     let recv = st.receiving.get(chainHex)
     if (recv === undefined) recv = { key: chainStart(epoch.key, ctx, env.sender, env.chain), index: 0 }
     // An earlier message of the chain: its key was kept when a later one came first.
-    if (process.env.RDEBUG) console.log("open", env.kind, env.index, recv.index, this.skipped.size)
     if (env.index < recv.index) {
-      const mk = this.skipped.take(skipId)
+      const mk = this.skipped.take(skipped)
       if (mk === undefined) throw new StaleMessageError(`message ${env.index} of its chain was opened already, or its key expired`)
       try {
         return openEnvelope(env, mk, ctx)
       } catch (err) {
-        this.skipped.put(skipId, mk)
+        this.skipped.put(skipped, mk)
         throw err
       } finally {
-        if (!this.skipped.has(skipId)) mk.fill(0)
+        if (!this.skipped.has(skipped)) mk.fill(0)
       }
     }
     if (env.index - recv.index > this.opts.maxSkip) throw new StaleMessageError(`message ${env.index} is more than ${this.opts.maxSkip} ahead of its chain; left to catch-up`)
@@ -137,8 +141,7 @@ export class Ratchets {
     } finally {
       mk.fill(0)
     }
-    const prefix = `${toHex(ctx)}/${id}/${chainHex}/`
-    for (const [i, k] of skippedHere) this.skipped.put(prefix + String(i), k)
+    for (const [i, k] of skippedHere) this.skipped.put(skipId(ctx, { ...env, index: i }), k)
     const next = nextChainKey(key)
     if (key !== recv.key) key.fill(0)
     recv.key.fill(0)
@@ -178,6 +181,11 @@ export class Ratchets {
 
   /** How many skipped message keys are held (for tests and metrics). */
   get skippedKeys (): number { return this.skipped.size }
+
+  /** Whether the key of `env`, a message stepped over, is held for when it comes. */
+  holdsSkippedKey (ctx: Uint8Array, env: Envelope): boolean {
+    return this.skipped.has(skipId(ctx, env))
+  }
 
   private epoch (ctx: Uint8Array, epoch: EpochKey): EpochState {
     const hex = toHex(ctx)
