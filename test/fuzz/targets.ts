@@ -35,7 +35,7 @@ import { Ratchets } from '../../src/sync/ratchet/index.ts'
 import { openWithSecret } from '../helpers/envelopes.ts'
 import { decodePage, encodePage, exportSnapshot, SnapshotImport } from '../../src/sync/snapshot.ts'
 import { decodeRequest, encodeRequest, PROTOCOLS, SyncAuthError } from '../../src/sync/wire.ts'
-import { PARAMS, parseAppChunk, parseBeat, parseDeltasFrame, parseGovAnswer, parseGovOps, parseHeadsAnswer, SyncParamsError } from '../../src/sync/params.ts'
+import { PARAMS, parseAppChunk, parseBeat, parseDeltasFrame, parseGenerationAnswer, parseGovAnswer, parseGovOps, parseHeadsAnswer, SyncParamsError } from '../../src/sync/params.ts'
 import { tempDir } from '../helpers/tmp.ts'
 import { bytesMix, cborValue, concat, hex, mutated, mutatedTree } from './mutate.ts'
 
@@ -501,7 +501,8 @@ export const STREAM_PARAMS: ParamsLine[] = [
   ['deltas', PARAMS.deltas, [SyncParamsError], [[[pid], [], 256], [[pid, pid], [pid], 1]]],
   ['snapshot', PARAMS.snapshot, [SyncParamsError], [{ phase: 'children', after: new Uint8Array(64) }, { phase: 'heads', after: null }]],
   ['app', PARAMS.app, [SyncParamsError], [[pid, 0], [pid, 1_048_576]]],
-  ['push', PARAMS.push, [SyncParamsError], [[[new Uint8Array(100)], null], [[new Uint8Array(100)], [pid, new Uint8Array(64)]]]]
+  ['push', PARAMS.push, [SyncParamsError], [[[new Uint8Array(100)], null], [[new Uint8Array(100)], [pid, new Uint8Array(64)]]]],
+  ['generation', PARAMS.generation, [SyncParamsError], [[pid, pid, pid]]]
 ]
 
 // Answers and gossip payloads read on the requesting side: one line each, [name, parser,
@@ -513,7 +514,8 @@ export const ANSWERS: AnswerLine[] = [
   ['app', (b) => parseAppChunk(b, 1024), [encode([10, new Uint8Array(4)])]],
   ['gov', parseGovAnswer, [encode([new Uint8Array(80), new Uint8Array(200)])]],
   ['gov-ops', parseGovOps, [encode([new Uint8Array(150)])]],
-  ['beat', parseBeat, [encode([[pid], [pid], 1, pid])]]
+  ['beat', parseBeat, [encode([[pid], [pid], 1, pid])]],
+  ['generation', parseGenerationAnswer, [encode([1, pid, new Uint8Array(48)])]]
 ]
 
 function answerTarget ([name, parse, examples]: AnswerLine): FuzzTarget<null, Uint8Array> {

@@ -1,12 +1,18 @@
 // The sender-key ratchet on its own (src/sync/ratchet/): every message under a fresh key,
-// out-of-order, duplicate and late delivery, the bounds of the skipped-key cache, tampering.
+// out-of-order, duplicate and late delivery, the bounds of the skipped-key cache, tampering;
+// generations (scheduled rotation), their HPKE delivery and the LMDB store that keeps them.
 import { describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
 import { utf8, fromUtf8 } from '../../src/crypto/bytes.ts'
 import { DecryptionError } from '../../src/errors/index.ts'
 import { parseEnvelope } from '../../src/sync/envelope.ts'
-import { Ratchets, StaleMessageError } from '../../src/sync/ratchet/index.ts'
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { MissingGenerationError, Ratchets, StaleMessageError } from '../../src/sync/ratchet/index.ts'
+import { deliveryKey, generationInfo, openWith, sealTo } from '../../src/sync/ratchet/delivery.ts'
+import { RatchetStore, type StoredGeneration } from '../../src/sync/ratchet/store.ts'
+import { tempDir } from '../helpers/tmp.ts'
 
 const rand = (n: number): Uint8Array => new Uint8Array(randomBytes(n))
 
@@ -74,11 +80,11 @@ describe('sender-key ratchet', () => {
   })
 
   it('refuses a tampered envelope or one under an epoch it lacks, and its chain does not move', () => {
-    const { send, open, ctx, receiver } = setup()
+    const { send, open, ctx, epoch, receiver } = setup()
     const bytes = send('m0')
     const env = parseEnvelope(bytes)
     env.sealed[env.sealed.length - 1]! ^= 1
-    assert.throws(() => receiver.open(ctx, env, [{ id: env.keyId, key: setup().epoch.key }]), DecryptionError)
+    assert.throws(() => receiver.open(ctx, env, [epoch]), (err: Error) => err instanceof DecryptionError && !(err instanceof StaleMessageError))
     assert.throws(() => receiver.open(ctx, parseEnvelope(bytes), []), /no group key/)
     assert.equal(open(bytes), 'm0')
   })
@@ -101,5 +107,103 @@ describe('sender-key ratchet', () => {
     assert.equal(r.due(ctx, epoch), false)
     r.seal(ctx, epoch, rand(32), 'delta', rand(32), utf8('x'))
     assert.equal(r.due(ctx, epoch), true)
+  })
+})
+
+describe('generations of an epoch (scheduled rotation)', () => {
+  it('seals under a new generation once rotated; a member without it is told so, then opens it once fetched', () => {
+    const { ctx, epoch, alice, sender, receiver, send, open } = setup()
+    assert.equal(open(send('before')), 'before')
+    const gen = sender.rotate(ctx, epoch)
+    assert.equal(gen.n, 1)
+    const after = send('after')
+    assert.deepEqual(parseEnvelope(after).gen, gen.id)
+    assert.throws(() => open(after), MissingGenerationError)
+    assert.equal(receiver.accept(ctx, epoch, gen.id, gen.n, rand(32)), false, 'a secret that does not match the id is refused')
+    assert.equal(receiver.accept(ctx, epoch, gen.id, 2, gen.secret), false, 'so is the right secret under another number')
+    assert.equal(receiver.accept(ctx, epoch, gen.id, gen.n, gen.secret), true)
+    assert.equal(open(after), 'after')
+    // The receiver now seals under the newest generation it holds too.
+    assert.deepEqual(parseEnvelope(receiver.seal(ctx, epoch, alice, 'delta', rand(32), utf8('x'))).gen, gen.id)
+  })
+
+  it('keeps two generations: messages of older ones are stale, and their secrets are gone from the store', () => {
+    const { ctx, epoch, sender, send } = setup()
+    const stored = new Map<string, StoredGeneration>()
+    const store = {
+      list: (c: string, e: string) => [...stored.values()].filter((g) => g.ctx === c && g.epoch === e),
+      put: (g: StoredGeneration) => { stored.set(g.id, g) },
+      drop: (_c: string, _e: string, id?: string) => { if (id === undefined) stored.clear(); else stored.delete(id) }
+    }
+    const receiver = new Ratchets({}, store)
+    const m0 = send('gen 0')
+    const g1 = sender.rotate(ctx, epoch)
+    const m1 = send('gen 1')
+    const g2 = sender.rotate(ctx, epoch)
+    const m2 = send('gen 2')
+    for (const g of [g1, g2]) assert.ok(receiver.accept(ctx, epoch, g.id, g.n, g.secret))
+    const openHere = (b: Uint8Array): string => fromUtf8(receiver.open(ctx, parseEnvelope(b), [epoch]))
+    assert.throws(() => openHere(m0), StaleMessageError)
+    assert.equal(openHere(m1), 'gen 1')
+    assert.equal(openHere(m2), 'gen 2')
+    assert.deepEqual([...stored.values()].map((g) => g.n).sort(), [1, 2])
+    // A restart reads the kept generations back (and knows generation 0 is gone).
+    const again = new Ratchets({}, store)
+    assert.equal(again.current(ctx, epoch).n, 2)
+    assert.throws(() => again.open(ctx, parseEnvelope(m0), [epoch]), StaleMessageError)
+    assert.equal(fromUtf8(again.open(ctx, parseEnvelope(send('still gen 2')), [epoch])), 'still gen 2')
+  })
+
+  it('is due after the configured age', () => {
+    const ctx = rand(32)
+    const epoch = { id: rand(32), key: rand(32) }
+    const r = new Ratchets({ rotateEveryMs: 1000 })
+    r.seal(ctx, epoch, rand(32), 'delta', rand(32), utf8('x'))
+    assert.equal(r.due(ctx, epoch), false)
+    assert.equal(r.due(ctx, epoch, Date.now() + 1000), true)
+    r.rotate(ctx, epoch)
+    assert.equal(r.due(ctx, epoch, Date.now() + 999), false, 'the new generation starts its own clock')
+  })
+})
+
+describe('delivery of a generation secret (HPKE)', () => {
+  it('opens under the request\'s key and the same binding only', async () => {
+    const key = await deliveryKey()
+    const secret = rand(32)
+    const info = generationInfo(rand(32), rand(32), rand(32), 1, rand(32))
+    const { enc, sealed } = await sealTo(key.publicKey, info, secret)
+    assert.deepEqual(await openWith(key, info, enc, sealed), secret)
+    await assert.rejects(openWith(await deliveryKey(), info, enc, sealed), DecryptionError)
+    await assert.rejects(openWith(key, utf8('another binding'), enc, sealed), DecryptionError)
+    await assert.rejects(sealTo(new Uint8Array(5), info, secret), DecryptionError)
+  })
+})
+
+describe('the ratchet key store (LMDB)', () => {
+  it('keeps generations sealed across a reopen, and a dropped one is gone from the file after compaction', async () => {
+    const dir = tempDir('moor-ratchet-')
+    try {
+      const sealing = rand(32)
+      const ctx = 'aa'.repeat(32)
+      const epoch = 'bb'.repeat(32)
+      const kept = { ctx, epoch, id: 'cc'.repeat(32), n: 1, secret: rand(32), since: 1 }
+      const dropped = { ctx, epoch, id: 'dd'.repeat(32), n: 2, secret: rand(32), since: 2 }
+      let store = new RatchetStore(dir.path, sealing)
+      store.put(kept)
+      store.put(dropped)
+      const file = (): Buffer => readFileSync(join(dir.path, 'keys.mdb'))
+      assert.ok(file().includes(Buffer.from(`${ctx}/${epoch}/${dropped.id}`)), 'the record is in the file')
+      assert.ok(!file().includes(Buffer.from(dropped.secret)), 'secrets are sealed at rest')
+      store.drop(ctx, epoch, dropped.id)
+      await store.settled()
+      assert.ok(!file().includes(Buffer.from(`${ctx}/${epoch}/${dropped.id}`)), 'no stale page holds the dropped record')
+      await store.close()
+      store = new RatchetStore(dir.path, sealing)
+      assert.deepEqual(store.list(ctx, epoch), [kept])
+      await store.close()
+      assert.throws(() => new RatchetStore(dir.path, rand(32)).list(ctx, epoch), DecryptionError, 'another node key opens nothing')
+    } finally {
+      dir.cleanup()
+    }
   })
 })

@@ -11,8 +11,9 @@ import { roleOf } from '../../governance/acl.ts'
 import { decodeOp, type GovOp } from '../../governance/offchain/op.ts'
 import { decodeDelta, peekDelta } from '../../sync/delta.ts'
 import { InvalidEnvelopeError, parseEnvelope } from '../../sync/envelope.ts'
+import { deliveryKey, generationInfo, openWith } from '../../sync/ratchet/delivery.ts'
 import { decodePage, SnapshotImport } from '../../sync/snapshot.ts'
-import { MAX_REQUEST_IDS, parseAppChunk, parseDeltasFrame, parseGovAnswer, parseGovOps, parseHeadsAnswer, SyncParamsError, type InvitationClaim } from '../../sync/params.ts'
+import { MAX_REQUEST_IDS, parseAppChunk, parseDeltasFrame, parseGenerationAnswer, parseGovAnswer, parseGovOps, parseHeadsAnswer, SyncParamsError, type InvitationClaim } from '../../sync/params.ts'
 import { describeProtocol, encodeRequest, PROTOCOLS } from '../../sync/wire.ts'
 import { MAX_APPLICATION_BYTES, MAX_GOV_ANSWER_BYTES, MAX_HEADS_ANSWER_BYTES, MAX_SNAPSHOT_IMPORT_BYTES, PENALTY_FORGED, SYNC_BATCH_DELTAS } from '../constants.ts'
 import { SyncError, type Parts, type SyncProgress } from './parts.ts'
@@ -26,6 +27,8 @@ export class CatchUp {
   private readonly running = new Map<string, Promise<void>>()
   private readonly joining = new Set<string>()
   private readonly judged = new WeakSet<Error>()
+  /** Generation fetches under way, by context, epoch and generation: one at a time each. */
+  private readonly fetching = new Map<string, Promise<boolean>>()
 
   constructor (r: Parts) {
     this.r = r
@@ -53,6 +56,42 @@ export class CatchUp {
     if (!this.r.admission.mayAsk(peer, ctx)) throw new SyncError(`peer ${peer} is not known as a member node of context ${toHex(ctx)}: not asked`)
     const network = this.r.c.network
     yield * network.request(peer, protocol, encodeRequest(protocol, ctx, me, network.peerId, params), { what: describeProtocol(protocol), ...(maxFrameBytes === undefined ? {} : { maxResponseFrameBytes: maxFrameBytes }) })
+  }
+
+  /**
+   * Fetches a generation of an epoch this node holds from `peer` (docs/encryption.md): the
+   * request names a key pair made for it alone, the answer is sealed to it by HPKE, and
+   * the secret must match the generation id asked for. Answers whether it is held now.
+   */
+  async fetchGeneration (peer: string, ctx: Uint8Array, epochId: Uint8Array, genId: Uint8Array): Promise<boolean> {
+    const { keys } = this.r
+    const me = keys.me(ctx)
+    const epoch = keys.keyring(ctx).known.get(toHex(epochId))
+    if (me === undefined || epoch === undefined) return false
+    if (keys.ratchets.generation(ctx, epochId, genId) !== undefined) return true
+    const key = `${toHex(ctx)}/${toHex(epochId)}/${toHex(genId)}`
+    const busy = this.fetching.get(key)
+    if (busy !== undefined) return await busy
+    const run = (async () => {
+      const delivery = await deliveryKey()
+      let frames = 0
+      try {
+        for await (const frame of this.r.ask(peer, PROTOCOLS.generation, ctx, [epochId, genId, delivery.publicKey], me, 256)) {
+          if (++frames > 1) throw new SyncParamsError('generation answer: more than one frame')
+          const { n, enc, sealed } = parseGenerationAnswer(frame)
+          const secret = await openWith(delivery, generationInfo(ctx, epochId, genId, n, me.publicKey), enc, sealed)
+          const held = keys.ratchets.accept(ctx, epoch, genId, n, secret)
+          secret.fill(0)
+          if (!held && keys.ratchets.generation(ctx, epochId, genId) === undefined) throw new SyncParamsError('generation answer: the secret does not match the generation asked for')
+        }
+      } catch (err) {
+        this.judgeFailure(peer, err)
+        throw err
+      }
+      return keys.ratchets.generation(ctx, epochId, genId) !== undefined
+    })().finally(() => { this.fetching.delete(key) })
+    this.fetching.set(key, run)
+    return await run
   }
 
   /** Opens an answer frame; one sealed under the current group key proves the peer a member node. */

@@ -8,7 +8,7 @@ import { DecryptionError } from '../../errors/index.ts'
 import { decodeOp, type GovOp } from '../../governance/offchain/op.ts'
 import { decodeDelta, type Delta } from '../../sync/delta.ts'
 import { InvalidEnvelopeError, parseEnvelope, type EnvelopeKind } from '../../sync/envelope.ts'
-import { StaleMessageError } from '../../sync/ratchet/index.ts'
+import { MissingGenerationError, StaleMessageError } from '../../sync/ratchet/index.ts'
 import { parseBeat } from '../../sync/params.ts'
 import { HEARTBEAT_MS, IDLE_HEARTBEAT_MS, PENALTY_FORGED, PENALTY_FORGED_BY_STRANGER, PENALTY_STALE, PUBLISH_LINGER_MS, PUBLISH_MAX_BYTES, PUBLISH_MAX_DELTAS } from '../constants.ts'
 import { EMPTY, SyncError, topicOf, type Parts } from './parts.ts'
@@ -125,7 +125,9 @@ export class Gossip {
       const ctx = Buffer.from(hex, 'hex')
       const info = c.dag.info(ctx)
       if (info === undefined) continue
-      if (keys.keyring(ctx).stale || keys.keyring(ctx).latest === undefined) keys.schedule(ctx)
+      const ring = keys.keyring(ctx)
+      // No key, a stale one, or a generation due for its scheduled rotation: the key duty.
+      if (ring.stale || ring.latest === undefined || (ring.current !== undefined && keys.ratchets.due(ctx, ring.current))) keys.schedule(ctx)
       if (this.r.receiver.hasWaiting(ctx)) this.r.chainUpdated(ctx, false)
       const peers = c.network.topicPeers(topicOf(ctx))
       if (peers.length === 0) continue
@@ -191,9 +193,11 @@ export class Gossip {
     const { log, keys, admission } = this.r
     const hex = toHex(ctx)
     let keyId: Uint8Array | undefined
+    let gen: Uint8Array | undefined
     try {
       const env = parseEnvelope(data)
       keyId = env.keyId
+      gen = env.gen
       if (env.kind === 'frame') throw new InvalidEnvelopeError('stream frames do not go on the topic')
       const payload = keys.ratchets.open(ctx, env, keys.epochs(ctx))
       // Sealed under the current key by its publisher (gossip is signed by the peer that
@@ -213,6 +217,19 @@ export class Gossip {
         // carried, if missing here, comes by catch-up.
         log.debug('gossip message whose key is gone', { context: hex, from, reason })
         if (admission.mayTrigger(from, ctx)) this.r.tasks.run('sync after a stale message', async () => { await this.r.syncWith(from, ctx) }, { context: hex, peer: from }, 'debug')
+        return 'ignore'
+      }
+      if (err instanceof MissingGenerationError && keyId !== undefined && gen !== undefined) {
+        // A scheduled rotation this node has not caught up with: the generation is fetched
+        // from the peer that passed the message on (it opened it, so it holds it), then
+        // what the message carried comes by catch-up.
+        log.debug('gossip message under a generation this node does not hold yet', { context: hex, from, reason })
+        const [epochId, genId] = [keyId, gen]
+        if (admission.mayTrigger(from, ctx)) {
+          this.r.tasks.run('fetching a generation', async () => { if (await this.r.fetchGeneration(from, ctx, epochId, genId)) await this.r.syncWith(from, ctx) }, { context: hex, peer: from }, 'debug')
+        } else if (!admission.mayAsk(from, ctx)) {
+          admission.reject(from, PENALTY_STALE, reason)
+        }
         return 'ignore'
       }
       if (err instanceof DecryptionError && reason.startsWith('no group key')) {

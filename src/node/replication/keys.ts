@@ -23,7 +23,7 @@ export class Keys {
 
   constructor (r: Parts) {
     this.r = r
-    this.ratchets = new Ratchets(r.c.encryption)
+    this.ratchets = new Ratchets(r.c.encryption, r.c.ratchetStore)
   }
 
   stop (): void {
@@ -115,16 +115,21 @@ export class Keys {
     if (role === undefined) return
     const ring = this.keyring(ctx)
     const members = [...s.members.values()].map((m) => m.identity)
-    // A new epoch: none yet, a member left, or the one in force is due (by age or messages).
-    const due = ring.current !== undefined && this.ratchets.due(ctx, ring.current)
-    if ((ring.latest === undefined || ring.stale || due) && role !== 'reader') {
+    // A new epoch (through governance): none yet, or a member left.
+    if ((ring.latest === undefined || ring.stale) && role !== 'reader') {
       const { action } = newGroupKey(ctx, members)
       await c.governance.shareKeys(ctx, me, action)
-      log.info('rotated the group key', { context: toHex(ctx), ...(due ? { reason: 'scheduled' } : {}) })
+      log.info('rotated the group key', { context: toHex(ctx) })
       return
     }
     const current = ring.current
     if (current === undefined) return
+    // The generation in force is due (by age or messages): a new one from fresh randomness,
+    // which members fetch from a holder (src/sync/ratchet/); governance is not involved.
+    if (role !== 'reader' && this.ratchets.due(ctx, current)) {
+      const gen = this.ratchets.rotate(ctx, current)
+      log.info('rotated the generation', { context: toHex(ctx), generation: gen.n })
+    }
     const invitees = pendingInvitees(s, Date.now())
     const lacking = [...members, ...invitees].filter((id) => !(ring.holders.get(toHex(id))?.has(toHex(current.id)) ?? false))
     if (lacking.length > 0) {

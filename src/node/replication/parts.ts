@@ -10,6 +10,7 @@ import type { HybridClock } from '../../state/hlc.ts'
 import type { Store } from '../../store/index.ts'
 import type { DeltaDag } from '../../sync/dag.ts'
 import type { RatchetOptions } from '../../sync/ratchet/index.ts'
+import type { RatchetStore } from '../../sync/ratchet/store.ts'
 import type { Applications } from '../applications.ts'
 import type { Contexts } from '../contexts.ts'
 import type { EventBus } from '../events.ts'
@@ -32,6 +33,8 @@ export interface ReplicationComponents {
   heartbeatMs?: number
   /** Epoch rotation and ratchet limits (config.json `encryption`, docs/encryption.md). */
   encryption?: RatchetOptions
+  /** Where the generation secrets are kept (<home>/ratchet); in memory only without it. */
+  ratchetStore?: RatchetStore
   /** Checks the claims of gated open invitations before their reveals are taken in (src/claims/gate.ts). */
   claimGate?: Pick<ClaimGate, 'refusals'>
 }

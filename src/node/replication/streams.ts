@@ -1,16 +1,18 @@
 // The serving side of the catch-up protocols (see src/sync/wire.ts): each handler admits
 // the requester first, then answers from the store under the frame key of the epoch in
 // force (src/sync/ratchet/); the governance log under a session key wrapped for the
-// requester, who may be an invitee.
+// requester, who may be an invitee; a generation secret sealed to the request's own key.
 import { randomBytes } from 'node:crypto'
 import { encode } from 'cborg'
-import { concatBytes, equalBytes, utf8 } from '../../crypto/bytes.ts'
+import { concatBytes, equalBytes, toHex, utf8 } from '../../crypto/bytes.ts'
 import { wrapKey } from '../../crypto/keywrap.ts'
 import { seal } from '../../crypto/secretbox.ts'
+import { NotFoundError } from '../../errors/index.ts'
 import { decodeOp } from '../../governance/offchain/op.ts'
 import { walkBack } from '../../sync/dag.ts'
+import { generationInfo, sealTo } from '../../sync/ratchet/delivery.ts'
 import { encodePage, exportSnapshot } from '../../sync/snapshot.ts'
-import { DELTA_FRAME_BYTES, DELTA_FRAME_COUNT, DELTAS_ANSWER_BYTES, parseAppParams, parseDeltasParams, parseGovParams, parseHeadsParams, parsePushParams, parseSnapshotParams, SyncParamsError } from '../../sync/params.ts'
+import { DELTA_FRAME_BYTES, DELTA_FRAME_COUNT, DELTAS_ANSWER_BYTES, parseAppParams, parseDeltasParams, parseGenerationParams, parseGovParams, parseHeadsParams, parsePushParams, parseSnapshotParams, SyncParamsError } from '../../sync/params.ts'
 import { PROTOCOLS, SyncAuthError } from '../../sync/wire.ts'
 import { APP_CHUNK_BYTES, PENALTY_FORGED } from '../constants.ts'
 import type { Admission } from './admission.ts'
@@ -34,6 +36,7 @@ export class Streams {
     await n.handle(PROTOCOLS.snapshot, this.serveSnapshot)
     await n.handle(PROTOCOLS.app, this.serveApp)
     await n.handle(PROTOCOLS.push, this.servePush)
+    await n.handle(PROTOCOLS.generation, this.serveGeneration)
   }
 
   /** Seals answer frames under the frame key of the epoch in force. */
@@ -113,6 +116,21 @@ export class Streams {
         yield sealFrame(encode([wasm.byteLength, wasm.subarray(at, at + APP_CHUNK_BYTES)]))
       }
     })()
+  }
+
+  /**
+   * A generation secret this node keeps, for a member that holds the epoch: sealed by HPKE
+   * to the request's delivery key, bound to the context, epoch, generation and requester.
+   */
+  private readonly serveGeneration = async (bytes: Uint8Array, from: string): Promise<Uint8Array> => {
+    const { ctx, identity, params } = this.admission.admit(PROTOCOLS.generation, bytes, from, false, parseGenerationParams)
+    const { keys } = this.r
+    const epoch = keys.keyring(ctx).known.get(toHex(params.epoch))
+    if (epoch === undefined || !(keys.keyring(ctx).holders.get(toHex(identity))?.has(toHex(params.epoch)) ?? false)) throw new SyncAuthError('the requester holds no share of that epoch here')
+    const gen = keys.ratchets.generation(ctx, params.epoch, params.gen)
+    if (gen === undefined || gen.n === 0) throw new NotFoundError('this node keeps no such generation')
+    const { enc, sealed } = await sealTo(params.deliveryKey, generationInfo(ctx, params.epoch, params.gen, gen.n, identity), gen.secret)
+    return encode([gen.n, enc, sealed])
   }
 
   private readonly servePush = async (bytes: Uint8Array, from: string): Promise<Uint8Array> => {

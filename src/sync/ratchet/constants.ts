@@ -1,12 +1,16 @@
 // Defaults of the ratchet (docs/encryption.md); the rotation ones are config.json
 // `encryption.*` (src/node/config.ts).
 
-/** A context's epoch rotates once it is this old (ms), counted from when a node first held it. */
+/** A context's generation in force is replaced once it is this old (ms), counted from when a node first held it. */
 export const ROTATE_EVERY_MS = 60 * 60 * 1000
 /** ... or once this many messages were sealed or opened under it on a node. */
 export const ROTATE_AFTER_MESSAGES = 10_000
-/** Epochs whose messages a node still opens: the current one and the ones before it. */
+/** Epochs whose messages a node still opens: the current one and the one before it. */
 export const RETAINED_EPOCHS = 2
+/** Generations of an epoch a node keeps (and serves to members who lack them): the newest and the one before it. */
+export const RETAINED_GENERATIONS = 2
+/** Ids of dropped generations remembered per epoch (so that their messages are stale, not fetched). */
+export const MAX_DROPPED_GENERATIONS = 64
 /** Most message keys a chain steps over for one message (a longer gap is left to catch-up). */
 export const MAX_SKIP = 2_000
 /** Skipped message keys kept per node, in all. */

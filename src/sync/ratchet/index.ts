@@ -1,17 +1,23 @@
-// Sender-key ratchets of the contexts a node is in (docs/encryption.md). Per context and
-// epoch: this node's sending chain (a fresh random chain id each time the node starts, so
-// no message key is ever used twice across restarts), the receiving chains of the senders
-// heard from, the skipped message keys, and the epoch's frame key. Every delta, batch and
-// governance message is sealed with the next message key of the sender's chain, which is
-// then stepped and the old chain key wiped; a receiver steps its copy of that chain the
-// same way and wipes each message key once it opened its message.
+// Sender-key ratchets of the contexts a node is in (docs/encryption.md). An epoch (a group
+// key, shared through governance) has generations: the first is derived from the epoch
+// secret; each scheduled rotation makes a new one from fresh randomness, which members
+// fetch from a member that holds it (delivery.ts) and which never goes into governance.
+// Per generation: this node's sending chain (a fresh random chain id each time the node
+// starts, so no message key is ever used twice across restarts), the receiving chains of
+// the senders heard from, and the skipped message keys. Every delta, batch and governance
+// message is sealed with the next message key of the sender's chain in the newest
+// generation, which is then stepped and the old chain key wiped; a receiver steps its copy
+// the same way and wipes each message key once it opened its message. Frames and heartbeats
+// use the epoch's frame key.
 import { randomBytes } from 'node:crypto'
-import { toHex } from '../../crypto/bytes.ts'
+import { equalBytes, toHex, utf8 } from '../../crypto/bytes.ts'
+import { sha256 } from '../../crypto/hash.ts'
 import { DecryptionError } from '../../errors/index.ts'
 import { CHAIN_ID_BYTES, openEnvelope, RATCHETED_KINDS, sealEnvelope, type Envelope, type EnvelopeKind } from '../envelope.ts'
 import { chainStart, frameKey, messageKey, nextChainKey, step, type ChainState } from './chain.ts'
-import { MAX_CHAINS_PER_EPOCH, MAX_SKIP, MAX_SKIPPED_AGE_MS, MAX_SKIPPED_KEYS, RETAINED_EPOCHS, ROTATE_AFTER_MESSAGES, ROTATE_EVERY_MS } from './constants.ts'
+import { MAX_CHAINS_PER_EPOCH, MAX_DROPPED_GENERATIONS, MAX_SKIP, MAX_SKIPPED_AGE_MS, MAX_SKIPPED_KEYS, RETAINED_EPOCHS, RETAINED_GENERATIONS, ROTATE_AFTER_MESSAGES, ROTATE_EVERY_MS } from './constants.ts'
 import { SkippedKeys } from './skipped.ts'
+import type { GenerationStore, StoredGeneration } from './store.ts'
 
 export { chainStart, frameKey, messageKey, nextChainKey, step, type ChainState } from './chain.ts'
 export { SkippedKeys, type SkippedLimits } from './skipped.ts'
@@ -22,10 +28,18 @@ export interface EpochKey {
   key: Uint8Array
 }
 
+/** A generation of an epoch: `n` counts from 0 (the first, id empty, secret the epoch's). */
+export interface Generation {
+  id: Uint8Array
+  n: number
+  secret: Uint8Array
+}
+
 export interface RatchetOptions {
   rotateEveryMs?: number
   rotateAfterMessages?: number
   retainedEpochs?: number
+  retainedGenerations?: number
   maxSkip?: number
   maxSkippedKeys?: number
   maxSkippedAgeMs?: number
@@ -36,53 +50,80 @@ export class StaleMessageError extends DecryptionError {
   override name = 'StaleMessageError'
 }
 
-/** Where a skipped message key is kept: context, epoch, sender, chain, index. */
-function skipId (ctx: Uint8Array, at: Pick<Envelope, 'keyId' | 'sender' | 'chain' | 'index'>): string {
-  return `${toHex(ctx)}/${toHex(at.keyId)}/${toHex(at.sender)}${toHex(at.chain)}/${at.index}`
+/** A message under a generation this node does not hold yet: it is fetched from a member that does. */
+export class MissingGenerationError extends DecryptionError {
+  override name = 'MissingGenerationError'
+}
+
+const EMPTY = new Uint8Array(0)
+
+/** The id a generation's secret commits to (a fetched secret must match the id asked for). */
+export function generationId (ctx: Uint8Array, epochId: Uint8Array, n: number, secret: Uint8Array): Uint8Array {
+  const nb = new Uint8Array(4)
+  new DataView(nb.buffer).setUint32(0, n)
+  return sha256(utf8('moorage:generation-id:v1'), ctx, epochId, nb, secret)
+}
+
+/** Where a skipped message key is kept: context, epoch, generation, sender, chain, index. */
+function skipId (ctx: Uint8Array, at: Pick<Envelope, 'keyId' | 'gen' | 'sender' | 'chain' | 'index'>): string {
+  return `${toHex(ctx)}/${toHex(at.keyId)}/${toHex(at.gen)}/${toHex(at.sender)}${toHex(at.chain)}/${at.index}`
 }
 
 interface Sending { chain: Uint8Array, state: ChainState }
 
-interface EpochState {
-  frame: Uint8Array
-  firstSeen: number
+interface GenState {
+  gen: Generation
+  since: number
   messages: number
   sending: Map<string, Sending>
   receiving: Map<string, ChainState>
 }
 
+interface EpochState {
+  frame: Uint8Array
+  gens: Map<string, GenState>
+  /** Ids (hex) of generations dropped: their messages are stale. */
+  dropped: Set<string>
+}
+
+const byAge = (a: GenState, b: GenState): number => b.gen.n - a.gen.n || (toHex(a.gen.id) < toHex(b.gen.id) ? -1 : 1)
+
 export class Ratchets {
   private readonly opts: Required<RatchetOptions>
   private readonly epochs = new Map<string, Map<string, EpochState>>()
   private readonly skipped: SkippedKeys
+  private readonly store: GenerationStore | undefined
 
-  constructor (options: RatchetOptions = {}) {
+  constructor (options: RatchetOptions = {}, store?: GenerationStore) {
     this.opts = {
       rotateEveryMs: options.rotateEveryMs ?? ROTATE_EVERY_MS,
       rotateAfterMessages: options.rotateAfterMessages ?? ROTATE_AFTER_MESSAGES,
       retainedEpochs: options.retainedEpochs ?? RETAINED_EPOCHS,
+      retainedGenerations: options.retainedGenerations ?? RETAINED_GENERATIONS,
       maxSkip: options.maxSkip ?? MAX_SKIP,
       maxSkippedKeys: options.maxSkippedKeys ?? MAX_SKIPPED_KEYS,
       maxSkippedAgeMs: options.maxSkippedAgeMs ?? MAX_SKIPPED_AGE_MS
     }
     this.skipped = new SkippedKeys({ maxKeys: this.opts.maxSkippedKeys, maxAgeMs: this.opts.maxSkippedAgeMs })
+    this.store = store
   }
 
-  /** Seals a payload: ratcheted kinds with `sender`'s next message key, the others with the frame key. */
+  /** Seals a payload: ratcheted kinds with `sender`'s next message key in the newest generation, the others with the frame key. */
   seal (ctx: Uint8Array, epoch: EpochKey, sender: Uint8Array, kind: EnvelopeKind, subject: Uint8Array, payload: Uint8Array): Uint8Array {
     const st = this.epoch(ctx, epoch)
     if (!RATCHETED_KINDS.has(kind)) return sealEnvelope(kind, ctx, epoch.id, st.frame, subject, payload)
+    const g = this.newest(st)
     const who = toHex(sender)
-    let mine = st.sending.get(who)
+    let mine = g.sending.get(who)
     if (mine === undefined) {
       const chain = new Uint8Array(randomBytes(CHAIN_ID_BYTES))
-      mine = { chain, state: { key: chainStart(epoch.key, ctx, sender, chain), index: 0 } }
-      st.sending.set(who, mine)
+      mine = { chain, state: { key: chainStart(g.gen.secret, ctx, sender, chain), index: 0 } }
+      g.sending.set(who, mine)
     }
-    const at = { sender, chain: mine.chain, index: mine.state.index }
+    const at = { gen: g.gen.id, sender, chain: mine.chain, index: mine.state.index }
     const { messageKey: mk, next } = step(mine.state)
     mine.state = next
-    st.messages++
+    g.messages++
     try {
       return sealEnvelope(kind, ctx, epoch.id, mk, subject, payload, at)
     } finally {
@@ -93,20 +134,26 @@ export class Ratchets {
   /**
    * Opens an envelope under the epoch it names, if that is one of the retained epochs
    * (`epochs`, oldest first, the current last). Throws DecryptionError `no group key …`
-   * for an epoch not held, StaleMessageError for a message whose key is gone.
+   * for an epoch not held, MissingGenerationError for a generation not held (yet), and
+   * StaleMessageError for a message whose key is gone.
    */
   open (ctx: Uint8Array, env: Envelope, epochs: EpochKey[]): Uint8Array {
     const id = toHex(env.keyId)
     const at = epochs.findIndex((e) => toHex(e.id) === id)
     if (at < 0) throw new DecryptionError(`no group key ${id.slice(0, 12)} for context ${toHex(ctx).slice(0, 12)}`)
     if (at < epochs.length - this.opts.retainedEpochs) throw new StaleMessageError(`epoch ${id.slice(0, 12)} is older than the ${this.opts.retainedEpochs} this node keeps; its messages come by catch-up`)
-    const epoch = epochs[at]!
-    const st = this.epoch(ctx, epoch)
+    const st = this.epoch(ctx, epochs[at]!)
     if (!RATCHETED_KINDS.has(env.kind)) return openEnvelope(env, st.frame, ctx)
+    const genHex = toHex(env.gen)
+    const g = st.gens.get(genHex)
+    if (g === undefined) {
+      if (st.dropped.has(genHex)) throw new StaleMessageError(`generation ${genHex.slice(0, 12) || '0'} of epoch ${id.slice(0, 12)} is no longer kept; its messages come by catch-up`)
+      throw new MissingGenerationError(`no generation ${genHex.slice(0, 12)} of epoch ${id.slice(0, 12)} on this node yet`)
+    }
     const chainHex = toHex(env.sender) + toHex(env.chain)
     const skipped = skipId(ctx, env)
-    let recv = st.receiving.get(chainHex)
-    if (recv === undefined) recv = { key: chainStart(epoch.key, ctx, env.sender, env.chain), index: 0 }
+    let recv = g.receiving.get(chainHex)
+    if (recv === undefined) recv = { key: chainStart(g.gen.secret, ctx, env.sender, env.chain), index: 0 }
     // An earlier message of the chain: its key was kept when a later one came first.
     if (env.index < recv.index) {
       const mk = this.skipped.take(skipped)
@@ -145,29 +192,65 @@ export class Ratchets {
     const next = nextChainKey(key)
     if (key !== recv.key) key.fill(0)
     recv.key.fill(0)
-    st.receiving.delete(chainHex)
-    st.receiving.set(chainHex, { key: next, index: env.index + 1 })
-    while (st.receiving.size > MAX_CHAINS_PER_EPOCH) this.dropChain(st, st.receiving.keys().next().value!)
-    st.messages++
+    g.receiving.delete(chainHex)
+    g.receiving.set(chainHex, { key: next, index: env.index + 1 })
+    while (g.receiving.size > MAX_CHAINS_PER_EPOCH) this.dropChain(g, g.receiving.keys().next().value!)
+    g.messages++
     return payload
   }
 
-  /** Whether `epoch`, the one in force, is due for rotation (by age or messages). */
+  /** Whether the newest generation of `epoch` (the epoch in force) is due for rotation, by age or messages. */
   due (ctx: Uint8Array, epoch: EpochKey, now = Date.now()): boolean {
     const st = this.epochs.get(toHex(ctx))?.get(toHex(epoch.id))
     if (st === undefined) return false
-    return now - st.firstSeen >= this.opts.rotateEveryMs || st.messages >= this.opts.rotateAfterMessages
+    const g = this.newest(st)
+    return now - g.since >= this.opts.rotateEveryMs || g.messages >= this.opts.rotateAfterMessages
   }
 
-  /** Forgets every epoch of `ctx` but the `keep` ones (ids, hex): their chain keys and skipped keys are wiped. */
+  /** A new generation of `epoch` from fresh randomness; messages are sealed under it from now on. */
+  rotate (ctx: Uint8Array, epoch: EpochKey): Generation {
+    const st = this.epoch(ctx, epoch)
+    const n = this.newest(st).gen.n + 1
+    const secret = new Uint8Array(randomBytes(32))
+    const gen = { id: generationId(ctx, epoch.id, n, secret), n, secret }
+    this.add(ctx, epoch, st, gen, Date.now())
+    return gen
+  }
+
+  /**
+   * Takes in a generation fetched from another member. Answers false (and keeps nothing)
+   * when its secret does not match `id` or it is older than the generations kept.
+   */
+  accept (ctx: Uint8Array, epoch: EpochKey, id: Uint8Array, n: number, secret: Uint8Array): boolean {
+    if (n < 1 || !equalBytes(generationId(ctx, epoch.id, n, secret), id)) return false
+    const st = this.epoch(ctx, epoch)
+    if (st.gens.has(toHex(id))) return true
+    this.add(ctx, epoch, st, { id, n, secret: new Uint8Array(secret) }, Date.now())
+    return st.gens.has(toHex(id))
+  }
+
+  /** A generation this node keeps (to serve to a member that lacks it). */
+  generation (ctx: Uint8Array, epochId: Uint8Array, genId: Uint8Array): Generation | undefined {
+    return this.epochs.get(toHex(ctx))?.get(toHex(epochId))?.gens.get(toHex(genId))?.gen
+  }
+
+  /** The generation messages of `epoch` are sealed under now. */
+  current (ctx: Uint8Array, epoch: EpochKey): Generation {
+    return this.newest(this.epoch(ctx, epoch)).gen
+  }
+
+  /** Forgets every epoch of `ctx` but the `keep` ones (ids, hex): their chain keys, skipped keys and stored generations are wiped. */
   retain (ctx: Uint8Array, keep: Set<string>): void {
-    const byEpoch = this.epochs.get(toHex(ctx))
+    const hex = toHex(ctx)
+    const byEpoch = this.epochs.get(hex)
     if (byEpoch === undefined) return
     for (const [id, st] of byEpoch) {
       if (keep.has(id)) continue
-      this.wipe(st)
+      st.frame.fill(0)
+      for (const g of st.gens.values()) this.wipe(g)
       byEpoch.delete(id)
-      this.skipped.dropPrefix(`${toHex(ctx)}/${id}/`)
+      this.skipped.dropPrefix(`${hex}/${id}/`)
+      this.store?.drop(hex, id)
     }
   }
 
@@ -193,21 +276,62 @@ export class Ratchets {
     if (byEpoch === undefined) this.epochs.set(hex, byEpoch = new Map())
     const id = toHex(epoch.id)
     let st = byEpoch.get(id)
-    if (st === undefined) {
-      st = { frame: frameKey(epoch.key, ctx), firstSeen: Date.now(), messages: 0, sending: new Map(), receiving: new Map() }
-      byEpoch.set(id, st)
-    }
+    if (st !== undefined) return st
+    st = { frame: frameKey(epoch.key, ctx), gens: new Map(), dropped: new Set() }
+    byEpoch.set(id, st)
+    const stored = this.store?.list(hex, id) ?? []
+    const first = stored.find((g) => g.id === '')
+    if (first !== undefined) st.gens.set('', this.state({ id: EMPTY, n: 0, secret: epoch.key }, first.since))
+    else if (stored.length > 0) st.dropped.add('') // rotated past before this node restarted
+    else this.add(ctx, epoch, st, { id: EMPTY, n: 0, secret: epoch.key }, Date.now())
+    for (const g of stored) if (g.id !== '') st.gens.set(g.id, this.state({ id: new Uint8Array(Buffer.from(g.id, 'hex')), n: g.n, secret: g.secret }, g.since))
+    this.prune(hex, id, st)
     return st
   }
 
-  private dropChain (st: EpochState, chainHex: string): void {
-    st.receiving.get(chainHex)?.key.fill(0)
-    st.receiving.delete(chainHex)
+  private state (gen: Generation, since: number): GenState {
+    return { gen, since, messages: 0, sending: new Map(), receiving: new Map() }
   }
 
-  private wipe (st: EpochState): void {
-    st.frame.fill(0)
-    for (const s of st.sending.values()) s.state.key.fill(0)
-    for (const r of st.receiving.values()) r.key.fill(0)
+  private add (ctx: Uint8Array, epoch: EpochKey, st: EpochState, gen: Generation, since: number): void {
+    const hex = toHex(ctx)
+    const id = toHex(epoch.id)
+    const genHex = toHex(gen.id)
+    if (st.dropped.has(genHex)) return
+    st.gens.set(genHex, this.state(gen, since))
+    // The first generation's secret is the epoch's (held in governance): only its age is stored.
+    const record: StoredGeneration = { ctx: hex, epoch: id, id: genHex, n: gen.n, secret: gen.n === 0 ? EMPTY : gen.secret, since }
+    this.store?.put(record)
+    this.prune(hex, id, st)
+  }
+
+  /** Keeps the newest generations of an epoch; the others are wiped here and in the store. */
+  private prune (ctxHex: string, epochHex: string, st: EpochState): void {
+    const old = [...st.gens.values()].sort(byAge).slice(this.opts.retainedGenerations)
+    for (const g of old) {
+      const genHex = toHex(g.gen.id)
+      st.gens.delete(genHex)
+      st.dropped.add(genHex)
+      if (st.dropped.size > MAX_DROPPED_GENERATIONS) st.dropped.delete(st.dropped.values().next().value!)
+      this.wipe(g)
+      this.skipped.dropPrefix(`${ctxHex}/${epochHex}/${genHex}/`)
+      this.store?.drop(ctxHex, epochHex, genHex)
+    }
+  }
+
+  private newest (st: EpochState): GenState {
+    return [...st.gens.values()].sort(byAge)[0]!
+  }
+
+  private dropChain (g: GenState, chainHex: string): void {
+    g.receiving.get(chainHex)?.key.fill(0)
+    g.receiving.delete(chainHex)
+  }
+
+  private wipe (g: GenState): void {
+    // The first generation's secret is the epoch's, still held by the keyring: not wiped here.
+    if (g.gen.n > 0) g.gen.secret.fill(0)
+    for (const s of g.sending.values()) s.state.key.fill(0)
+    for (const r of g.receiving.values()) r.key.fill(0)
   }
 }
