@@ -68,7 +68,7 @@ export class CatchUp {
     const me = keys.me(ctx)
     const epoch = keys.keyring(ctx).known.get(toHex(epochId))
     if (me === undefined || epoch === undefined) return false
-    if (keys.ratchets.generation(ctx, epochId, genId) !== undefined) return true
+    if (keys.ratchets.generation(ctx, epoch, genId) !== undefined) return true
     const key = `${toHex(ctx)}/${toHex(epochId)}/${toHex(genId)}`
     const busy = this.fetching.get(key)
     if (busy !== undefined) return await busy
@@ -82,13 +82,13 @@ export class CatchUp {
           const secret = await openWith(delivery, generationInfo(ctx, epochId, genId, n, me.publicKey), enc, sealed)
           const held = keys.ratchets.accept(ctx, epoch, genId, n, secret)
           secret.fill(0)
-          if (!held && keys.ratchets.generation(ctx, epochId, genId) === undefined) throw new SyncParamsError('generation answer: the secret does not match the generation asked for')
+          if (!held && keys.ratchets.generation(ctx, epoch, genId) === undefined) throw new SyncParamsError('generation answer: the secret does not match the generation asked for')
         }
       } catch (err) {
         this.judgeFailure(peer, err)
         throw err
       }
-      return keys.ratchets.generation(ctx, epochId, genId) !== undefined
+      return keys.ratchets.generation(ctx, epoch, genId) !== undefined
     })().finally(() => { this.fetching.delete(key) })
     this.fetching.set(key, run)
     return await run

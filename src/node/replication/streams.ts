@@ -127,7 +127,7 @@ export class Streams {
     const { keys } = this.r
     const epoch = keys.keyring(ctx).known.get(toHex(params.epoch))
     if (epoch === undefined || !(keys.keyring(ctx).holders.get(toHex(identity))?.has(toHex(params.epoch)) ?? false)) throw new SyncAuthError('the requester holds no share of that epoch here')
-    const gen = keys.ratchets.generation(ctx, params.epoch, params.gen)
+    const gen = keys.ratchets.generation(ctx, epoch, params.gen)
     if (gen === undefined || gen.n === 0) throw new NotFoundError('this node keeps no such generation')
     const { enc, sealed } = await sealTo(params.deliveryKey, generationInfo(ctx, params.epoch, params.gen, gen.n, identity), gen.secret)
     return encode([gen.n, enc, sealed])

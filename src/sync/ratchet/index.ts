@@ -229,9 +229,9 @@ export class Ratchets {
     return st.gens.has(toHex(id))
   }
 
-  /** A generation this node keeps (to serve to a member that lacks it). */
-  generation (ctx: Uint8Array, epochId: Uint8Array, genId: Uint8Array): Generation | undefined {
-    return this.epochs.get(toHex(ctx))?.get(toHex(epochId))?.gens.get(toHex(genId))?.gen
+  /** A generation of `epoch` this node keeps (to serve to a member that lacks it). */
+  generation (ctx: Uint8Array, epoch: EpochKey, genId: Uint8Array): Generation | undefined {
+    return this.epoch(ctx, epoch).gens.get(toHex(genId))?.gen
   }
 
   /** The generation messages of `epoch` are sealed under now. */
