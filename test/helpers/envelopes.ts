@@ -3,7 +3,8 @@
 // touching a node's ratchet state.
 import { randomBytes } from 'node:crypto'
 import { openEnvelope, RATCHETED_KINDS, sealEnvelope, CHAIN_ID_BYTES, type Envelope, type EnvelopeKind } from '../../src/sync/envelope.ts'
-import { chainStart, frameKey, messageKey, nextChainKey } from '../../src/sync/ratchet/index.ts'
+import { chainStart, frameKey, messageKey, nextChainKey, type Ratchets } from '../../src/sync/ratchet/index.ts'
+import { toHex } from '../../src/crypto/bytes.ts'
 
 const random = (n: number): Uint8Array => new Uint8Array(randomBytes(n))
 
@@ -24,4 +25,27 @@ export function openWithSecret (env: Envelope, epochSecret: Uint8Array, generati
   let ck = chainStart(secret, env.context, env.sender, env.chain)
   for (let i = 0; i < env.index; i++) ck = nextChainKey(ck)
   return openEnvelope(env, messageKey(ck), env.context)
+}
+
+/**
+ * Replaces a node's ratchets by the sealing they replaced, as a benchmark baseline: every
+ * message under one key per epoch (its frame key), no chain stepped, nothing kept.
+ */
+export function usePlainSeal (ratchets: Ratchets): void {
+  const keys = new Map<string, Uint8Array>()
+  const keyOf = (ctx: Uint8Array, epoch: { id: Uint8Array, key: Uint8Array }): Uint8Array => {
+    const id = toHex(epoch.id)
+    let k = keys.get(id)
+    if (k === undefined) keys.set(id, k = frameKey(epoch.key, ctx))
+    return k
+  }
+  const chain = new Uint8Array(CHAIN_ID_BYTES)
+  ratchets.seal = (ctx, epoch, sender, kind, subject, payload) =>
+    sealEnvelope(kind, ctx, epoch.id, keyOf(ctx, epoch), subject, payload, RATCHETED_KINDS.has(kind) ? { gen: new Uint8Array(0), sender, chain, index: 0 } : undefined)
+  ratchets.open = (ctx, env, epochs) => {
+    const epoch = epochs.find((e) => toHex(e.id) === toHex(env.keyId))
+    if (epoch === undefined) throw new Error('no group key for this envelope')
+    return openEnvelope(env, keyOf(ctx, epoch), ctx)
+  }
+  ratchets.due = () => false
 }

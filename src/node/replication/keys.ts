@@ -46,8 +46,8 @@ export class Keys {
     this.keyCache.set(hex, cache)
     const ring = me === undefined ? { known: new Map(), holders: new Map(), stale: false } : this.r.c.governance.keyring(ctx, me, cache)
     this.keyrings.set(hex, ring)
-    // Chains of epochs that fell out of the retained window are wiped now.
-    this.ratchets.retain(ctx, new Set(this.retainedIds(ring)))
+    // Chains of epochs superseded longer ago than the grace period are wiped now.
+    this.ratchets.retain(ctx, [...ring.known.keys()])
     return ring
   }
 
@@ -58,10 +58,6 @@ export class Keys {
   /** The epochs this node holds, in the order they came (the newest last). */
   epochs (ctx: Uint8Array): EpochKey[] {
     return [...this.keyring(ctx).known.values()]
-  }
-
-  private retainedIds (ring: KeyringView): string[] {
-    return [...ring.known.keys()].slice(-this.ratchets.retainedEpochs)
   }
 
   /** Governance changed: the keyring is read again on next use. */

@@ -5,8 +5,12 @@
 export const ROTATE_EVERY_MS = 60 * 60 * 1000
 /** ... or once this many messages were sealed or opened under it on a node. */
 export const ROTATE_AFTER_MESSAGES = 10_000
-/** Epochs whose messages a node still opens: the current one and the one before it. */
-export const RETAINED_EPOCHS = 2
+/**
+ * How long a node still opens messages of an epoch after a newer one took over (ms): what
+ * was in flight at the rotation, or sealed by a member that saw it late. Counted from when
+ * this node first saw the newer one; an epoch older than that is wiped from the ratchets.
+ */
+export const EPOCH_GRACE_MS = 10 * 60 * 1000
 /** Generations of an epoch a node keeps (and serves to members who lack them): the newest and the one before it. */
 export const RETAINED_GENERATIONS = 2
 /** Ids of dropped generations remembered per epoch (so that their messages are stale, not fetched). */

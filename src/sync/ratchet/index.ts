@@ -15,7 +15,7 @@ import { sha256 } from '../../crypto/hash.ts'
 import { DecryptionError } from '../../errors/index.ts'
 import { CHAIN_ID_BYTES, openEnvelope, RATCHETED_KINDS, sealEnvelope, type Envelope, type EnvelopeKind } from '../envelope.ts'
 import { chainStart, frameKey, messageKey, nextChainKey, step, type ChainState } from './chain.ts'
-import { MAX_CHAINS_PER_EPOCH, MAX_DROPPED_GENERATIONS, MAX_SKIP, MAX_SKIPPED_AGE_MS, MAX_SKIPPED_KEYS, RETAINED_EPOCHS, RETAINED_GENERATIONS, ROTATE_AFTER_MESSAGES, ROTATE_EVERY_MS } from './constants.ts'
+import { MAX_CHAINS_PER_EPOCH, MAX_DROPPED_GENERATIONS, MAX_SKIP, MAX_SKIPPED_AGE_MS, MAX_SKIPPED_KEYS, EPOCH_GRACE_MS, RETAINED_GENERATIONS, ROTATE_AFTER_MESSAGES, ROTATE_EVERY_MS } from './constants.ts'
 import { SkippedKeys } from './skipped.ts'
 import type { GenerationStore, StoredGeneration } from './store.ts'
 
@@ -38,7 +38,7 @@ export interface Generation {
 export interface RatchetOptions {
   rotateEveryMs?: number
   rotateAfterMessages?: number
-  retainedEpochs?: number
+  epochGraceMs?: number
   retainedGenerations?: number
   maxSkip?: number
   maxSkippedKeys?: number
@@ -93,12 +93,14 @@ export class Ratchets {
   private readonly epochs = new Map<string, Map<string, EpochState>>()
   private readonly skipped: SkippedKeys
   private readonly store: GenerationStore | undefined
+  /** When this node first saw each epoch superseded (by context/epoch, hex). */
+  private readonly superseded = new Map<string, number>()
 
   constructor (options: RatchetOptions = {}, store?: GenerationStore) {
     this.opts = {
       rotateEveryMs: options.rotateEveryMs ?? ROTATE_EVERY_MS,
       rotateAfterMessages: options.rotateAfterMessages ?? ROTATE_AFTER_MESSAGES,
-      retainedEpochs: options.retainedEpochs ?? RETAINED_EPOCHS,
+      epochGraceMs: options.epochGraceMs ?? EPOCH_GRACE_MS,
       retainedGenerations: options.retainedGenerations ?? RETAINED_GENERATIONS,
       maxSkip: options.maxSkip ?? MAX_SKIP,
       maxSkippedKeys: options.maxSkippedKeys ?? MAX_SKIPPED_KEYS,
@@ -141,7 +143,7 @@ export class Ratchets {
     const id = toHex(env.keyId)
     const at = epochs.findIndex((e) => toHex(e.id) === id)
     if (at < 0) throw new DecryptionError(`no group key ${id.slice(0, 12)} for context ${toHex(ctx).slice(0, 12)}`)
-    if (at < epochs.length - this.opts.retainedEpochs) throw new StaleMessageError(`epoch ${id.slice(0, 12)} is older than the ${this.opts.retainedEpochs} this node keeps; its messages come by catch-up`)
+    if (at < epochs.length - 1 && this.pastGrace(toHex(ctx), id)) throw new StaleMessageError(`epoch ${id.slice(0, 12)} was superseded more than ${this.opts.epochGraceMs} ms ago; its messages come by catch-up`)
     const st = this.epoch(ctx, epochs[at]!)
     if (!RATCHETED_KINDS.has(env.kind)) return openEnvelope(env, st.frame, ctx)
     const genHex = toHex(env.gen)
@@ -239,9 +241,26 @@ export class Ratchets {
     return this.newest(this.epoch(ctx, epoch)).gen
   }
 
-  /** Forgets every epoch of `ctx` but the `keep` ones (ids, hex): their chain keys, skipped keys and stored generations are wiped. */
-  retain (ctx: Uint8Array, keep: Set<string>): void {
+  /**
+   * Told the epochs of `ctx` this node holds (ids, hex, the newest last): notes when each
+   * older one was first seen superseded, and wipes those past the grace period (chain
+   * keys, skipped keys, stored generations).
+   */
+  retain (ctx: Uint8Array, ordered: string[], now = Date.now()): void {
     const hex = toHex(ctx)
+    for (const id of ordered.slice(0, -1)) if (!this.superseded.has(`${hex}/${id}`)) this.superseded.set(`${hex}/${id}`, now)
+    const keep = new Set(ordered.filter((id, i) => i === ordered.length - 1 || !this.pastGrace(hex, id, now)))
+    this.wipeExcept(hex, keep)
+  }
+
+  private pastGrace (ctxHex: string, epochHex: string, now = Date.now()): boolean {
+    const key = `${ctxHex}/${epochHex}`
+    let since = this.superseded.get(key)
+    if (since === undefined) this.superseded.set(key, since = now)
+    return now - since > this.opts.epochGraceMs
+  }
+
+  private wipeExcept (hex: string, keep: Set<string>): void {
     const byEpoch = this.epochs.get(hex)
     if (byEpoch === undefined) return
     for (const [id, st] of byEpoch) {
@@ -256,11 +275,11 @@ export class Ratchets {
 
   /** The context is gone from this node. */
   forget (ctx: Uint8Array): void {
-    this.retain(ctx, new Set())
-    this.epochs.delete(toHex(ctx))
+    const hex = toHex(ctx)
+    this.wipeExcept(hex, new Set())
+    this.epochs.delete(hex)
+    for (const key of [...this.superseded.keys()]) if (key.startsWith(`${hex}/`)) this.superseded.delete(key)
   }
-
-  get retainedEpochs (): number { return this.opts.retainedEpochs }
 
   /** How many skipped message keys are held (for tests and metrics). */
   get skippedKeys (): number { return this.skipped.size }
