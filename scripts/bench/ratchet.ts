@@ -5,7 +5,7 @@
 // 25 messages (each rotation fetched by every member), and with the plain seal instead
 // (test/helpers/envelopes.ts usePlainSeal, the baseline).
 import { randomBytes } from 'node:crypto'
-import { openEnvelope, parseEnvelope, sealEnvelope } from '../../src/sync/envelope.ts'
+import { CHAIN_ID_BYTES, openEnvelope, parseEnvelope, sealEnvelope } from '../../src/sync/envelope.ts'
 import { deliveryKey, generationInfo, openWith, sealTo } from '../../src/sync/ratchet/delivery.ts'
 import { frameKey, Ratchets } from '../../src/sync/ratchet/index.ts'
 import { propagation } from './sync.ts'
@@ -33,8 +33,9 @@ function sealCost (size: number, n: number): SealCost {
   const payload = rand(size)
   const subject = rand(32)
   const key = frameKey(epoch.key, ctx)
-  const plain = Array.from({ length: n }, () => sealEnvelope('delta', ctx, epoch.id, key, subject, payload))
-  const plainSeal = perCall(n, () => { sealEnvelope('delta', ctx, epoch.id, key, subject, payload) })
+  const at = { gen: new Uint8Array(0), sender, chain: new Uint8Array(CHAIN_ID_BYTES), index: 0 }
+  const plain = Array.from({ length: n }, () => sealEnvelope('delta', ctx, epoch.id, key, subject, payload, at))
+  const plainSeal = perCall(n, () => { sealEnvelope('delta', ctx, epoch.id, key, subject, payload, at) })
   const plainEnv = plain.map(parseEnvelope)
   const plainOpen = perCall(n, (i) => { openEnvelope(plainEnv[i]!, key, ctx) })
   // The ratchet: each round seals a fresh run (a chain only moves forward) and a receiver opens it.

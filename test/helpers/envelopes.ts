@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto'
 import { openEnvelope, RATCHETED_KINDS, sealEnvelope, CHAIN_ID_BYTES, type Envelope, type EnvelopeKind } from '../../src/sync/envelope.ts'
 import { chainStart, frameKey, messageKey, nextChainKey, type Ratchets } from '../../src/sync/ratchet/index.ts'
 import { toHex } from '../../src/crypto/bytes.ts'
+import { DecryptionError } from '../../src/errors/index.ts'
 
 const random = (n: number): Uint8Array => new Uint8Array(randomBytes(n))
 
@@ -21,7 +22,7 @@ export function forgedEnvelope (kind: EnvelopeKind, ctx: Uint8Array, subject: Ui
 export function openWithSecret (env: Envelope, epochSecret: Uint8Array, generationSecret?: Uint8Array): Uint8Array {
   if (!RATCHETED_KINDS.has(env.kind)) return openEnvelope(env, frameKey(epochSecret, env.context), env.context)
   const secret = env.gen.byteLength === 0 ? epochSecret : generationSecret
-  if (secret === undefined) throw new Error('a later generation needs its own secret')
+  if (secret === undefined) throw new DecryptionError('a later generation needs its own secret')
   let ck = chainStart(secret, env.context, env.sender, env.chain)
   for (let i = 0; i < env.index; i++) ck = nextChainKey(ck)
   return openEnvelope(env, messageKey(ck), env.context)
