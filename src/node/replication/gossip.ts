@@ -221,12 +221,17 @@ export class Gossip {
       }
       if (err instanceof MissingGenerationError && keyId !== undefined && gen !== undefined) {
         // A scheduled rotation this node has not caught up with: the generation is fetched
-        // from the peer that passed the message on (it opened it, so it holds it), then
-        // what the message carried comes by catch-up.
+        // from the peer that passed the message on (it opened it, so it holds it), and the
+        // message is opened then (what it does not carry comes by catch-up).
         log.debug('gossip message under a generation this node does not hold yet', { context: hex, from, reason })
         const [epochId, genId] = [keyId, gen]
         if (admission.mayTrigger(from, ctx)) {
-          this.r.tasks.run('fetching a generation', async () => { if (await this.r.fetchGeneration(from, ctx, epochId, genId)) await this.r.syncWith(from, ctx) }, { context: hex, peer: from }, 'debug')
+          this.r.tasks.run('fetching a generation', async () => {
+            if (!await this.r.fetchGeneration(from, ctx, epochId, genId)) return
+            const opened = this.open(ctx, from, data)
+            if (typeof opened === 'string') await this.r.syncWith(from, ctx)
+            else await this.apply(ctx, from, opened)
+          }, { context: hex, peer: from }, 'debug')
         } else if (!admission.mayAsk(from, ctx)) {
           admission.reject(from, PENALTY_STALE, reason)
         }

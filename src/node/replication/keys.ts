@@ -113,9 +113,14 @@ export class Keys {
     const members = [...s.members.values()].map((m) => m.identity)
     // A new epoch (through governance): none yet, or a member left.
     if ((ring.latest === undefined || ring.stale) && role !== 'reader') {
-      const { action } = newGroupKey(ctx, members)
+      const { key, action } = newGroupKey(ctx, members)
       await c.governance.shareKeys(ctx, me, action)
       log.info('rotated the group key', { context: toHex(ctx) })
+      // Generation 0 comes from the epoch secret, which the governance log keeps wrapped
+      // for every member: the maker of the epoch starts generation 1 at once, so that
+      // little traffic goes under generation 0 (docs/encryption.md).
+      this.invalidate(ctx)
+      if (this.keyring(ctx).current !== undefined && toHex(this.keyring(ctx).current!.id) === toHex(key.id)) this.ratchets.rotate(ctx, key)
       return
     }
     const current = ring.current
