@@ -2,7 +2,7 @@
 // yields for this node's identity (cached until governance changes), and the key duties
 // of a member node — rotate a stale or missing key, share the current one with members
 // and invitees who lack it.
-import { toHex } from '../../crypto/bytes.ts'
+import { equalBytes, toHex } from '../../crypto/bytes.ts'
 import type { KeyPair } from '../../crypto/ed25519.ts'
 import { pendingInvitees, roleOf } from '../../governance/acl.ts'
 import { newGroupKey, shareAction, type KeyringView } from '../../governance/group-keys.ts'
@@ -120,7 +120,8 @@ export class Keys {
       // for every member: the maker of the epoch starts generation 1 at once, so that
       // little traffic goes under generation 0 (docs/encryption.md).
       this.invalidate(ctx)
-      if (this.keyring(ctx).current !== undefined && toHex(this.keyring(ctx).current!.id) === toHex(key.id)) this.ratchets.rotate(ctx, key)
+      const made = this.keyring(ctx).current
+      if (made !== undefined && equalBytes(made.id, key.id)) this.ratchets.rotate(ctx, made)
       return
     }
     const current = ring.current
