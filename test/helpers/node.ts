@@ -25,8 +25,9 @@ export interface TestNode {
   close: () => Promise<void>
 }
 
-export async function startTestNode (overrides: { gas?: bigint, memoryPages?: number, chains?: ChainSettings, encryption?: Partial<EncryptionConfig> } = {}): Promise<TestNode> {
-  const dir = tempDir('moor-node-')
+/** A node in a fresh temporary home, or in `home` (a restart: close() then leaves the home in place). */
+export async function startTestNode (overrides: { gas?: bigint, memoryPages?: number, chains?: ChainSettings, encryption?: Partial<EncryptionConfig>, home?: string } = {}): Promise<TestNode> {
+  const dir = overrides.home !== undefined ? { path: overrides.home, cleanup: () => {} } : tempDir('moor-node-')
   const config = defaultConfig(dir.path)
   if (overrides.gas !== undefined) config.limits.gas = overrides.gas
   if (overrides.memoryPages !== undefined) config.limits.memoryPages = overrides.memoryPages

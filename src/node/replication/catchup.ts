@@ -12,6 +12,7 @@ import { decodeOp, type GovOp } from '../../governance/offchain/op.ts'
 import { decodeDelta, peekDelta } from '../../sync/delta.ts'
 import { InvalidEnvelopeError, parseEnvelope } from '../../sync/envelope.ts'
 import { deliveryKey, generationInfo, openWith } from '../../sync/ratchet/delivery.ts'
+import { generationId } from '../../sync/ratchet/index.ts'
 import { decodePage, SnapshotImport } from '../../sync/snapshot.ts'
 import { MAX_REQUEST_IDS, parseAppChunk, parseDeltasFrame, parseGenerationAnswer, parseGovAnswer, parseGovOps, parseHeadsAnswer, SyncParamsError, type InvitationClaim } from '../../sync/params.ts'
 import { describeProtocol, encodeRequest, PROTOCOLS } from '../../sync/wire.ts'
@@ -80,9 +81,10 @@ export class CatchUp {
           if (++frames > 1) throw new SyncParamsError('generation answer: more than one frame')
           const { n, enc, sealed } = parseGenerationAnswer(frame)
           const secret = await openWith(delivery, generationInfo(ctx, epochId, genId, n, me.publicKey), enc, sealed)
-          const held = keys.ratchets.accept(ctx, epoch, genId, n, secret)
+          if (!equalBytes(generationId(ctx, epochId, n, secret), genId)) throw new SyncParamsError('generation answer: the secret does not match the generation asked for')
+          // Kept unless newer generations came meanwhile (then it is dropped at once).
+          keys.ratchets.accept(ctx, epoch, genId, n, secret)
           secret.fill(0)
-          if (!held && keys.ratchets.generation(ctx, epoch, genId) === undefined) throw new SyncParamsError('generation answer: the secret does not match the generation asked for')
         }
       } catch (err) {
         this.judgeFailure(peer, err)
