@@ -137,7 +137,7 @@ describe('generations of an epoch (scheduled rotation)', () => {
     const store = {
       list: (c: string, e: string) => [...stored.values()].filter((g) => g.ctx === c && g.epoch === e),
       put: (g: StoredGeneration) => { stored.set(g.id, g) },
-      drop: (_c: string, _e: string, id?: string) => { if (id === undefined) stored.clear(); else stored.delete(id) }
+      drop: (_c: string, _e?: string, id?: string) => { if (id === undefined) stored.clear(); else stored.delete(id) }
     }
     const receiver = new Ratchets({}, store)
     const m0 = send('gen 0')
@@ -204,6 +204,11 @@ describe('the ratchet key store (LMDB)', () => {
       await store.close()
       store = new RatchetStore(dir.path, sealing)
       assert.deepEqual(store.list(ctx, epoch), [kept])
+      store.drop(ctx)
+      await store.settled()
+      assert.deepEqual(store.list(ctx, epoch), [], 'a context left drops everything of it')
+      assert.ok(!file().includes(Buffer.from(`${ctx}/${epoch}/${kept.id}`)))
+      store.put(kept)
       await store.close()
       assert.throws(() => new RatchetStore(dir.path, rand(32)).list(ctx, epoch), DecryptionError, 'another node key opens nothing')
     } finally {

@@ -251,6 +251,8 @@ export class Ratchets {
     for (const id of ordered.slice(0, -1)) if (!this.superseded.has(`${hex}/${id}`)) this.superseded.set(`${hex}/${id}`, now)
     const keep = new Set(ordered.filter((id, i) => i === ordered.length - 1 || !this.pastGrace(hex, id, now)))
     this.wipeExcept(hex, keep)
+    // Also what the store holds of epochs not loaded since the node started.
+    for (const id of ordered) if (!keep.has(id)) this.store?.drop(hex, id)
   }
 
   private pastGrace (ctxHex: string, epochHex: string, now = Date.now()): boolean {
@@ -277,6 +279,7 @@ export class Ratchets {
   forget (ctx: Uint8Array): void {
     const hex = toHex(ctx)
     this.wipeExcept(hex, new Set())
+    this.store?.drop(hex)
     this.epochs.delete(hex)
     for (const key of [...this.superseded.keys()]) if (key.startsWith(`${hex}/`)) this.superseded.delete(key)
   }

@@ -27,8 +27,8 @@ export interface StoredGeneration {
 export interface GenerationStore {
   list: (ctx: string, epoch: string) => StoredGeneration[]
   put: (g: StoredGeneration) => void
-  /** Drops one generation, or every generation of the epoch when `id` is undefined. */
-  drop: (ctx: string, epoch: string, id?: string) => void
+  /** Drops one generation, every generation of the epoch when `id` is undefined, or of the context when `epoch` is too. */
+  drop: (ctx: string, epoch?: string, id?: string) => void
 }
 
 const FILE = 'keys.mdb'
@@ -74,8 +74,9 @@ export class RatchetStore implements GenerationStore {
     else this.again = true
   }
 
-  drop (ctx: string, epoch: string, id?: string): void {
-    const keys = id === undefined ? [...this.records.keys()].filter((k) => k.startsWith(`${ctx}/${epoch}/`)) : [keyOf({ ctx, epoch, id })].filter((k) => this.records.has(k))
+  drop (ctx: string, epoch?: string, id?: string): void {
+    const prefix = epoch === undefined ? `${ctx}/` : id === undefined ? `${ctx}/${epoch}/` : keyOf({ ctx, epoch, id })
+    const keys = [...this.records.keys()].filter((k) => id === undefined ? k.startsWith(prefix) : k === prefix)
     if (keys.length === 0) return
     for (const k of keys) this.records.delete(k)
     void this.compact()
