@@ -16,7 +16,7 @@ import { generationId } from '../../sync/ratchet/index.ts'
 import { decodePage, SnapshotImport } from '../../sync/snapshot.ts'
 import { MAX_REQUEST_IDS, parseAppChunk, parseDeltasFrame, parseGenerationAnswer, parseGovAnswer, parseGovOps, parseHeadsAnswer, SyncParamsError, type InvitationClaim } from '../../sync/params.ts'
 import { describeProtocol, encodeRequest, PROTOCOLS } from '../../sync/wire.ts'
-import { MAX_APPLICATION_BYTES, MAX_GOV_ANSWER_BYTES, MAX_HEADS_ANSWER_BYTES, MAX_SNAPSHOT_IMPORT_BYTES, PENALTY_FORGED, SYNC_BATCH_DELTAS } from '../constants.ts'
+import { GENERATION_RETRY_MS, MAX_APPLICATION_BYTES, MAX_FAILED_FETCHES, MAX_GOV_ANSWER_BYTES, MAX_HEADS_ANSWER_BYTES, MAX_SNAPSHOT_IMPORT_BYTES, PENALTY_FORGED, SYNC_BATCH_DELTAS } from '../constants.ts'
 import { SyncError, type Parts, type SyncProgress } from './parts.ts'
 import { countSyncRun } from '../../log/metrics.ts'
 
@@ -30,6 +30,8 @@ export class CatchUp {
   private readonly judged = new WeakSet<Error>()
   /** Generation fetches under way, by context, epoch and generation: one at a time each. */
   private readonly fetching = new Map<string, Promise<boolean>>()
+  /** When a fetch of each generation last failed: not asked again for a while (bounded). */
+  private readonly fetchFailed = new Map<string, number>()
 
   constructor (r: Parts) {
     this.r = r
@@ -73,6 +75,8 @@ export class CatchUp {
     const key = `${toHex(ctx)}/${toHex(epochId)}/${toHex(genId)}`
     const busy = this.fetching.get(key)
     if (busy !== undefined) return await busy
+    const failed = this.fetchFailed.get(key)
+    if (failed !== undefined && Date.now() - failed < GENERATION_RETRY_MS) return false
     const run = (async () => {
       const delivery = await deliveryKey()
       let frames = 0
@@ -87,6 +91,9 @@ export class CatchUp {
           secret.fill(0)
         }
       } catch (err) {
+        this.fetchFailed.delete(key)
+        this.fetchFailed.set(key, Date.now())
+        while (this.fetchFailed.size > MAX_FAILED_FETCHES) this.fetchFailed.delete(this.fetchFailed.keys().next().value!)
         this.judgeFailure(peer, err)
         throw err
       }

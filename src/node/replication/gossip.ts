@@ -224,15 +224,23 @@ export class Gossip {
         // from the peer that passed the message on (it opened it, so it holds it), and the
         // message is opened then (what it does not carry comes by catch-up).
         log.debug('gossip message under a generation this node does not hold yet', { context: hex, from, reason })
+        // Fetches are not counted against the peer's sync triggers (each generation is
+        // fetched once, see CatchUp.fetchGeneration): a burst of messages across rotations
+        // must not use up the syncs that repair what did not open.
         const [epochId, genId] = [keyId, gen]
-        if (admission.mayTrigger(from, ctx)) {
+        if (admission.mayAsk(from, ctx)) {
           this.r.tasks.run('fetching a generation', async () => {
-            if (!await this.r.fetchGeneration(from, ctx, epochId, genId)) return
-            const opened = this.open(ctx, from, data)
-            if (typeof opened === 'string') await this.r.syncWith(from, ctx)
-            else await this.apply(ctx, from, opened)
+            let held = false
+            try {
+              held = await this.r.fetchGeneration(from, ctx, epochId, genId)
+            } catch (err) {
+              log.debug('could not fetch a generation', { context: hex, from, reason: (err as Error).message })
+            }
+            const opened = held ? this.open(ctx, from, data) : 'ignore'
+            if (typeof opened !== 'string') await this.apply(ctx, from, opened)
+            else if (admission.mayTrigger(from, ctx)) await this.r.syncWith(from, ctx)
           }, { context: hex, peer: from }, 'debug')
-        } else if (!admission.mayAsk(from, ctx)) {
+        } else {
           admission.reject(from, PENALTY_STALE, reason)
         }
         return 'ignore'
