@@ -12,10 +12,10 @@ import { randomBytes } from 'node:crypto'
 import { generateKeyPair } from '../../src/crypto/ed25519.ts'
 import { createNetwork, type Network } from '../../src/network/index.ts'
 import { topicOf } from '../../src/node/replication.ts'
-import { sealEnvelope } from '../../src/sync/envelope.ts'
 import { encodeRequest, PROTOCOLS } from '../../src/sync/wire.ts'
 import { converged, fullMesh, NodeProcess, sharedContext } from '../../test/helpers/node-process.ts'
 import { diskBytes, fakeOps as strangerOps } from '../../test/helpers/stranger.ts'
+import { forgedEnvelope } from '../../test/helpers/envelopes.ts'
 import { percentile, type Figure } from './report.ts'
 
 const PHASE_MS = 15_000
@@ -126,7 +126,7 @@ async function attack (init: { addr: string, peer: string, ctx: string, rotate: 
       return
     }
     const data = kind === 0
-      ? sealEnvelope('delta', c, { id: new Uint8Array(randomBytes(32)), key: new Uint8Array(randomBytes(32)) }, new Uint8Array(randomBytes(32)), new Uint8Array(randomBytes(500_000)))
+      ? forgedEnvelope('delta', c, new Uint8Array(randomBytes(32)), new Uint8Array(randomBytes(500_000)))
       : new Uint8Array(randomBytes(500_000))
     if (await n.publish(topic, data) > 0) bytes += data.byteLength
   }

@@ -7,6 +7,7 @@ import { benchClaims } from './claims.ts'
 import { benchCore } from './core.ts'
 import { benchFlood } from './flood.ts'
 import { limits } from './limits.ts'
+import { benchRatchet } from './ratchet.ts'
 import { compare, report } from './report.ts'
 import { benchSync } from './sync.ts'
 import { benchWrites } from './writepath.ts'
@@ -51,6 +52,10 @@ const suites: Record<string, () => Promise<unknown>> = {
   chain: async () => {
     const { figures, extra } = await benchChain()
     report('chain', figures, extra)
+  },
+  ratchet: async () => {
+    const { figures, extra } = await benchRatchet()
+    report('ratchet', figures, extra)
   }
 }
 

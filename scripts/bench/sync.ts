@@ -11,7 +11,7 @@ import { existsSync, readFileSync } from 'node:fs'
 import { execFileSync } from 'node:child_process'
 import { loadavg } from 'node:os'
 import { join } from 'node:path'
-import { converged, fullMesh, NodeProcess, sharedContext, until, type NodeEvent } from '../../test/helpers/node-process.ts'
+import { converged, fullMesh, NodeProcess, sharedContext, until, type NodeEvent, type StartOptions } from '../../test/helpers/node-process.ts'
 import { limits } from './limits.ts'
 import { against, type Figure } from './report.ts'
 
@@ -47,10 +47,10 @@ function arrivals (nodes: NodeProcess[], deltaId: string, ms = 10_000): Promise<
   })
 }
 
-/** p50 / p99 of commit on A → applied on all of 5 node processes. */
-export async function propagation (samples = 400, warmup = 40): Promise<{ all: number[], each: number[], nodes: number }> {
+/** p50 / p99 of commit on A → applied on all of 5 node processes (started with `start`'s options). */
+export async function propagation (samples = 400, warmup = 40, start: Omit<StartOptions, 'name'> = {}): Promise<{ all: number[], each: number[], nodes: number }> {
   const names = ['a', 'b', 'c', 'd', 'e']
-  const nodes = await Promise.all(names.map(async (name) => await NodeProcess.start({ name, logLevel: 'warn' })))
+  const nodes = await Promise.all(names.map(async (name) => await NodeProcess.start({ name, logLevel: 'warn', ...start })))
   try {
     const [a, ...others] = nodes as [NodeProcess, ...NodeProcess[]]
     const { ctx } = await sharedContext(a, others)

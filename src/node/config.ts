@@ -32,6 +32,7 @@ import {
 import { CHAIN_MODULES } from './chains.ts'
 import { parseCheckpoint, parseEndpoints, type InvalidClaimError } from '../claims/statement.ts'
 import type { ClaimEndpoints } from '../claims/types.ts'
+import { ROTATE_AFTER_MESSAGES, ROTATE_EVERY_MS } from '../sync/ratchet/constants.ts'
 
 export interface ApiConfig {
   /** Address the HTTP API binds to; loopback unless config.json says otherwise. */
@@ -80,6 +81,15 @@ export interface NodeConfig {
   claims: ClaimsConfig
   /** The domain wallet-link statements name (config.json `domain`; default the API's host:port). */
   domain?: string
+  /** Epoch rotation (config.json `encryption`, docs/encryption.md): by age and by message count. */
+  encryption: EncryptionConfig
+}
+
+export interface EncryptionConfig {
+  /** A context's epoch rotates once this old (ms; default 1 hour). */
+  rotateEveryMs: number
+  /** ... or once this many messages went under it on a node (default 10,000). */
+  rotateAfterMessages: number
 }
 
 export type ClaimsConfig = Partial<Record<string, ClaimEndpoints>>
@@ -138,7 +148,8 @@ export function defaultConfig (home: string): NodeConfig {
     limits: { gas: DEFAULT_GAS_LIMIT, memoryPages: DEFAULT_MEMORY_PAGES },
     logLevel: DEFAULT_LOG_LEVEL,
     chains: {},
-    claims: {}
+    claims: {},
+    encryption: { rotateEveryMs: ROTATE_EVERY_MS, rotateAfterMessages: ROTATE_AFTER_MESSAGES }
   }
 }
 
@@ -150,6 +161,7 @@ export function serializeConfig (config: NodeConfig): string {
     limits: { gas: config.limits.gas.toString(), memoryPages: config.limits.memoryPages },
     logLevel: config.logLevel,
     chains: config.chains,
+    ...(config.encryption.rotateEveryMs !== ROTATE_EVERY_MS || config.encryption.rotateAfterMessages !== ROTATE_AFTER_MESSAGES ? { encryption: config.encryption } : {}),
     ...(Object.keys(config.claims).length > 0 ? { claims: config.claims } : {}),
     ...(config.domain !== undefined ? { domain: config.domain } : {})
   }, null, 2) + '\n'
@@ -412,7 +424,17 @@ export function isLoopback (host: string): boolean {
 function parseConfig (raw: unknown, home: string, file: string, modules: ChainModules): NodeConfig {
   const config = defaultConfig(home)
   const top = asObject(raw, file, '(top level)')
-  onlyFields(top, ['api', 'p2p', 'limits', 'logLevel', 'chains', 'domain', 'claims'], file, '')
+  onlyFields(top, ['api', 'p2p', 'limits', 'logLevel', 'chains', 'domain', 'claims', 'encryption'], file, '')
+  if (top.encryption !== undefined) {
+    const enc = asObject(top.encryption, file, 'encryption')
+    onlyFields(enc, ['rotateEveryMs', 'rotateAfterMessages'], file, 'encryption.')
+    const positive = (v: unknown, field: string, min: number): number => {
+      if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < min) throw fieldError(file, `encryption.${field}`, `must be an integer of at least ${min}`, v)
+      return v
+    }
+    if (enc.rotateEveryMs !== undefined) config.encryption.rotateEveryMs = positive(enc.rotateEveryMs, 'rotateEveryMs', 1_000)
+    if (enc.rotateAfterMessages !== undefined) config.encryption.rotateAfterMessages = positive(enc.rotateAfterMessages, 'rotateAfterMessages', 1)
+  }
   if (top.domain !== undefined) {
     if (typeof top.domain !== 'string' || !/^[a-z0-9.-]{1,253}(:[0-9]{1,5})?$/i.test(top.domain)) throw fieldError(file, 'domain', 'must be a host name, optionally with :port (what wallet-link statements name)', top.domain)
     config.domain = top.domain

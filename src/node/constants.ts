@@ -122,6 +122,11 @@ export const PEER_STREAMS_PER_S = 256
 export const GOSSIP_SYNC_BURST = 4
 export const GOSSIP_SYNCS_PER_S = 2
 
+/** A generation whose fetch failed is not asked for again for this long (ms) … */
+export const GENERATION_RETRY_MS = 10_000
+/** … remembering at most this many such failures. */
+export const MAX_FAILED_FETCHES = 1024
+
 /**
  * Penalties (points of peer standing, see src/network/scores.ts; a ban at -100):
  * material that no honest node sends (a malformed or forged request, envelope or frame)

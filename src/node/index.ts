@@ -7,6 +7,7 @@ import { createLogger, silentLogger, type Logger } from '../log/index.ts'
 import { createRuntime } from '../runtime/index.ts'
 import { HybridClock } from '../state/hlc.ts'
 import { openStore, type Store } from '../store/index.ts'
+import { RatchetStore } from '../sync/ratchet/store.ts'
 import { DeltaDag } from '../sync/dag.ts'
 import { Applications } from './applications.ts'
 import { Claims } from '../claims/service.ts'
@@ -94,7 +95,7 @@ export async function createNode (init: NodeInit): Promise<MoorNode> {
   }
   const network = createNetwork({ seed: keys.node.secretKey, listen: init.config.p2p.listen, bootstrap: init.config.p2p.bootstrap, mdns: init.config.p2p.mdns, logger: logger.child('net') })
   const claimGate = new ClaimGate({ claims, modules: chainModules, logger: logger.child('claims') })
-  const replicator = new Replicator({ network, store, dag, governance, contexts, identities, applications, bus, clock, logger: logger.child('sync'), claimGate })
+  const replicator = new Replicator({ network, store, dag, governance, contexts, identities, applications, bus, clock, logger: logger.child('sync'), claimGate, encryption: init.config.encryption, ratchetStore: new RatchetStore(join(init.home, 'ratchet'), keys.sealing) })
   const onCommitted = (deltas: Delta[]): void => {
     publishDeltas(deltas)
     replicator.deltasCommitted(deltas)

@@ -121,6 +121,15 @@ export function parsePushParams (v: unknown): PushParams {
   return { ops, claim }
 }
 
+export interface GenerationParams { epoch: Uint8Array, gen: Uint8Array, deliveryKey: Uint8Array }
+
+/** generation: [epoch id, generation id, the request's X25519 delivery key] (32 bytes each). */
+export function parseGenerationParams (v: unknown): GenerationParams {
+  if (!Array.isArray(v) || v.length !== 3 || !v.every((x) => bytes(x, 32))) return fail('generation', 'expected [epoch id, generation id, delivery key], 32 bytes each')
+  const [epoch, gen, deliveryKey] = v as [Uint8Array, Uint8Array, Uint8Array]
+  return { epoch, gen, deliveryKey }
+}
+
 /** Every request's params decoder, by protocol name (for the handlers and the fuzzers). */
 export const PARAMS = {
   gov: parseGovParams,
@@ -128,7 +137,8 @@ export const PARAMS = {
   deltas: parseDeltasParams,
   snapshot: parseSnapshotParams,
   app: parseAppParams,
-  push: parsePushParams
+  push: parsePushParams,
+  generation: parseGenerationParams
 } as const
 
 // ---- answers (the requesting side) ------------------------------------------
@@ -176,6 +186,18 @@ export function parseGovAnswer (frame: Uint8Array): { wrapped: Uint8Array, seale
   const v = cbor('governance answer', frame)
   if (!Array.isArray(v) || v.length !== 2 || !bytes(v[0]) || !bytes(v[1])) throw new SyncParamsError('governance answer: expected [wrapped key, sealed ops]')
   return { wrapped: v[0], sealed: v[1] }
+}
+
+/** Largest sealed generation answer: a 32-byte secret and its tag. */
+const MAX_GENERATION_SEALED = 64
+
+/** A generation answer: [generation number, HPKE encapsulated key, the sealed secret]. */
+export function parseGenerationAnswer (frame: Uint8Array): { n: number, enc: Uint8Array, sealed: Uint8Array } {
+  const v = cbor('generation answer', frame)
+  if (!Array.isArray(v) || v.length !== 3 || !bytes(v[1], 32) || !bytes(v[2]) || v[2].byteLength > MAX_GENERATION_SEALED) throw new SyncParamsError('generation answer: expected [number, encapsulated key, sealed secret]')
+  const n = v[0] as unknown
+  if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 1 || n > 2 ** 32 - 1) throw new SyncParamsError('generation answer: number must be an integer from 1')
+  return { n, enc: v[1], sealed: v[2] }
 }
 
 /** The (decrypted) op list of a governance answer: at most MAX_GOV_OPS op encodings. */

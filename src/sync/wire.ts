@@ -24,7 +24,9 @@ export const PROTOCOLS = {
   /** Application WASM by id, in resumable chunks. */
   app: '/moorage/app/1',
   /** Governance ops pushed to a member (a joiner's claim, before it is in the gossip mesh). */
-  push: '/moorage/sync/push/1'
+  push: '/moorage/sync/push/1',
+  /** A generation secret of an epoch the requester holds, sealed to a key of the request (src/sync/ratchet/delivery.ts). */
+  generation: '/moorage/sync/generation/1'
 } as const
 
 export type ProtocolName = keyof typeof PROTOCOLS
@@ -36,7 +38,8 @@ const PROTOCOL_WHAT: Record<ProtocolName, string> = {
   deltas: 'deltas',
   snapshot: 'snapshot',
   app: 'application download',
-  push: 'governance push'
+  push: 'governance push',
+  generation: 'generation secret'
 }
 
 /** "governance log" for `/moorage/sync/gov/1` (or `gov`); an unknown id as it is. */

@@ -36,10 +36,12 @@ import { rootId, STAMP_LENGTH } from '../../src/state/ids.ts'
 import { openStore, type Store } from '../../src/store/index.ts'
 import { DeltaDag } from '../../src/sync/dag.ts'
 import { createDelta, decodeDelta, type Delta } from '../../src/sync/delta.ts'
-import { InvalidEnvelopeError, openEnvelope, parseEnvelope, sealEnvelope, ENVELOPE_KINDS } from '../../src/sync/envelope.ts'
+import { InvalidEnvelopeError, parseEnvelope, ENVELOPE_KINDS } from '../../src/sync/envelope.ts'
+import { Ratchets } from '../../src/sync/ratchet/index.ts'
+import { openWithSecret } from '../helpers/envelopes.ts'
 import { decodePage, encodePage, exportSnapshot, SnapshotImport } from '../../src/sync/snapshot.ts'
 import { decodeRequest, encodeRequest, PROTOCOLS, SyncAuthError } from '../../src/sync/wire.ts'
-import { PARAMS, parseAppChunk, parseBeat, parseDeltasFrame, parseGovAnswer, parseGovOps, parseHeadsAnswer, SyncParamsError } from '../../src/sync/params.ts'
+import { PARAMS, parseAppChunk, parseBeat, parseDeltasFrame, parseGenerationAnswer, parseGovAnswer, parseGovOps, parseHeadsAnswer, SyncParamsError } from '../../src/sync/params.ts'
 import { tempDir } from '../helpers/tmp.ts'
 import { bytesMix, cborValue, concat, hex, mutated, mutatedTree } from './mutate.ts'
 
@@ -195,16 +197,17 @@ const requestTarget: FuzzTarget<RequestCtx, { protocol: string, bytes: Uint8Arra
 interface EnvelopeCtx { key: { id: Uint8Array, key: Uint8Array }, context: Uint8Array, valid: Uint8Array[], trees: unknown[], sealed: Map<string, { kind: string, subject: Uint8Array, payload: Uint8Array }> }
 const envelopeTarget = byteDecoder<EnvelopeCtx, { env: ReturnType<typeof parseEnvelope>, plain: Uint8Array }>({
   name: 'envelope',
-  decoder: 'sync/envelope.ts parseEnvelope + openEnvelope',
+  decoder: 'sync/envelope.ts parseEnvelope + openEnvelope (sync/ratchet message keys)',
   errors: [InvalidEnvelopeError, DecryptionError],
   setup: () => {
     const key = { id: id(10), key: id(11) }
     const context = id(12)
     const sealed = new Map<string, { kind: string, subject: Uint8Array, payload: Uint8Array }>()
     const valid: Uint8Array[] = []
+    const ratchets = new Ratchets()
     for (const kind of ENVELOPE_KINDS) {
       for (const [subject, payload] of [[id(13), utf8('a delta')], [new Uint8Array(0), new Uint8Array(0)], [id(14).subarray(0, 8), new Uint8Array(200)]] as const) {
-        const bytes = sealEnvelope(kind, context, key, subject, payload)
+        const bytes = ratchets.seal(context, key, id(15), kind, subject, payload)
         valid.push(bytes)
         sealed.set(hex(parseEnvelope(bytes).sealed), { kind, subject, payload })
       }
@@ -214,7 +217,8 @@ const envelopeTarget = byteDecoder<EnvelopeCtx, { env: ReturnType<typeof parseEn
   inputs: (ctx) => bytesMix(ctx.valid, [mutatedTree(ctx.trees).map((t) => encode(t))]),
   decode: (ctx, bytes) => {
     const env = parseEnvelope(bytes)
-    return { env, plain: openEnvelope(env, (k) => (k === toHex(ctx.key.id) ? ctx.key.key : undefined), ctx.context) }
+    if (!equalBytes(env.keyId, ctx.key.id) || !equalBytes(env.context, ctx.context)) throw new DecryptionError('not under the fuzzed epoch')
+    return { env, plain: openWithSecret(env, ctx.key.key) }
   },
   accept: (ctx, _bytes, { env, plain }) => {
     const original = ctx.sealed.get(hex(env.sealed))
@@ -506,7 +510,8 @@ export const STREAM_PARAMS: ParamsLine[] = [
   ['deltas', PARAMS.deltas, [SyncParamsError], [[[pid], [], 256], [[pid, pid], [pid], 1]]],
   ['snapshot', PARAMS.snapshot, [SyncParamsError], [{ phase: 'children', after: new Uint8Array(64) }, { phase: 'heads', after: null }]],
   ['app', PARAMS.app, [SyncParamsError], [[pid, 0], [pid, 1_048_576]]],
-  ['push', PARAMS.push, [SyncParamsError], [[[new Uint8Array(100)], null], [[new Uint8Array(100)], [pid, new Uint8Array(64)]]]]
+  ['push', PARAMS.push, [SyncParamsError], [[[new Uint8Array(100)], null], [[new Uint8Array(100)], [pid, new Uint8Array(64)]]]],
+  ['generation', PARAMS.generation, [SyncParamsError], [[pid, pid, pid]]]
 ]
 
 // Answers and gossip payloads read on the requesting side: one line each, [name, parser,
@@ -518,7 +523,8 @@ export const ANSWERS: AnswerLine[] = [
   ['app', (b) => parseAppChunk(b, 1024), [encode([10, new Uint8Array(4)])]],
   ['gov', parseGovAnswer, [encode([new Uint8Array(80), new Uint8Array(200)])]],
   ['gov-ops', parseGovOps, [encode([new Uint8Array(150)])]],
-  ['beat', parseBeat, [encode([[pid], [pid], 1, pid])]]
+  ['beat', parseBeat, [encode([[pid], [pid], 1, pid])]],
+  ['generation', parseGenerationAnswer, [encode([1, pid, new Uint8Array(48)])]]
 ]
 
 function answerTarget ([name, parse, examples]: AnswerLine): FuzzTarget<null, Uint8Array> {

@@ -24,6 +24,10 @@ export interface StartOptions {
   noSync?: boolean
   /** Chain settings for the node (createNode's `chains`: relayer keys, poll interval). */
   chains?: unknown
+  /** config.json `encryption` (rotation by age and message count). */
+  encryption?: { rotateEveryMs?: number, rotateAfterMessages?: number }
+  /** Seal with one key per epoch instead of the ratchet (the benchmark's baseline). */
+  plainSeal?: boolean
 }
 
 export class NodeProcess {
@@ -53,6 +57,8 @@ export class NodeProcess {
       for (const b of opts.bootstrap ?? []) args.push('--bootstrap', b)
       if (opts.noSync === true) args.push('--no-sync')
       if (opts.chains !== undefined) args.push('--chains', JSON.stringify(opts.chains))
+      if (opts.encryption !== undefined) args.push('--encryption', JSON.stringify(opts.encryption))
+      if (opts.plainSeal === true) args.push('--plain-seal')
     }
     this.child = spawn(process.execPath, args, { stdio: ['pipe', 'pipe', 'inherit'], env: { ...process.env, MOOR_LOG: opts.logLevel ?? 'info' } })
     const echo = opts.echo === true || process.env.MOORAGE_TEST_LOGS === '1'

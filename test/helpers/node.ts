@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { fromUtf8, utf8 } from '../../src/crypto/bytes.ts'
 import { silentLogger } from '../../src/log/index.ts'
-import { defaultConfig } from '../../src/node/config.ts'
+import { defaultConfig, type EncryptionConfig } from '../../src/node/config.ts'
 import { createNode, type MoorNode } from '../../src/node/index.ts'
 import type { ChainSettings } from '../../src/node/chain/registry.ts'
 import { tempDir } from './tmp.ts'
@@ -25,11 +25,13 @@ export interface TestNode {
   close: () => Promise<void>
 }
 
-export async function startTestNode (overrides: { gas?: bigint, memoryPages?: number, chains?: ChainSettings } = {}): Promise<TestNode> {
-  const dir = tempDir('moor-node-')
+/** A node in a fresh temporary home, or in `home` (a restart: close() then leaves the home in place). */
+export async function startTestNode (overrides: { gas?: bigint, memoryPages?: number, chains?: ChainSettings, encryption?: Partial<EncryptionConfig>, home?: string } = {}): Promise<TestNode> {
+  const dir = overrides.home !== undefined ? { path: overrides.home, cleanup: () => {} } : tempDir('moor-node-')
   const config = defaultConfig(dir.path)
   if (overrides.gas !== undefined) config.limits.gas = overrides.gas
   if (overrides.memoryPages !== undefined) config.limits.memoryPages = overrides.memoryPages
+  config.encryption = { ...config.encryption, ...overrides.encryption }
   const node = await createNode({ home: dir.path, config, logger: silentLogger, ...(overrides.chains !== undefined ? { chains: overrides.chains } : {}) })
   const parse = (out: Uint8Array | null): unknown => (out === null ? undefined : JSON.parse(fromUtf8(out)))
   return {

@@ -89,7 +89,12 @@ describe('node home and config', () => {
     ['fractional confirmations', { chains: { ethereum: { ...ETH, confirmations: 1.5 } } }, /"chains\.ethereum\.confirmations" must be an integer ≥ 1/],
     ['confirmations as a string', { chains: { ethereum: { ...ETH, confirmations: '12' } } }, /"chains\.ethereum\.confirmations" must be an integer ≥ 1/],
     ['a poll interval under 50 ms', { chains: { ethereum: { ...ETH, pollIntervalMs: 49 } } }, /"chains\.ethereum\.pollIntervalMs" must be an integer ≥ 50/],
-    ['a fractional poll interval', { chains: { ethereum: { ...ETH, pollIntervalMs: 100.5 } } }, /"chains\.ethereum\.pollIntervalMs" must be an integer ≥ 50/]
+    ['a fractional poll interval', { chains: { ethereum: { ...ETH, pollIntervalMs: 100.5 } } }, /"chains\.ethereum\.pollIntervalMs" must be an integer ≥ 50/],
+    ['encryption that is not an object', { encryption: 3600 }, /"encryption" must be a JSON object/],
+    ['an unknown encryption field', { encryption: { rotateEvery: 1 } }, /unknown field "encryption\.rotateEvery"$/],
+    ['a rotation period under a second', { encryption: { rotateEveryMs: 999 } }, /"encryption\.rotateEveryMs" must be an integer of at least 1000/],
+    ['zero messages per epoch', { encryption: { rotateAfterMessages: 0 } }, /"encryption\.rotateAfterMessages" must be an integer of at least 1/],
+    ['messages per epoch as a string', { encryption: { rotateAfterMessages: '100' } }, /"encryption\.rotateAfterMessages" must be an integer/]
   ]
   for (const [name, content, message] of bad) {
     it(`loadConfig refuses ${name}, naming the file and field`, async () => {
@@ -104,6 +109,18 @@ describe('node home and config', () => {
       })
     })
   }
+
+  it('encryption: rotation defaults (1 hour, 10,000 messages), the configured values, and a round trip', async () => {
+    const home = join(dir.path, 'enc')
+    await initHome(home)
+    assert.deepEqual((await loadConfig(home)).encryption, { rotateEveryMs: 3_600_000, rotateAfterMessages: 10_000 })
+    assert.equal(JSON.parse(readFileSync(join(home, 'config.json'), 'utf8')).encryption, undefined, 'defaults are not written out')
+    writeFileSync(join(home, 'config.json'), JSON.stringify({ encryption: { rotateAfterMessages: 500 } }))
+    const config = await loadConfig(home)
+    assert.deepEqual(config.encryption, { rotateEveryMs: 3_600_000, rotateAfterMessages: 500 })
+    writeFileSync(join(home, 'config.json'), serializeConfig(config))
+    assert.deepEqual((await loadConfig(home)).encryption, config.encryption)
+  })
 
   it('accepts gas as a number and a non-loopback host with a warning', async () => {
     const home = join(dir.path, 'h3')

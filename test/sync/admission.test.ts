@@ -8,7 +8,7 @@ import { after, before, describe, it } from 'node:test'
 import type { Network } from '../../src/network/index.ts'
 import { GOSSIP_SYNC_BURST, GOSSIP_SYNCS_PER_S } from '../../src/node/constants.ts'
 import { topicOf, type Replicator } from '../../src/node/replication.ts'
-import { sealEnvelope } from '../../src/sync/envelope.ts'
+import { forgedEnvelope } from '../helpers/envelopes.ts'
 import { PROTOCOLS } from '../../src/sync/wire.ts'
 import { joinedContext, startTestNode, type TestNode } from '../helpers/node.ts'
 import { until } from '../helpers/until.ts'
@@ -38,7 +38,7 @@ describe('admission of peers to catch-up', () => {
 
     const start = Date.now()
     for (let i = 0; i < 40; i++) {
-      const env = sealEnvelope('delta', c, { id: new Uint8Array(randomBytes(32)), key: new Uint8Array(randomBytes(32)) }, new Uint8Array(randomBytes(32)), new Uint8Array(randomBytes(64)))
+      const env = forgedEnvelope('delta', c, new Uint8Array(randomBytes(32)), new Uint8Array(randomBytes(64)))
       await pb.network.publish(topicOf(c), env)
     }
     // A write of b's after them: once a has it, a has judged the 40 envelopes before it.

@@ -16,7 +16,7 @@ import { wrapKey } from '../../src/crypto/keywrap.ts'
 import { seal } from '../../src/crypto/secretbox.ts'
 import { createNetwork, type Network } from '../../src/network/index.ts'
 import { topicOf } from '../../src/node/replication.ts'
-import { sealEnvelope } from '../../src/sync/envelope.ts'
+import { forgedEnvelope } from '../helpers/envelopes.ts'
 import { encodeRequest, PROTOCOLS } from '../../src/sync/wire.ts'
 import { converged, fullMesh, NodeProcess, roots, sharedContext, until } from '../helpers/node-process.ts'
 import { diskBytes, fakeOps as strangerOps } from '../helpers/stranger.ts'
@@ -85,7 +85,7 @@ describe('a hostile peer in no context', { timeout: 300_000 }, () => {
     // Envelopes under key ids nobody holds (500 KB each), then junk.
     let sent = 0
     for (let i = 0; i < 60; i++) {
-      const env = sealEnvelope('delta', c, { id: new Uint8Array(randomBytes(32)), key: new Uint8Array(randomBytes(32)) }, new Uint8Array(randomBytes(32)), new Uint8Array(randomBytes(500_000)))
+      const env = forgedEnvelope('delta', c, new Uint8Array(randomBytes(32)), new Uint8Array(randomBytes(500_000)))
       sent += await hostile.publish(topic, env) > 0 ? 1 : 0
     }
     // Junk until both members have banned it (a peer proven a member node of no context is

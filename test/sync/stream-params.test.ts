@@ -30,7 +30,8 @@ const nearMiss: Record<ProtocolName, fc.Arbitrary<unknown>> = {
   deltas: fc.tuple(ids, ids, leaf),
   snapshot: fc.record({ phase: fc.oneof(fc.constantFrom('state', 'children', 'ids', 'end', 'other'), leaf), after: leaf }),
   app: fc.tuple(fc.constant(new Uint8Array(32)), leaf),
-  push: fc.tuple(fc.array(leaf, { maxLength: 3 }), leaf)
+  push: fc.tuple(fc.array(leaf, { maxLength: 3 }), leaf),
+  generation: fc.tuple(fc.constant(new Uint8Array(32)), fc.constant(new Uint8Array(32)), leaf)
 }
 
 describe('stream params, fuzzed, from a real member', { timeout: 240_000 }, () => {

@@ -10,11 +10,13 @@ import { NotFoundError } from '../../errors/index.ts'
 import { roleOf } from '../../governance/acl.ts'
 import { decodeOp, type GovOp } from '../../governance/offchain/op.ts'
 import { decodeDelta, peekDelta } from '../../sync/delta.ts'
-import { InvalidEnvelopeError, openEnvelope, parseEnvelope } from '../../sync/envelope.ts'
+import { InvalidEnvelopeError, parseEnvelope } from '../../sync/envelope.ts'
+import { deliveryKey, generationInfo, openWith } from '../../sync/ratchet/delivery.ts'
+import { generationId } from '../../sync/ratchet/index.ts'
 import { decodePage, SnapshotImport } from '../../sync/snapshot.ts'
-import { MAX_REQUEST_IDS, parseAppChunk, parseDeltasFrame, parseGovAnswer, parseGovOps, parseHeadsAnswer, SyncParamsError, type InvitationClaim } from '../../sync/params.ts'
+import { MAX_REQUEST_IDS, parseAppChunk, parseDeltasFrame, parseGenerationAnswer, parseGovAnswer, parseGovOps, parseHeadsAnswer, SyncParamsError, type InvitationClaim } from '../../sync/params.ts'
 import { describeProtocol, encodeRequest, PROTOCOLS } from '../../sync/wire.ts'
-import { MAX_APPLICATION_BYTES, MAX_GOV_ANSWER_BYTES, MAX_HEADS_ANSWER_BYTES, MAX_SNAPSHOT_IMPORT_BYTES, PENALTY_FORGED, SYNC_BATCH_DELTAS } from '../constants.ts'
+import { GENERATION_RETRY_MS, MAX_APPLICATION_BYTES, MAX_FAILED_FETCHES, MAX_GOV_ANSWER_BYTES, MAX_HEADS_ANSWER_BYTES, MAX_SNAPSHOT_IMPORT_BYTES, PENALTY_FORGED, SYNC_BATCH_DELTAS } from '../constants.ts'
 import { SyncError, type Parts, type SyncProgress } from './parts.ts'
 import { countSyncRun } from '../../log/metrics.ts'
 
@@ -26,6 +28,10 @@ export class CatchUp {
   private readonly running = new Map<string, Promise<void>>()
   private readonly joining = new Set<string>()
   private readonly judged = new WeakSet<Error>()
+  /** Generation fetches under way, by context, epoch and generation: one at a time each. */
+  private readonly fetching = new Map<string, Promise<boolean>>()
+  /** When a fetch of each generation last failed: not asked again for a while (bounded). */
+  private readonly fetchFailed = new Map<string, number>()
 
   constructor (r: Parts) {
     this.r = r
@@ -55,10 +61,53 @@ export class CatchUp {
     yield * network.request(peer, protocol, encodeRequest(protocol, ctx, me, network.peerId, params), { what: describeProtocol(protocol), ...(maxFrameBytes === undefined ? {} : { maxResponseFrameBytes: maxFrameBytes }) })
   }
 
+  /**
+   * Fetches a generation of an epoch this node holds from `peer` (docs/encryption.md): the
+   * request names a key pair made for it alone, the answer is sealed to it by HPKE, and
+   * the secret must match the generation id asked for. Answers whether it is held now.
+   */
+  async fetchGeneration (peer: string, ctx: Uint8Array, epochId: Uint8Array, genId: Uint8Array): Promise<boolean> {
+    const { keys } = this.r
+    const me = keys.me(ctx)
+    const epoch = keys.keyring(ctx).known.get(toHex(epochId))
+    if (me === undefined || epoch === undefined) return false
+    if (keys.ratchets.generation(ctx, epoch, genId) !== undefined) return true
+    const key = `${toHex(ctx)}/${toHex(epochId)}/${toHex(genId)}`
+    const busy = this.fetching.get(key)
+    if (busy !== undefined) return await busy
+    const failed = this.fetchFailed.get(key)
+    if (failed !== undefined && Date.now() - failed < GENERATION_RETRY_MS) return false
+    const run = (async () => {
+      const delivery = await deliveryKey()
+      let frames = 0
+      try {
+        for await (const frame of this.r.ask(peer, PROTOCOLS.generation, ctx, [epochId, genId, delivery.publicKey], me, 256)) {
+          if (++frames > 1) throw new SyncParamsError('generation answer: more than one frame')
+          const { n, enc, sealed } = parseGenerationAnswer(frame)
+          const secret = await openWith(delivery, generationInfo(ctx, epochId, genId, n, me.publicKey), enc, sealed)
+          if (!equalBytes(generationId(ctx, epochId, n, secret), genId)) throw new SyncParamsError('generation answer: the secret does not match the generation asked for')
+          // Kept unless newer generations came meanwhile (then it is dropped at once).
+          keys.ratchets.accept(ctx, epoch, genId, n, secret)
+          secret.fill(0)
+        }
+      } catch (err) {
+        this.fetchFailed.delete(key)
+        this.fetchFailed.set(key, Date.now())
+        while (this.fetchFailed.size > MAX_FAILED_FETCHES) this.fetchFailed.delete(this.fetchFailed.keys().next().value!)
+        this.judgeFailure(peer, err)
+        throw err
+      }
+      return keys.ratchets.generation(ctx, epoch, genId) !== undefined
+    })().finally(() => { this.fetching.delete(key) })
+    this.fetching.set(key, run)
+    return await run
+  }
+
   /** Opens an answer frame; one sealed under the current group key proves the peer a member node. */
   private openFrame (peer: string, ctx: Uint8Array, frame: Uint8Array): Uint8Array {
     const env = parseEnvelope(frame)
-    const plain = openEnvelope(env, this.r.keys.keyById(ctx), ctx)
+    if (env.kind !== 'frame') throw new InvalidEnvelopeError(`an answer frame came as a ${env.kind} envelope`)
+    const plain = this.r.keys.ratchets.open(ctx, env, this.r.keys.epochs(ctx))
     const current = this.r.keys.keyring(ctx).current
     if (current !== undefined && equalBytes(current.id, env.keyId)) this.r.admission.noteMember(ctx, peer)
     return plain

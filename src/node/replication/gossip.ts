@@ -1,13 +1,14 @@
 // Gossip on the context topics: new deltas and governance ops going out, the periodic
 // heartbeat (root hash and heads) that lets a peer notice what it missed, and what comes
-// in — opened under the group key, then handed to the receiver or answered by a sync.
+// in — opened with the sender's message key (src/sync/ratchet/), then handed to the receiver or answered by a sync.
 import type { MessageVerdict } from '../../network/index.ts'
 import { decode, encode } from 'cborg'
 import { equalBytes, toHex } from '../../crypto/bytes.ts'
 import { DecryptionError } from '../../errors/index.ts'
 import { decodeOp, type GovOp } from '../../governance/offchain/op.ts'
 import { decodeDelta, type Delta } from '../../sync/delta.ts'
-import { openEnvelope, parseEnvelope, type EnvelopeKind } from '../../sync/envelope.ts'
+import { InvalidEnvelopeError, parseEnvelope, type EnvelopeKind } from '../../sync/envelope.ts'
+import { MissingGenerationError, StaleMessageError } from '../../sync/ratchet/index.ts'
 import { parseBeat } from '../../sync/params.ts'
 import { HEARTBEAT_MS, IDLE_HEARTBEAT_MS, PENALTY_FORGED, PENALTY_FORGED_BY_STRANGER, PENALTY_STALE, PUBLISH_LINGER_MS, PUBLISH_MAX_BYTES, PUBLISH_MAX_DELTAS } from '../constants.ts'
 import { EMPTY, SyncError, topicOf, type Parts } from './parts.ts'
@@ -124,7 +125,9 @@ export class Gossip {
       const ctx = Buffer.from(hex, 'hex')
       const info = c.dag.info(ctx)
       if (info === undefined) continue
-      if (keys.keyring(ctx).stale || keys.keyring(ctx).latest === undefined) keys.schedule(ctx)
+      const ring = keys.keyring(ctx)
+      // No key, a stale one, or a generation due for its scheduled rotation: the key duty.
+      if (ring.stale || ring.latest === undefined || (ring.current !== undefined && keys.ratchets.due(ctx, ring.current))) keys.schedule(ctx)
       if (this.r.receiver.hasWaiting(ctx)) this.r.chainUpdated(ctx, false)
       const peers = c.network.topicPeers(topicOf(ctx))
       if (peers.length === 0) continue
@@ -190,10 +193,13 @@ export class Gossip {
     const { log, keys, admission } = this.r
     const hex = toHex(ctx)
     let keyId: Uint8Array | undefined
+    let gen: Uint8Array | undefined
     try {
       const env = parseEnvelope(data)
       keyId = env.keyId
-      const payload = openEnvelope(env, keys.keyById(ctx), ctx)
+      gen = env.gen
+      if (env.kind === 'frame') throw new InvalidEnvelopeError('stream frames do not go on the topic')
+      const payload = keys.ratchets.open(ctx, env, keys.epochs(ctx))
       // Sealed under the current key by its publisher (gossip is signed by the peer that
       // published it): that peer is a member node.
       const current = keys.keyring(ctx).current
@@ -205,6 +211,40 @@ export class Gossip {
       // malformed envelope or one that does not open under the key it names is forged or
       // corrupt: rejected, with the reason, at warn level.
       const reason = (err as Error).message
+      if (err instanceof StaleMessageError) {
+        // A duplicate, or a message whose key this node no longer keeps (too late, too far
+        // ahead, an epoch out of the window): nothing to hold against the sender; what it
+        // carried, if missing here, comes by catch-up.
+        log.debug('gossip message whose key is gone', { context: hex, from, reason })
+        if (admission.mayTrigger(from, ctx)) this.r.tasks.run('sync after a stale message', async () => { await this.r.syncWith(from, ctx) }, { context: hex, peer: from }, 'debug')
+        return 'ignore'
+      }
+      if (err instanceof MissingGenerationError && keyId !== undefined && gen !== undefined) {
+        // A scheduled rotation this node has not caught up with: the generation is fetched
+        // from the peer that passed the message on (it opened it, so it holds it), and the
+        // message is opened then (what it does not carry comes by catch-up).
+        log.debug('gossip message under a generation this node does not hold yet', { context: hex, from, reason })
+        // Fetches are not counted against the peer's sync triggers (each generation is
+        // fetched once, see CatchUp.fetchGeneration): a burst of messages across rotations
+        // must not use up the syncs that repair what did not open.
+        const [epochId, genId] = [keyId, gen]
+        if (admission.mayAsk(from, ctx)) {
+          this.r.tasks.run('fetching a generation', async () => {
+            let held = false
+            try {
+              held = await this.r.fetchGeneration(from, ctx, epochId, genId)
+            } catch (err) {
+              log.debug('could not fetch a generation', { context: hex, from, reason: (err as Error).message })
+            }
+            const opened = held ? this.open(ctx, from, data) : 'ignore'
+            if (typeof opened !== 'string') await this.apply(ctx, from, opened)
+            else if (admission.mayTrigger(from, ctx)) await this.r.syncWith(from, ctx)
+          }, { context: hex, peer: from }, 'debug')
+        } else {
+          admission.reject(from, PENALTY_STALE, reason)
+        }
+        return 'ignore'
+      }
       if (err instanceof DecryptionError && reason.startsWith('no group key')) {
         log.info('gossip message under a group key this node does not hold', { context: hex, from, reason })
         if (keyId !== undefined && admission.mayAsk(from, ctx)) this.noteMissed(hex, toHex(keyId), from)

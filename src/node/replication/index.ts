@@ -75,6 +75,7 @@ export class Replicator {
     // Syncs under way end (or fail) before the network stops; other background work
     // that fails once the store is closed is logged by its owner.
     await this.client.stop()
+    await this.c.ratchetStore?.close()
   }
 
   // ---- keys and membership -------------------------------------------------
@@ -173,6 +174,11 @@ export class Replicator {
   async syncGov (peer: string, ctx: Uint8Array, asIdentity?: KeyPair, claim?: InvitationClaim): Promise<void> {
     if (asIdentity !== undefined) this.admission.vouch(ctx, peer)
     await this.client.syncGov(peer, ctx, asIdentity, claim)
+  }
+
+  /** Fetches a generation secret of a held epoch from `peer` (src/sync/ratchet/delivery.ts); answers whether it is held now. */
+  async fetchGeneration (peer: string, ctx: Uint8Array, epochId: Uint8Array, genId: Uint8Array): Promise<boolean> {
+    return await this.client.fetchGeneration(peer, ctx, epochId, genId)
   }
 
   /**

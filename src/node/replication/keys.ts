@@ -2,10 +2,11 @@
 // yields for this node's identity (cached until governance changes), and the key duties
 // of a member node — rotate a stale or missing key, share the current one with members
 // and invitees who lack it.
-import { toHex } from '../../crypto/bytes.ts'
+import { equalBytes, toHex } from '../../crypto/bytes.ts'
 import type { KeyPair } from '../../crypto/ed25519.ts'
 import { pendingInvitees, roleOf } from '../../governance/acl.ts'
 import { newGroupKey, shareAction, type KeyringView } from '../../governance/group-keys.ts'
+import { Ratchets, type EpochKey } from '../../sync/ratchet/index.ts'
 import { KEY_DUTY_DELAY_MS } from '../constants.ts'
 import { dedupe, type Parts } from './parts.ts'
 
@@ -17,9 +18,12 @@ export class Keys {
   /** The key duty under way per context: duties run one at a time, each seeing what the last one shared. */
   private readonly running = new Map<string, Promise<void>>()
   private stopped = false
+  /** The sending and receiving chains of every context's retained epochs. */
+  readonly ratchets: Ratchets
 
   constructor (r: Parts) {
     this.r = r
+    this.ratchets = new Ratchets(r.c.encryption, r.c.ratchetStore)
   }
 
   stop (): void {
@@ -42,11 +46,18 @@ export class Keys {
     this.keyCache.set(hex, cache)
     const ring = me === undefined ? { known: new Map(), holders: new Map(), stale: false } : this.r.c.governance.keyring(ctx, me, cache)
     this.keyrings.set(hex, ring)
+    // Chains of epochs superseded longer ago than the grace period are wiped now.
+    this.ratchets.retain(ctx, [...ring.known.keys()])
     return ring
   }
 
   keyById (ctx: Uint8Array): (id: string) => Uint8Array | undefined {
     return (id) => this.keyring(ctx).known.get(id)?.key
+  }
+
+  /** The epochs this node holds, in the order they came (the newest last). */
+  epochs (ctx: Uint8Array): EpochKey[] {
+    return [...this.keyring(ctx).known.values()]
   }
 
   /** Governance changed: the keyring is read again on next use. */
@@ -58,6 +69,7 @@ export class Keys {
   forget (ctx: Uint8Array): void {
     this.keyrings.delete(toHex(ctx))
     this.keyCache.delete(toHex(ctx))
+    this.ratchets.forget(ctx)
   }
 
   /**
@@ -99,14 +111,27 @@ export class Keys {
     if (role === undefined) return
     const ring = this.keyring(ctx)
     const members = [...s.members.values()].map((m) => m.identity)
+    // A new epoch (through governance): none yet, or a member left.
     if ((ring.latest === undefined || ring.stale) && role !== 'reader') {
-      const { action } = newGroupKey(ctx, members)
+      const { key, action } = newGroupKey(ctx, members)
       await c.governance.shareKeys(ctx, me, action)
       log.info('rotated the group key', { context: toHex(ctx) })
+      // Generation 0 comes from the epoch secret, which the governance log keeps wrapped
+      // for every member: the maker of the epoch starts generation 1 at once, so that
+      // little traffic goes under generation 0 (docs/encryption.md).
+      this.invalidate(ctx)
+      const made = this.keyring(ctx).current
+      if (made !== undefined && equalBytes(made.id, key.id)) this.ratchets.rotate(ctx, made)
       return
     }
     const current = ring.current
     if (current === undefined) return
+    // The generation in force is due (by age or messages): a new one from fresh randomness,
+    // which members fetch from a holder (src/sync/ratchet/); governance is not involved.
+    if (role !== 'reader' && this.ratchets.due(ctx, current)) {
+      const gen = this.ratchets.rotate(ctx, current)
+      log.info('rotated the generation', { context: toHex(ctx), generation: gen.n })
+    }
     const invitees = pendingInvitees(s, Date.now())
     const lacking = [...members, ...invitees].filter((id) => !(ring.holders.get(toHex(id))?.has(toHex(current.id)) ?? false))
     if (lacking.length > 0) {

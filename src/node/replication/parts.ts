@@ -9,6 +9,8 @@ import type { Network } from '../../network/index.ts'
 import type { HybridClock } from '../../state/hlc.ts'
 import type { Store } from '../../store/index.ts'
 import type { DeltaDag } from '../../sync/dag.ts'
+import type { RatchetOptions } from '../../sync/ratchet/index.ts'
+import type { RatchetStore } from '../../sync/ratchet/store.ts'
 import type { Applications } from '../applications.ts'
 import type { Contexts } from '../contexts.ts'
 import type { EventBus } from '../events.ts'
@@ -29,6 +31,10 @@ export interface ReplicationComponents {
   clock: HybridClock
   logger: Logger
   heartbeatMs?: number
+  /** Epoch rotation and ratchet limits (config.json `encryption`, docs/encryption.md). */
+  encryption?: RatchetOptions
+  /** Where the generation secrets are kept (<home>/ratchet); in memory only without it. */
+  ratchetStore?: RatchetStore
   /** Checks the claims of gated open invitations before their reveals are taken in (src/claims/gate.ts). */
   claimGate?: Pick<ClaimGate, 'refusals'>
 }

@@ -1,9 +1,10 @@
 // The gossip topic of each context this node is a member of: subscribed while a member,
-// left when it no longer is; publishing seals under the context's group key.
+// left when it no longer is; publishing seals with the next message key of this node's
+// sending chain in the epoch in force (src/sync/ratchet/).
 import { toHex } from '../../crypto/bytes.ts'
 import type { GroupKey } from '../../governance/group-keys.ts'
 import { roleOf } from '../../governance/acl.ts'
-import { sealEnvelope, type EnvelopeKind } from '../../sync/envelope.ts'
+import type { EnvelopeKind } from '../../sync/envelope.ts'
 import type { ContextRecord } from '../contexts.ts'
 import { topicOf, type Parts } from './parts.ts'
 
@@ -48,9 +49,13 @@ export class Topics {
   async publish (ctx: Uint8Array, kind: EnvelopeKind, subject: Uint8Array, payload: Uint8Array, explicitKey?: GroupKey): Promise<number> {
     const key = explicitKey ?? this.r.keys.keyring(ctx).current
     // No current key (none yet, or stale after a removal): heartbeats and catch-up send it later.
-    if (key === undefined || !this.subscribed.has(toHex(ctx))) return 0
+    const me = this.r.keys.me(ctx)
+    if (key === undefined || me === undefined || !this.subscribed.has(toHex(ctx))) return 0
+    const { ratchets } = this.r.keys
+    const sealed = ratchets.seal(ctx, key, me.publicKey, kind, subject, payload)
+    if (ratchets.due(ctx, key)) this.r.keys.schedule(ctx)
     try {
-      return await this.r.c.network.publish(topicOf(ctx), sealEnvelope(kind, ctx, key, subject, payload))
+      return await this.r.c.network.publish(topicOf(ctx), sealed)
     } catch (err) {
       this.r.log.debug('publish failed', { context: toHex(ctx), error: (err as Error).message })
       return 0

@@ -1,0 +1,25 @@
+// Defaults of the ratchet (docs/encryption.md); the rotation ones are config.json
+// `encryption.*` (src/node/config.ts).
+
+/** A context's generation in force is replaced once it is this old (ms), counted from when a node first held it. */
+export const ROTATE_EVERY_MS = 60 * 60 * 1000
+/** ... or once this many messages were sealed or opened under it on a node. */
+export const ROTATE_AFTER_MESSAGES = 10_000
+/**
+ * How long a node still opens messages of an epoch after a newer one took over (ms): what
+ * was in flight at the rotation, or sealed by a member that saw it late. Counted from when
+ * this node first saw the newer one; an epoch older than that is wiped from the ratchets.
+ */
+export const EPOCH_GRACE_MS = 10 * 60 * 1000
+/** Generations of an epoch a node keeps (and serves to members who lack them): the newest and the one before it. */
+export const RETAINED_GENERATIONS = 2
+/** Ids of dropped generations remembered per epoch (so that their messages are stale, not fetched). */
+export const MAX_DROPPED_GENERATIONS = 64
+/** Most message keys a chain steps over for one message (a longer gap is left to catch-up). */
+export const MAX_SKIP = 2_000
+/** Skipped message keys kept per node, in all. */
+export const MAX_SKIPPED_KEYS = 10_000
+/** How long a skipped message key is kept (ms). */
+export const MAX_SKIPPED_AGE_MS = 10 * 60 * 1000
+/** Receiving chains kept per epoch (the least recently used go first). */
+export const MAX_CHAINS_PER_EPOCH = 1_024
