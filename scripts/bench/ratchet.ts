@@ -1,6 +1,6 @@
 // Ratchet figures (issue 17, docs/encryption.md): the per-delta cost of sealing and opening
 // with a fresh message key of the sender's chain, next to the sealing it replaced (one key
-// per epoch), in process; the HPKE delivery of a generation secret; and propagation p50
+// per epoch), in process; the delivery of a generation secret (X25519 wrapping); and propagation p50
 // over 5 node processes with the ratchet, with the ratchet rotating its generation every
 // 25 messages (each rotation fetched by every member), and with the plain seal instead
 // (test/helpers/envelopes.ts usePlainSeal, the baseline).
@@ -82,7 +82,7 @@ export async function benchRatchet (options: { samples?: number } = {}): Promise
   }
   const d = await deliveryCost(500)
   extra.delivery = d
-  figures.push({ name: 'generation delivery: request key + HPKE seal + open (X25519, ChaCha20-Poly1305)', value: d.keyUs + d.sealUs + d.openUs, unit: 'µs', notes: `key ${d.keyUs.toFixed(1)} µs, seal ${d.sealUs.toFixed(1)} µs, open ${d.openUs.toFixed(1)} µs; once per member per rotation, plus one stream round trip` })
+  figures.push({ name: 'generation delivery: request key + wrap + unwrap (X25519, XChaCha20-Poly1305)', value: d.keyUs + d.sealUs + d.openUs, unit: 'µs', notes: `key ${d.keyUs.toFixed(1)} µs, seal ${d.sealUs.toFixed(1)} µs, open ${d.openUs.toFixed(1)} µs; once per member per rotation, plus one stream round trip` })
 
   const samples = options.samples ?? 300
   const runs: Array<[string, Parameters<typeof propagation>[2]]> = [

@@ -1,7 +1,8 @@
-// Wrapping a symmetric key for one ed25519 identity: the identity key is converted to
-// X25519 (birational map for the public key, the clamped SHA-512 half of the seed for
-// the secret), an ephemeral X25519 key agrees a secret with it, HKDF-SHA256 derives a
-// key-encryption key, and XChaCha20-Poly1305 seals the key with `aad` bound in.
+// Wrapping a symmetric key for one X25519 key: an ephemeral X25519 key agrees a secret with
+// it, HKDF-SHA256 derives a key-encryption key, and XChaCha20-Poly1305 seals the key with
+// `aad` bound in. The one way keys travel: epoch shares go to an ed25519 identity (converted
+// to X25519: birational map for the public key, the clamped SHA-512 half of the seed for the
+// secret), generation secrets to a key pair made for one request (src/sync/ratchet/delivery.ts).
 // Wire form: ephemeral public key (32) ‖ sealed (24-byte nonce ‖ ciphertext ‖ tag).
 import { createHash, createPrivateKey, createPublicKey, diffieHellman, generateKeyPairSync, hkdfSync, type KeyObject } from 'node:crypto'
 import { DecryptionError } from '../errors/index.ts'
@@ -75,23 +76,47 @@ function kek (shared: Uint8Array, ephemeral: Uint8Array, recipient: Uint8Array):
   return new Uint8Array(hkdfSync('sha256', shared, concatBytes(ephemeral, recipient), INFO, 32))
 }
 
-/** Wraps `key` so only the holder of the ed25519 identity `recipient` can unwrap it. */
-export function wrapKey (key: Uint8Array, recipient: Uint8Array, aad: Uint8Array): Uint8Array {
-  const eph = generateKeyPairSync('x25519')
-  const ephPub = new Uint8Array(Buffer.from(eph.publicKey.export({ format: 'jwk' }).x!, 'base64url'))
-  const shared = new Uint8Array(diffieHellman({ privateKey: eph.privateKey, publicKey: x25519Public(x25519PublicFromEd25519(recipient)) }))
-  return concatBytes(ephPub, seal(kek(shared, ephPub, recipient), key, aad))
+/** A fresh X25519 key pair (raw 32-byte public u coordinate and secret scalar). */
+export function x25519KeyPair (): { publicKey: Uint8Array, secretKey: Uint8Array } {
+  const kp = generateKeyPairSync('x25519')
+  const jwk = kp.privateKey.export({ format: 'jwk' })
+  return { publicKey: new Uint8Array(Buffer.from(jwk.x!, 'base64url')), secretKey: new Uint8Array(Buffer.from(jwk.d!, 'base64url')) }
 }
 
-/** Unwraps a key wrapped for the identity whose ed25519 seed is `secretKey`. */
-export function unwrapKey (wrapped: Uint8Array, publicKey: Uint8Array, secretKey: Uint8Array, aad: Uint8Array): Uint8Array {
+/**
+ * Wraps `key` for the X25519 public key `recipient`; `bind` (the recipient's name for it)
+ * goes into the key-encryption key with the ephemeral key, `aad` into the seal.
+ */
+export function wrapForX25519 (key: Uint8Array, recipient: Uint8Array, bind: Uint8Array, aad: Uint8Array): Uint8Array {
+  const eph = x25519KeyPair()
+  let shared: Uint8Array
+  try {
+    shared = new Uint8Array(diffieHellman({ privateKey: x25519Private(eph.secretKey), publicKey: x25519Public(recipient) }))
+  } catch (err) {
+    throw new DecryptionError('the recipient key is not a usable X25519 public key', { cause: err })
+  }
+  return concatBytes(eph.publicKey, seal(kek(shared, eph.publicKey, bind), key, aad))
+}
+
+/** Unwraps what `wrapForX25519` wrapped for the holder of the X25519 scalar `secretKey`. */
+export function unwrapWithX25519 (wrapped: Uint8Array, secretKey: Uint8Array, bind: Uint8Array, aad: Uint8Array): Uint8Array {
   if (wrapped.byteLength < 32 + 24 + 16) throw new DecryptionError('wrapped key is too short')
   const ephPub = wrapped.subarray(0, 32)
   let shared: Uint8Array
   try {
-    shared = new Uint8Array(diffieHellman({ privateKey: x25519Private(x25519SecretFromEd25519(secretKey)), publicKey: x25519Public(ephPub) }))
+    shared = new Uint8Array(diffieHellman({ privateKey: x25519Private(secretKey), publicKey: x25519Public(ephPub) }))
   } catch (err) {
     throw new DecryptionError('wrapped key has an invalid ephemeral key', { cause: err })
   }
-  return open(kek(shared, ephPub, publicKey), wrapped.subarray(32), aad)
+  return open(kek(shared, ephPub, bind), wrapped.subarray(32), aad)
+}
+
+/** Wraps `key` so only the holder of the ed25519 identity `recipient` can unwrap it. */
+export function wrapKey (key: Uint8Array, recipient: Uint8Array, aad: Uint8Array): Uint8Array {
+  return wrapForX25519(key, x25519PublicFromEd25519(recipient), recipient, aad)
+}
+
+/** Unwraps a key wrapped for the identity whose ed25519 seed is `secretKey`. */
+export function unwrapKey (wrapped: Uint8Array, publicKey: Uint8Array, secretKey: Uint8Array, aad: Uint8Array): Uint8Array {
+  return unwrapWithX25519(wrapped, x25519SecretFromEd25519(secretKey), publicKey, aad)
 }

@@ -188,13 +188,13 @@ export function parseGovAnswer (frame: Uint8Array): { wrapped: Uint8Array, seale
   return { wrapped: v[0], sealed: v[1] }
 }
 
-/** Largest sealed generation answer: a 32-byte secret and its tag. */
-const MAX_GENERATION_SEALED = 64
+/** Largest sealed generation answer: the nonce, a 32-byte secret and its tag. */
+const MAX_GENERATION_SEALED = 24 + 32 + 16
 
-/** A generation answer: [generation number, HPKE encapsulated key, the sealed secret]. */
+/** A generation answer: [generation number, the wrapping's ephemeral X25519 key, the sealed secret]. */
 export function parseGenerationAnswer (frame: Uint8Array): { n: number, enc: Uint8Array, sealed: Uint8Array } {
   const v = cbor('generation answer', frame)
-  if (!Array.isArray(v) || v.length !== 3 || !bytes(v[1], 32) || !bytes(v[2]) || v[2].byteLength > MAX_GENERATION_SEALED) throw new SyncParamsError('generation answer: expected [number, encapsulated key, sealed secret]')
+  if (!Array.isArray(v) || v.length !== 3 || !bytes(v[1], 32) || !bytes(v[2]) || v[2].byteLength > MAX_GENERATION_SEALED) throw new SyncParamsError('generation answer: expected [number, ephemeral key, sealed secret]')
   const n = v[0] as unknown
   if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 1 || n > 2 ** 32 - 1) throw new SyncParamsError('generation answer: number must be an integer from 1')
   return { n, enc: v[1], sealed: v[2] }

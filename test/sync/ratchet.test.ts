@@ -1,6 +1,6 @@
 // The sender-key ratchet on its own (src/sync/ratchet/): every message under a fresh key,
 // out-of-order, duplicate and late delivery, the bounds of the skipped-key cache, tampering;
-// generations (scheduled rotation), their HPKE delivery and the LMDB store that keeps them.
+// generations (scheduled rotation), their delivery (X25519 key wrapping) and the LMDB store that keeps them.
 import { describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
@@ -170,7 +170,7 @@ describe('generations of an epoch (scheduled rotation)', () => {
   })
 })
 
-describe('delivery of a generation secret (HPKE)', () => {
+describe('delivery of a generation secret (X25519 key wrapping to a request key)', () => {
   it('opens under the request\'s key and the same binding only', async () => {
     const key = await deliveryKey()
     const secret = rand(32)

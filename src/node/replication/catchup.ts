@@ -63,7 +63,7 @@ export class CatchUp {
 
   /**
    * Fetches a generation of an epoch this node holds from `peer` (docs/encryption.md): the
-   * request names a key pair made for it alone, the answer is sealed to it by HPKE, and
+   * request names a key pair made for it alone, the answer is wrapped to it (src/crypto/keywrap.ts), and
    * the secret must match the generation id asked for. Answers whether it is held now.
    */
   async fetchGeneration (peer: string, ctx: Uint8Array, epochId: Uint8Array, genId: Uint8Array): Promise<boolean> {

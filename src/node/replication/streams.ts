@@ -119,7 +119,7 @@ export class Streams {
   }
 
   /**
-   * A generation secret this node keeps, for a member that holds the epoch: sealed by HPKE
+   * A generation secret this node keeps, for a member that holds the epoch: wrapped (src/crypto/keywrap.ts)
    * to the request's delivery key, bound to the context, epoch, generation and requester.
    */
   private readonly serveGeneration = async (bytes: Uint8Array, from: string): Promise<Uint8Array> => {
