@@ -7,6 +7,7 @@ import { benchClaims } from './claims.ts'
 import { benchCore } from './core.ts'
 import { benchFlood } from './flood.ts'
 import { limits } from './limits.ts'
+import { benchMemory } from './memory.ts'
 import { compare, report } from './report.ts'
 import { benchSync } from './sync.ts'
 import { benchWrites } from './writepath.ts'
@@ -44,6 +45,10 @@ const suites: Record<string, () => Promise<unknown>> = {
     report('sync', figures, extra)
   },
   claims: async () => { report('claims', await benchClaims()) },
+  memory: async () => {
+    const { figures, extra } = await benchMemory({ big })
+    report('memory', figures, extra)
+  },
   flood: async () => {
     const { figures, extra } = await benchFlood()
     report('flood', figures, extra)
