@@ -5,9 +5,11 @@
 import { benchChain } from './chain.ts'
 import { benchClaims } from './claims.ts'
 import { benchCore } from './core.ts'
+import { benchCurves } from './curves.ts'
 import { benchFlood } from './flood.ts'
 import { limits } from './limits.ts'
 import { benchMemory } from './memory.ts'
+import { benchPeers } from './peers.ts'
 import { compare, report } from './report.ts'
 import { benchSync } from './sync.ts'
 import { benchWrites } from './writepath.ts'
@@ -48,6 +50,14 @@ const suites: Record<string, () => Promise<unknown>> = {
   memory: async () => {
     const { figures, extra } = await benchMemory({ big })
     report('memory', figures, extra)
+  },
+  curves: async () => {
+    const { figures, extra } = await benchCurves({ big })
+    report('curves', figures, extra)
+  },
+  peers: async () => {
+    const { figures, extra } = await benchPeers({ big })
+    report('peers', figures, extra)
   },
   flood: async () => {
     const { figures, extra } = await benchFlood()

@@ -2,14 +2,15 @@
 //   - an empty node (no context), as `moor node` runs it (bin/node-flags.json and the
 //     stripped-sources cache of bin/ts-cache.js), and without that cache (Node strips the
 //     TypeScript sources itself, as before);
-//   - the same node as idle contexts are added: 10, 100, 1,000 (and 10,000 with --big),
+//   - the same node as idle contexts are added: 0, 10, 100, 1,000 (and 10,000 with --big),
 //     created in one process one step after the other, each measured once its contexts
-//     are subscribed and a few heartbeats have passed.
+//     are subscribed and a few heartbeats have passed (the curve: docs/bench/rss-contexts.svg).
 // The floor beside them is a bare Node process (no module loaded), measured the same way.
 import { spawn } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { NodeProcess } from '../../test/helpers/node-process.ts'
+import { writeChart } from './chart.ts'
 import type { Figure } from './report.ts'
 
 const ROOT = join(import.meta.dirname, '..', '..')
@@ -32,7 +33,7 @@ async function bareNode (): Promise<number> {
 async function emptyNode (nodeArgs: string[]): Promise<number> {
   const n = await NodeProcess.start({ name: 'empty', logLevel: 'warn', nodeArgs })
   try {
-    await sleep(1_000)
+    await sleep(3_000)
     return (await n.call('memory')).rss / MB
   } finally {
     await n.cleanup()
@@ -45,9 +46,9 @@ export async function rssByContexts (steps: number[]): Promise<Array<{ contexts:
   const out: Array<{ contexts: number, rssMb: number, heapUsedMb: number, createMs: number }> = []
   try {
     let have = 0
-    for (const count of steps) {
+    for (const count of [0, ...steps]) {
       const t0 = performance.now()
-      await n.call('createMany', { app: 'kv-store', n: count - have }, 1_800_000)
+      if (count > have) await n.call('createMany', { app: 'kv-store', n: count - have }, 1_800_000)
       const createMs = performance.now() - t0
       have = count
       // Key duties and a few heartbeat rounds.
@@ -65,15 +66,19 @@ export async function benchMemory (opts: { big?: boolean } = {}): Promise<{ figu
   const bare = await bareNode()
   const floor = { name: 'bare Node process', value: bare, unit: 'MB' }
   const before = await emptyNode(['--expose-gc', ...NODE_FLAGS])
+  // A first start fills the stripped-sources cache for every source the node loads
+  // (and strips them, as Node would); the second is how every later start runs.
+  await emptyNode(AS_MOOR_NODE)
   const after = await emptyNode(AS_MOOR_NODE)
   const figures: Figure[] = [
     { name: 'RSS of an empty node, sources stripped by Node at start (before)', value: before, unit: 'MB', limit: floor, ratio: before / bare },
     { name: 'RSS of an empty node as `moor node` runs it (stripped-sources cache)', value: after, unit: 'MB', limit: floor, ratio: after / bare, notes: `${(before - after).toFixed(0)} MB less than before` }
   ]
   const steps = opts.big === true ? [10, 100, 1_000, 10_000] : [10, 100, 1_000]
-  const curve = await rssByContexts(steps)
+  const [empty, ...curve] = await rssByContexts(steps)
   for (const p of curve) {
-    const perContextKb = (p.rssMb - after) * 1024 / p.contexts
+    // Over the same process with no context (measured the same way, a moment before).
+    const perContextKb = (p.rssMb - empty!.rssMb) * 1024 / p.contexts
     figures.push({
       name: `RSS of one node with ${p.contexts.toLocaleString('en-US')} idle contexts (after GC, networking on)`,
       value: p.rssMb,
@@ -84,6 +89,17 @@ export async function benchMemory (opts: { big?: boolean } = {}): Promise<{ figu
       notes: `${perContextKb.toFixed(1)} KB per context over the empty node; V8 heap used ${p.heapUsedMb.toFixed(0)} MB; created in ${(p.createMs / 1000).toFixed(1)} s`
     })
   }
-  if (opts.big !== true) figures.push({ name: 'RSS with 10,000 idle contexts, extrapolated from 1,000', value: after + (curve.at(-1)!.rssMb - after) * 10, unit: 'MB', goal: '≤ 250', notes: 'linear from the 1,000 figure; measured with --big' })
-  return { figures, extra: { bareMb: bare, emptyBeforeMb: before, emptyAfterMb: after, curve } }
+  if (opts.big !== true) {
+    const last = curve.at(-1)!
+    const guess = empty!.rssMb + (last.rssMb - empty!.rssMb) * 10_000 / last.contexts
+    figures.push({ name: 'RSS with 10,000 idle contexts, extrapolated', value: guess, unit: 'MB', goal: '≤ 250', met: guess <= 250, notes: `linear from ${last.contexts.toLocaleString('en-US')}; measured with --big` })
+  }
+  const chart = writeChart('rss-contexts', {
+    title: 'RSS of one node vs idle contexts (after GC)',
+    x: { label: 'idle contexts', log: true },
+    y: { label: 'RSS (MB)' },
+    series: [{ name: 'moorage node', points: curve.map((p) => [p.contexts, p.rssMb]) }],
+    goal: { y: 250, label: 'goal at 10,000: 250 MB' }
+  })
+  return { figures, extra: { bareMb: bare, emptyBeforeMb: before, emptyAfterMb: after, curve: [empty, ...curve], chart } }
 }

@@ -47,17 +47,17 @@ function arrivals (nodes: NodeProcess[], deltaId: string, ms = 10_000): Promise<
   })
 }
 
-/** p50 / p99 of commit on A → applied on all of 5 node processes. */
-export async function propagation (samples = 400, warmup = 40): Promise<{ all: number[], each: number[], nodes: number }> {
-  const names = ['a', 'b', 'c', 'd', 'e']
+/** p50 / p99 of commit on A → applied on all of `members` node processes (5 by default). */
+export async function propagation (samples = 400, warmup = 40, members = 5): Promise<{ all: number[], each: number[], nodes: number }> {
+  const names = Array.from({ length: members }, (_, i) => i < 26 ? String.fromCharCode(97 + i) : `n${i}`)
   const nodes = await Promise.all(names.map(async (name) => await NodeProcess.start({ name, logLevel: 'warn' })))
   try {
     const [a, ...others] = nodes as [NodeProcess, ...NodeProcess[]]
     const { ctx } = await sharedContext(a, others)
     await fullMesh(nodes)
     for (const n of nodes) await n.call('watch', { ctx })
-    await until('every node to see the 4 others on the topic', async () =>
-      (await Promise.all(nodes.map(async (n) => (await n.call('topicPeers', { ctx })).length))).every((k) => k === 4), 20_000)
+    await until(`every node to see the ${members - 1} others on the topic`, async () =>
+      (await Promise.all(nodes.map(async (n) => (await n.call('topicPeers', { ctx })).length))).every((k) => k === members - 1), 30_000)
     // Warm-up (JIT, module cache, the first delta of the context, which a peer may take
     // by snapshot rather than by gossip): its own writes, then converge.
     await a.call('setMany', { ctx, prefix: 'warm', n: warmup })
