@@ -166,8 +166,7 @@ async function moorageConcurrent (n: number): Promise<number> {
     // write applied, a delta received, or a snapshot when a heartbeat found it behind).
     const last = Math.max(...[a, b].flatMap((x) => x.events.map((e) => e.t)))
     for (const x of [a, b]) {
-      const entries = await x.call('entries', { ctx })
-      const count = Array.isArray(entries) ? entries.length : Object.keys(entries).length
+      const count = await x.call('len', { ctx })
       if (count !== n) throw new Error(`Moorage: ${x.name} holds ${count} of ${n} entries`)
     }
     return last - t0
