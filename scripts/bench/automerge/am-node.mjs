@@ -39,9 +39,12 @@ const commands = {
     repo.networkSubsystem.addNetworkAdapter(new WebSocketServerAdapter(server))
     return `ws://127.0.0.1:${server.address().port}`
   },
+  /** Connects to a listening peer; resolves once that peer has joined (a `find` before it would find no one to ask). */
   connect: async ({ url }) => {
+    const joined = new Promise((resolve) => repo.networkSubsystem.once('peer', resolve))
     repo.networkSubsystem.addNetworkAdapter(new WebSocketClientAdapter(url))
     await repo.networkSubsystem.whenReady()
+    if (repo.peers.length === 0) await joined
     return null
   },
   create: () => { handle = repo.create({}); return handle.url },
