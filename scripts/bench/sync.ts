@@ -87,12 +87,13 @@ export async function catchUp (deltas = 100_000): Promise<{ ms: number, build: n
   const [a, b] = await Promise.all(['a', 'b'].map(async (name) => await NodeProcess.start({ name, logLevel: 'warn' })))
   try {
     const ctx = (await a!.call('create', { app: 'kv-store' })).id
-    const built = await a!.call('buildHistory', { ctx, n: deltas }, 600_000)
+    // Building 10⁶ deltas takes longer than 10 minutes on a loaded 2-core machine.
+    const built = await a!.call('buildHistory', { ctx, n: deltas }, Math.max(600_000, deltas * 3))
     if (built.deltaCount !== deltas) throw new Error(`history has ${built.deltaCount} deltas, not ${deltas}`)
     const identity = await b!.call('identity')
     const invitation = await a!.call('invite', { ctx, identity })
     const t0 = now()
-    const joined = await b!.call('join', { invitation }, 600_000)
+    const joined = await b!.call('join', { invitation }, Math.max(600_000, deltas * 3))
     const ms = now() - t0
     const [ra, rb] = await Promise.all([a!.call('ctx', { ctx }), b!.call('ctx', { ctx })])
     if (ra.rootHash !== rb.rootHash || rb.deltaCount !== deltas) throw new Error(`the joiner has root ${rb.rootHash} and ${rb.deltaCount} deltas; the creator ${ra.rootHash}`)
