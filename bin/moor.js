@@ -54,6 +54,8 @@ if (major < REQUIRED_MAJOR || (flagsMissing && process.env.MOOR_REEXEC !== '1'))
     }
   })
 } else {
+  // Loads the TypeScript sources from the stripped-sources cache (see ts-cache.js).
+  await import('./ts-cache.js')
   const { main } = await import('../src/cli/index.ts')
   const code = await main(process.argv.slice(2))
   process.exitCode = code

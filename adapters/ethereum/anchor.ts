@@ -40,6 +40,7 @@ import {
 } from './encoding.ts'
 import { ContractNotFoundError, EthereumRpcError, TransactionTimeoutError } from './errors.ts'
 import { APPLIED_TOPIC, EvmSource, type EthereumChange } from './feed.ts'
+import { pushUrlFor } from './heads.ts'
 import { evmKeyFor } from './keys.ts'
 import { Reasons } from './reasons.ts'
 import { Relayer } from './relayer.ts'
@@ -58,6 +59,11 @@ export interface EthereumInit {
   finalityTag?: string
   /** Change feed poll interval in ms (default 1000). */
   pollIntervalMs?: number
+  /**
+   * Where the endpoint pushes new blocks (eth_subscribe over WebSocket): a ws(s):// URL, or
+   * false to poll only. Default: the rpc URL's own address as ws(s)://, when rpc is a URL.
+   */
+  push?: string | false
   /** Blocks of hashes kept to locate a reorg's fork point (default 128). */
   reorgDepth?: number
   /** Most blocks per eth_getLogs (default 5000). */
@@ -163,8 +169,9 @@ export class EthereumAnchor implements ChainAnchor {
     this.provider = providerFor(init.rpc)
     this.ownsProvider = this.provider !== init.rpc
     this.rpc = new Rpc(this.provider, undefined, typeof init.rpc === 'string' ? init.rpc : undefined)
-    this.source = new EvmSource(this.rpc, this.contract, init.logRange ?? DEFAULT_LOG_RANGE)
     this.log = (init.logger ?? silentLogger).child('ethereum')
+    const push = init.push === false ? undefined : init.push ?? (typeof init.rpc === 'string' ? pushUrlFor(init.rpc) : undefined)
+    this.source = new EvmSource(this.rpc, this.contract, init.logRange ?? DEFAULT_LOG_RANGE, push === undefined ? undefined : { url: push, logger: this.log })
     this.retries = init.retries ?? DEFAULT_SUBMIT_RETRIES
     this.pollIntervalMs = init.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS
     this.logRange = init.logRange ?? DEFAULT_LOG_RANGE

@@ -1,12 +1,14 @@
 // What the chain kit's change feed (src/chain/kit/feed.ts) needs of Ethereum: the head
 // (by number, or by a finality tag such as `finalized`), the hash at a height, and the
 // ContextConfig contract's Applied events (one per accepted request) in a block range,
-// decoded into changes with their block's time. Reorgs, history and positions are the
-// kit's business.
+// decoded into changes with their block's time; and, when the endpoint has a WebSocket,
+// a push on each new block (heads.ts). Reorgs, history and positions are the kit's business.
 import { Interface, getAddress, getBytes } from 'ethers'
 import type { AnchorChange, ChainChange } from '../../src/governance/anchor.ts'
 import type { FeedSource } from '../../src/chain/kit/index.ts'
+import type { Logger } from '../../src/log/index.ts'
 import { decodeRequest, type EthereumGovAction } from './encoding.ts'
+import { HeadSubscription } from './heads.ts'
 import type { RawLog, Rpc } from './rpc.ts'
 
 /** An Ethereum change: a chain change whose position is a block, and its log index as `index`. */
@@ -38,12 +40,20 @@ export class EvmSource implements FeedSource {
   private readonly address: string
   private readonly logRange: number
   private readonly times: BlockTimes
+  readonly subscribe?: (moved: () => void) => () => void
 
-  constructor (rpc: Rpc, address: string, logRange: number) {
+  /** `push`: the endpoint's WebSocket address, to be told of new blocks (undefined: polling only). */
+  constructor (rpc: Rpc, address: string, logRange: number, push?: { url: string, logger: Logger }) {
     this.rpc = rpc
     this.address = getAddress(address)
     this.logRange = logRange
     this.times = new BlockTimes(rpc)
+    if (push !== undefined) {
+      this.subscribe = (moved) => {
+        const heads = new HeadSubscription({ url: push.url, logger: push.logger, onHead: moved })
+        return () => { heads.close() }
+      }
+    }
   }
 
   async head (tag?: string): Promise<number> {

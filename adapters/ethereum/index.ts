@@ -48,7 +48,8 @@ export const ethereum: ChainModule = {
   settings: {
     options: {
       confirmations: { type: 'integer', min: 1, default: DEFAULT_CONFIRMATIONS, description: 'blocks a change needs, its own included, before the node acts on it' },
-      pollIntervalMs: { type: 'integer', min: MIN_POLL_INTERVAL_MS, default: DEFAULT_POLL_INTERVAL_MS, description: 'how often the change feed polls the chain, in ms' }
+      pollIntervalMs: { type: 'integer', min: MIN_POLL_INTERVAL_MS, default: DEFAULT_POLL_INTERVAL_MS, description: 'how often the change feed polls the chain, in ms' },
+      push: { type: 'choice', values: ['auto', 'off'], default: 'auto', description: 'auto: subscribe to new blocks (eth_subscribe) on the endpoint\'s ws:// address, so changes are read within a block rather than a poll; off: poll only' }
     }
   },
   contract: address,
@@ -86,7 +87,8 @@ export const ethereum: ChainModule = {
       relayer: init.payerKey ?? '0x' + randomBytes(32).toString('hex'),
       logger: init.logger,
       confirmations: Number(init.options.confirmations ?? DEFAULT_CONFIRMATIONS),
-      pollIntervalMs: Number(init.options.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS)
+      pollIntervalMs: Number(init.options.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS),
+      ...(init.options.push === 'off' ? { push: false } : {})
     })
   },
 

@@ -5,8 +5,11 @@
 import { benchChain } from './chain.ts'
 import { benchClaims } from './claims.ts'
 import { benchCore } from './core.ts'
+import { benchCurves } from './curves.ts'
 import { benchFlood } from './flood.ts'
 import { limits } from './limits.ts'
+import { benchMemory } from './memory.ts'
+import { benchPeers } from './peers.ts'
 import { benchRatchet } from './ratchet.ts'
 import { compare, report } from './report.ts'
 import { benchSync } from './sync.ts'
@@ -45,6 +48,18 @@ const suites: Record<string, () => Promise<unknown>> = {
     report('sync', figures, extra)
   },
   claims: async () => { report('claims', await benchClaims()) },
+  memory: async () => {
+    const { figures, extra } = await benchMemory({ big })
+    report('memory', figures, extra)
+  },
+  curves: async () => {
+    const { figures, extra } = await benchCurves({ big })
+    report('curves', figures, extra)
+  },
+  peers: async () => {
+    const { figures, extra } = await benchPeers({ big })
+    report('peers', figures, extra)
+  },
   flood: async () => {
     const { figures, extra } = await benchFlood()
     report('flood', figures, extra)

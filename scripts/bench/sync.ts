@@ -47,17 +47,17 @@ function arrivals (nodes: NodeProcess[], deltaId: string, ms = 10_000): Promise<
   })
 }
 
-/** p50 / p99 of commit on A → applied on all of 5 node processes (started with `start`'s options). */
-export async function propagation (samples = 400, warmup = 40, start: Omit<StartOptions, 'name'> = {}): Promise<{ all: number[], each: number[], nodes: number }> {
-  const names = ['a', 'b', 'c', 'd', 'e']
+/** p50 / p99 of commit on A → applied on all of `members` node processes (5 by default, started with `start`'s options). */
+export async function propagation (samples = 400, warmup = 40, start: Omit<StartOptions, 'name'> = {}, members = 5): Promise<{ all: number[], each: number[], nodes: number }> {
+  const names = Array.from({ length: members }, (_, i) => i < 26 ? String.fromCharCode(97 + i) : `n${i}`)
   const nodes = await Promise.all(names.map(async (name) => await NodeProcess.start({ name, logLevel: 'warn', ...start })))
   try {
     const [a, ...others] = nodes as [NodeProcess, ...NodeProcess[]]
     const { ctx } = await sharedContext(a, others)
     await fullMesh(nodes)
     for (const n of nodes) await n.call('watch', { ctx })
-    await until('every node to see the 4 others on the topic', async () =>
-      (await Promise.all(nodes.map(async (n) => (await n.call('topicPeers', { ctx })).length))).every((k) => k === 4), 20_000)
+    await until(`every node to see the ${members - 1} others on the topic`, async () =>
+      (await Promise.all(nodes.map(async (n) => (await n.call('topicPeers', { ctx })).length))).every((k) => k === members - 1), 30_000)
     // Warm-up (JIT, module cache, the first delta of the context, which a peer may take
     // by snapshot rather than by gossip): its own writes, then converge.
     await a.call('setMany', { ctx, prefix: 'warm', n: warmup })
@@ -87,12 +87,13 @@ export async function catchUp (deltas = 100_000): Promise<{ ms: number, build: n
   const [a, b] = await Promise.all(['a', 'b'].map(async (name) => await NodeProcess.start({ name, logLevel: 'warn' })))
   try {
     const ctx = (await a!.call('create', { app: 'kv-store' })).id
-    const built = await a!.call('buildHistory', { ctx, n: deltas }, 600_000)
+    // Building 10⁶ deltas takes longer than 10 minutes on a loaded 2-core machine.
+    const built = await a!.call('buildHistory', { ctx, n: deltas }, Math.max(600_000, deltas * 3))
     if (built.deltaCount !== deltas) throw new Error(`history has ${built.deltaCount} deltas, not ${deltas}`)
     const identity = await b!.call('identity')
     const invitation = await a!.call('invite', { ctx, identity })
     const t0 = now()
-    const joined = await b!.call('join', { invitation }, 600_000)
+    const joined = await b!.call('join', { invitation }, Math.max(600_000, deltas * 3))
     const ms = now() - t0
     const [ra, rb] = await Promise.all([a!.call('ctx', { ctx }), b!.call('ctx', { ctx })])
     if (ra.rootHash !== rb.rootHash || rb.deltaCount !== deltas) throw new Error(`the joiner has root ${rb.rootHash} and ${rb.deltaCount} deltas; the creator ${ra.rootHash}`)

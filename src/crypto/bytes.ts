@@ -36,6 +36,15 @@ export function concatBytes (...parts: Uint8Array[]): Uint8Array {
   return new Uint8Array(Buffer.concat(parts))
 }
 
+/**
+ * `bytes` in a buffer of their own: a copy when they are a view into a larger buffer (an
+ * encoder's or Node's shared pool), which would otherwise stay alive, all of it, for as
+ * long as the view is kept.
+ */
+export function owned (bytes: Uint8Array): Uint8Array {
+  return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes : new Uint8Array(bytes)
+}
+
 const encoder = new TextEncoder()
 const decoder = new TextDecoder('utf-8', { fatal: true })
 

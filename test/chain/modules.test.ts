@@ -77,7 +77,7 @@ describe('chain modules', () => {
     const key = '0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80'
     assert.equal(eth.payer.parse(key), key)
     assert.equal(await eth.payer.account(key), '0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266')
-    assert.deepEqual(Object.keys(eth.settings.options), ['confirmations', 'pollIntervalMs'])
+    assert.deepEqual(Object.keys(eth.settings.options), ['confirmations', 'pollIntervalMs', 'push'])
     // Every front end reads ids through parseId: the module's bound first, then its rule.
     assert.equal(parseId(eth.contract, '0x' + 'ab'.repeat(20)), '0x' + 'ab'.repeat(20))
     assert.equal(parseId(testChain().contract, 't-abcdefgh'), 't-abcdefgh')

@@ -155,7 +155,7 @@ describe('moor deploy, devnet and relayer', () => {
     assert.match(configured.stdout, new RegExp(`written to: +${out2}`))
     assert.match(configured.stdout, new RegExp(`configured ${home}: chains\\.ethereum`))
     assert.deepEqual(JSON.parse(readFileSync(join(home, 'config.json'), 'utf8')).chains, { ethereum: { rpc: devnet.url, contract } })
-    assert.deepEqual((await loadConfig(home)).chains.ethereum, { rpc: devnet.url, contract, confirmations: 1, pollIntervalMs: 1000 })
+    assert.deepEqual((await loadConfig(home)).chains.ethereum, { rpc: devnet.url, contract, confirmations: 1, pollIntervalMs: 1000, push: 'auto' })
     assert.equal(existsSync(join(home, 'keys', 'ethereum-relayer.key')), false, 'deploy does not set the relayer key')
 
     // A second --configure would point the home elsewhere: refused before anything is sent,

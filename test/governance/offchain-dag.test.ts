@@ -133,6 +133,30 @@ describe('offchain governance DAG', () => {
     assert.equal(b.anchor.state(context)!.revision, a.anchor.state(context)!.revision)
     await a.store.close(); await b.store.close()
   })
+
+  it('an op kept in memory holds no larger buffer than its own bytes (an idle context costs its ops, not a shared pool)', async () => {
+    const a = replica()
+    const alice = generateKeyPair()
+    // A context id and an author that are views into one large buffer, as Node's pooled
+    // buffers and the CBOR encoder's output are.
+    const pool = new Uint8Array(64 * 1024)
+    pool.set(alice.publicKey, 100)
+    const creator = { publicKey: pool.subarray(100, 132), secretKey: alice.secretKey }
+    const { context } = await a.anchor.createContext({ application: new Uint8Array(32), creator })
+    await a.anchor.submit(new Uint8Array([...context, ...new Uint8Array(1000)]).subarray(0, 32), creator, { type: 'addMember', identity: generateKeyPair().publicKey, role: 'reader' })
+    const stored = opsOf(a, context)
+    const view = new Uint8Array(64 * 1024)
+    view.set(stored[0]!.bytes, 7)
+    const decoded = decodeOp(view.subarray(7, 7 + stored[0]!.bytes.byteLength))
+    const held = [...a.anchor.dag(context).history().map((h) => h.op), decoded]
+    assert.equal(held.length, 3)
+    for (const op of held) {
+      for (const [what, bytes] of Object.entries({ bytes: op.bytes, context: op.context, author: op.author })) {
+        assert.equal(bytes.buffer.byteLength, bytes.byteLength, `${what} of a ${op.action.type} op is a view into ${bytes.buffer.byteLength} bytes`)
+      }
+    }
+    await a.store.close()
+  })
 })
 
 describe('offchain governance thresholds', () => {

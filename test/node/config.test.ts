@@ -142,13 +142,13 @@ describe('node home and config', () => {
     assert.deepEqual(JSON.parse(readFileSync(join(home, 'config.json'), 'utf8')).chains, {})
 
     writeFileSync(join(home, 'config.json'), JSON.stringify({ chains: { ethereum: ETH } }))
-    assert.deepEqual((await loadConfig(home)).chains, { ethereum: { ...ETH, confirmations: 1, pollIntervalMs: 1000 } })
+    assert.deepEqual((await loadConfig(home)).chains, { ethereum: { ...ETH, confirmations: 1, pollIntervalMs: 1000, push: 'auto' } })
 
     for (const rpc of ['https://eth.example.org/v1/key', 'ws://127.0.0.1:8545', 'wss://node.example.org']) {
       const contract = ETH.contract.toLowerCase() // the letter case is not checked
       writeFileSync(join(home, 'config.json'), JSON.stringify({ chains: { ethereum: { rpc, contract, confirmations: 12, pollIntervalMs: 50 } } }))
       const config = await loadConfig(home)
-      assert.deepEqual(config.chains.ethereum, { rpc, contract, confirmations: 12, pollIntervalMs: 50 })
+      assert.deepEqual(config.chains.ethereum, { rpc, contract, confirmations: 12, pollIntervalMs: 50, push: 'auto' })
       writeFileSync(join(home, 'config.json'), serializeConfig(config))
       assert.deepEqual(await loadConfig(home), config)
     }
@@ -159,7 +159,7 @@ describe('node home and config', () => {
     await initHome(home)
     writeFileSync(join(home, 'config.json'), JSON.stringify({ api: { port: 4321 }, chains: { ethereum: { ...ETH, confirmations: 12 } } }))
     const config = await configureChain(home, 'ethereum', { rpc: 'http://127.0.0.1:9999', contract: ETH.contract })
-    assert.deepEqual(config.chains.ethereum, { rpc: 'http://127.0.0.1:9999', contract: ETH.contract, confirmations: 1, pollIntervalMs: 1000 })
+    assert.deepEqual(config.chains.ethereum, { rpc: 'http://127.0.0.1:9999', contract: ETH.contract, confirmations: 1, pollIntervalMs: 1000, push: 'auto' })
     assert.deepEqual(JSON.parse(readFileSync(join(home, 'config.json'), 'utf8')), { api: { port: 4321 }, chains: { ethereum: { rpc: 'http://127.0.0.1:9999', contract: ETH.contract } } })
     assert.equal(statSync(join(home, 'config.json')).mode & 0o777, 0o600)
     // A bad value is refused and nothing is written.

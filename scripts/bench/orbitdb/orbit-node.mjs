@@ -18,11 +18,9 @@ import { LevelBlockstore } from 'blockstore-level'
 import { createHelia } from 'helia'
 import { createLibp2p } from 'libp2p'
 import { join } from 'node:path'
-import { createInterface } from 'node:readline'
+import { memory, now, serve } from '../peer-protocol.mjs'
 
 const [dir, name] = process.argv.slice(2)
-const out = (msg) => { process.stdout.write(JSON.stringify(msg) + '\n') }
-const now = () => performance.timeOrigin + performance.now()
 
 const libp2p = await createLibp2p({
   addresses: { listen: ['/ip4/127.0.0.1/tcp/0'] },
@@ -36,6 +34,8 @@ const orbitdb = await createOrbitDB({ ipfs, directory: join(dir, 'orbitdb'), id:
 let db
 let updates = 0
 let waiter
+let keyWaiter
+const idle = []
 
 const commands = {
   open: async ({ address }) => {
@@ -45,20 +45,55 @@ const commands = {
     db.events.on('update', () => {
       updates++
       if (waiter !== undefined && updates >= waiter.n) { waiter.resolve(now()); waiter = undefined }
+      keyWaiter?.()
     })
     return db.address.toString()
   },
   dial: async ({ addr }) => { await libp2p.dial(multiaddr(addr)); return null },
   subscribers: () => libp2p.services.pubsub.getSubscribers(db.address.toString()).map(String),
-  putMany: async ({ n, prefix }) => {
+  putMany: async ({ n, prefix, concurrency = 1 }) => {
     const t0 = now()
-    for (let i = 0; i < n; i++) await db.put(`${prefix}${i}`, `value-${i}`)
+    let next = 0
+    const worker = async () => {
+      while (next < n) { const i = next++; await db.put(`${prefix}${i}`, `value-${i}`) }
+    }
+    await Promise.all(Array.from({ length: concurrency }, worker))
     return { t0, t1: now() }
   },
+  /** Resolves with the time at which every key of `keys` is in the database (checked on each update). */
+  waitKeys: async ({ keys }) => {
+    const has = async () => (await Promise.all(keys.map(async (k) => await db.get(k)))).every((v) => v !== undefined)
+    if (await has()) return now()
+    return await new Promise((resolve) => {
+      // One check at a time; an update during a check asks for one more.
+      let checking = false
+      let again = false
+      keyWaiter = () => {
+        if (checking) { again = true; return }
+        checking = true
+        again = false
+        void has().then((yes) => {
+          checking = false
+          if (yes) { keyWaiter = undefined; resolve(now()) } else if (again) keyWaiter()
+        })
+      }
+    })
+  },
+  /** Opens `n` more idle keyvalue databases of one entry each. */
+  createMany: async ({ n }) => {
+    for (let i = 0; i < n; i++) {
+      const d = await orbitdb.open(`idle-${idle.length}`, { type: 'keyvalue' })
+      await d.put('k', 'v')
+      idle.push(d)
+    }
+    return idle.length
+  },
+  memory,
   /** Resolves with the time at which `n` entries had been replicated in. */
   waitUpdates: async ({ n }) => updates >= n ? now() : await new Promise((resolve) => { waiter = { n, resolve } }),
   count: async () => (await db.all()).length,
   stop: async () => {
+    for (const d of idle) await d.close()
     await db?.close()
     await orbitdb.stop()
     await ipfs.stop()
@@ -66,14 +101,4 @@ const commands = {
   }
 }
 
-out({ type: 'ready', peerId: libp2p.peerId.toString(), addresses: libp2p.getMultiaddrs().map(String), name })
-createInterface({ input: process.stdin }).on('line', (line) => {
-  const msg = JSON.parse(line)
-  void (async () => {
-    try {
-      out({ type: 'reply', id: msg.id, ok: true, result: (await commands[msg.cmd](msg.args ?? {})) ?? null })
-    } catch (err) {
-      out({ type: 'reply', id: msg.id, ok: false, error: { name: err.name, message: err.message } })
-    }
-  })()
-})
+await serve({ peerId: libp2p.peerId.toString(), addresses: libp2p.getMultiaddrs().map(String), name }, commands)

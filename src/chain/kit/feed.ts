@@ -19,6 +19,10 @@
 // also follow the feed's position (`onPosition`): told after each poll that advanced,
 // once the changes up to that position were delivered, and how many positions it is behind
 // the newest one that counts.
+//
+// A source that can be pushed (`subscribe`: the chain tells it of each new position)
+// makes the feed poll at once on each push, while anyone watches; the interval poll stays
+// as the fallback for a push that never comes.
 import { toHex } from '../../crypto/bytes.ts'
 import type { Logger } from '../../log/index.ts'
 import type { AnchorChange, ChainChange, ChainWatchOptions, Finality, Position } from '../../governance/anchor.ts'
@@ -29,6 +33,12 @@ import { confirmedPosition, type HeadSource } from './position.ts'
 export interface FeedSource extends HeadSource {
   /** Accepted changes of these contexts (hex ids) at positions in [from, to], in chain order. */
   changes: (contexts: string[], from: number, to: number, options?: { signal?: AbortSignal }) => Promise<ChainChange[]>
+  /**
+   * Optional push: calls `moved` whenever the chain may have moved (a new position), until
+   * the function it returns is called. Only a hint: the feed reads, confirms and checks for
+   * reorgs as after any poll, and the source may miss or repeat pushes.
+   */
+  subscribe?: (moved: () => void) => () => void
 }
 
 export interface FeedInit {
@@ -76,6 +86,8 @@ export class ChangeFeed {
   private readonly failures: Failures
   private backoffMs = 0
   private closed = false
+  /** Stops the source's pushes (set while anyone watches a source that can push). */
+  private unsubscribe: (() => void) | undefined
 
   constructor (init: FeedInit) {
     this.init = init
@@ -91,10 +103,12 @@ export class ChangeFeed {
     const watcher: Watcher = { listener, onPosition: options.onPosition, from: options.from ?? (seen !== undefined ? seen + 1 : undefined) }
     set.add(watcher)
     this.watchers.set(hex, set)
+    if (!this.closed) this.unsubscribe ??= this.init.source.subscribe?.(() => { this.kick() })
     this.schedule(0)
     return () => {
       set.delete(watcher)
       if (set.size === 0) this.watchers.delete(hex)
+      if (this.watchers.size === 0) this.stopPushes()
     }
   }
 
@@ -116,8 +130,14 @@ export class ChangeFeed {
 
   close (): void {
     this.closed = true
+    this.stopPushes()
     if (this.timer !== undefined) clearTimeout(this.timer)
     this.timer = undefined
+  }
+
+  private stopPushes (): void {
+    this.unsubscribe?.()
+    this.unsubscribe = undefined
   }
 
   private schedule (ms: number): void {

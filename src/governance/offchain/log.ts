@@ -16,7 +16,7 @@
 // point computed from its ancestors alone — a function of the op's content, so every node
 // takes in the same ops. An honest author always passes (it built the op on everything it
 // had seen); a stranger's op never does.
-import { compareBytes, equalBytes, toHex } from '../../crypto/bytes.ts'
+import { compareBytes, equalBytes, owned, toHex } from '../../crypto/bytes.ts'
 import { applyAction, cloneState, genesisState, roleOf, type GovState } from '../acl.ts'
 import { applyWalletAction } from '../../wallets/book.ts'
 import { contextIdFor, type GovOp, type KeyShareAction } from './op.ts'
@@ -46,7 +46,7 @@ export class GovernanceLog {
   private tail: GovOp[] = []
 
   constructor (context: Uint8Array) {
-    this.context = context
+    this.context = owned(context)
   }
 
   has (id: Uint8Array): boolean {

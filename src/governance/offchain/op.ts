@@ -4,7 +4,7 @@
 //   id = sha256(body); signature = ed25519(author, "moorage:gov:v1" ‖ id); wire = CBOR [body, signature]
 // Actions are CBOR arrays whose first element names them (see encodeAction).
 import { decode, encode } from 'cborg'
-import { compareBytes, concatBytes, equalBytes, utf8 } from '../../crypto/bytes.ts'
+import { compareBytes, concatBytes, equalBytes, owned, utf8 } from '../../crypto/bytes.ts'
 import { sha256 } from '../../crypto/hash.ts'
 import { sign, verify } from '../../crypto/ed25519.ts'
 import { InvalidInputError, InvalidSignatureError, MoorageError } from '../../errors/index.ts'
@@ -51,7 +51,8 @@ export function createOp (init: { context: Uint8Array, author: Uint8Array, secre
   const body = encode([VERSION, init.context, init.author, parents, init.nonce, init.hlc.ms, init.hlc.c, encodeAction(init.action)])
   const id = sha256(body)
   const signature = sign(init.secretKey, concatBytes(DOMAIN, id))
-  return { id, context: init.context, author: init.author, parents, nonce: init.nonce, hlc: init.hlc, action: init.action, bytes: encode([body, signature]) }
+  // Kept for as long as the context lives: none of it a view into a larger buffer.
+  return { id, context: owned(init.context), author: owned(init.author), parents: parents.map(owned), nonce: init.nonce, hlc: init.hlc, action: init.action, bytes: owned(encode([body, signature])) }
 }
 
 const OPTS = { useMaps: false, allowIndefinite: false, allowUndefined: false, allowBigInt: true, strict: true, rejectDuplicateMapKeys: true }
@@ -88,7 +89,7 @@ export function decodeOp (bytes: Uint8Array): GovOp {
   const decoded = decodeAction(action)
   const id = sha256(body)
   if (!verify(author as Uint8Array, concatBytes(DOMAIN, id), signature)) throw new InvalidSignatureError('governance op signature does not verify against its author')
-  return { id, context: context as Uint8Array, author: author as Uint8Array, parents: parents as Uint8Array[], nonce: BigInt(nonce as number), hlc: { ms: ms as number, c: c as number }, action: decoded, bytes }
+  return { id, context: context as Uint8Array, author: author as Uint8Array, parents: parents as Uint8Array[], nonce: BigInt(nonce as number), hlc: { ms: ms as number, c: c as number }, action: decoded, bytes: owned(bytes) }
 }
 
 export function encodeAction (a: OpAction): unknown[] {
