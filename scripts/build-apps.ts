@@ -4,13 +4,15 @@
 //   test/fixtures/apps/<name>.ts   ->  test/fixtures/apps/build/<name>.wasm
 //
 //   contracts/near/assembly/       ->  contracts/near/build/context_config.wasm (scripts/build-near.ts)
+//   contracts/icp/src/ (Motoko)    ->  contracts/icp/build/context_config.wasm (scripts/build-icp.ts)
 //
-// Usage: node scripts/build-apps.ts [--force] [name ...] (name `near` for the NEAR contract)
+// Usage: node scripts/build-apps.ts [--force] [name ...] (names `near` and `icp` for the contracts)
 // Outputs newer than all of their inputs (the entry, the app's assembly/ folder, the SDK,
 // this script and the compiler version) are skipped. Runs on `npm install` (prepare) and
 // before the tests.
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { buildIcpCanister } from './build-icp.ts';
 import { buildNearContract } from './build-near.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
@@ -153,6 +155,14 @@ async function main(): Promise<number> {
     if (problem !== null) {
       failed++;
       console.error(`build-apps: near contract FAILED\n${problem}`);
+    }
+  }
+  // The ICP context config canister is Motoko (scripts/build-icp.ts).
+  if (only.length === 0 || only.includes('icp')) {
+    const problem = await buildIcpCanister(force);
+    if (problem !== null) {
+      failed++;
+      console.error(`build-apps: icp canister FAILED\n${problem}`);
     }
   }
   if (targets.length === 0 && failed === 0) {
