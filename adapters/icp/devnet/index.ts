@@ -40,6 +40,12 @@ export interface Replica {
     /** Shifts the certified time by `ms` (negative = stale certificates). */
     clockSkew: (ms: number) => void
   }
+  clock: {
+    /** Pins the time (ms; no earlier than the wall clock): from now on it moves only by `advance`, until the next pin. */
+    pin: () => number
+    /** Moves the pinned time on by `ms`. */
+    advance: (ms: number) => void
+  }
   /** The subnet (canisters, keys, request statuses), for tests and tools. */
   subnet: Subnet
   close: () => Promise<void>
@@ -93,6 +99,10 @@ export async function launchReplica (init: ReplicaInit = {}): Promise<Replica> {
     tamper: {
       certificates: (on) => { subnet.tamper.certificates = on },
       clockSkew: (ms) => { subnet.tamper.clockSkewMs = ms }
+    },
+    clock: {
+      pin: () => subnet.pinClock(),
+      advance: (ms) => { subnet.advanceClock(ms) }
     },
     subnet,
     close: async () => {

@@ -45,6 +45,7 @@ export class Subnet {
   private nextIndex = 0n
   private queue: Promise<unknown> = Promise.resolve()
   private lastTime = 0n
+  private pinnedNs: bigint | undefined
   onPrint?: (line: string) => void
 
   constructor () {
@@ -60,11 +61,27 @@ export class Subnet {
     return await run
   }
 
-  /** The replica's time in ns: wall-clock, strictly increasing. */
+  /** The replica's time in ns: wall-clock (or the pinned time), strictly increasing. */
   now (): bigint {
-    const t = BigInt(Date.now()) * 1_000_000n
+    const t = this.pinnedNs ?? BigInt(Date.now()) * 1_000_000n
     this.lastTime = t > this.lastTime ? t : this.lastTime + 1n
     return this.lastTime
+  }
+
+  /**
+   * Pins the clock at the later of the wall clock and the current time, so that it moves
+   * only by `advanceClock` until the next pin (tests that stamp an expiry and then wait for
+   * it, however long their calls take); the time pinned, in ms.
+   */
+  pinClock (): number {
+    this.pinnedNs = undefined
+    this.pinnedNs = this.now()
+    return Number(this.pinnedNs / 1_000_000n)
+  }
+
+  /** Moves the pinned clock on by `ms` (or, unpinned, pins it there). */
+  advanceClock (ms: number): void {
+    this.pinnedNs = (this.pinnedNs ?? this.now()) + BigInt(Math.ceil(ms)) * 1_000_000n
   }
 
   canister (id: Uint8Array): Canister | undefined {

@@ -3,6 +3,7 @@
 // Motoko's arbitrary-precision Nat reduced mod p; points are in extended coordinates
 // (X, Y, Z, T) on the twisted Edwards curve -x² + y² = 1 + d x² y². The check is
 // encode([S]B + [k](-A)) == R with k = SHA-512(R ‖ A ‖ M) mod L, and S < L.
+import Nat "mo:core/Nat";
 import Nat8 "mo:core/Nat8";
 import Array "mo:core/Array";
 import VarArray "mo:core/VarArray";
@@ -19,9 +20,20 @@ module {
 
   type Point = (Nat, Nat, Nat, Nat);
 
-  func add(a : Nat, b : Nat) : Nat { (a + b) % P };
-  func sub(a : Nat, b : Nat) : Nat { (a + P - b) % P };
-  func mul(a : Nat, b : Nat) : Nat { (a * b) % P };
+  let TWO255 : Nat = 57896044618658097711785492504343953926634992332820282019728792003956564819968;
+
+  /** x mod p by folding: 2^255 ≡ 19 (mod p), so shifts and a small product replace a division. */
+  func reduce(x : Nat) : Nat {
+    var r = x;
+    while (r >= TWO255) {
+      let hi = Nat.bitshiftRight(r, 255);
+      r := r - Nat.bitshiftLeft(hi, 255) + 19 * hi
+    };
+    if (r >= P) r - P else r
+  };
+  func add(a : Nat, b : Nat) : Nat { let s = a + b; if (s >= P) s - P else s };
+  func sub(a : Nat, b : Nat) : Nat { if (a >= b) a - b else a + P - b };
+  func mul(a : Nat, b : Nat) : Nat { reduce(a * b) };
 
   func pow(base : Nat, exp : Nat) : Nat {
     var result = 1;
@@ -41,7 +53,7 @@ module {
     let a = mul(sub(y1, x1), sub(y2, x2));
     let b = mul(add(y1, x1), add(y2, x2));
     let c = mul(mul(t1, D2), t2);
-    let d = mul(2 * z1, z2);
+    let d = mul(add(z1, z1), z2);
     let e = sub(b, a);
     let f = sub(d, c);
     let g = add(d, c);
@@ -53,7 +65,7 @@ module {
     let (x1, y1, z1, _) = p;
     let a = mul(x1, x1);
     let b = mul(y1, y1);
-    let c = mul(2, mul(z1, z1));
+    let c = add(mul(z1, z1), mul(z1, z1));
     let dd = (P - a) % P;
     let xy = add(x1, y1);
     let e = sub(sub(mul(xy, xy), a), b);

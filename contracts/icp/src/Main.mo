@@ -154,7 +154,7 @@ persistent actor ContextConfig {
     let time = nowMs();
     head := sha256([text("moorage:icp:log:v1"), bytes(head), be64(seq), bytes(c.id), bytes(Blob.fromArray(Sha2.sha256(bytes(request)))), bytes(c.membershipRoot)]);
     headTime := time;
-    List.add(log, { seq; context = c.id; identity = req.identity; nonce = req.nonce; revision = c.revision; request; time; hash = head });
+    List.add(log, { seq; context = c.id; identity = req.identity; nonce = req.nonce; revision = c.revision; request; signature; time; hash = head });
     CertifiedData.set(head);
     { revision = c.revision; seq }
   };

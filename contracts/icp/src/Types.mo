@@ -84,6 +84,8 @@ module {
     nonce : Nat64;
     revision : Nat;
     request : Blob;
+    /** The identity's signature of the request: anyone can check the log without trusting the canister's word. */
+    signature : Blob;
     time : Nat64;
     /** sha256 chain over every entry so far: the position's id, and the certified data. */
     hash : Blob;
