@@ -201,11 +201,24 @@ export interface WalletLink {
   proof: unknown
 }
 
+/**
+ * What a wallet is asked to sign: the wallet API's method and its JSON params (e.g.
+ * personal_sign, NEP-413 signMessage, SNIP-12 typed data), and `answer`, how to write the
+ * wallet's reply as the `signature` text the node takes (the proof of every chain is text).
+ */
+export interface WalletSignRequest {
+  method: string
+  params: unknown
+  answer: string
+}
+
 export interface WalletLinkVerifier {
   /** Whether this verifier handles the CAIP-10 account's network. */
   handles (account: string): boolean
   /** The text the wallet signs for `statement`, as the chain's wallets show it. */
   message (statement: WalletLink['statement']): string
+  /** The call to make to the chain's wallets for `statement`, and how their answer becomes the proof the node takes. */
+  request (statement: WalletLink['statement']): WalletSignRequest
   /** Resolves with the linked CAIP-10 account; throws (with `why`) when the wallet signature does not hold. */
   verify (link: WalletLink, options?: { signal?: AbortSignal }): Promise<{ account: string }>
 }

@@ -4,7 +4,7 @@
 // domain; a link replicated from another node (on the governance log) is checked on
 // everything else, at the time of the op that carries it. Links are stored in the
 // context's governance (src/wallets/book.ts), not here.
-import type { WalletLink, WalletLinkVerifier } from '../chain/module.ts'
+import type { WalletLink, WalletLinkVerifier, WalletSignRequest } from '../chain/module.ts'
 import { parseAccountId } from '../chain/caip.ts'
 import { toHex, utf8 } from '../crypto/bytes.ts'
 import { sign, verify } from '../crypto/ed25519.ts'
@@ -97,6 +97,11 @@ export class WalletLinks {
   /** The text the wallet signs for `statement`. */
   message (statement: LinkStatement): string {
     return this.verifier(statement.account).message(statement)
+  }
+
+  /** The wallet call that signs `statement`. */
+  request (statement: LinkStatement): WalletSignRequest {
+    return this.verifier(statement.account).request(statement)
   }
 
   /**

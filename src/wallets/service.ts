@@ -98,7 +98,7 @@ export class WalletService {
       issuedAt: new Date(now), expiry: new Date(now + ttl), ...(req.purpose === 'unlink' ? { purpose: 'unlink' as const } : {})
     }))
     const statement = checker.pending(nonce)!
-    return { contextId: toHex(contextId), identity: toHex(identity), account, nonce, statement, message: checker.message(statement), joining: rec === undefined }
+    return { contextId: toHex(contextId), identity: toHex(identity), account, nonce, statement, message: checker.message(statement), request: checker.request(statement), joining: rec === undefined }
   }
 
   /**

@@ -1,4 +1,5 @@
 // The JSON forms of wallet links the node, the API and the CLI share.
+import type { WalletSignRequest } from '../chain/module.ts'
 import type { LinkStatement } from './statement.ts'
 
 export interface WalletStatementRequest {
@@ -21,6 +22,8 @@ export interface WalletStatementInfo {
   statement: LinkStatement
   /** The text to sign with the wallet (an Ethereum wallet: personal_sign of this). */
   message: string
+  /** The wallet call to make (method and params as the chain's wallets take them) and how to write its answer as `signature`. */
+  request: WalletSignRequest
   /** This node is not in the context yet: the signature goes with `join` (a wallet-account invitation). */
   joining: boolean
 }

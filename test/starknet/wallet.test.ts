@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 import { Account, RpcProvider, type TypedData } from 'starknet'
-import { StarknetWalletVerifier, linkTypedData } from '../../adapters/starknet/wallet/verifier.ts'
+import { StarknetWalletVerifier, formatStarknetProof, linkTypedData } from '../../adapters/starknet/wallet/verifier.ts'
 import { serveDevnet, type ServedDevnet } from '../../adapters/starknet/devnet/index.ts'
 import type { WalletLink } from '../../src/chain/module.ts'
 
@@ -17,7 +17,7 @@ describe('starknet wallet links (SNIP-12 revision 1)', () => {
   const link = async (signer: Account, td: TypedData): Promise<WalletLink> => {
     const sig = await signer.signMessage(td) as unknown as string[] | { r: bigint, s: bigint }
     const signature = Array.isArray(sig) ? sig.map((x) => '0x' + BigInt(x).toString(16)) : ['0x' + sig.r.toString(16), '0x' + sig.s.toString(16)]
-    return { account: caip, context: new Uint8Array(32), identity: new Uint8Array(32), statement: statement(caip), proof: { signature } }
+    return { account: caip, context: new Uint8Array(32), identity: new Uint8Array(32), statement: statement(caip), proof: formatStarknetProof(signature) }
   }
   before(async () => {
     d = await serveDevnet()

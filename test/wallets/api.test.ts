@@ -19,6 +19,7 @@ test('statement, link, list and revoke through the API', async () => {
   const w = Wallet.createRandom()
   const st = await api.call('POST', `/admin/contexts/${ctx}/wallets/statement`, { body: { account: `eip155:1:${w.address}` } })
   assert.equal(st.status, 201, st.text)
+  assert.deepEqual([st.json.request.method, st.json.request.params], ['personal_sign', ['0x' + Buffer.from(st.json.message).toString('hex'), w.address]])
   const linked = await api.call('POST', `/admin/contexts/${ctx}/wallets`, { body: { nonce: st.json.nonce, signature: await w.signMessage(st.json.message) } })
   assert.equal(linked.status, 201, linked.text)
   const listed = await api.call('GET', `/admin/contexts/${ctx}/wallets?recheck=true`)

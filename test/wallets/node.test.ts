@@ -81,7 +81,7 @@ test('a wallet-account invitation admits the identity with that wallet\'s link, 
 
 test('the inviter\'s node checks the wallet itself: a joiner whose node accepts any signature is refused', async () => {
   // A node built with a verifier that takes every signature: its own check lets a forgery through.
-  const lenient: ChainModule = { ...ethereum, walletLink: { create: async () => ({ handles: (a: string) => a.startsWith('eip155:'), message: linkMessage, verify: async (l: { account: string }) => ({ account: l.account }) }) } }
+  const lenient: ChainModule = { ...ethereum, walletLink: { create: async () => ({ handles: (a: string) => a.startsWith('eip155:'), message: linkMessage, request: (st: Parameters<typeof linkMessage>[0]) => ({ method: 'personal_sign', params: [linkMessage(st)], answer: 'any' }), verify: async (l: { account: string }) => ({ account: l.account }) }) } }
   const dir = tempDir('moor-node-')
   const mallory = await createNode({ home: dir.path, config: defaultConfig(dir.path), logger: silentLogger, chainModules: new ChainModules([lenient]) })
   try {

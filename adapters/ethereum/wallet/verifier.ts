@@ -4,8 +4,8 @@
 // so a wallet whose owner changed stops verifying at use time. A signature ending in the
 // EIP-6492 magic suffix wraps (factory, deploy calldata, signature) for a wallet not yet
 // deployed: the validator's creation code deploys it and asks it, all inside one eth_call.
-import { AbiCoder, Contract, hashMessage, recoverAddress, type Provider } from 'ethers'
-import type { WalletLink, WalletLinkVerifier } from '../../../src/chain/module.ts'
+import { AbiCoder, Contract, hashMessage, hexlify, recoverAddress, toUtf8Bytes, type Provider } from 'ethers'
+import type { WalletLink, WalletLinkVerifier, WalletSignRequest } from '../../../src/chain/module.ts'
 import { WalletLinkRefusedError } from '../../../src/wallets/errors.ts'
 import { linkMessage, parseEthereumAccount } from './message.ts'
 import { QuietJsonRpcProvider } from '../rpc.ts'
@@ -24,6 +24,15 @@ export class EthereumWalletVerifier implements WalletLinkVerifier {
   handles (account: string): boolean { return parseEthereumAccount(account) !== undefined }
 
   message (statement: WalletLink['statement']): string { return linkMessage(statement) }
+
+  request (statement: WalletLink['statement']): WalletSignRequest {
+    const message = linkMessage(statement)
+    return {
+      method: 'personal_sign',
+      params: [hexlify(toUtf8Bytes(message)), parseEthereumAccount(statement.account)!.address],
+      answer: 'the 0x hex signature personal_sign returns (a contract wallet\'s EIP-1271 or EIP-6492 signature as it is)'
+    }
+  }
 
   async verify (link: WalletLink): Promise<{ account: string }> {
     const account = parseEthereumAccount(link.account)

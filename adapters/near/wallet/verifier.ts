@@ -5,7 +5,7 @@
 // function-call key is refused: anyone the account lets call one contract could otherwise
 // speak for the whole account.
 import { JsonRpcProvider } from 'near-api-js'
-import type { WalletLink, WalletLinkVerifier } from '../../../src/chain/module.ts'
+import type { WalletLink, WalletLinkVerifier, WalletSignRequest } from '../../../src/chain/module.ts'
 import { verify as ed25519Verify } from '../../../src/crypto/ed25519.ts'
 import { WalletLinkRefusedError } from '../../../src/wallets/errors.ts'
 import { base58Decode } from '../base58.ts'
@@ -37,6 +37,16 @@ export class NearWalletVerifier implements WalletLinkVerifier {
   handles (account: string): boolean { return parseNearAccount(account) !== undefined }
 
   message (statement: WalletLink['statement']): string { return linkText(statement) }
+
+  /** NEP-413 `signMessage` params as wallets take them; the 32-byte nonce in base64. */
+  request (statement: WalletLink['statement']): WalletSignRequest {
+    const p = linkPayload(statement)
+    return {
+      method: 'signMessage',
+      params: { message: p.message, recipient: p.recipient, nonce: Buffer.from(p.nonce).toString('base64') },
+      answer: '<publicKey>:<signature>, the two fields signMessage returns (ed25519:<base58> and the base64 signature)'
+    }
+  }
 
   async verify (link: WalletLink): Promise<{ account: string }> {
     const bad = (why: string): never => { throw new WalletLinkRefusedError('BadWalletSignature', { why }) }

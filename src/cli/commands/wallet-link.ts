@@ -17,12 +17,13 @@ export const walletLink: Command = {
     ['--as <identity>', 'the identity to link (default: this node\'s identity in the context)'],
     ['--expires <duration>', 'how long the link counts: 30d (default), up to 366d'],
     ['--nonce <nonce>', 'with --signature: the nonce printed by the first step'],
-    ['--signature <signature>', 'the wallet\'s signature over the printed text (0x hex for Ethereum)']
+    ['--signature <signature>', 'the wallet\'s answer, written as step 1 says (0x hex for Ethereum)']
   ],
   notes: [
     '<account> is a CAIP-10 id, e.g. eip155:1:0xAbc…; its chain module checks it.',
-    'Step 1 prints the text for the wallet to sign (an Ethereum wallet: personal_sign), alone',
-    'on stdout, and the nonce (single use, valid ten minutes) on stderr. Step 2 submits it:',
+    'Step 1 prints the text for the wallet to sign, alone on stdout, and on stderr the wallet',
+    'call that signs it (its method and JSON params, as the chain\'s wallets take them),',
+    'the nonce (single use, valid ten minutes) and how to write the answer. Step 2 submits it:',
     '  moor wallet link <ctx> <account> --nonce <nonce> --signature <signature>',
     'The link is recorded on the context\'s governance log; every member node checks it.',
     'For a context this node has not joined (a wallet-account invitation) step 1 makes a new',
@@ -55,7 +56,12 @@ export const walletLink: Command = {
     const next = st.joining
       ? `moor context join <invitation> --nonce ${st.nonce} --signature <signature>`
       : `moor wallet link ${contextId} ${st.account} --nonce ${st.nonce} --signature <signature>`
-    ctx.io.stderr(`sign the text above with ${st.account} (for identity ${st.identity}), then within ten minutes run:\n  ${next}\n`)
+    ctx.io.stderr([
+      `sign the text above with ${st.account} (for identity ${st.identity}); the wallet call:`,
+      `  ${st.request.method} ${JSON.stringify(st.request.params)}`,
+      `then within ten minutes run, with <signature> as ${st.request.answer}:`,
+      `  ${next}`
+    ].join('\n') + '\n')
     return 0
   }
 }
