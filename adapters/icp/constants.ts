@@ -10,3 +10,5 @@ export const DEFAULT_POLL_INTERVAL_MS = 500
 export const MIN_POLL_INTERVAL_MS = 20
 /** Log entries per feed range (the canister answers at most 100 per `entries` call). */
 export const FEED_RANGE = 500
+/** The devnet's dev identity (ed25519 seed): public knowledge, for the devnet only. */
+export const DEVNET_SEED_HEX = '6d6f6f726167652d6963702d6465766e65742d6964656e746974792d30303031'

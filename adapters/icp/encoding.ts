@@ -2,7 +2,6 @@
 // the revision log carries each accepted request's Candid bytes, which the change feed
 // decodes with `decodeAction`. What the canister does not carry (wallet-account
 // invitations, claim conditions, chain calls and transfers) is refused here, before signing.
-import { toHex } from '../../src/crypto/bytes.ts'
 import { GovernanceRejectedError, type ChainAction } from '../../src/governance/anchor.ts'
 import type { Capability, InvitationSpec, ProposalAction, Role } from '../../src/governance/types.ts'
 import type { Variant } from './idl.ts'
@@ -106,7 +105,6 @@ export function decodeAction (v: Variant): ChainAction | { type: string } {
     case 'propose': return { type, proposal: bytes(p.proposal), actions: (p.actions as Variant[]).map(decodeProposalAction) }
     case 'approve': return { type, proposal: bytes(p.proposal) }
     case 'keys': return { type, keyId: bytes(p.keyId), rotate: p.rotate as boolean, shares: (p.shares as Candid[]).map((s) => ({ recipient: bytes(s.recipient), wrapped: bytes(s.wrapped) })) }
-    case 'create': return { type: 'create', application: toHex(bytes(p.application)) }
     default: return { type }
   }
 }

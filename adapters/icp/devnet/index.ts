@@ -41,9 +41,9 @@ export interface Replica {
     clockSkew: (ms: number) => void
   }
   clock: {
-    /** Pins the time (ms; no earlier than the wall clock): from now on it moves only by `advance`, until the next pin. */
+    /** Pins the time (ms) for up to 45 s of wall-clock time: meanwhile it moves only by `advance`. */
     pin: () => number
-    /** Moves the pinned time on by `ms`. */
+    /** Moves the time on by `ms`, pinned or not. */
     advance: (ms: number) => void
   }
   /** The subnet (canisters, keys, request statuses), for tests and tools. */

@@ -12,6 +12,8 @@ import { Canister, type Outcome } from './vm.ts'
 const ED25519_DER = Buffer.from('302a300506032b6570032100', 'hex')
 const utf8 = (s: string): Uint8Array => new TextEncoder().encode(s)
 const RANGE_END = 0xfffffn
+/** How long a pinned clock holds, in wall-clock ms (see pinClock). */
+const PIN_MAX_MS = 45_000
 
 /** Canister ids as the IC makes them: an 8-byte big-endian index, then 0x01 0x01. */
 export function canisterId (index: bigint): Uint8Array {
@@ -45,7 +47,8 @@ export class Subnet {
   private nextIndex = 0n
   private queue: Promise<unknown> = Promise.resolve()
   private lastTime = 0n
-  private pinnedNs: bigint | undefined
+  private pin: { at: bigint, until: bigint } | undefined
+  private offsetNs = 0n
   onPrint?: (line: string) => void
 
   constructor () {
@@ -61,27 +64,33 @@ export class Subnet {
     return await run
   }
 
-  /** The replica's time in ns: wall-clock (or the pinned time), strictly increasing. */
+  /** The replica's time in ns: the wall clock plus every advance (or the pinned time), strictly increasing. */
   now (): bigint {
-    const t = this.pinnedNs ?? BigInt(Date.now()) * 1_000_000n
+    const wall = BigInt(Date.now()) * 1_000_000n
+    if (this.pin !== undefined && wall > this.pin.until) this.pin = undefined
+    const t = this.pin?.at ?? wall + this.offsetNs
     this.lastTime = t > this.lastTime ? t : this.lastTime + 1n
     return this.lastTime
   }
 
   /**
-   * Pins the clock at the later of the wall clock and the current time, so that it moves
-   * only by `advanceClock` until the next pin (tests that stamp an expiry and then wait for
-   * it, however long their calls take); the time pinned, in ms.
+   * Pins the clock for at most PIN_MAX_MS of wall-clock time, so that it moves only by
+   * `advanceClock` meanwhile (a test that stamps an expiry and then passes it, however long
+   * its calls take); the time pinned, in ms. The pin is bounded because agents stamp their
+   * ingress expiry by their own clock: the replica may lag it by about a minute at most.
    */
   pinClock (): number {
-    this.pinnedNs = undefined
-    this.pinnedNs = this.now()
-    return Number(this.pinnedNs / 1_000_000n)
+    this.pin = undefined
+    const at = this.now()
+    this.pin = { at, until: BigInt(Date.now() + PIN_MAX_MS) * 1_000_000n }
+    return Number(at / 1_000_000n)
   }
 
-  /** Moves the pinned clock on by `ms` (or, unpinned, pins it there). */
+  /** Moves the clock on by `ms` (the pinned time too, while a pin holds). */
   advanceClock (ms: number): void {
-    this.pinnedNs = (this.pinnedNs ?? this.now()) + BigInt(Math.ceil(ms)) * 1_000_000n
+    const step = BigInt(Math.ceil(ms)) * 1_000_000n
+    this.offsetNs += step
+    if (this.pin !== undefined) this.pin.at += step
   }
 
   canister (id: Uint8Array): Canister | undefined {
