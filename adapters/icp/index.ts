@@ -60,6 +60,14 @@ export const icp: ChainModule = {
   },
   endpoints: { [DEVNET_NETWORK]: `http://127.0.0.1:${DEVNET_PORT}`, mainnet: 'https://icp-api.io' },
 
+  // Self-authenticating principals and delegation chains, checked offline (docs/icp.md).
+  walletLink: {
+    async create () {
+      const { IcpWalletVerifier } = await import('./wallet/verifier.ts')
+      return new IcpWalletVerifier()
+    }
+  },
+
   async createAnchor (init) {
     const { IcpAnchor } = await import('./anchor.ts')
     // Without a payer the anchor still reads; the node refuses requests before they get here.
