@@ -39,8 +39,9 @@ function verifySignature (der: Uint8Array, message: Uint8Array, signature: Uint8
 /**
  * The request id and sender of `envelope`, or Refused. `canister` is the effective canister
  * the request goes to (delegation targets must name it); undefined for a subnet read_state.
+ * `wallNs` is the wall clock, when the replica's clock is pinned apart from it.
  */
-export function authenticate (envelope: unknown, nowNs: bigint, requestType: string, canister: Uint8Array | undefined): Authenticated {
+export function authenticate (envelope: unknown, nowNs: bigint, requestType: string, canister: Uint8Array | undefined, wallNs = nowNs): Authenticated {
   if (typeof envelope !== 'object' || envelope === null) throw new Refused(400, 'the body is not a CBOR map')
   const env = envelope as Record<string, unknown>
   const content = env.content as Record<string, unknown> | undefined
@@ -53,9 +54,13 @@ export function authenticate (envelope: unknown, nowNs: bigint, requestType: str
     if (typeof content.method_name !== 'string') throw new Refused(400, 'content.method_name is not text')
     if (!isBytes(content.arg)) throw new Refused(400, 'content.arg is not a blob')
   } else if (!Array.isArray(content.paths)) throw new Refused(400, 'content.paths is not an array')
+  // Agents stamp the expiry by their own clock: while a test pins the replica's clock
+  // behind the wall clock (Subnet.pinClock), the window spans both.
   const expiry = BigInt(content.ingress_expiry)
-  if (expiry < nowNs || expiry > nowNs + MAX_INGRESS_AHEAD_NS) {
-    throw new Refused(400, `Invalid request expiry: Specified ingress_expiry not within expected range: Minimum allowed expiry: ${nowNs}, Maximum allowed expiry: ${nowNs + MAX_INGRESS_AHEAD_NS}, Provided expiry: ${expiry}`)
+  const earliest = nowNs < wallNs ? nowNs : wallNs
+  const latest = (nowNs > wallNs ? nowNs : wallNs) + MAX_INGRESS_AHEAD_NS
+  if (expiry < earliest || expiry > latest) {
+    throw new Refused(400, `Invalid request expiry: Specified ingress_expiry not within expected range: Minimum allowed expiry: ${earliest}, Maximum allowed expiry: ${latest}, Provided expiry: ${expiry}`)
   }
   let requestId: Uint8Array
   try { requestId = requestIdOf(content) } catch (e) { throw new Refused(400, `the content cannot be hashed: ${(e as Error).message}`) }

@@ -55,7 +55,7 @@ function checkTarget (subnet: Subnet, content: Record<string, unknown>, ecid: Ui
 
 async function call (subnet: Subnet, envelope: unknown, ecid: Uint8Array, sync: boolean): Promise<Answer> {
   const now = subnet.now()
-  const { requestId, sender, content } = authenticate(envelope, now, 'call', ecid)
+  const { requestId, sender, content } = authenticate(envelope, now, 'call', ecid, subnet.wallNs())
   const management = Buffer.from(content.canister_id as Uint8Array).equals(Buffer.from(MANAGEMENT))
   if (management) {
     if (!subnet.inRange(ecid)) throw new Refused(400, `the effective canister id ${Principal.fromUint8Array(ecid).toText()} is not on this subnet`)
@@ -80,7 +80,7 @@ async function call (subnet: Subnet, envelope: unknown, ecid: Uint8Array, sync: 
 
 function query (subnet: Subnet, envelope: unknown, ecid: Uint8Array): Answer {
   const now = subnet.now()
-  const { requestId, sender, content } = authenticate(envelope, now, 'query', ecid)
+  const { requestId, sender, content } = authenticate(envelope, now, 'query', ecid, subnet.wallNs())
   const cid = checkTarget(subnet, content, ecid)
   const canister = subnet.canister(cid)!
   const method = content.method_name as string
@@ -104,7 +104,7 @@ function query (subnet: Subnet, envelope: unknown, ecid: Uint8Array): Answer {
 
 function readState (subnet: Subnet, envelope: unknown, ecid: Uint8Array | undefined): Answer {
   const now = subnet.now()
-  const { sender, content } = authenticate(envelope, now, 'read_state', ecid)
+  const { sender, content } = authenticate(envelope, now, 'read_state', ecid, subnet.wallNs())
   const paths = content.paths as unknown[]
   if (paths.length > 1000) throw new Refused(400, 'too many paths')
   const checked: Uint8Array[][] = []

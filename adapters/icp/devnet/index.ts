@@ -41,7 +41,7 @@ export interface Replica {
     clockSkew: (ms: number) => void
   }
   clock: {
-    /** Pins the time (ms) for up to 45 s of wall-clock time: meanwhile it moves only by `advance`. */
+    /** Pins the time (ms) for up to 4 minutes of wall-clock time: meanwhile it moves only by `advance`. */
     pin: () => number
     /** Moves the time on by `ms`, pinned or not. */
     advance: (ms: number) => void

@@ -13,7 +13,7 @@ const ED25519_DER = Buffer.from('302a300506032b6570032100', 'hex')
 const utf8 = (s: string): Uint8Array => new TextEncoder().encode(s)
 const RANGE_END = 0xfffffn
 /** How long a pinned clock holds, in wall-clock ms (see pinClock). */
-const PIN_MAX_MS = 45_000
+const PIN_MAX_MS = 240_000
 
 /** Canister ids as the IC makes them: an 8-byte big-endian index, then 0x01 0x01. */
 export function canisterId (index: bigint): Uint8Array {
@@ -76,14 +76,20 @@ export class Subnet {
   /**
    * Pins the clock for at most PIN_MAX_MS of wall-clock time, so that it moves only by
    * `advanceClock` meanwhile (a test that stamps an expiry and then passes it, however long
-   * its calls take); the time pinned, in ms. The pin is bounded because agents stamp their
-   * ingress expiry by their own clock: the replica may lag it by about a minute at most.
+   * its calls take); the time pinned, in ms. The pin is bounded because agents check a
+   * certificate's time against their own clock (5 minutes either way); ingress expiry is
+   * checked against both clocks meanwhile (auth.ts).
    */
   pinClock (): number {
     this.pin = undefined
     const at = this.now()
     this.pin = { at, until: BigInt(Date.now() + PIN_MAX_MS) * 1_000_000n }
     return Number(at / 1_000_000n)
+  }
+
+  /** The wall clock in ns (what agents stamp their ingress expiry by). */
+  wallNs (): bigint {
+    return BigInt(Date.now()) * 1_000_000n
   }
 
   /** Moves the clock on by `ms` (the pinned time too, while a pin holds). */
