@@ -10,6 +10,7 @@ import { DEFAULT_POLL_INTERVAL_MS, DEVNET_NETWORK, DEVNET_PORT, DEVNET_SEED_HEX,
 import type { IcpDeploymentRecord } from './deploy.ts'
 import { isAccountPrincipal, isCanisterId } from './ids.ts'
 import { ed25519Pem, parseIdentityPem } from './keys.ts'
+import { ICP_KINDS, parseIcpStatement, type IcpStatement } from './claims/statement.ts'
 
 export type { IcpInit } from './anchor.ts'
 export type { IcpDeploymentRecord } from './deploy.ts'
@@ -59,6 +60,16 @@ export const icp: ChainModule = {
     account: async (key: string) => (await identityOf(key)).getPrincipal().toText()
   },
   endpoints: { [DEVNET_NETWORK]: `http://127.0.0.1:${DEVNET_PORT}`, mainnet: 'https://icp-api.io' },
+
+  // Values the subnet certifies about a canister, checked against the root key (docs/claims.md).
+  claims: {
+    kinds: ICP_KINDS,
+    parse: (statement) => parseIcpStatement(statement, canister),
+    async verify (statement, init) {
+      const { verifyIcpClaim } = await import('./claims/verify.ts')
+      return await verifyIcpClaim(statement as unknown as IcpStatement, init)
+    }
+  },
 
   // Self-authenticating principals and delegation chains, checked offline (docs/icp.md).
   walletLink: {

@@ -6,8 +6,10 @@
  * - `proof+quorum`: a proof checked locally against a root in a block that ≥ 2 endpoints agree on;
  * - `proof+checkpoint`: a proof against a root in a pinned block;
  * - `quorum`: no proof: ≥ 2 endpoints agreed on the block and on the value. Agreement, not a proof.
+ * - `certificate`: the value is in a state tree the chain's root key signed, checked locally
+ *   (the `block` is then the certificate: its tree's root hash and its time; number 0).
  */
-export type RestsOn = 'proof+quorum' | 'proof+checkpoint' | 'quorum'
+export type RestsOn = 'proof+quorum' | 'proof+checkpoint' | 'quorum' | 'certificate'
 
 /** A statement as its chain module's `claims.parse` checked it: a kind that module declares, and its fields. */
 export interface ClaimStatement {
