@@ -14,6 +14,7 @@ import { icp } from '../../adapters/icp/index.ts'
 import { ed25519Pem } from '../../adapters/icp/keys.ts'
 import { utf8 } from '../../src/crypto/bytes.ts'
 import { generateKeyPair } from '../../src/crypto/ed25519.ts'
+import { sha256 } from '../../src/crypto/hash.ts'
 
 describe('ICP context config canister: deploy and upgrade', () => {
   let replica: Replica
@@ -29,8 +30,10 @@ describe('ICP context config canister: deploy and upgrade', () => {
     try {
       const admin = generateKeyPair()
       const bob = generateKeyPair()
-      const { context } = await anchor.createContext({ application: utf8('app-v1'), creator: admin })
+      const { context } = await anchor.createContext({ application: sha256(utf8('app-v1')), creator: admin })
+      const counts = [`mutate (create) ${replica.instructions(canister, 'mutate')}`]
       await anchor.submit(context, admin, { type: 'addMember', identity: bob.publicKey, role: 'member' })
+      counts.push(`mutate (addMember) ${replica.instructions(canister, 'mutate')}`)
       const before = await anchor.viewAt(context)
       const nonceBefore = await anchor.nonce(context, admin.publicKey)
 
@@ -44,7 +47,7 @@ describe('ICP context config canister: deploy and upgrade', () => {
       const r = await anchor.submit(context, admin, { type: 'setRole', identity: bob.publicKey, role: 'reader' })
       assert.equal(r.revision, before.revision + 1)
       assert.equal((await anchor.viewAt(context)).members.find((m) => Buffer.from(m.identity).equals(Buffer.from(bob.publicKey)))?.role, 'reader')
-      const counts = ['mutate', 'view', 'nonce', 'tip', 'entries'].map((m) => `${m} ${replica.instructions(canister, m) ?? '-'}`)
+      counts.push(`mutate (setRole) ${replica.instructions(canister, 'mutate')}`, ...['view', 'nonce'].map((m) => `${m} ${replica.instructions(canister, m)}`))
       console.log(`instructions per call (last execution): ${counts.join(', ')}`)
     } finally {
       await anchor.close()

@@ -38,7 +38,7 @@ describe('ICP claims by certificate', () => {
 
     const anchor = new IcpAnchor({ host: replica.url, canister, rootKey: replica.rootKey, identity: Ed25519KeyIdentity.generate() })
     try {
-      await anchor.createContext({ application: utf8('app'), creator: generateKeyPair() })
+      await anchor.createContext({ application: sha256(utf8('app')), creator: generateKeyPair() })
     } finally { await anchor.close() }
     const service = Actor.createActor<ContextConfigService>(idlFactory, { agent: await HttpAgent.create({ host: replica.url, rootKey: replica.rootKey }), canisterId: canister })
     const head = await service.tip()
