@@ -32,10 +32,11 @@ function upToDate (): boolean {
 }
 
 /** Builds the canister unless it is up to date; returns an error text or null. */
-export async function buildIcpCanister (force = false, options: { writeDid?: boolean } = {}): Promise<string | null> {
+export async function buildIcpCanister (force = false, options: { writeDid?: boolean, log?: (line: string) => void } = {}): Promise<string | null> {
+  const log = options.log ?? console.log
   const rel = path.relative(ROOT, ICP_CANISTER_WASM)
   if (!force && upToDate()) {
-    console.log(`build-icp: context_config up to date (${rel})`)
+    log(`build-icp: context_config up to date (${rel})`)
     return null
   }
   const started = performance.now()
@@ -58,7 +59,7 @@ export async function buildIcpCanister (force = false, options: { writeDid?: boo
   }
   mkdirSync(path.dirname(ICP_CANISTER_WASM), { recursive: true })
   writeFileSync(ICP_CANISTER_WASM, out.wasm)
-  console.log(`build-icp: context_config -> ${rel} (${out.wasm.length} bytes, ${Math.round(performance.now() - started)} ms)`)
+  log(`build-icp: context_config -> ${rel} (${out.wasm.length} bytes, ${Math.round(performance.now() - started)} ms)`)
   return null
 }
 

@@ -55,7 +55,8 @@ async function management (host: string, identity: Identity, rootKey: Uint8Array
 }
 
 async function canisterWasm (): Promise<Uint8Array> {
-  const problem = await buildIcpCanister()
+  // Quiet: a deploy's stdout may be one line of JSON.
+  const problem = await buildIcpCanister(false, { log: () => {} })
   if (problem !== null) throw new IcpEndpointError(`the ICP canister does not build: ${problem}`)
   return new Uint8Array(readFileSync(ICP_CANISTER_WASM))
 }
