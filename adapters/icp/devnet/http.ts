@@ -86,7 +86,8 @@ function query (subnet: Subnet, envelope: unknown, ecid: Uint8Array): Answer {
   const method = content.method_name as string
   if (!canister.installed) throw new Refused(400, `Canister ${canister.idText} is empty (it has no Wasm module)`)
   // A query may also call an update method; it runs as a query and its changes are dropped.
-  const certificate = subnet.certificate([[new TextEncoder().encode('canister'), cid, new TextEncoder().encode('certified_data')]])
+  let made: Uint8Array | undefined
+  const certificate = (): Uint8Array => (made ??= subnet.certificate([[new TextEncoder().encode('canister'), cid, new TextEncoder().encode('certified_data')]]))
   const kindOf = canister.hasMethod('query', method) ? 'query' : 'update'
   const ran = canister.hasMethod(kindOf, method)
     ? canister.run({ kind: 'query', method, arg: content.arg as Uint8Array, caller: sender, timeNs: now, certificate, entry: kindOf })
