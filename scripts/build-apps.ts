@@ -4,14 +4,16 @@
 //   test/fixtures/apps/<name>.ts   ->  test/fixtures/apps/build/<name>.wasm
 //
 //   contracts/near/assembly/       ->  contracts/near/build/context_config.wasm (scripts/build-near.ts)
+//   contracts/icp/src/ (Motoko)    ->  contracts/icp/build/context_config.wasm (scripts/build-icp.ts)
 //   src/api/ui/                    ->  src/api/ui/build/app.js, the admin page (scripts/build-ui.ts)
 //
-// Usage: node scripts/build-apps.ts [--force] [name ...] (name `near` for the NEAR contract, `ui` for the page)
+// Usage: node scripts/build-apps.ts [--force] [name ...] (names `near` and `icp` for the contracts, `ui` for the page)
 // Outputs newer than all of their inputs (the entry, the app's assembly/ folder, the SDK,
 // this script and the compiler version) are skipped. Runs on `npm install` (prepare) and
 // before the tests.
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { buildIcpCanister } from './build-icp.ts';
 import { buildNearContract } from './build-near.ts';
 import { buildUi } from './build-ui.ts';
 
@@ -155,6 +157,14 @@ async function main(): Promise<number> {
     if (problem !== null) {
       failed++;
       console.error(`build-apps: near contract FAILED\n${problem}`);
+    }
+  }
+  // The ICP context config canister is Motoko (scripts/build-icp.ts).
+  if (only.length === 0 || only.includes('icp')) {
+    const problem = await buildIcpCanister(force);
+    if (problem !== null) {
+      failed++;
+      console.error(`build-apps: icp canister FAILED\n${problem}`);
     }
   }
   if (only.length === 0 || only.includes('ui')) {

@@ -7,9 +7,11 @@
  * - `proof+checkpoint`: a proof against a root in a pinned block;
  * - `quorum`: no proof: ≥ 2 endpoints agreed on the block and on the value. Agreement, not a proof;
  * - `light-client`: a proof against a header chain followed here from a pinned checkpoint, each
- *   header signed by the chain's block producers (more than 2/3 of their stake).
+ *   header signed by the chain's block producers (more than 2/3 of their stake);
+ * - `certificate`: the value is in a state tree the chain's root key signed, checked locally
+ *   (the `block` is then the certificate: its tree's root hash and its time; number 0).
  */
-export type RestsOn = 'proof+quorum' | 'proof+checkpoint' | 'quorum' | 'light-client'
+export type RestsOn = 'proof+quorum' | 'proof+checkpoint' | 'quorum' | 'light-client' | 'certificate'
 
 /** A statement as its chain module's `claims.parse` checked it: a kind that module declares, and its fields. */
 export interface ClaimStatement {

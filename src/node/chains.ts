@@ -3,11 +3,13 @@
 // its chain client loads the first time the node, the CLI or a script uses it.
 import { ChainModules } from '../chain/modules.ts'
 import { ethereum } from '../../adapters/ethereum/index.ts'
+import { icp } from '../../adapters/icp/index.ts'
 import { near } from '../../adapters/near/index.ts'
 import { starknet } from '../../adapters/starknet/index.ts'
 
 export const CHAIN_MODULES = new ChainModules([
   ethereum,
+  icp,
   near,
   starknet
 ])

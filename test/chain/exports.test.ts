@@ -9,13 +9,13 @@ describe('package entry', () => {
     const moorage = await import('moorage')
     assert.equal(typeof moorage.createNode, 'function')
     assert.equal(typeof moorage.loadConfig, 'function')
-    assert.deepEqual(moorage.CHAIN_MODULES.kinds, ['ethereum', 'near', 'starknet'])
+    assert.deepEqual(moorage.CHAIN_MODULES.kinds, ['ethereum', 'icp', 'near', 'starknet'])
     assert.equal(new moorage.UnknownAnchorError('x').name, 'UnknownAnchorError')
     assert.equal(new moorage.InvalidInputError('x').name, 'InvalidInputError')
     // The public types come along (checked by the typecheck).
     const init: Pick<NodeInit, 'home'> = { home: '/tmp/x' }
     const kinds: Array<ChainModule['kind'] | ContextInfo['anchor']['kind']> = moorage.CHAIN_MODULES.all().map((m: ChainModule) => m.kind)
     assert.equal(init.home, '/tmp/x')
-    assert.deepEqual(kinds, ['ethereum', 'near', 'starknet'])
+    assert.deepEqual(kinds, ['ethereum', 'icp', 'near', 'starknet'])
   })
 })

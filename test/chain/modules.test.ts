@@ -48,7 +48,7 @@ describe('chain modules', () => {
   after(() => { dir.cleanup() })
 
   it('the build lists each chain once, by kind and CAIP-2 namespace', () => {
-    assert.deepEqual(CHAIN_MODULES.kinds, ['ethereum', 'near', 'starknet'])
+    assert.deepEqual(CHAIN_MODULES.kinds, ['ethereum', 'icp', 'near', 'starknet'])
     const eth = CHAIN_MODULES.get('ethereum')
     assert.equal(eth.namespace, 'eip155')
     assert.equal(eth.amount.unit, 'wei')
@@ -56,7 +56,7 @@ describe('chain modules', () => {
   })
 
   it('an unknown kind is an UnknownAnchorError listing the known ones', () => {
-    assert.throws(() => CHAIN_MODULES.get('solana'), (e: Error) => e.name === 'UnknownAnchorError' && e.message === 'unknown anchor "solana"\nDetails: known anchors: offchain, ethereum, near, starknet')
+    assert.throws(() => CHAIN_MODULES.get('solana'), (e: Error) => e.name === 'UnknownAnchorError' && e.message === 'unknown anchor "solana"\nDetails: known anchors: offchain, ethereum, icp, near, starknet')
     const modules = new ChainModules([testChain(), CHAIN_MODULES.get('ethereum')])
     assert.throws(() => modules.get('solana'), /known anchors: offchain, testchain, ethereum$/)
   })

@@ -57,7 +57,7 @@ describe('moor deploy, devnet and relayer', () => {
     const block = await rpc<string>(devnet.url, 'eth_blockNumber')
     const cases: Array<[string[], NodeJS.ProcessEnv, RegExp]> = [
       [['deploy'], {}, /missing argument: expected <chain>/],
-      [['deploy', 'solana', '--rpc', devnet.url], { MOOR_ETH_KEY: KEY_A }, /unsupported chain "solana"\nDetails: supported: ethereum, near, starknet/],
+      [['deploy', 'solana', '--rpc', devnet.url], { MOOR_ETH_KEY: KEY_A }, /unsupported chain "solana"\nDetails: supported: ethereum, icp, near, starknet/],
       [['deploy', 'ethereum'], { MOOR_ETH_KEY: KEY_A }, /missing --rpc <url>/],
       [['deploy', 'ethereum', '--rpc', 'ftp://127.0.0.1:1'], { MOOR_ETH_KEY: KEY_A }, /"--rpc" must be an http\(s\):\/\/ or ws\(s\):\/\/ URL/],
       [['deploy', 'ethereum', '--rpc', devnet.url, '--out', out], {}, /no deployer key given: set \$MOOR_ETH_KEY or pass --key-file <path>/],
@@ -68,7 +68,7 @@ describe('moor deploy, devnet and relayer', () => {
       [['deploy', 'ethereum', '--rpc', devnet.url, '--out', join(dir.path, 'missing-dir', 'd.json')], { MOOR_ETH_KEY: KEY_A }, /--out must name a file in an existing directory/],
       [['deploy', 'ethereum', '--rpc', devnet.url, '--out', dir.path], { MOOR_ETH_KEY: KEY_A }, /--out must name a file in an existing directory/],
       [['deploy', 'ethereum', '--rpc', devnet.url, '--bogus'], { MOOR_ETH_KEY: KEY_A }, /Unknown option '--bogus'/],
-      [['devnet', 'solana'], {}, /unsupported chain "solana"\nDetails: supported: ethereum, near, starknet/],
+      [['devnet', 'solana'], {}, /unsupported chain "solana"\nDetails: supported: ethereum, icp, near, starknet/],
       [['devnet', 'ethereum', '--port', '70000'], {}, /--port must be a port number from 0 to 65535/],
       [['devnet', 'ethereum', '--block-time', '0'], {}, /--block-time must be an integer from 1/],
       [['devnet', 'ethereum', '--host', 'not a host'], {}, /--host must be an IP address or localhost/],
@@ -76,7 +76,7 @@ describe('moor deploy, devnet and relayer', () => {
       [['devnet', 'ethereum', '--force'], {}, /--force only applies with --configure/],
       [['devnet', 'ethereum', '--out', join(dir.path, 'missing-dir', 'd.json')], {}, /--out must name a file in an existing directory/],
       [['relayer', 'set'], {}, /missing argument: expected <chain>/],
-      [['relayer', 'set', 'icp', '--home', home], { MOOR_ETH_KEY: KEY_A }, /unsupported chain "icp"/],
+      [['relayer', 'set', 'solana', '--home', home], { MOOR_ETH_KEY: KEY_A }, /unsupported chain "solana"/],
       [['relayer', 'set', 'ethereum', '--home', home], {}, /no key given: set \$MOOR_ETH_KEY or pass --key-file <path>/],
       [['relayer', 'set', 'ethereum', '--home', home, '--key', KEY_A], {}, /the key is not taken from the command line/],
       [['relayer', 'set', 'ethereum', '--home', home, '--key-file', join(dir.path, 'missing')], {}, /cannot read --key-file/],
@@ -109,7 +109,7 @@ describe('moor deploy, devnet and relayer', () => {
       assert.match(res.stdout, new RegExp(`^Usage: moor ${words.join(' ')} `))
     }
     const help = (await moor(['devnet', '--help'])).stdout
-    assert.match(help, /Chains with a devnet: ethereum, near, starknet\./)
+    assert.match(help, /Chains with a devnet: ethereum, icp, near, starknet\./)
     assert.match(help, /Hardhat's first default account/)
     assert.match((await moor(['relayer', 'set', '--help'])).stdout, /never taken from the command line/)
   })

@@ -55,7 +55,7 @@ function checkTarget (subnet: Subnet, content: Record<string, unknown>, ecid: Ui
 
 async function call (subnet: Subnet, envelope: unknown, ecid: Uint8Array, sync: boolean): Promise<Answer> {
   const now = subnet.now()
-  const { requestId, sender, content } = authenticate(envelope, now, 'call', ecid)
+  const { requestId, sender, content } = authenticate(envelope, now, 'call', ecid, subnet.wallNs())
   const management = Buffer.from(content.canister_id as Uint8Array).equals(Buffer.from(MANAGEMENT))
   if (management) {
     if (!subnet.inRange(ecid)) throw new Refused(400, `the effective canister id ${Principal.fromUint8Array(ecid).toText()} is not on this subnet`)
@@ -80,13 +80,14 @@ async function call (subnet: Subnet, envelope: unknown, ecid: Uint8Array, sync: 
 
 function query (subnet: Subnet, envelope: unknown, ecid: Uint8Array): Answer {
   const now = subnet.now()
-  const { requestId, sender, content } = authenticate(envelope, now, 'query', ecid)
+  const { requestId, sender, content } = authenticate(envelope, now, 'query', ecid, subnet.wallNs())
   const cid = checkTarget(subnet, content, ecid)
   const canister = subnet.canister(cid)!
   const method = content.method_name as string
   if (!canister.installed) throw new Refused(400, `Canister ${canister.idText} is empty (it has no Wasm module)`)
   // A query may also call an update method; it runs as a query and its changes are dropped.
-  const certificate = subnet.certificate([[new TextEncoder().encode('canister'), cid, new TextEncoder().encode('certified_data')]])
+  let made: Uint8Array | undefined
+  const certificate = (): Uint8Array => (made ??= subnet.certificate([[new TextEncoder().encode('canister'), cid, new TextEncoder().encode('certified_data')]]))
   const kindOf = canister.hasMethod('query', method) ? 'query' : 'update'
   const ran = canister.hasMethod(kindOf, method)
     ? canister.run({ kind: 'query', method, arg: content.arg as Uint8Array, caller: sender, timeNs: now, certificate, entry: kindOf })
@@ -104,7 +105,7 @@ function query (subnet: Subnet, envelope: unknown, ecid: Uint8Array): Answer {
 
 function readState (subnet: Subnet, envelope: unknown, ecid: Uint8Array | undefined): Answer {
   const now = subnet.now()
-  const { sender, content } = authenticate(envelope, now, 'read_state', ecid)
+  const { sender, content } = authenticate(envelope, now, 'read_state', ecid, subnet.wallNs())
   const paths = content.paths as unknown[]
   if (paths.length > 1000) throw new Refused(400, 'too many paths')
   const checked: Uint8Array[][] = []

@@ -40,6 +40,12 @@ export interface Replica {
     /** Shifts the certified time by `ms` (negative = stale certificates). */
     clockSkew: (ms: number) => void
   }
+  clock: {
+    /** Pins the time (ms) for up to 4 minutes of wall-clock time: meanwhile it moves only by `advance`. */
+    pin: () => number
+    /** Moves the time on by `ms`, pinned or not. */
+    advance: (ms: number) => void
+  }
   /** The subnet (canisters, keys, request statuses), for tests and tools. */
   subnet: Subnet
   close: () => Promise<void>
@@ -93,6 +99,10 @@ export async function launchReplica (init: ReplicaInit = {}): Promise<Replica> {
     tamper: {
       certificates: (on) => { subnet.tamper.certificates = on },
       clockSkew: (ms) => { subnet.tamper.clockSkewMs = ms }
+    },
+    clock: {
+      pin: () => subnet.pinClock(),
+      advance: (ms) => { subnet.advanceClock(ms) }
     },
     subnet,
     close: async () => {

@@ -12,6 +12,8 @@ import { Canister, type Outcome } from './vm.ts'
 const ED25519_DER = Buffer.from('302a300506032b6570032100', 'hex')
 const utf8 = (s: string): Uint8Array => new TextEncoder().encode(s)
 const RANGE_END = 0xfffffn
+/** How long a pinned clock holds, in wall-clock ms (see pinClock). */
+const PIN_MAX_MS = 240_000
 
 /** Canister ids as the IC makes them: an 8-byte big-endian index, then 0x01 0x01. */
 export function canisterId (index: bigint): Uint8Array {
@@ -45,6 +47,8 @@ export class Subnet {
   private nextIndex = 0n
   private queue: Promise<unknown> = Promise.resolve()
   private lastTime = 0n
+  private pin: { at: bigint, until: bigint } | undefined
+  private offsetNs = 0n
   onPrint?: (line: string) => void
 
   constructor () {
@@ -60,11 +64,39 @@ export class Subnet {
     return await run
   }
 
-  /** The replica's time in ns: wall-clock, strictly increasing. */
+  /** The replica's time in ns: the wall clock plus every advance (or the pinned time), strictly increasing. */
   now (): bigint {
-    const t = BigInt(Date.now()) * 1_000_000n
+    const wall = BigInt(Date.now()) * 1_000_000n
+    if (this.pin !== undefined && wall > this.pin.until) this.pin = undefined
+    const t = this.pin?.at ?? wall + this.offsetNs
     this.lastTime = t > this.lastTime ? t : this.lastTime + 1n
     return this.lastTime
+  }
+
+  /**
+   * Pins the clock for at most PIN_MAX_MS of wall-clock time, so that it moves only by
+   * `advanceClock` meanwhile (a test that stamps an expiry and then passes it, however long
+   * its calls take); the time pinned, in ms. The pin is bounded because agents check a
+   * certificate's time against their own clock (5 minutes either way); ingress expiry is
+   * checked against both clocks meanwhile (auth.ts).
+   */
+  pinClock (): number {
+    this.pin = undefined
+    const at = this.now()
+    this.pin = { at, until: BigInt(Date.now() + PIN_MAX_MS) * 1_000_000n }
+    return Number(at / 1_000_000n)
+  }
+
+  /** The wall clock in ns (what agents stamp their ingress expiry by). */
+  wallNs (): bigint {
+    return BigInt(Date.now()) * 1_000_000n
+  }
+
+  /** Moves the clock on by `ms` (the pinned time too, while a pin holds). */
+  advanceClock (ms: number): void {
+    const step = BigInt(Math.ceil(ms)) * 1_000_000n
+    this.offsetNs += step
+    if (this.pin !== undefined) this.pin.at += step
   }
 
   canister (id: Uint8Array): Canister | undefined {

@@ -41,8 +41,8 @@ export interface Message {
   arg: Uint8Array
   caller: Uint8Array
   timeNs: bigint
-  /** For a query: the certificate data_certificate_copy hands out. */
-  certificate?: Uint8Array
+  /** For a query: the certificate data_certificate_copy hands out, made on first use (a BLS signature is slow). */
+  certificate?: () => Uint8Array
   /** The export to run when it differs from `kind`: an update method run as a query. */
   entry?: 'update' | 'query'
   /** A callback's closure, and the response it gets: a reply (in `arg`) or a reject. */
@@ -448,8 +448,8 @@ export class Canister {
         this.certifiedData = read(src!, size!); return undefined
       },
       data_certificate_present: () => ctx().msg.certificate === undefined ? 0 : 1,
-      data_certificate_size: () => { const c = ctx().msg.certificate; if (c === undefined) throw new Trap('no data certificate'); return I(c.length) },
-      data_certificate_copy: (dst, off, size) => { const c = ctx().msg.certificate; if (c === undefined) throw new Trap('no data certificate'); copyOut(c, dst!, off!, size!); return undefined },
+      data_certificate_size: () => { const c = ctx().msg.certificate; if (c === undefined) throw new Trap('no data certificate'); return I(c().length) },
+      data_certificate_copy: (dst, off, size) => { const c = ctx().msg.certificate; if (c === undefined) throw new Trap('no data certificate'); copyOut(c(), dst!, off!, size!); return undefined },
       stable64_size: () => this.stablePages,
       stable64_grow: (n) => {
         const add = BigInt(n!)
