@@ -2,6 +2,7 @@
 // the UTF-8 bytes of that text by the principal's key or by the session key a delegation
 // chain from it names (what `SignIdentity.sign` of an agent-js identity, a
 // DelegationIdentity included, does with a blob).
+import { plainLinkText } from '../../../src/chain/kit/index.ts'
 import type { WalletLink } from '../../../src/chain/module.ts'
 import { isAccountPrincipal } from '../ids.ts'
 
@@ -14,16 +15,6 @@ export function parseIcpAccount (account: string): { network: string, principal:
 
 export function linkText (statement: WalletLink['statement']): string {
   const account = parseIcpAccount(statement.account)
-  if (account === undefined) throw new TypeError(`not an icp account: ${statement.account}`)
-  // An unlink statement reads differently, so a link's signature can never pass for a revocation.
-  return [
-    statement.purpose === 'unlink'
-      ? `Revoke the link of ICP principal ${account.principal} to context identity ${statement.identity} in context ${statement.context}.`
-      : `Link ICP principal ${account.principal} to context identity ${statement.identity} in context ${statement.context}.`,
-    `Node: ${statement.domain}`,
-    `Network: ${account.network}`,
-    `Nonce: ${statement.nonce}`,
-    `Issued At: ${statement.issuedAt}`,
-    `Expiration Time: ${statement.expiry}`
-  ].join('\n')
+  if (account === undefined) throw new TypeError(`not a icp account: ${statement.account}`)
+  return plainLinkText(statement, `ICP principal ${account.principal}`, account.network)
 }

@@ -4,6 +4,7 @@
 // nonce is the NEP-413 nonce a wallet is asked to sign); no callback URL.
 import { createHash } from 'node:crypto'
 import { serialize } from 'borsh'
+import { plainLinkText } from '../../../src/chain/kit/index.ts'
 import type { WalletLink } from '../../../src/chain/module.ts'
 import { isAccountId } from '../ids.ts'
 
@@ -30,17 +31,7 @@ export function parseNearAccount (account: string): { network: string, accountId
 export function linkText (statement: WalletLink['statement']): string {
   const account = parseNearAccount(statement.account)
   if (account === undefined) throw new TypeError(`not a near account: ${statement.account}`)
-  // An unlink statement reads differently, so a link's signature can never pass for a revocation.
-  return [
-    statement.purpose === 'unlink'
-      ? `Revoke the link of NEAR account ${account.accountId} to context identity ${statement.identity} in context ${statement.context}.`
-      : `Link NEAR account ${account.accountId} to context identity ${statement.identity} in context ${statement.context}.`,
-    `Node: ${statement.domain}`,
-    `Network: ${account.network}`,
-    `Nonce: ${statement.nonce}`,
-    `Issued At: ${statement.issuedAt}`,
-    `Expiration Time: ${statement.expiry}`
-  ].join('\n')
+  return plainLinkText(statement, `NEAR account ${account.accountId}`, account.network)
 }
 
 /** The NEP-413 payload a wallet is asked to sign for `statement` (what `signMessage` takes). */
