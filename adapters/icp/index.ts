@@ -71,11 +71,12 @@ export const icp: ChainModule = {
     }
   },
 
-  // Self-authenticating principals and delegation chains, checked offline (docs/icp.md).
+  // Self-authenticating principals and delegation chains, checked offline; canister-signature
+  // roots through certificates by the network's root key (docs/icp.md).
   walletLink: {
-    async create () {
+    async create (init) {
       const { IcpWalletVerifier } = await import('./wallet/verifier.ts')
-      return new IcpWalletVerifier()
+      return new IcpWalletVerifier(init.rpc !== undefined ? { rpc: init.rpc } : {})
     }
   },
 

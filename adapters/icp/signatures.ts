@@ -35,20 +35,26 @@ export function verifyDerSignature (der: Uint8Array, message: Uint8Array, signat
   return 'unsupported'
 }
 
+/** What the key before a delegation signs: the domain separator ‖ the request id of the delegation. */
+export function delegationMessage (delegation: SignedDelegation['delegation']): Uint8Array {
+  return new Uint8Array([...IC_REQUEST_AUTH_DELEGATION_DOMAIN_SEPARATOR, ...requestIdOf(delegation)])
+}
+
 /**
  * Follows `delegations` from the root key `root`: each signed by the key before it,
  * unexpired at `nowNs`, and, where it names targets, naming `target`. The key the chain
  * ends at, or why it does not hold (`status` 400 for a malformed chain, 403 for one that
- * does not authorise).
+ * does not authorise). `firstChecked`: the caller has checked the first delegation's
+ * signature itself (a canister signature, which needs a certificate and a root key).
  */
-export function followDelegations (root: Uint8Array, delegations: unknown, nowNs: bigint, target: Uint8Array | undefined): { key: Uint8Array } | { status: 400 | 403, why: string } {
+export function followDelegations (root: Uint8Array, delegations: unknown, nowNs: bigint, target: Uint8Array | undefined, firstChecked = false): { key: Uint8Array } | { status: 400 | 403, why: string } {
   let key = root
   if (delegations === undefined) return { key }
   if (!Array.isArray(delegations) || delegations.length > MAX_DELEGATIONS) return { status: 400, why: `the delegation chain is not an array of at most ${MAX_DELEGATIONS} delegations` }
   for (const [i, d] of (delegations as SignedDelegation[]).entries()) {
     const del = d?.delegation
     if (typeof del !== 'object' || del === null || !isBytes(del.pubkey) || !isNat(del.expiration) || !isBytes(d.signature)) return { status: 400, why: `delegation ${i} is malformed` }
-    const ok = verifyDerSignature(key, new Uint8Array([...IC_REQUEST_AUTH_DELEGATION_DOMAIN_SEPARATOR, ...requestIdOf(del)]), d.signature)
+    const ok = firstChecked && i === 0 ? true : verifyDerSignature(key, delegationMessage(del), d.signature)
     if (ok === 'unsupported') return { status: 400, why: `the key that signs delegation ${i} is not an ed25519, secp256k1 or P-256 key in DER` }
     if (!ok) return { status: 403, why: `delegation ${i} has an invalid signature` }
     if (BigInt(del.expiration) < nowNs) return { status: 403, why: `delegation ${i} expired at ${del.expiration} (now ${nowNs})` }

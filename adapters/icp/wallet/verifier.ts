@@ -5,13 +5,20 @@
 // must be the account's principal, every delegation signed by the key before it and
 // unexpired when the statement was issued (so every node, at any later time, reaches the
 // same verdict), and none restricted to canisters (a targeted delegation speaks for the
-// principal towards those canisters only, not for a link). Canister-signature roots
-// (Internet Identity's own keys) are not accepted yet: docs/icp.md.
+// principal towards those canisters only, not for a link). A canister-signature root
+// (Internet Identity's own keys) signs through a certificate of its canister, checked
+// against the network's root key: the IC's for mainnet, the devnet's (fetched from the
+// node's loopback endpoint) for local; the certificate must be within 5 minutes of the
+// statement's issuedAt (docs/icp.md).
+import { HttpAgent, IC_ROOT_KEY } from '@dfinity/agent'
 import { Principal } from '@dfinity/principal'
 import type { WalletLink, WalletLinkVerifier, WalletSignRequest } from '../../../src/chain/module.ts'
 import { parseHex, utf8 } from '../../../src/crypto/bytes.ts'
 import { WalletLinkRefusedError } from '../../../src/wallets/errors.ts'
-import { MAX_DELEGATIONS, followDelegations, verifyDerSignature } from '../signatures.ts'
+import { parseCanisterSigKey, verifyCanisterSignature } from '../canister-signature.ts'
+import { DEVNET_NETWORK } from '../constants.ts'
+import { isLoopback } from '../ids.ts'
+import { MAX_DELEGATIONS, delegationMessage, followDelegations, verifyDerSignature } from '../signatures.ts'
 import { linkText, parseIcpAccount } from './message.ts'
 
 const MAX_PROOF = 16 * 1024
@@ -27,7 +34,37 @@ export function formatIcpProof (chain: { publicKey: string, delegations: unknown
   return JSON.stringify({ publicKey: chain.publicKey, delegations: chain.delegations, signature: Buffer.from(signature).toString('hex') })
 }
 
+export interface IcpWalletVerifierInit {
+  /** The node's ICP endpoint: a loopback one serves the local devnet's root key. */
+  rpc?: string
+  /** Root keys (DER) by network, over the ones above (tests give the devnet's). */
+  rootKeys?: Record<string, Uint8Array>
+}
+
 export class IcpWalletVerifier implements WalletLinkVerifier {
+  readonly #init: IcpWalletVerifierInit
+  #localRootKey: Promise<Uint8Array> | undefined
+
+  constructor (init: IcpWalletVerifierInit = {}) {
+    this.#init = init
+  }
+
+  /** The root key that canister signatures on `network` are certified under, or why there is none. */
+  async #rootKey (network: string): Promise<Uint8Array | string> {
+    const given = this.#init.rootKeys?.[network]
+    if (given !== undefined) return given
+    if (network === 'mainnet') return new Uint8Array(Buffer.from(IC_ROOT_KEY, 'hex'))
+    const rpc = this.#init.rpc
+    if (network !== DEVNET_NETWORK || rpc === undefined || !isLoopback(rpc)) return `no root key is known for ICP network ${network} (mainnet's is built in; the local devnet's comes from a loopback endpoint)`
+    this.#localRootKey ??= HttpAgent.create({ host: rpc, shouldFetchRootKey: true }).then((a) => a.rootKey!)
+    try {
+      return await this.#localRootKey
+    } catch (e) {
+      this.#localRootKey = undefined
+      return `the local devnet's root key could not be fetched from ${rpc}: ${(e as Error).message}`
+    }
+  }
+
   handles (account: string): boolean { return parseIcpAccount(account) !== undefined }
 
   message (statement: WalletLink['statement']): string { return linkText(statement) }
@@ -52,10 +89,21 @@ export class IcpWalletVerifier implements WalletLinkVerifier {
       if (d.delegation.targets !== undefined) return bad(`delegation ${i} is restricted to canisters ${d.delegation.targets.map((t) => Principal.fromUint8Array(t).toText()).join(', ')}: it cannot sign for the principal elsewhere`)
     }
     const issuedNs = BigInt(Date.parse(link.statement.issuedAt)) * 1_000_000n
-    const chain = followDelegations(proof.publicKey, proof.delegations, issuedNs, undefined)
+    const text = utf8(linkText(link.statement))
+    // A canister-signature root signs the first delegation (or the text) by certificate.
+    const canisterKey = parseCanisterSigKey(proof.publicKey)
+    if (canisterKey !== undefined) {
+      const rootKey = await this.#rootKey(account.network)
+      if (typeof rootKey === 'string') return bad(rootKey)
+      const first = proof.delegations[0]
+      const why = await verifyCanisterSignature(canisterKey, first === undefined ? text : delegationMessage(first.delegation), first === undefined ? proof.signature : first.signature, rootKey, issuedNs)
+      if (why !== undefined) return bad(`${why} (the ${first === undefined ? 'signature' : 'first delegation'} by canister ${canisterKey.canister.toText()})`)
+      if (first === undefined) return { account: link.account }
+    }
+    const chain = followDelegations(proof.publicKey, proof.delegations, issuedNs, undefined, canisterKey !== undefined)
     if ('why' in chain) return bad(`${chain.why} (the chain must hold when the statement was issued)`)
-    const ok = verifyDerSignature(chain.key, utf8(linkText(link.statement)), proof.signature)
-    if (ok === 'unsupported') return bad('the signing key is not an ed25519, secp256k1 or P-256 key in DER (canister signatures are not accepted)')
+    const ok = verifyDerSignature(chain.key, text, proof.signature)
+    if (ok === 'unsupported') return bad('the signing key is not an ed25519, secp256k1 or P-256 key in DER (a canister signature signs only as the root)')
     if (!ok) return bad('the signature does not verify over this statement (the link text as this node renders it)')
     return { account: link.account }
   }
