@@ -4,11 +4,11 @@
 // session key links the principal, through a node that fetches the devnet's root key from
 // its endpoint. Refused with reasons: a tampered tree, a certificate by another root key, a
 // key of another seed, a signature of another delegation, a certificate too far from the
-// statement's time, a network without a known root key.
+// statement's time, a network without a known root key, a signature that is not CBOR.
 import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
 import { after, before, describe, it } from 'node:test'
-import { Actor, Cbor, HttpAgent, type HashTree } from '@dfinity/agent'
+import { Actor, Cbor, HttpAgent, type DerEncodedPublicKey, type HashTree, type Signature } from '@dfinity/agent'
 import { Delegation, DelegationChain, DelegationIdentity, Ed25519KeyIdentity } from '@dfinity/identity'
 import { IDL } from '@dfinity/candid'
 import { Principal } from '@dfinity/principal'
@@ -31,6 +31,10 @@ const signerIdl: IDL.InterfaceFactory = () => IDL.Service({
   sign: IDL.Func([IDL.Vec(IDL.Nat8), IDL.Vec(IDL.Nat8)], [], []),
   signature: IDL.Func([], [IDL.Vec(IDL.Nat8)], ['query'])
 })
+
+/** The chain an Internet Identity login hands out: the canister key, one delegation with its canister signature. */
+const chainOf = (root: Uint8Array, delegation: Delegation, signature: Uint8Array): DelegationChain =>
+  DelegationChain.fromDelegations([{ delegation, signature: signature as Signature }], root as DerEncodedPublicKey)
 
 function statement (principal: string, issuedAt = new Date(), network = 'local'): WalletLink['statement'] {
   return {
@@ -69,7 +73,7 @@ describe('ICP wallet links by canister signature', () => {
 
   /** The link the session key signs through the chain rooted at `root`. */
   async function linkOf (root: Uint8Array, delegation: Delegation, signature: Uint8Array, session: Ed25519KeyIdentity, st = statement(Principal.selfAuthenticating(root).toText())): Promise<WalletLink> {
-    const chain = DelegationChain.fromDelegations([{ delegation, signature: signature as never }], root as never)
+    const chain = chainOf(root, delegation, signature)
     const text = utf8(v.message(st))
     return { account: st.account, context: new Uint8Array(32).fill(0xab), identity: new Uint8Array(32).fill(0xcd), statement: st, proof: formatIcpProof(chain.toJSON(), new Uint8Array(await session.sign(text))) }
   }
@@ -84,11 +88,24 @@ describe('ICP wallet links by canister signature', () => {
 
   it('a delegation chain rooted in the signer canister\'s signature links its principal', async () => {
     const { root, session, delegation, signature } = await login(randomBytes(32))
-    const chain = DelegationChain.fromDelegations([{ delegation, signature: signature as never }], root as never)
+    const chain = chainOf(root, delegation, signature)
     const identity = DelegationIdentity.fromDelegation(session, chain)
     assert.equal(identity.getPrincipal().toText(), Principal.selfAuthenticating(root).toText())
     const link = await linkOf(root, delegation, signature, session)
     assert.deepEqual(await v.verify(link), { account: link.account })
+  })
+
+  it('the canister key may sign the link text itself, without a delegation', async () => {
+    const seed = randomBytes(32)
+    const root = canisterSigKey(signerId, seed)
+    const st = statement(Principal.selfAuthenticating(root).toText())
+    await signer.sign(seed, sha256(utf8(v.message(st))))
+    const signature = new Uint8Array(await signer.signature())
+    const link: WalletLink = { account: st.account, context: new Uint8Array(32).fill(0xab), identity: new Uint8Array(32).fill(0xcd), statement: st, proof: formatIcpProof({ publicKey: Buffer.from(root).toString('hex'), delegations: [] }, signature) }
+    assert.deepEqual(await v.verify(link), { account: link.account })
+    // The same signature does not hold for another statement.
+    const other = { ...st, nonce: 'another12345' }
+    await assert.rejects(v.verify({ ...link, statement: other }), refused(/holds no signature of this message/))
   })
 
   it('refuses a tampered tree, another root key\'s certificate, another seed, another message, a stale certificate, an unknown network', async () => {
@@ -118,6 +135,7 @@ describe('ICP wallet links by canister signature', () => {
     await assert.rejects(v.verify(await linkOf(root, delegation, signature, session, statement(principal, new Date(), 'elsewhere'))), refused(/no root key is known for ICP network elsewhere/))
     // Mainnet's root key is the IC's: the devnet's certificate does not verify under it.
     await assert.rejects(v.verify(await linkOf(root, delegation, signature, session, statement(principal, new Date(), 'mainnet'))), refused(/does not verify under the root key/))
+    await assert.rejects(v.verify(await linkOf(root, delegation, new Uint8Array([1, 2, 3]), session)), refused(/not CBOR \{certificate, tree\}/))
     // And the untampered signature still links.
     assert.ok(await v.verify(await linkOf(root, delegation, signature, session)))
   })
@@ -134,7 +152,7 @@ describe('ICP wallet links by canister signature', () => {
 
     it('an Internet Identity-style delegation identity signs what the node asks; the link is recorded and re-checks', async () => {
       const { root, session, delegation, signature } = await login(randomBytes(32))
-      const chain = DelegationChain.fromDelegations([{ delegation, signature: signature as never }], root as never)
+      const chain = chainOf(root, delegation, signature)
       const wallet = DelegationIdentity.fromDelegation(session, chain)
       const st = await node.node.walletStatement(ctx, { account: `icp:local:${wallet.getPrincipal().toText()}` })
       const params = st.request.params as { message: string }
