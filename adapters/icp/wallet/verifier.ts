@@ -17,6 +17,7 @@ import { parseHex, utf8 } from '../../../src/crypto/bytes.ts'
 import { WalletLinkRefusedError } from '../../../src/wallets/errors.ts'
 import { parseCanisterSigKey, verifyCanisterSignature } from '../canister-signature.ts'
 import { DEVNET_NETWORK } from '../constants.ts'
+import { IcpEndpointError } from '../errors.ts'
 import { isLoopback } from '../ids.ts'
 import { MAX_DELEGATIONS, delegationMessage, followDelegations, verifyDerSignature } from '../signatures.ts'
 import { linkText, parseIcpAccount } from './message.ts'
@@ -60,8 +61,9 @@ export class IcpWalletVerifier implements WalletLinkVerifier {
     try {
       return await this.#localRootKey
     } catch (e) {
+      // The endpoint failing is no verdict on the link: an error, not a refusal.
       this.#localRootKey = undefined
-      return `the local devnet's root key could not be fetched from ${rpc}: ${(e as Error).message}`
+      throw new IcpEndpointError(`ICP endpoint ${rpc} gave no root key: ${(e as Error).message}`, { cause: e })
     }
   }
 
