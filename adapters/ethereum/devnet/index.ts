@@ -6,7 +6,8 @@
 //
 // launchDevnet (server + optional deployment) is the one implementation behind
 // scripts/devnet-ethereum.ts and `moor devnet`.
-import { createServer } from 'node:net'
+import { subscribe, unsubscribe } from 'node:diagnostics_channel'
+import { createServer, type Socket } from 'node:net'
 import path from 'node:path'
 import { Wallet, type Eip1193Provider } from 'ethers'
 import { ConflictError } from '../../../src/errors/index.ts'
@@ -86,13 +87,31 @@ export async function serveDevnet (init: ServeInit = {}): Promise<DevnetServer> 
   if (port !== 0) await probeListen(host, port)
   const env = await hre(init)
   const server = await env.network.createServer('devnet', host, port)
+  // Hardhat's close waits for every open connection, and a client's WebSocket (a node's
+  // new-block subscription) stays open until the client closes it: the devnet's sockets
+  // are tracked (they are accepted on its port) and cut when it closes.
+  let listening = -1
+  const sockets = new Set<Socket>()
+  const accepted = (message: unknown): void => {
+    const socket = (message as { socket: Socket }).socket
+    if (socket.localPort !== listening) return
+    sockets.add(socket)
+    socket.once('close', () => { sockets.delete(socket) })
+  }
+  subscribe('net.server.socket', accepted)
   const bound = await server.listen()
+  listening = bound.port
   return {
     url: `http://${bound.address.includes(':') ? `[${bound.address}]` : bound.address}:${bound.port}`,
     host: bound.address,
     port: bound.port,
     chainId: init.chainId ?? DEVNET_CHAIN_ID,
-    close: async () => { await server.close() }
+    close: async () => {
+      unsubscribe('net.server.socket', accepted)
+      const closed = server.close()
+      for (const socket of sockets) socket.destroy()
+      await closed
+    }
   }
 }
 
