@@ -33,12 +33,15 @@ export interface ChainNodeHarness {
   name: string
   /** Whether the chain reorganises (then the fixture gives `fork`). */
   reorgs: boolean
+  /** How long a change may take to reach every node through this chain (default 15 s; a chain whose every message runs ~1 s of WASM needs more). */
+  waitMs?: number
   setup: () => Promise<ChainNodeFixture>
 }
 
 interface Peer { i: number, home: string, node: MoorNode }
 
 export function chainNodeConformance (h: ChainNodeHarness): void {
+  const waitFor = async (what: string, fn: () => boolean | Promise<boolean>): Promise<void> => { await until(what, fn, h.waitMs ?? 15_000) }
   describe(`chain node conformance: ${h.name}`, () => {
     let f: ChainNodeFixture
     const homes: Array<{ cleanup: () => void }> = []
@@ -114,7 +117,7 @@ export function chainNodeConformance (h: ChainNodeHarness): void {
         assert.equal(await get(p, 'k'), 'from a', 'the state came from peers, readable with the group key')
       }
       await call(b, 'set', { key: 'k2', value: 'from b' })
-      await until('a and c see b\'s write', async () => await get(a, 'k2') === 'from b' && await get(c, 'k2') === 'from b')
+      await waitFor('a and c see b\'s write', async () => await get(a, 'k2') === 'from b' && await get(c, 'k2') === 'from b')
       const types = a.node.governance(ctx).ops.map((o) => o.action.type)
       assert.ok(types.includes('invite') && types.includes('claim') && types.includes('keys'), types.join())
     })
@@ -124,7 +127,7 @@ export function chainNodeConformance (h: ChainNodeHarness): void {
       // it removes c. The nodes learn of it from the chain only.
       const outsider = generateKeyPair()
       await claimAsClient(a, outsider, 'member')
-      await until('a lists the outsider', () => lists(a, toHex(outsider.publicKey)))
+      await waitFor('a lists the outsider', () => lists(a, toHex(outsider.publicKey)))
       await a.node.grant(ctx, toHex(outsider.publicKey), 'ManageMembers')
       const client = await f.client()
       try {
@@ -132,11 +135,11 @@ export function chainNodeConformance (h: ChainNodeHarness): void {
       } finally {
         await client.close()
       }
-      await until('every node drops c', () => [a, b, c].every((p) => !lists(p, idC)))
+      await waitFor('every node drops c', () => [a, b, c].every((p) => !lists(p, idC)))
       await assert.rejects(call(c, 'set', { key: 'late', value: 'from c' }), { name: 'ForbiddenError' })
       // The group key rotates: a and b write on under a key c does not hold.
       await call(a, 'set', { key: 'after', value: 'removal' })
-      await until('b sees the write after the removal', async () => await get(b, 'after') === 'removal')
+      await waitFor('b sees the write after the removal', async () => await get(b, 'after') === 'removal')
       assert.equal(await get(c, 'after').catch(() => null) ?? null, null)
     })
 
@@ -144,12 +147,12 @@ export function chainNodeConformance (h: ChainNodeHarness): void {
       await stop(b)
       const x = generateKeyPair()
       await claimAsClient(a, x, 'reader')
-      await until('a lists x', () => lists(a, toHex(x.publicKey)))
+      await waitFor('a lists x', () => lists(a, toHex(x.publicKey)))
       b = await start(1, b.home)
-      await until('b, restarted, lists x', () => lists(b, toHex(x.publicKey)))
+      await waitFor('b, restarted, lists x', () => lists(b, toHex(x.publicKey)))
       assert.deepEqual(b.node.members(ctx).map((m) => `${m.identity}:${m.role}`).sort(), a.node.members(ctx).map((m) => `${m.identity}:${m.role}`).sort())
       await call(b, 'set', { key: 'k3', value: 'from b again' })
-      await until('a sees b\'s write', async () => await get(a, 'k3') === 'from b again')
+      await waitFor('a sees b\'s write', async () => await get(a, 'k3') === 'from b again')
     })
 
     if (h.reorgs) {
@@ -158,16 +161,16 @@ export function chainNodeConformance (h: ChainNodeHarness): void {
         const mark = await f.fork.mark()
         const y = generateKeyPair()
         await claimAsClient(a, y, 'member')
-        await until('a and b list y', () => lists(a, toHex(y.publicKey)) && lists(b, toHex(y.publicKey)))
+        await waitFor('a and b list y', () => lists(a, toHex(y.publicKey)) && lists(b, toHex(y.publicKey)))
         await stop(b)
         await f.fork.reorg(mark)
-        await until('a drops y', () => !lists(a, toHex(y.publicKey)))
+        await waitFor('a drops y', () => !lists(a, toHex(y.publicKey)))
         b = await start(1, b.home)
-        await until('b, restarted, drops y', () => !lists(b, toHex(y.publicKey)))
+        await waitFor('b, restarted, drops y', () => !lists(b, toHex(y.publicKey)))
         assert.ok(!b.node.governance(ctx).ops.some((o) => o.author === toHex(y.publicKey)), 'the audit lost the dropped claim')
         // It follows the new branch on: y joins there, as a reader.
         await claimAsClient(a, y, 'reader')
-        await until('b lists y on the new branch', () => b.node.members(ctx).some((m) => m.identity === toHex(y.publicKey) && m.role === 'reader'))
+        await waitFor('b lists y on the new branch', () => b.node.members(ctx).some((m) => m.identity === toHex(y.publicKey) && m.role === 'reader'))
       })
     }
   })

@@ -30,6 +30,8 @@ async function devnetProcess (): Promise<{ rpc: string, contract: string, rootKe
 chainNodeConformance({
   name: 'icp (devnet over HTTP)',
   reorgs: false,
+  // Each canister message runs up to ~1 s of Motoko WASM (the ed25519 check); several land between a change and every node seeing it.
+  waitMs: 60_000,
   setup: async () => {
     const d = await devnetProcess()
     const relayers = Array.from({ length: 4 }, () => ed25519Pem(Ed25519KeyIdentity.generate().getKeyPair().secretKey.slice(0, 32)))
