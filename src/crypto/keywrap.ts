@@ -88,14 +88,16 @@ export function x25519KeyPair (): { publicKey: Uint8Array, secretKey: Uint8Array
  * goes into the key-encryption key with the ephemeral key, `aad` into the seal.
  */
 export function wrapForX25519 (key: Uint8Array, recipient: Uint8Array, bind: Uint8Array, aad: Uint8Array): Uint8Array {
-  const eph = x25519KeyPair()
+  // The ephemeral key is used as generated (no export and re-import of its secret).
+  const eph = generateKeyPairSync('x25519')
+  const ephPub = new Uint8Array(Buffer.from(eph.publicKey.export({ format: 'jwk' }).x!, 'base64url'))
   let shared: Uint8Array
   try {
-    shared = new Uint8Array(diffieHellman({ privateKey: x25519Private(eph.secretKey), publicKey: x25519Public(recipient) }))
+    shared = new Uint8Array(diffieHellman({ privateKey: eph.privateKey, publicKey: x25519Public(recipient) }))
   } catch (err) {
     throw new DecryptionError('the recipient key is not a usable X25519 public key', { cause: err })
   }
-  return concatBytes(eph.publicKey, seal(kek(shared, eph.publicKey, bind), key, aad))
+  return concatBytes(ephPub, seal(kek(shared, ephPub, bind), key, aad))
 }
 
 /** Unwraps what `wrapForX25519` wrapped for the holder of the X25519 scalar `secretKey`. */
