@@ -17,8 +17,14 @@ function cpuMs (pid: number): number {
   } catch { return Number.NaN }
 }
 
-/** `n` sequential writes on A with `peers` member nodes on the topic: ms per write, and each process's CPU ms per write. */
-export async function writesWithPeers (peers: number, n: number): Promise<{ perWrite: number, cpu: number[] }> {
+/**
+ * `n` sequential writes on A with `peers` member nodes on the topic: ms per write, and each
+ * process's CPU ms per write. With `profile` (a path ending in `.cpuprofile`), the CPU
+ * profiles of the measured writes on A and on its first peer are written there (the peer's
+ * with `-peer` before the extension): open them in Chrome's DevTools or summarise them
+ * with `node scripts/bench/profile.ts`.
+ */
+export async function writesWithPeers (peers: number, n: number, profile?: string): Promise<{ perWrite: number, cpu: number[] }> {
   const nodes = await Promise.all(Array.from({ length: peers + 1 }, async (_, i) => await NodeProcess.start({ name: `w${i}`, logLevel: 'warn' })))
   try {
     const [a, ...others] = nodes as [NodeProcess, ...NodeProcess[]]
@@ -28,10 +34,15 @@ export async function writesWithPeers (peers: number, n: number): Promise<{ perW
     await a.call('setMany', { ctx, prefix: 'warm', n: 100, concurrency: 1 })
     if (peers > 0) await converged(nodes, ctx)
     const c0 = nodes.map((x) => cpuMs(x.child.pid!))
+    const profiled = others.length > 0 ? [a, others[0]!] : [a]
+    if (profile !== undefined) for (const x of profiled) await x.call('profileStart')
     const t0 = performance.now()
     await a.call('setMany', { ctx, prefix: 'k', n, concurrency: 1 }, 600_000)
     const ms = performance.now() - t0
     const cpu = nodes.map((x, i) => (cpuMs(x.child.pid!) - c0[i]!) / n)
+    if (profile !== undefined) {
+      for (const [i, x] of profiled.entries()) await x.call('profileStop', { path: i === 0 ? profile : profile.replace(/\.cpuprofile$/, '-peer.cpuprofile') })
+    }
     if (peers > 0) await converged(nodes, ctx, 60_000)
     return { perWrite: ms / n, cpu }
   } finally {
@@ -59,6 +70,8 @@ export async function benchWrites (n = 1000): Promise<{ figures: Figure[], extra
   return { figures, extra }
 }
 
+// node scripts/bench/writepath.ts [n] [profile dir]: each peer count once, A's profiles into the dir.
 if (import.meta.main) {
-  for (const p of [0, 1, 4]) console.log(p, await writesWithPeers(p, Number(process.argv[2] ?? 500)))
+  const dir = process.argv[3]
+  for (const p of [0, 1, 4]) console.log(p, await writesWithPeers(p, Number(process.argv[2] ?? 500), dir === undefined ? undefined : `${dir}/writer-${p}-peers.cpuprofile`))
 }
