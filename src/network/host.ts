@@ -38,6 +38,22 @@ function fastMessageId (msg: { from?: Uint8Array, seqno?: Uint8Array }): string 
   return Buffer.from(msg.from).toString('base64') + Buffer.from(msg.seqno).toString('base64')
 }
 
+/** A signed message's id: its origin's peer id (multihash bytes) and its 8-byte sequence number. */
+function messageId (msg: Message): Uint8Array {
+  if (msg.type !== 'signed') throw new NetworkError('StrictSign gives every message an origin and a sequence number')
+  const from = msg.from.toMultihash().bytes
+  const id = new Uint8Array(from.byteLength + 8)
+  id.set(from, 0)
+  new DataView(id.buffer).setBigUint64(from.byteLength, msg.sequenceNumber, false)
+  return id
+}
+
+/** Gossipsub's own fields this host reads (not in the GossipSub interface). */
+interface GossipInternals {
+  fastMsgIdCache?: { put: (fastId: string, msgId: string) => boolean }
+  msgIdToStrFn: (id: Uint8Array) => string
+}
+
 export function createNetwork (init: NetworkInit): Network {
   return new Libp2pNetwork(init)
 }
@@ -86,6 +102,7 @@ class Libp2pNetwork implements Network {
 
   async #start (): Promise<void> {
     const denyPeer = (peerId: PeerId): boolean => this.#refused(peerId.toString())
+    const self = peerIdFromPrivateKey(this.#privateKey)
     const node: Node = await createLibp2p({
       start: false,
       privateKey: this.#privateKey,
@@ -126,6 +143,22 @@ class Libp2pNetwork implements Network {
           // an id only once its message has passed validation, so a forged copy cannot
           // shadow the real one.
           fastMsgIdFn: fastMessageId,
+          // Every peer of a mesh forwards a message to its mesh, the message's origin
+          // included: the origin got each of its messages back from every mesh peer and
+          // checked each copy's signature before finding it had published it. A message
+          // this node publishes is entered in the fast-id cache as it is sent, so its copies
+          // are dropped as duplicates before anything is checked.
+          msgIdFn: (msg) => {
+            const id = messageId(msg)
+            if (msg.type === 'signed' && msg.from.equals(self)) {
+              const pubsub = this.#node?.services.pubsub as unknown as GossipInternals | undefined
+              const seqno = id.subarray(id.byteLength - 8)
+              pubsub?.fastMsgIdCache?.put(fastMessageId({ from: msg.from.toMultihash().bytes, seqno }), pubsub.msgIdToStrFn(id))
+            }
+            return id
+          },
+          // One encoding of a published message for all its recipients, not one per peer.
+          batchPublish: true,
           maxInboundDataLength: C.GOSSIP_MAX_RPC_BYTES,
           // Every node of a test or a benchmark shares 127.0.0.1; members are invited, so
           // many peers behind one address are no sign of a Sybil attack here.

@@ -3,7 +3,7 @@
 import { privateKeyFromRaw } from '@libp2p/crypto/keys'
 import type { PrivateKey } from '@libp2p/interface'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
-import { keyPairFromSeed } from '../crypto/ed25519.ts'
+import { keyPairFromSeed, sign } from '../crypto/ed25519.ts'
 import { InvalidInputError } from '../errors/index.ts'
 
 export function privateKeyFromSeed (seed: Uint8Array): PrivateKey {
@@ -15,7 +15,11 @@ export function privateKeyFromSeed (seed: Uint8Array): PrivateKey {
   const raw = new Uint8Array(64)
   raw.set(seed, 0)
   raw.set(publicKey, 32)
-  return privateKeyFromRaw(raw)
+  const key = privateKeyFromRaw(raw)
+  // libp2p's own signing imports the key from JWK on every call (~4× the signature itself):
+  // gossipsub signs every message it publishes, so the key object is made once (and cached).
+  key.sign = (message) => sign(seed, message instanceof Uint8Array ? message : message.subarray())
+  return key
 }
 
 /** The peer id (base58btc string) that a seed gives. */

@@ -17,6 +17,9 @@ import { countDeltasSent } from '../../log/metrics.ts'
 /** Key ids (and peers per key id) remembered per context while this node waits for a key. */
 const MISSED_KEYS = 8
 const MISSED_PEERS = 32
+/** How long a heartbeat naming heads this node lacks waits before it starts a sync (ms), and how many wait at once. */
+const BEAT_RECHECK_MS = 150
+const MAX_RECHECKS = 1024
 
 /** A context's deltas waiting to go out, and when its last gossip message did. */
 interface Outbox { ctx: Uint8Array, deltas: Delta[], last: number, cancel: (() => void) | undefined, sending: boolean }
@@ -33,6 +36,8 @@ export class Gossip {
   private readonly missed = new Map<string, Map<string, Set<string>>>()
   private timer: ReturnType<typeof setInterval> | undefined
   private readonly outbox = new Map<string, Outbox>()
+  /** Heartbeats waiting to be looked at again (see recheck), by context and peer. */
+  private readonly rechecks = new Map<string, Recheck>()
 
   constructor (r: Parts) {
     this.r = r
@@ -47,6 +52,8 @@ export class Gossip {
     if (this.timer !== undefined) clearInterval(this.timer)
     for (const box of this.outbox.values()) box.cancel?.()
     this.outbox.clear()
+    for (const r of this.rechecks.values()) clearTimeout(r.timer)
+    this.rechecks.clear()
   }
 
   /**
@@ -131,6 +138,10 @@ export class Gossip {
       if (this.r.receiver.hasWaiting(ctx)) this.r.chainUpdated(ctx, false)
       const peers = c.network.topicPeers(topicOf(ctx))
       if (peers.length === 0) continue
+      // Deltas still waiting to go out: a beat now would name heads the peers cannot have
+      // yet, and each would sync to fetch what the next gossip message brings anyway.
+      const box = this.outbox.get(hex)
+      if (box !== undefined && (box.deltas.length > 0 || box.sending)) continue
       const govHeads = c.governance.point(ctx)
       const state = `${toHex(info.rootHash)}:${info.heads.map(toHex).join()}:${govHeads.map(toHex).join()}:${peers.sort().join()}`
       const last = this.beats.get(hex)
@@ -152,6 +163,34 @@ export class Gossip {
     if (typeof opened === 'string') return opened
     this.r.tasks.run('handling a gossip message', async () => { await this.apply(ctx, from, opened) }, { context: toHex(ctx), from })
     return 'accept'
+  }
+
+  /** Whether a heartbeat's heads name deltas or ops this node lacks (held deltas count: their parents are missing). */
+  private lacks (ctx: Uint8Array, heads: Uint8Array[], govHeads: Uint8Array[]): boolean {
+    const { c } = this.r
+    return heads.some((h) => !c.dag.has(ctx, h)) || !c.governance.knows(ctx, govHeads) || c.dag.pendingCount(ctx) > 0 || this.r.client.neededApplication(ctx) !== undefined
+  }
+
+  /**
+   * A heartbeat named heads this node lacks. Usually they are on their way: a peer's beat
+   * can overtake the gossip of a delta it has just applied, and a sync started then
+   * fetches what arrives a moment later and takes the write lock the delta waits for. So
+   * the heads are looked at again after BEAT_RECHECK_MS, and only what is still missing
+   * starts a sync (one pending look per context and peer, the latest beat's heads).
+   */
+  private recheck (ctx: Uint8Array, hex: string, from: string, heads: Uint8Array[], govHeads: Uint8Array[]): void {
+    const k = `${hex}/${from}`
+    const pending = this.rechecks.get(k)
+    if (pending !== undefined) { pending.heads = heads; pending.govHeads = govHeads; return }
+    if (this.rechecks.size >= MAX_RECHECKS) return
+    const timer = setTimeout(() => {
+      const r = this.rechecks.get(k)!
+      this.rechecks.delete(k)
+      if (!this.r.topics.has(ctx) || !this.lacks(ctx, r.heads, r.govHeads) || !this.r.admission.mayTrigger(from, ctx)) return
+      this.r.tasks.run('sync after a heartbeat', async () => { await this.r.syncWith(from, ctx) }, { context: hex, peer: from }, 'debug')
+    }, BEAT_RECHECK_MS)
+    timer.unref?.()
+    this.rechecks.set(k, { ctx, from, heads, govHeads, timer })
   }
 
   /** Governance changed (the keyring is read again): sync with the peers whose messages waited for a key now held. */
@@ -262,7 +301,7 @@ export class Gossip {
   }
 
   private async apply (ctx: Uint8Array, from: string, { kind, subject, payload }: Opened): Promise<void> {
-    const { c, log, admission } = this.r
+    const { log, admission } = this.r
     const hex = toHex(ctx)
     try {
       if (kind === 'delta') {
@@ -280,9 +319,7 @@ export class Gossip {
         await this.r.receiveOps(ctx, [op], from)
       } else if (kind === 'beat') {
         const { heads, govHeads } = parseBeat(payload)
-        // Held deltas count as lacking too: `has` knows them, but their parents are missing.
-        const lacking = heads.some((h) => !c.dag.has(ctx, h)) || !c.governance.knows(ctx, govHeads) || c.dag.pendingCount(ctx) > 0 || this.r.client.neededApplication(ctx) !== undefined
-        if (lacking && admission.mayTrigger(from, ctx)) this.r.tasks.run('sync after a heartbeat', async () => { await this.r.syncWith(from, ctx) }, { context: hex, peer: from }, 'debug')
+        if (this.lacks(ctx, heads, govHeads)) this.recheck(ctx, hex, from, heads, govHeads)
       }
     } catch (err) {
       log.warn('rejected a message from a peer', { context: hex, from, kind, reason: (err as Error).message })
@@ -292,6 +329,9 @@ export class Gossip {
 }
 
 interface Opened { kind: EnvelopeKind, subject: Uint8Array, payload: Uint8Array }
+
+/** A heartbeat that named what this node lacked, looked at again once gossip in flight has had time to land. */
+interface Recheck { ctx: Uint8Array, from: string, heads: Uint8Array[], govHeads: Uint8Array[], timer: ReturnType<typeof setTimeout> }
 
 /** A `deltas` message's payload: a CBOR array of 2…PUBLISH_MAX_DELTAS encoded deltas of `ctx`. */
 function decodeDeltaBatch (payload: Uint8Array, ctx: Uint8Array): Delta[] {
