@@ -8,6 +8,13 @@
 // Governance requests a call makes (moor.propose, moor.approve) are not part of that
 // transaction: they are recorded with the call's result, for the node to submit after
 // the commit (call-governance.ts).
+//
+// The write path, top-down: the executor runs the calls (runtime, state overlays), seals
+// each written context's state and has the DAG record the signed delta on top of its heads
+// (sync/dag.ts), all in one store transaction that the executor owns; once that commit is
+// durable it hands the batch's { deltas, events } to the publisher (publisher.ts), which
+// sends the deltas to the members and the events to subscribers, and resolves each call
+// with its { output, deltas, events, governance }.
 import { randomBytes } from 'node:crypto'
 import { equalBytes, fromUtf8, toHex } from '../crypto/bytes.ts'
 import type { KeyPair } from '../crypto/ed25519.ts'
@@ -29,6 +36,7 @@ import { MAX_BATCH_CALLS, MAX_CALL_GOVERNANCE_REQUESTS, MAX_XCALL_DEPTH } from '
 import type { ContextRecord, Contexts } from './contexts.ts'
 import type { Identities } from './identities.ts'
 import type { Governance } from './governance.ts'
+import type { Publisher } from './publisher.ts'
 import type { ContextEvent, Role } from './types.ts'
 
 export interface ExecutorComponents {
@@ -42,8 +50,8 @@ export interface ExecutorComponents {
   clock: HybridClock
   logger: Logger
   gas: bigint
-  /** Called once per durable batch with the deltas it committed (to publish them). */
-  onCommitted?: (deltas: Delta[]) => void
+  /** Takes each durable batch's deltas and events (to gossip and to subscribers). */
+  publisher: Pick<Publisher, 'committed'>
 }
 
 export interface CallRequest {
@@ -183,7 +191,7 @@ export class Executor {
         committed.then(async (done) => {
           await this.c.store.flushed()
           const settled = 'outcomes' in done ? this.settle(done) : batch.map(() => ({ ok: false as const, error: done.error }))
-          this.announce(settled)
+          this.publish(settled)
           settled.forEach((s, i) => {
             if (s.ok) batch[i]!.resolve(s.result)
             else if (!(s.error instanceof NextBatch)) batch[i]!.reject(s.error)
@@ -204,21 +212,24 @@ export class Executor {
     }
   }
 
-  /** Hands each delta of a durable batch to `onCommitted`, once. */
-  announce (settled: Settled[]): void {
-    if (this.c.onCommitted === undefined) return
+  /** Hands a durable batch's deltas (each once) and its calls' events to the publisher. */
+  private publish (settled: Settled[]): void {
     // The calls of a batch share its delta objects: one per context, so identity dedupes.
-    const seen = new Set<Delta>()
+    const deltas = new Set<Delta>()
+    const events: ContextEvent[] = []
     for (let i = 0; i < settled.length; i++) {
       const s = settled[i]!
-      if (s.ok) for (let j = 0; j < s.result.deltas.length; j++) seen.add(s.result.deltas[j]!)
+      if (!s.ok) continue
+      for (let j = 0; j < s.result.deltas.length; j++) deltas.add(s.result.deltas[j]!)
+      for (let j = 0; j < s.result.events.length; j++) events.push(s.result.events[j]!)
     }
-    if (seen.size > 0) this.c.onCommitted([...seen])
+    if (deltas.size > 0 || events.length > 0) this.c.publisher.committed({ deltas: [...deltas], events })
   }
 
   /**
    * Runs one call as a batch of its own inside the caller's transaction (context
-   * creation runs `init` this way, so a failing `init` leaves no context behind).
+   * creation runs `init` this way, so a failing `init` leaves no context behind). Its
+   * caller hands the result to the publisher once that transaction is durable.
    */
   mutateInTransaction (req: CallRequest): CallResult {
     const [s] = this.settle(this.runBatch([req]))
@@ -251,7 +262,12 @@ export class Executor {
       if (b.actions.length === 0) continue
       // The governance point the author wrote at: what every peer checks the write against.
       const anchor = this.c.governance.point(b.ctx.id)
-      deltas.set(hex, this.c.dag.commitLocal(b.overlay, { author: b.author.publicKey, secretKey: b.author.secretKey, hlc: b.hlc, actions: b.actions, anchor }))
+      const delta = this.c.dag.createLocal(b.ctx.id, { author: b.author.publicKey, secretKey: b.author.secretKey, hlc: b.hlc, actions: b.actions, anchor })
+      // The batch's state of the context commits here; the DAG records the delta on it.
+      const rootHash = b.overlay.seal()
+      b.overlay.commit()
+      this.c.dag.append(delta, rootHash)
+      deltas.set(hex, { delta, rootHash })
     }
     // The root hash of a called context the batch did not write, as of this transaction.
     outcomes.forEach((o, i) => {

@@ -11,7 +11,7 @@ import type { GovOp, KeyShareAction, OpAction } from '../governance/offchain/op.
 import type { GovAction } from '../governance/types.ts'
 import type { KeyPair } from '../crypto/ed25519.ts'
 import type { Logger } from '../log/index.ts'
-import type { EventBus } from './events.ts'
+import type { Publisher } from './publisher.ts'
 import type { DeltaDag } from '../sync/dag.ts'
 import type { Removal } from '../sync/removal.ts'
 import type { ChainGovernance } from './chain/index.ts'
@@ -23,19 +23,19 @@ import { encodePoint } from './chain/timeline.ts'
  * removal had voided is restored). Chain
  * code that learns of a removal calls `dag.enforceRemovals(ctx)` the same way.
  */
-export function enforceRemovals (dag: DeltaDag, ops: GovOp[], bus: EventBus, log: Logger): void {
+export function enforceRemovals (dag: DeltaDag, ops: GovOp[], publisher: Pick<Publisher, 'emit'>, log: Logger): void {
   // Any op may change which removals stand (one ordered before a removal can overturn it);
   // the DAG checks cheaply whether the set changed.
   const contexts = new Map<string, Uint8Array>()
   for (const op of ops) contexts.set(toHex(op.context), op.context)
-  for (const ctx of contexts.values()) enforceRemovalsIn(dag, ctx, bus, log)
+  for (const ctx of contexts.values()) enforceRemovalsIn(dag, ctx, publisher, log)
 }
 
 /** Strong removal in one context (at start, or once a removal arrived); subscribers hear of an undo. */
-export function enforceRemovalsIn (dag: DeltaDag, ctx: Uint8Array, bus: EventBus, log: Logger): void {
+export function enforceRemovalsIn (dag: DeltaDag, ctx: Uint8Array, publisher: Pick<Publisher, 'emit'>, log: Logger): void {
   dag.enforceRemovals(ctx).then((undone) => {
     if (undone.length === 0) return
-    bus.publish({ contextId: toHex(ctx), type: 'delta', kind: 'undone', data: toHex(dag.info(ctx)?.rootHash ?? new Uint8Array(0)), deltaId: null, at: Date.now() })
+    publisher.emit({ contextId: toHex(ctx), type: 'delta', kind: 'undone', data: toHex(dag.info(ctx)?.rootHash ?? new Uint8Array(0)), deltaId: null, at: Date.now() })
   }, (err: unknown) => { log.warn('could not enforce a removal', { context: toHex(ctx), error: (err as Error).message }) })
 }
 

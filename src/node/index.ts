@@ -18,9 +18,9 @@ import { Contexts } from './contexts.ts'
 import { forgetContext } from './forget.ts'
 import { removalOf, removedError } from './removed.ts'
 import { EventBus } from './events.ts'
+import { Publisher } from './publisher.ts'
 import { Executor, type CallResult } from './executor.ts'
 import { submitCallGovernance } from './call-governance.ts'
-import type { Delta } from '../sync/delta.ts'
 import { Identities } from './identities.ts'
 import { OffchainAnchor } from '../governance/offchain/index.ts'
 import { ChainGovernance, confirmedView } from './chain/index.ts'
@@ -90,17 +90,12 @@ export async function createNode (init: NodeInit): Promise<MoorNode> {
   const contexts = new Contexts(store, dag, governance)
   const identities = new Identities(store, keys.sealing)
   const bus = new EventBus()
-  const publishDeltas = (deltas: Delta[]): void => {
-    for (const d of deltas) bus.publish({ contextId: toHex(d.context), type: 'delta', kind: 'applied', data: toHex(d.id), deltaId: toHex(d.id), at: d.hlc.ms })
-  }
+  const publisher = new Publisher(bus)
   const network = createNetwork({ seed: keys.node.secretKey, listen: init.config.p2p.listen, bootstrap: init.config.p2p.bootstrap, mdns: init.config.p2p.mdns, logger: logger.child('net') })
   const claimGate = new ClaimGate({ claims, modules: chainModules, logger: logger.child('claims') })
-  const replicator = new Replicator({ network, store, dag, governance, contexts, identities, applications, bus, clock, logger: logger.child('sync'), claimGate, encryption: init.config.encryption, ratchetStore: new RatchetStore(join(init.home, 'ratchet'), keys.sealing) })
-  const onCommitted = (deltas: Delta[]): void => {
-    publishDeltas(deltas)
-    replicator.deltasCommitted(deltas)
-  }
-  const executor = new Executor({ store, dag, runtime, applications, contexts, identities, governance, clock, logger: logger.child('app'), gas: init.config.limits.gas, onCommitted })
+  const replicator = new Replicator({ network, store, dag, governance, contexts, identities, applications, publisher, clock, logger: logger.child('sync'), claimGate, encryption: init.config.encryption, ratchetStore: new RatchetStore(join(init.home, 'ratchet'), keys.sealing) })
+  publisher.sendWith(replicator)
+  const executor = new Executor({ store, dag, runtime, applications, contexts, identities, governance, clock, logger: logger.child('app'), gas: init.config.limits.gas, publisher })
   const membership = new Membership({ modules: chainModules, governance, identities, replicator, network, dag, logger: logger.child('membership') })
   const wallets = new WalletService({
     domain: init.config.domain ?? `${init.config.api.host}:${init.config.api.port}`,
@@ -133,8 +128,8 @@ export async function createNode (init: NodeInit): Promise<MoorNode> {
     await replicator.start()
     // Application updates (local or from peers) also reach the context records.
     const replicate = offchain.onAdopt
-    offchain.onAdopt = (ops) => { replicate?.(ops); governing.adopted(ops); enforceRemovals(dag, ops, bus, log) }
-    for (const rec of contexts.all()) enforceRemovalsIn(dag, rec.id, bus, log)
+    offchain.onAdopt = (ops) => { replicate?.(ops); governing.adopted(ops); enforceRemovals(dag, ops, publisher, log) }
+    for (const rec of contexts.all()) enforceRemovalsIn(dag, rec.id, publisher, log)
     await governing.followAll()
   } catch (err) {
     await replicator.stop().catch(() => {})
@@ -147,7 +142,7 @@ export async function createNode (init: NodeInit): Promise<MoorNode> {
   const startedAt = Date.now()
   log.info('node started', { home: init.home, nodeId: network.peerId, p2p: network.addresses() })
   const readChainSettings = async (): Promise<ChainSettings> => await chainSettings({ ...init, config: await loadConfig(init.home, { logger: silentLogger, modules: chainModules }) }, chainModules)
-  const node = new Node({ home: init.home, readChainSettings, store, applications, contexts, identities, governance, registry, executor, dag, bus, network, replicator, membership, joiner, governing, proposals, wallets, claims, startedAt, nodeId: network.peerId, log })
+  const node = new Node({ home: init.home, readChainSettings, store, applications, contexts, identities, governance, registry, executor, dag, bus, publisher, network, replicator, membership, joiner, governing, proposals, wallets, claims, startedAt, nodeId: network.peerId, log })
   // Catch up on every context with whoever is reachable, in the background.
   for (const c of contexts.all()) replicator.tasks.run('catch-up at start', async () => { await replicator.syncAll(c.id) }, { context: toHex(c.id) }, 'debug')
   return node
@@ -166,6 +161,7 @@ interface NodeParts {
   executor: Executor
   dag: DeltaDag
   bus: EventBus
+  publisher: Publisher
   network: Network
   replicator: Replicator
   membership: Membership
@@ -279,8 +275,7 @@ class Node implements MoorNode {
     // topic and make its first group key, as after a restart.
     this.p.replicator.refresh(id)
     if (call !== null) {
-      this.p.executor.announce([{ ok: true, result: call }])
-      this.publishEvents(call)
+      this.p.publisher.committed({ deltas: call.deltas, events: call.events })
       // Governance requests of `init` (refusals are logged).
       await submitCallGovernance(this.p, call.governance, 'init')
     }
@@ -492,7 +487,6 @@ class Node implements MoorNode {
       result = this.p.executor.query(call)
     } else {
       result = await this.p.executor.mutate(call)
-      this.publishEvents(result)
       // Not part of the commit: the call's governance requests go out now that it is
       // durable, in order, and the result reports how each went.
       if (result.governance.length > 0) governance = await submitCallGovernance(this.p, result.governance, req.method)
@@ -505,10 +499,6 @@ class Node implements MoorNode {
       events: result.events,
       governance
     }
-  }
-
-  private publishEvents (result: CallResult): void {
-    for (const e of result.events) this.p.bus.publish(e)
   }
 
   listIdentities (contextId?: string) {

@@ -88,20 +88,26 @@ export class DeltaDag {
   }
 
   /**
-   * Turns the actions a local call applied to `overlay` into a signed delta on top of the
-   * current heads, and commits both (inside a transaction).
+   * The signed delta of a local write on top of the context's current heads (inside the
+   * transaction that commits it): the writer seals and commits the state it wrote, then
+   * has the delta recorded with `append`.
    */
-  commitLocal (overlay: StateOverlay, init: { author: Uint8Array, secretKey: Uint8Array, hlc: Timestamp, actions: Action[], anchor?: Uint8Array[] }): { delta: Delta, rootHash: Uint8Array } {
-    const info = this.info(overlay.context)
-    if (info === undefined) throw new InvalidDeltaError(`context ${toHex(overlay.context)} has no DAG`)
-    const delta = createDelta({ context: overlay.context, author: init.author, parents: info.heads, anchor: init.anchor ?? [], hlc: init.hlc, actions: init.actions }, init.secretKey)
-    return { delta, rootHash: this.commitApplied(overlay, delta) }
+  createLocal (context: Uint8Array, init: { author: Uint8Array, secretKey: Uint8Array, hlc: Timestamp, actions: Action[], anchor?: Uint8Array[] }): Delta {
+    const info = this.info(context)
+    if (info === undefined) throw new InvalidDeltaError(`context ${toHex(context)} has no DAG`)
+    return createDelta({ context, author: init.author, parents: info.heads, anchor: init.anchor ?? [], hlc: init.hlc, actions: init.actions }, init.secretKey)
   }
 
-  /** Stores a delta whose actions are already applied to `overlay`, and advances the heads. */
-  commitApplied (overlay: StateOverlay, delta: Delta): Uint8Array {
+  /** A delta from a peer, applied to `overlay`: the state commits, then the delta is recorded on it. */
+  private commitApplied (overlay: StateOverlay, delta: Delta): Uint8Array {
     const rootHash = overlay.seal()
     overlay.commit()
+    this.append(delta, rootHash)
+    return rootHash
+  }
+
+  /** Stores a delta whose state is committed (its root hash `rootHash`), and advances the heads (inside a transaction). */
+  append (delta: Delta, rootHash: Uint8Array): void {
     const ctx = delta.context
     this.store.db.deltas.put(key(ctx, delta.id), delta.bytes)
     const info = this.info(ctx)
@@ -111,7 +117,6 @@ export class DeltaDag {
     heads.sort(compareBytes)
     const hlc = delta.hlc.ms > info.hlc.ms || (delta.hlc.ms === info.hlc.ms && delta.hlc.c > info.hlc.c) ? delta.hlc : info.hlc
     this.store.db.dag.put(Buffer.from(ctx), { heads, count: info.count + 1, rootHash, hlc } satisfies DagInfo)
-    return rootHash
   }
 
   /**

@@ -37,7 +37,11 @@ export class Replica {
       const state = new RecordingState({ overlay, author: this.key.publicKey, hlc, readOnly: false })
       fn(state)
       if (state.actions.length === 0) return null
-      return this.dag.commitLocal(overlay, { author: this.key.publicKey, secretKey: this.key.secretKey, hlc, actions: state.actions }).delta.bytes
+      const delta = this.dag.createLocal(this.context, { author: this.key.publicKey, secretKey: this.key.secretKey, hlc, actions: state.actions })
+      const rootHash = overlay.seal()
+      overlay.commit()
+      this.dag.append(delta, rootHash)
+      return delta.bytes
     })
   }
 

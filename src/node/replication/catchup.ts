@@ -268,7 +268,7 @@ export class CatchUp {
       log.info('state restored from a snapshot', { context: toHex(ctx), deltas: imp.end.deltas, entities: imp.end.entities })
       // Subscribers (SSE, apps) learn that the state changed; no per-delta events here,
       // as the snapshot carries the deltas' ids only.
-      c.bus.publish({ contextId: toHex(ctx), type: 'delta', kind: 'snapshot', data: toHex(imp.end.info.rootHash), deltaId: null, at: Date.now() })
+      c.publisher.emit({ contextId: toHex(ctx), type: 'delta', kind: 'snapshot', data: toHex(imp.end.info.rootHash), deltaId: null, at: Date.now() })
       return
     }
     throw new SyncError('could not get a consistent snapshot (the peer kept changing)')

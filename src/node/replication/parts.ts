@@ -13,7 +13,7 @@ import type { RatchetOptions } from '../../sync/ratchet/index.ts'
 import type { RatchetStore } from '../../sync/ratchet/store.ts'
 import type { Applications } from '../applications.ts'
 import type { Contexts } from '../contexts.ts'
-import type { EventBus } from '../events.ts'
+import type { Publisher } from '../publisher.ts'
 import type { Governance } from '../governance.ts'
 import type { Identities } from '../identities.ts'
 import type { SyncProgressEvent, SyncStatusInfo } from '../types.ts'
@@ -27,7 +27,8 @@ export interface ReplicationComponents {
   contexts: Contexts
   identities: Identities
   applications: Applications
-  bus: EventBus
+  /** Where the replicator's news for subscribers goes (deltas received, snapshots, membership lost). */
+  publisher: Publisher
   clock: HybridClock
   logger: Logger
   heartbeatMs?: number

@@ -112,10 +112,8 @@ export class Receiver {
       if (r.out.status === 'applied') { applied += r.out.applied.length; announced.push(...r.out.applied) }
       if (r.out.status === 'held') holding = true
     }
-    for (const d of announced) {
-      c.clock.observe(d.hlc)
-      c.bus.publish({ contextId: toHex(d.context), type: 'delta', kind: 'received', data: toHex(d.id), deltaId: toHex(d.id), at: d.hlc.ms })
-    }
+    for (const d of announced) c.clock.observe(d.hlc)
+    c.publisher.received(announced)
     // On a chain, a point this node has not read yet is waited for (see chainUpdated);
     // offchain, the ops it lacks are fetched with the sync.
     if ((holding || (needGov && !c.governance.onChain(ctx))) && from !== null && this.r.admission.mayTrigger(from, ctx)) {

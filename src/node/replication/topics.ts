@@ -34,7 +34,7 @@ export class Topics {
       this.subscribed.delete(hex)
       c.network.unsubscribe(topicOf(rec.id))
       log.info('no longer a member: left the context topic', { context: hex })
-      c.bus.publish({ contextId: hex, type: 'delta', kind: 'membership-lost', data: '', deltaId: null, at: Date.now() })
+      c.publisher.emit({ contextId: hex, type: 'delta', kind: 'membership-lost', data: '', deltaId: null, at: Date.now() })
     }
   }
 
