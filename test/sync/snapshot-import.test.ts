@@ -132,9 +132,10 @@ describe('snapshot import', () => {
     }
   })
 
-  it('a repeated entity, pages out of order and a children index without one of its pairs are refused; nothing is written', async () => {
+  it('a repeated or padded entity, pages out of order and a children index without one of its pairs are refused; nothing is written', async () => {
     const cases: Array<[string, (p: SnapshotPage[]) => void, RegExp]> = [
       ['repeated entity', (p) => { const i = statePages(p)[1]!; const s = p[i]!.state!; const first = firstEntityLength(s); p[i]!.state = new Uint8Array([...s.subarray(0, first), ...s]) }, /not in ascending order/],
+      ['an entity with a byte past its last field', (p) => { const i = statePages(p)[2]!; const s = p[i]!.state!; const { start, end } = firstEntity(s); p[i]!.state = new Uint8Array([...s.subarray(0, 32), ...varint(end - start + 1), ...s.subarray(start, end), 0, ...s.subarray(end)]) }, /does not decode: entity has bytes past its last field/],
       ['children before the last entities', (p) => { const c = p.findIndex((x) => x.children !== undefined); const s = statePages(p).at(-1)!; [p[c], p[s]] = [p[s]!, p[c]!] }, /out of order|names a missing or foreign entity/],
       ['a pair dropped', (p) => { const c = p.findIndex((x) => x.children !== undefined); p[c]!.children = p[c]!.children!.subarray(64); p.at(-1)!.end!.children-- }, /does not match its children/],
       ['a pair repeated', (p) => { const c = p.findIndex((x) => x.children !== undefined); const ch = p[c]!.children!; p[c]!.children = new Uint8Array([...ch.subarray(0, 64), ...ch]); p.at(-1)!.end!.children++ }, /not in ascending order/],
