@@ -30,7 +30,8 @@ import { decodePeerEntity } from '../store/entity-codec.ts'
 import { key, prefixRange, type Store, type Transaction } from '../store/index.ts'
 import type { DagInfo } from './dag.ts'
 
-export const PAGE_ITEMS = 16_384
+// Small enough that the exporter reads the next page while the importer checks this one.
+export const PAGE_ITEMS = 4096
 /** A page is cut once its items reach this many bytes (one item, at most a 4 MiB value, may pass it). */
 export const PAGE_BYTES = 8 * 1024 * 1024
 
