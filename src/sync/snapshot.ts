@@ -534,10 +534,12 @@ export class SnapshotImport {
       }
     }
     const known = new Uint8Array(0)
+    // A delta's body, where this node has one, is kept: looked up only if it has any.
+    const bodies = [...store.db.deltas.getKeys({ ...prefixRange(ctx), limit: 1 })].length > 0
     for (const page of this.idPages) {
       for (let at = 0; at < page.byteLength; at += ID) {
         page.copy(k2, 32, at, at + ID)
-        if (!store.db.deltas.doesExist(k2)) store.db.deltas.put(k2, known)
+        if (!bodies || !store.db.deltas.doesExist(k2)) store.db.deltas.put(k2, known)
       }
     }
     const info = this.end!.info
