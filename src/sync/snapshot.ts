@@ -115,25 +115,28 @@ function * pages (store: Store, context: Uint8Array, from: SnapshotCursor, trans
       items = 0
       return page
     }
-    // Entities as their stored bytes; the children index and the delta ids are their keys.
-    const entries = phase === 'state'
-      ? store.stateBytes.getRange({ start, end: range.end, transaction }) as Iterable<{ key: Buffer, value?: Uint8Array }>
-      : keysOnly((phase === 'children' ? store.db.children : store.db.deltas).getKeys({ start, end: range.end, transaction }) as Iterable<Buffer>)
-    for (const { key: k, value } of entries) {
-      out.keyTail(k)
-      if (value !== undefined) {
+    // Whether the page is full once `k` is in.
+    const full = (k: Buffer): boolean => {
+      lastKey = k
+      return ++items >= pageItems || out.size >= PAGE_BYTES
+    }
+    if (phase === 'state') {
+      // Entities as their stored bytes.
+      for (const { key: k, value } of store.stateBytes.getRange({ start, end: range.end, transaction }) as Iterable<{ key: Buffer, value: Uint8Array }>) {
+        out.keyTail(k)
         out.varint(value.byteLength)
         out.bytes(value)
+        if (full(k)) yield flush()
       }
-      lastKey = k
-      if (++items >= pageItems || out.size >= PAGE_BYTES) yield flush()
+    } else {
+      // The children index and the delta ids are their keys.
+      for (const k of (phase === 'children' ? store.db.children : store.db.deltas).getKeys({ start, end: range.end, transaction }) as Iterable<Buffer>) {
+        out.keyTail(k)
+        if (full(k)) yield flush()
+      }
     }
     if (items > 0) yield flush()
   }
-}
-
-function * keysOnly (keys: Iterable<Buffer>): Generator<{ key: Buffer, value?: Uint8Array }> {
-  for (const k of keys) yield { key: k }
 }
 
 /** A growing buffer the pages are packed into. */
