@@ -39,13 +39,14 @@ async function commitRate (size: number, n: number): Promise<number> {
   }
 }
 
-export async function benchCurves (opts: { big?: boolean } = {}): Promise<{ figures: Figure[], extra: Record<string, unknown> }> {
+export async function benchCurves (opts: { big?: boolean, only?: string[] } = {}): Promise<{ figures: Figure[], extra: Record<string, unknown> }> {
   const floor = await limits()
+  const runs = (part: 'size' | 'history' | 'members'): boolean => opts.only === undefined || opts.only.includes(part)
   const figures: Figure[] = []
   const extra: Record<string, unknown> = {}
 
   // The largest value that fits the call-arguments cap with its key and JSON around it.
-  const sizes = [16, 256, 4096, 65_536, 262_144, MAX_CALL_ARGS_BYTES - 64]
+  const sizes = runs('size') ? [16, 256, 4096, 65_536, 262_144, MAX_CALL_ARGS_BYTES - 64] : []
   const bySize: Array<[number, number]> = []
   for (const size of sizes) {
     let rate: number
@@ -61,24 +62,24 @@ export async function benchCurves (opts: { big?: boolean } = {}): Promise<{ figu
     figures.push(against({ name: `commit rate, sequential, value of ${size.toLocaleString('en-US')} B`, value: rate, unit: 'writes/s', notes: `${(rate * size / 1024 / 1024).toFixed(1)} MiB/s of values` }, { name: 'raw LMDB durable put, sequential', value: 1000 / floor.lmdbPutMs, unit: 'puts/s' }, true))
   }
   extra.bySize = bySize
-  writeChart('commit-rate-value-size', { title: 'Sequential durable writes vs value size (one node)', x: { label: 'value size (bytes)', log: true }, y: { label: 'writes/s' }, series: [{ name: 'kv set through node.execute', points: bySize }] })
+  if (runs('size')) writeChart('commit-rate-value-size', { title: 'Sequential durable writes vs value size (one node)', x: { label: 'value size (bytes)', log: true }, y: { label: 'writes/s' }, series: [{ name: 'kv set through node.execute', points: bySize }] })
 
-  const histories = opts.big === true ? [1_000, 10_000, 100_000, 1_000_000] : [1_000, 10_000, 100_000]
+  const histories = !runs('history') ? [] : opts.big === true ? [1_000, 10_000, 100_000, 1_000_000] : [1_000, 10_000, 100_000]
   const byHistory: Array<[number, number]> = []
   for (const h of histories) {
     const c = await catchUp(h)
     byHistory.push([h, c.ms / 1000])
     figures.push(against({ name: `catch-up of a fresh joiner, ${h.toLocaleString('en-US')} deltas`, value: c.ms / 1000, unit: 's', ...(h === 1_000_000 ? { goal: '≤ 60', met: c.ms <= 60_000 } : {}), notes: `history built in ${(c.build / 1000).toFixed(1)} s` }, { name: `${h.toLocaleString('en-US')} raw LMDB puts, batched`, value: h / floor.lmdbBatchedPerSec, unit: 's' }))
   }
-  if (opts.big !== true) {
+  if (opts.big !== true && byHistory.length > 0) {
     // Catch-up by snapshot grows about linearly with the history: the last step, times ten.
     const [h, s] = byHistory.at(-1)!
     figures.push({ name: 'catch-up of 1,000,000 deltas, extrapolated', value: s * 1_000_000 / h, unit: 's', goal: '≤ 60', met: s * 1_000_000 / h <= 60, notes: `linear from ${h.toLocaleString('en-US')}; measured with --big` })
   }
   extra.byHistory = byHistory
-  writeChart('catch-up-history', { title: 'Catch-up of a fresh joiner vs history', x: { label: 'deltas in the context', log: true }, y: { label: 'seconds', log: true }, series: [{ name: 'snapshot, to the identical root hash', points: byHistory }], goal: { y: 60, label: 'goal at 10⁶: 60 s' } })
+  if (runs('history')) writeChart('catch-up-history', { title: 'Catch-up of a fresh joiner vs history', x: { label: 'deltas in the context', log: true }, y: { label: 'seconds', log: true }, series: [{ name: 'snapshot, to the identical root hash', points: byHistory }], goal: { y: 60, label: 'goal at 10⁶: 60 s' } })
 
-  const memberCounts = opts.big === true ? [2, 5, 8, 12, 16, 20] : [2, 5, 8]
+  const memberCounts = !runs('members') ? [] : opts.big === true ? [2, 5, 8, 12, 16, 20] : [2, 5, 8]
   const byMembers: Array<{ members: number, p50: number, p99: number }> = []
   for (const m of memberCounts) {
     const p = await propagation(100, 20, {}, m)
@@ -90,6 +91,6 @@ export async function benchCurves (opts: { big?: boolean } = {}): Promise<{ figu
     figures.push(against({ name: `propagation to all of ${m} processes, p99`, value: p99, unit: 'ms', ...(m === 5 ? { goal: '≤ 10', met: p99 <= 10 } : {}) }, { name: 'bare gossipsub p99', value: floor.gossipP99Ms, unit: 'ms' }))
   }
   extra.byMembers = byMembers
-  writeChart('propagation-members', { title: 'Propagation, commit on A → applied on all (loopback, 2 cores)', x: { label: 'member processes' }, y: { label: 'ms' }, series: [{ name: 'p50', points: byMembers.map((b) => [b.members, b.p50]) }, { name: 'p99', points: byMembers.map((b) => [b.members, b.p99]) }] })
+  if (runs('members')) writeChart('propagation-members', { title: 'Propagation, commit on A → applied on all (loopback, 2 cores)', x: { label: 'member processes' }, y: { label: 'ms' }, series: [{ name: 'p50', points: byMembers.map((b) => [b.members, b.p50]) }, { name: 'p99', points: byMembers.map((b) => [b.members, b.p99]) }] })
   return { figures, extra }
 }

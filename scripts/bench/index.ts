@@ -1,6 +1,7 @@
 // `npm run bench`: every benchmark, JSON + a table, each figure beside the floor measured
 // in the same run (limits.ts). `npm run bench -- core` runs one suite; `--big` runs the
-// big sizes (catch-up of 100,000 deltas and more: minutes); `npm run bench -- compare
+// big sizes (catch-up of 100,000 deltas and more: minutes); `--only=<parts>` runs some parts
+// of a suite (curves: size, history, members; peers: a, b, c, d); `npm run bench -- compare
 // <a.json> <b.json>` prints the change between two runs of bench-results/.
 import { benchChain } from './chain.ts'
 import { benchClaims } from './claims.ts'
@@ -17,6 +18,7 @@ import { benchWrites } from './writepath.ts'
 
 const args = process.argv.slice(2)
 const big = args.includes('--big')
+const only = args.find((a) => a.startsWith('--only='))?.slice('--only='.length).split(',')
 
 if (args[0] === 'compare') {
   if (args.length !== 3) {
@@ -53,11 +55,11 @@ const suites: Record<string, () => Promise<unknown>> = {
     report('memory', figures, extra)
   },
   curves: async () => {
-    const { figures, extra } = await benchCurves({ big })
+    const { figures, extra } = await benchCurves({ big, ...(only !== undefined ? { only } : {}) })
     report('curves', figures, extra)
   },
   peers: async () => {
-    const { figures, extra } = await benchPeers({ big })
+    const { figures, extra } = await benchPeers({ big, ...(only !== undefined ? { only } : {}) })
     report('peers', figures, extra)
   },
   flood: async () => {

@@ -180,7 +180,8 @@ async function attempt<T> (f: () => Promise<T>): Promise<T | Error> {
   try { return await f() } catch (err) { return err as Error }
 }
 
-export async function benchPeers (opts: { big?: boolean } = {}): Promise<{ figures: Figure[], extra: Record<string, unknown> }> {
+export async function benchPeers (opts: { big?: boolean, only?: string[] } = {}): Promise<{ figures: Figure[], extra: Record<string, unknown> }> {
+  const runs = (workload: 'a' | 'b' | 'c' | 'd'): boolean => opts.only === undefined || opts.only.includes(workload)
   for (const p of [ORBIT, AUTOMERGE]) ensure(p)
   const figures: Figure[] = []
   const extra: Record<string, Record<string, number | string>> = {}
@@ -201,29 +202,37 @@ export async function benchPeers (opts: { big?: boolean } = {}): Promise<{ figur
     })
   }
 
-  const n = 1000
-  const seqMoorage = await moorageReplication(n)
-  row(`(a) ${n} sequential writes on A, all on B`, 'ms', seqMoorage.ms, `each write acknowledged once durable (fsync); writes alone ${Math.round(seqMoorage.writeMs)} ms`,
-    [await attempt(async () => await peerSequential(ORBIT, n)), await attempt(async () => await peerSequential(AUTOMERGE, n))])
+  if (runs('a')) {
+    const n = 1000
+    const seqMoorage = await moorageReplication(n)
+    row(`(a) ${n} sequential writes on A, all on B`, 'ms', seqMoorage.ms, `each write acknowledged once durable (fsync); writes alone ${Math.round(seqMoorage.writeMs)} ms`,
+      [await attempt(async () => await peerSequential(ORBIT, n)), await attempt(async () => await peerSequential(AUTOMERGE, n))])
+  }
 
-  const conc = 2000
-  const concMoorage = await moorageConcurrent(conc)
-  row(`(b) 2 concurrent writers, ${conc} writes (${IN_FLIGHT} in flight each), replicated throughput`, 'writes/s', conc / (concMoorage / 1000), `${Math.round(concMoorage)} ms until both hold all ${conc}`,
-    [await attempt(async () => conc / (await peerConcurrent(ORBIT, conc) / 1000)), await attempt(async () => conc / (await peerConcurrent(AUTOMERGE, conc) / 1000))], false)
+  if (runs('b')) {
+    const conc = 2000
+    const concMoorage = await moorageConcurrent(conc)
+    row(`(b) 2 concurrent writers, ${conc} writes (${IN_FLIGHT} in flight each), replicated throughput`, 'writes/s', conc / (concMoorage / 1000), `${Math.round(concMoorage)} ms until both hold all ${conc}`,
+      [await attempt(async () => conc / (await peerConcurrent(ORBIT, conc) / 1000)), await attempt(async () => conc / (await peerConcurrent(AUTOMERGE, conc) / 1000))], false)
+  }
 
-  const history = opts.big === true ? 100_000 : 10_000
-  const c = await catchUp(history)
-  const joinTimeout = opts.big === true ? 1_200_000 : 300_000
-  row(`(c) a fresh joiner catching up ${history.toLocaleString('en-US')} writes`, 'ms', c.ms, `snapshot path, to the identical root hash${opts.big === true ? '' : '; 100,000 with --big'}`,
-    [await attempt(async () => await peerCatchUp(ORBIT, history, joinTimeout)), await attempt(async () => await peerCatchUp(AUTOMERGE, history, joinTimeout))])
+  if (runs('c')) {
+    const history = opts.big === true ? 100_000 : 10_000
+    const c = await catchUp(history)
+    const joinTimeout = opts.big === true ? 1_200_000 : 300_000
+    row(`(c) a fresh joiner catching up ${history.toLocaleString('en-US')} writes`, 'ms', c.ms, `snapshot path, to the identical root hash${opts.big === true ? '' : '; 100,000 with --big'}`,
+      [await attempt(async () => await peerCatchUp(ORBIT, history, joinTimeout)), await attempt(async () => await peerCatchUp(AUTOMERGE, history, joinTimeout))])
+  }
 
-  const idle = 1000
-  const orbitIdle = 100 // each database is a log, a pubsub topic and LevelDB handles: 1,000 take minutes to open
-  const [empty, withIdle] = await rssByContexts([idle])
-  const perContext = (withIdle!.rssMb - empty!.rssMb) * 1024 / idle
-  row('(d) RSS per idle document / context', 'KB', perContext, `${idle.toLocaleString('en-US')} idle contexts in one node (subscribed, networking on), after GC; ${(withIdle!.rssMb).toFixed(0)} MB in all`,
-    [await attempt(async () => await peerIdle(ORBIT, orbitIdle)), await attempt(async () => await peerIdle(AUTOMERGE, idle))])
-  figures.at(-2)!.notes += `; ${orbitIdle} databases`
-  figures.at(-1)!.notes += `; ${idle.toLocaleString('en-US')} documents`
+  if (runs('d')) {
+    const idle = 1000
+    const orbitIdle = 100 // each database is a log, a pubsub topic and LevelDB handles: 1,000 take minutes to open
+    const [empty, withIdle] = await rssByContexts([idle])
+    const perContext = (withIdle!.rssMb - empty!.rssMb) * 1024 / idle
+    row('(d) RSS per idle document / context', 'KB', perContext, `${idle.toLocaleString('en-US')} idle contexts in one node (subscribed, networking on), after GC; ${(withIdle!.rssMb).toFixed(0)} MB in all`,
+      [await attempt(async () => await peerIdle(ORBIT, orbitIdle)), await attempt(async () => await peerIdle(AUTOMERGE, idle))])
+    figures.at(-2)!.notes += `; ${orbitIdle} databases`
+    figures.at(-1)!.notes += `; ${idle.toLocaleString('en-US')} documents`
+  }
   return { figures, extra }
 }

@@ -33,7 +33,7 @@ function key3 (ctx: Uint8Array, parent: Uint8Array, id: Uint8Array): Buffer {
 }
 
 /** The value of a children-index entry: 1, already msgpack-encoded (0x01), as lmdb-js takes raw bytes. */
-const CHILD_MARK = asBinary(Uint8Array.of(0x01))
+export const CHILD_MARK = asBinary(Uint8Array.of(0x01))
 
 interface Dirty {
   id: Uint8Array

@@ -122,7 +122,21 @@ export function encodeEntity (e: Entity): Buffer {
  * every field would view).
  */
 export function decodeEntity (raw: Uint8Array, end?: unknown): Entity {
-  const size = typeof end === 'number' ? end : raw.length
+  return read(raw, typeof end === 'number' ? end : raw.length, false)
+}
+
+/**
+ * `decodeEntity` for bytes from a peer (a snapshot's entities, stored as they came): a
+ * flag this codec does not know, or bytes past the last field, are refused (RangeError),
+ * so that the bytes stored are exactly what was decoded and checked.
+ */
+export function decodePeerEntity (raw: Uint8Array): Entity {
+  return read(raw, raw.length, true)
+}
+
+const KNOWN_FLAGS = P | TS | V | RV_KEY | RV | RTS_KEY | RTS | CNT | TAGS | AFTER_KEY | AFTER | AT | ACC_ZERO
+
+function read (raw: Uint8Array, size: number, strict: boolean): Entity {
   const b = raw
   let at = 0
   const varintIn = (): number => {
@@ -154,6 +168,7 @@ export function decodeEntity (raw: Uint8Array, end?: unknown): Entity {
   const t = TYPES[b[1]! - 1]
   if (t === undefined) throw new RangeError(`stored entity has unknown type code ${b[1]!}`)
   const flags = (b[2]! << 8) | b[3]!
+  if (strict && ((flags & ~KNOWN_FLAGS) !== 0 || ((flags & RV) !== 0 && (flags & RV_KEY) === 0) || ((flags & RTS) !== 0 && (flags & RTS_KEY) === 0) || ((flags & AFTER) !== 0 && (flags & AFTER_KEY) === 0))) throw new RangeError('entity has flags this codec does not write')
   at = 4
   const p = (flags & P) !== 0 ? bytesIn() : null
   const k = bytesIn()
@@ -175,6 +190,7 @@ export function decodeEntity (raw: Uint8Array, end?: unknown): Entity {
   const atStamp = (flags & AT) !== 0 ? bytesIn() : undefined
   const acc = (flags & ACC_ZERO) !== 0 ? new Uint8Array(32) : bytesIn()
   const h = bytesIn()
+  if (strict && at !== size) throw new RangeError('entity has bytes past its last field')
   const e: Entity = { p, k, t, ts, v, acc, h }
   if ((flags & RV_KEY) !== 0) e.rv = rv
   if ((flags & RTS_KEY) !== 0) e.rts = rts

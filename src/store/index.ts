@@ -24,6 +24,8 @@ export interface Store {
   readonly path: string
   readonly schemaVersion: number
   readonly db: Record<DatabaseName, Db>
+  /** The `state` database read as its stored bytes, without the entity codec (a snapshot sends entities as they are stored). */
+  readonly stateBytes: Db
   /**
    * Runs `fn` inside the next batched write transaction; resolves after the commit is
    * durable. `fn` must be synchronous; everything it writes commits together or not at all.
@@ -66,11 +68,13 @@ export function openStore (init: StoreInit): Store {
     db[name] = root.openDB(options) as Db
   }
   checkSchema(root, db.meta, init.path)
+  const stateBytes = root.openDB({ name: 'state', keyEncoding: 'binary', encoding: 'binary' }) as Db
   let closed = false
   return {
     path: init.path,
     schemaVersion: SCHEMA_VERSION,
     db,
+    stateBytes,
     transaction<T> (fn: () => T): Promise<T> {
       if (closed) return Promise.reject(new StoreClosedError('the store is closed'))
       return root.transaction(fn) as Promise<T>

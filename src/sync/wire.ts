@@ -20,7 +20,7 @@ export const PROTOCOLS = {
   /** Deltas by id, walking back through ancestors the requester lacks. */
   deltas: '/moorage/sync/deltas/1',
   /** Paged, resumable state snapshot. */
-  snapshot: '/moorage/sync/snapshot/1',
+  snapshot: '/moorage/sync/snapshot/2',
   /** Application WASM by id, in resumable chunks. */
   app: '/moorage/app/1',
   /** Governance ops pushed to a member (a joiner's claim, before it is in the gossip mesh). */

@@ -6,7 +6,7 @@ import type { KeyPair } from '../../crypto/ed25519.ts'
 import { sha256 } from '../../crypto/hash.ts'
 import { unwrapKey } from '../../crypto/keywrap.ts'
 import { open } from '../../crypto/secretbox.ts'
-import { NotFoundError } from '../../errors/index.ts'
+import { InvalidDeltaError, NotFoundError } from '../../errors/index.ts'
 import { roleOf } from '../../governance/acl.ts'
 import { decodeOp, type GovOp } from '../../governance/offchain/op.ts'
 import { decodeDelta, peekDelta } from '../../sync/delta.ts'
@@ -244,7 +244,8 @@ export class CatchUp {
             onProgress?.({ phase: 'snapshot', done: imp.received, total: page.total })
           }
         } catch (err) {
-          if (resume === 4 || err instanceof SyncParamsError) throw err
+          // A page that fails its checks is refused at once, not asked for again.
+          if (resume === 4 || err instanceof SyncParamsError || err instanceof InvalidDeltaError) throw err
         }
       }
       if (!consistent || imp.end === undefined) continue
