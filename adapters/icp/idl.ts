@@ -65,7 +65,7 @@ export const idlFactory: IDL.InterfaceFactory = () => IDL.Service({
   tip: IDL.Func([], [Head], ['query']),
   entryHash: IDL.Func([IDL.Nat], [IDL.Opt(Blob)], ['query']),
   entries: IDL.Func([IDL.Nat, IDL.Nat], [IDL.Vec(Entry)], ['query']),
-  certifiedHead: IDL.Func([], [IDL.Record({ certificate: IDL.Opt(Blob), head: Head })], ['query'])
+  certified: IDL.Func([IDL.Vec(Blob)], [IDL.Record({ value: IDL.Opt(Blob), certificate: IDL.Opt(Blob), witness: Blob })], ['query'])
 })
 
 type Bytes = Uint8Array
@@ -98,5 +98,6 @@ export interface ContextConfigService {
   tip: () => Promise<HeadRecord>
   entryHash: (seq: bigint) => Promise<[] | [Bytes]>
   entries: (from: bigint, to: bigint) => Promise<EntryRecord[]>
-  certifiedHead: () => Promise<{ certificate: [] | [Bytes], head: HeadRecord }>
+  /** The value at `path` in the canister's certified tree, the data certificate and the witness (CBOR). */
+  certified: (path: Bytes[]) => Promise<{ value: [] | [Bytes], certificate: [] | [Bytes], witness: Bytes }>
 }
