@@ -51,8 +51,10 @@ module {
     Blob.fromArray(List.toArray(out))
   };
 
-  // A CBOR head: major type and length (lengths up to 2^32 - 1).
-  func head(out : List.List<Nat8>, major : Nat8, n : Nat) {
+  // CBOR, as much as witnesses need (public for canisters that wrap a tree in more CBOR).
+
+  /** A CBOR head: major type and length (lengths up to 2^32 - 1). */
+  public func cborHead(out : List.List<Nat8>, major : Nat8, n : Nat) {
     let m = major << 5;
     if (n < 24) { List.add(out, m | Nat8.fromNat(n)); return };
     let (extra, count) : (Nat8, Nat) = if (n < 256) (24, 1) else if (n < 65536) (25, 2) else (26, 4);
@@ -60,17 +62,19 @@ module {
     var i = count;
     while (i > 0) { i -= 1; List.add(out, Nat8.fromNat((n / (256 ** i)) % 256)) }
   };
-  func bytes(out : List.List<Nat8>, b : Blob) {
-    head(out, 2, b.size());
+  /** A CBOR byte string. */
+  public func cborBytes(out : List.List<Nat8>, b : Blob) {
+    cborHead(out, 2, b.size());
     for (x in b.vals()) List.add(out, x)
   };
-  func write(out : List.List<Nat8>, t : HashTree) {
+  /** `t` as CBOR, untagged. */
+  public func write(out : List.List<Nat8>, t : HashTree) {
     switch t {
-      case (#empty) { head(out, 4, 1); List.add<Nat8>(out, 0) };
-      case (#fork(l, r)) { head(out, 4, 3); List.add<Nat8>(out, 1); write(out, l); write(out, r) };
-      case (#labeled(l, s)) { head(out, 4, 3); List.add<Nat8>(out, 2); bytes(out, l); write(out, s) };
-      case (#leaf(v)) { head(out, 4, 2); List.add<Nat8>(out, 3); bytes(out, v) };
-      case (#pruned(h)) { head(out, 4, 2); List.add<Nat8>(out, 4); bytes(out, h) }
+      case (#empty) { cborHead(out, 4, 1); List.add<Nat8>(out, 0) };
+      case (#fork(l, r)) { cborHead(out, 4, 3); List.add<Nat8>(out, 1); write(out, l); write(out, r) };
+      case (#labeled(l, s)) { cborHead(out, 4, 3); List.add<Nat8>(out, 2); cborBytes(out, l); write(out, s) };
+      case (#leaf(v)) { cborHead(out, 4, 2); List.add<Nat8>(out, 3); cborBytes(out, v) };
+      case (#pruned(h)) { cborHead(out, 4, 2); List.add<Nat8>(out, 4); cborBytes(out, h) }
     }
   };
 }
