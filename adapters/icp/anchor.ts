@@ -26,7 +26,7 @@ import { DEFAULT_POLL_INTERVAL_MS, DEVNET_NETWORK, FEED_RANGE } from './constant
 import { decodeInvitation, decodeProposalAction, encodeAction } from './encoding.ts'
 import { IcpEndpointError } from './errors.ts'
 import { IcpSource, requestId } from './feed.ts'
-import { idlFactory, type ContextConfigService, type Variant, type ViewRecord } from './idl.ts'
+import { idlFactory, type AccountRecord, type ContextConfigService, type Variant, type ViewRecord } from './idl.ts'
 import { isLoopback } from './ids.ts'
 import { signRequest, type SignedRequest } from './request.ts'
 
@@ -188,6 +188,12 @@ export class IcpAnchor implements ChainAnchor {
       if (options.at < Number(head)) return { found: false, missing: 'no-past-state' }
     }
     return v === undefined ? { found: false, missing: 'no-context' } : { found: true, value: viewOf(v) }
+  }
+
+  /** The ledger account holding `context`'s funds (what its transfer proposals spend), as the canister names it. */
+  async fundsAccount (context: Uint8Array, options?: AnchorOptions): Promise<AccountRecord> {
+    options?.signal?.throwIfAborted()
+    return await this.call('fundsAccount', async (s) => await s.fundsAccount(context))
   }
 
   async idAt (seq: number): Promise<string | undefined> {

@@ -12,3 +12,5 @@ export const MIN_POLL_INTERVAL_MS = 20
 export const FEED_RANGE = 500
 /** The devnet's dev identity (ed25519 seed): public knowledge, for the devnet only. */
 export const DEVNET_SEED_HEX = '6d6f6f726167652d6963702d6465766e65742d6964656e746974792d30303031'
+/** What the devnet's ledger grants the dev identity at launch, in e8s (1000 ICP). */
+export const DEVNET_LEDGER_GRANT = 100_000_000_000n

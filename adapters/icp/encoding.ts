@@ -1,9 +1,13 @@
 // Governance actions as the canister's Candid `Action` (adapters/icp/idl.ts), and back:
 // the revision log carries each accepted request's Candid bytes, which the change feed
 // decodes with `decodeAction`. What the canister does not carry (wallet-account
-// invitations, claim conditions, chain calls and transfers) is refused here, before signing.
+// invitations, claim conditions, calls that send value) is refused here, before signing.
+//
+// A `call` action's `data` is the method name (UTF-8), a 0 byte, then the Candid argument
+// (docs/icp.md#funds-transfers-and-calls); a `transfer` pays e8s to a principal's default account.
+import { Principal } from '@dfinity/principal'
 import { GovernanceRejectedError, type ChainAction } from '../../src/governance/anchor.ts'
-import type { Capability, InvitationSpec, ProposalAction, Role } from '../../src/governance/types.ts'
+import type { Capability, ChainProposalAction, InvitationSpec, ProposalAction, Role } from '../../src/governance/types.ts'
 import type { Variant } from './idl.ts'
 
 type Candid = Record<string, unknown>
@@ -16,8 +20,40 @@ function refuse (code: 'InvitationTarget' | 'UnknownProposalAction' | 'Other', m
   throw new GovernanceRejectedError(message, { code })
 }
 
-function proposalAction (a: ProposalAction | { type: string }): Variant {
-  const p = a as ProposalAction
+const MAX_METHOD = 256
+
+/** A call's `data` as (method, Candid argument). */
+export function splitCallData (data: Uint8Array | undefined): { method: string, arg: Uint8Array } {
+  const cut = data?.indexOf(0) ?? -1
+  if (data === undefined || cut < 1 || cut > MAX_METHOD) refuse('Other', 'an ICP call\'s data is the method name (1 to 256 bytes of UTF-8), a 0 byte, then the Candid argument')
+  let method: string
+  try {
+    method = new TextDecoder('utf-8', { fatal: true }).decode(data.subarray(0, cut))
+  } catch {
+    return refuse('Other', 'an ICP call\'s method name is not UTF-8')
+  }
+  return { method, arg: data.subarray(cut + 1) }
+}
+
+/** A call's `data` from its method and Candid argument (inverse of splitCallData). */
+export function callData (method: string, arg: Uint8Array): Uint8Array {
+  const name = new TextEncoder().encode(method)
+  const out = new Uint8Array(name.length + 1 + arg.length)
+  out.set(name)
+  out.set(arg, name.length + 1)
+  return out
+}
+
+function principal (text: string, what: string): Principal {
+  try {
+    return Principal.fromText(text)
+  } catch {
+    return refuse('Other', `${what} must be a principal (e.g. aaaaa-aa), not ${text.slice(0, 80)}`)
+  }
+}
+
+function proposalAction (a: ProposalAction | ChainProposalAction | { type: string }): Variant {
+  const p = a as ProposalAction | ChainProposalAction
   switch (p.type) {
     case 'setThreshold': return { setThreshold: { threshold: p.threshold } }
     case 'setActiveLimit': return { setActiveLimit: { limit: p.limit } }
@@ -25,7 +61,11 @@ function proposalAction (a: ProposalAction | { type: string }): Variant {
     case 'removeAdmin': return { removeAdmin: { identity: p.identity } }
     case 'setValue': return { setValue: { key: p.key, value: p.value } }
     case 'deleteProposal': return { deleteProposal: { proposal: p.proposal } }
-    default: return refuse('UnknownProposalAction', `UnknownProposalAction: unknown proposal action kind ${a.type} (the ICP canister holds no funds and makes no calls)`)
+    case 'transfer': return { transfer: { to: principal(p.to, 'a transfer\'s recipient'), amount: p.amount } }
+    case 'call':
+      if (p.value !== undefined && p.value !== 0n) refuse('Other', 'an ICP call sends no value (no cycles or ICP): send ICP with a transfer action')
+      return { call: { target: principal(p.target, 'a call\'s target'), ...splitCallData(p.data) } }
+    default: return refuse('UnknownProposalAction', `UnknownProposalAction: unknown proposal action kind ${a.type} on the ICP canister`)
   }
 }
 
@@ -77,13 +117,15 @@ export function decodeInvitation (spec: Candid): InvitationSpec {
   }
 }
 
-export function decodeProposalAction (v: Variant): ProposalAction {
+export function decodeProposalAction (v: Variant): ProposalAction | ChainProposalAction {
   const [type, p] = only(v) as [string, Candid]
   switch (type) {
     case 'setThreshold': return { type, threshold: Number(p.threshold) }
     case 'setActiveLimit': return { type, limit: Number(p.limit) }
     case 'addAdmin': case 'removeAdmin': return { type, identity: bytes(p.identity) }
     case 'setValue': return { type, key: bytes(p.key), value: bytes(p.value) }
+    case 'transfer': return { type, to: (p.to as Principal).toText(), amount: p.amount as bigint }
+    case 'call': return { type, target: (p.target as Principal).toText(), data: callData(p.method as string, bytes(p.arg)) }
     default: return { type: 'deleteProposal', proposal: bytes(p.proposal) }
   }
 }
@@ -102,7 +144,8 @@ export function decodeAction (v: Variant): ChainAction | { type: string } {
     case 'commitClaim': return { type, invitation: bytes(p.invitation), commitment: bytes(p.commitment) }
     case 'revealClaim': return { type, invitation: bytes(p.invitation), proof: bytes(p.proof) }
     case 'leave': return { type, ...frontier(p.frontier) }
-    case 'propose': return { type, proposal: bytes(p.proposal), actions: (p.actions as Variant[]).map(decodeProposalAction) }
+    // Transfers and calls ride along as the chain's actions (the shared reducer leaves them to the canister).
+    case 'propose': return { type, proposal: bytes(p.proposal), actions: (p.actions as Variant[]).map(decodeProposalAction) as ProposalAction[] }
     case 'approve': return { type, proposal: bytes(p.proposal) }
     case 'keys': return { type, keyId: bytes(p.keyId), rotate: p.rotate as boolean, shares: (p.shares as Candid[]).map((s) => ({ recipient: bytes(s.recipient), wrapped: bytes(s.wrapped) })) }
     default: return { type }

@@ -1,6 +1,7 @@
 // The context config canister's Candid interface (contracts/icp/context_config.did) as
 // agent-js types: what the actor calls, and `Request`, the record an identity signs.
 import { IDL } from '@dfinity/candid'
+import type { Principal } from '@dfinity/principal'
 
 const Role = IDL.Variant({ admin: IDL.Null, member: IDL.Null, reader: IDL.Null })
 const Capability = IDL.Variant({ ManageMembers: IDL.Null, ManageApplication: IDL.Null, Proxy: IDL.Null })
@@ -13,7 +14,9 @@ const ProposalAction = IDL.Variant({
   addAdmin: IDL.Record({ identity: Blob }),
   removeAdmin: IDL.Record({ identity: Blob }),
   setValue: IDL.Record({ key: Blob, value: Blob }),
-  deleteProposal: IDL.Record({ proposal: Blob })
+  deleteProposal: IDL.Record({ proposal: Blob }),
+  transfer: IDL.Record({ to: IDL.Principal, amount: IDL.Nat }),
+  call: IDL.Record({ target: IDL.Principal, method: IDL.Text, arg: Blob })
 })
 const Share = IDL.Record({ recipient: Blob, wrapped: Blob })
 const Frontier = IDL.Opt(IDL.Vec(Blob))
@@ -37,6 +40,7 @@ export const Action = IDL.Variant({
 })
 export const Request = IDL.Record({ context: Blob, identity: Blob, nonce: IDL.Nat64, action: Action })
 
+const Account = IDL.Record({ owner: IDL.Principal, subaccount: IDL.Opt(Blob) })
 const Head = IDL.Record({ seq: IDL.Nat, hash: Blob, time: IDL.Nat64 })
 const Entry = IDL.Record({ seq: IDL.Nat, context: Blob, identity: Blob, nonce: IDL.Nat64, revision: IDL.Nat, request: Blob, signature: Blob, time: IDL.Nat64, hash: Blob })
 const Outcome = IDL.Variant({ executed: IDL.Null, failed: IDL.Text })
@@ -65,7 +69,10 @@ export const idlFactory: IDL.InterfaceFactory = () => IDL.Service({
   tip: IDL.Func([], [Head], ['query']),
   entryHash: IDL.Func([IDL.Nat], [IDL.Opt(Blob)], ['query']),
   entries: IDL.Func([IDL.Nat, IDL.Nat], [IDL.Vec(Entry)], ['query']),
-  certified: IDL.Func([IDL.Vec(Blob)], [IDL.Record({ value: IDL.Opt(Blob), certificate: IDL.Opt(Blob), witness: Blob })], ['query'])
+  certified: IDL.Func([IDL.Vec(Blob)], [IDL.Record({ value: IDL.Opt(Blob), certificate: IDL.Opt(Blob), witness: Blob })], ['query']),
+  setLedger: IDL.Func([IDL.Principal], [], []),
+  ledgerId: IDL.Func([], [IDL.Opt(IDL.Principal)], ['query']),
+  fundsAccount: IDL.Func([Blob], [Account], ['query'])
 })
 
 type Bytes = Uint8Array
@@ -100,4 +107,10 @@ export interface ContextConfigService {
   entries: (from: bigint, to: bigint) => Promise<EntryRecord[]>
   /** The value at `path` in the canister's certified tree, the data certificate and the witness (CBOR). */
   certified: (path: Bytes[]) => Promise<{ value: [] | [Bytes], certificate: [] | [Bytes], witness: Bytes }>
+  setLedger: (id: Principal) => Promise<void>
+  ledgerId: () => Promise<[] | [Principal]>
+  fundsAccount: (context: Bytes) => Promise<AccountRecord>
 }
+
+/** An ICRC-1 account. */
+export interface AccountRecord { owner: Principal, subaccount: [] | [Bytes] }

@@ -6,7 +6,7 @@
 // This file stays light (the node reads the module at start-up): agent-js, the anchor,
 // the deployment and the devnet are imported on first use.
 import type { ChainModule, Deployed, DeployInit, LaunchedDevnet } from '../../src/chain/module.ts'
-import { DEFAULT_POLL_INTERVAL_MS, DEVNET_NETWORK, DEVNET_PORT, DEVNET_SEED_HEX, MIN_POLL_INTERVAL_MS } from './constants.ts'
+import { DEFAULT_POLL_INTERVAL_MS, DEVNET_LEDGER_GRANT, DEVNET_NETWORK, DEVNET_PORT, DEVNET_SEED_HEX, MIN_POLL_INTERVAL_MS } from './constants.ts'
 import type { IcpDeploymentRecord } from './deploy.ts'
 import { isAccountPrincipal, isCanisterId } from './ids.ts'
 import { ed25519Pem, parseIdentityPem } from './keys.ts'
@@ -33,6 +33,7 @@ function describeDeployment (record: IcpDeploymentRecord): Deployed {
     summary: `the ICP context config canister to ${record.network}`,
     fields: [
       ['canister', record.contract],
+      ['installed', record.mode === 'create' ? 'into a new canister' : record.mode === 'install' ? 'into the existing canister (it was empty)' : 'as an upgrade of the existing canister (its state kept)'],
       ['controller', record.deployer],
       ['module sha256', record.moduleHash]
     ]
@@ -99,9 +100,16 @@ export const icp: ChainModule = {
     const record = await deployIcp({
       host: init.rpc,
       identity: await identityOf(pem),
+      ...(init.into !== undefined ? { canister: init.into } : {}),
       onDeploying: ({ network, deployer }) => { init.onProgress?.(`deploying to ${network} as ${deployer}…`) }
     })
     return describeDeployment(record)
+  },
+
+  deployInto: {
+    option: 'canister',
+    value: '<id>',
+    help: 'icp: install into this existing canister (made with cycles first, as on the IC),\nwhich the key must control; upgraded, keeping its state, when it holds a module'
   },
 
   devnet: {
@@ -114,14 +122,18 @@ export const icp: ChainModule = {
       '  identity is public knowledge, for this devnet only.'
     ],
     async launch (init): Promise<LaunchedDevnet> {
-      const [{ launchReplica }, { deployIcp }] = await Promise.all([import('./devnet/index.ts'), import('./deploy.ts')])
+      const [{ launchReplica }, { deployIcp, launchLedger, setLedgerIcp }] = await Promise.all([import('./devnet/index.ts'), import('./deploy.ts')])
       const replica = await launchReplica({ host: init.host, port: init.port })
       let deployment: IcpDeploymentRecord | undefined
+      let ledger: string
       const identity = await identityOf(DEV_IDENTITY)
       try {
+        init.onProgress?.('installing the ledger…')
+        ledger = await launchLedger(replica, identity)
         if (init.deploy) {
           init.onProgress?.('installing the context config canister…')
           deployment = await deployIcp({ host: replica.url, identity, rootKey: replica.rootKey })
+          await setLedgerIcp({ host: replica.url, identity, rootKey: replica.rootKey, canister: deployment.contract, ledger })
         }
       } catch (e) {
         await replica.close()
@@ -133,9 +145,9 @@ export const icp: ChainModule = {
         key: DEV_IDENTITY,
         account: identity.getPrincipal().toText(),
         ...(deployment !== undefined ? { deployment: describeDeployment(deployment) } : {}),
-        info: { rootKey: Buffer.from(replica.rootKey).toString('hex') },
+        info: { rootKey: Buffer.from(replica.rootKey).toString('hex'), ledger },
         title: 'ICP devnet (TypeScript replica running the real canister WASM, in memory)',
-        fields: [['root key (DER)', `${Buffer.from(replica.rootKey).toString('hex').slice(0, 32)}…`]],
+        fields: [['root key (DER)', `${Buffer.from(replica.rootKey).toString('hex').slice(0, 32)}…`], ['ledger', `${ledger} (ICRC-1; the dev identity holds ${DEVNET_LEDGER_GRANT / 100_000_000n} ICP)`]],
         contractNote: '(context config)',
         accountNote: '(controller of the canister)',
         notes: [

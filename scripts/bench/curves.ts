@@ -3,7 +3,7 @@
 //   - commit rate vs value size (16 B … the 1 MiB call-arguments cap, as far as kv-store's
 //     gas budget allows), one node, sequential;
 //   - catch-up time of a fresh joiner vs history (10³ … 10⁵ deltas; 10⁶ with --big);
-//   - propagation vs members (2, 5, 8 processes; … 16 with --big: the 2-core machine's limit).
+//   - propagation vs members (2, 5, 8 processes; 12, 16, 20 with --big).
 // RSS vs idle contexts is the memory suite's curve (docs/bench/rss-contexts.svg).
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -78,7 +78,7 @@ export async function benchCurves (opts: { big?: boolean } = {}): Promise<{ figu
   extra.byHistory = byHistory
   writeChart('catch-up-history', { title: 'Catch-up of a fresh joiner vs history', x: { label: 'deltas in the context', log: true }, y: { label: 'seconds', log: true }, series: [{ name: 'snapshot, to the identical root hash', points: byHistory }], goal: { y: 60, label: 'goal at 10⁶: 60 s' } })
 
-  const memberCounts = opts.big === true ? [2, 5, 8, 12, 16] : [2, 5, 8]
+  const memberCounts = opts.big === true ? [2, 5, 8, 12, 16, 20] : [2, 5, 8]
   const byMembers: Array<{ members: number, p50: number, p99: number }> = []
   for (const m of memberCounts) {
     const p = await propagation(100, 20, {}, m)

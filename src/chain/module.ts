@@ -39,6 +39,11 @@ export interface ChainModule {
   createAnchor (init: CreateAnchorInit): Promise<ChainAnchor>
   /** Deploys the chain's contracts through `rpc`, paid by `key`'s account. */
   deploy (init: DeployInit): Promise<Deployed>
+  /**
+   * Deploying into an existing contract instead of making one (`DeployInit.into`), where the
+   * chain makes contracts apart from installing code: the `moor deploy` option naming it.
+   */
+  readonly deployInto?: { option: string, value: string, help: string }
   /** A local chain for development (`moor devnet <kind>`); absent when the chain has none. */
   readonly devnet?: DevnetLauncher
   /** Checks wallet links (a wallet account and a context identity that belong together), asking the chain through `rpc` when given (contract wallets). */
@@ -119,6 +124,8 @@ export interface DeployInit {
   /** One line of progress at a time (which network, from which account). */
   onProgress?: (message: string) => void
   signal?: AbortSignal
+  /** The existing contract to deploy into (chains with `deployInto`). */
+  into?: string
 }
 
 /** What a deployment file holds and `moor deploy --json` prints: these fields and the chain's own. */

@@ -4,7 +4,9 @@
 // session key links the principal, through a node that fetches the devnet's root key from
 // its endpoint. Refused with reasons: a tampered tree, a certificate by another root key, a
 // key of another seed, a signature of another delegation, a certificate too far from the
-// statement's time, a network without a known root key, a signature that is not CBOR.
+// statement's time, a network without a known root key, a signature that is not CBOR. The
+// devnet takes requests from such a principal (through the same checks) and refuses a
+// tampered canister signature.
 import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
 import { after, before, describe, it } from 'node:test'
@@ -138,6 +140,25 @@ describe('ICP wallet links by canister signature', () => {
     await assert.rejects(v.verify(await linkOf(root, delegation, new Uint8Array([1, 2, 3]), session)), refused(/not CBOR \{certificate, tree\}/))
     // And the untampered signature still links.
     assert.ok(await v.verify(await linkOf(root, delegation, signature, session)))
+  })
+
+  it('the devnet takes requests from a principal rooted in a canister signature, and refuses a tampered one', async () => {
+    const seed = randomBytes(32)
+    const { root, session, delegation, signature } = await login(seed)
+    const as = async (sig: Uint8Array): Promise<SignerService> => {
+      const identity = DelegationIdentity.fromDelegation(session, chainOf(root, delegation, sig))
+      const agent = await HttpAgent.create({ host: replica.url, rootKey: replica.rootKey, identity })
+      return Actor.createActor<SignerService>(signerIdl, { agent, canisterId: signerId })
+    }
+    const user = await as(signature)
+    // A query, then an update call (and agent-js's read_state of its status), all sent by the chain's principal.
+    const { certificate, tree } = Cbor.decode<{ certificate: Uint8Array, tree: HashTree }>(signature)
+    assert.deepEqual(Cbor.decode<{ tree: HashTree }>(await user.signature()).tree, tree)
+    await user.sign(seed, sha256(utf8('signed as the canister-signature principal')))
+    const altered = structuredClone(tree) as unknown as [2, Uint8Array, [2, Uint8Array, [2, Uint8Array, HashTree]]]
+    altered[2][2][1] = sha256(utf8('another message'))
+    // (An update call: a query would first have agent-js read the subnet's node keys, refused the same way.)
+    await assert.rejects((await as(new Uint8Array(Cbor.encode({ certificate, tree: altered })))).sign(seed, sha256(utf8('not signed'))), /canister signature does not hold: .*tree is not the one canister .* certified/)
   })
 
   describe('through a node', () => {

@@ -2,11 +2,12 @@
 // fields, the ingress_expiry window, the sender (anonymous, or the self-authenticating
 // principal of sender_pubkey), the delegation chain (each link signed by the key before it,
 // unexpired, and its targets naming the canister) and the sender signature over
-// "\x0Aic-request" ‖ request id. Keys are ed25519, ECDSA secp256k1 or ECDSA P-256 in DER;
-// canister-signature keys are not accepted.
+// "\x0Aic-request" ‖ request id. Keys are ed25519, ECDSA secp256k1 or ECDSA P-256 in DER,
+// and at the root a canister-signature key (Internet Identity's principals), whose signature
+// of the first delegation (or of the request) is a certificate by this devnet's root key.
 import { IC_REQUEST_DOMAIN_SEPARATOR, requestIdOf } from '@dfinity/agent'
 import { Principal } from '@dfinity/principal'
-import { followDelegations, verifyDerSignature } from '../signatures.ts'
+import { verifySignedBy } from '../signed-by.ts'
 
 /** The longest ingress_expiry ahead of now the replica takes: 5 minutes plus its 60 s drift. */
 export const MAX_INGRESS_AHEAD_NS = 360_000_000_000n
@@ -30,18 +31,13 @@ export interface Authenticated {
 const isBytes = (v: unknown): v is Uint8Array => v instanceof Uint8Array
 const isNat = (v: unknown): v is bigint | number => typeof v === 'bigint' || (typeof v === 'number' && Number.isInteger(v) && v >= 0)
 
-function verifySignature (der: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean {
-  const ok = verifyDerSignature(der, message, signature)
-  if (ok === 'unsupported') throw new Refused(400, 'the sender public key is not an ed25519, secp256k1 or P-256 key in DER (canister signatures are not supported by the devnet)')
-  return ok
-}
-
 /**
  * The request id and sender of `envelope`, or Refused. `canister` is the effective canister
  * the request goes to (delegation targets must name it); undefined for a subnet read_state.
- * `wallNs` is the wall clock, when the replica's clock is pinned apart from it.
+ * `rootKey` (DER) checks canister signatures. `wallNs` is the wall clock, when the replica's
+ * clock is pinned apart from it.
  */
-export function authenticate (envelope: unknown, nowNs: bigint, requestType: string, canister: Uint8Array | undefined, wallNs = nowNs): Authenticated {
+export async function authenticate (envelope: unknown, nowNs: bigint, requestType: string, canister: Uint8Array | undefined, rootKey: Uint8Array, wallNs = nowNs): Promise<Authenticated> {
   if (typeof envelope !== 'object' || envelope === null) throw new Refused(400, 'the body is not a CBOR map')
   const env = envelope as Record<string, unknown>
   const content = env.content as Record<string, unknown> | undefined
@@ -74,9 +70,10 @@ export function authenticate (envelope: unknown, nowNs: bigint, requestType: str
   if (!isBytes(pubkey) || !isBytes(sig)) throw new Refused(403, 'the request is not signed: a non-anonymous sender needs sender_pubkey and sender_sig')
   const expected = Principal.selfAuthenticating(pubkey).toUint8Array()
   if (!Buffer.from(expected).equals(Buffer.from(sender))) throw new Refused(403, `the sender ${Principal.fromUint8Array(sender).toText()} is not the principal of sender_pubkey (${Principal.fromUint8Array(expected).toText()})`)
-  const chain = followDelegations(pubkey, delegations, nowNs, canister)
-  if ('why' in chain) throw new Refused(chain.status, chain.why)
-  const key = chain.key
-  if (!verifySignature(key, new Uint8Array([...IC_REQUEST_DOMAIN_SEPARATOR, ...requestId]), sig)) throw new Refused(403, 'the sender signature does not verify')
-  return { requestId, sender, content }
+  const r = await verifySignedBy({ publicKey: pubkey, delegations, message: new Uint8Array([...IC_REQUEST_DOMAIN_SEPARATOR, ...requestId]), signature: sig, atNs: nowNs, target: canister, rootKey: async () => rootKey })
+  if (r.ok) return { requestId, sender, content }
+  if (r.part === 'canister-signature') throw new Refused(403, `the sender's canister signature does not hold: ${r.why}`)
+  if (r.part === 'delegations') throw new Refused(r.status, r.why)
+  if (r.unsupported) throw new Refused(400, 'the sender public key is not an ed25519, secp256k1 or P-256 key in DER (a canister-signature key signs only as the root)')
+  throw new Refused(403, 'the sender signature does not verify')
 }

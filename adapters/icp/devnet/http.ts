@@ -37,8 +37,8 @@ export async function route (subnet: Subnet, method: string, path: string, body:
       if (!Buffer.from(target).equals(Buffer.from(subnet.id))) throw new Refused(404, `subnet ${idText} is not this devnet's subnet`)
       return readState(subnet, envelope, undefined)
     }
-    if (endpoint === 'read_state') return readState(subnet, envelope, target)
-    if (endpoint === 'query') return query(subnet, envelope, target)
+    if (endpoint === 'read_state') return await readState(subnet, envelope, target)
+    if (endpoint === 'query') return await query(subnet, envelope, target)
     return await call(subnet, envelope, target, version === 'v3')
   } catch (e) {
     if (e instanceof Refused) return { status: e.status, body: e.message }
@@ -55,7 +55,7 @@ function checkTarget (subnet: Subnet, content: Record<string, unknown>, ecid: Ui
 
 async function call (subnet: Subnet, envelope: unknown, ecid: Uint8Array, sync: boolean): Promise<Answer> {
   const now = subnet.now()
-  const { requestId, sender, content } = authenticate(envelope, now, 'call', ecid, subnet.wallNs())
+  const { requestId, sender, content } = await authenticate(envelope, now, 'call', ecid, subnet.rootKey.der, subnet.wallNs())
   const management = Buffer.from(content.canister_id as Uint8Array).equals(Buffer.from(MANAGEMENT))
   if (management) {
     if (!subnet.inRange(ecid)) throw new Refused(400, `the effective canister id ${Principal.fromUint8Array(ecid).toText()} is not on this subnet`)
@@ -78,9 +78,9 @@ async function call (subnet: Subnet, envelope: unknown, ecid: Uint8Array, sync: 
   return cbor({ status: 'replied', certificate: subnet.certificate([[new TextEncoder().encode('request_status'), requestId]]) })
 }
 
-function query (subnet: Subnet, envelope: unknown, ecid: Uint8Array): Answer {
+async function query (subnet: Subnet, envelope: unknown, ecid: Uint8Array): Promise<Answer> {
   const now = subnet.now()
-  const { requestId, sender, content } = authenticate(envelope, now, 'query', ecid, subnet.wallNs())
+  const { requestId, sender, content } = await authenticate(envelope, now, 'query', ecid, subnet.rootKey.der, subnet.wallNs())
   const cid = checkTarget(subnet, content, ecid)
   const canister = subnet.canister(cid)!
   const method = content.method_name as string
@@ -103,9 +103,9 @@ function query (subnet: Subnet, envelope: unknown, ecid: Uint8Array): Answer {
   return cbor({ ...fields, signatures: [{ timestamp, signature: subnet.signQuery(hash), identity: subnet.nodeId }] })
 }
 
-function readState (subnet: Subnet, envelope: unknown, ecid: Uint8Array | undefined): Answer {
+async function readState (subnet: Subnet, envelope: unknown, ecid: Uint8Array | undefined): Promise<Answer> {
   const now = subnet.now()
-  const { sender, content } = authenticate(envelope, now, 'read_state', ecid, subnet.wallNs())
+  const { sender, content } = await authenticate(envelope, now, 'read_state', ecid, subnet.rootKey.der, subnet.wallNs())
   const paths = content.paths as unknown[]
   if (paths.length > 1000) throw new Refused(400, 'too many paths')
   const checked: Uint8Array[][] = []

@@ -15,11 +15,11 @@ import { Principal } from '@dfinity/principal'
 import type { WalletLink, WalletLinkVerifier, WalletSignRequest } from '../../../src/chain/module.ts'
 import { parseHex, utf8 } from '../../../src/crypto/bytes.ts'
 import { WalletLinkRefusedError } from '../../../src/wallets/errors.ts'
-import { parseCanisterSigKey, verifyCanisterSignature } from '../canister-signature.ts'
 import { DEVNET_NETWORK } from '../constants.ts'
 import { IcpEndpointError } from '../errors.ts'
 import { isLoopback } from '../ids.ts'
-import { MAX_DELEGATIONS, delegationMessage, followDelegations, verifyDerSignature } from '../signatures.ts'
+import { MAX_DELEGATIONS } from '../signatures.ts'
+import { verifySignedBy } from '../signed-by.ts'
 import { linkText, parseIcpAccount } from './message.ts'
 
 const MAX_PROOF = 16 * 1024
@@ -91,23 +91,20 @@ export class IcpWalletVerifier implements WalletLinkVerifier {
       if (d.delegation.targets !== undefined) return bad(`delegation ${i} is restricted to canisters ${d.delegation.targets.map((t) => Principal.fromUint8Array(t).toText()).join(', ')}: it cannot sign for the principal elsewhere`)
     }
     const issuedNs = BigInt(Date.parse(link.statement.issuedAt)) * 1_000_000n
-    const text = utf8(linkText(link.statement))
     // A canister-signature root signs the first delegation (or the text) by certificate.
-    const canisterKey = parseCanisterSigKey(proof.publicKey)
-    if (canisterKey !== undefined) {
-      const rootKey = await this.#rootKey(account.network)
-      if (typeof rootKey === 'string') return bad(rootKey)
-      const first = proof.delegations[0]
-      const why = await verifyCanisterSignature(canisterKey, first === undefined ? text : delegationMessage(first.delegation), first === undefined ? proof.signature : first.signature, rootKey, issuedNs)
-      if (why !== undefined) return bad(`${why} (the ${first === undefined ? 'signature' : 'first delegation'} by canister ${canisterKey.canister.toText()})`)
-      if (first === undefined) return { account: link.account }
-    }
-    const chain = followDelegations(proof.publicKey, proof.delegations, issuedNs, undefined, canisterKey !== undefined)
-    if ('why' in chain) return bad(`${chain.why} (the chain must hold when the statement was issued)`)
-    const ok = verifyDerSignature(chain.key, text, proof.signature)
-    if (ok === 'unsupported') return bad('the signing key is not an ed25519, secp256k1 or P-256 key in DER (a canister signature signs only as the root)')
-    if (!ok) return bad('the signature does not verify over this statement (the link text as this node renders it)')
-    return { account: link.account }
+    const r = await verifySignedBy({
+      publicKey: proof.publicKey,
+      delegations: proof.delegations,
+      message: utf8(linkText(link.statement)),
+      signature: proof.signature,
+      atNs: issuedNs,
+      rootKey: async () => await this.#rootKey(account.network)
+    })
+    if (r.ok) return { account: link.account }
+    if (r.part === 'canister-signature') return bad(r.why)
+    if (r.part === 'delegations') return bad(`${r.why} (the chain must hold when the statement was issued)`)
+    if (r.unsupported) return bad('the signing key is not an ed25519, secp256k1 or P-256 key in DER (a canister signature signs only as the root)')
+    return bad('the signature does not verify over this statement (the link text as this node renders it)')
   }
 }
 

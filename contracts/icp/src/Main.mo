@@ -26,6 +26,7 @@ import Text "mo:core/Text";
 import Time "mo:core/Time";
 import Certified "Certified";
 import Ed25519 "Ed25519";
+import Funds "Funds";
 import HashTree "HashTree";
 import Sha2 "Sha2";
 import T "Types";
@@ -50,6 +51,11 @@ persistent actor ContextConfig {
   var head : Blob = Blob.fromArray(Array.repeat<Nat8>(0, 32));
   var headTime : Nat64 = 0;
   var tree : Certified.Tree = Certified.empty();
+  // Funds (Funds.mo): the ICRC-1 ledger the contexts' accounts are on, and the contexts whose
+  // decided proposal is moving funds or calling (every other request of theirs waits).
+  var ledger : ?Principal = null;
+  let moving = Map.empty<Blob, ()>();
+  transient var leaving : ?T.Proposal = null;
 
   // ---- Helpers ----
 
@@ -176,6 +182,7 @@ persistent actor ContextConfig {
           case null fail("UnknownContext: no context " # hex(req.context) # " on this contract")
         };
         if (not verified) fail("BadSignature: the signature does not verify against identity " # hex(req.identity) # " (or names another canister)");
+        if (Map.containsKey(moving, Blob.compare, c.id)) fail("Other: a proposal of this context is moving funds or calling; send the request again once it is decided");
         let last : Nat64 = switch (Map.get(c.nonces, Blob.compare, req.identity)) { case (?n) n; case null 0 };
         if (req.nonce <= last) fail("StaleNonce: stale nonce " # Nat64.toText(req.nonce) # ": the last accepted nonce of " # short(req.identity) # " is " # Nat64.toText(last));
         Map.add(c.nonces, Blob.compare, req.identity, req.nonce);
@@ -185,6 +192,8 @@ persistent actor ContextConfig {
         c
       }
     };
+    // A proposal this request decided that transfers or calls runs now, before the entry is logged.
+    switch (leaving) { case (?p) { leaving := null; await* leave(c, p) }; case null {} };
     c.membershipRoot := membershipRoot(c);
     let seq = List.size(log) + 1;
     let time = nowMs();
@@ -401,7 +410,7 @@ persistent actor ContextConfig {
       case (#setValue(x)) {
         if (x.key.size() > MAX_VALUE_KEY or x.value.size() > MAX_VALUE) fail("Other: a value's key holds at most 256 bytes and its value at most 1024")
       };
-      case _ {}
+      case _ { switch (Funds.shapeError(a)) { case (?why) fail(why); case null {} } }
     }
   };
 
@@ -439,8 +448,24 @@ persistent actor ContextConfig {
       case (?why) { List.add(c.history, { proposal = p.id; outcome = #failed(why); at }); return };
       case null {}
     };
+    if (Funds.leaves(p.actions)) { leaving := ?p; return };
     for (a in p.actions.vals()) run(c, a);
     List.add(c.history, { proposal = p.id; outcome = #executed; at })
+  };
+
+  /** Runs a decided proposal's transfers and calls (Funds.mo), then, if all ran, its other actions. */
+  func leave(c : Context, p : T.Proposal) : async* () {
+    Map.add(moving, Blob.compare, c.id, ());
+    let failed = await* Funds.run(p.actions, ledger, Principal.fromActor(ContextConfig), c.id, p.id);
+    Map.remove(moving, Blob.compare, c.id);
+    let at = nowMs();
+    switch failed {
+      case (?why) List.add(c.history, { proposal = p.id; outcome = #failed(why); at });
+      case null {
+        for (a in p.actions.vals()) run(c, a);
+        List.add(c.history, { proposal = p.id; outcome = #executed; at })
+      }
+    }
   };
 
   /** Why the actions cannot all run (the first reason), or null when they can. */
@@ -473,10 +498,10 @@ persistent actor ContextConfig {
           };
           Map.add(deleted, Blob.compare, x.proposal, ())
         };
-        case (#setValue(_)) {}
+        case (#setValue(_) or #transfer(_) or #call(_)) {}
       }
     };
-    null
+    Funds.precheck(actions, ledger, Principal.fromActor(ContextConfig))
   };
 
   func run(c : Context, a : T.ProposalAction) {
@@ -495,7 +520,8 @@ persistent actor ContextConfig {
         if (c.threshold > c.admins) c.threshold := c.admins
       };
       case (#setValue(x)) Map.add(c.values, Blob.compare, x.key, x.value);
-      case (#deleteProposal(x)) Map.remove(c.proposals, Blob.compare, x.proposal)
+      case (#deleteProposal(x)) Map.remove(c.proposals, Blob.compare, x.proposal);
+      case (#transfer(_) or #call(_)) {} // Funds.run ran them
     }
   };
 
@@ -558,6 +584,21 @@ persistent actor ContextConfig {
   public query func certified(path : [Blob]) : async T.Witnessed {
     if (not Certified.isPath(path)) fail("Other: not a certified path; they are [head], [contexts, <context>, application | revision] and [contexts, <context>, members, <identity>]");
     { value = Certified.lookup(tree, path); certificate = CertifiedData.getCertificate(); witness = HashTree.encode(Certified.witness(tree, path)) }
+  };
+
+  // ---- Funds ----
+
+  /** Sets the ICRC-1 ledger the contexts' funds are on (controllers only). */
+  public shared ({ caller }) func setLedger(id : Principal) : async () {
+    if (not Principal.isController(caller)) fail("Other: only a controller of the canister sets its ledger");
+    ledger := ?id
+  };
+
+  public query func ledgerId() : async ?Principal { ledger };
+
+  /** The ledger account holding `context`'s funds: send ICP there to fund its transfer proposals. */
+  public query func fundsAccount(context : Blob) : async Funds.Account {
+    { owner = Principal.fromActor(ContextConfig); subaccount = ?Funds.subaccount(context) }
   };
 
   system func postupgrade() {

@@ -17,6 +17,10 @@ module {
     #removeAdmin : { identity : Blob };
     #setValue : { key : Blob; value : Blob };
     #deleteProposal : { proposal : Blob };
+    /** Pays `amount` e8s from the context's ledger account to `to`'s default account (Funds.mo). */
+    #transfer : { to : Principal; amount : Nat };
+    /** Calls `target`'s `method` with the Candid argument `arg`, attaching no cycles (Funds.mo). */
+    #call : { target : Principal; method : Text; arg : Blob };
   };
 
   public type Share = { recipient : Blob; wrapped : Blob };

@@ -19,14 +19,18 @@ import { reloadLine, reloadRunningNode } from '../reload.ts'
 import { KEY_OPTIONS, readChainKey } from '../secret-key.ts'
 import { ConflictError } from '../../errors/index.ts'
 
+/** Options of chains that deploy into an existing contract (ChainModule.deployInto), e.g. `--canister <id>`. */
+const INTO = CHAIN_MODULES.all().flatMap((m) => m.deployInto !== undefined ? [{ kind: m.kind, ...m.deployInto }] : [])
+
 export const deploy: Command = {
   path: ['deploy'],
   group: 'Chains',
-  synopsis: 'deploy <chain> --rpc <url> [--key-file <path>] [--out <file>] [--configure [--replace]]',
+  synopsis: `deploy <chain> --rpc <url> [--key-file <path>]${INTO.map((o) => ` [--${o.option} ${o.value}]`).join('')} [--out <file>] [--configure [--replace]]`,
   summary: 'Deploy a chain\'s context config contracts through an endpoint.',
   optionHelp: [
     ['--rpc <url>', 'JSON-RPC endpoint: http(s):// or ws(s)://'],
     ['--key-file <path>', 'read the deployer\'s key (its account pays) from this file;\nelse from the chain\'s variable (below)'],
+    ...INTO.map((o): [string, string] => [`--${o.option} ${o.value}`, o.help]),
     ['--out <file>', 'where to write the deployment (default ./<chain>-deployment.json)'],
     ['--configure', 'write chains.<chain> { rpc, contract } to the home\'s config.json\n(the home must be initialised: `moor init`); a running node takes it at once'],
     ['--replace', 'with --configure: replace a contract config.json already names']
@@ -42,7 +46,8 @@ export const deploy: Command = {
     rpc: { type: 'string' },
     out: { type: 'string' },
     configure: { type: 'boolean' },
-    replace: { type: 'boolean' }
+    replace: { type: 'boolean' },
+    ...Object.fromEntries(INTO.map((o) => [o.option, { type: 'string' as const }]))
   },
   positionals: { min: 1, max: 1, names: '<chain>' },
   async run (ctx) {
@@ -55,6 +60,9 @@ export const deploy: Command = {
     } catch (err) {
       throw new UsageError((err as Error).message, ctx.usage)
     }
+    const into = INTO.find((o) => ctx.values[o.option] !== undefined && o.kind !== m.kind)
+    if (into !== undefined) throw new UsageError(`--${into.option} applies to ${into.kind} only`, ctx.usage)
+    const existing = m.deployInto !== undefined ? ctx.values[m.deployInto.option] as string | undefined : undefined
     const key = readChainKey(ctx, m, 'the deployer key')
     const out = outputFileArg((ctx.values.out as string | undefined) ?? deploymentFileName(m.kind), '--out', ctx.usage)
     const configure = ctx.values.configure === true
@@ -76,7 +84,7 @@ export const deploy: Command = {
     status.set(`connecting to ${rpc}…`)
     let deployed: Deployed
     try {
-      deployed = await m.deploy({ rpc, key, onProgress: (message) => { status.set(message) } })
+      deployed = await m.deploy({ rpc, key, ...(existing !== undefined ? { into: existing } : {}), onProgress: (message) => { status.set(message) } })
     } finally {
       status.done()
     }
