@@ -3,19 +3,17 @@
 // a message m is a certificate by the root key, whose `canister/<id>/certified_data` is the
 // root hash of a tree the signature carries, and that tree holds the path
 // ["sig", sha256(seed), sha256(m)]. Nothing secret signs: the canister put that root into
-// its certified data, and the subnet certified it.
-import { Certificate, Cbor, LookupPathStatus, lookup_path, lookupResultToBuffer, reconstruct, type HashTree } from '@dfinity/agent'
-import { PipeArrayBuffer, lebDecode } from '@dfinity/candid'
+// its certified data, and the subnet certified it (checked by certified-tree.ts).
+import { Cbor, LookupPathStatus, type HashTree } from '@dfinity/agent'
 import { Principal } from '@dfinity/principal'
 import { sha256 } from '../../src/crypto/hash.ts'
+import { CertifiedTreeError, verifyCertifiedTree } from './certified-tree.ts'
 
 /** AlgorithmIdentifier { OID 1.3.6.1.4.1.56387.1.2 } in DER. */
 const ALGORITHM = Buffer.from('300c060a2b0601040183b8430102', 'hex')
 /** A canister id is at most 29 bytes; a seed of more than 64 bytes is refused (Internet Identity's are 32). */
 const MAX_SEED = 64
 const MAX_SIGNATURE = 8 * 1024
-/** The certificate's time may be this far from the time the signature is checked for (as claims allow). */
-export const CERTIFICATE_SKEW_NS = 5n * 60n * 1_000_000_000n
 
 export interface CanisterSigKey { canister: Principal, seed: Uint8Array }
 
@@ -57,25 +55,13 @@ export async function verifyCanisterSignature (key: CanisterSigKey, message: Uin
   let decoded: { certificate?: unknown, tree?: unknown }
   try { decoded = Cbor.decode(signature) } catch { return 'the canister signature is not CBOR {certificate, tree}' }
   if (typeof decoded !== 'object' || decoded === null || !(decoded.certificate instanceof Uint8Array) || !Array.isArray(decoded.tree)) return 'the canister signature is not CBOR {certificate, tree}'
-  const tree = decoded.tree as HashTree
-  let certificate: Certificate
   try {
-    // The time is checked below against `atNs`, not this node's clock, so every node agrees.
-    certificate = await Certificate.create({ certificate: decoded.certificate, rootKey, canisterId: key.canister, disableTimeVerification: true })
+    const certified = await verifyCertifiedTree('the canister signature', { certificate: decoded.certificate, tree: decoded.tree as HashTree, canister: key.canister, rootKey, atNs })
+    const found = certified.lookup(signaturePath(key.seed, message))
+    if (found.status !== LookupPathStatus.Found || found.value.length !== 0) return 'the canister signature\'s tree holds no signature of this message under this key\'s seed'
   } catch (e) {
-    return `the canister signature's certificate does not verify under the root key: ${(e as Error).message}`
+    if (e instanceof CertifiedTreeError) return e.message
+    throw e
   }
-  const time = lookupResultToBuffer(certificate.lookup_path(['time']))
-  if (time === undefined) return 'the canister signature\'s certificate has no time'
-  const timeNs = lebDecode(new PipeArrayBuffer(time))
-  const off = timeNs > atNs ? timeNs - atNs : atNs - timeNs
-  if (off > CERTIFICATE_SKEW_NS) return `the canister signature's certificate is from ${new Date(Number(timeNs / 1_000_000n)).toISOString()}, more than 5 minutes from ${new Date(Number(atNs / 1_000_000n)).toISOString()}`
-  const certified = lookupResultToBuffer(certificate.lookup_path(['canister', key.canister.toUint8Array(), 'certified_data']))
-  if (certified === undefined) return `the certificate holds no certified data of canister ${key.canister.toText()}`
-  let root: Uint8Array
-  try { root = await reconstruct(tree) } catch { return 'the canister signature\'s tree is not a hash tree' }
-  if (!Buffer.from(root).equals(Buffer.from(certified))) return `the canister signature's tree is not the one canister ${key.canister.toText()} certified (its root hash differs from the certified data)`
-  const found = lookup_path(signaturePath(key.seed, message), tree)
-  if (found.status !== LookupPathStatus.Found || found.value.length !== 0) return 'the canister signature\'s tree holds no signature of this message under this key\'s seed'
   return undefined
 }

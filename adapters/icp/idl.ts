@@ -69,7 +69,7 @@ export const idlFactory: IDL.InterfaceFactory = () => IDL.Service({
   tip: IDL.Func([], [Head], ['query']),
   entryHash: IDL.Func([IDL.Nat], [IDL.Opt(Blob)], ['query']),
   entries: IDL.Func([IDL.Nat, IDL.Nat], [IDL.Vec(Entry)], ['query']),
-  certifiedHead: IDL.Func([], [IDL.Record({ certificate: IDL.Opt(Blob), head: Head })], ['query']),
+  certified: IDL.Func([IDL.Vec(Blob)], [IDL.Record({ value: IDL.Opt(Blob), certificate: IDL.Opt(Blob), witness: Blob })], ['query']),
   setLedger: IDL.Func([IDL.Principal], [], []),
   ledgerId: IDL.Func([], [IDL.Opt(IDL.Principal)], ['query']),
   fundsAccount: IDL.Func([Blob], [Account], ['query'])
@@ -105,7 +105,8 @@ export interface ContextConfigService {
   tip: () => Promise<HeadRecord>
   entryHash: (seq: bigint) => Promise<[] | [Bytes]>
   entries: (from: bigint, to: bigint) => Promise<EntryRecord[]>
-  certifiedHead: () => Promise<{ certificate: [] | [Bytes], head: HeadRecord }>
+  /** The value at `path` in the canister's certified tree, the data certificate and the witness (CBOR). */
+  certified: (path: Bytes[]) => Promise<{ value: [] | [Bytes], certificate: [] | [Bytes], witness: Bytes }>
   setLedger: (id: Principal) => Promise<void>
   ledgerId: () => Promise<[] | [Principal]>
   fundsAccount: (context: Bytes) => Promise<AccountRecord>

@@ -58,7 +58,7 @@ describe('ICP wallet links by canister signature', () => {
 
   before(async () => {
     replica = await launchReplica({ port: 0 })
-    signerId = Principal.fromText(await replica.installCanister(compileFixture('signer.mo', {}, { 'Sha2.mo': new URL('../../contracts/icp/src/Sha2.mo', import.meta.url) })))
+    signerId = Principal.fromText(await replica.installCanister(compileFixture('signer.mo', {}, { 'Sha2.mo': new URL('../../contracts/icp/src/Sha2.mo', import.meta.url), 'HashTree.mo': new URL('../../contracts/icp/src/HashTree.mo', import.meta.url) })))
     const agent = await HttpAgent.create({ host: replica.url, rootKey: replica.rootKey, identity: Ed25519KeyIdentity.generate() })
     signer = Actor.createActor<SignerService>(signerIdl, { agent, canisterId: signerId })
     v = new IcpWalletVerifier({ rpc: replica.url })

@@ -1,7 +1,7 @@
 // The context config canister deployed as `moor deploy icp` does it (the chain module's
 // deploy, through the management canister), then upgraded to the same build with
-// `wasm_memory_persistence: keep`: governance state, nonces and the revision log survive,
-// and the canister goes on taking requests. Also the instructions each method took (the
+// `wasm_memory_persistence: keep`: governance state, nonces, the revision log and the
+// certified tree survive (a member claim verifies across it), and the canister goes on taking requests. Also the instructions each method took (the
 // devnet's count), for docs/icp.md.
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
@@ -12,7 +12,7 @@ import { launchReplica, type Replica } from '../../adapters/icp/devnet/index.ts'
 import { identityFromPem } from '../../adapters/icp/identity.ts'
 import { icp } from '../../adapters/icp/index.ts'
 import { ed25519Pem } from '../../adapters/icp/keys.ts'
-import { utf8 } from '../../src/crypto/bytes.ts'
+import { toHex, utf8 } from '../../src/crypto/bytes.ts'
 import { generateKeyPair } from '../../src/crypto/ed25519.ts'
 import { sha256 } from '../../src/crypto/hash.ts'
 
@@ -44,9 +44,12 @@ describe('ICP context config canister: deploy and upgrade', () => {
       assert.equal(after.revision, before.revision)
       assert.deepEqual(after.position, before.position)
       assert.equal(await anchor.nonce(context, admin.publicKey), nonceBefore)
+      const claim = async () => (await icp.claims!.verify(icp.claims!.parse({ kind: 'member', canister, context: toHex(context), identity: toHex(bob.publicKey) }), { endpoints: [replica.url, replica.url.replace('127.0.0.1', 'localhost')] })).value
+      assert.equal(await claim(), JSON.stringify({ role: 'member', capabilities: [] }), 'the certified tree survives the upgrade')
       const r = await anchor.submit(context, admin, { type: 'setRole', identity: bob.publicKey, role: 'reader' })
       assert.equal(r.revision, before.revision + 1)
       assert.equal((await anchor.viewAt(context)).members.find((m) => Buffer.from(m.identity).equals(Buffer.from(bob.publicKey)))?.role, 'reader')
+      assert.equal(await claim(), JSON.stringify({ role: 'reader', capabilities: [] }))
       counts.push(`mutate (setRole) ${replica.instructions(canister, 'mutate')}`, ...['view', 'nonce'].map((m) => `${m} ${replica.instructions(canister, m)}`))
       console.log(`instructions per call (last execution): ${counts.join(', ')}`)
     } finally {

@@ -1,11 +1,12 @@
 // ICP claims through the chain module: a canister's certified data and module hash, read
 // with read_state and checked against the root key by agent-js; the context config
-// canister's certified data is its revision log's head. A tampered certificate, a stale one
+// canister's certified data is the root hash of its tree (whose "head" leaf is the revision
+// log's head; test/icp/witness-claims.test.ts covers the tree's own claims). A tampered certificate, a stale one
 // and a canister that does not exist are refused, never answered.
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 import { readFileSync } from 'node:fs'
-import { Actor, HttpAgent } from '@dfinity/agent'
+import { Actor, Cbor, HttpAgent, lookup_path, reconstruct, type HashTree } from '@dfinity/agent'
 import { Ed25519KeyIdentity } from '@dfinity/identity'
 import { launchReplica, type Replica } from '../../adapters/icp/devnet/index.ts'
 import { idlFactory, type ContextConfigService } from '../../adapters/icp/idl.ts'
@@ -29,7 +30,7 @@ describe('ICP claims by certificate', () => {
   after(async () => { await replica.close() })
   const verify = async (statement: unknown) => await icp.claims!.verify(icp.claims!.parse(statement), { endpoints, network: 'local' })
 
-  it('certifies the module hash and the log head the canister set as certified data', async () => {
+  it('certifies the module hash and the tree root the canister set as certified data', async () => {
     const mod = await verify({ kind: 'module-hash', canister })
     assert.equal(mod.value, toHex(sha256(wasm)))
     assert.equal(mod.restsOn, 'certificate')
@@ -43,7 +44,9 @@ describe('ICP claims by certificate', () => {
     const service = Actor.createActor<ContextConfigService>(idlFactory, { agent: await HttpAgent.create({ host: replica.url, rootKey: replica.rootKey }), canisterId: canister })
     const head = await service.tip()
     const data = await verify({ kind: 'certified-data', canister })
-    assert.equal(data.value, toHex(head.hash))
+    const witness = Cbor.decode((await service.certified([utf8('head')])).witness) as HashTree
+    assert.equal(data.value, toHex(await reconstruct(witness)))
+    assert.deepEqual(lookup_path(['head'], witness), { status: 'Found', value: head.hash })
   })
 
   it('refuses a tampered certificate, a stale one, an unknown canister and a bad statement', async () => {

@@ -1,10 +1,11 @@
 // Verifies ICP claims by certificate: each endpoint is asked for the canister's path in the
-// state tree (read_state), and its answer is a certificate whose BLS signature agent-js
+// state tree (read_state), or, for what the context config canister certifies itself, its
+// certified query (witness.ts); the answer is a certificate whose BLS signature agent-js
 // checks against the root key (the IC's, built into agent-js; a local devnet's only on a
 // loopback endpoint), whose time must be within 5 minutes of this node's clock, and whose
-// tree must hold the value at the canister's path. A value rests on that certificate, not
-// on the endpoint's word; every configured endpoint must certify the same value.
-import { Certificate, HttpAgent, LookupPathStatus, lookupResultToBuffer, reconstruct } from '@dfinity/agent'
+// tree (or the canister's witness) must hold the value at its path. A value rests on that
+// certificate, not on the endpoint's word; every configured endpoint must certify the same value.
+import { Actor, Certificate, HttpAgent, LookupPathStatus, lookupResultToBuffer, reconstruct } from '@dfinity/agent'
 import { PipeArrayBuffer, lebDecode } from '@dfinity/candid'
 import { Principal } from '@dfinity/principal'
 import type { ClaimResult, ClaimVerifyInit } from '../../../src/claims/types.ts'
@@ -12,15 +13,39 @@ import { ClaimRejectedError, EndpointDisagreementError } from '../../../src/clai
 import { toHex, utf8 } from '../../../src/crypto/bytes.ts'
 import { DEVNET_NETWORK } from '../constants.ts'
 import { IcpEndpointError } from '../errors.ts'
+import { idlFactory, type ContextConfigService } from '../idl.ts'
 import { isLoopback } from '../ids.ts'
 import type { IcpStatement } from './statement.ts'
+import { TREE_KINDS, checkWitnessed, treePath, type TreeStatement } from './witness.ts'
 
-const PATH_LEAF: Record<IcpStatement['kind'], string> = { 'certified-data': 'certified_data', 'module-hash': 'module_hash' }
+type StateStatement = Extract<IcpStatement, { kind: 'certified-data' | 'module-hash' }>
+const PATH_LEAF: Record<StateStatement['kind'], string> = { 'certified-data': 'certified_data', 'module-hash': 'module_hash' }
 
 /** The value, the certificate's time and its tree's root hash (what the result names as its "block"). */
 interface Certified { value: string, timeMs: number, root: string }
 
+/** The canister's certified query for `statement`, its witness checked (witness.ts). */
+async function readWitnessed (host: string, statement: TreeStatement): Promise<Certified> {
+  const canisterId = Principal.fromText(statement.canister)
+  let answer
+  let rootKey: Uint8Array
+  try {
+    const agent = await HttpAgent.create({ host, shouldFetchRootKey: isLoopback(host) })
+    const service = Actor.createActor<ContextConfigService>(idlFactory, { agent, canisterId })
+    answer = await service.certified(treePath(statement))
+    rootKey = agent.rootKey!
+  } catch (e) {
+    throw new IcpEndpointError(`ICP endpoint ${host} gave no certified answer from canister ${statement.canister}: ${(e as Error).message}`, { cause: e })
+  }
+  return await checkWitnessed(statement, answer, { canister: canisterId, rootKey, nowNs: BigInt(Date.now()) * 1_000_000n, source: `ICP endpoint ${host}` })
+}
+
 async function readCertified (host: string, statement: IcpStatement): Promise<Certified> {
+  if (TREE_KINDS.has(statement.kind)) return await readWitnessed(host, statement as TreeStatement)
+  return await readState(host, statement as StateStatement)
+}
+
+async function readState (host: string, statement: StateStatement): Promise<Certified> {
   const canisterId = Principal.fromText(statement.canister)
   const path = [utf8('canister'), canisterId.toUint8Array(), utf8(PATH_LEAF[statement.kind])]
   let certificate: Certificate

@@ -6,7 +6,9 @@
 // here), so any principal may relay it; nonces are per (context, identity) and kept for
 // good, so a removed member's old requests stay refused. A refusal traps with
 // "<RefusalCode>: why" (src/governance/refusals.ts), which keeps nothing of the request.
-// Accepted requests go into one revision log whose sha256 chain is the certified data.
+// Accepted requests go into one revision log whose sha256 chain is the head; the certified
+// data is the root hash of the tree of Certified.mo (the head, and per context its members,
+// application and revision), which the query `certified` answers from with a witness.
 // State survives upgrades by enhanced orthogonal persistence (the heap is kept).
 import Array "mo:core/Array";
 import Blob "mo:core/Blob";
@@ -22,8 +24,10 @@ import Principal "mo:core/Principal";
 import Runtime "mo:core/Runtime";
 import Text "mo:core/Text";
 import Time "mo:core/Time";
+import Certified "Certified";
 import Ed25519 "Ed25519";
 import Funds "Funds";
+import HashTree "HashTree";
 import Sha2 "Sha2";
 import T "Types";
 
@@ -46,6 +50,7 @@ persistent actor ContextConfig {
   let log = List.empty<T.Entry>();
   var head : Blob = Blob.fromArray(Array.repeat<Nat8>(0, 32));
   var headTime : Nat64 = 0;
+  var tree : Certified.Tree = Certified.empty();
   // Funds (Funds.mo): the ICRC-1 ledger the contexts' accounts are on, and the contexts whose
   // decided proposal is moving funds or calling (every other request of theirs waits).
   var ledger : ?Principal = null;
@@ -116,6 +121,35 @@ persistent actor ContextConfig {
     sha256(List.toArray(parts))
   };
 
+  func memberEntry(c : Context, id : Blob) : ?Blob {
+    switch (member(c, id)) { case (?m) ?Blob.fromArray([roleByte(m.role), capsByte(m.caps)]); case null null }
+  };
+
+  /** Every identity whose membership `action` by `author` may change: what the certified tree updates. */
+  func touched(c : Context, author : Blob, action : T.Action) : [Blob] {
+    func admins(actions : [T.ProposalAction]) : [Blob] {
+      Array.concat<Blob>([author], Array.filterMap<T.ProposalAction, Blob>(actions, func(a) {
+        switch a { case (#addAdmin(x)) ?x.identity; case (#removeAdmin(x)) ?x.identity; case _ null }
+      }))
+    };
+    switch action {
+      case (#addMember(a)) [author, a.identity];
+      case (#removeMember(a)) [author, a.identity];
+      case (#setRole(a)) [author, a.identity];
+      case (#grant(a)) [author, a.identity];
+      case (#revoke(a)) [author, a.identity];
+      case (#propose(a)) admins(a.actions);
+      case (#approve(a)) switch (Map.get(c.proposals, Blob.compare, a.proposal)) { case (?p) admins(p.actions); case null [author] };
+      case _ [author]
+    }
+  };
+
+  func certify(c : Context, ids : [Blob]) {
+    tree := Certified.update(tree, head, c.id, c.application, c.revision, Array.map<Blob, (Blob, ?Blob)>(ids, func(id) { (id, memberEntry(c, id)) }));
+    if (Certified.memberCount(tree, c.id) != Map.size(c.members)) fail("Other: the certified tree is out of step with the members of " # hex(c.id));
+    CertifiedData.set(Certified.root(tree))
+  };
+
   func addMember(c : Context, id : Blob, role : T.Role, caps : [T.Capability]) {
     Map.add(c.members, Blob.compare, id, { var role = role; var caps = caps });
   };
@@ -136,6 +170,7 @@ persistent actor ContextConfig {
     id32(req.context, "context");
     id32(req.identity, "identity");
     let verified = Ed25519.verify(bytes(req.identity), signedMessage(request), bytes(signature));
+    var ids = [req.identity];
     let c : Context = switch (req.action) {
       case (#create(a)) {
         if (not verified) fail("BadSignature: the signature does not verify against identity " # hex(req.identity) # " (or names another canister)");
@@ -151,6 +186,7 @@ persistent actor ContextConfig {
         let last : Nat64 = switch (Map.get(c.nonces, Blob.compare, req.identity)) { case (?n) n; case null 0 };
         if (req.nonce <= last) fail("StaleNonce: stale nonce " # Nat64.toText(req.nonce) # ": the last accepted nonce of " # short(req.identity) # " is " # Nat64.toText(last));
         Map.add(c.nonces, Blob.compare, req.identity, req.nonce);
+        ids := touched(c, req.identity, req.action);
         apply(c, req.identity, req.action);
         c.revision += 1;
         c
@@ -164,7 +200,7 @@ persistent actor ContextConfig {
     head := sha256([text("moorage:icp:log:v1"), bytes(head), be64(seq), bytes(c.id), bytes(Blob.fromArray(Sha2.sha256(bytes(request)))), bytes(c.membershipRoot)]);
     headTime := time;
     List.add(log, { seq; context = c.id; identity = req.identity; nonce = req.nonce; revision = c.revision; request; signature; time; hash = head });
-    CertifiedData.set(head);
+    certify(c, ids);
     { revision = c.revision; seq }
   };
 
@@ -539,9 +575,15 @@ persistent actor ContextConfig {
     Array.tabulate<T.Entry>(last - first + 1, func(i) { List.at(log, first - 1 + i) })
   };
 
-  /** The log head and its data certificate (the certified data is the head's hash). */
-  public query func certifiedHead() : async T.Certified {
-    { certificate = CertifiedData.getCertificate(); head = headNow() }
+  /**
+   * The value at `path` in the certified tree (Certified.mo: ["head"], ["contexts", c,
+   * "application" | "revision"], ["contexts", c, "members", identity]; null when absent), the
+   * data certificate, and the witness: the tree pruned to that path (CBOR), which proves the
+   * value, or its absence, under the certificate's certified data.
+   */
+  public query func certified(path : [Blob]) : async T.Witnessed {
+    if (not Certified.isPath(path)) fail("Other: not a certified path; they are [head], [contexts, <context>, application | revision] and [contexts, <context>, members, <identity>]");
+    { value = Certified.lookup(tree, path); certificate = CertifiedData.getCertificate(); witness = HashTree.encode(Certified.witness(tree, path)) }
   };
 
   // ---- Funds ----
@@ -560,6 +602,10 @@ persistent actor ContextConfig {
   };
 
   system func postupgrade() {
-    CertifiedData.set(head)
+    // A canister from before the tree: build it once from the state.
+    if (Certified.contextCount(tree) != Map.size(contexts)) {
+      for (c in Map.values(contexts)) certify(c, Array.map<(Blob, T.Member), Blob>(Map.toArray(c.members), func((id, _)) { id }))
+    };
+    CertifiedData.set(Certified.root(tree))
   };
 }

@@ -120,5 +120,6 @@ module {
     head : Head;
   };
 
-  public type Certified = { certificate : ?Blob; head : Head };
+  /** A certified query's answer: the value (null: absent), the data certificate, the CBOR witness. */
+  public type Witnessed = { value : ?Blob; certificate : ?Blob; witness : Blob };
 }
