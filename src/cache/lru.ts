@@ -1,0 +1,75 @@
+// A bounded map that forgets its least recently used entries: what a node keeps in memory
+// per context (governance logs, keyrings, unsealed identities, records) stays bounded
+// however many idle contexts it holds, and what is in use stays loaded.
+
+export interface LruOptions<V> {
+  /** Entries kept at most (more only while `evictable` refuses every older one). */
+  capacity: number
+  /** Whether an entry may go now (an entry in the middle of a change may not); default yes. */
+  evictable?: (key: string, value: V) => boolean
+}
+
+export class Lru<V> {
+  readonly capacity: number
+  readonly #entries = new Map<string, V>()
+  readonly #evictable: ((key: string, value: V) => boolean) | undefined
+  /** The most recently used key: asking for it again changes no order. */
+  #last: string | undefined
+
+  constructor (options: LruOptions<V>) {
+    if (!Number.isInteger(options.capacity) || options.capacity < 1) throw new RangeError(`cache capacity must be a positive integer, got ${options.capacity}`)
+    this.capacity = options.capacity
+    this.#evictable = options.evictable
+  }
+
+  get size (): number {
+    return this.#entries.size
+  }
+
+  /** The entry, marked most recently used. */
+  get (key: string): V | undefined {
+    const value = this.#entries.get(key)
+    if (value !== undefined && key !== this.#last) {
+      this.#entries.delete(key)
+      this.#entries.set(key, value)
+      this.#last = key
+    }
+    return value
+  }
+
+  /** The entry, without marking it used. */
+  peek (key: string): V | undefined {
+    return this.#entries.get(key)
+  }
+
+  has (key: string): boolean {
+    return this.#entries.has(key)
+  }
+
+  /** Stores an entry as the most recently used, then forgets the least recently used beyond capacity. */
+  set (key: string, value: V): void {
+    this.#entries.delete(key)
+    this.#entries.set(key, value)
+    this.#last = key
+    // An entry that may not go yet moves to the recent end; each is looked at once.
+    for (let looked = 0; this.#entries.size > this.capacity && looked < this.#entries.size; looked++) {
+      const [oldest, v] = this.#entries.entries().next().value as [string, V]
+      this.#entries.delete(oldest)
+      if (this.#evictable !== undefined && !this.#evictable(oldest, v)) this.#entries.set(oldest, v)
+    }
+  }
+
+  delete (key: string): boolean {
+    if (key === this.#last) this.#last = undefined
+    return this.#entries.delete(key)
+  }
+
+  clear (): void {
+    this.#entries.clear()
+    this.#last = undefined
+  }
+
+  keys (): IterableIterator<string> {
+    return this.#entries.keys()
+  }
+}
