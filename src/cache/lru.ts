@@ -7,12 +7,15 @@ export interface LruOptions<V> {
   capacity: number
   /** Whether an entry may go now (an entry in the middle of a change may not); default yes. */
   evictable?: (key: string, value: V) => boolean
+  /** Told of each entry the cache forgets to stay within capacity. */
+  onEvict?: (key: string, value: V) => void
 }
 
 export class Lru<V> {
   readonly capacity: number
   readonly #entries = new Map<string, V>()
   readonly #evictable: ((key: string, value: V) => boolean) | undefined
+  readonly #onEvict: ((key: string, value: V) => void) | undefined
   /** The most recently used key: asking for it again changes no order. */
   #last: string | undefined
 
@@ -20,6 +23,7 @@ export class Lru<V> {
     if (!Number.isInteger(options.capacity) || options.capacity < 1) throw new RangeError(`cache capacity must be a positive integer, got ${options.capacity}`)
     this.capacity = options.capacity
     this.#evictable = options.evictable
+    this.#onEvict = options.onEvict
   }
 
   get size (): number {
@@ -56,6 +60,7 @@ export class Lru<V> {
       const [oldest, v] = this.#entries.entries().next().value as [string, V]
       this.#entries.delete(oldest)
       if (this.#evictable !== undefined && !this.#evictable(oldest, v)) this.#entries.set(oldest, v)
+      else this.#onEvict?.(oldest, v)
     }
   }
 

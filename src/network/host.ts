@@ -48,6 +48,8 @@ class Libp2pNetwork implements Network {
   readonly #init: NetworkInit
   readonly #log: Logger
   readonly #subscriptions = new Map<string, MessageHandler>()
+  /** Every topic's validator (one function, not one per topic: a node may follow thousands). */
+  readonly #validate = (_source: unknown, msg: Message): TopicValidatorResult => this.#onMessage(msg)
   readonly #handlers = new Map<string, { handler: RequestHandler, options: HandleOptions }>()
   readonly #blocked = new Set<string>()
   readonly #scores = new PeerScores()
@@ -226,7 +228,7 @@ class Libp2pNetwork implements Network {
    * (a member does not relay an outsider's junk to the other members).
    */
   #follow (node: Node, topic: string): void {
-    node.services.pubsub.topicValidators.set(topic, (_source, msg) => this.#onMessage(msg))
+    node.services.pubsub.topicValidators.set(topic, this.#validate)
     node.services.pubsub.subscribe(topic)
   }
 
