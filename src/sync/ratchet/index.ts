@@ -315,6 +315,11 @@ export class Ratchets {
     for (const key of [...this.superseded.keys()]) if (key.startsWith(`${hex}/`)) this.superseded.delete(key)
   }
 
+  /** Whether a context's state is in memory now (for tests and metrics). */
+  loaded (ctx: Uint8Array): boolean {
+    return this.epochs.has(toHex(ctx))
+  }
+
   /** How many skipped message keys are held (for tests and metrics). */
   get skippedKeys (): number { return this.skipped.size }
 
