@@ -10,8 +10,8 @@ import { DecryptionError } from '../../src/errors/index.ts'
 const random = (n: number): Uint8Array => new Uint8Array(randomBytes(n))
 
 /** An envelope under a random key, naming `keyId` (random unless given) and a random chain. */
-export function forgedEnvelope (kind: EnvelopeKind, ctx: Uint8Array, subject: Uint8Array, payload: Uint8Array, keyId = random(32)): Uint8Array {
-  const at = RATCHETED_KINDS.has(kind) ? { gen: new Uint8Array(0), sender: random(32), chain: random(CHAIN_ID_BYTES), index: 0 } : undefined
+export function forgedEnvelope (kind: EnvelopeKind, ctx: Uint8Array, subject: Uint8Array, payload: Uint8Array, keyId = random(32), gen: Uint8Array = new Uint8Array(0)): Uint8Array {
+  const at = RATCHETED_KINDS.has(kind) ? { gen, sender: random(32), chain: random(CHAIN_ID_BYTES), index: 0 } : undefined
   return sealEnvelope(kind, ctx, keyId, random(32), subject, payload, at)
 }
 

@@ -61,8 +61,10 @@ describe('a stolen copy of a member\'s home', { timeout: 180_000 }, () => {
     }
     try {
       let i = 0
-      // Before T: enough writes for b to have moved through several generations.
-      while (generationOnB() < 4) await write(`before${i++}`)
+      // Before T: enough writes for b to have moved through several generations since the
+      // recording began (joining already moved it through some).
+      const genAtStart = generationOnB()
+      while (generationOnB() < genAtStart + 3) await write(`before${i++}`)
       const atT = new Set(sent.map((e) => toHex(e.gen)))
       await partsOf(b.node).replicator.c.store.flushed()
       cpSync(b.home, copyDir.path, { recursive: true, filter: (src) => !src.endsWith('-lock') })

@@ -158,6 +158,29 @@ describe('generations of an epoch (scheduled rotation)', () => {
     assert.equal(fromUtf8(again.open(ctx, parseEnvelope(send('still gen 2')), [epoch])), 'still gen 2')
   })
 
+
+  it('keeps sibling generations that members made at the same time; every member then seals under the lowest id', () => {
+    const ctx = rand(32)
+    const epoch = { id: rand(32), key: rand(32) }
+    const members = [new Ratchets(), new Ratchets(), new Ratchets()]
+    const ids = members.map(() => rand(32))
+    // Each member moves off generation 0 on its own and seals its first message.
+    const gens = members.map((m) => m.rotate(ctx, epoch))
+    const sent = members.map((m, i) => m.seal(ctx, epoch, ids[i]!, 'delta', rand(32), utf8(`from ${i}`)))
+    const lowest = [...gens].sort((x, y) => Buffer.compare(x.id, y.id))[0]!
+    for (const [i, m] of members.entries()) {
+      for (const g of gens) assert.ok(m.accept(ctx, epoch, g.id, g.n, g.secret), `member ${i} keeps every sibling`)
+      for (const [j, bytes] of sent.entries()) if (j !== i) assert.equal(fromUtf8(m.open(ctx, parseEnvelope(bytes), [epoch])), `from ${j}`)
+      assert.deepEqual(m.current(ctx, epoch).id, lowest.id)
+    }
+    // The next rotation leaves the siblings as the one before it; the one after that drops them.
+    const g2 = members[0]!.rotate(ctx, epoch)
+    assert.equal(g2.n, 2)
+    for (const g of gens) assert.ok(members[0]!.generation(ctx, epoch, g.id) !== undefined)
+    members[0]!.rotate(ctx, epoch)
+    for (const g of gens) assert.equal(members[0]!.generation(ctx, epoch, g.id), undefined)
+    assert.throws(() => members[0]!.open(ctx, parseEnvelope(sent[1]!), [epoch]), StaleMessageError)
+  })
   it('is due after the configured age', () => {
     const ctx = rand(32)
     const epoch = { id: rand(32), key: rand(32) }

@@ -3,7 +3,7 @@
 // of a member node — rotate a stale or missing key, share the current one with members
 // and invitees who lack it. Keyrings of the most recently used contexts stay in memory;
 // of every context, what its heartbeat asks (whether a key duty is due) is kept in a word.
-import { equalBytes, toHex } from '../../crypto/bytes.ts'
+import { toHex } from '../../crypto/bytes.ts'
 import type { KeyPair } from '../../crypto/ed25519.ts'
 import { pendingInvitees, roleOf } from '../../governance/acl.ts'
 import { newGroupKey, shareAction, type KeyringView } from '../../governance/group-keys.ts'
@@ -142,15 +142,10 @@ export class Keys {
     const members = [...s.members.values()].map((m) => m.identity)
     // A new epoch (through governance): none yet, or a member left.
     if ((ring.latest === undefined || ring.stale) && role !== 'reader') {
-      const { key, action } = newGroupKey(ctx, members)
+      const { action } = newGroupKey(ctx, members)
       await c.governance.shareKeys(ctx, me, action)
       log.info('rotated the group key', { context: toHex(ctx) })
-      // Generation 0 comes from the epoch secret, which the governance log keeps wrapped
-      // for every member: the maker of the epoch starts generation 1 at once, so that
-      // little traffic goes under generation 0 (docs/encryption.md).
       this.invalidate(ctx)
-      const made = this.keyring(ctx).current
-      if (made !== undefined && equalBytes(made.id, key.id)) this.ratchets.rotate(ctx, made)
       return
     }
     const current = ring.current

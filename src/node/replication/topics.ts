@@ -4,7 +4,7 @@
 import { toHex } from '../../crypto/bytes.ts'
 import type { GroupKey } from '../../governance/group-keys.ts'
 import { roleOf } from '../../governance/acl.ts'
-import type { EnvelopeKind } from '../../sync/envelope.ts'
+import { RATCHETED_KINDS, type EnvelopeKind } from '../../sync/envelope.ts'
 import type { ContextRecord } from '../contexts.ts'
 import { topicOf, type Parts } from './parts.ts'
 
@@ -53,6 +53,10 @@ export class Topics {
     const me = this.r.keys.me(ctx)
     if (key === undefined || me === undefined || !this.subscribed.has(toHex(ctx))) return 0
     const { ratchets } = this.r.keys
+    // Generation 0 comes from the epoch secret, which the governance log keeps for good (a
+    // copy of a home opens it): nothing is sealed under it; the first message of a node in
+    // an epoch moves it to a generation of fresh randomness (docs/encryption.md).
+    if (RATCHETED_KINDS.has(kind) && ratchets.current(ctx, key).n === 0) ratchets.rotate(ctx, key)
     const sealed = ratchets.seal(ctx, key, me.publicKey, kind, subject, payload)
     if (ratchets.due(ctx, key)) this.r.keys.schedule(ctx)
     try {

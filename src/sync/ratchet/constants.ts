@@ -11,8 +11,15 @@ export const ROTATE_AFTER_MESSAGES = 10_000
  * this node first saw the newer one; an epoch older than that is wiped from the ratchets.
  */
 export const EPOCH_GRACE_MS = 10 * 60 * 1000
-/** Generations of an epoch a node keeps (and serves to members who lack them): the newest and the one before it. */
+/**
+ * Rotations of an epoch whose generations a node keeps (and serves to members who lack them):
+ * the newest and the one before it. Members that rotate at the same time make sibling
+ * generations of one rotation (the same `n`): all are kept, so that every member's messages
+ * open while senders converge on the sibling with the lowest id.
+ */
 export const RETAINED_GENERATIONS = 2
+/** Generations kept per epoch in all, siblings included (the newest first, then the lowest ids). */
+export const MAX_KEPT_GENERATIONS = 16
 /** Ids of dropped generations remembered per epoch (so that their messages are stale, not fetched). */
 export const MAX_DROPPED_GENERATIONS = 64
 /** Most message keys a chain steps over for one message (a longer gap is left to catch-up). */

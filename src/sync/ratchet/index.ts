@@ -16,7 +16,7 @@ import { DecryptionError } from '../../errors/index.ts'
 import { CHAIN_ID_BYTES, openEnvelope, RATCHETED_KINDS, sealEnvelope, type Envelope, type EnvelopeKind } from '../envelope.ts'
 import { chainStart, frameKey, messageKey, nextChainKey, step, type ChainState } from './chain.ts'
 import { Lru } from '../../cache/lru.ts'
-import { LOADED_CONTEXTS, MAX_CHAINS_PER_EPOCH, MAX_DROPPED_GENERATIONS, MAX_SKIP, MAX_SKIPPED_AGE_MS, MAX_SKIPPED_KEYS, EPOCH_GRACE_MS, RETAINED_GENERATIONS, ROTATE_AFTER_MESSAGES, ROTATE_EVERY_MS } from './constants.ts'
+import { LOADED_CONTEXTS, MAX_CHAINS_PER_EPOCH, MAX_DROPPED_GENERATIONS, MAX_KEPT_GENERATIONS, MAX_SKIP, MAX_SKIPPED_AGE_MS, MAX_SKIPPED_KEYS, EPOCH_GRACE_MS, RETAINED_GENERATIONS, ROTATE_AFTER_MESSAGES, ROTATE_EVERY_MS } from './constants.ts'
 import { SkippedKeys } from './skipped.ts'
 import type { GenerationStore, StoredGeneration } from './store.ts'
 
@@ -372,9 +372,12 @@ export class Ratchets {
     this.prune(hex, id, st)
   }
 
-  /** Keeps the newest generations of an epoch; the others are wiped here and in the store. */
+  /** Keeps the generations of an epoch's newest rotations (siblings included, bounded); the others are wiped here and in the store. */
   private prune (ctxHex: string, epochHex: string, st: EpochState): void {
-    const old = [...st.gens.values()].sort(byAge).slice(this.opts.retainedGenerations)
+    const sorted = [...st.gens.values()].sort(byAge)
+    const rotations = new Set([...new Set(sorted.map((g) => g.gen.n))].slice(0, this.opts.retainedGenerations))
+    const kept = sorted.filter((g) => rotations.has(g.gen.n)).slice(0, MAX_KEPT_GENERATIONS)
+    const old = sorted.filter((g) => !kept.includes(g))
     for (const g of old) {
       const genHex = toHex(g.gen.id)
       st.gens.delete(genHex)
