@@ -33,6 +33,8 @@ export interface GenerationStore {
 }
 
 const FILE = 'keys.mdb'
+/** Mapped from the start (as MAP_BYTES in src/store/constants.ts): one map, not one more per doubling of the file. */
+const MAP_BYTES = 1024 ** 3
 const aad = (key: string): Uint8Array => utf8(`moorage:ratchet-store:v1:${key}`)
 const keyOf = (g: Pick<StoredGeneration, 'ctx' | 'epoch' | 'id'>): string => `${g.ctx}/${g.epoch}/${g.id}`
 
@@ -51,7 +53,7 @@ export class RatchetStore implements GenerationStore {
     this.dir = dir
     this.sealing = sealing
     mkdirSync(dir, { recursive: true, mode: 0o700 })
-    this.root = openLmdb({ path: join(dir, FILE), encoding: 'binary' })
+    this.root = openLmdb({ path: join(dir, FILE), encoding: 'binary', mapSize: MAP_BYTES })
     this.db = this.root.openDB<Uint8Array, string>({ name: 'generations', encoding: 'binary' })
   }
 
@@ -129,14 +131,14 @@ export class RatchetStore implements GenerationStore {
     const fresh = join(this.dir, `${FILE}.compact`)
     rmSync(fresh, { force: true })
     rmSync(`${fresh}-lock`, { force: true })
-    const next = openLmdb({ path: fresh, encoding: 'binary' })
+    const next = openLmdb({ path: fresh, encoding: 'binary', mapSize: MAP_BYTES })
     const db = next.openDB<Uint8Array, string>({ name: 'generations', encoding: 'binary' })
     next.transactionSync(() => { for (const [k, v] of records) db.putSync(k, v) })
     await next.close()
     await this.root.close()
     renameSync(fresh, join(this.dir, FILE))
     rmSync(`${fresh}-lock`, { force: true })
-    this.root = openLmdb({ path: join(this.dir, FILE), encoding: 'binary' })
+    this.root = openLmdb({ path: join(this.dir, FILE), encoding: 'binary', mapSize: MAP_BYTES })
     this.db = this.root.openDB<Uint8Array, string>({ name: 'generations', encoding: 'binary' })
     // Records put while the file was being replaced.
     if (this.again) this.root.transactionSync(() => { for (const [k, v] of records) this.db.putSync(k, v) })
