@@ -7,7 +7,6 @@ import type { GossipSub, Message } from '@libp2p/gossipsub'
 import { identify } from '@libp2p/identify'
 import type { Identify } from '@libp2p/identify'
 import type { Connection, IdentifyResult, Libp2p, PeerId, PeerInfo, PrivateKey } from '@libp2p/interface'
-import { mdns } from '@libp2p/mdns'
 import { peerIdFromPrivateKey, peerIdFromString } from '@libp2p/peer-id'
 import { ping } from '@libp2p/ping'
 import type { Ping } from '@libp2p/ping'
@@ -104,7 +103,8 @@ class Libp2pNetwork implements Network {
         maxConnections: C.MAX_CONNECTIONS,
         inboundConnectionThreshold: C.INBOUND_CONNECTION_THRESHOLD
       },
-      peerDiscovery: this.#init.mdns === true ? [mdns()] : [],
+      // Loaded only when asked for (most nodes dial their bootstrap peers): less to hold.
+      peerDiscovery: this.#init.mdns === true ? [(await import('@libp2p/mdns')).mdns()] : [],
       services: {
         identify: identify(),
         ping: ping(),
