@@ -55,12 +55,12 @@ export class Lru<V> {
     this.#entries.delete(key)
     this.#entries.set(key, value)
     this.#last = key
-    // An entry that may not go yet moves to the recent end; each is looked at once.
-    for (let looked = 0; this.#entries.size > this.capacity && looked < this.#entries.size; looked++) {
-      const [oldest, v] = this.#entries.entries().next().value as [string, V]
-      this.#entries.delete(oldest)
-      if (this.#evictable !== undefined && !this.#evictable(oldest, v)) this.#entries.set(oldest, v)
-      else this.#onEvict?.(oldest, v)
+    // Oldest first, passing over those that may not go yet (and the entry just set).
+    for (const [k, v] of this.#entries) {
+      if (this.#entries.size <= this.capacity) break
+      if (k === key || (this.#evictable !== undefined && !this.#evictable(k, v))) continue
+      this.#entries.delete(k)
+      this.#onEvict?.(k, v)
     }
   }
 
@@ -74,7 +74,8 @@ export class Lru<V> {
     this.#last = undefined
   }
 
-  keys (): IterableIterator<string> {
-    return this.#entries.keys()
+  /** Keys from least to most recently used. */
+  keys (): string[] {
+    return [...this.#entries.keys()]
   }
 }

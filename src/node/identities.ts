@@ -82,6 +82,6 @@ export class Identities {
   clear (context: Uint8Array): void {
     for (const k of [...this.store.db.identities.getKeys(prefixRange(context))]) this.store.db.identities.remove(k)
     const prefix = toHex(context)
-    for (const k of [...this.unsealed.keys()]) if (k.startsWith(prefix)) this.unsealed.delete(k)
+    for (const k of this.unsealed.keys()) if (k.startsWith(prefix)) this.unsealed.delete(k)
   }
 }
