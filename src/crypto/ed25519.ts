@@ -24,7 +24,8 @@ export function keyPairFromSeed (seed: Uint8Array): KeyPair {
 
 const privateCache = new Map<string, KeyObject>()
 const publicCache = new Map<string, KeyObject>()
-const CACHE_LIMIT = 4096
+/** Key objects kept (each holds native memory): the keys of the contexts in use. */
+const CACHE_LIMIT = 1024
 
 function cached (cache: Map<string, KeyObject>, raw: Uint8Array, make: () => KeyObject): KeyObject {
   const k = Buffer.from(raw).toString('base64')

@@ -7,7 +7,6 @@ import type { GossipSub, Message } from '@libp2p/gossipsub'
 import { identify } from '@libp2p/identify'
 import type { Identify } from '@libp2p/identify'
 import type { Connection, IdentifyResult, Libp2p, PeerId, PeerInfo, PrivateKey } from '@libp2p/interface'
-import { mdns } from '@libp2p/mdns'
 import { peerIdFromPrivateKey, peerIdFromString } from '@libp2p/peer-id'
 import { ping } from '@libp2p/ping'
 import type { Ping } from '@libp2p/ping'
@@ -64,6 +63,8 @@ class Libp2pNetwork implements Network {
   readonly #init: NetworkInit
   readonly #log: Logger
   readonly #subscriptions = new Map<string, MessageHandler>()
+  /** Every topic's validator (one function, not one per topic: a node may follow thousands). */
+  readonly #validate = (_source: unknown, msg: Message): TopicValidatorResult => this.#onMessage(msg)
   readonly #handlers = new Map<string, { handler: RequestHandler, options: HandleOptions }>()
   readonly #blocked = new Set<string>()
   readonly #scores = new PeerScores()
@@ -119,7 +120,8 @@ class Libp2pNetwork implements Network {
         maxConnections: C.MAX_CONNECTIONS,
         inboundConnectionThreshold: C.INBOUND_CONNECTION_THRESHOLD
       },
-      peerDiscovery: this.#init.mdns === true ? [mdns()] : [],
+      // Loaded only when asked for (most nodes dial their bootstrap peers): less to hold.
+      peerDiscovery: this.#init.mdns === true ? [(await import('@libp2p/mdns')).mdns()] : [],
       services: {
         identify: identify(),
         ping: ping(),
@@ -259,7 +261,7 @@ class Libp2pNetwork implements Network {
    * (a member does not relay an outsider's junk to the other members).
    */
   #follow (node: Node, topic: string): void {
-    node.services.pubsub.topicValidators.set(topic, (_source, msg) => this.#onMessage(msg))
+    node.services.pubsub.topicValidators.set(topic, this.#validate)
     node.services.pubsub.subscribe(topic)
   }
 

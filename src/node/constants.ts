@@ -74,6 +74,11 @@ export const IDLE_HEARTBEAT_MS = 15_000
 
 /** Upper bound of the random delay before a node rotates or shares a group key (ms). */
 export const KEY_DUTY_DELAY_MS = 300
+/** Keyrings (and their unwrapped keys) kept in memory, of the most recently used contexts. */
+export const KEYRINGS_MAX = 1024
+/** Context records and unsealed identities kept in memory, of the most recently used contexts. */
+export const CONTEXT_RECORDS_MAX = 1024
+export const UNSEALED_IDENTITIES_MAX = 1024
 /** A background duty that keeps failing is retried after this, doubled per failure up to the max. */
 export const BACKGROUND_BACKOFF_MS = 1_000
 export const BACKGROUND_BACKOFF_MAX_MS = 60_000

@@ -6,6 +6,8 @@ import type { Governance } from './governance.ts'
 import type { AnchorRef } from './chain/registry.ts'
 import { NotFoundError } from '../errors/index.ts'
 import type { Store } from '../store/index.ts'
+import { Lru } from '../cache/lru.ts'
+import { CONTEXT_RECORDS_MAX } from './constants.ts'
 import type { DeltaDag } from '../sync/dag.ts'
 import { removalOf } from './removed.ts'
 import type { ContextInfo, Role } from './types.ts'
@@ -23,8 +25,8 @@ export class Contexts {
   private readonly store: Store
   private readonly dag: DeltaDag
   private readonly governance: Governance
-  /** Records read on the hot path of every call; small, so kept once read. */
-  private readonly cache = new Map<string, ContextRecord | null>()
+  /** Records read on the hot path of every call: those of the contexts used lately. */
+  private readonly cache = new Lru<ContextRecord>({ capacity: CONTEXT_RECORDS_MAX })
 
   constructor (store: Store, dag: DeltaDag, governance: Governance) {
     this.store = store
@@ -46,7 +48,7 @@ export class Contexts {
     }
     const hex = toHex(id)
     const hit = this.cache.get(hex)
-    if (hit !== undefined) return this.remember(id, hit ?? undefined)
+    if (hit !== undefined) return this.remember(id, hit)
     const rec = this.store.db.contexts.get(Buffer.from(id)) as ContextRecord | undefined
     if (rec !== undefined) this.cache.set(hex, rec)
     return rec

@@ -7,6 +7,7 @@ import type { Receipt, Signer } from '../governance/anchor.ts'
 import type { GovState } from '../governance/acl.ts'
 import { keyEventsOf, readKeyring, type KeyringView } from '../governance/group-keys.ts'
 import type { OffchainAnchor } from '../governance/offchain/index.ts'
+import type { GovernanceLog } from '../governance/offchain/log.ts'
 import type { GovOp, KeyShareAction, OpAction } from '../governance/offchain/op.ts'
 import type { GovAction } from '../governance/types.ts'
 import type { KeyPair } from '../crypto/ed25519.ts'
@@ -57,7 +58,8 @@ export interface GovEntry {
 export class Governance {
   readonly offchain: OffchainAnchor
   readonly chains: ChainGovernance
-  private readonly removalCache = new Map<string, { stamp: string, list: Removal[] }>()
+  /** By log: a log that leaves memory takes its entry with it. */
+  private readonly removalCache = new WeakMap<GovernanceLog, { stamp: string, list: Removal[] }>()
 
   constructor (offchain: OffchainAnchor, chains: ChainGovernance) {
     this.offchain = offchain
@@ -80,7 +82,7 @@ export class Governance {
 
   /** The governance point a delta written now names. */
   point (ctx: Uint8Array): Uint8Array[] {
-    return this.onChain(ctx) ? this.chains.point(ctx) : this.offchain.dag(ctx).currentHeads()
+    return this.onChain(ctx) ? this.chains.point(ctx) : this.offchain.heads(ctx)
   }
 
   /** Whether stateAt answers for this point now (a chain context may still be reading that block). */
@@ -90,9 +92,7 @@ export class Governance {
 
   /** Whether this node has reached a governance point (a peer's heartbeat names its own). */
   knows (ctx: Uint8Array, point: Uint8Array[]): boolean {
-    if (this.onChain(ctx)) return this.chains.knows(ctx, point)
-    const log = this.offchain.dag(ctx)
-    return point.every((h) => log.has(h))
+    return this.onChain(ctx) ? this.chains.knows(ctx, point) : this.offchain.reached(ctx, point)
   }
 
   /**
@@ -106,7 +106,7 @@ export class Governance {
     const log = this.offchain.dag(ctx)
     // Asked for every delta received: recomputed only when the log changed.
     const stamp = `${log.size}:${log.currentHeads().map(toHex).join()}`
-    const cached = this.removalCache.get(toHex(ctx))
+    const cached = this.removalCache.get(log)
     if (cached?.stamp === stamp) return cached.list
     const out: Removal[] = []
     for (const { op, verdict } of log.history()) {
@@ -120,7 +120,7 @@ export class Governance {
         seenAt: (point) => log.sees(point, op.id)
       })
     }
-    this.removalCache.set(toHex(ctx), { stamp, list: out })
+    this.removalCache.set(log, { stamp, list: out })
     return out
   }
 

@@ -5,6 +5,8 @@ import { concatBytes, toHex } from '../crypto/bytes.ts'
 import { generateKeyPair, type KeyPair } from '../crypto/ed25519.ts'
 import { open, seal } from '../crypto/secretbox.ts'
 import { key, prefixRange, type Store } from '../store/index.ts'
+import { Lru } from '../cache/lru.ts'
+import { UNSEALED_IDENTITIES_MAX } from './constants.ts'
 import type { IdentityInfo } from './types.ts'
 
 /** Context id under which identities not yet bound to a context are kept. */
@@ -20,7 +22,8 @@ interface IdentityRecord {
 export class Identities {
   private readonly store: Store
   private readonly sealing: Uint8Array
-  private readonly unsealed = new Map<string, KeyPair>()
+  /** Key pairs unsealed lately (the others are unsealed again when used). */
+  private readonly unsealed = new Lru<KeyPair>({ capacity: UNSEALED_IDENTITIES_MAX })
 
   constructor (store: Store, sealing: Uint8Array) {
     this.store = store

@@ -4,6 +4,14 @@
  */
 export const SCHEMA_VERSION = 2
 
+/**
+ * Address space the store's file is mapped into from the start (only the pages read use
+ * memory; the file grows as written). LMDB maps a growing file anew at each doubling and
+ * keeps the earlier maps for the buffers that point into them: from a small start, the
+ * same pages were resident in several maps, about twice the file.
+ */
+export const MAP_BYTES = 64 * 1024 ** 3
+
 /** Named sub-databases of the node's one LMDB environment. */
 export const DATABASES = [
   'meta', // schema version, node facts

@@ -7,7 +7,7 @@ import { open, type Database, type RootDatabase, type Transaction } from 'lmdb'
 export type { Transaction } from 'lmdb'
 import { mkdirSync } from 'node:fs'
 import { SchemaVersionError, StoreClosedError } from '../errors/index.ts'
-import { DATABASES, SCHEMA_VERSION, type DatabaseName } from './constants.ts'
+import { DATABASES, MAP_BYTES, SCHEMA_VERSION, type DatabaseName } from './constants.ts'
 import { entityEncoder } from './entity-codec.ts'
 
 export { SCHEMA_VERSION } from './constants.ts'
@@ -58,7 +58,8 @@ export function openStore (init: StoreInit): Store {
     maxDbs: 32,
     noSync: init.noSync === true,
     // Reads within one transaction must see its own writes; no write-through cache.
-    cache: false
+    cache: false,
+    mapSize: MAP_BYTES
   })
   const db = {} as Record<DatabaseName, Db>
   for (const name of DATABASES) {

@@ -63,8 +63,7 @@ export class WalletService {
 
   /** For the offchain anchor's `vet` hook: peers' ops with wallet signatures, checked. */
   async vet (ctx: Uint8Array, ops: GovOp[]): Promise<GovOp[]> {
-    const log = this.#c.offchain.dag(ctx)
-    return (await vetOps(async () => await this.checker(), ops, (op) => log.has(op.id), this.#c.logger)).ok
+    return (await vetOps(async () => await this.checker(), ops, (op) => this.#c.offchain.dag(ctx).has(op.id), this.#c.logger)).ok
   }
 
   /**

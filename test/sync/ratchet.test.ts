@@ -239,3 +239,42 @@ describe('the ratchet key store (LMDB)', () => {
     }
   })
 })
+
+describe('ratchet state of idle contexts', () => {
+  it('leaves memory while nothing was received, and comes back with its generation, its due time and its message count; a context that received stays', async () => {
+    const dir = tempDir('moor-ratchet-idle-')
+    try {
+      const store = new RatchetStore(dir.path, rand(32))
+      const node = new Ratchets({ loadedContexts: 1, rotateAfterMessages: 3 }, store)
+      const peer = new Ratchets()
+      const me = rand(32)
+      const bob = rand(32)
+      const context = (): { ctx: Uint8Array, epoch: { id: Uint8Array, key: Uint8Array } } => ({ ctx: rand(32), epoch: { id: rand(32), key: rand(32) } })
+      const a = context(); const b = context(); const c = context()
+      const gen = node.rotate(a.ctx, a.epoch)
+      assert.ok(peer.accept(a.ctx, a.epoch, gen.id, gen.n, gen.secret))
+      const seal = (x: typeof a, text: string): Uint8Array => node.seal(x.ctx, x.epoch, me, 'delta', rand(32), utf8(text))
+      seal(a, 'one'); seal(a, 'two')
+      assert.equal(node.due(a.ctx, a.epoch), false)
+      seal(b, 'elsewhere')
+      assert.equal(node.loaded(a.ctx), false, 'a sealed only: its state left memory')
+      const third = seal(a, 'three')
+      assert.equal(node.loaded(a.ctx), true)
+      assert.deepEqual(parseEnvelope(third).gen, gen.id, 'sealed under the generation in force, read from the store')
+      assert.equal(fromUtf8(peer.open(a.ctx, parseEnvelope(third), [a.epoch])), 'three')
+      assert.equal(node.due(a.ctx, a.epoch), true, 'the messages before it left count')
+      seal(b, 'elsewhere again')
+      assert.equal(node.due(a.ctx, a.epoch), true, 'still due while out of memory')
+
+      // c heard from bob: its receiving chain stays in memory (a message opened once is never opened again).
+      const fromBob = peer.seal(c.ctx, c.epoch, bob, 'delta', rand(32), utf8('hi'))
+      assert.equal(fromUtf8(node.open(c.ctx, parseEnvelope(fromBob), [c.epoch])), 'hi')
+      seal(b, 'and again')
+      assert.equal(node.loaded(c.ctx), true)
+      assert.throws(() => node.open(c.ctx, parseEnvelope(fromBob), [c.epoch]), StaleMessageError)
+      await store.close()
+    } finally {
+      dir.cleanup()
+    }
+  })
+})

@@ -14,6 +14,7 @@ import type { GovState } from '../acl.ts'
 import { refusedMessage } from '../refusals.ts'
 import type { GovAction } from '../types.ts'
 import { HeldBuffer } from '../../sync/held.ts'
+import { Lru } from '../../cache/lru.ts'
 import { GovernanceLog } from './log.ts'
 import { contextIdFor, createOp, decodeOp, type GovOp, type OpAction } from './op.ts'
 import type { SignedWalletLink } from '../../wallets/record.ts'
@@ -27,6 +28,11 @@ export const HELD_OPS_MAX = 128
 export const HELD_OPS_MAX_BYTES = 2 * 1024 * 1024
 /** Ids of recently refused ops per context, so a peer repeating one costs a lookup. */
 const REFUSED_MEMORY = 1024
+/**
+ * Governance logs kept in memory (the most recently used): the others load from the store
+ * when asked for. An idle context costs its heads only (`heads`, what heartbeats name).
+ */
+export const LOADED_LOGS_MAX = 1024
 
 type HeldOp = GovOp & { size: number }
 
@@ -34,6 +40,8 @@ export interface OffchainInit {
   store: Store
   clock: HybridClock
   logger: Logger
+  /** Governance logs kept in memory (default LOADED_LOGS_MAX). */
+  loadedLogs?: number
 }
 
 export type IngestOutcome =
@@ -55,7 +63,19 @@ export class OffchainAnchor implements Anchor {
   private readonly store: Store
   private readonly clock: HybridClock
   private readonly log: Logger
-  private readonly logs = new Map<string, GovernanceLog>()
+  private readonly logs: Lru<GovernanceLog>
+  /**
+   * Every known context's current heads (hex, concatenated), kept when its log is not in
+   * memory: heartbeats and writes name them; comparing a peer's with them loads nothing.
+   */
+  private readonly headsOf = new Map<string, string>()
+  /**
+   * Ops persisted but not adopted yet, per context: a log loaded from the store in between
+   * already holds them, and `adopt` must still tell of them (they are new to everyone).
+   */
+  private readonly unadopted = new Map<string, Set<string>>()
+  /** Genesis ops adopted before their transaction committed: their log stays in memory till then. */
+  private readonly unstored = new Map<string, GovOp>()
   private readonly watchers = new Map<string, Set<(c: AnchorChange) => void>>()
   private readonly locks = new Map<string, Promise<unknown>>()
   private readonly held = new Map<string, HeldBuffer<HeldOp>>()
@@ -74,17 +94,63 @@ export class OffchainAnchor implements Anchor {
     this.store = init.store
     this.clock = init.clock
     this.log = init.logger
+    this.logs = new Lru({ capacity: init.loadedLogs ?? LOADED_LOGS_MAX, evictable: (hex) => this.evictable(hex) })
   }
 
-  /** The in-memory log of a context, loaded from the store on first use. */
+  /** The log of a context, loaded from the store unless it is in memory (then marked recently used). */
   dag (context: Uint8Array): GovernanceLog {
     const hex = toHex(context)
     let log = this.logs.get(hex)
     if (log === undefined) {
       log = this.load(context)
       this.logs.set(hex, log)
+      this.noteHeads(hex, log)
     }
     return log
+  }
+
+  /** Whether a context's log is in memory now (for tests and metrics). */
+  resident (context: Uint8Array): boolean {
+    return this.logs.has(toHex(context))
+  }
+
+  /** A context's current governance heads, without loading its log when they are known. */
+  heads (context: Uint8Array): Uint8Array[] {
+    const hex = toHex(context)
+    const log = this.logs.peek(hex)
+    if (log !== undefined) return log.currentHeads()
+    const known = this.headsOf.get(hex)
+    if (known === undefined) return this.dag(context).currentHeads()
+    const out: Uint8Array[] = []
+    for (let i = 0; i < known.length; i += 64) out.push(new Uint8Array(Buffer.from(known.slice(i, i + 64), 'hex')))
+    return out
+  }
+
+  /** Whether this node has every op of `point` (a peer's governance heads): answered from the heads when they match. */
+  reached (context: Uint8Array, point: Uint8Array[]): boolean {
+    const known = this.logs.peek(toHex(context)) === undefined ? this.headsOf.get(toHex(context)) : undefined
+    if (known !== undefined && point.every((h) => headAt(known, toHex(h)))) return true
+    const log = this.dag(context)
+    return point.every((h) => log.has(h))
+  }
+
+  private noteHeads (hex: string, log: GovernanceLog): void {
+    const heads = log.currentHeads()
+    if (heads.length === 0) this.headsOf.delete(hex)
+    else this.headsOf.set(hex, heads.map(toHex).join(''))
+  }
+
+  /**
+   * A log may leave memory once the store holds exactly what it holds: no genesis adopted
+   * ahead of its commit, no op persisted and not adopted yet, no build under way.
+   */
+  private evictable (hex: string): boolean {
+    if (this.unadopted.has(hex) || this.locks.has(hex)) return false
+    const genesis = this.unstored.get(hex)
+    if (genesis === undefined) return true
+    if (!this.store.db.governance.doesExist(key(genesis.context, KNOWN, genesis.id))) return false
+    this.unstored.delete(hex)
+    return true
   }
 
   /**
@@ -161,6 +227,11 @@ export class OffchainAnchor implements Anchor {
   /** Writes an op into the current store transaction; call `adopt` after the commit. */
   persist (op: GovOp): void {
     this.store.db.governance.put(key(op.context, KNOWN, op.id), op.bytes)
+    const hex = toHex(op.context)
+    if (this.logs.peek(hex)?.has(op.id) === true) return
+    const set = this.unadopted.get(hex) ?? new Set<string>()
+    set.add(toHex(op.id))
+    this.unadopted.set(hex, set)
   }
 
   /** Makes committed ops part of the in-memory log and tells watchers. */
@@ -169,16 +240,24 @@ export class OffchainAnchor implements Anchor {
     const adopted: GovOp[] = []
     for (const op of ops) {
       // The same op may come twice (gossip and a sync racing, each ingested before the
-      // other was adopted): it is part of the log once, and watchers hear of it once.
-      if (this.logs.get(toHex(op.context))?.has(op.id) === true || adopted.some((o) => toHex(o.id) === toHex(op.id))) continue
-      adopted.push(op)
+      // other was adopted): it is part of the log once, and watchers hear of it once. A
+      // log loaded from the store since the op's commit holds it already: it is new still.
       const hex = toHex(op.context)
+      const id = toHex(op.id)
+      const waiting = this.unadopted.get(hex)
+      const fresh = waiting?.delete(id) === true
+      if (waiting?.size === 0) this.unadopted.delete(hex)
+      if ((!fresh && this.logs.peek(hex)?.has(op.id) === true) || adopted.some((o) => toHex(o.id) === id)) continue
+      adopted.push(op)
       byContext.set(hex, [...(byContext.get(hex) ?? []), op])
+      // A genesis adopted ahead of its transaction (a context being created here).
+      if (op.parents.length === 0 && !this.store.db.governance.doesExist(key(op.context, KNOWN, op.id))) this.unstored.set(hex, op)
     }
-    for (const [, list] of byContext) {
-      const log = this.logs.get(toHex(list[0]!.context)) ?? this.dag(list[0]!.context)
+    for (const [hex, list] of byContext) {
+      const log = this.dag(list[0]!.context)
       for (const op of list) log.add(op)
       log.evaluate()
+      this.noteHeads(hex, log)
       for (const op of list) this.clock.observe(op.hlc)
       const revision = log.state()?.revision ?? 0
       for (const op of list) {
@@ -222,32 +301,30 @@ export class OffchainAnchor implements Anchor {
       for (const op of taken) trial.add(op)
     }
     const result: IngestResult = { added: [], held: false, refused: [] }
-    const held = this.heldOf(hex)
-    const refused = this.refused.get(hex) ?? new Set<string>()
-    this.refused.set(hex, refused)
+    const refused = this.refused.get(hex)
     const queue = [...ops]
     while (queue.length > 0) {
       const op = queue.shift()!
       const id = toHex(op.id)
       const log = trial ?? base
       // The store too: another transaction may have taken the op and not adopted it yet.
-      if (log.has(op.id) || refused.has(id) || this.store.db.governance.doesExist(key(context, KNOWN, op.id))) continue
+      if (log.has(op.id) || refused?.has(id) === true || this.store.db.governance.doesExist(key(context, KNOWN, op.id))) continue
       const why = !equalBytes(op.context, context) ? 'the op is for another context' : this.clock.refuses(op.hlc)
       if (why !== null) { this.refuse(result, op, why, false); continue }
       const missing = op.parents.filter((p) => !log.has(p))
       if (missing.length > 0) {
-        for (const evicted of held.hold({ ...op, size: op.bytes.byteLength }, missing)) this.log.debug('held governance op evicted', { context: hex, op: toHex(evicted.id) })
+        for (const evicted of this.heldOf(hex).hold({ ...op, size: op.bytes.byteLength }, missing)) this.log.debug('held governance op evicted', { context: hex, op: toHex(evicted.id) })
         result.held = true
         continue
       }
-      held.take(op.id)
+      this.held.get(hex)?.take(op.id)
       trial ??= base.fork()
       const reason = trial.admissible(op)
       if (reason !== null) { this.refuse(result, op, reason, true); continue }
       trial.add(op)
       this.persist(op)
       result.added.push(op)
-      queue.unshift(...held.arrived(op.id))
+      queue.unshift(...(this.held.get(hex)?.arrived(op.id) ?? []))
     }
     return result
   }
@@ -257,7 +334,8 @@ export class OffchainAnchor implements Anchor {
     this.log.info('governance op refused', { context: toHex(op.context), op: toHex(op.id), author: toHex(op.author), action: op.action.type, reason })
     // A refusal for a clock too far ahead is retried later; the others are for good.
     if (!remember) return
-    const set = this.refused.get(toHex(op.context))!
+    const set = this.refused.get(toHex(op.context)) ?? new Set<string>()
+    this.refused.set(toHex(op.context), set)
     if (set.size >= REFUSED_MEMORY) set.delete(set.values().next().value as string)
     set.add(toHex(op.id))
   }
@@ -268,7 +346,9 @@ export class OffchainAnchor implements Anchor {
    */
   private releaseHeld (adopted: GovOp[]): void {
     for (const op of adopted) {
-      const ready = this.held.get(toHex(op.context))?.arrived(op.id) ?? []
+      const held = this.held.get(toHex(op.context))
+      const ready = held?.arrived(op.id) ?? []
+      if (held?.count === 0) this.held.delete(toHex(op.context))
       if (ready.length === 0) continue
       void this.store.transaction(() => this.ingestAll(op.context, ready)).then((r) => { this.adopt(r.added) }, (err: unknown) => {
         this.log.warn('could not take in released governance ops', { context: toHex(op.context), error: (err as Error).message })
@@ -293,7 +373,7 @@ export class OffchainAnchor implements Anchor {
     if (r.added.length > 0) return { status: 'added', ops: r.added }
     const refusal = r.refused.find((x) => equalBytes(x.op.id, op.id))
     if (refusal !== undefined) return { status: 'refused', reason: refusal.reason }
-    if (this.heldOf(toHex(op.context)).has(op.id)) return { status: 'held', missing: op.parents.filter((p) => !log.has(p) && !pendingInBatch.some((b) => equalBytes(b.id, p))) }
+    if (this.held.get(toHex(op.context))?.has(op.id) === true) return { status: 'held', missing: op.parents.filter((p) => !log.has(p) && !pendingInBatch.some((b) => equalBytes(b.id, p))) }
     return { status: 'duplicate' }
   }
 
@@ -310,14 +390,21 @@ export class OffchainAnchor implements Anchor {
   /** Removes a context's governance log (inside a transaction). */
   clear (context: Uint8Array): void {
     for (const k of [...this.store.db.governance.getKeys(prefixRange(context))]) this.store.db.governance.remove(k)
-    this.logs.delete(toHex(context))
+    this.forget(context)
+    this.unadopted.delete(toHex(context))
     this.held.delete(toHex(context))
     this.refused.delete(toHex(context))
   }
 
-  /** Drops the in-memory copy (after a rollback, or to free memory for idle contexts). */
+  /**
+   * Drops the in-memory copy (after a rollback): the log is read from the store again.
+   * Ops committed and not adopted yet are still told of when they are.
+   */
   forget (context: Uint8Array): void {
-    this.logs.delete(toHex(context))
+    const hex = toHex(context)
+    this.logs.delete(hex)
+    this.headsOf.delete(hex)
+    this.unstored.delete(hex)
   }
 
   // The Anchor interface, for callers outside a store transaction.
@@ -372,9 +459,20 @@ export class OffchainAnchor implements Anchor {
     const hex = toHex(context)
     const prev = this.locks.get(hex) ?? Promise.resolve()
     const run = prev.then(fn, fn)
-    this.locks.set(hex, run.catch(() => undefined))
-    return await run
+    const tail = run.catch(() => undefined)
+    this.locks.set(hex, tail)
+    try {
+      return await run
+    } finally {
+      if (this.locks.get(hex) === tail) this.locks.delete(hex)
+    }
   }
+}
+
+/** Whether `hex` (one head) is among `heads` (hex heads, concatenated). */
+function headAt (heads: string, hex: string): boolean {
+  for (let i = 0; i < heads.length; i += 64) if (heads.startsWith(hex, i)) return true
+  return false
 }
 
 export function viewOf (s: GovState): GovernanceView {

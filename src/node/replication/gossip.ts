@@ -132,9 +132,7 @@ export class Gossip {
       const ctx = Buffer.from(hex, 'hex')
       const info = c.dag.info(ctx)
       if (info === undefined) continue
-      const ring = keys.keyring(ctx)
-      // No key, a stale one, or a generation due for its scheduled rotation: the key duty.
-      if (ring.stale || ring.latest === undefined || (ring.current !== undefined && keys.ratchets.due(ctx, ring.current))) keys.schedule(ctx)
+      if (keys.dutyDue(ctx)) keys.schedule(ctx)
       if (this.r.receiver.hasWaiting(ctx)) this.r.chainUpdated(ctx, false)
       const peers = c.network.topicPeers(topicOf(ctx))
       if (peers.length === 0) continue

@@ -1,19 +1,31 @@
 // Group keys of the contexts this node is in: the keyring each context's governance
 // yields for this node's identity (cached until governance changes), and the key duties
 // of a member node — rotate a stale or missing key, share the current one with members
-// and invitees who lack it.
+// and invitees who lack it. Keyrings of the most recently used contexts stay in memory;
+// of every context, what its heartbeat asks (whether a key duty is due) is kept in a word.
 import { toHex } from '../../crypto/bytes.ts'
 import type { KeyPair } from '../../crypto/ed25519.ts'
 import { pendingInvitees, roleOf } from '../../governance/acl.ts'
 import { newGroupKey, shareAction, type KeyringView } from '../../governance/group-keys.ts'
 import { Ratchets, type EpochKey } from '../../sync/ratchet/index.ts'
-import { KEY_DUTY_DELAY_MS } from '../constants.ts'
+import { Lru } from '../../cache/lru.ts'
+import { KEY_DUTY_DELAY_MS, KEYRINGS_MAX } from '../constants.ts'
 import { dedupe, type Parts } from './parts.ts'
+
+const NEEDS_KEY = ''
+const NO_DUTY = '-'
 
 export class Keys {
   private readonly r: Parts
-  private readonly keyCache = new Map<string, Map<string, Uint8Array>>()
-  private readonly keyrings = new Map<string, KeyringView>()
+  /** Group keys unwrapped per context, so that a keyring read again unwraps nothing. */
+  private readonly keyCache = new Lru<Map<string, Uint8Array>>({ capacity: KEYRINGS_MAX })
+  private readonly keyrings = new Lru<KeyringView>({ capacity: KEYRINGS_MAX })
+  /**
+   * Per context, from its last keyring: NEEDS_KEY (none yet, or a stale one), NO_DUTY
+   * (the latest key is not shared with this node yet), or the epoch in force (hex), whose
+   * generation may come due.
+   */
+  private readonly duty = new Map<string, string>()
   private readonly duties = new Map<string, ReturnType<typeof setTimeout>>()
   /** The key duty under way per context: duties run one at a time, each seeing what the last one shared. */
   private readonly running = new Map<string, Promise<void>>()
@@ -44,11 +56,26 @@ export class Keys {
     const me = this.me(ctx)
     const cache = this.keyCache.get(hex) ?? new Map<string, Uint8Array>()
     this.keyCache.set(hex, cache)
-    const ring = me === undefined ? { known: new Map(), holders: new Map(), stale: false } : this.r.c.governance.keyring(ctx, me, cache)
+    const ring: KeyringView = me === undefined ? { known: new Map(), holders: new Map(), stale: false } : this.r.c.governance.keyring(ctx, me, cache)
     this.keyrings.set(hex, ring)
+    this.duty.set(hex, ring.stale || ring.latest === undefined ? NEEDS_KEY : ring.current === undefined ? NO_DUTY : toHex(ring.current.id))
     // Chains of epochs superseded longer ago than the grace period are wiped now.
     this.ratchets.retain(ctx, [...ring.known.keys()])
     return ring
+  }
+
+  /**
+   * Whether the key duty is due: no key, a stale one, or a generation due for its
+   * scheduled rotation. Asked of every context every heartbeat: reads no keyring once known.
+   */
+  dutyDue (ctx: Uint8Array): boolean {
+    const hex = toHex(ctx)
+    let duty = this.duty.get(hex)
+    if (duty === undefined) {
+      this.keyring(ctx)
+      duty = this.duty.get(hex)!
+    }
+    return duty === NEEDS_KEY || (duty !== NO_DUTY && this.ratchets.dueEpoch(ctx, duty))
   }
 
   keyById (ctx: Uint8Array): (id: string) => Uint8Array | undefined {
@@ -63,11 +90,13 @@ export class Keys {
   /** Governance changed: the keyring is read again on next use. */
   invalidate (ctx: Uint8Array): void {
     this.keyrings.delete(toHex(ctx))
+    this.duty.delete(toHex(ctx))
   }
 
   /** The context is gone from this node: drop every key cached for it. */
   forget (ctx: Uint8Array): void {
     this.keyrings.delete(toHex(ctx))
+    this.duty.delete(toHex(ctx))
     this.keyCache.delete(toHex(ctx))
     this.ratchets.forget(ctx)
   }

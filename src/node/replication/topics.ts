@@ -29,7 +29,8 @@ export class Topics {
     const member = s !== undefined && roleOf(s, rec.identity) !== undefined
     if (member && !this.subscribed.has(hex)) {
       this.subscribed.add(hex)
-      c.network.subscribe(topicOf(rec.id), (msg) => this.r.gossip.onMessage(rec.id, msg.from, msg.data))
+      const id = rec.id
+      c.network.subscribe(topicOf(id), (msg) => this.r.gossip.onMessage(id, msg.from, msg.data))
     } else if (!member && this.subscribed.has(hex)) {
       this.subscribed.delete(hex)
       c.network.unsubscribe(topicOf(rec.id))

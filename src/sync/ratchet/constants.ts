@@ -28,5 +28,10 @@ export const MAX_SKIP = 2_000
 export const MAX_SKIPPED_KEYS = 10_000
 /** How long a skipped message key is kept (ms). */
 export const MAX_SKIPPED_AGE_MS = 10 * 60 * 1000
+/**
+ * Contexts whose ratchet state stays in memory (the most recently used); that of a context
+ * that has received nothing since it was loaded is read from the store again when used.
+ */
+export const LOADED_CONTEXTS = 1_024
 /** Receiving chains kept per epoch (the least recently used go first). */
 export const MAX_CHAINS_PER_EPOCH = 1_024

@@ -15,7 +15,8 @@ import { sha256 } from '../../crypto/hash.ts'
 import { DecryptionError } from '../../errors/index.ts'
 import { CHAIN_ID_BYTES, openEnvelope, RATCHETED_KINDS, sealEnvelope, type Envelope, type EnvelopeKind } from '../envelope.ts'
 import { chainStart, frameKey, messageKey, nextChainKey, step, type ChainState } from './chain.ts'
-import { MAX_CHAINS_PER_EPOCH, MAX_DROPPED_GENERATIONS, MAX_KEPT_GENERATIONS, MAX_SKIP, MAX_SKIPPED_AGE_MS, MAX_SKIPPED_KEYS, EPOCH_GRACE_MS, RETAINED_GENERATIONS, ROTATE_AFTER_MESSAGES, ROTATE_EVERY_MS } from './constants.ts'
+import { Lru } from '../../cache/lru.ts'
+import { LOADED_CONTEXTS, MAX_CHAINS_PER_EPOCH, MAX_DROPPED_GENERATIONS, MAX_KEPT_GENERATIONS, MAX_SKIP, MAX_SKIPPED_AGE_MS, MAX_SKIPPED_KEYS, EPOCH_GRACE_MS, RETAINED_GENERATIONS, ROTATE_AFTER_MESSAGES, ROTATE_EVERY_MS } from './constants.ts'
 import { SkippedKeys } from './skipped.ts'
 import type { GenerationStore, StoredGeneration } from './store.ts'
 
@@ -43,6 +44,8 @@ export interface RatchetOptions {
   maxSkip?: number
   maxSkippedKeys?: number
   maxSkippedAgeMs?: number
+  /** Contexts whose state stays in memory (default LOADED_CONTEXTS). */
+  loadedContexts?: number
 }
 
 /** A message that does not open because its key is gone: a duplicate, or older than what is kept. */
@@ -86,11 +89,20 @@ interface EpochState {
   dropped: Set<string>
 }
 
+/** What is kept of an epoch whose state left memory: when its newest generation comes due. */
+interface IdleEpoch { epoch: string, since: number, messages: number }
+
 const byAge = (a: GenState, b: GenState): number => b.gen.n - a.gen.n || (toHex(a.gen.id) < toHex(b.gen.id) ? -1 : 1)
 
 export class Ratchets {
-  private readonly opts: Required<RatchetOptions>
-  private readonly epochs = new Map<string, Map<string, EpochState>>()
+  private readonly opts: Required<Omit<RatchetOptions, 'loadedContexts'>>
+  /**
+   * By context, then epoch. A context that has no receiving chain (it heard from nobody
+   * since it was loaded) may leave memory: its generations are in the store, its sending
+   * chains start afresh (as after a restart), and `idle` keeps when each epoch comes due.
+   */
+  private readonly epochs: Lru<Map<string, EpochState>>
+  private readonly idle = new Map<string, IdleEpoch[]>()
   private readonly skipped: SkippedKeys
   private readonly store: GenerationStore | undefined
   /** When this node first saw each epoch superseded (by context/epoch, hex). */
@@ -106,6 +118,14 @@ export class Ratchets {
       maxSkippedKeys: options.maxSkippedKeys ?? MAX_SKIPPED_KEYS,
       maxSkippedAgeMs: options.maxSkippedAgeMs ?? MAX_SKIPPED_AGE_MS
     }
+    this.epochs = new Lru({
+      capacity: options.loadedContexts ?? LOADED_CONTEXTS,
+      evictable: (_hex, byEpoch) => [...byEpoch.values()].every((st) => [...st.gens.values()].every((g) => g.receiving.size === 0)),
+      onEvict: (hex, byEpoch) => {
+        this.idle.set(hex, [...byEpoch].map(([epoch, st]) => { const g = this.newest(st); return { epoch, since: g.since, messages: g.messages } }))
+        for (const st of byEpoch.values()) for (const g of st.gens.values()) for (const s of g.sending.values()) s.state.key.fill(0)
+      }
+    })
     this.skipped = new SkippedKeys({ maxKeys: this.opts.maxSkippedKeys, maxAgeMs: this.opts.maxSkippedAgeMs })
     this.store = store
   }
@@ -203,9 +223,14 @@ export class Ratchets {
 
   /** Whether the newest generation of `epoch` (the epoch in force) is due for rotation, by age or messages. */
   due (ctx: Uint8Array, epoch: EpochKey, now = Date.now()): boolean {
-    const st = this.epochs.get(toHex(ctx))?.get(toHex(epoch.id))
-    if (st === undefined) return false
-    const g = this.newest(st)
+    return this.dueEpoch(ctx, toHex(epoch.id), now)
+  }
+
+  /** `due`, for the epoch of id `epochHex`. */
+  dueEpoch (ctx: Uint8Array, epochHex: string, now = Date.now()): boolean {
+    const st = this.epochs.peek(toHex(ctx))?.get(epochHex)
+    const g = st === undefined ? this.idle.get(toHex(ctx))?.find((e) => e.epoch === epochHex) : this.newest(st)
+    if (g === undefined) return false
     return now - g.since >= this.opts.rotateEveryMs || g.messages >= this.opts.rotateAfterMessages
   }
 
@@ -263,7 +288,12 @@ export class Ratchets {
   }
 
   private wipeExcept (hex: string, keep: Set<string>): void {
-    const byEpoch = this.epochs.get(hex)
+    const idle = this.idle.get(hex)?.filter((e) => keep.has(e.epoch))
+    if (idle !== undefined) {
+      if (idle.length > 0) this.idle.set(hex, idle)
+      else this.idle.delete(hex)
+    }
+    const byEpoch = this.epochs.peek(hex)
     if (byEpoch === undefined) return
     for (const [id, st] of byEpoch) {
       if (keep.has(id)) continue
@@ -281,7 +311,13 @@ export class Ratchets {
     this.wipeExcept(hex, new Set())
     this.store?.drop(hex)
     this.epochs.delete(hex)
+    this.idle.delete(hex)
     for (const key of [...this.superseded.keys()]) if (key.startsWith(`${hex}/`)) this.superseded.delete(key)
+  }
+
+  /** Whether a context's state is in memory now (for tests and metrics). */
+  loaded (ctx: Uint8Array): boolean {
+    return this.epochs.has(toHex(ctx))
   }
 
   /** How many skipped message keys are held (for tests and metrics). */
@@ -299,6 +335,14 @@ export class Ratchets {
     const id = toHex(epoch.id)
     let st = byEpoch.get(id)
     if (st !== undefined) return st
+    // Left memory idle: its message count goes on from where it was.
+    const idle = this.idle.get(hex)
+    const was = idle?.find((e) => e.epoch === id)
+    if (idle !== undefined) {
+      const rest = idle.filter((e) => e !== was)
+      if (rest.length > 0) this.idle.set(hex, rest)
+      else this.idle.delete(hex)
+    }
     st = { frame: frameKey(epoch.key, ctx), gens: new Map(), dropped: new Set() }
     byEpoch.set(id, st)
     const stored = this.store?.list(hex, id) ?? []
@@ -308,6 +352,7 @@ export class Ratchets {
     else this.add(ctx, epoch, st, { id: EMPTY, n: 0, secret: epoch.key }, Date.now())
     for (const g of stored) if (g.id !== '') st.gens.set(g.id, this.state({ id: new Uint8Array(Buffer.from(g.id, 'hex')), n: g.n, secret: g.secret }, g.since))
     this.prune(hex, id, st)
+    if (was !== undefined && st.gens.size > 0) this.newest(st).messages = was.messages
     return st
   }
 
