@@ -34,7 +34,9 @@ interface Peer {
 function ensure (p: Peer): void {
   if (existsSync(join(p.dir, 'node_modules', p.installed))) return
   console.error(`installing ${p.name} for the peer comparison (${p.dir}, first run only)…`)
-  execFileSync('npm', ['ci', '--prefix', p.dir, '--no-audit', '--no-fund'], { stdio: 'inherit' })
+  // `npm install` from the lock, not `npm ci`: npm 11 drops the other platforms' optional
+  // packages (cbor-extract's) from a lock it writes, and `npm ci` then refuses that lock.
+  execFileSync('npm', ['install', '--prefix', p.dir, '--no-audit', '--no-fund', '--no-save'], { stdio: 'inherit' })
 }
 
 const spawnPeer = async (p: Peer, name: string): Promise<NodeProcess> => await NodeProcess.spawn(name, ['--expose-gc', p.script, '{dir}', name])
