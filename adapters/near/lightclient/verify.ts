@@ -13,6 +13,7 @@
 import { verify as ed25519Verify } from '../../../src/crypto/ed25519.ts'
 import { sha256 } from '../../../src/crypto/hash.ts'
 import { ClaimRejectedError } from '../../../src/claims/errors.ts'
+import { shown } from '../../../src/claims/statement.ts'
 import { base58Decode } from '../base58.ts'
 import {
   approvalMessage, blockHash, blockProducersHash, combine, hashBytes, hashText, outcomeLeaf, rootFromPath
@@ -54,7 +55,7 @@ const reject = (why: string, more: { details?: string, hint?: string } = {}): ne
 const isRec = (v: unknown): v is Rec => typeof v === 'object' && v !== null && !Array.isArray(v)
 
 function hashField (v: unknown, what: string): string {
-  if (typeof v !== 'string' || !HASH_RE.test(v) || base58Decode(v).length !== 32) return reject(`malformed ${what}: not a base58 32-byte hash`, { details: String(v).slice(0, 60) })
+  if (typeof v !== 'string' || !HASH_RE.test(v) || base58Decode(v).length !== 32) return reject(`malformed ${what}: not a base58 32-byte hash`, { details: shown(v) })
   return v
 }
 
