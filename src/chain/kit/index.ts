@@ -4,7 +4,8 @@
 // retries and deadlines with an AbortSignal (src/async/). See docs/chain-kit.md.
 export { ChangeFeed, type FeedInit, type FeedSource } from './feed.ts'
 export { confirmedPosition, finalityOf, isConfirmed, onChain, readStable, type Finality, type HeadSource, type Position } from './position.ts'
-export { KeyedQueue, SerialSender, type SenderInit } from './sender.ts'
+export { SerialSender, type SenderInit } from './sender.ts'
+export { KeyedQueue } from '../../async/keyed-queue.ts'
 export { PositionCache } from './cache.ts'
 export { plainLinkText } from './link-text.ts'
 export { waitConfirmed, type WaitConfirmedInit } from './confirm.ts'

@@ -50,20 +50,3 @@ export class SerialSender<Tx, Sent> {
     }
   }
 }
-
-/** Runs the tasks given for one key one after another (an identity's requests in a context). */
-export class KeyedQueue {
-  private readonly tails = new Map<string, Promise<unknown>>()
-
-  async run<T> (key: string, fn: () => Promise<T>): Promise<T> {
-    const prev = this.tails.get(key) ?? Promise.resolve()
-    const run = prev.then(fn, fn)
-    const tail = run.catch(() => undefined)
-    this.tails.set(key, tail)
-    try {
-      return await run
-    } finally {
-      if (this.tails.get(key) === tail) this.tails.delete(key)
-    }
-  }
-}

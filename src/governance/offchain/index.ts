@@ -19,6 +19,7 @@ import { GovernanceLog } from './log.ts'
 import { contextIdFor, createOp, decodeOp, type GovOp, type OpAction } from './op.ts'
 import type { SignedWalletLink } from '../../wallets/record.ts'
 import { carriesWallet } from '../../wallets/vet.ts'
+import { KeyedQueue } from '../../async/keyed-queue.ts'
 
 const KNOWN = Uint8Array.of(0)
 /** Where older versions kept held ops on disk, without bound; cleared on load. */
@@ -77,7 +78,7 @@ export class OffchainAnchor implements Anchor {
   /** Genesis ops adopted before their transaction committed: their log stays in memory till then. */
   private readonly unstored = new Map<string, GovOp>()
   private readonly watchers = new Map<string, Set<(c: AnchorChange) => void>>()
-  private readonly locks = new Map<string, Promise<unknown>>()
+  private readonly locks = new KeyedQueue()
   private readonly held = new Map<string, HeldBuffer<HeldOp>>()
   private readonly refused = new Map<string, Set<string>>()
   /** Told of every op that becomes part of a log (local or from a peer), after its verdict. */
@@ -145,7 +146,7 @@ export class OffchainAnchor implements Anchor {
    * ahead of its commit, no op persisted and not adopted yet, no build under way.
    */
   private evictable (hex: string): boolean {
-    if (this.unadopted.has(hex) || this.locks.has(hex)) return false
+    if (this.unadopted.has(hex) || this.locks.busy(hex)) return false
     const genesis = this.unstored.get(hex)
     if (genesis === undefined) return true
     if (!this.store.db.governance.doesExist(key(genesis.context, KNOWN, genesis.id))) return false
@@ -456,17 +457,9 @@ export class OffchainAnchor implements Anchor {
 
   /** Serialises builds per context so nonces and heads never race. */
   private async exclusive<T> (context: Uint8Array, fn: () => Promise<T>): Promise<T> {
-    const hex = toHex(context)
-    const prev = this.locks.get(hex) ?? Promise.resolve()
-    const run = prev.then(fn, fn)
-    const tail = run.catch(() => undefined)
-    this.locks.set(hex, tail)
-    try {
-      return await run
-    } finally {
-      if (this.locks.get(hex) === tail) this.locks.delete(hex)
-    }
+    return await this.locks.run(toHex(context), fn)
   }
+
 }
 
 /** Whether `hex` (one head) is among `heads` (hex heads, concatenated). */
